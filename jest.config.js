@@ -1,0 +1,18 @@
+// Three tiers (DESIGN.md): unit (pure, no network), integration (bundles run as
+// the runner runs them, against the sandbox's real servers), e2e (whole pipeline).
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] },
+  moduleNameMapper: {
+    '^@deploy-kit/shared$': '<rootDir>/packages/shared/src/index.ts',
+    '^@deploy-kit/harness$': '<rootDir>/packages/harness/src/index.ts',
+  },
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] },
+  ],
+};

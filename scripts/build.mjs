@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Bundle every action with @vercel/ncc into its published folder's dist/.
+// CommonJS output: ESM + ncc breaks ssh2 at run time (RIG.md).
+// Usage: node scripts/build.mjs [name ...]   (default: all)
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const ncc = require('@vercel/ncc');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// source folder under actions/ -> published folder ('.' is the root one-step action)
+export const ACTIONS = {
+  deploy: '.',
+  'lint-gate': 'lint-gate',
+  'build-images': 'build-images',
+  'pip-audit': 'pip-audit',
+  'render-env': 'render-env',
+  'remote-deploy': 'remote-deploy',
+  'smoke-test': 'smoke-test',
+  'tag-release': 'tag-release',
+};
+
+async function build(name) {
+  const entry = path.join(root, 'actions', name, 'src', 'index.ts');
+  const outDir = path.join(root, ACTIONS[name], 'dist');
+  const started = Date.now();
+  const { code, assets } = await ncc(entry, {
+    minify: true,
+    sourceMap: false,
+    license: 'licenses.txt',
+    quiet: true,
+    target: 'es2022',
+    transpileOnly: false,
+  });
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'index.js'), code);
+  for (const [file, asset] of Object.entries(assets)) {
+    const target = path.join(outDir, file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, asset.source);
+  }
+  const kb = Math.round(Buffer.byteLength(code) / 1024);
+  console.log(`built ${ACTIONS[name]}/dist/index.js (${kb} KiB) in ${Date.now() - started} ms`);
+}
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length > 0 ? wanted : Object.keys(ACTIONS)) {
+  if (!(name in ACTIONS)) {
+    console.error(`unknown action '${name}'; expected one of ${Object.keys(ACTIONS).join(', ')}`);
+    process.exit(2);
+  }
+  try {
+    await build(name);
+  } catch (error) {
+    // ncc errors carry its own minified source in the stack: print only readable lines.
+    const text = String(error?.stack ?? error)
+      .split('\n')
+      .filter((line) => line.length < 400)
+      .slice(0, 30)
+      .join('\n');
+    console.error(`build of ${name} failed:\n${text}`);
+    process.exit(1);
+  }
+}
