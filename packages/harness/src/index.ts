@@ -1,2 +1,3 @@
 export * from './commands';
 export * from './run-action';
+export * from './sandbox';

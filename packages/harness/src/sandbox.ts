@@ -1,0 +1,81 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from './run-action';
+
+/**
+ * What `scripts/sandbox up` started, as written to `<dir>/sandbox.json`.
+ * Tests read this file; they never guess ports or paths.
+ */
+export interface SandboxSshHost {
+  /** Short name, e.g. host1. */
+  name: string;
+  /** Loopback address, 127.0.0.x. */
+  host: string;
+  port: number;
+  /** OpenSSH form: SHA256:base64-without-padding. */
+  hostKeyFingerprint: string;
+  /** A known_hosts line for this host (`[host]:port ssh-ed25519 AAAA...`). */
+  knownHostsLine: string;
+  pidFile: string;
+}
+
+export interface SandboxInfo {
+  /** Absolute path of the sandbox directory (default <repo>/.sandbox). */
+  dir: string;
+  ssh: {
+    /** Login user on every host (a dedicated non-root user in the docker group when run as root). */
+    user: string;
+    /** ed25519 client private key (OpenSSH format, no passphrase) and its .pub. */
+    clientKey: string;
+    clientKeyPub: string;
+    /** RSA client key (rsa-sha2 signatures), authorised on every host. */
+    rsaClientKey: string;
+    /** ed25519 key protected by `passphrase`, authorised on every host. */
+    passphraseClientKey: string;
+    passphrase: string;
+    /** known_hosts file with every host's line. */
+    knownHostsFile: string;
+    hosts: SandboxSshHost[];
+  };
+  docker: {
+    /** unix:///.../docker.sock */
+    host: string;
+    /** DOCKER_CONFIG directory (credentials stay in the sandbox; holds the compose v2 CLI plugin stand-in). */
+    config: string;
+    pidFile: string;
+  };
+  registry: { address: string; pidFile: string };
+  authRegistry: { address: string; username: string; password: string; pidFile: string };
+  nginx: {
+    httpUrl: string;
+    httpsUrl: string;
+    /** The self-signed certificate (PEM), usable as a CA bundle. */
+    caCert: string;
+    pidFile: string;
+  };
+  postgres: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    database: string;
+    pidFile: string;
+  };
+  images: {
+    /** FROM scratch + busybox-static, always built. */
+    busybox: string;
+    /** Debian bookworm minbase imported with debootstrap, when `up --with-debian` was used. */
+    debian?: string;
+  };
+}
+
+export function sandboxDir(): string {
+  return path.resolve(process.env.DEPLOY_KIT_SANDBOX ?? path.join(REPO_ROOT, '.sandbox'));
+}
+
+/** Load sandbox.json, or throw a sentence telling how to start the sandbox. */
+export function loadSandbox(): SandboxInfo {
+  const file = path.join(sandboxDir(), 'sandbox.json');
+  if (!fs.existsSync(file)) throw new Error(`no sandbox at ${file}; start it with: bash scripts/sandbox up`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as SandboxInfo;
+}
