@@ -2,7 +2,7 @@
 // the runner runs them, against the sandbox's real servers), e2e (whole pipeline).
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: {
     '^@deploy-kit/shared$': '<rootDir>/packages/shared/src/index.ts',
     '^@deploy-kit/harness$': '<rootDir>/packages/harness/src/index.ts',

@@ -54,7 +54,12 @@ export function getList(name: string): string[] {
   return parseList(core.getInput(name));
 }
 
-export function parseEnum<T extends string>(name: string, value: string, allowed: readonly T[], fallback?: T): T {
+export function parseEnum<T extends string>(
+  name: string,
+  value: string,
+  allowed: readonly T[],
+  fallback?: T,
+): T {
   const v = value.trim();
   if (v === '' && fallback !== undefined) return fallback;
   if ((allowed as readonly string[]).includes(v)) return v as T;
@@ -81,7 +86,10 @@ export function parseInteger(
   return n;
 }
 
-export function getInteger(name: string, options: { min?: number; max?: number; fallback?: number } = {}): number {
+export function getInteger(
+  name: string,
+  options: { min?: number; max?: number; fallback?: number } = {},
+): number {
   return parseInteger(name, core.getInput(name), options);
 }
 
@@ -105,7 +113,7 @@ export function getDuration(name: string, fallbackMs?: number): number {
 /** Parse YAML (a superset of JSON) and name the input, line and column on error. */
 export function parseYamlOrJson(name: string, text: string): unknown {
   try {
-    return parseYaml(text, { prettyErrors: false, uniqueKeys: true });
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const pos = error.linePos?.[0];
