@@ -83,8 +83,10 @@ export function parseFileCommand(content: string): Record<string, string> {
       const [, name, delimiter] = heredoc as unknown as [string, string, string];
       const body: string[] = [];
       i++;
-      while (i < lines.length && (lines[i] as string).replace(/\r$/, '') !== delimiter) body.push(lines[i++] as string);
-      if (i >= lines.length) throw new Error(`file command '${name}' has no closing delimiter '${delimiter}'`);
+      while (i < lines.length && (lines[i] as string).replace(/\r$/, '') !== delimiter)
+        body.push(lines[i++] as string);
+      if (i >= lines.length)
+        throw new Error(`file command '${name}' has no closing delimiter '${delimiter}'`);
       result[name] = body.join('\n');
     } else if (eq > 0) {
       result[line.slice(0, eq)] = line.slice(eq + 1);

@@ -3,7 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { annotationsFrom, parseFileCommand, parseWorkflowCommands, type Annotation, type WorkflowCommand } from './commands';
+import {
+  annotationsFrom,
+  parseFileCommand,
+  parseWorkflowCommands,
+  type Annotation,
+  type WorkflowCommand,
+} from './commands';
 
 /**
  * Runs a committed action bundle the way the GitHub runner does: `node` on the
@@ -132,7 +138,9 @@ function runPhase(
     });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     const signalTimer =
-      options.signal && options.signalAfterMs !== undefined ? setTimeout(sendSignal, options.signalAfterMs) : undefined;
+      options.signal && options.signalAfterMs !== undefined
+        ? setTimeout(sendSignal, options.signalAfterMs)
+        : undefined;
     const timeout = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
