@@ -7,3 +7,4 @@ export * from './summary';
 export * from './outputs';
 export * from './paths';
 export * from './shell';
+export * from './http';
