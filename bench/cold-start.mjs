@@ -15,7 +15,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { runAction, NODE20, NODE24 } = require(path.join(root, 'packages/harness/dist/index.js'));
 
 const RUNS = Number(process.argv[2] ?? 15);
-const BUNDLES = ['.', 'lint-gate', 'build-images', 'pip-audit', 'render-env', 'remote-deploy', 'smoke-test', 'tag-release'];
+const BUNDLES = [
+  '.',
+  'lint-gate',
+  'build-images',
+  'pip-audit',
+  'render-env',
+  'remote-deploy',
+  'smoke-test',
+  'tag-release',
+];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];
@@ -66,7 +75,13 @@ for (const [label, node] of [
   ['node24', NODE24],
 ]) {
   const bare = await bareNode(node);
-  rows.push({ runtime: label, target: "node -e ''", median: median(bare), p90: p90(bare), overMedianBare: 0 });
+  rows.push({
+    runtime: label,
+    target: "node -e ''",
+    median: median(bare),
+    p90: p90(bare),
+    overMedianBare: 0,
+  });
   for (const action of BUNDLES) {
     const trivial = action === 'render-env' ? () => renderEnvWorkspace(1) : undefined;
     const { times, exitCode } = await timeAction(action, node, trivial);
@@ -92,9 +107,22 @@ const round = (n) => Math.round(n);
 const table = [
   '| runtime | target | median ms | p90 ms | median over bare node |',
   '| --- | --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.runtime} | ${r.target} | ${round(r.median)} | ${round(r.p90)} | ${round(r.overMedianBare)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.runtime} | ${r.target} | ${round(r.median)} | ${round(r.p90)} | ${round(r.overMedianBare)} |`,
+  ),
 ].join('\n');
-const meta = { date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, runs: RUNS };
-fs.writeFileSync(path.join(root, 'bench/results/cold-start.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
-fs.writeFileSync(path.join(root, 'bench/results/cold-start.md'), `Measured ${meta.date} on ${meta.machine}, ${RUNS} runs each.\n\n${table}\n`);
+const meta = {
+  date: new Date().toISOString(),
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+  runs: RUNS,
+};
+fs.writeFileSync(
+  path.join(root, 'bench/results/cold-start.json'),
+  JSON.stringify({ ...meta, rows }, null, 2) + '\n',
+);
+fs.writeFileSync(
+  path.join(root, 'bench/results/cold-start.md'),
+  `Measured ${meta.date} on ${meta.machine}, ${RUNS} runs each.\n\n${table}\n`,
+);
 console.log(table);

@@ -32,7 +32,13 @@ const TOOLS = {
 
 async function buildTool(name) {
   const [entry, out] = TOOLS[name];
-  const { code } = await ncc(path.join(root, entry), { minify: false, sourceMap: false, quiet: true, target: 'es2022', transpileOnly: true });
+  const { code } = await ncc(path.join(root, entry), {
+    minify: false,
+    sourceMap: false,
+    quiet: true,
+    target: 'es2022',
+    transpileOnly: true,
+  });
   fs.mkdirSync(path.dirname(path.join(root, out)), { recursive: true });
   fs.writeFileSync(path.join(root, out), code);
   console.log(`built ${out}`);
@@ -68,7 +74,9 @@ async function build(name) {
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : [...Object.keys(ACTIONS), ...Object.keys(TOOLS)]) {
   if (!(name in ACTIONS) && !(name in TOOLS)) {
-    console.error(`unknown target '${name}'; expected one of ${[...Object.keys(ACTIONS), ...Object.keys(TOOLS)].join(', ')}`);
+    console.error(
+      `unknown target '${name}'; expected one of ${[...Object.keys(ACTIONS), ...Object.keys(TOOLS)].join(', ')}`,
+    );
     process.exit(2);
   }
   try {

@@ -12,8 +12,11 @@ try {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const brokenSuites = results.testResults.filter((s) => s.status === 'failed' && s.assertionResults.length === 0);
-for (const suite of brokenSuites) console.error(`suite failed to run: ${suite.name}\n${suite.message.slice(0, 2000)}`);
+const brokenSuites = results.testResults.filter(
+  (s) => s.status === 'failed' && s.assertionResults.length === 0,
+);
+for (const suite of brokenSuites)
+  console.error(`suite failed to run: ${suite.name}\n${suite.message.slice(0, 2000)}`);
 const passed = results.numPassedTests;
 const failed = results.numFailedTests + brokenSuites.length;
 const skipped = results.numPendingTests + results.numTodoTests;

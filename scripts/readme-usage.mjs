@@ -10,11 +10,25 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const { parse } = require('yaml');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const FOLDERS = ['.', 'lint-gate', 'build-images', 'pip-audit', 'render-env', 'remote-deploy', 'smoke-test', 'tag-release'];
-const START = '<!-- usage:start — generated from action.yml by scripts/readme-usage.mjs; edit action.yml instead -->';
+const FOLDERS = [
+  '.',
+  'lint-gate',
+  'build-images',
+  'pip-audit',
+  'render-env',
+  'remote-deploy',
+  'smoke-test',
+  'tag-release',
+];
+const START =
+  '<!-- usage:start — generated from action.yml by scripts/readme-usage.mjs; edit action.yml instead -->';
 const END = '<!-- usage:end -->';
 
-const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').trim();
+const cell = (text) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+    .trim();
 
 export function usageSection(folder, meta) {
   const ref = folder === '.' ? 'org/deploy-kit@v1' : `org/deploy-kit/${folder}@v1`;
@@ -24,8 +38,15 @@ export function usageSection(folder, meta) {
   if (inputs.length > 0) {
     lines.push('  with:');
     for (const [name, spec] of inputs) {
-      for (const line of String(spec.description ?? '').trim().split('\n')) lines.push(`    # ${line}`.trimEnd());
-      const tail = spec.required ? ' (required)' : spec.default !== undefined ? ` (default: ${JSON.stringify(String(spec.default))})` : '';
+      for (const line of String(spec.description ?? '')
+        .trim()
+        .split('\n'))
+        lines.push(`    # ${line}`.trimEnd());
+      const tail = spec.required
+        ? ' (required)'
+        : spec.default !== undefined
+          ? ` (default: ${JSON.stringify(String(spec.default))})`
+          : '';
       lines.push(`    # ${tail.trim() || '(optional)'}`);
       lines.push(`    ${name}: ''`);
     }
@@ -34,7 +55,9 @@ export function usageSection(folder, meta) {
   if (inputs.length > 0) {
     lines.push('### Inputs', '', '| Name | Required | Default | Description |', '| --- | --- | --- | --- |');
     for (const [name, spec] of inputs)
-      lines.push(`| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ${spec.default !== undefined && spec.default !== '' ? `\`${cell(spec.default)}\`` : ''} | ${cell(spec.description)} |`);
+      lines.push(
+        `| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ${spec.default !== undefined && spec.default !== '' ? `\`${cell(spec.default)}\`` : ''} | ${cell(spec.description)} |`,
+      );
     lines.push('');
   }
   if (outputs.length > 0) {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateAction, validateWorkflow } from '@action-validator/core';
@@ -93,7 +94,7 @@ describe.each(workflows)('workflow %s', (relative) => {
 });
 
 test('README usage sections are generated from action.yml and up to date', () => {
-  const { status, stderr } = require('node:child_process').spawnSync(
+  const { status, stderr } = spawnSync(
     process.execPath,
     [path.join(REPO_ROOT, 'scripts/readme-usage.mjs'), '--check'],
     { encoding: 'utf8' },

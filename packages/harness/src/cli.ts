@@ -12,7 +12,9 @@ import * as path from 'node:path';
 import { NODE20, runAction } from './run-action';
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: cli.js <action> [--workspace DIR] [--input name=value] [--input-file name=path] [--env NAME=value] [--node20] [--post]`);
+  console.error(
+    `${message}\nusage: cli.js <action> [--workspace DIR] [--input name=value] [--input-file name=path] [--env NAME=value] [--node20] [--post]`,
+  );
   process.exit(2);
 }
 
@@ -56,7 +58,9 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(result.outputs)) console.log(`${k}: ${v}`);
   console.log('\n--- job summary');
   console.log(result.summary.trimEnd());
-  console.log(`\n--- exit code ${result.exitCode}${result.signal ? ` (signal ${result.signal})` : ''} in ${result.durationMs} ms`);
+  console.log(
+    `\n--- exit code ${result.exitCode}${result.signal ? ` (signal ${result.signal})` : ''} in ${result.durationMs} ms`,
+  );
   process.exitCode = result.exitCode ?? 1;
 }
 
