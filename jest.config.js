@@ -11,8 +11,23 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testTimeout: 15_000,
+      testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testTimeout: 180_000,
+      testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testTimeout: 600_000,
+      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
+    },
   ],
 };
