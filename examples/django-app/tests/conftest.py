@@ -1,0 +1,58 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+APP_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(
+        username="journey", password="correct horse battery staple"
+    )
+
+
+@pytest.fixture
+def manage(tmp_path):
+    """Runs manage.py in a child process against a file database in tmp_path.
+
+    For behaviour that needs a separate process (a celery worker, a broken
+    database) rather than pytest-django's in-memory test database.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_READ_DOT_ENV": "false",
+            "DEBUG": "false",
+            "APP_VERSION": "7.7.7-child",
+            "DJANGO_SECRET_KEY": "child-process-" + "k" * 60,
+            "ALLOWED_HOSTS": "testserver",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "APP_VAR_DIR": str(tmp_path / "var"),
+            "HEARTBEAT_DIR": str(tmp_path),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+
+    def run(*args, extra_env=None, **kwargs):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=APP_DIR,
+            env={**env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            **kwargs,
+        )
+
+    run.env = env
+    run.tmp_path = tmp_path
+    return run
