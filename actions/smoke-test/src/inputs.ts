@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import {
+  getDuration,
+  getInteger,
+  getList,
+  getRaw,
+  getString,
+  getBoolean,
+  InputError,
+  parseList,
+  parseResolve,
+  parseYamlOrJson,
+  resolveInWorkspace,
+  type ResolveRule,
+} from '@deploy-kit/shared';
+import { statusMatcher } from './assertions';
+import { parseSpec, type Spec } from './spec';
+import { SUITES, type SuiteConfig, type SuiteName } from './suites/config';
+
+export interface Inputs {
+  url?: string;
+  expectStatus: string;
+  spec: Spec;
+  suites: SuiteName[];
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  resolve: ResolveRule[];
+  ca?: string;
+  concurrency: number;
+  maxBodyBytes: number;
+  suite: SuiteConfig;
+}
+
+/** Inline YAML/JSON, or the path of a file in the repository holding it. */
+export function readSpec(value: string): Spec {
+  const text = value.trim();
+  if (text === '') return { checks: [], journeys: [] };
+  const looksInline = text.includes('\n') || /^[[{-]/.test(text) || text.includes(': ');
+  if (looksInline) return parseSpec('checks', parseYamlOrJson('checks', text));
+  const file = resolveInWorkspace('checks', text);
+  if (!fs.existsSync(file))
+    throw new InputError(`'checks' names the file '${text}', which does not exist in the workspace; give inline YAML or a repository path.`);
+  return parseSpec(`checks file ${text}`, parseYamlOrJson(`checks file ${text}`, fs.readFileSync(file, 'utf8')));
+}
+
+/** PEM text, or the path of a PEM file in the repository. */
+export function readCa(value: string): string | undefined {
+  if (value.trim() === '') return undefined;
+  if (value.includes('-----BEGIN CERTIFICATE-----')) return value;
+  const file = resolveInWorkspace('ca-cert', value.trim());
+  if (!fs.existsSync(file)) throw new InputError(`'ca-cert' file '${value.trim()}' does not exist; give PEM text or a repository path.`);
+  const pem = fs.readFileSync(file, 'utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new InputError(`'ca-cert' file '${value.trim()}' holds no PEM certificate.`);
+  return pem;
+}
+
+function absoluteUrl(name: string, value: string): string | undefined {
+  if (value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(`'${name}' must be an absolute http:// or https:// URL, got '${value}'.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InputError(`'${name}' must be an absolute http:// or https:// URL, got '${value}'.`);
+  return url.href;
+}
+
+const COOKIE_FLAGS = ['secure', 'httponly', 'samesite'] as const;
+
+export function readInputs(): Inputs {
+  const url = absoluteUrl('url', getString('url'));
+  const expectStatus = getString('expect-status', { fallback: '200' });
+  if (!/^\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?)(\s*,\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?))*\s*$/i.test(expectStatus))
+    throw new InputError(`'expect-status' must be statuses such as 200, 2xx, 200-299 or 200,301, got '${expectStatus}'.`);
+  statusMatcher(expectStatus);
+  const suites = getList('suites').map((s) => {
+    if (!(SUITES as readonly string[]).includes(s)) throw new InputError(`'suites' may list ${SUITES.join(', ')}; '${s}' is not one of them.`);
+    return s as SuiteName;
+  });
+  if (suites.length > 0 && !url) throw new InputError(`'suites' (${suites.join(', ')}) need 'url', the site to test.`);
+  const requestTimeoutMs = getDuration('request-timeout', 10_000);
+  const resolve = parseResolve('resolve', getRaw('resolve'));
+  const ca = readCa(getRaw('ca-cert'));
+  const cookieFlags = parseList(getString('cookie-flags', { fallback: 'secure,httponly,samesite' })).map((f) => {
+    const flag = f.toLowerCase();
+    if (!(COOKIE_FLAGS as readonly string[]).includes(flag)) throw new InputError(`'cookie-flags' may list secure, httponly, samesite; got '${f}'.`);
+    return flag as (typeof COOKIE_FLAGS)[number];
+  });
+  const spec = readSpec(getRaw('checks'));
+  return {
+    url,
+    expectStatus,
+    spec,
+    suites,
+    timeoutMs: getDuration('timeout', 60_000),
+    requestTimeoutMs,
+    resolve,
+    ca,
+    concurrency: getInteger('concurrency', { min: 1, max: 256, fallback: 50 }),
+    maxBodyBytes: getInteger('max-body-bytes', { min: 1024, fallback: 5 * 1024 * 1024 }),
+    suite: {
+      baseUrl: url ?? '',
+      requestTimeoutMs,
+      ca,
+      resolve,
+      version: {
+        expected: getString('expect-version') || undefined,
+        header: getString('version-header') || undefined,
+        jsonPath: getString('version-json-path') || undefined,
+        url: getString('version-path') || undefined,
+      },
+      https: { httpUrl: absoluteUrl('http-url', getString('http-url')), minCertDays: getInteger('min-cert-days', { min: 0, fallback: 14 }) },
+      headers: {
+        hstsMinAge: getInteger('hsts-min-age', { min: 0, fallback: 15_552_000 }),
+        hstsIncludeSubdomains: getBoolean('hsts-include-subdomains', false),
+      },
+      django: {
+        staticPath: getString('static-path', { fallback: '/static/admin/css/base.css' }),
+        cookiePath: getString('cookie-path', { fallback: '/admin/login/' }),
+        cookieNames: parseList(getString('cookie-names', { fallback: 'sessionid,csrftoken' })),
+        cookieFlags,
+        metricsPath: getString('metrics-path') || undefined,
+        metricsToken: getString('metrics-token') || undefined,
+      },
+    },
+  };
+}

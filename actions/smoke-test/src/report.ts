@@ -1,0 +1,47 @@
+import { mdHeading, mdTable, oneSentence } from '@deploy-kit/shared';
+import { snippet } from './assertions';
+import type { CheckResult } from './runner';
+
+/** The job summary, the `results` output and the failure sentence: pure, from the results. */
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** What the table shows in its last column: the first failure, or the values that passed. */
+export function seenVsExpected(result: CheckResult): string {
+  const failing = result.assertions.find((a) => !a.passed);
+  if (failing) return `${failing.name}: saw ${failing.seen}; expected ${failing.expected}`;
+  return result.assertions.map((a) => `${a.name}: ${snippet(a.seen, 100)}`).join('; ');
+}
+
+export function summaryMarkdown(results: readonly CheckResult[], target: string, elapsedMs: number): string {
+  const passed = results.filter((r) => r.passed).length;
+  const failed = results.length - passed;
+  const title = `Smoke test ${failed === 0 ? 'passed' : 'failed'}: ${passed} passed, ${failed} failed${target ? ` — ${target}` : ''} (${formatDuration(elapsedMs)})`;
+  const rows = results.map((r) => [r.name, r.passed ? '✅ pass' : '❌ fail', String(r.attempts), formatDuration(r.durationMs), seenVsExpected(r)]);
+  return [mdHeading(title), mdTable(['Check', 'Result', 'Attempts', 'Time', 'Seen vs expected'], rows)].join('\n\n');
+}
+
+/** One sentence for the first failing check, e.g. for setFailed and the rollback log. */
+export function firstFailure(results: readonly CheckResult[]): string | undefined {
+  const r = results.find((x) => !x.passed);
+  if (!r) return undefined;
+  const count = results.filter((x) => !x.passed).length;
+  const others = count > 1 ? ` (${count - 1} more check${count === 2 ? '' : 's'} failed too)` : '';
+  return oneSentence(
+    `check '${r.name}' failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'} in ${formatDuration(r.durationMs)}: ${r.failure ?? 'no assertion ran'}${others}`,
+  );
+}
+
+export function resultsJson(results: readonly CheckResult[]): object[] {
+  return results.map((r) => ({
+    name: r.name,
+    group: r.group,
+    passed: r.passed,
+    attempts: r.attempts,
+    durationMs: r.durationMs,
+    ...(r.failure ? { failure: r.failure } : {}),
+    assertions: r.assertions,
+  }));
+}

@@ -1,0 +1,115 @@
+import { HttpError, retry, RetryGaveUp, type HttpClient } from '@deploy-kit/shared';
+import { assertion, describeFailure, type Assertion } from './assertions';
+
+/**
+ * Running checks: each one retried with backoff until it passes or the
+ * overall deadline passes (new containers take seconds to come up), all of
+ * them concurrently up to a limit. A journey is one check whose attempt runs
+ * its steps in order.
+ */
+
+export interface AttemptContext {
+  client: HttpClient;
+  /** Aborts when the overall deadline is reached. */
+  signal: AbortSignal;
+  /** The attempt number, from 1. */
+  attempt: number;
+}
+
+export interface CheckDef {
+  name: string;
+  /** 'check', 'journey', or the suite name. */
+  group: string;
+  /** One attempt: every assertion, passed or not. Network errors may throw. */
+  attempt(ctx: AttemptContext): Promise<Assertion[]>;
+}
+
+export interface CheckResult {
+  name: string;
+  group: string;
+  passed: boolean;
+  attempts: number;
+  durationMs: number;
+  /** The last attempt's assertions. */
+  assertions: Assertion[];
+  /** The first failing assertion in one phrase, when failed. */
+  failure?: string;
+}
+
+class AttemptFailed extends Error {
+  constructor(readonly assertions: Assertion[]) {
+    super(describeFailure(assertions.find((a) => !a.passed) as Assertion));
+  }
+}
+
+export interface RunOptions {
+  client: HttpClient;
+  /** Epoch ms after which no attempt starts and running ones are aborted. */
+  deadline: number;
+  concurrency: number;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  onAttemptFailed?: (check: CheckDef, attempt: number, reason: string, delayMs: number) => void;
+}
+
+/** A network error as an assertion, so the report shows it in the same columns. */
+export function errorAssertion(error: unknown): Assertion {
+  const message = error instanceof Error ? error.message : String(error);
+  return assertion('request', false, 'an HTTP answer', message);
+}
+
+export async function runCheck(check: CheckDef, options: RunOptions): Promise<CheckResult> {
+  const started = Date.now();
+  let attempts = 0;
+  let last: Assertion[] = [];
+  const deadlineSignal = AbortSignal.timeout(Math.max(1, options.deadline - started));
+  try {
+    last = await retry(
+      async (attempt) => {
+        attempts = attempt;
+        let results: Assertion[];
+        try {
+          results = await check.attempt({ client: options.client, signal: deadlineSignal, attempt });
+        } catch (error) {
+          results = [errorAssertion(deadlineSignal.aborted ? new HttpError('no answer before the timeout', 'DEADLINE') : error)];
+        }
+        last = results;
+        if (results.some((a) => !a.passed)) throw new AttemptFailed(results);
+        return results;
+      },
+      {
+        deadlineMs: Math.max(0, options.deadline - started),
+        initialDelayMs: options.initialDelayMs ?? 250,
+        maxDelayMs: options.maxDelayMs ?? 3000,
+        onRetry: ({ attempt, delayMs, error }) =>
+          options.onAttemptFailed?.(check, attempt, error instanceof Error ? error.message : String(error), delayMs),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof RetryGaveUp) && !(error instanceof AttemptFailed)) throw error;
+  }
+  const failing = last.find((a) => !a.passed);
+  return {
+    name: check.name,
+    group: check.group,
+    passed: failing === undefined && last.length > 0,
+    attempts,
+    durationMs: Date.now() - started,
+    assertions: last,
+    failure: failing ? describeFailure(failing) : last.length === 0 ? 'no assertion ran' : undefined,
+  };
+}
+
+/** Run every check, at most `concurrency` at a time; results come back in the order given. */
+export async function runChecks(checks: readonly CheckDef[], options: RunOptions): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < checks.length) {
+      const index = next++;
+      results[index] = await runCheck(checks[index] as CheckDef, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, checks.length) }, worker));
+  return results;
+}
