@@ -1,4 +1,5 @@
 import { run } from '@deploy-kit/shared';
 import { main } from './main';
+import { post } from './post';
 
-void run(main);
+void run(main, post);
