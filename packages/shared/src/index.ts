@@ -8,3 +8,4 @@ export * from './outputs';
 export * from './paths';
 export * from './shell';
 export * from './http';
+export * from './ssh';

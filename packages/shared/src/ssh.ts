@@ -1,0 +1,722 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Client, utils as ssh2utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { InputError, ToolError } from './errors';
+import { retry } from './retry';
+import { shellCommand } from './shell';
+
+/**
+ * ssh2 client wrapper: strict host-key checking before authentication, one
+ * connection per host with a bounded pool of channels, exec with exit status,
+ * capped output and scripts on stdin, SFTP atomic upload.
+ *
+ * Pure helpers (fingerprints, known_hosts parsing and matching, key
+ * normalisation) are exported for unit tests.
+ */
+
+// ---------------------------------------------------------------- host keys
+
+/** OpenSSH's fingerprint form of a public key blob: `SHA256:` + unpadded base64 of its SHA-256. */
+export function sha256Fingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** Accept `SHA256:abc...` with or without base64 padding; anything else is an input error. */
+export function normaliseFingerprint(value: string, inputName = 'known-hosts'): string {
+  const v = value.trim();
+  const match = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(v);
+  if (!match) {
+    throw new InputError(
+      `'${inputName}' has '${v.slice(0, 60)}', which is not an OpenSSH SHA256 fingerprint (SHA256: followed by 43 base64 characters, as printed by ssh-keygen -lf).`,
+    );
+  }
+  return `SHA256:${match[1]}`;
+}
+
+export interface KnownHostEntry {
+  marker?: '@revoked' | '@cert-authority';
+  /** Plain patterns (`host`, `[host]:port`, wildcards, `!negated`), or a hashed entry. */
+  patterns: string[];
+  hashed?: { salt: Buffer; hash: Buffer };
+  keyType: string;
+  keyBlob: Buffer;
+}
+
+/** Parse known_hosts text (comments, blank lines, markers, hashed `|1|salt|hash` hosts). Bad lines are an input error. */
+export function parseKnownHosts(text: string, inputName = 'known-hosts'): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const fields = line.split(/\s+/);
+    let marker: KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
+      marker = fields.shift() as KnownHostEntry['marker'];
+    const [hosts, keyType, keyB64] = fields;
+    if (!hosts || !keyType || !keyB64 || !/^[A-Za-z0-9+/]+=*$/.test(keyB64)) {
+      throw new InputError(
+        `'${inputName}' line ${index + 1} is not a known_hosts line (expected 'host key-type base64-key', e.g. from ssh-keyscan).`,
+      );
+    }
+    const keyBlob = Buffer.from(keyB64, 'base64');
+    const entry: KnownHostEntry = { marker, patterns: [], keyType, keyBlob };
+    if (hosts.startsWith('|1|')) {
+      const [, , salt, hash] = hosts.split('|');
+      if (!salt || !hash)
+        throw new InputError(`'${inputName}' line ${index + 1} has a malformed hashed host.`);
+      entry.hashed = { salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
+    } else {
+      entry.patterns = hosts.split(',');
+    }
+    entries.push(entry);
+  });
+  return entries;
+}
+
+/** The name OpenSSH looks up: `host` on port 22, `[host]:port` otherwise. */
+export function knownHostsName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+/** Does a known_hosts entry name this host? Implements OpenSSH's pattern lists (wildcards, negation) and hashed names. */
+export function knownHostMatches(entry: KnownHostEntry, host: string, port: number): boolean {
+  const name = knownHostsName(host, port);
+  if (entry.hashed) {
+    const actual = createHmac('sha1', entry.hashed.salt).update(name).digest();
+    return actual.length === entry.hashed.hash.length && timingSafeEqual(actual, entry.hashed.hash);
+  }
+  let matched = false;
+  for (const pattern of entry.patterns) {
+    const negated = pattern.startsWith('!');
+    const p = negated ? pattern.slice(1) : pattern;
+    if (globToRegExp(p).test(name)) {
+      if (negated) return false;
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** What we accept for one host: fingerprints and/or known_hosts keys, or (explicitly) anything. */
+export interface HostKeyPolicy {
+  fingerprints: string[];
+  knownHosts: KnownHostEntry[];
+  /** Only when the user set the explicitly named insecure opt-out input. */
+  acceptAny?: boolean;
+}
+
+export interface HostKeyDecision {
+  accepted: boolean;
+  actual: string;
+  reason: 'fingerprint' | 'known-hosts' | 'insecure-opt-out' | 'mismatch' | 'revoked' | 'no-expectation';
+}
+
+/** Decide on a presented host key. Pure and synchronous: ssh2 must get a plain boolean. */
+export function decideHostKey(
+  keyBlob: Buffer,
+  host: string,
+  port: number,
+  policy: HostKeyPolicy,
+): HostKeyDecision {
+  const actual = sha256Fingerprint(keyBlob);
+  const forHost = policy.knownHosts.filter((e) => knownHostMatches(e, host, port));
+  if (forHost.some((e) => e.marker === '@revoked' && e.keyBlob.equals(keyBlob)))
+    return { accepted: false, actual, reason: 'revoked' };
+  if (policy.fingerprints.includes(actual)) return { accepted: true, actual, reason: 'fingerprint' };
+  if (forHost.some((e) => e.marker === undefined && e.keyBlob.equals(keyBlob)))
+    return { accepted: true, actual, reason: 'known-hosts' };
+  if (policy.acceptAny) return { accepted: true, actual, reason: 'insecure-opt-out' };
+  const expected = policy.fingerprints.length + forHost.filter((e) => e.marker === undefined).length;
+  return { accepted: false, actual, reason: expected === 0 ? 'no-expectation' : 'mismatch' };
+}
+
+/** The fingerprints we would accept for a host, for error messages. */
+export function expectedFingerprints(host: string, port: number, policy: HostKeyPolicy): string[] {
+  const fromKnownHosts = policy.knownHosts
+    .filter((e) => e.marker === undefined && knownHostMatches(e, host, port))
+    .map((e) => sha256Fingerprint(e.keyBlob));
+  return [...new Set([...policy.fingerprints, ...fromKnownHosts])];
+}
+
+/** Key types known for a host, so ssh2 negotiates a host key we can check (an RSA-only entry must not meet ed25519). */
+export function hostKeyAlgorithms(host: string, port: number, policy: HostKeyPolicy): string[] | undefined {
+  if (policy.fingerprints.length > 0 || policy.acceptAny) return undefined;
+  const types = new Set(
+    policy.knownHosts
+      .filter((e) => e.marker === undefined && knownHostMatches(e, host, port))
+      .map((e) => e.keyType),
+  );
+  if (types.size === 0) return undefined;
+  const algos: string[] = [];
+  for (const t of types) {
+    if (t === 'ssh-rsa') algos.push('rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa');
+    else algos.push(t);
+  }
+  return algos;
+}
+
+// ---------------------------------------------------------------- client keys
+
+/**
+ * Secrets pasted into GitHub often arrive with CRLF line ends, surrounding
+ * blanks, or literal `\n` sequences (one-line secrets); OpenSSH key parsing
+ * wants clean LF lines ending in a newline.
+ */
+export function normalisePrivateKey(text: string): string {
+  let key = text.replace(/\r\n?/g, '\n').trim();
+  if (!key.includes('\n') && key.includes('\\n')) key = key.replace(/\\n/g, '\n');
+  key = key
+    .split('\n')
+    .map((line) => line.trim())
+    .join('\n');
+  return `${key}\n`;
+}
+
+export interface ParsedClientKey {
+  /** Normalised key text, handed to ssh2. */
+  text: string;
+  passphrase?: string;
+  /** ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ... */
+  type: string;
+  publicFingerprint: string;
+}
+
+/** Parse a private key now, so a broken secret fails at once with a sentence, not after connecting to every host. */
+export function parseClientKey(
+  raw: string,
+  passphrase: string | undefined,
+  inputName = 'private-key',
+): ParsedClientKey {
+  const text = normalisePrivateKey(raw);
+  const parsed = ssh2utils.parseKey(text, passphrase && passphrase !== '' ? passphrase : undefined);
+  if (parsed instanceof Error) {
+    const encrypted = /encrypted|passphrase|decrypt/i.test(parsed.message);
+    throw new InputError(
+      encrypted
+        ? `'${inputName}' is passphrase-protected and the passphrase is missing or wrong (${parsed.message}); set the passphrase input.`
+        : `'${inputName}' could not be parsed as a private key (${parsed.message}); paste the whole OpenSSH or PEM key including its BEGIN/END lines.`,
+    );
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key) throw new InputError(`'${inputName}' holds no private key.`);
+  if (!key.isPrivateKey())
+    throw new InputError(
+      `'${inputName}' holds a public key; it must be the private key (the file without .pub).`,
+    );
+  return {
+    text,
+    passphrase: passphrase && passphrase !== '' ? passphrase : undefined,
+    type: key.type,
+    publicFingerprint: sha256Fingerprint(key.getPublicSSH()),
+  };
+}
+
+// ---------------------------------------------------------------- exec helpers
+
+/** Keep the last `cap` bytes of a stream while counting all of it: many MB of remote output must not fill memory. */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private held = 0;
+  total = 0;
+  constructor(readonly cap: number) {}
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    this.chunks.push(chunk);
+    this.held += chunk.length;
+    while (this.held > this.cap && this.chunks.length > 0) {
+      const first = this.chunks[0] as Buffer;
+      const excess = this.held - this.cap;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.held -= first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.held -= excess;
+      }
+    }
+  }
+  get truncated(): boolean {
+    return this.total > this.held;
+  }
+  toString(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** A counting semaphore: at most `size` channels open on one connection at a time. */
+export class Semaphore {
+  private waiting: (() => void)[] = [];
+  private inUse = 0;
+  constructor(readonly size: number) {}
+  async acquire(): Promise<() => void> {
+    if (this.inUse >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inUse++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inUse--;
+      this.waiting.shift()?.();
+    };
+  }
+}
+
+/** Fixed text: choose bash with pipefail when the host has it, else POSIX sh with -eu. No input is ever part of it. */
+export const SCRIPT_RUNNER =
+  'if command -v bash >/dev/null 2>&1; then exec bash -euo pipefail -s -- "$@"; else exec sh -eu -s -- "$@"; fi';
+
+/**
+ * Wrap a script so the shell parses all of it before running any of it; the
+ * commands inside then read /dev/null, not the rest of the script.
+ */
+export function wrapScript(script: string): string {
+  return `__deploy_kit_main() {\n${script}\n}\n__deploy_kit_main "$@" </dev/null\n`;
+}
+
+/** The remote command line for a script on stdin: a constant runner plus quoted (non-secret) arguments. */
+export function scriptCommand(args: readonly string[]): string {
+  return shellCommand(['sh', '-c', SCRIPT_RUNNER, 'deploy-kit', ...args]);
+}
+
+// ---------------------------------------------------------------- connection
+
+export interface SshTarget {
+  /** Label used in messages (defaults to host:port). */
+  name?: string;
+  host: string;
+  port: number;
+  user: string;
+  key: ParsedClientKey;
+  hostKeys: HostKeyPolicy;
+}
+
+export interface ConnectOptions {
+  /** Connect through this host first (its own host-key check), then forwardOut to the target. */
+  jump?: SshTarget;
+  /** Budget for retrying the TCP connect / handshake before authentication. */
+  connectDeadlineMs?: number;
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /** Channels open at once (OpenSSH's MaxSessions defaults to 10; SFTP takes one). */
+  maxChannels?: number;
+  onRetry?: (message: string) => void;
+  onWarning?: (message: string) => void;
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer | Readable;
+  /** Bytes kept of each of stdout and stderr (the tail). Default 1 MiB. */
+  maxOutputBytes?: number;
+  timeoutMs?: number;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface ExecResult {
+  command: string;
+  /** null when the server sent no exit status (connection lost, killed): always a failure. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: number;
+  stderrBytes: number;
+  truncated: boolean;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export function execSucceeded(result: ExecResult): boolean {
+  return result.exitCode === 0 && result.signal === null && !result.timedOut;
+}
+
+/** The last `n` lines of a command's output, for failure messages. */
+export function lastLines(result: Pick<ExecResult, 'stdout' | 'stderr'>, n = 20): string {
+  const text = [result.stdout.trimEnd(), result.stderr.trimEnd()].filter((s) => s !== '').join('\n');
+  return text.split('\n').slice(-n).join('\n');
+}
+
+export function describeExit(result: ExecResult): string {
+  if (result.timedOut) return 'timed out';
+  if (result.signal) return `was killed by signal ${result.signal}`;
+  if (result.exitCode === null) return 'ended without an exit status (connection lost?)';
+  return `exited with ${result.exitCode}`;
+}
+
+export class HostKeyRejected extends ToolError {}
+export class AuthFailed extends ToolError {}
+
+/** Errors before authentication that are worth another try (the server may still be starting). */
+function isRetryableConnectError(error: unknown): boolean {
+  if (error instanceof HostKeyRejected || error instanceof AuthFailed || error instanceof InputError)
+    return false;
+  const e = error as { code?: string; level?: string; message?: string };
+  if (e.level === 'client-authentication') return false;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'].includes(
+      e.code ?? '',
+    ) ||
+    e.level === 'client-timeout' ||
+    /Timed out while waiting for handshake|Connection lost before handshake/i.test(e.message ?? '')
+  );
+}
+
+function targetName(t: SshTarget): string {
+  return t.name ?? `${t.host}:${t.port}`;
+}
+
+interface Attempt {
+  client: Client;
+  hostKeyError?: HostKeyRejected;
+  authAnswer?: string[];
+}
+
+async function openClient(target: SshTarget, options: ConnectOptions, sock?: Readable): Promise<Client> {
+  const name = targetName(target);
+  const attempt: Attempt = { client: new Client() };
+  const client = attempt.client;
+  const algorithms = hostKeyAlgorithms(target.host, target.port, target.hostKeys);
+  let authTries = 0;
+  const config: ConnectConfig = {
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    sock,
+    readyTimeout: options.readyTimeoutMs ?? 20_000,
+    keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
+    keepaliveCountMax: options.keepaliveCountMax ?? 3,
+    algorithms: algorithms ? { serverHostKey: algorithms as never } : undefined,
+    // Synchronous verifier returning a strict boolean: ssh2 treats any truthy
+    // return (a Promise included) as "accept", so nothing async happens here.
+    hostVerifier: (key: Buffer): boolean => {
+      const decision = decideHostKey(key, target.host, target.port, target.hostKeys);
+      if (decision.accepted) {
+        if (decision.reason === 'insecure-opt-out')
+          options.onWarning?.(
+            `host key of ${name} (${decision.actual}) was NOT verified because the insecure opt-out is set; pin it with known-hosts.`,
+          );
+        return true;
+      }
+      const expected = expectedFingerprints(target.host, target.port, target.hostKeys);
+      attempt.hostKeyError = new HostKeyRejected(
+        decision.reason === 'no-expectation'
+          ? `host ${name} presented ${decision.actual} and no fingerprint or known_hosts line is given for it; add it to known-hosts (ssh-keyscan -p ${target.port} ${target.host} | ssh-keygen -lf -) — nothing was sent to the host.`
+          : decision.reason === 'revoked'
+            ? `host ${name} presented a key marked @revoked in known-hosts (${decision.actual}); nothing was sent to the host.`
+            : `host key mismatch for ${name}: expected ${expected.join(' or ')}, got ${decision.actual}; refusing to authenticate (possible man-in-the-middle) — nothing was sent to the host.`,
+      );
+      return false;
+    },
+    // One explicit publickey attempt; the second call carries the server's answer.
+    authHandler: (methodsLeft, _partial, callback) => {
+      authTries++;
+      if (authTries === 1) {
+        callback({
+          type: 'publickey',
+          username: target.user,
+          key: target.key.text,
+          passphrase: target.key.passphrase,
+        } as never);
+        return;
+      }
+      attempt.authAnswer = methodsLeft ?? [];
+      callback(false as never);
+    },
+  };
+  return new Promise<Client>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      if (attempt.hostKeyError) return reject(attempt.hostKeyError);
+      const e = error as { level?: string; message?: string };
+      if (e.level === 'client-authentication' || attempt.authAnswer) {
+        return reject(
+          new AuthFailed(
+            `authentication as '${target.user}' on ${name} failed: the server refused the ${target.key.type} key ${target.key.publicFingerprint}` +
+              ` (server still accepts: ${(attempt.authAnswer ?? []).join(', ') || 'nothing'}); check that the key is in the user's authorized_keys.`,
+          ),
+        );
+      }
+      reject(error);
+    };
+    client.once('ready', () => {
+      settled = true;
+      // Without TCP_NODELAY every channel open waits on Nagle + delayed ACK (~80 ms here).
+      client.setNoDelay(true);
+      resolve(client);
+    });
+    client.on('error', fail);
+    client.once('close', () =>
+      fail(
+        Object.assign(new Error(`connection to ${name} closed before it was ready`), { code: 'ECONNRESET' }),
+      ),
+    );
+    try {
+      client.connect(config);
+    } catch (error) {
+      fail(error);
+    }
+  });
+}
+
+async function connectWithRetry(
+  target: SshTarget,
+  options: ConnectOptions,
+  sock?: () => Promise<Readable>,
+): Promise<Client> {
+  const name = targetName(target);
+  try {
+    return await retry(async () => openClient(target, options, sock ? await sock() : undefined), {
+      deadlineMs: options.connectDeadlineMs ?? 20_000,
+      initialDelayMs: 250,
+      maxDelayMs: 3000,
+      retryable: isRetryableConnectError,
+      onRetry: ({ attempt, delayMs, error }) =>
+        options.onRetry?.(
+          `connect to ${name} failed (attempt ${attempt}: ${(error as Error).message}); retrying in ${delayMs} ms`,
+        ),
+    });
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+    const cause = (error as { lastError?: unknown }).lastError ?? error;
+    const attempts = (error as { attempts?: number }).attempts;
+    throw new ToolError(
+      `could not connect to ${name}${attempts ? ` (${attempts} attempts)` : ''}: ${(cause as Error).message ?? String(cause)}; check that sshd runs there and the host/port are right.`,
+      { cause },
+    );
+  }
+}
+
+export class SshConnection {
+  private readonly channels: Semaphore;
+  private sftpSession?: Promise<SFTPWrapper>;
+  private closed = false;
+  private lostError?: Error;
+  /** Open exec calls, settled when the connection drops (a cut connection may never close its channels). */
+  private readonly pending = new Set<() => void>();
+
+  private constructor(
+    readonly target: SshTarget,
+    private readonly client: Client,
+    private readonly jumpClient: Client | undefined,
+    options: ConnectOptions,
+  ) {
+    // OpenSSH counts a session until its close is fully processed: stay below MaxSessions (10) with room for SFTP.
+    this.channels = new Semaphore(Math.max(1, (options.maxChannels ?? 10) - 2));
+    client.on('error', (error: Error) => (this.lostError = error));
+    client.on('close', () => {
+      this.closed = true;
+      this.jumpClient?.end();
+      for (const settle of [...this.pending]) settle();
+    });
+  }
+
+  get name(): string {
+    return targetName(this.target);
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  static async connect(target: SshTarget, options: ConnectOptions = {}): Promise<SshConnection> {
+    if (!options.jump)
+      return new SshConnection(target, await connectWithRetry(target, options), undefined, options);
+    const jump = await connectWithRetry(options.jump, options);
+    try {
+      const client = await connectWithRetry(target, options, () =>
+        forwardOut(jump, target.host, target.port),
+      );
+      return new SshConnection(target, client, jump, options);
+    } catch (error) {
+      jump.end();
+      throw error;
+    }
+  }
+
+  /** Run argv (every argument quoted by shellCommand). */
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.execRaw(shellCommand(argv), options);
+  }
+
+  /** Run a script sent on stdin to `bash -euo pipefail -s` (or `sh -eu -s`); `args` become $1.. (never secrets). */
+  script(
+    script: string,
+    args: readonly string[] = [],
+    options: Omit<ExecOptions, 'stdin'> = {},
+  ): Promise<ExecResult> {
+    return this.execRaw(scriptCommand(args), { ...options, stdin: wrapScript(script) });
+  }
+
+  async execRaw(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const release = await this.channels.acquire();
+    const started = Date.now();
+    const cap = options.maxOutputBytes ?? 1024 * 1024;
+    const out = new TailBuffer(cap);
+    const err = new TailBuffer(cap);
+    try {
+      if (this.closed)
+        throw new ToolError(
+          `the connection to ${this.name} is closed${this.lostError ? ` (${this.lostError.message})` : ''}`,
+        );
+      const open = (): Promise<ClientChannel> =>
+        new Promise<ClientChannel>((resolve, reject) => {
+          this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+        });
+      // A refused channel (session limit reached by another client's use) is retried briefly.
+      const stream = await retry(open, {
+        deadlineMs: 5000,
+        initialDelayMs: 50,
+        maxDelayMs: 500,
+        retryable: (error) => !this.closed && /Channel open failure/i.test((error as Error).message ?? ''),
+      }).catch((error: unknown) => {
+        throw (error as { lastError?: unknown }).lastError ?? error;
+      });
+      return await new Promise<ExecResult>((resolve) => {
+        let exitCode: number | null = null;
+        let signal: string | null = null;
+        let timedOut = false;
+        const timer = options.timeoutMs
+          ? setTimeout(() => {
+              timedOut = true;
+              stream.signal('KILL');
+              stream.close();
+            }, options.timeoutMs)
+          : undefined;
+        stream.on('exit', (code: number | null, sig?: string) => {
+          if (typeof code === 'number') exitCode = code;
+          if (sig) signal = sig;
+        });
+        stream.on('data', (chunk: Buffer) => {
+          out.push(chunk);
+          options.onStdout?.(chunk);
+        });
+        stream.stderr.on('data', (chunk: Buffer) => {
+          err.push(chunk);
+          options.onStderr?.(chunk);
+        });
+        let done = false;
+        const finish = (): void => {
+          if (done) return;
+          done = true;
+          if (timer) clearTimeout(timer);
+          this.pending.delete(finish);
+          resolve({
+            command,
+            exitCode,
+            signal,
+            stdout: out.toString(),
+            stderr: err.toString(),
+            stdoutBytes: out.total,
+            stderrBytes: err.total,
+            truncated: out.truncated || err.truncated,
+            durationMs: Date.now() - started,
+            timedOut,
+          });
+        };
+        stream.on('close', finish);
+        // A cut connection may never close the channel: settle with "no exit status".
+        this.pending.add(finish);
+        stream.on('error', () => undefined);
+        const stdin = options.stdin;
+        if (stdin === undefined) stream.end();
+        else if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) stream.end(stdin);
+        else {
+          stdin.on('error', (error) => {
+            err.push(Buffer.from(`\nlocal input stream failed: ${error.message}\n`));
+            stream.close();
+          });
+          stdin.pipe(stream);
+        }
+      });
+    } catch (error) {
+      if (error instanceof ToolError) throw error;
+      throw new ToolError(`could not run a command on ${this.name}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    } finally {
+      release();
+    }
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    if (!this.sftpSession) {
+      this.sftpSession = new Promise<SFTPWrapper>((resolve, reject) =>
+        this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp))),
+      );
+      this.sftpSession.catch(() => (this.sftpSession = undefined));
+    }
+    return this.sftpSession;
+  }
+
+  /**
+   * Upload atomically: write a temp file next to the target with mode 0600,
+   * then rename over it (posix-rename@openssh.com), so a reader never sees half a file.
+   */
+  async upload(remotePath: string, content: string | Buffer, mode = 0o600): Promise<void> {
+    const sftp = await this.sftp().catch((error: Error) => {
+      throw new ToolError(`could not open SFTP on ${this.name}: ${error.message}`, { cause: error });
+    });
+    const tmp = path.posix.join(
+      path.posix.dirname(remotePath),
+      `.${path.posix.basename(remotePath)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`,
+    );
+    const call = <T>(
+      what: string,
+      fn: (cb: (error: Error | null | undefined, value?: T) => void) => void,
+    ): Promise<T> =>
+      new Promise<T>((resolve, reject) =>
+        fn((error, value) =>
+          error
+            ? reject(new ToolError(`SFTP ${what} failed on ${this.name}: ${error.message}`, { cause: error }))
+            : resolve(value as T),
+        ),
+      );
+    const handle = await call<Buffer>(`open ${tmp}`, (cb) => sftp.open(tmp, 'wx', { mode }, cb));
+    try {
+      const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+      let offset = 0;
+      while (offset < data.length) {
+        const length = Math.min(32 * 1024, data.length - offset);
+        await call(`write ${tmp}`, (cb) => sftp.write(handle, data, offset, length, offset, cb));
+        offset += length;
+      }
+      await call(`chmod ${tmp}`, (cb) => sftp.fchmod(handle, mode, cb));
+    } finally {
+      await call('close', (cb) => sftp.close(handle, cb)).catch(() => undefined);
+    }
+    try {
+      await call(`rename ${tmp} to ${remotePath}`, (cb) => sftp.ext_openssh_rename(tmp, remotePath, cb));
+    } catch (error) {
+      await call('cleanup', (cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.end();
+    this.jumpClient?.end();
+  }
+}
+
+function forwardOut(jump: Client, host: string, port: number): Promise<Readable> {
+  return new Promise((resolve, reject) =>
+    jump.forwardOut('127.0.0.1', 0, host, port, (error, stream) =>
+      error ? reject(Object.assign(error, { code: 'ECONNREFUSED' })) : resolve(stream),
+    ),
+  );
+}
