@@ -1,0 +1,27 @@
+#!/bin/sh
+# One image, three roles. The last step always `exec`s, so the server is the
+# process that receives signals (compose adds `init: true` as PID 1).
+set -eu
+
+case "${1:-web}" in
+    web)
+        if [ "${MIGRATE_ON_START:-true}" = "true" ]; then
+            python3 manage.py migrate --noinput
+        fi
+        exec gunicorn config.wsgi:application \
+            --bind "127.0.0.1:${PORT:-8000}" \
+            --workers "${GUNICORN_WORKERS:-2}" \
+            --timeout "${GUNICORN_TIMEOUT:-30}" \
+            --access-logfile -
+        ;;
+    worker)
+        exec celery -A config worker --pool=solo --loglevel="${LOG_LEVEL:-INFO}"
+        ;;
+    beat)
+        exec celery -A config beat --loglevel="${LOG_LEVEL:-INFO}" \
+            --scheduler config.celery:HeartbeatScheduler
+        ;;
+    *)
+        exec "$@"
+        ;;
+esac
