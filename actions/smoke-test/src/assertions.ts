@@ -79,7 +79,12 @@ export function evaluateHeader(name: string, want: HeaderExpectation, value: str
   if (typeof want === 'string') return assertion(label, value === want, want, seen);
   if (want.equals !== undefined) return assertion(label, value === want.equals, want.equals, seen);
   if (want.matches !== undefined)
-    return assertion(label, value !== undefined && new RegExp(want.matches).test(value), `matches /${want.matches}/`, seen);
+    return assertion(
+      label,
+      value !== undefined && new RegExp(want.matches).test(value),
+      `matches /${want.matches}/`,
+      seen,
+    );
   const present = want.present ?? true;
   return assertion(label, (value !== undefined) === present, present ? 'present' : 'absent', seen);
 }
@@ -105,7 +110,12 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
   const sizeNote = res.truncated ? ` (first ${res.body.length} bytes; body was cut at the size cap)` : '';
   for (const needle of list(e['body-contains']))
     results.push(
-      assertion('body contains', text.includes(needle), JSON.stringify(needle), `${snippet(text)}${sizeNote}`),
+      assertion(
+        'body contains',
+        text.includes(needle),
+        JSON.stringify(needle),
+        `${snippet(text)}${sizeNote}`,
+      ),
     );
   for (const needle of list(e['body-not-contains']))
     results.push(
@@ -118,7 +128,14 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
     );
   for (const pattern of list(e['body-matches'])) {
     const m = new RegExp(pattern).exec(text);
-    results.push(assertion('body matches', m !== null, `/${pattern}/`, m ? snippet(m[0]) : `${snippet(text)}${sizeNote}`));
+    results.push(
+      assertion(
+        'body matches',
+        m !== null,
+        `/${pattern}/`,
+        m ? snippet(m[0]) : `${snippet(text)}${sizeNote}`,
+      ),
+    );
   }
 
   if (e.json !== undefined) {
@@ -130,12 +147,19 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
     }
     for (const [path, want] of Object.entries(e.json)) {
       if (!parsed.ok) {
-        results.push(assertion(`json ${path}`, false, show(want), `body is not JSON: ${snippet(text, 60)}${sizeNote}`));
+        results.push(
+          assertion(`json ${path}`, false, show(want), `body is not JSON: ${snippet(text, 60)}${sizeNote}`),
+        );
         continue;
       }
       const found = evaluateJsonPath(parsed.value, path);
       results.push(
-        assertion(`json ${path}`, found.found && jsonEquals(found.value, want), show(want), found.found ? show(found.value) : '(missing)'),
+        assertion(
+          `json ${path}`,
+          found.found && jsonEquals(found.value, want),
+          show(want),
+          found.found ? show(found.value) : '(missing)',
+        ),
       );
     }
   }
@@ -145,7 +169,12 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
 
   if (e['max-time'] !== undefined)
     results.push(
-      assertion('response time', res.durationMs <= e['max-time'], `<= ${e['max-time']} ms`, `${res.durationMs} ms`),
+      assertion(
+        'response time',
+        res.durationMs <= e['max-time'],
+        `<= ${e['max-time']} ms`,
+        `${res.durationMs} ms`,
+      ),
     );
   return results;
 }

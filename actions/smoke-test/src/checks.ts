@@ -17,7 +17,11 @@ export interface RequestDefaults {
   onSecret?: (value: string) => void;
 }
 
-export function resolveRequestUrl(url: string | undefined, baseUrl: string | undefined, where: string): string {
+export function resolveRequestUrl(
+  url: string | undefined,
+  baseUrl: string | undefined,
+  where: string,
+): string {
   const target = url ?? '';
   try {
     return new URL(target, baseUrl).href;
@@ -38,9 +42,14 @@ interface BuiltRequest {
 }
 
 /** Method, headers and body of a request spec, placeholders filled. */
-export function buildRequest(req: RequestSpec, url: string, vars: Readonly<Record<string, string>> = {}): BuiltRequest {
+export function buildRequest(
+  req: RequestSpec,
+  url: string,
+  vars: Readonly<Record<string, string>> = {},
+): BuiltRequest {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = fill(value, vars);
+  for (const [name, value] of Object.entries(req.headers ?? {}))
+    headers[name.toLowerCase()] = fill(value, vars);
   let body: string | undefined;
   if (req.json !== undefined) {
     body = fill(JSON.stringify(req.json), vars);
@@ -113,12 +122,20 @@ export function journeyCheck(spec: JourneySpec, defaults: RequestDefaults): Chec
         if (results.some((a) => !a.passed)) return all;
         for (const [name, how] of Object.entries(step.capture ?? {})) {
           try {
-            const value = how.cookie !== undefined && jar.get(how.cookie) !== undefined && !hasCookie(res, how.cookie)
-              ? (jar.get(how.cookie) as string)
-              : capture(name, how, res);
+            const value =
+              how.cookie !== undefined && jar.get(how.cookie) !== undefined && !hasCookie(res, how.cookie)
+                ? (jar.get(how.cookie) as string)
+                : capture(name, how, res);
             if (how.secret !== false) defaults.onSecret?.(value);
             vars[name] = value;
-            all.push(assertion(`${prefix}capture ${name}`, true, 'a value', how.secret === false ? value : '(captured)'));
+            all.push(
+              assertion(
+                `${prefix}capture ${name}`,
+                true,
+                'a value',
+                how.secret === false ? value : '(captured)',
+              ),
+            );
           } catch (error) {
             all.push(assertion(`${prefix}capture ${name}`, false, 'a value', (error as Error).message));
             return all;

@@ -39,7 +39,14 @@ export class CookieJar {
         this.cookies.delete(key);
         continue;
       }
-      this.cookies.set(key, { name: c.name, value: c.value, domain, hostOnly: c.domain === undefined, path, secure: c.secure === true });
+      this.cookies.set(key, {
+        name: c.name,
+        value: c.value,
+        domain,
+        hostOnly: c.domain === undefined,
+        path,
+        secure: c.secure === true,
+      });
     }
   }
 

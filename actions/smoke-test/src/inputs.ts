@@ -39,8 +39,13 @@ export function readSpec(value: string): Spec {
   if (looksInline) return parseSpec('checks', parseYamlOrJson('checks', text));
   const file = resolveInWorkspace('checks', text);
   if (!fs.existsSync(file))
-    throw new InputError(`'checks' names the file '${text}', which does not exist in the workspace; give inline YAML or a repository path.`);
-  return parseSpec(`checks file ${text}`, parseYamlOrJson(`checks file ${text}`, fs.readFileSync(file, 'utf8')));
+    throw new InputError(
+      `'checks' names the file '${text}', which does not exist in the workspace; give inline YAML or a repository path.`,
+    );
+  return parseSpec(
+    `checks file ${text}`,
+    parseYamlOrJson(`checks file ${text}`, fs.readFileSync(file, 'utf8')),
+  );
 }
 
 /** PEM text, or the path of a PEM file in the repository. */
@@ -48,9 +53,13 @@ export function readCa(value: string): string | undefined {
   if (value.trim() === '') return undefined;
   if (value.includes('-----BEGIN CERTIFICATE-----')) return value;
   const file = resolveInWorkspace('ca-cert', value.trim());
-  if (!fs.existsSync(file)) throw new InputError(`'ca-cert' file '${value.trim()}' does not exist; give PEM text or a repository path.`);
+  if (!fs.existsSync(file))
+    throw new InputError(
+      `'ca-cert' file '${value.trim()}' does not exist; give PEM text or a repository path.`,
+    );
   const pem = fs.readFileSync(file, 'utf8');
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new InputError(`'ca-cert' file '${value.trim()}' holds no PEM certificate.`);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new InputError(`'ca-cert' file '${value.trim()}' holds no PEM certificate.`);
   return pem;
 }
 
@@ -72,22 +81,33 @@ const COOKIE_FLAGS = ['secure', 'httponly', 'samesite'] as const;
 export function readInputs(): Inputs {
   const url = absoluteUrl('url', getString('url'));
   const expectStatus = getString('expect-status', { fallback: '200' });
-  if (!/^\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?)(\s*,\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?))*\s*$/i.test(expectStatus))
-    throw new InputError(`'expect-status' must be statuses such as 200, 2xx, 200-299 or 200,301, got '${expectStatus}'.`);
+  if (
+    !/^\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?)(\s*,\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?))*\s*$/i.test(
+      expectStatus,
+    )
+  )
+    throw new InputError(
+      `'expect-status' must be statuses such as 200, 2xx, 200-299 or 200,301, got '${expectStatus}'.`,
+    );
   statusMatcher(expectStatus);
   const suites = getList('suites').map((s) => {
-    if (!(SUITES as readonly string[]).includes(s)) throw new InputError(`'suites' may list ${SUITES.join(', ')}; '${s}' is not one of them.`);
+    if (!(SUITES as readonly string[]).includes(s))
+      throw new InputError(`'suites' may list ${SUITES.join(', ')}; '${s}' is not one of them.`);
     return s as SuiteName;
   });
-  if (suites.length > 0 && !url) throw new InputError(`'suites' (${suites.join(', ')}) need 'url', the site to test.`);
+  if (suites.length > 0 && !url)
+    throw new InputError(`'suites' (${suites.join(', ')}) need 'url', the site to test.`);
   const requestTimeoutMs = getDuration('request-timeout', 10_000);
   const resolve = parseResolve('resolve', getRaw('resolve'));
   const ca = readCa(getRaw('ca-cert'));
-  const cookieFlags = parseList(getString('cookie-flags', { fallback: 'secure,httponly,samesite' })).map((f) => {
-    const flag = f.toLowerCase();
-    if (!(COOKIE_FLAGS as readonly string[]).includes(flag)) throw new InputError(`'cookie-flags' may list secure, httponly, samesite; got '${f}'.`);
-    return flag as (typeof COOKIE_FLAGS)[number];
-  });
+  const cookieFlags = parseList(getString('cookie-flags', { fallback: 'secure,httponly,samesite' })).map(
+    (f) => {
+      const flag = f.toLowerCase();
+      if (!(COOKIE_FLAGS as readonly string[]).includes(flag))
+        throw new InputError(`'cookie-flags' may list secure, httponly, samesite; got '${f}'.`);
+      return flag as (typeof COOKIE_FLAGS)[number];
+    },
+  );
   const spec = readSpec(getRaw('checks'));
   return {
     url,
@@ -111,7 +131,10 @@ export function readInputs(): Inputs {
         jsonPath: getString('version-json-path') || undefined,
         url: getString('version-path') || undefined,
       },
-      https: { httpUrl: absoluteUrl('http-url', getString('http-url')), minCertDays: getInteger('min-cert-days', { min: 0, fallback: 14 }) },
+      https: {
+        httpUrl: absoluteUrl('http-url', getString('http-url')),
+        minCertDays: getInteger('min-cert-days', { min: 0, fallback: 14 }),
+      },
       headers: {
         hstsMinAge: getInteger('hsts-min-age', { min: 0, fallback: 15_552_000 }),
         hstsIncludeSubdomains: getBoolean('hsts-include-subdomains', false),

@@ -19,8 +19,10 @@ export function parseJsonPath(path: string): PathSegment[] {
     let m: RegExpExecArray | null;
     if ((m = /^\.([A-Za-z_$][\w$-]*)/.exec(rest))) segments.push(m[1] as string);
     else if ((m = /^\[(\d+)\]/.exec(rest))) segments.push(Number(m[1]));
-    else if ((m = /^\[\s*'((?:[^'\\]|\\.)*)'\s*\]/.exec(rest))) segments.push((m[1] as string).replace(/\\(.)/g, '$1'));
-    else if ((m = /^\[\s*"((?:[^"\\]|\\.)*)"\s*\]/.exec(rest))) segments.push((m[1] as string).replace(/\\(.)/g, '$1'));
+    else if ((m = /^\[\s*'((?:[^'\\]|\\.)*)'\s*\]/.exec(rest)))
+      segments.push((m[1] as string).replace(/\\(.)/g, '$1'));
+    else if ((m = /^\[\s*"((?:[^"\\]|\\.)*)"\s*\]/.exec(rest)))
+      segments.push((m[1] as string).replace(/\\(.)/g, '$1'));
     else
       throw new JsonPathError(
         `cannot read JSON path '${path}' at '${rest}' (use $.key, $.list[0] or $['odd key'])`,

@@ -1,5 +1,12 @@
 import * as core from '@actions/core';
-import { HttpClient, InputError, PolicyFailure, registerSecret, setOutputs, writeSummary } from '@deploy-kit/shared';
+import {
+  HttpClient,
+  InputError,
+  PolicyFailure,
+  registerSecret,
+  setOutputs,
+  writeSummary,
+} from '@deploy-kit/shared';
 import { journeyCheck, specCheck } from './checks';
 import { readInputs, type Inputs } from './inputs';
 import { firstFailure, formatDuration, resultsJson, summaryMarkdown } from './report';
@@ -21,7 +28,11 @@ const SUITE_BUILDERS: Record<SuiteName, typeof versionChecks> = {
 
 /** Everything to run: the spec's checks (or the url/expect-status shorthand), its journeys, then the suites. */
 function plan(inputs: Inputs): CheckDef[] {
-  const defaults = { baseUrl: inputs.url, requestTimeoutMs: inputs.requestTimeoutMs, onSecret: registerSecret };
+  const defaults = {
+    baseUrl: inputs.url,
+    requestTimeoutMs: inputs.requestTimeoutMs,
+    onSecret: registerSecret,
+  };
   const checks: CheckSpec[] = [...inputs.spec.checks];
   if (checks.length === 0 && inputs.spec.journeys.length === 0 && inputs.url)
     checks.push({ name: `GET ${inputs.url}`, url: inputs.url, expect: { status: inputs.expectStatus } });
@@ -57,10 +68,14 @@ export async function main(): Promise<void> {
         deadline: started + inputs.timeoutMs,
         concurrency: inputs.concurrency,
         onAttemptFailed: (check, attempt, reason, delayMs) =>
-          core.info(`${check.name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`),
+          core.info(
+            `${check.name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`,
+          ),
       });
       for (const r of out)
-        core.info(`${r.passed ? 'pass' : 'FAIL'} ${r.name} (${r.attempts} attempt(s), ${formatDuration(r.durationMs)})${r.failure ? `: ${r.failure}` : ''}`);
+        core.info(
+          `${r.passed ? 'pass' : 'FAIL'} ${r.name} (${r.attempts} attempt(s), ${formatDuration(r.durationMs)})${r.failure ? `: ${r.failure}` : ''}`,
+        );
       return out;
     })
     .finally(() => client.destroy());

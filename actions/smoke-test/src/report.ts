@@ -19,8 +19,16 @@ export function summaryMarkdown(results: readonly CheckResult[], target: string,
   const passed = results.filter((r) => r.passed).length;
   const failed = results.length - passed;
   const title = `Smoke test ${failed === 0 ? 'passed' : 'failed'}: ${passed} passed, ${failed} failed${target ? ` — ${target}` : ''} (${formatDuration(elapsedMs)})`;
-  const rows = results.map((r) => [r.name, r.passed ? '✅ pass' : '❌ fail', String(r.attempts), formatDuration(r.durationMs), seenVsExpected(r)]);
-  return [mdHeading(title), mdTable(['Check', 'Result', 'Attempts', 'Time', 'Seen vs expected'], rows)].join('\n\n');
+  const rows = results.map((r) => [
+    r.name,
+    r.passed ? '✅ pass' : '❌ fail',
+    String(r.attempts),
+    formatDuration(r.durationMs),
+    seenVsExpected(r),
+  ]);
+  return [mdHeading(title), mdTable(['Check', 'Result', 'Attempts', 'Time', 'Seen vs expected'], rows)].join(
+    '\n\n',
+  );
 }
 
 /** One sentence for the first failing check, e.g. for setFailed and the rollback log. */

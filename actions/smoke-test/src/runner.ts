@@ -71,7 +71,11 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
         try {
           results = await check.attempt({ client: options.client, signal: deadlineSignal, attempt });
         } catch (error) {
-          results = [errorAssertion(deadlineSignal.aborted ? new HttpError('no answer before the timeout', 'DEADLINE') : error)];
+          results = [
+            errorAssertion(
+              deadlineSignal.aborted ? new HttpError('no answer before the timeout', 'DEADLINE') : error,
+            ),
+          ];
         }
         last = results;
         if (results.some((a) => !a.passed)) throw new AttemptFailed(results);
@@ -82,7 +86,12 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
         initialDelayMs: options.initialDelayMs ?? 250,
         maxDelayMs: options.maxDelayMs ?? 3000,
         onRetry: ({ attempt, delayMs, error }) =>
-          options.onAttemptFailed?.(check, attempt, error instanceof Error ? error.message : String(error), delayMs),
+          options.onAttemptFailed?.(
+            check,
+            attempt,
+            error instanceof Error ? error.message : String(error),
+            delayMs,
+          ),
       },
     );
   } catch (error) {

@@ -1,7 +1,8 @@
 import type { RequestSpec, Spec } from './spec';
 
 /** Header names whose values are credentials. */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|api[-_]?key|password|session|csrf/i;
+const SECRET_HEADER =
+  /^(authorization|proxy-authorization|cookie)$|token|secret|api[-_]?key|password|session|csrf/i;
 
 /** Values to mask: secret-looking headers (whole value and the credential after the scheme) and password-like form fields. */
 export function secretHeaderValues(spec: Spec): string[] {
@@ -14,7 +15,8 @@ export function secretHeaderValues(spec: Spec): string[] {
       const credential = /^\s*(?:bearer|basic|token|digest)\s+(.+)$/i.exec(value)?.[1];
       if (credential) values.push(credential.trim());
     }
-    for (const [name, value] of Object.entries(req.form ?? {})) if (/pass|token|secret/i.test(name)) values.push(value);
+    for (const [name, value] of Object.entries(req.form ?? {}))
+      if (/pass|token|secret/i.test(name)) values.push(value);
   }
   // Templates ({{ csrf }}) are masked once captured, not as the literal placeholder.
   return values.filter((v) => v.trim() !== '' && !/^\s*\{\{[^}]+\}\}\s*$/.test(v));

@@ -33,9 +33,14 @@ const jsonPath = z.string().superRefine((value, ctx) => {
 /** 200, "2xx", "200-299", "200,204" or a list of those. */
 const statusItem = z.union([
   z.number().int().min(100).max(599),
-  z.string().regex(/^\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?)(\s*,\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?))*\s*$/i, {
-    message: "must be a status such as 200, '2xx', '200-299' or a list of them",
-  }),
+  z
+    .string()
+    .regex(
+      /^\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?)(\s*,\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?))*\s*$/i,
+      {
+        message: "must be a status such as 200, '2xx', '200-299' or a list of them",
+      },
+    ),
 ]);
 
 const duration = z.union([z.number().positive(), z.string()]).transform((value, ctx) => {
@@ -43,7 +48,10 @@ const duration = z.union([z.number().positive(), z.string()]).transform((value, 
   try {
     return parseDuration('max-time', value);
   } catch {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be milliseconds or a duration such as 500ms or 2s' });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: 'must be milliseconds or a duration such as 500ms or 2s',
+    });
     return z.NEVER;
   }
 });
@@ -101,9 +109,12 @@ const requestSchema = z
   })
   .strict();
 
-const checkSchema = requestSchema.refine((c) => [c.body, c.json, c.form].filter((v) => v !== undefined).length <= 1, {
-  message: 'use only one of body, json or form',
-});
+const checkSchema = requestSchema.refine(
+  (c) => [c.body, c.json, c.form].filter((v) => v !== undefined).length <= 1,
+  {
+    message: 'use only one of body, json or form',
+  },
+);
 
 const stepSchema = requestSchema
   .extend({ capture: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/), captureSchema).optional() })

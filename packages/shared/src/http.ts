@@ -91,7 +91,12 @@ export function headerValues(headers: HttpResponse['headers'], name: string): st
   return Array.isArray(v) ? v : [v];
 }
 
-const DEFAULTS = { connectTimeoutMs: 10_000, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000, maxBodyBytes: 5 << 20 };
+const DEFAULTS = {
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  maxBodyBytes: 5 << 20,
+};
 
 /** A network-level failure described in one phrase (what a reader of a smoke-test report needs). */
 export class HttpError extends Error {
@@ -121,7 +126,8 @@ export function describeTlsError(code: string): string {
 
 /** Turn undici / socket errors into one phrase naming the cause. */
 export function describeHttpError(error: unknown, url: string): HttpError {
-  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  const e = error as
+    { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
   const code = e?.code ?? e?.cause?.code;
   const where = (() => {
     try {
@@ -133,9 +139,13 @@ export function describeHttpError(error: unknown, url: string): HttpError {
   if (error instanceof undiciErrors.ConnectTimeoutError)
     return new HttpError(`connecting to ${where} timed out`, 'CONNECT_TIMEOUT', { cause: error });
   if (error instanceof undiciErrors.HeadersTimeoutError)
-    return new HttpError(`${where} accepted the connection but sent no response headers in time`, 'HEADERS_TIMEOUT', {
-      cause: error,
-    });
+    return new HttpError(
+      `${where} accepted the connection but sent no response headers in time`,
+      'HEADERS_TIMEOUT',
+      {
+        cause: error,
+      },
+    );
   if (error instanceof undiciErrors.BodyTimeoutError)
     return new HttpError(`${where} stopped sending the response body`, 'BODY_TIMEOUT', { cause: error });
   if (e && (e as { name?: string }).name === 'AbortError')
@@ -152,7 +162,9 @@ export function describeHttpError(error: unknown, url: string): HttpError {
     case 'EAI_AGAIN':
       return new HttpError(`host name of ${where} does not resolve`, code, { cause: error });
     default:
-      return new HttpError(`request to ${where} failed: ${e?.message ?? String(error)}`, code, { cause: error });
+      return new HttpError(`request to ${where} failed: ${e?.message ?? String(error)}`, code, {
+        cause: error,
+      });
   }
 }
 
@@ -170,12 +182,14 @@ export class HttpClient {
     });
     // Pinning happens at connect time so the URL, the Host header and the TLS
     // server name keep the real host name; only the TCP address changes.
+    // The TLS server name is always the URL's host: undici would otherwise take
+    // it from a Host header, and a check that sends a foreign Host (ALLOWED_HOSTS)
+    // must still verify the certificate of the site it is talking to.
     const connect: buildConnector.connector = (opts, callback) => {
       const port = Number(opts.port) || defaultPort(opts.protocol);
       const address = pinnedAddress(rules, opts.hostname, port);
-      if (address === undefined) return base(opts, callback);
       const servername = net.isIP(opts.hostname) === 0 ? opts.hostname : undefined;
-      return base({ ...opts, hostname: address, ...(servername ? { servername } : {}) }, callback);
+      return base({ ...opts, hostname: address ?? opts.hostname, servername }, callback);
     };
     this.agent = new Agent({
       connect,
@@ -245,7 +259,8 @@ export class HttpClient {
       const left = Math.max(1, options.deadlineMs - (Date.now() - started));
       const signal = anySignal([AbortSignal.timeout(left), req.signal]);
       const res = await this.request({ ...req, signal });
-      if (options.accept && !options.accept(res)) throw new HttpError(`unexpected status ${res.status}`, 'STATUS');
+      if (options.accept && !options.accept(res))
+        throw new HttpError(`unexpected status ${res.status}`, 'STATUS');
       return res;
     }, options);
   }
@@ -274,6 +289,7 @@ export interface TlsProbeOptions {
   minVersion?: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
   ciphers?: string;
+  signal?: AbortSignal;
 }
 
 export interface TlsProbeResult {
@@ -311,16 +327,36 @@ export function probeTls(options: TlsProbeOptions): Promise<TlsProbeResult> {
       ciphers: options.ciphers,
       checkServerIdentity: (_name, cert) => tls.checkServerIdentity(options.host, cert),
     });
-    const timer = setTimeout(() => {
+    const fail = (error: HttpError): void => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
-      reject(new HttpError(`TLS handshake with ${options.host}:${options.port} timed out`, 'CONNECT_TIMEOUT'));
-    }, options.timeoutMs);
+      reject(error);
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          new HttpError(`TLS handshake with ${options.host}:${options.port} timed out`, 'CONNECT_TIMEOUT'),
+        ),
+      options.timeoutMs,
+    );
+    const onAbort = (): void =>
+      fail(
+        new HttpError(`no TLS answer from ${options.host}:${options.port} before the deadline`, 'DEADLINE'),
+      );
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('secureConnect', () => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       const cert = socket.getPeerCertificate();
       const err = socket.authorizationError as unknown;
       const code =
-        err === null || err === undefined ? undefined : typeof err === 'string' ? err : ((err as Error).message ?? '');
+        err === null || err === undefined
+          ? undefined
+          : typeof err === 'string'
+            ? err
+            : ((err as Error).message ?? '');
       const result: TlsProbeResult = {
         protocol: socket.getProtocol() ?? 'unknown',
         authorized: socket.authorized,
@@ -334,10 +370,8 @@ export function probeTls(options: TlsProbeOptions): Promise<TlsProbeResult> {
       socket.end();
       resolve(result);
     });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(describeHttpError(error, `https://${options.host}:${options.port}/`));
-    });
+    socket.once('error', (error) =>
+      fail(describeHttpError(error, `https://${options.host}:${options.port}/`)),
+    );
   });
 }

@@ -24,7 +24,12 @@ export function evaluateNotFound(status: number, body: string): Assertion[] {
   const marker = debugMarker(body);
   return [
     assertion('status', status === 404, '404', String(status)),
-    assertion('no debug page', marker === undefined, 'no traceback or URLconf listing (DEBUG off)', marker ? `debug page: ${snippet(marker, 70)}` : 'plain error page'),
+    assertion(
+      'no debug page',
+      marker === undefined,
+      'no traceback or URLconf listing (DEBUG off)',
+      marker ? `debug page: ${snippet(marker, 70)}` : 'plain error page',
+    ),
   ];
 }
 
@@ -35,28 +40,59 @@ export function evaluateCookie(cookie: Cookie, flags: readonly Flag[]): Assertio
   if (flags.includes('secure') && !cookie.secure) missing.push('Secure');
   if (flags.includes('httponly') && !cookie.httpOnly) missing.push('HttpOnly');
   if (flags.includes('samesite') && !cookie.sameSite) missing.push('SameSite');
-  const present = [cookie.secure && 'Secure', cookie.httpOnly && 'HttpOnly', cookie.sameSite && `SameSite=${cookie.sameSite}`].filter(Boolean);
-  const want = flags.map((f) => ({ secure: 'Secure', httponly: 'HttpOnly', samesite: 'SameSite' })[f]).join(' + ');
+  const present = [
+    cookie.secure && 'Secure',
+    cookie.httpOnly && 'HttpOnly',
+    cookie.sameSite && `SameSite=${cookie.sameSite}`,
+  ].filter(Boolean);
+  const want = flags
+    .map((f) => ({ secure: 'Secure', httponly: 'HttpOnly', samesite: 'SameSite' })[f])
+    .join(' + ');
   return assertion(
     `cookie ${cookie.name}`,
     missing.length === 0,
     want,
-    missing.length === 0 ? present.join(' + ') : `missing ${missing.join(', ')} (has ${present.join(' + ') || 'no flags'})`,
+    missing.length === 0
+      ? present.join(' + ')
+      : `missing ${missing.join(', ')} (has ${present.join(' + ') || 'no flags'})`,
   );
 }
 
-export function evaluateCookies(cookies: readonly Cookie[], names: readonly string[], flags: readonly Flag[], path: string): Assertion[] {
+export function evaluateCookies(
+  cookies: readonly Cookie[],
+  names: readonly string[],
+  flags: readonly Flag[],
+  path: string,
+): Assertion[] {
   const relevant = cookies.filter((c) => names.includes(c.name));
   if (relevant.length === 0)
-    return [assertion('cookies', false, `one of ${names.join(', ')} set by ${path}`, cookies.length ? `only ${cookies.map((c) => c.name).join(', ')}` : 'no cookies')];
+    return [
+      assertion(
+        'cookies',
+        false,
+        `one of ${names.join(', ')} set by ${path}`,
+        cookies.length ? `only ${cookies.map((c) => c.name).join(', ')}` : 'no cookies',
+      ),
+    ];
   return relevant.map((c) => evaluateCookie(c, flags));
 }
 
 /** A request for a host the site does not serve must be refused (ALLOWED_HOSTS, or nginx closing it). */
 export function evaluateForeignHost(outcome: { status: number } | { error: string }): Assertion {
   const refused = statusMatcher([400, 403, 404, 421]);
-  if ('error' in outcome) return assertion('foreign Host refused', true, 'refused (400/403/404/421 or closed)', `closed: ${outcome.error}`);
-  return assertion('foreign Host refused', refused.test(outcome.status), 'refused (400/403/404/421 or closed)', String(outcome.status));
+  if ('error' in outcome)
+    return assertion(
+      'foreign Host refused',
+      true,
+      'refused (400/403/404/421 or closed)',
+      `closed: ${outcome.error}`,
+    );
+  return assertion(
+    'foreign Host refused',
+    refused.test(outcome.status),
+    'refused (400/403/404/421 or closed)',
+    String(outcome.status),
+  );
 }
 
 export const FOREIGN_HOST = 'deploy-kit-smoke-test.invalid';
@@ -80,7 +116,9 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
       group: 'django',
       async attempt({ client, signal }) {
         const res = await send(client, get(at(d.staticPath)), signal, config.requestTimeoutMs);
-        return [assertion(`GET ${d.staticPath}`, res.status === 200, '200 (collectstatic ran)', String(res.status))];
+        return [
+          assertion(`GET ${d.staticPath}`, res.status === 200, '200 (collectstatic ran)', String(res.status)),
+        ];
       },
     },
     {
@@ -96,11 +134,17 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
       group: 'django',
       async attempt({ client, signal }) {
         try {
-          const res = await send(client, get(config.baseUrl, { host: FOREIGN_HOST }), signal, config.requestTimeoutMs);
+          const res = await send(
+            client,
+            get(config.baseUrl, { host: FOREIGN_HOST }),
+            signal,
+            config.requestTimeoutMs,
+          );
           return [evaluateForeignHost({ status: res.status })];
         } catch (error) {
           // Only a connection the server closed on us counts as refusal; refused or timed-out connections are outages.
-          if (!(error instanceof HttpError) || !['ECONNRESET', 'UND_ERR_SOCKET'].includes(error.code ?? '')) throw error;
+          if (!(error instanceof HttpError) || !['ECONNRESET', 'UND_ERR_SOCKET'].includes(error.code ?? ''))
+            throw error;
           return [evaluateForeignHost({ error: error.message })];
         }
       },
@@ -116,9 +160,16 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
       async attempt({ client, signal }) {
         const denied = statusMatcher([401, 403]);
         const anonymous = await send(client, get(at(path)), signal, config.requestTimeoutMs);
-        const results = [assertion('without token', denied.test(anonymous.status), denied.text, String(anonymous.status))];
+        const results = [
+          assertion('without token', denied.test(anonymous.status), denied.text, String(anonymous.status)),
+        ];
         if (token) {
-          const authed = await send(client, get(at(path), { authorization: `Bearer ${token}` }), signal, config.requestTimeoutMs);
+          const authed = await send(
+            client,
+            get(at(path), { authorization: `Bearer ${token}` }),
+            signal,
+            config.requestTimeoutMs,
+          );
           results.push(assertion('with token', authed.status === 200, '200', String(authed.status)));
         }
         return results;

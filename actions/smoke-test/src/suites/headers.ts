@@ -16,7 +16,11 @@ export function directives(value: string, separator = ';'): Map<string, string> 
   return map;
 }
 
-export function evaluateHsts(value: string | undefined, minAge: number, includeSubdomains: boolean): Assertion {
+export function evaluateHsts(
+  value: string | undefined,
+  minAge: number,
+  includeSubdomains: boolean,
+): Assertion {
   const expected = `max-age >= ${minAge}${includeSubdomains ? ' with includeSubDomains' : ''}`;
   if (value === undefined) return assertion('Strict-Transport-Security', false, expected, '(absent)');
   const d = directives(value);
@@ -26,7 +30,12 @@ export function evaluateHsts(value: string | undefined, minAge: number, includeS
 }
 
 export function evaluateNosniff(value: string | undefined): Assertion {
-  return assertion('X-Content-Type-Options', value?.trim().toLowerCase() === 'nosniff', 'nosniff', value ?? '(absent)');
+  return assertion(
+    'X-Content-Type-Options',
+    value?.trim().toLowerCase() === 'nosniff',
+    'nosniff',
+    value ?? '(absent)',
+  );
 }
 
 /** Framing is restricted by X-Frame-Options DENY/SAMEORIGIN or CSP frame-ancestors. */
@@ -34,10 +43,18 @@ export function evaluateFraming(xfo: string | undefined, csp: string | undefined
   const ancestors = csp === undefined ? undefined : directives(csp).get('frame-ancestors');
   const xfoOk = xfo !== undefined && ['deny', 'sameorigin'].includes(xfo.trim().toLowerCase());
   const cspOk = ancestors !== undefined && ancestors !== '' && !ancestors.split(/\s+/).includes('*');
-  const seen = [xfo !== undefined ? `X-Frame-Options: ${xfo}` : undefined, ancestors !== undefined ? `frame-ancestors ${ancestors}` : undefined]
+  const seen = [
+    xfo !== undefined ? `X-Frame-Options: ${xfo}` : undefined,
+    ancestors !== undefined ? `frame-ancestors ${ancestors}` : undefined,
+  ]
     .filter(Boolean)
     .join('; ');
-  return assertion('framing', xfoOk || cspOk, 'X-Frame-Options DENY/SAMEORIGIN or CSP frame-ancestors', seen || '(neither)');
+  return assertion(
+    'framing',
+    xfoOk || cspOk,
+    'X-Frame-Options DENY/SAMEORIGIN or CSP frame-ancestors',
+    seen || '(neither)',
+  );
 }
 
 export function evaluateReferrerPolicy(value: string | undefined): Assertion {
@@ -47,7 +64,12 @@ export function evaluateReferrerPolicy(value: string | undefined): Assertion {
 }
 
 export function evaluateCsp(value: string | undefined): Assertion {
-  return assertion('Content-Security-Policy', value !== undefined && value.trim() !== '', 'present', value ?? '(absent)');
+  return assertion(
+    'Content-Security-Policy',
+    value !== undefined && value.trim() !== '',
+    'present',
+    value ?? '(absent)',
+  );
 }
 
 type Evaluate = (res: HttpResponse) => Assertion;
@@ -56,9 +78,24 @@ export function headersChecks(config: SuiteConfig): CheckDef[] {
   const h = config.headers;
   const ok = statusMatcher('200-399');
   const rows: [string, Evaluate][] = [
-    ['HSTS', (r) => evaluateHsts(headerValue(r.headers, 'strict-transport-security'), h.hstsMinAge, h.hstsIncludeSubdomains)],
+    [
+      'HSTS',
+      (r) =>
+        evaluateHsts(
+          headerValue(r.headers, 'strict-transport-security'),
+          h.hstsMinAge,
+          h.hstsIncludeSubdomains,
+        ),
+    ],
     ['nosniff', (r) => evaluateNosniff(headerValue(r.headers, 'x-content-type-options'))],
-    ['framing', (r) => evaluateFraming(headerValue(r.headers, 'x-frame-options'), headerValue(r.headers, 'content-security-policy'))],
+    [
+      'framing',
+      (r) =>
+        evaluateFraming(
+          headerValue(r.headers, 'x-frame-options'),
+          headerValue(r.headers, 'content-security-policy'),
+        ),
+    ],
     ['Referrer-Policy', (r) => evaluateReferrerPolicy(headerValue(r.headers, 'referrer-policy'))],
     ['CSP', (r) => evaluateCsp(headerValue(r.headers, 'content-security-policy'))],
   ];
@@ -66,7 +103,12 @@ export function headersChecks(config: SuiteConfig): CheckDef[] {
     name: `headers: ${label}`,
     group: 'headers',
     async attempt({ client, signal }) {
-      const res = await send(client, { url: config.baseUrl, method: 'GET', headers: {} }, signal, config.requestTimeoutMs);
+      const res = await send(
+        client,
+        { url: config.baseUrl, method: 'GET', headers: {} },
+        signal,
+        config.requestTimeoutMs,
+      );
       // Headers on an error page say nothing about the site: insist on a real answer first.
       return [assertion('status', ok.test(res.status), ok.text, String(res.status)), evaluate(res)];
     },

@@ -1,5 +1,5 @@
 import { describeTlsError, headerValue, InputError, probeTls, type TlsProbeResult } from '@deploy-kit/shared';
-import { assertion, REDIRECT_STATUS, statusMatcher, type Assertion } from '../assertions';
+import { assertion, statusMatcher, type Assertion } from '../assertions';
 import { send } from '../checks';
 import type { CheckDef } from '../runner';
 import type { SuiteConfig } from './config';
@@ -7,7 +7,12 @@ import type { SuiteConfig } from './config';
 const DAY_MS = 86_400_000;
 
 /** Plain HTTP must send a permanent redirect (301/308) to the same host on https. */
-export function evaluateHttpsRedirect(status: number, location: string | undefined, httpUrl: string, httpsUrl: string): Assertion[] {
+export function evaluateHttpsRedirect(
+  status: number,
+  location: string | undefined,
+  httpUrl: string,
+  httpsUrl: string,
+): Assertion[] {
   const permanent = statusMatcher([301, 308]);
   const want = new URL(httpsUrl);
   let target = '(no Location header)';
@@ -30,11 +35,20 @@ export function evaluateHttpsRedirect(status: number, location: string | undefin
 const TLS_ORDER = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 export function evaluateTlsProtocol(protocol: string): Assertion {
-  return assertion('TLS version', TLS_ORDER.indexOf(protocol) >= TLS_ORDER.indexOf('TLSv1.2'), '>= TLSv1.2', protocol);
+  return assertion(
+    'TLS version',
+    TLS_ORDER.indexOf(protocol) >= TLS_ORDER.indexOf('TLSv1.2'),
+    '>= TLSv1.2',
+    protocol,
+  );
 }
 
 export function describeCertificate(probe: TlsProbeResult): string {
-  const parts = [probe.subject ? `CN=${probe.subject}` : undefined, probe.subjectAltName, probe.issuer ? `issuer ${probe.issuer}` : undefined];
+  const parts = [
+    probe.subject ? `CN=${probe.subject}` : undefined,
+    probe.subjectAltName,
+    probe.issuer ? `issuer ${probe.issuer}` : undefined,
+  ];
   return parts.filter(Boolean).join('; ');
 }
 
@@ -52,25 +66,50 @@ export function daysLeft(validTo: Date, now: number): number {
 export function evaluateExpiry(validTo: Date | undefined, minDays: number, now = Date.now()): Assertion {
   if (!validTo) return assertion('days to expiry', false, `>= ${minDays}`, '(no expiry date)');
   const days = daysLeft(validTo, now);
-  const seen = days < 0 ? `expired ${-days} day(s) ago (${validTo.toISOString()})` : `${days} (until ${validTo.toISOString()})`;
+  const seen =
+    days < 0
+      ? `expired ${-days} day(s) ago (${validTo.toISOString()})`
+      : `${days} (until ${validTo.toISOString()})`;
   return assertion('days to expiry', days >= minDays, `>= ${minDays}`, seen);
 }
 
 export function httpsChecks(config: SuiteConfig): CheckDef[] {
   const base = new URL(config.baseUrl);
-  if (base.protocol !== 'https:') throw new InputError(`suite 'https' needs an https:// 'url', got '${config.baseUrl}'.`);
+  if (base.protocol !== 'https:')
+    throw new InputError(`suite 'https' needs an https:// 'url', got '${config.baseUrl}'.`);
   const host = base.hostname.replace(/^\[|\]$/g, '');
   const port = Number(base.port) || 443;
   const httpUrl = config.https.httpUrl ?? `http://${base.host.replace(/:\d+$/, '')}${base.pathname}`;
-  const probe = (signal: AbortSignal, extra: Partial<Parameters<typeof probeTls>[0]> = {}): Promise<TlsProbeResult> =>
-    probeTls({ host, port, ca: config.ca, resolve: config.resolve, timeoutMs: config.requestTimeoutMs, signal, ...extra });
+  const probe = (
+    signal: AbortSignal,
+    extra: Partial<Parameters<typeof probeTls>[0]> = {},
+  ): Promise<TlsProbeResult> =>
+    probeTls({
+      host,
+      port,
+      ca: config.ca,
+      resolve: config.resolve,
+      timeoutMs: config.requestTimeoutMs,
+      signal,
+      ...extra,
+    });
   return [
     {
       name: 'https: http redirects to https',
       group: 'https',
       async attempt({ client, signal }) {
-        const res = await send(client, { url: httpUrl, method: 'GET', headers: {} }, signal, config.requestTimeoutMs);
-        return evaluateHttpsRedirect(res.status, headerValue(res.headers, 'location'), httpUrl, config.baseUrl);
+        const res = await send(
+          client,
+          { url: httpUrl, method: 'GET', headers: {} },
+          signal,
+          config.requestTimeoutMs,
+        );
+        return evaluateHttpsRedirect(
+          res.status,
+          headerValue(res.headers, 'location'),
+          httpUrl,
+          config.baseUrl,
+        );
       },
     },
     {

@@ -15,15 +15,21 @@ export function versionMatches(expected: string, seen: string): boolean {
   const s = seen.trim();
   if (e === s) return true;
   const sha = /^[0-9a-f]{7,40}$/i;
-  if (sha.test(e) && sha.test(s)) return e.toLowerCase().startsWith(s.toLowerCase()) || s.toLowerCase().startsWith(e.toLowerCase());
+  if (sha.test(e) && sha.test(s))
+    return e.toLowerCase().startsWith(s.toLowerCase()) || s.toLowerCase().startsWith(e.toLowerCase());
   return false;
 }
 
 export function versionChecks(config: SuiteConfig): CheckDef[] {
   const v = config.version;
-  if (!v.expected) throw new InputError("suite 'version' needs 'expect-version' (the version or commit SHA being deployed).");
+  if (!v.expected)
+    throw new InputError(
+      "suite 'version' needs 'expect-version' (the version or commit SHA being deployed).",
+    );
   if (!v.header && !v.jsonPath)
-    throw new InputError("suite 'version' needs 'version-header' or 'version-json-path' to say where the version appears.");
+    throw new InputError(
+      "suite 'version' needs 'version-header' or 'version-json-path' to say where the version appears.",
+    );
   const expected = v.expected;
   const url = new URL(v.url ?? '', config.baseUrl).href;
   return [
@@ -35,7 +41,14 @@ export function versionChecks(config: SuiteConfig): CheckDef[] {
         const results: Assertion[] = evaluateExpect({ status: '200-299' }, res);
         if (v.header) {
           const seen = headerValue(res.headers, v.header);
-          results.push(assertion(`version in ${v.header}`, seen !== undefined && versionMatches(expected, seen), expected, seen ?? '(absent)'));
+          results.push(
+            assertion(
+              `version in ${v.header}`,
+              seen !== undefined && versionMatches(expected, seen),
+              expected,
+              seen ?? '(absent)',
+            ),
+          );
         }
         if (v.jsonPath) {
           let seen = '(body is not JSON)';
