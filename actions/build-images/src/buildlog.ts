@@ -38,7 +38,11 @@ export function pushedDigest(output: string): string | undefined {
  * invalid manifest) are not: retrying them only delays the real message.
  */
 export function isRetryableRegistryError(text: string): boolean {
-  if (/unauthorized|denied|authentication required|forbidden|name unknown|manifest invalid|no such image|does not exist locally|invalid reference/i.test(text))
+  if (
+    /unauthorized|denied|authentication required|forbidden|name unknown|manifest invalid|no such image|does not exist locally|invalid reference/i.test(
+      text,
+    )
+  )
     return false;
   return /\b(429|500|502|503|504)\b|too many requests|service unavailable|bad gateway|gateway time-?out|internal server error|connection reset|broken pipe|\bEOF\b|i\/o timeout|connection refused|TLS handshake timeout|request canceled/i.test(
     text,
@@ -51,5 +55,7 @@ export function lastErrorLine(text: string): string {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '' && !/^WARNING!?/i.test(l) && !l.startsWith('[command]'));
-  return (lines[lines.length - 1] ?? 'no output').replace(/^Error response from daemon:\s*/i, '').replace(/\.$/, '');
+  return (lines[lines.length - 1] ?? 'no output')
+    .replace(/^Error response from daemon:\s*/i, '')
+    .replace(/\.$/, '');
 }

@@ -31,17 +31,18 @@ function isDict(value: unknown): value is Dict {
 
 function scalar(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   return undefined;
 }
 
 export function parseCompose(text: string, file: string, name: string, env: Env): ComposeFile {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     const error = doc.errors[0];
     const pos = error?.linePos?.[0];
     throw new InputError(
-      `compose-file '${name}' is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${error?.message.split('\n')[0]}`,
+      `compose-file '${name}' is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${error?.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
     );
   }
   const root: unknown = doc.toJS({ maxAliasCount: 100 });
@@ -61,9 +62,13 @@ export function parseCompose(text: string, file: string, name: string, env: Env)
     const build: Dict = isDict(spec.build) ? spec.build : { context: spec.build };
     const contextText = text(build.context, 'build.context') ?? '.';
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(contextText) || contextText.startsWith('git@'))
-      throw new InputError(`${where} builds from the remote context '${contextText}'; only local directories are supported.`);
+      throw new InputError(
+        `${where} builds from the remote context '${contextText}'; only local directories are supported.`,
+      );
     if (build.dockerfile_inline !== undefined)
-      throw new InputError(`${where} uses dockerfile_inline, which is not supported; put the Dockerfile in the repository.`);
+      throw new InputError(
+        `${where} uses dockerfile_inline, which is not supported; put the Dockerfile in the repository.`,
+      );
     const context = path.resolve(dir, contextText);
     const dockerfile = path.resolve(context, text(build.dockerfile, 'build.dockerfile') ?? 'Dockerfile');
     const args = parseArgs(build.args, env, where);

@@ -62,7 +62,8 @@ export class Docker {
   /** Run and throw a ToolError naming `what` with docker's own last error line on failure. */
   async must(args: string[], what: string, options: { silent?: boolean } = {}): Promise<ExecResult> {
     const result = await this.run(args, options);
-    if (result.exitCode !== 0) throw new ToolError(`${what} failed: ${lastErrorLine(result.stderr || result.stdout)}`);
+    if (result.exitCode !== 0)
+      throw new ToolError(`${what} failed: ${lastErrorLine(result.stderr || result.stdout)}`);
     return result;
   }
 
@@ -99,7 +100,10 @@ export class Docker {
     try {
       await pipeline(child.stdout, createGzip(), fs.createWriteStream(tmp, { mode: 0o644 }));
       const code = await exited;
-      if (code !== 0) throw new ToolError(`docker save to ${file} failed: ${lastErrorLine(Buffer.concat(stderr).toString())}`);
+      if (code !== 0)
+        throw new ToolError(
+          `docker save to ${file} failed: ${lastErrorLine(Buffer.concat(stderr).toString())}`,
+        );
       fs.renameSync(tmp, file);
     } finally {
       fs.rmSync(tmp, { force: true });
@@ -139,7 +143,8 @@ function major(version: string): number {
  */
 export async function detectBuilder(docker: Docker, wanted: 'auto' | BuilderKind): Promise<Builder> {
   const binaries = dockerBinaries();
-  if (binaries.length === 0) throw new ToolError('no docker executable on PATH; install the Docker CLI on the runner');
+  if (binaries.length === 0)
+    throw new ToolError('no docker executable on PATH; install the Docker CLI on the runner');
   const first = binaries[0] as string;
   const versionOf = async (binary: string): Promise<string> =>
     (await docker.run(['version', '--format', '{{.Client.Version}}'], { binary })).stdout.trim();
@@ -148,20 +153,30 @@ export async function detectBuilder(docker: Docker, wanted: 'auto' | BuilderKind
   if (wanted === 'auto' || wanted === 'buildx') {
     const bx = await docker.run(['buildx', 'version'], { binary: first });
     if (bx.exitCode === 0) return { kind: 'buildx', binary: first, clientVersion: bx.stdout.trim() };
-    if (wanted === 'buildx') throw new ToolError(`'builder' is buildx but '${first} buildx' is not available; install the buildx plugin`);
+    if (wanted === 'buildx')
+      throw new ToolError(
+        `'builder' is buildx but '${first} buildx' is not available; install the buildx plugin`,
+      );
   }
   if ((wanted === 'auto' || wanted === 'buildkit') && major(server) >= 19) {
     for (const binary of binaries) {
       const version = await versionOf(binary);
-      if (major(version) >= 18 && major(version) < 23) return { kind: 'buildkit', binary, clientVersion: version };
+      if (major(version) >= 18 && major(version) < 23)
+        return { kind: 'buildkit', binary, clientVersion: version };
     }
     if (wanted === 'buildkit')
-      throw new ToolError(`'builder' is buildkit but no docker CLI on PATH can use the daemon's BuildKit without buildx; install buildx`);
+      throw new ToolError(
+        `'builder' is buildkit but no docker CLI on PATH can use the daemon's BuildKit without buildx; install buildx`,
+      );
   }
   return { kind: 'legacy', binary: first, clientVersion: await versionOf(first) };
 }
 
 export function describeBuilder(builder: Builder): string {
-  const what = { buildx: 'docker buildx build', buildkit: 'docker build (BuildKit)', legacy: 'docker build (legacy builder)' }[builder.kind];
+  const what = {
+    buildx: 'docker buildx build',
+    buildkit: 'docker build (BuildKit)',
+    legacy: 'docker build (legacy builder)',
+  }[builder.kind];
   return `${what}, ${builder.binary} ${builder.clientVersion}`;
 }

@@ -105,7 +105,8 @@ export function declaredNames(ins: Instruction): { name: string; value?: string 
   if (ins.keyword === 'ENV') {
     // `ENV NAME value with spaces` (legacy) vs `ENV A=1 B="two words"`.
     const first = /^([^\s=]+)(\s+|=|$)/.exec(ins.args);
-    if (first && first[2] !== '=') return [{ name: first[1] as string, value: ins.args.slice(first[0].length) }];
+    if (first && first[2] !== '=')
+      return [{ name: first[1] as string, value: ins.args.slice(first[0].length) }];
     return [...ins.args.matchAll(/([^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)].map((m) => ({
       name: m[1] as string,
       value: unquote(m[2] as string),
@@ -122,11 +123,14 @@ function unquote(value: string): string {
 
 /** Substitute `$VAR` / `${VAR}` / `${VAR:-default}` from known values; unknown ones stay as they are. */
 export function substitute(text: string, values: Readonly<Record<string, string>>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a, def, b) => {
-    const name = (a ?? b) as string;
-    const value = values[name];
-    if (value !== undefined && value !== '') return value;
-    if (def !== undefined) return def as string;
-    return whole;
-  });
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, a, def, b) => {
+      const name = (a ?? b) as string;
+      const value = values[name];
+      if (value !== undefined && value !== '') return value;
+      if (def !== undefined) return def as string;
+      return whole;
+    },
+  );
 }

@@ -27,7 +27,10 @@ const listSchema = z.array(entrySchema).min(1, 'needs at least one entry');
 type Entry = z.output<typeof entrySchema>;
 
 /** `resolve` maps a workspace-relative path to an absolute one and refuses paths that leave it. */
-export function parseTargets(text: string, resolve: (value: string, what: string) => string): ServiceTarget[] {
+export function parseTargets(
+  text: string,
+  resolve: (value: string, what: string) => string,
+): ServiceTarget[] {
   const entries = validate(
     'targets',
     // validate() takes a schema whose input and output types agree; defaults make them differ.

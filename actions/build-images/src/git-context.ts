@@ -52,7 +52,9 @@ export async function readGitContext(env: Env, workspace: string): Promise<GitCo
   }
   const repository = env.GITHUB_REPOSITORY;
   const repositoryUrl =
-    env.GITHUB_SERVER_URL && repository ? `${env.GITHUB_SERVER_URL}/${repository}` : payload.repository?.html_url;
+    env.GITHUB_SERVER_URL && repository
+      ? `${env.GITHUB_SERVER_URL}/${repository}`
+      : payload.repository?.html_url;
   return {
     eventName,
     ref,

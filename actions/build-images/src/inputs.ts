@@ -44,7 +44,11 @@ export interface Inputs {
 const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
 /** `KEY=VALUE` lines; the value keeps any further `=`. */
-export function parseKeyValues(name: string, text: string, keyPattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/): Record<string, string> {
+export function parseKeyValues(
+  name: string,
+  text: string,
+  keyPattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -52,7 +56,9 @@ export function parseKeyValues(name: string, text: string, keyPattern = /^[A-Za-
     const eq = line.indexOf('=');
     const key = eq < 0 ? line : line.slice(0, eq).trim();
     if (eq < 0 || !keyPattern.test(key))
-      throw new InputError(`'${name}' entries must look like NAME=value, got '${eq < 0 ? key : `${key}=…`}'.`);
+      throw new InputError(
+        `'${name}' entries must look like NAME=value, got '${eq < 0 ? key : `${key}=…`}'.`,
+      );
     out[key] = line.slice(eq + 1);
   }
   return out;
@@ -68,14 +74,15 @@ export function readInputs(): Inputs {
 
   const composeInput = getString('compose-file');
   const targets = getRaw('targets').trim();
-  if (composeInput && targets)
-    throw new InputError(`set either 'compose-file' or 'targets', not both.`);
+  if (composeInput && targets) throw new InputError(`set either 'compose-file' or 'targets', not both.`);
   let composeFile: string | undefined;
   if (!targets) {
     if (composeInput) {
       composeFile = resolveInWorkspace('compose-file', composeInput);
       if (!fs.existsSync(composeFile))
-        throw new InputError(`'compose-file' ${composeInput} does not exist in the workspace (${workspaceRoot()}).`);
+        throw new InputError(
+          `'compose-file' ${composeInput} does not exist in the workspace (${workspaceRoot()}).`,
+        );
     } else {
       composeFile = COMPOSE_NAMES.map((n) => path.join(workspaceRoot(), n)).find((f) => fs.existsSync(f));
       if (!composeFile)

@@ -59,7 +59,9 @@ export async function main(): Promise<void> {
           ...(t.image ? { composeImage: t.image } : {}),
           registry: inputs.registry,
           prefix: inputs.imagePrefix,
-          where: t.image ? `the image of service '${t.service}' in ${t.source}` : `the image name for service '${t.service}'`,
+          where: t.image
+            ? `the image of service '${t.service}' in ${t.source}`
+            : `the image name for service '${t.service}'`,
         }),
       ]),
     ),
@@ -76,7 +78,8 @@ export async function main(): Promise<void> {
   core.info(`Tags: ${tags.join(', ')}; ${push ? 'pushing' : 'not pushing'}.`);
 
   // 3. Dockerfile policy, before spending time on builds.
-  if (inputs.policy !== 'off') await core.group('Dockerfile policy', async () => enforcePolicy(units, inputs, workspace));
+  if (inputs.policy !== 'off')
+    await core.group('Dockerfile policy', async () => enforcePolicy(units, inputs, workspace));
 
   // 4. Builder, private login, builds.
   const docker = new Docker('docker');
@@ -92,7 +95,8 @@ export async function main(): Promise<void> {
   const reports: BuildReport[] = [];
   const secretDir = writeSecretFiles(inputs.secrets);
   try {
-    for (const unit of units) reports.push(await buildUnit(docker, builder, unit, tags, ctx, created, inputs, secretDir));
+    for (const unit of units)
+      reports.push(await buildUnit(docker, builder, unit, tags, ctx, created, inputs, secretDir));
   } finally {
     if (secretDir) fs.rmSync(secretDir, { recursive: true, force: true });
   }
@@ -106,7 +110,13 @@ export async function main(): Promise<void> {
   units.forEach((unit, i) => {
     const report = reports[i] as BuildReport;
     for (const [service, repository] of unit.repositories)
-      results.push({ service, repository, tags, digest: push ? report.digest : report.imageId, pushed: push });
+      results.push({
+        service,
+        repository,
+        tags,
+        digest: push ? report.digest : report.imageId,
+        pushed: push,
+      });
   });
 
   let savedTo: string | undefined;
@@ -130,14 +140,20 @@ export async function main(): Promise<void> {
   await writeSummary(summaryMarkdown(reports, describeBuilder(builder)));
 }
 
-function loadTargets(inputs: Inputs, workspace: string): { targets: ServiceTarget[]; composeVersion?: string } {
+function loadTargets(
+  inputs: Inputs,
+  workspace: string,
+): { targets: ServiceTarget[]; composeVersion?: string } {
   if (inputs.targets) {
     const all = parseTargets(inputs.targets, (value, what) => resolveIn(workspace, value, what));
     if (inputs.services.length === 0) return { targets: all };
     return {
       targets: inputs.services.map((s) => {
         const t = all.find((x) => x.service === s);
-        if (!t) throw new InputError(`'services' names '${s}', which is not in 'targets' (${all.map((x) => x.service).join(', ')}).`);
+        if (!t)
+          throw new InputError(
+            `'services' names '${s}', which is not in 'targets' (${all.map((x) => x.service).join(', ')}).`,
+          );
         return t;
       }),
     };
@@ -151,7 +167,9 @@ function loadTargets(inputs: Inputs, workspace: string): { targets: ServiceTarge
   for (const t of targets) {
     const rel = path.relative(workspace, t.build.context);
     if (rel.startsWith('..') || path.isAbsolute(rel))
-      throw new InputError(`the build context of service '${t.service}' in compose-file '${name}' is outside the workspace (${t.build.context}).`);
+      throw new InputError(
+        `the build context of service '${t.service}' in compose-file '${name}' is outside the workspace (${t.build.context}).`,
+      );
   }
   return { targets, ...(compose.version ? { composeVersion: compose.version } : {}) };
 }
@@ -172,11 +190,16 @@ function refuseSecretBuildArgs(inputs: Inputs, targets: readonly ServiceTarget[]
         `'build-args' has ${name}, which looks like a secret; pass it in 'secrets' (it reaches the build as a BuildKit secret, RUN --mount=type=secret,id=${name}) instead of a build arg.`,
       );
   const secretValues = [inputs.password, ...Object.values(inputs.secrets)].filter((v) => v.length >= 4);
-  const all = [...targets.map((t) => ({ args: t.build.args, where: `service '${t.service}' in ${t.source}` })), { args: inputs.buildArgs, where: `'build-args'` }];
+  const all = [
+    ...targets.map((t) => ({ args: t.build.args, where: `service '${t.service}' in ${t.source}` })),
+    { args: inputs.buildArgs, where: `'build-args'` },
+  ];
   for (const { args, where } of all)
     for (const [name, value] of Object.entries(args))
       if (secretValues.some((s) => value.includes(s)))
-        throw new InputError(`the build arg ${name} of ${where} carries a secret value; pass it in 'secrets' instead of a build arg.`);
+        throw new InputError(
+          `the build arg ${name} of ${where} carries a secret value; pass it in 'secrets' instead of a build arg.`,
+        );
 }
 
 function decidePush(inputs: Inputs, ctx: GitContext, units: readonly Planned[]): boolean {
@@ -191,7 +214,9 @@ function decidePush(inputs: Inputs, ctx: GitContext, units: readonly Planned[]):
     return true;
   }
   if (ctx.eventName === 'pull_request' || ctx.eventName === 'pull_request_target') {
-    core.info(`Not pushing: ${ctx.eventName} builds are checked, not published (set push: true to override).`);
+    core.info(
+      `Not pushing: ${ctx.eventName} builds are checked, not published (set push: true to override).`,
+    );
     return false;
   }
   if (bare.length > 0) {
@@ -208,7 +233,9 @@ function enforcePolicy(units: readonly Planned[], inputs: Inputs, workspace: str
     const { dockerfile, target, args } = unit.build;
     const rel = path.relative(workspace, dockerfile);
     if (!fs.existsSync(dockerfile))
-      throw new InputError(`the Dockerfile ${rel} of service '${unit.services[0]?.service}' (${unit.services[0]?.source}) does not exist.`);
+      throw new InputError(
+        `the Dockerfile ${rel} of service '${unit.services[0]?.service}' (${unit.services[0]?.source}) does not exist.`,
+      );
     const found = checkDockerfile({
       file: rel,
       text: fs.readFileSync(dockerfile, 'utf8'),
@@ -239,7 +266,9 @@ function enforcePolicy(units: readonly Planned[], inputs: Inputs, workspace: str
 /** Log in with --password-stdin under a private DOCKER_CONFIG so the user's config never holds our credentials. */
 async function login(docker: Docker, inputs: Inputs, units: readonly Planned[]): Promise<string | undefined> {
   if (!inputs.username) return undefined;
-  const domains = new Set(units.flatMap((u) => [...u.repositories.values()].map((r) => parseImageName(r, 'image').domain)));
+  const domains = new Set(
+    units.flatMap((u) => [...u.repositories.values()].map((r) => parseImageName(r, 'image').domain)),
+  );
   const registry = inputs.registry || (domains.size === 1 ? [...domains][0] : '');
   if (!registry)
     throw new InputError(`'username' is set but there is no single registry to log in to; set 'registry'.`);
@@ -251,16 +280,22 @@ async function login(docker: Docker, inputs: Inputs, units: readonly Planned[]):
     try {
       await retry(
         async () => {
-          const result = await docker.run(['login', '--username', inputs.username, '--password-stdin', registry], {
-            input: Buffer.from(inputs.password),
-          });
+          const result = await docker.run(
+            ['login', '--username', inputs.username, '--password-stdin', registry],
+            {
+              input: Buffer.from(inputs.password),
+            },
+          );
           if (result.exitCode !== 0) throw new RegistryCommandError(result.stderr || result.stdout);
-          core.info(`Logged in to ${registry} as ${inputs.username} (credentials in a private DOCKER_CONFIG).`);
+          core.info(
+            `Logged in to ${registry} as ${inputs.username} (credentials in a private DOCKER_CONFIG).`,
+          );
         },
         retryOptions(inputs, 'login'),
       );
     } catch (error) {
-      const text = error instanceof RetryGaveUp ? String((error.lastError as Error).message) : (error as Error).message;
+      const text =
+        error instanceof RetryGaveUp ? String((error.lastError as Error).message) : (error as Error).message;
       if (/unauthorized|denied|authentication|incorrect|401/i.test(text))
         throw new InputError(
           `registry ${registry} refused the login for '${inputs.username}' (${lastErrorLine(text)}); check 'username' and 'password'.`,
@@ -278,9 +313,12 @@ function retryOptions(inputs: Inputs, what: string) {
     deadlineMs: inputs.retryDeadlineMs,
     initialDelayMs: 500,
     maxDelayMs: 10_000,
-    retryable: (error: unknown) => error instanceof RegistryCommandError && isRetryableRegistryError(error.message),
+    retryable: (error: unknown) =>
+      error instanceof RegistryCommandError && isRetryableRegistryError(error.message),
     onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown }) =>
-      core.info(`${what} attempt ${attempt} failed (${lastErrorLine((error as Error).message)}); retrying in ${delayMs} ms.`),
+      core.info(
+        `${what} attempt ${attempt} failed (${lastErrorLine((error as Error).message)}); retrying in ${delayMs} ms.`,
+      ),
   };
 }
 
@@ -290,7 +328,8 @@ function writeSecretFiles(secrets: Record<string, string>): string | undefined {
   const dir = fs.mkdtempSync(path.join(base, 'build-images-secrets-'));
   fs.chmodSync(dir, 0o700);
   core.saveState(STATE.secretDir, dir);
-  for (const [id, value] of Object.entries(secrets)) fs.writeFileSync(path.join(dir, id), value, { mode: 0o600 });
+  for (const [id, value] of Object.entries(secrets))
+    fs.writeFileSync(path.join(dir, id), value, { mode: 0o600 });
   return dir;
 }
 
@@ -310,7 +349,10 @@ async function buildUnit(
   const refs = repositories.flatMap((repo) => tags.map((t) => `${repo}:${t}`));
   const title = ctx.repository?.split('/').pop() || services.join(', ');
   const labels = { ...ociLabels(ctx, { title, version: versionOf(ctx, tags), created }), ...inputs.labels };
-  const iidFile = path.join(fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'build-images-iid-')), 'iid');
+  const iidFile = path.join(
+    fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'build-images-iid-')),
+    'iid',
+  );
 
   const argv: string[] = builder.kind === 'buildx' ? ['buildx', 'build', '--load'] : ['build'];
   if (builder.kind !== 'legacy') argv.push('--progress=plain');
@@ -319,60 +361,82 @@ async function buildUnit(
   for (const [k, v] of Object.entries(labels)) argv.push('--label', `${k}=${v}`);
   for (const [k, v] of Object.entries(build.args)) argv.push('--build-arg', `${k}=${v}`);
   // Inline cache metadata lets the next run's --cache-from use this image straight from the registry.
-  if (builder.kind === 'buildkit' && inputs.cacheFrom.length > 0) argv.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1');
+  if (builder.kind === 'buildkit' && inputs.cacheFrom.length > 0)
+    argv.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1');
   if (build.target) argv.push('--target', build.target);
   if (build.network) argv.push('--network', build.network);
   for (const c of inputs.cacheFrom) argv.push('--cache-from', c);
   if (builder.kind === 'buildx') for (const c of inputs.cacheTo) argv.push('--cache-to', c);
-  if (secretDir) for (const id of Object.keys(inputs.secrets)) argv.push('--secret', `id=${id},src=${path.join(secretDir, id)}`);
+  if (secretDir)
+    for (const id of Object.keys(inputs.secrets))
+      argv.push('--secret', `id=${id},src=${path.join(secretDir, id)}`);
   argv.push('--iidfile', iidFile, build.context);
 
   const env = { DOCKER_BUILDKIT: builder.kind === 'legacy' ? '0' : '1' };
-  return core.group(`Build ${services.join(', ')} (${path.relative(workspaceRoot(), build.dockerfile)})`, async () => {
-    if (builder.kind === 'legacy')
-      for (const c of inputs.cacheFrom) {
-        // The legacy builder only uses local images as cache; a missing one is a cold cache, not an error.
-        const pulled = await docker.run(['pull', c]);
-        core.info(pulled.exitCode === 0 ? `cache image ${c} pulled` : `cache image ${c} not available`);
+  return core.group(
+    `Build ${services.join(', ')} (${path.relative(workspaceRoot(), build.dockerfile)})`,
+    async () => {
+      if (builder.kind === 'legacy')
+        for (const c of inputs.cacheFrom) {
+          // The legacy builder only uses local images as cache; a missing one is a cold cache, not an error.
+          const pulled = await docker.run(['pull', c]);
+          core.info(pulled.exitCode === 0 ? `cache image ${c} pulled` : `cache image ${c} not available`);
+        }
+      // Build output is not ours: stop it from issuing workflow commands.
+      const token = `build-images-${process.pid}-${Date.now()}`;
+      core.info(`::stop-commands::${token}`);
+      const started = Date.now();
+      let result;
+      try {
+        result = await docker.run(argv, { silent: false, binary: builder.binary, env });
+      } finally {
+        core.info(`::${token}::`);
       }
-    // Build output is not ours: stop it from issuing workflow commands.
-    const token = `build-images-${process.pid}-${Date.now()}`;
-    core.info(`::stop-commands::${token}`);
-    const started = Date.now();
-    let result;
-    try {
-      result = await docker.run(argv, { silent: false, binary: builder.binary, env });
-    } finally {
-      core.info(`::${token}::`);
-    }
-    const buildMs = Date.now() - started;
-    if (result.exitCode !== 0)
-      throw new ToolError(
-        `building ${services.join(', ')} from ${path.relative(workspaceRoot(), build.dockerfile)} failed: ${lastErrorLine(result.stderr || result.stdout)}`,
+      const buildMs = Date.now() - started;
+      if (result.exitCode !== 0) {
+        const reason = lastErrorLine(result.stderr || result.stdout);
+        // A daemon started with --bridge=none cannot give RUN steps the default network.
+        const hint = /network bridge not found/.test(reason)
+          ? ` (this Docker daemon has no bridge network; set 'network: host')`
+          : '';
+        throw new ToolError(
+          `building ${services.join(', ')} from ${path.relative(workspaceRoot(), build.dockerfile)} failed: ${reason}${hint}`,
+        );
+      }
+      const imageId = fs.readFileSync(iidFile, 'utf8').trim();
+      fs.rmSync(path.dirname(iidFile), { recursive: true, force: true });
+      const info = await docker.imageInfo(imageId);
+      const stats = buildStats(`${result.stdout}\n${result.stderr}`);
+      core.info(
+        `Built ${imageId} in ${(buildMs / 1000).toFixed(1)} s (${stats.cacheHits}/${stats.steps} steps cached), tagged ${refs.join(', ')}.`,
       );
-    const imageId = fs.readFileSync(iidFile, 'utf8').trim();
-    fs.rmSync(path.dirname(iidFile), { recursive: true, force: true });
-    const info = await docker.imageInfo(imageId);
-    const stats = buildStats(`${result.stdout}\n${result.stderr}`);
-    core.info(`Built ${imageId} in ${(buildMs / 1000).toFixed(1)} s (${stats.cacheHits}/${stats.steps} steps cached), tagged ${refs.join(', ')}.`);
-    return {
-      services,
-      repositories,
-      tags: [...tags],
-      digest: '',
-      imageId,
-      sizeBytes: info.size,
-      buildMs,
-      cacheHits: stats.cacheHits,
-      steps: stats.steps,
-      pushed: false,
-    };
-  });
+      return {
+        services,
+        repositories,
+        tags: [...tags],
+        digest: '',
+        imageId,
+        sizeBytes: info.size,
+        buildMs,
+        cacheHits: stats.cacheHits,
+        steps: stats.steps,
+        pushed: false,
+      };
+    },
+  );
 }
 
 /** Push every tag; on a failure say which tags made it and which did not. */
-async function pushAll(docker: Docker, units: readonly Planned[], tags: readonly string[], reports: BuildReport[], inputs: Inputs): Promise<void> {
-  const all = units.flatMap((u) => [...new Set(u.repositories.values())].flatMap((repo) => tags.map((t) => `${repo}:${t}`)));
+async function pushAll(
+  docker: Docker,
+  units: readonly Planned[],
+  tags: readonly string[],
+  reports: BuildReport[],
+  inputs: Inputs,
+): Promise<void> {
+  const all = units.flatMap((u) =>
+    [...new Set(u.repositories.values())].flatMap((repo) => tags.map((t) => `${repo}:${t}`)),
+  );
   const pushed: string[] = [];
   const digests = new Map<string, string>(); // repository -> digest
   await core.group(`Push ${all.length} tag${all.length === 1 ? '' : 's'}`, async () => {
@@ -390,7 +454,8 @@ async function pushAll(docker: Docker, units: readonly Planned[], tags: readonly
         );
       } catch (error) {
         const attempts = error instanceof RetryGaveUp ? ` after ${error.attempts} attempts` : '';
-        const reason = error instanceof RetryGaveUp ? (error.lastError as Error).message : (error as Error).message;
+        const reason =
+          error instanceof RetryGaveUp ? (error.lastError as Error).message : (error as Error).message;
         const rest = all.slice(pushed.length);
         throw new ToolError(
           `pushing ${ref} failed${attempts} (${lastErrorLine(reason)}); pushed: ${pushed.join(', ') || 'none'}; not pushed: ${rest.join(', ')}`,
@@ -402,10 +467,15 @@ async function pushAll(docker: Docker, units: readonly Planned[], tags: readonly
         const info = await docker.imageInfo(ref);
         digest = info.repoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
       }
-      if (!digest) throw new ToolError(`docker push ${ref} reported no digest, and docker image inspect has none for ${repo}`);
+      if (!digest)
+        throw new ToolError(
+          `docker push ${ref} reported no digest, and docker image inspect has none for ${repo}`,
+        );
       const before = digests.get(repo);
       if (before && before !== digest)
-        throw new ToolError(`the tags of ${repo} were pushed with different digests (${before}, ${digest}); pushed: ${pushed.join(', ')}`);
+        throw new ToolError(
+          `the tags of ${repo} were pushed with different digests (${before}, ${digest}); pushed: ${pushed.join(', ')}`,
+        );
       digests.set(repo, digest);
       core.info(`pushed ${ref} ${digest}`);
     }
@@ -432,7 +502,10 @@ async function verifyDigests(
         const expected = (reports[i] as BuildReport).digest;
         for (const repo of new Set(unit.repositories.values())) {
           const name = parseImageName(repo, 'image');
-          const creds = name.domain === loginRegistry ? { username: inputs.username, password: inputs.password } : undefined;
+          const creds =
+            name.domain === loginRegistry
+              ? { username: inputs.username, password: inputs.password }
+              : undefined;
           let client = clients.get(name.domain);
           if (!client) clients.set(name.domain, (client = new RegistryClient(creds, inputs.retryDeadlineMs)));
           for (const tag of tags) {
@@ -440,11 +513,16 @@ async function verifyDigests(
             try {
               served = await client.manifestDigest(name.domain, name.path, tag);
             } catch (error) {
-              const reason = error instanceof RetryGaveUp ? (error.lastError as Error).message : (error as Error).message;
-              throw new ToolError(`could not read the manifest of ${repo}:${tag} from the registry to verify its digest: ${reason}`);
+              const reason =
+                error instanceof RetryGaveUp ? (error.lastError as Error).message : (error as Error).message;
+              throw new ToolError(
+                `could not read the manifest of ${repo}:${tag} from the registry to verify its digest: ${reason}`,
+              );
             }
             if (served !== expected)
-              throw new ToolError(`the registry serves ${repo}:${tag} as ${served}, but the push reported ${expected}`);
+              throw new ToolError(
+                `the registry serves ${repo}:${tag} as ${served}, but the push reported ${expected}`,
+              );
           }
           core.info(`${repo}: ${tags.length} tag${tags.length === 1 ? '' : 's'} -> ${expected} (verified)`);
         }

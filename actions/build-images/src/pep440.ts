@@ -24,7 +24,16 @@ export interface Pep440 {
   prerelease: boolean;
 }
 
-const PRE_LABEL: Record<string, string> = { a: 'a', alpha: 'a', b: 'b', beta: 'b', c: 'rc', rc: 'rc', pre: 'rc', preview: 'rc' };
+const PRE_LABEL: Record<string, string> = {
+  a: 'a',
+  alpha: 'a',
+  b: 'b',
+  beta: 'b',
+  c: 'rc',
+  rc: 'rc',
+  pre: 'rc',
+  preview: 'rc',
+};
 
 export function parsePep440(text: string): Pep440 | undefined {
   const m = VERSION_PATTERN.exec(text);

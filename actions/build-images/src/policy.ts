@@ -26,7 +26,8 @@ export interface PolicyInput {
 }
 
 /** KEY, TOKEN, PASSWORD, SECRET as a word of the name (API_KEY, DB_PASSWORD, SECRET_KEY; not KEYBOARD_LAYOUT). */
-const SECRET_NAME = /(^|_)(KEYS?|TOKENS?|PASSWORDS?|PASSWD|SECRETS?|CREDENTIALS?|APIKEY|ACCESSKEY|AUTHTOKEN)(_|$)/i;
+const SECRET_NAME =
+  /(^|_)(KEYS?|TOKENS?|PASSWORDS?|PASSWD|SECRETS?|CREDENTIALS?|APIKEY|ACCESSKEY|AUTHTOKEN)(_|$)/i;
 
 export function looksSecret(name: string): boolean {
   return SECRET_NAME.test(name);
@@ -73,9 +74,17 @@ export function checkDockerfile(input: PolicyInput): Finding[] {
     const parent = byName.get(base.toLowerCase());
     if (!parent && base !== 'scratch') {
       if (base.includes('$'))
-        add('pinned-base', stage.from.line, `FROM ${stage.base} uses a variable with no value, so the base image cannot be checked for a pinned tag or digest.`);
+        add(
+          'pinned-base',
+          stage.from.line,
+          `FROM ${stage.base} uses a variable with no value, so the base image cannot be checked for a pinned tag or digest.`,
+        );
       else if (!isPinned(base))
-        add('pinned-base', stage.from.line, `FROM ${base} is not pinned; use a specific tag (not latest) or a digest.`);
+        add(
+          'pinned-base',
+          stage.from.line,
+          `FROM ${base} is not pinned; use a specific tag (not latest) or a digest.`,
+        );
     }
     if (stage.name) byName.set(stage.name, stage);
   }
@@ -89,7 +98,11 @@ export function checkDockerfile(input: PolicyInput): Finding[] {
 
   // Walk the final stage and the stages it is built FROM: USER and HEALTHCHECK are inherited.
   const chain: Stage[] = [];
-  for (let s: Stage | undefined = final; s && !chain.includes(s); s = byName.get(substitute(s.base, fromValues).toLowerCase()))
+  for (
+    let s: Stage | undefined = final;
+    s && !chain.includes(s);
+    s = byName.get(substitute(s.base, fromValues).toLowerCase())
+  )
     chain.push(s);
   const lastOf = (keyword: string) => {
     for (const stage of chain)
@@ -99,8 +112,14 @@ export function checkDockerfile(input: PolicyInput): Finding[] {
   };
 
   const user = lastOf('USER');
-  if (!user) add('non-root-user', final.from.line, `the final stage (FROM ${final.base}) sets no USER, so the image runs as root; add a non-root USER.`);
-  else if (isRootUser(user.args)) add('non-root-user', user.line, `USER ${user.args} runs the image as root; switch to a non-root user.`);
+  if (!user)
+    add(
+      'non-root-user',
+      final.from.line,
+      `the final stage (FROM ${final.base}) sets no USER, so the image runs as root; add a non-root USER.`,
+    );
+  else if (isRootUser(user.args))
+    add('non-root-user', user.line, `USER ${user.args} runs the image as root; switch to a non-root user.`);
 
   const health = lastOf('HEALTHCHECK');
   const hasHealth = health !== undefined && !/^NONE\b/i.test(health.args.trim());

@@ -11,7 +11,11 @@ export async function post(): Promise<void> {
     if (registry) {
       const docker = new Docker('docker', { DOCKER_CONFIG: config });
       const result = await docker.run(['logout', registry]);
-      core.info(result.exitCode === 0 ? `Logged out of ${registry}.` : `docker logout ${registry} failed; removing the credentials anyway.`);
+      core.info(
+        result.exitCode === 0
+          ? `Logged out of ${registry}.`
+          : `docker logout ${registry} failed; removing the credentials anyway.`,
+      );
     }
     fs.rmSync(config, { recursive: true, force: true });
     core.info('Removed the private Docker config.');

@@ -45,7 +45,12 @@ export interface ImageName {
 
 /** The first component is a registry host when it looks like one (a dot, a port, or localhost). */
 function looksLikeDomain(component: string): boolean {
-  return component.includes('.') || component.includes(':') || component === 'localhost' || component.startsWith('[');
+  return (
+    component.includes('.') ||
+    component.includes(':') ||
+    component === 'localhost' ||
+    component.startsWith('[')
+  );
 }
 
 /** Parse and validate `[domain/]path[:tag][@digest]`, lower-casing the domain and path. */
@@ -58,7 +63,9 @@ export function parseImageName(value: string, where: string): ImageName {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!isValidDigest(digest))
-      throw new InputError(`${where} '${value}' has an invalid digest '${digest}' (expected sha256:<64 hex>).`);
+      throw new InputError(
+        `${where} '${value}' has an invalid digest '${digest}' (expected sha256:<64 hex>).`,
+      );
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -75,7 +82,8 @@ export function parseImageName(value: string, where: string): ImageName {
   let domain = '';
   if (parts.length > 1 && looksLikeDomain(parts[0] as string)) {
     domain = (parts.shift() as string).toLowerCase();
-    if (!DOMAIN.test(domain)) throw new InputError(`${where} '${value}' has an invalid registry host '${domain}'.`);
+    if (!DOMAIN.test(domain))
+      throw new InputError(`${where} '${value}' has an invalid registry host '${domain}'.`);
   }
   const path = parts.join('/').toLowerCase();
   const bad = path.split('/').find((c) => !COMPONENT.test(c));

@@ -30,7 +30,8 @@ export function registryBaseUrl(domain: string): string {
 export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
   const m = /^(\w+)\s*(.*)$/s.exec(header.trim());
   const params: Record<string, string> = {};
-  for (const p of (m?.[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) params[(p[1] as string).toLowerCase()] = p[2] as string;
+  for (const p of (m?.[2] ?? '').matchAll(/(\w+)="([^"]*)"/g))
+    params[(p[1] as string).toLowerCase()] = p[2] as string;
   return { scheme: (m?.[1] ?? '').toLowerCase(), params };
 }
 
@@ -74,7 +75,11 @@ export class RegistryClient {
         if (res.status === 401) {
           const authorization = await this.authorize(res, path);
           if (authorization)
-            res = await this.http.request({ url, method: 'HEAD', headers: { accept: MANIFEST_TYPES, authorization } });
+            res = await this.http.request({
+              url,
+              method: 'HEAD',
+              headers: { accept: MANIFEST_TYPES, authorization },
+            });
         }
         if (res.status !== 200) throw new RegistryStatusError(res.status, url);
         const digest = headerValue(res.headers, 'docker-content-digest');

@@ -50,7 +50,10 @@ export function tagsOutput(results: readonly ServiceResult[]): Record<string, st
  */
 export function composeOverride(results: readonly ServiceResult[], version?: string): string {
   const services = Object.fromEntries(
-    results.map((r) => [r.service, { image: r.pushed ? `${r.repository}@${r.digest}` : `${r.repository}:${r.tags[0]}` }]),
+    results.map((r) => [
+      r.service,
+      { image: r.pushed ? `${r.repository}@${r.digest}` : `${r.repository}:${r.tags[0]}` },
+    ]),
   );
   return stringify(version ? { version, services } : { services }, { lineWidth: 0 });
 }

@@ -59,12 +59,15 @@ export function parseTagRules(text: string): TagRule[] {
     const attrs: Record<string, string> = {};
     for (const part of line.split(',')) {
       const eq = part.indexOf('=');
-      if (eq <= 0) throw new InputError(`'tags' rule '${line}' has '${part.trim()}', which is not key=value.`);
+      if (eq <= 0)
+        throw new InputError(`'tags' rule '${line}' has '${part.trim()}', which is not key=value.`);
       attrs[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
     }
     const type = attrs.type as RuleType;
     if (!TYPES.includes(type))
-      throw new InputError(`'tags' rule '${line}' has an unknown type '${attrs.type}' (use ${TYPES.join(', ')}).`);
+      throw new InputError(
+        `'tags' rule '${line}' has an unknown type '${attrs.type}' (use ${TYPES.join(', ')}).`,
+      );
     if (type === 'raw' && !attrs.value) throw new InputError(`'tags' rule '${line}' needs value=.`);
     if (type === 'ref' && !['branch', 'tag', 'pr'].includes(attrs.event ?? ''))
       throw new InputError(`'tags' rule '${line}' needs event=branch, event=tag or event=pr.`);
@@ -97,7 +100,9 @@ function template(source: string, data: Record<string, unknown>, rule: TagRule):
   try {
     return Handlebars.compile(source, { noEscape: true, strict: false })(data);
   } catch (error) {
-    throw new InputError(`'tags' rule '${rule.text}' has a bad template: ${(error as Error).message.split('\n')[0]}`);
+    throw new InputError(
+      `'tags' rule '${rule.text}' has a bad template: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
 }
 
@@ -148,7 +153,11 @@ function ruleValue(rule: TagRule, ctx: GitContext): string | undefined {
       if (v.prerelease.length > 0 && !/\{\{\s*(version|raw)\s*\}\}/.test(pattern)) return undefined;
       // {{major}} alone for 0.x would tag every breaking 0.y release as 0.
       if (/^\{\{\s*major\s*\}\}$/.test(pattern) && v.major === 0) return undefined;
-      return template(pattern, { version: v.version, major: v.major, minor: v.minor, patch: v.patch, raw: source }, rule);
+      return template(
+        pattern,
+        { version: v.version, major: v.major, minor: v.minor, patch: v.patch, raw: source },
+        rule,
+      );
     }
     case 'pep440': {
       const source = a.value || gitTagOf(ctx);
@@ -158,7 +167,11 @@ function ruleValue(rule: TagRule, ctx: GitContext): string | undefined {
       if (v.prerelease && !/\{\{\s*(version|raw)\s*\}\}/.test(pattern)) return undefined;
       if (/^\{\{\s*major\s*\}\}$/.test(pattern) && v.major === 0) return undefined;
       return sanitizeTag(
-        template(pattern, { version: v.version, major: v.major, minor: v.minor, patch: v.patch, raw: source }, rule),
+        template(
+          pattern,
+          { version: v.version, major: v.major, minor: v.minor, patch: v.patch, raw: source },
+          rule,
+        ),
       );
     }
   }
@@ -189,7 +202,10 @@ export function versionOf(ctx: GitContext, tags: readonly string[]): string {
 }
 
 /** OCI annotations (image-spec "Pre-Defined Annotation Keys") stamped on every image. */
-export function ociLabels(ctx: GitContext, options: { title: string; version: string; created: Date }): Record<string, string> {
+export function ociLabels(
+  ctx: GitContext,
+  options: { title: string; version: string; created: Date },
+): Record<string, string> {
   const labels: Record<string, string> = {
     'org.opencontainers.image.title': options.title,
     'org.opencontainers.image.revision': ctx.sha,

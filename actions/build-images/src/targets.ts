@@ -49,7 +49,10 @@ export function groupBuilds(targets: readonly ServiceTarget[]): BuildUnit[] {
 }
 
 /** Action-level build args override the file's, as `docker-compose build --build-arg` does. */
-export function withBuildArgs(targets: readonly ServiceTarget[], extra: Record<string, string>): ServiceTarget[] {
+export function withBuildArgs(
+  targets: readonly ServiceTarget[],
+  extra: Record<string, string>,
+): ServiceTarget[] {
   if (Object.keys(extra).length === 0) return [...targets];
   return targets.map((t) => ({ ...t, build: { ...t.build, args: { ...t.build.args, ...extra } } }));
 }
