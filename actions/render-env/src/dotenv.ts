@@ -29,7 +29,9 @@
  *     and not starting with a quote. (Values ending in a backslash, e.g. `C:\dir\`.)
  *  5. Otherwise InputError naming the key and the reason.
  * Always rejected: `${...}` patterns python-dotenv would expand, NUL (no environment variable can
- * hold it), lone UTF-16 surrogates (not writable as UTF-8). Keys must match KEY_PATTERN.
+ * hold it), lone UTF-16 surrogates (not writable as UTF-8), U+0085 NEL (`docker-compose config`
+ * prints it raw in a quoted YAML scalar, where YAML 1.1 reads it as a line break, i.e. a space).
+ * Keys must match KEY_PATTERN.
  */
 import { InputError } from '@deploy-kit/shared';
 
@@ -91,6 +93,12 @@ function doubleQuoted(value: string): string {
 export function chooseEncoding(value: string): EncodingChoice {
   if (value.includes('\0'))
     return { quoting: 'none', reason: 'contains a NUL byte, which no environment variable can hold' };
+  if (value.includes('\u0085'))
+    return {
+      quoting: 'none',
+      reason:
+        'contains U+0085 (NEL), which docker-compose v1 prints in its config as a line break that reads back as a space',
+    };
   if (LONE_SURROGATE.test(value))
     return { quoting: 'none', reason: 'contains a lone UTF-16 surrogate, which cannot be written as UTF-8' };
   // Reasons never quote the value: values are often secrets.
