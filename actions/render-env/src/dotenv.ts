@@ -20,7 +20,7 @@
  *
  * Quoting rules, first match wins:
  *  1. SINGLE quotes, verbatim: value has no `'`, no CR, no `\\`, does not end in `\`.
- *     (Literal for every reader and every Compose v2 release.)
+ *     (Literal for every reader, and in older compose-go parsers too.)
  *  2. DOUBLE quotes with escapes `\\`, `\"`, `\n`, `\r` (everything else raw): value has no `$` and
  *     does not end in `\`. (Values with `'`, CR, or backslash pairs.)
  *  3. SINGLE quotes with `'` written as `\'`: value has `'` and `$`, and no CR, no `\\`, no `\'`,
