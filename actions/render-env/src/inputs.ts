@@ -39,19 +39,17 @@ const ENVIRONMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * `secrets` is one JSON object (`${{ toJSON(secrets) }}`), so a workflow passes
- * every secret through a single declared input. JSON.parse's own message can
- * quote the text, so only the position is reported.
+ * every secret through a single declared input.
  */
 export function parseSecrets(raw: string): Record<string, string> {
   if (raw.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
-  } catch (error) {
-    const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
-    const line = position === undefined ? undefined : raw.slice(0, Number(position)).split('\n').length;
+  } catch {
+    // JSON.parse's message quotes the text around the error, which here is secret.
     throw new InputError(
-      `'secrets' is not valid JSON${line ? ` (line ${line})` : ''}; pass one object, e.g. secrets: \${{ toJSON(secrets) }}.`,
+      `'secrets' is not valid JSON; pass one object, e.g. secrets: \${{ toJSON(secrets) }}.`,
     );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))

@@ -140,9 +140,12 @@ function describeIssue(issue: z.ZodIssue): string {
     return `${where}unknown ${issue.keys.length === 1 ? 'name' : 'names'} ${issue.keys.map((k) => `'${k}'`).join(', ')}${known ? ` (known: ${known.join(', ')})` : ''}`;
   }
   if (issue.code === 'invalid_union') {
-    const inner = issue.unionErrors.map((e) => e.issues[0]).find((i) => i && i.code !== 'invalid_type');
-    if (inner)
-      return describeIssue({ ...inner, path: [...issue.path, ...inner.path.slice(issue.path.length)] });
+    // The deepest issue comes from the branch the author meant (a mapping of options).
+    const inner = issue.unionErrors
+      .map((e) => e.issues[0])
+      .filter((i): i is z.ZodIssue => i !== undefined && i.path.length > issue.path.length)
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (inner) return describeIssue(inner);
     return `${where}expected true, false or a mapping of options`;
   }
   return `${where}${issue.message}`;

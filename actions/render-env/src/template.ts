@@ -382,6 +382,10 @@ export function safeContext(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const out = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = safeContext(v);
+    // Without a prototype the object cannot become a string, and Handlebars builds its
+    // strict-mode message (which carries the location we report) by doing exactly that.
+    // A symbol key is invisible to template names.
+    Object.defineProperty(out, Symbol.toPrimitive, { value: () => '[object Object]', enumerable: false });
     return out;
   }
   return value;
@@ -419,7 +423,14 @@ function runtimeReason(error: unknown, refs: readonly Reference[]): string {
     const at = refs.find((r) => r.column === column);
     if (at) return `'${at.original}' is not defined`;
   }
-  // Handlebars' own messages can quote a value; never pass them on.
+  // Handlebars' and V8's own messages can quote a value (e.g. "... in <the string>"):
+  // never pass them on. Name the candidates the static check could not resolve.
+  const dynamic = [
+    ...new Set(refs.filter((r) => r.path === null && !r.original.startsWith('@')).map((r) => r.original)),
+  ];
+  if (dynamic.length === 1) return `'${dynamic[0]}' is not defined`;
+  if (dynamic.length > 1)
+    return `one of ${dynamic.map((d) => `'${d}'`).join(', ')} is not defined or is not a plain value`;
   return 'a name used inside {{#each}} or {{#with}} is not defined or is not a plain value';
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, resolveInWorkspace, workspaceRoot } from '@deploy-kit/shared';
-import { isMap, isSeq, parseDocument, type ScalarTag, type YAMLError } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type ScalarTag, type YAMLError } from 'yaml';
 import { decryptVault, isVaultText, parseVaultHeader } from './vault';
 
 /**
@@ -70,11 +70,15 @@ export function expandEnvironment(inputName: string, pattern: string, environmen
 const VALUE_FILE = /\.(ya?ml|json)$/i;
 
 function filesIn(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && !d.name.startsWith('.') && VALUE_FILE.test(d.name))
-    .map((d) => path.join(dir, d.name))
-    .sort();
+  return (
+    fs
+      .readdirSync(dir)
+      .filter((name) => !name.startsWith('.') && VALUE_FILE.test(name))
+      .map((name) => path.join(dir, name))
+      // statSync follows symlinks, so a linked file is listed and then checked against the workspace.
+      .filter((file) => (fs.existsSync(file) ? fs.statSync(file).isFile() : true))
+      .sort()
+  );
 }
 
 /** `<dir>/<group>.yml|.yaml|.json` and/or `<dir>/<group>/*`, as Ansible reads group_vars. */
@@ -119,9 +123,9 @@ export function expandEntry(inputName: string, entry: string, environment: strin
   return [...all, ...own].map((file) => resolveInWorkspace(inputName, file));
 }
 
-function yamlError(source: string, error: YAMLError, showReason: boolean): InputError {
-  const pos = error.linePos?.[0];
-  const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+function yamlError(source: string, error: YAMLError, lines: LineCounter, showReason: boolean): InputError {
+  const pos = lines.linePos(error.pos[0]);
+  const where = ` at line ${pos.line}, column ${pos.col}`;
   const reason = showReason
     ? `: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`
     : ' (details withheld: the text was decrypted from a vault)';
@@ -130,16 +134,18 @@ function yamlError(source: string, error: YAMLError, showReason: boolean): Input
 
 /** Parse YAML (a superset of JSON) into a mapping; `!vault` scalars come back as VaultScalar. */
 export function parseMapping(text: string, source: string, decrypted = false): Mapping {
+  const lines = new LineCounter();
   const doc = parseDocument(text, {
+    lineCounter: lines,
     uniqueKeys: true,
     prettyErrors: false,
     merge: true,
     customTags: CUSTOM_TAGS,
   });
   const first = doc.errors[0];
-  if (first) throw yamlError(source, first, !decrypted);
+  if (first) throw yamlError(source, first, lines, !decrypted);
   const unresolved = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
-  if (unresolved) throw yamlError(source, unresolved, !decrypted);
+  if (unresolved) throw yamlError(source, unresolved, lines, !decrypted);
   if (doc.contents === null) return {};
   if (!isMap(doc.contents))
     throw new InputError(
