@@ -189,7 +189,7 @@ describe('loadValues', () => {
     expect(Object.keys(loaded.vault)).toEqual(['django_secret_key', 'db_password', 'smtp']);
     expect(loaded.layers.map((l) => [l.source, l.namespace, l.encryption])).toEqual([
       ['deploy/group_vars/all/vars.yml', 'vars', 'none'],
-      ['deploy/group_vars/production/vars.yml', 'vars', 'none'],
+      ['deploy/group_vars/production/vars.yml', 'vars', 'inline'],
       ['deploy/group_vars/production/vault.yml', 'vault', 'file'],
     ]);
     expect(loaded.secretValues).toContain('p@ss:w/rd%40 with space');
@@ -248,7 +248,7 @@ describe('loadValues', () => {
 
   test('a vault without vault-password asks for it', () => {
     expect(() => loadValues(options({ varsFiles: ['deploy/group_vars'], vaultPassword: '' }))).toThrow(
-      "'vault-password' is required to decrypt deploy/group_vars/production/vault.yml; pass it from a secret.",
+      "'vault-password' is required to decrypt deploy/group_vars/production/vars.yml ('sentry_dsn', !vault); pass it from a secret.",
     );
   });
 });
