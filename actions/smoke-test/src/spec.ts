@@ -152,6 +152,8 @@ function nameAt(list: unknown, index: number, fallback: string): string {
 
 /** "check 'home', field 'expect.status'" style location for a zod issue. */
 export function describeIssue(input: string, raw: unknown, issue: ZodIssue): string {
+  if (issue.path.length === 0 && issue.code === 'invalid_union')
+    return `'${input}' must be a list of checks, or an object with 'checks' and/or 'journeys'`;
   const path = [...issue.path];
   let where: string;
   let list: unknown = raw;
@@ -181,6 +183,21 @@ export function describeIssue(input: string, raw: unknown, issue: ZodIssue): str
   return `'${input}' check '${check}'${path.length ? ` field '${path.join('.')}'` : ''}: ${issue.message}`;
 }
 
+/**
+ * A union (list-or-object spec, number-or-string status...) reports only
+ * "Invalid input" at its own level; the branch issue with the deepest path
+ * is the one that names the offending field.
+ */
+export function mostSpecific(issue: ZodIssue): ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const candidates = issue.unionErrors.flatMap((e) => e.issues).map(mostSpecific);
+  const deepest = candidates.reduce<ZodIssue | undefined>(
+    (best, c) => (best === undefined || c.path.length > best.path.length ? c : best),
+    undefined,
+  );
+  return deepest && deepest.path.length > issue.path.length ? deepest : issue;
+}
+
 function defaultName(req: RequestSpec, index: number): string {
   return req.name ?? `${req.method ?? 'GET'} ${req.url ?? '/'}`.trim() ?? `#${index + 1}`;
 }
@@ -190,8 +207,7 @@ export function parseSpec(input: string, raw: unknown): Spec {
   if (raw === null || raw === undefined) return { checks: [], journeys: [] };
   const result = specSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0] as ZodIssue;
-    throw new InputError(describeIssue(input, raw, issue));
+    throw new InputError(describeIssue(input, raw, mostSpecific(result.error.issues[0] as ZodIssue)));
   }
   const data = Array.isArray(result.data) ? { checks: result.data, journeys: [] } : result.data;
   const checks = (data.checks ?? []).map((c, i) => ({ ...c, name: defaultName(c, i) }));
