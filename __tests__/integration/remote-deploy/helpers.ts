@@ -1,0 +1,212 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  loadSandbox,
+  runAction,
+  type RunActionResult,
+  type SandboxInfo,
+  type SandboxSshHost,
+} from '@deploy-kit/harness';
+
+/** Per-host extras that scripts/sandbox writes next to the contract fields. */
+export type Host = SandboxSshHost & { workDir: string; dockerConfig: string };
+
+export const sandbox: SandboxInfo = loadSandbox();
+export const hosts = sandbox.ssh.hosts as Host[];
+export const REPO = `${sandbox.registry.address}/remote-deploy-app`;
+
+export function docker(args: string[], input?: string): string {
+  const r = spawnSync((sandbox.docker as { cli?: string }).cli ?? 'docker', args, {
+    env: { ...process.env, DOCKER_HOST: sandbox.docker.host, DOCKER_CONFIG: sandbox.docker.config },
+    input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Tiny app images: busybox httpd serving /www/version, with a HEALTHCHECK via wget.
+ * `bad` has no version file, so its healthcheck (and any HTTP check) stays red.
+ */
+export function buildAppImages(): Record<'v1' | 'v2' | 'v3' | 'bad', string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-img-'));
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    [
+      `FROM ${sandbox.images.busybox}`,
+      'ARG VERSION',
+      'ARG BROKEN=',
+      'RUN mkdir -p /www && echo "$VERSION" > /www/version && if [ -n "$BROKEN" ]; then rm /www/version; fi',
+      'HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O /dev/null "http://$BIND:$PORT/version" || exit 1',
+      'CMD httpd -f -p "$BIND:$PORT" -h /www',
+      '',
+    ].join('\n'),
+  );
+  const out = { v1: `${REPO}:1.0`, v2: `${REPO}:2.0`, v3: `${REPO}:3.0`, bad: `${REPO}:bad` };
+  const builds: [string, string, string][] = [
+    [out.v1, '1.0', ''],
+    [out.v2, '2.0', ''],
+    [out.v3, '3.0', ''],
+    [out.bad, 'bad', '1'],
+  ];
+  for (const [tag, version, broken] of builds) {
+    docker([
+      'build',
+      '-q',
+      '--build-arg',
+      `VERSION=${version}`,
+      '--build-arg',
+      `BROKEN=${broken}`,
+      '-t',
+      tag,
+      dir,
+    ]);
+    docker(['push', tag]);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+export function uniqueId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** A port nobody else in this run is likely to use. */
+export function freePort(): number {
+  return 20000 + Math.floor(Math.random() * 20000);
+}
+
+export const COMPOSE = `version: "3.8"
+services:
+  web:
+    image: ${sandbox.images.busybox}
+    network_mode: host
+    init: true
+    environment:
+      BIND: \${DEPLOY_HOST}
+      PORT: \${APP_PORT}
+      APP_SECRET: \${APP_SECRET}
+    volumes:
+      - \${DATA_DIR}:/data
+`;
+
+export interface App {
+  id: string;
+  workspace: string;
+  port: number;
+  dataDir: string;
+  secret: string;
+  /** project dir on each host (under that host's work dir, so hosts sharing this machine do not collide). */
+  projectDirs: string[];
+}
+
+export function makeApp(targets: readonly Host[]): App {
+  const id = uniqueId();
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-ws-'));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-data-'));
+  fs.chmodSync(dataDir, 0o777);
+  const port = freePort();
+  const secret = `s3cret-${uniqueId()}-${uniqueId()}`;
+  fs.writeFileSync(path.join(workspace, 'docker-compose.yml'), COMPOSE);
+  fs.writeFileSync(
+    path.join(workspace, 'app.env'),
+    `APP_PORT=${port}\nDATA_DIR=${dataDir}\nAPP_SECRET=${secret}\n`,
+  );
+  return { id, workspace, port, dataDir, secret, projectDirs: targets.map((h) => `${h.workDir}/rd-${id}`) };
+}
+
+export function hostsYaml(
+  app: App,
+  targets: readonly Host[],
+  extra: (h: Host) => Record<string, unknown> = () => ({}),
+): string {
+  return targets
+    .map((h, i) =>
+      [
+        `- host: ${h.host}`,
+        `  port: ${h.port}`,
+        `  project-dir: ${app.projectDirs[i]}`,
+        `  project-name: rd${app.id}${h.name}`,
+        ...Object.entries(extra(h)).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+      ].join('\n'),
+    )
+    .join('\n');
+}
+
+export function knownHosts(targets: readonly Host[]): string {
+  return targets.map((h) => h.knownHostsLine).join('\n');
+}
+
+export function baseInputs(app: App, targets: readonly Host[]): Record<string, string> {
+  return {
+    hosts: hostsYaml(app, targets),
+    user: sandbox.ssh.user,
+    'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
+    'known-hosts': knownHosts(targets),
+    'project-dir': '/unused-overridden-per-host',
+    'compose-files': 'docker-compose.yml',
+    'env-file': 'app.env',
+    'health-timeout': '30s',
+    'lock-timeout': '5s',
+  };
+}
+
+export async function deploy(
+  app: App,
+  inputs: Record<string, string>,
+  options: Partial<Parameters<typeof runAction>[0]> = {},
+): Promise<RunActionResult> {
+  return runAction({
+    action: 'remote-deploy',
+    workspace: app.workspace,
+    inputs,
+    timeoutMs: 180_000,
+    ...options,
+  });
+}
+
+/** What the app on a host serves right now (over HTTP from here), or the error. */
+export async function served(host: Host, app: App): Promise<string> {
+  try {
+    const res = await fetch(`http://${host.host}:${app.port}/version`, { signal: AbortSignal.timeout(3000) });
+    return res.ok ? (await res.text()).trim() : `HTTP ${res.status}`;
+  } catch (error) {
+    return `unreachable (${(error as Error).message})`;
+  }
+}
+
+export function currentRelease(projectDir: string): string | undefined {
+  try {
+    return path.basename(fs.readlinkSync(path.join(projectDir, 'current')));
+  } catch {
+    return undefined;
+  }
+}
+
+export function releaseLog(projectDir: string): { version: string; outcome: string }[] {
+  const file = path.join(projectDir, '.deploy-kit', 'releases.log');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { version: string; outcome: string });
+}
+
+/** Stop the containers a test started (compose project per host), so ports and names do not leak. */
+export function cleanup(app: App, targets: readonly Host[]): void {
+  targets.forEach((h) => {
+    const ids = docker([
+      'ps',
+      '-aq',
+      '--filter',
+      `label=com.docker.compose.project=rd${app.id}${h.name}`,
+    ]).trim();
+    if (ids) docker(['rm', '-f', ...ids.split('\n')]);
+  });
+}

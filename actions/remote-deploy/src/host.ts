@@ -1,0 +1,597 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as core from '@actions/core';
+import {
+  describeExit,
+  execSucceeded,
+  lastLines,
+  PolicyFailure,
+  sleep,
+  SshConnection,
+  ToolError,
+  type ExecResult,
+  type ParsedClientKey,
+  type SshTarget,
+} from '@deploy-kit/shared';
+import type { HostSpec } from './hosts';
+import type { Inputs } from './inputs';
+import { decideHeldLock, ownerJson, parseLockAnswer, type LockOwner } from './lock';
+import {
+  composeArgv,
+  oneOffArgv,
+  releaseDir,
+  remoteLayout,
+  type ComposeKind,
+  type RemoteLayout,
+} from './plan';
+import { findDeployed, formatRecord, parseReleaseLog, type ReleaseRecord } from './releaselog';
+import * as S from './scripts';
+
+export interface StepTiming {
+  name: string;
+  start: number;
+  end: number;
+  ok: boolean;
+}
+
+export interface HostFacts {
+  previous: string;
+  releaseExists: boolean;
+  compose: ComposeKind | 'none';
+  freeKb: number;
+  locked: boolean;
+}
+
+export type HostStatus =
+  'pending' | 'prepared' | 'deployed' | 'failed' | 'rolled-back' | 'rollback-failed' | 'planned';
+
+/** The run's identity, written into lock owner files and release records. */
+export interface RunContext {
+  token: string;
+  actor: string;
+  repository: string;
+  run: string;
+  runner: string;
+}
+
+export function runContext(): RunContext {
+  return {
+    token: randomUUID(),
+    actor: process.env.GITHUB_ACTOR ?? 'unknown',
+    repository: process.env.GITHUB_REPOSITORY ?? 'unknown',
+    run: `${process.env.GITHUB_RUN_ID ?? '0'}.${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`,
+    runner: process.env.RUNNER_NAME ?? 'unknown',
+  };
+}
+
+class StepFailed extends ToolError {}
+class HealthRed extends PolicyFailure {}
+
+/**
+ * Everything done on one host, over one reused connection. Each public method
+ * is a phase of the deploy; failures are recorded on the host and rethrown.
+ */
+export class HostRun {
+  readonly layout: RemoteLayout;
+  readonly steps: StepTiming[] = [];
+  status: HostStatus = 'pending';
+  facts?: HostFacts;
+  error?: string;
+  rollbackError?: string;
+  switched = false;
+  migrated = false;
+  backup?: string;
+  imageStates: string[] = [];
+  private conn?: SshConnection;
+  private locked = false;
+
+  constructor(
+    readonly spec: HostSpec,
+    private readonly inputs: Inputs,
+    private readonly ctx: RunContext,
+  ) {
+    this.layout = remoteLayout(spec.projectDir);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get previous(): string {
+    return this.facts?.previous ?? '';
+  }
+
+  get holdsLock(): boolean {
+    return this.locked;
+  }
+
+  log(message: string): void {
+    for (const line of message.split('\n')) core.info(`[${this.name}] ${line}`);
+  }
+
+  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const start = Date.now();
+    try {
+      const result = await fn();
+      this.steps.push({ name, start, end: Date.now(), ok: true });
+      return result;
+    } catch (error) {
+      this.steps.push({ name, start, end: Date.now(), ok: false });
+      throw error;
+    }
+  }
+
+  private target(
+    spec: { host: string; port: number; user: string; name?: string },
+    key: ParsedClientKey,
+  ): SshTarget {
+    return {
+      name: spec.name,
+      host: spec.host,
+      port: spec.port,
+      user: spec.user,
+      key,
+      hostKeys: {
+        ...this.inputs.hostKeyPolicy,
+        fingerprints: [
+          ...this.inputs.hostKeyPolicy.fingerprints,
+          ...('fingerprints' in spec ? (spec as HostSpec).fingerprints : []),
+        ],
+      },
+    };
+  }
+
+  private async connection(): Promise<SshConnection> {
+    if (this.conn?.isOpen) return this.conn;
+    const key = this.inputs.hostKeys.get(this.name) ?? this.inputs.key;
+    const jump = this.inputs.jump;
+    this.conn = await SshConnection.connect(this.target(this.spec, key), {
+      jump: jump
+        ? this.target({ ...jump, name: `jump host ${jump.host}:${jump.port}` }, this.inputs.key)
+        : undefined,
+      connectDeadlineMs: this.inputs.connectTimeoutMs,
+      onRetry: (m) => this.log(m),
+      onWarning: (m) => core.warning(m),
+    });
+    return this.conn;
+  }
+
+  /** Run a script; a non-zero exit, a signal or a missing exit status throws with the last lines of output. */
+  private async script(what: string, script: string, args: string[], quiet = false): Promise<ExecResult> {
+    const conn = await this.connection();
+    const result = await conn.script(script, args, { timeoutMs: this.inputs.commandTimeoutMs });
+    if (!quiet && result.stdout.trim() !== '')
+      this.log(result.stdout.trimEnd().split('\n').slice(-40).join('\n'));
+    if (!execSucceeded(result)) {
+      const tail = lastLines(result, 20);
+      throw new StepFailed(
+        `${what} on ${this.name} ${describeExit(result)}${tail ? `; last output:\n${tail}` : ''}`,
+      );
+    }
+    return result;
+  }
+
+  private inRelease(version: string, argv: string[]): [string, string[]] {
+    return [S.IN_DIR, [releaseDir(this.layout, version), this.spec.host, version, ...argv]];
+  }
+
+  private compose(version: string): string[] {
+    const kind = this.facts?.compose === 'v2' ? 'v2' : 'v1';
+    return composeArgv(kind, this.spec.projectName, this.fileNamesFor(version), this.hasEnvFile(version));
+  }
+
+  private releaseFiles = new Map<string, { files: string[]; env: boolean }>();
+
+  private fileNamesFor(version: string): string[] {
+    return this.releaseFiles.get(version)?.files ?? this.inputs.composeFileNames;
+  }
+
+  private hasEnvFile(version: string): boolean {
+    return this.releaseFiles.get(version)?.env ?? this.inputs.envFile !== undefined;
+  }
+
+  /** Learn which files an existing release dir holds (rollback and rollback-to use releases made by earlier runs). */
+  private async loadReleaseFiles(version: string): Promise<void> {
+    if (this.releaseFiles.has(version)) return;
+    const r = await this.script(
+      'reading release files',
+      'cat "$1/files" 2>/dev/null || true',
+      [releaseDir(this.layout, version)],
+      true,
+    );
+    const lines = r.stdout.split('\n').filter((l) => /^[A-Za-z0-9_.@+-]+$/.test(l));
+    const files = lines.filter((l) => l !== '.env');
+    if (files.length === 0)
+      throw new StepFailed(`release ${version} on ${this.name} has no recorded compose files`);
+    this.releaseFiles.set(version, { files, env: lines.includes('.env') });
+  }
+
+  async connect(): Promise<void> {
+    await this.step('connect', async () => {
+      const conn = await this.connection();
+      this.log(`connected as ${this.spec.user} (${this.spec.host}:${this.spec.port}), host key verified`);
+      return conn;
+    });
+  }
+
+  async probe(mode: 'deploy' | 'probe'): Promise<HostFacts> {
+    return this.step('prepare', async () => {
+      const r = await this.script(
+        'checking the host',
+        S.PREPARE,
+        [this.spec.projectDir, this.inputs.version, mode],
+        true,
+      );
+      const kv = Object.fromEntries(
+        r.stdout
+          .split('\n')
+          .filter((l) => l.includes('='))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      const facts: HostFacts = {
+        previous: kv.previous ?? '',
+        releaseExists: kv.release_exists === 'yes',
+        compose: kv.compose === 'v2' ? 'v2' : kv.compose === 'v1' ? 'v1' : 'none',
+        freeKb: Number(kv.free_kb ?? 0),
+        locked: kv.locked === 'yes',
+      };
+      this.facts = facts;
+      this.log(
+        `compose ${facts.compose}, current release ${facts.previous || '(none)'}, ${Math.round(facts.freeKb / 1024)} MiB free`,
+      );
+      if (facts.compose === 'none')
+        throw new StepFailed(
+          `neither 'docker compose' nor 'docker-compose' works on ${this.name} for ${this.spec.user}`,
+        );
+      return facts;
+    });
+  }
+
+  /** Take the lock, waiting up to lock-timeout; take over an expired deploy-kit lock with a warning. */
+  async lock(): Promise<void> {
+    await this.step('lock', async () => {
+      const owner: LockOwner = {
+        tool: 'deploy-kit',
+        token: this.ctx.token,
+        actor: this.ctx.actor,
+        repository: this.ctx.repository,
+        run: this.ctx.run,
+        version: this.inputs.version,
+        runner: this.ctx.runner,
+        pid: process.pid,
+        time: new Date().toISOString(),
+      };
+      const started = Date.now();
+      let announced = false;
+      for (;;) {
+        const r = await this.script(
+          'taking the deploy lock',
+          S.LOCK,
+          [this.layout.lockDir, ownerJson(owner)],
+          true,
+        );
+        const answer = parseLockAnswer(r.stdout);
+        if (answer.acquired) {
+          this.locked = true;
+          this.log(`lock taken (${this.layout.lockDir})`);
+          return;
+        }
+        const decision = decideHeldLock(
+          answer.owner,
+          answer.ageSeconds,
+          Math.round(this.inputs.lockExpiryMs / 1000),
+          Date.now() - started,
+          this.inputs.lockTimeoutMs,
+        );
+        if (decision.action === 'take-over' && answer.owner) {
+          core.warning(`${this.name}: taking over an expired deploy lock held by ${decision.holder}.`);
+          const t = await this.script('taking over the expired lock', S.TAKE_OVER, [
+            this.layout.lockDir,
+            ownerJson(owner),
+            answer.owner.token,
+          ]);
+          if (t.stdout.includes('ACQUIRED')) {
+            this.locked = true;
+            return;
+          }
+          continue;
+        }
+        if (decision.action === 'refuse')
+          throw new StepFailed(
+            `${this.name} is locked by ${decision.holder}; waited ${Math.round((Date.now() - started) / 1000)}s (lock-timeout). Wait for that deploy, or remove ${this.layout.lockDir} on the host if it is stale`,
+          );
+        if (!announced) {
+          this.log(
+            `locked by ${decision.holder}; waiting up to ${Math.round(this.inputs.lockTimeoutMs / 1000)}s`,
+          );
+          announced = true;
+        }
+        await sleep(Math.min(1000, Math.max(50, this.inputs.lockTimeoutMs - (Date.now() - started))));
+      }
+    });
+  }
+
+  /** Release our lock; reconnects if the connection was lost. Never throws: it reports. */
+  async unlock(): Promise<void> {
+    if (!this.locked) return;
+    try {
+      await this.step('unlock', async () => {
+        const r = await this.script(
+          'releasing the lock',
+          S.UNLOCK,
+          [this.layout.lockDir, this.ctx.token],
+          true,
+        );
+        this.locked = false;
+        if (!r.stdout.includes('RELEASED'))
+          core.warning(`${this.name}: the lock was no longer ours when releasing it.`);
+      });
+    } catch (error) {
+      core.warning(`${this.name}: could not release the deploy lock: ${(error as Error).message}`);
+    }
+  }
+
+  async upload(): Promise<void> {
+    await this.step('upload', async () => {
+      const conn = await this.connection();
+      const dir = releaseDir(this.layout, this.inputs.version);
+      const all = [...this.inputs.composeFiles, ...(this.inputs.envFile ? [this.inputs.envFile] : [])];
+      await Promise.all(all.map((f) => conn.upload(`${dir}/${f.name}`, f.content, 0o600)));
+      const list =
+        [...this.inputs.composeFileNames, ...(this.inputs.envFile ? ['.env'] : [])].join('\n') + '\n';
+      await conn.upload(`${dir}/files`, list, 0o600);
+      this.releaseFiles.set(this.inputs.version, {
+        files: this.inputs.composeFileNames,
+        env: !!this.inputs.envFile,
+      });
+      this.log(`uploaded ${all.length} file(s) to ${dir} (mode 0600)`);
+    });
+  }
+
+  async login(): Promise<void> {
+    const registry = this.inputs.registry;
+    if (!registry) return;
+    await this.step('login', async () => {
+      const conn = await this.connection();
+      const r = await conn.exec(
+        ['docker', 'login', '--username', registry.username, '--password-stdin', registry.server],
+        {
+          stdin: registry.password,
+          timeoutMs: 60_000,
+        },
+      );
+      if (!execSucceeded(r))
+        throw new StepFailed(
+          `docker login to ${registry.server} on ${this.name} ${describeExit(r)}: ${lastLines(r, 5)}`,
+        );
+      this.log(`logged in to ${registry.server}`);
+    });
+  }
+
+  async pull(): Promise<void> {
+    const version = this.inputs.version;
+    await this.step('pull', async () => {
+      if (this.inputs.rollbackTo) await this.loadReleaseFiles(version);
+      const [script, args] = this.inRelease(version, [
+        ...this.compose(version),
+        'pull',
+        ...this.inputs.services,
+      ]);
+      await this.script('pulling images', script, args);
+    });
+  }
+
+  /** No-registry mode: stream a gzip'd `docker save` made on the runner into `docker load` on the host. */
+  async load(archive: string): Promise<void> {
+    await this.step('load', async () => {
+      const conn = await this.connection();
+      const r = await conn.exec(S.LOAD_IMAGES, {
+        stdin: fs.createReadStream(archive),
+        timeoutMs: this.inputs.commandTimeoutMs,
+      });
+      if (!execSucceeded(r))
+        throw new StepFailed(`docker load on ${this.name} ${describeExit(r)}: ${lastLines(r, 10)}`);
+      this.log(r.stdout.trim());
+    });
+  }
+
+  async checkImages(images: string[]): Promise<void> {
+    if (images.length === 0) return;
+    const r = await this.script('checking images', S.IMAGES_EXIST, images, true);
+    this.imageStates = r.stdout.trim().split('\n').filter(Boolean);
+    for (const line of this.imageStates) this.log(`image ${line}`);
+  }
+
+  async runBackup(): Promise<void> {
+    if (this.inputs.backup === 'none') return;
+    if (!this.previous) {
+      this.log('no current release: nothing to back up');
+      return;
+    }
+    await this.step('backup', async () => {
+      await this.loadReleaseFiles(this.previous);
+      const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-before-${this.inputs.version}`;
+      const r = await this.script('pre-deploy backup', S.BACKUP_POSTGRES, [
+        releaseDir(this.layout, this.previous),
+        this.spec.host,
+        this.previous,
+        this.layout.backupsDir,
+        stamp,
+        String(this.inputs.backupKeep),
+        this.inputs.backupService,
+        ...this.compose(this.previous),
+      ]);
+      this.backup = /backup=(\S+)/.exec(r.stdout)?.[1];
+    });
+  }
+
+  async hook(which: 'pre-hook' | 'post-hook', text: string, version: string): Promise<void> {
+    if (text.trim() === '') return;
+    await this.step(which, async () => {
+      const header = 'cd "$1"\nexport DEPLOY_HOST="$2" DEPLOY_VERSION="$3" DEPLOY_PREVIOUS_VERSION="$4"\n';
+      await this.script(`the ${which}`, header + text, [
+        releaseDir(this.layout, version),
+        this.spec.host,
+        version,
+        this.previous,
+      ]);
+    });
+  }
+
+  async migrate(): Promise<void> {
+    if (this.inputs.migrateCommand.length === 0 || this.inputs.rollbackTo) return;
+    const version = this.inputs.version;
+    await this.step('migrate', async () => {
+      const [script, args] = this.inRelease(version, [
+        ...this.compose(version),
+        ...oneOffArgv(this.inputs.migrateService, this.inputs.migrateCommand),
+      ]);
+      await this.script('migrations', script, args);
+      this.migrated = true;
+    });
+  }
+
+  private async up(version: string): Promise<void> {
+    const [script, args] = this.inRelease(version, [
+      ...this.compose(version),
+      'up',
+      '-d',
+      '--remove-orphans',
+      ...this.inputs.services,
+    ]);
+    await this.script(`compose up of ${version}`, script, args);
+    await this.script(
+      'pointing current at the release',
+      S.SWITCH_LINK,
+      [this.spec.projectDir, version],
+      true,
+    );
+  }
+
+  async switchTo(): Promise<void> {
+    const version = this.inputs.version;
+    await this.step('switch', async () => {
+      // Marked before `up`: a half-finished up is still a host that must go back.
+      this.switched = true;
+      await this.up(version);
+      this.log(`switched to ${version}`);
+    });
+  }
+
+  /** Wait until every container is running and healthy (if it has a healthcheck) and the URL answers, or time out. */
+  async health(version: string, stepName = 'health'): Promise<void> {
+    const { healthUrl, healthExpect, healthTimeoutMs, healthcheck } = this.inputs;
+    if (healthcheck === 'none' && healthUrl === '') return;
+    await this.step(stepName, async () => {
+      const deadline = Date.now() + healthTimeoutMs;
+      const url = healthUrl.replace(/\{host\}/g, this.spec.host);
+      let last = '';
+      for (;;) {
+        let containersOk = true;
+        if (healthcheck === 'compose') {
+          const r = await this.script(
+            'reading container health',
+            S.CONTAINER_STATES,
+            [releaseDir(this.layout, version), this.spec.host, version, ...this.compose(version)],
+            true,
+          );
+          const lines = r.stdout.trim().split('\n').filter(Boolean);
+          if (lines[0] === 'NO-CONTAINERS')
+            throw new HealthRed(`no containers are running for ${this.spec.projectName} on ${this.name}`);
+          const bad = lines.filter((l) => !/ running (healthy|none)$/.test(l));
+          const dead = lines.filter((l) => / (exited|dead) /.test(l) || / unhealthy$/.test(l));
+          if (dead.length > 0) throw new HealthRed(`health check red on ${this.name}: ${dead.join(', ')}`);
+          containersOk = bad.length === 0;
+          last = bad.join(', ');
+        }
+        let httpOk = true;
+        if (containersOk && url !== '') {
+          const conn = await this.connection();
+          const r = await conn.script(S.HTTP_GET, [url], { timeoutMs: 15_000, maxOutputBytes: 64 * 1024 });
+          httpOk = execSucceeded(r) && (healthExpect === '' || r.stdout.includes(healthExpect));
+          last = execSucceeded(r)
+            ? `${url} answered without '${healthExpect}'`
+            : `${url}: ${lastLines(r, 2) || describeExit(r)}`;
+        }
+        if (containersOk && httpOk) {
+          this.log(`healthy (${version})`);
+          return;
+        }
+        if (Date.now() >= deadline)
+          throw new HealthRed(
+            `health check red on ${this.name} after ${Math.round(healthTimeoutMs / 1000)}s (health-timeout): ${last || 'not ready'}`,
+          );
+        await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+      }
+    });
+  }
+
+  /** Go back to the previous release: its files and images, then health-check it. */
+  async rollback(): Promise<void> {
+    const previous = this.previous;
+    if (!previous) {
+      this.status = 'rollback-failed';
+      this.rollbackError = `no previous release on ${this.name}: it stays on ${this.inputs.version}, which failed`;
+      return;
+    }
+    try {
+      await this.step('rollback', async () => {
+        await this.loadReleaseFiles(previous);
+        await this.up(previous);
+        this.log(`rolled back to ${previous}`);
+      });
+      await this.health(previous, 'rollback-health');
+      this.status = 'rolled-back';
+    } catch (error) {
+      this.status = 'rollback-failed';
+      this.rollbackError = (error as Error).message;
+    }
+  }
+
+  async readLog(): Promise<ReleaseRecord[]> {
+    const r = await this.script('reading the release log', S.READ_LOG, [this.layout.releaseLog], true);
+    return parseReleaseLog(r.stdout);
+  }
+
+  /** rollback-to: the release must exist on the host and be recorded as once deployed. */
+  async checkRollbackTarget(): Promise<void> {
+    const version = this.inputs.version;
+    await this.step('check-release', async () => {
+      const records = await this.readLog();
+      if (!findDeployed(records, version) || !this.facts?.releaseExists)
+        throw new StepFailed(
+          `release ${version} is not recorded as deployed on ${this.name} (known: ${[...new Set(records.map((r) => r.version))].join(', ') || 'none'})`,
+        );
+    });
+  }
+
+  async record(outcome: ReleaseRecord['outcome'], detail?: string): Promise<void> {
+    try {
+      await this.step('record', async () => {
+        const record: ReleaseRecord = {
+          time: new Date().toISOString(),
+          host: this.name,
+          version: this.inputs.version,
+          previous: this.previous || null,
+          images: this.inputs.images,
+          actor: this.ctx.actor,
+          run: `${this.ctx.repository}#${this.ctx.run}`,
+          outcome,
+          ...(detail ? { detail: detail.split('\n')[0]?.slice(0, 300) } : {}),
+        };
+        await this.script(
+          'appending to the release log',
+          S.RECORD,
+          [this.layout.releaseLog, formatRecord(record)],
+          true,
+        );
+      });
+    } catch (error) {
+      core.warning(`${this.name}: could not append to the release log: ${(error as Error).message}`);
+    }
+  }
+
+  close(): void {
+    this.conn?.close();
+  }
+}

@@ -1,0 +1,309 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseArgv } from 'shell-quote';
+import {
+  getBoolean,
+  getDuration,
+  getEnum,
+  getInteger,
+  getList,
+  getRaw,
+  getString,
+  InputError,
+  normaliseFingerprint,
+  parseClientKey,
+  parseKnownHosts,
+  parseYamlOrJson,
+  registerSecret,
+  resolveInWorkspace,
+  validate,
+  type HostKeyPolicy,
+  type ParsedClientKey,
+} from '@deploy-kit/shared';
+import { z } from 'zod';
+import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
+import { parseBatchSize } from './plan';
+import {
+  checkHost,
+  checkImage,
+  checkPort,
+  checkRemotePath,
+  checkService,
+  checkUser,
+  checkVersion,
+} from './validate';
+
+export interface LocalFile {
+  /** Name inside the release dir on the host. */
+  name: string;
+  content: Buffer;
+}
+
+export interface JumpHost {
+  host: string;
+  port: number;
+  user: string;
+}
+
+export interface Inputs {
+  hosts: HostSpec[];
+  key: ParsedClientKey;
+  /** Per-host keys read from the environment variables named in `hosts`. */
+  hostKeys: Map<string, ParsedClientKey>;
+  hostKeyPolicy: HostKeyPolicy;
+  jump?: JumpHost;
+  composeFiles: LocalFile[];
+  composeFileNames: string[];
+  envFile?: LocalFile;
+  images: Record<string, string>;
+  services: string[];
+  version: string;
+  rollbackTo?: string;
+  dryRun: boolean;
+  transfer: 'registry' | 'ssh';
+  registry?: { server: string; username: string; password: string };
+  migrateCommand: string[];
+  migrateService: string;
+  backup: 'none' | 'postgres';
+  backupService: string;
+  backupKeep: number;
+  preCommand: string;
+  postCommand: string;
+  healthUrl: string;
+  healthExpect: string;
+  healthTimeoutMs: number;
+  healthcheck: 'compose' | 'none';
+  parallel: number;
+  batchSize: ReturnType<typeof parseBatchSize>;
+  lockTimeoutMs: number;
+  lockExpiryMs: number;
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+/** Values of an env file worth masking: everything but empty, boolean and short numeric values. */
+export function envSecretValues(text: string): string[] {
+  const values: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let v = (m[1] ?? '').trim();
+    if (/^(['"]).*\1$/.test(v)) v = v.slice(1, -1);
+    if (v.length < 6 || /^(true|false|yes|no|on|off|\d+)$/i.test(v)) continue;
+    values.push(v);
+  }
+  return values;
+}
+
+/** `service=image` lines or a YAML/JSON map. */
+export function parseImages(text: string, inputName = 'images'): Record<string, string> {
+  const t = text.trim();
+  if (t === '') return {};
+  let map: Record<string, string>;
+  if (/^\s*[A-Za-z0-9_.-]+\s*=/.test(t)) {
+    map = {};
+    for (const line of t.split(/\r?\n/).map((l) => l.trim())) {
+      if (line === '' || line.startsWith('#')) continue;
+      const eq = line.indexOf('=');
+      if (eq <= 0) throw new InputError(`'${inputName}' line '${line.slice(0, 60)}' must be service=image.`);
+      map[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    }
+  } else {
+    map = validate(inputName, z.record(z.string()), parseYamlOrJson(inputName, t));
+  }
+  for (const [service, image] of Object.entries(map)) {
+    checkService(inputName, service);
+    checkImage(inputName, image);
+  }
+  return map;
+}
+
+/** A command as argv (shell-quote parsing); operators like `;` or `|` are refused. */
+export function parseCommand(inputName: string, text: string): string[] {
+  if (text.trim() === '') return [];
+  const parsed = parseArgv(text, (name) => `$${name}`);
+  const argv: string[] = [];
+  for (const part of parsed) {
+    if (typeof part !== 'string')
+      throw new InputError(
+        `'${inputName}' must be one command with arguments; shell operators and globs (${JSON.stringify(part)}) are not allowed.`,
+      );
+    argv.push(part);
+  }
+  return argv;
+}
+
+function parseJump(value: string): JumpHost | undefined {
+  if (value === '') return undefined;
+  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(value);
+  if (!m) throw new InputError(`'jump-host' must be [user@]host[:port], got '${value}'.`);
+  return {
+    user: checkUser('jump-host', m[1] ?? getString('user', { required: true })),
+    host: checkHost('jump-host', (m[2] as string).replace(/^\[|\]$/g, '')),
+    port: m[3] ? checkPort('jump-host', m[3]) : 22,
+  };
+}
+
+function readKey(inputName: string, text: string, passphrase: string): ParsedClientKey {
+  registerSecret(text);
+  registerSecret(text.replace(/\r\n?/g, '\n').trim());
+  return parseClientKey(text, passphrase, inputName);
+}
+
+export function readInputs(): Inputs {
+  // Secrets first, before anything can print.
+  const privateKey = getRaw('private-key');
+  const passphrase = getRaw('passphrase');
+  const registryPassword = getRaw('registry-password');
+  registerSecret(privateKey);
+  registerSecret(passphrase);
+  registerSecret(registryPassword);
+
+  const envFileInput = getString('env-file');
+  let envFile: LocalFile | undefined;
+  if (envFileInput !== '') {
+    const file = resolveInWorkspace('env-file', envFileInput);
+    if (!fs.existsSync(file))
+      throw new InputError(`'env-file' ${envFileInput} does not exist in the workspace.`);
+    const content = fs.readFileSync(file);
+    for (const value of envSecretValues(content.toString('utf8'))) registerSecret(value);
+    envFile = { name: '.env', content };
+  }
+
+  const projectDir = checkRemotePath('project-dir', getString('project-dir', { required: true }));
+  const projectName = getString('project-name') || defaultProjectName(projectDir);
+  const hosts = parseHosts(getRaw('hosts'), {
+    user: getString('user'),
+    port: checkPort('port', getString('port', { fallback: '22' })),
+    projectDir,
+    projectName,
+  });
+  if (hosts.some((h) => h.user === ''))
+    throw new InputError(`'user' is required unless every host names its user.`);
+
+  const insecure = getBoolean('insecure-skip-host-key-check');
+  const knownHostsText = getRaw('known-hosts');
+  const fingerprints: string[] = [];
+  const knownLines: string[] = [];
+  for (const line of knownHostsText.split(/\r?\n/)) {
+    const l = line.trim();
+    if (l === '' || l.startsWith('#')) continue;
+    if (l.startsWith('SHA256:')) fingerprints.push(normaliseFingerprint(l));
+    else knownLines.push(l);
+  }
+  if (fingerprints.length > 0 && hosts.length > 1)
+    throw new InputError(
+      `'known-hosts' has bare SHA256 fingerprints but there are ${hosts.length} hosts; give known_hosts lines, or a fingerprint per host in 'hosts'.`,
+    );
+  const hostKeyPolicy: HostKeyPolicy = {
+    fingerprints,
+    knownHosts: parseKnownHosts(knownLines.join('\n')),
+    acceptAny: insecure,
+  };
+
+  if (privateKey.trim() === '' && hosts.some((h) => !h.keyEnv))
+    throw new InputError(`'private-key' is required (or give every host a private-key-env).`);
+  const key =
+    privateKey.trim() === ''
+      ? (undefined as unknown as ParsedClientKey)
+      : readKey('private-key', privateKey, passphrase);
+  const hostKeys = new Map<string, ParsedClientKey>();
+  for (const h of hosts) {
+    if (!h.keyEnv) continue;
+    const text = process.env[h.keyEnv] ?? '';
+    if (text.trim() === '')
+      throw new InputError(
+        `'hosts' names private-key-env ${h.keyEnv} for ${h.name}, but that variable is empty.`,
+      );
+    hostKeys.set(h.name, readKey(`${h.keyEnv} (private key of ${h.name})`, text, passphrase));
+  }
+
+  const rollbackTo = getString('rollback-to');
+  const versionInput = getString('version');
+  if (rollbackTo === '' && versionInput === '')
+    throw new InputError(`'version' is required unless 'rollback-to' is set.`);
+  const version = checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
+
+  const composeFiles: LocalFile[] = [];
+  const composeFileNames: string[] = [];
+  const composeList = getList('compose-files');
+  if (composeList.length === 0 && !rollbackTo)
+    throw new InputError(`'compose-files' is required: list the Compose file(s) to deploy.`);
+  let composeVersion: unknown;
+  for (const f of composeList) {
+    const file = resolveInWorkspace('compose-files', f);
+    if (!fs.existsSync(file))
+      throw new InputError(`'compose-files' entry ${f} does not exist in the workspace.`);
+    const name = path.basename(file);
+    if (composeFileNames.includes(name) || name === '.env')
+      throw new InputError(
+        `'compose-files' has two files named ${name}; each file keeps its name in the release dir.`,
+      );
+    const content = fs.readFileSync(file);
+    const doc = parseYamlOrJson(`compose-files (${f})`, content.toString('utf8')) as {
+      version?: unknown;
+    } | null;
+    if (composeVersion === undefined && doc && typeof doc === 'object') composeVersion = doc.version;
+    composeFiles.push({ name, content });
+    composeFileNames.push(name);
+  }
+  const images = parseImages(getRaw('images'));
+  if (Object.keys(images).length > 0 && !rollbackTo) {
+    // Pin the images in an override file generated here, as YAML, never by string templating.
+    const override: Record<string, unknown> = {};
+    if (composeVersion !== undefined) override.version = composeVersion;
+    override.services = Object.fromEntries(Object.entries(images).map(([s, image]) => [s, { image }]));
+    const name = 'deploy-kit.images.yml';
+    composeFiles.push({ name, content: Buffer.from(JSON.stringify(override, null, 2) + '\n') });
+    composeFileNames.push(name);
+  }
+
+  const registryServer = getString('registry');
+  const registryUsername = getString('registry-username');
+  const registry =
+    registryPassword !== '' || registryUsername !== ''
+      ? (() => {
+          if (registryServer === '' || registryUsername === '' || registryPassword === '')
+            throw new InputError(
+              `'registry', 'registry-username' and 'registry-password' must be given together.`,
+            );
+          return { server: registryServer, username: registryUsername, password: registryPassword };
+        })()
+      : undefined;
+
+  const healthTimeoutMs = getDuration('health-timeout', 120_000);
+  return {
+    hosts,
+    key,
+    hostKeys,
+    hostKeyPolicy,
+    jump: parseJump(getString('jump-host')),
+    composeFiles,
+    composeFileNames,
+    envFile,
+    images,
+    services: getList('services').map((s) => checkService('services', s)),
+    version,
+    rollbackTo: rollbackTo || undefined,
+    dryRun: getBoolean('dry-run'),
+    transfer: getEnum('image-transfer', ['registry', 'ssh'] as const, 'registry'),
+    registry,
+    migrateCommand: parseCommand('migrate-command', getString('migrate-command')),
+    migrateService: checkService('migrate-service', getString('migrate-service', { fallback: 'web' })),
+    backup: getEnum('backup', ['none', 'postgres'] as const, 'none'),
+    backupService: checkService('backup-service', getString('backup-service', { fallback: 'db' })),
+    backupKeep: getInteger('backup-keep', { min: 1, max: 1000, fallback: 5 }),
+    preCommand: getRaw('pre-deploy-command'),
+    postCommand: getRaw('post-deploy-command'),
+    healthUrl: getString('health-url'),
+    healthExpect: getString('health-expect'),
+    healthTimeoutMs,
+    healthcheck: getEnum('healthcheck', ['compose', 'none'] as const, 'compose'),
+    parallel: getInteger('parallel', { min: 1, max: 100, fallback: 10 }),
+    batchSize: parseBatchSize('batch-size', getString('batch-size')),
+    lockTimeoutMs: getDuration('lock-timeout', 60_000),
+    lockExpiryMs: getDuration('lock-expiry', 3_600_000),
+    commandTimeoutMs: getDuration('command-timeout', 900_000),
+    connectTimeoutMs: getDuration('connect-timeout', 30_000),
+  };
+}

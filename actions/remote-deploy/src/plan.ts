@@ -1,0 +1,122 @@
+import { InputError } from '@deploy-kit/shared';
+
+/** Rolling batches: `batch-size` as a count (`2`) or a share of the hosts (`25%`); empty = all at once. */
+export function parseBatchSize(
+  input: string,
+  value: string,
+): { count: number } | { percent: number } | undefined {
+  const v = value.trim();
+  if (v === '') return undefined;
+  const pct = /^(\d{1,3})%$/.exec(v);
+  if (pct) {
+    const percent = Number(pct[1]);
+    if (percent < 1 || percent > 100)
+      throw new InputError(`'${input}' must be between 1% and 100%, got '${v}'.`);
+    return { percent };
+  }
+  if (/^\d+$/.test(v) && Number(v) >= 1) return { count: Number(v) };
+  throw new InputError(
+    `'${input}' must be a number of hosts (e.g. 2) or a percentage (e.g. 25%), got '${v}'.`,
+  );
+}
+
+/** Split items into consecutive batches; a percentage rounds up so every batch has at least one host. */
+export function computeBatches<T>(
+  items: readonly T[],
+  size: { count: number } | { percent: number } | undefined,
+): T[][] {
+  if (items.length === 0) return [];
+  const per =
+    size === undefined
+      ? items.length
+      : 'count' in size
+        ? size.count
+        : Math.max(1, Math.ceil((items.length * size.percent) / 100));
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += per) batches.push(items.slice(i, i + per));
+  return batches;
+}
+
+export type ComposeKind = 'v2' | 'v1';
+
+/** Where things live on a host, all under the project dir. */
+export interface RemoteLayout {
+  projectDir: string;
+  releasesDir: string;
+  current: string;
+  stateDir: string;
+  lockDir: string;
+  releaseLog: string;
+  backupsDir: string;
+}
+
+export function remoteLayout(projectDir: string): RemoteLayout {
+  const state = `${projectDir}/.deploy-kit`;
+  return {
+    projectDir,
+    releasesDir: `${projectDir}/releases`,
+    current: `${projectDir}/current`,
+    stateDir: state,
+    lockDir: `${state}/lock`,
+    releaseLog: `${state}/releases.log`,
+    backupsDir: `${projectDir}/backups`,
+  };
+}
+
+export function releaseDir(layout: RemoteLayout, version: string): string {
+  return `${layout.releasesDir}/${version}`;
+}
+
+export const ENV_FILE_NAME = '.env';
+export const IMAGES_FILE_NAME = 'deploy-kit.images.yml';
+
+/** The compose argv prefix run inside a release dir: project name pinned, every file named, env file explicit. */
+export function composeArgv(
+  kind: ComposeKind,
+  project: string,
+  files: readonly string[],
+  withEnvFile: boolean,
+): string[] {
+  const base = kind === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
+  return [
+    ...base,
+    '--project-name',
+    project,
+    ...files.flatMap((f) => ['--file', f]),
+    ...(withEnvFile ? ['--env-file', ENV_FILE_NAME] : []),
+  ];
+}
+
+/** `run` for a one-off container: no TTY (-T), removed after, dependencies not restarted. */
+export function oneOffArgv(service: string, command: readonly string[]): string[] {
+  return ['run', '--rm', '--no-deps', '-T', service, ...command];
+}
+
+/** The step list a host goes through, for the dry-run plan and the summary. */
+export function plannedSteps(options: {
+  rollbackTo: boolean;
+  login: boolean;
+  transfer: 'registry' | 'ssh';
+  backup: boolean;
+  migrate: boolean;
+  preHook: boolean;
+  postHook: boolean;
+  health: boolean;
+}): string[] {
+  return [
+    'connect',
+    'lock',
+    'prepare',
+    ...(options.rollbackTo ? [] : ['upload']),
+    ...(options.login && options.transfer === 'registry' ? ['login'] : []),
+    options.transfer === 'registry' ? 'pull' : 'load',
+    ...(options.backup ? ['backup'] : []),
+    ...(options.preHook ? ['pre-hook'] : []),
+    ...(options.migrate && !options.rollbackTo ? ['migrate'] : []),
+    'switch',
+    ...(options.health ? ['health'] : []),
+    ...(options.postHook ? ['post-hook'] : []),
+    'record',
+    'unlock',
+  ];
+}

@@ -1,0 +1,137 @@
+/**
+ * Remote scripts. Each is constant text sent on stdin to `bash -euo pipefail -s`
+ * (or `sh -eu -s`); every value reaches it as a quoted positional argument
+ * ($1, $2, ...), never spliced into the text. Secrets are never arguments:
+ * they travel as SFTP-uploaded files or on a command's stdin.
+ */
+
+/** $1 project dir, $2 version, $3 mode (deploy | probe). Prints key=value facts about the host. */
+export const PREPARE = String.raw`
+P="$1"; V="$2"; MODE="$3"
+if [ "$MODE" = deploy ]; then
+  mkdir -p "$P/releases/$V" "$P/.deploy-kit"
+  chmod 700 "$P/releases/$V"
+fi
+prev=""
+if [ -L "$P/current" ]; then prev=$(basename "$(readlink "$P/current")"); fi
+echo "previous=$prev"
+if [ -d "$P/releases/$V" ]; then echo "release_exists=yes"; else echo "release_exists=no"; fi
+if docker compose version >/dev/null 2>&1; then echo "compose=v2"
+elif command -v docker-compose >/dev/null 2>&1; then echo "compose=v1"
+else echo "compose=none"; fi
+d="$P"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done
+echo "free_kb=$(df -Pk "$d" | awk 'NR==2 {print $4}')"
+if [ -d "$P/.deploy-kit/lock" ]; then echo "locked=yes"; else echo "locked=no"; fi
+if [ -f "$P/.deploy-kit/releases.log" ]; then echo "log_lines=$(wc -l < "$P/.deploy-kit/releases.log")"; fi
+`;
+
+/** $1 lock dir, $2 owner JSON. mkdir is the atomic test-and-set. */
+export const LOCK = String.raw`
+L="$1"
+mkdir -p "$(dirname "$L")"
+if mkdir "$L" 2>/dev/null; then
+  printf '%s\n' "$2" > "$L/owner.json.tmp"
+  mv "$L/owner.json.tmp" "$L/owner.json"
+  echo ACQUIRED
+  exit 0
+fi
+now=$(date +%s)
+if [ -f "$L/owner.json" ]; then
+  echo "HELD $(( now - $(stat -c %Y "$L/owner.json") ))"
+  cat "$L/owner.json"
+else
+  echo "HELD-NO-OWNER $(( now - $(stat -c %Y "$L") ))"
+fi
+`;
+
+/** $1 lock dir, $2 new owner JSON, $3 token of the expired owner. Renaming the dir makes a second taker lose. */
+export const TAKE_OVER = String.raw`
+L="$1"
+grep -qF "\"token\":\"$3\"" "$L/owner.json" 2>/dev/null || { echo CHANGED; exit 0; }
+mv "$L" "$L.expired.$$" 2>/dev/null || { echo CHANGED; exit 0; }
+rm -rf "$L.expired.$$"
+if mkdir "$L" 2>/dev/null; then
+  printf '%s\n' "$2" > "$L/owner.json.tmp"
+  mv "$L/owner.json.tmp" "$L/owner.json"
+  echo ACQUIRED
+else
+  echo CHANGED
+fi
+`;
+
+/** $1 lock dir, $2 our token. Only our own lock is removed. */
+export const UNLOCK = String.raw`
+L="$1"
+if [ -f "$L/owner.json" ] && grep -qF "\"token\":\"$2\"" "$L/owner.json"; then rm -rf "$L"; echo RELEASED; else echo NOT-OURS; fi
+`;
+
+/** $1 dir, $2 host label, $3 version, then argv: run argv in dir with DEPLOY_HOST / DEPLOY_VERSION exported for Compose. */
+export const IN_DIR = String.raw`
+cd "$1"
+export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
+shift 3
+exec "$@"
+`;
+
+/** $1 dir, $2 host, $3 version, then the compose argv: one line per container: name status health. */
+export const CONTAINER_STATES = String.raw`
+cd "$1"
+export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
+shift 3
+ids=$("$@" ps -q)
+if [ -z "$ids" ]; then echo "NO-CONTAINERS"; exit 0; fi
+set -f
+docker inspect --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' $ids
+`;
+
+/** $1 URL: fetched on the host itself (curl, else busybox/GNU wget). */
+export const HTTP_GET = String.raw`
+if command -v curl >/dev/null 2>&1; then exec curl -fsS --max-time 5 "$1"; else exec wget -q -T 5 -O - "$1"; fi
+`;
+
+/** $1 project dir, $2 version: point current at the release atomically (rename over the symlink). */
+export const SWITCH_LINK = String.raw`
+cd "$1"
+ln -sfn "releases/$2" .current.tmp
+mv -T .current.tmp current
+`;
+
+/** $1 log file, $2 one JSON line. Append-only. */
+export const RECORD = String.raw`
+mkdir -p "$(dirname "$1")"
+printf '%s\n' "$2" >> "$1"
+`;
+
+/** $1 log file. */
+export const READ_LOG = String.raw`
+if [ -f "$1" ]; then cat "$1"; fi
+`;
+
+/** Images, one per argument: local | registry | missing. */
+export const IMAGES_EXIST = String.raw`
+for img in "$@"; do
+  if docker image inspect "$img" >/dev/null 2>&1; then echo "$img local"
+  elif docker manifest inspect --insecure "$img" >/dev/null 2>&1; then echo "$img registry"
+  else echo "$img missing"; fi
+done
+`;
+
+/** $1 release dir, $2 host, $3 version, $4 backups dir, $5 stamp, $6 keep, $7 service, then compose argv. */
+export const BACKUP_POSTGRES = String.raw`
+cd "$1"
+export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
+B="$4"; STAMP="$5"; KEEP="$6"; SVC="$7"
+shift 7
+mkdir -p "$B"
+chmod 700 "$B"
+f="$B/$STAMP.sql.gz"
+"$@" exec -T "$SVC" sh -c 'U="$POSTGRES_USER"; [ -n "$U" ] || U=postgres; D="$POSTGRES_DB"; [ -n "$D" ] || D="$U"; exec pg_dump --clean --if-exists -U "$U" "$D"' | gzip > "$f.tmp"
+gzip -t "$f.tmp"
+if [ "$(gzip -dc "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then rm -f "$f.tmp"; echo "the dump is empty" >&2; exit 1; fi
+mv "$f.tmp" "$f"
+echo "backup=$f bytes=$(wc -c < "$f")"
+ls -1t "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
+`;
+
+/** Load a gzip'd `docker save` stream from stdin (no-registry mode). Constant: no arguments. */
+export const LOAD_IMAGES = ['sh', '-c', 'gunzip | docker load'];

@@ -1,0 +1,76 @@
+import { mdCode, mdHeading, mdList, mdTable } from '@deploy-kit/shared';
+
+export interface HostReport {
+  host: string;
+  status: string;
+  previous: string;
+  version: string;
+  migrated: boolean;
+  backup?: string;
+  error?: string;
+  rollbackError?: string;
+  steps: { name: string; start: number; end: number; ok: boolean }[];
+}
+
+/** Mermaid gantt task names may not contain `:` or `#` (they end the name / start a comment). */
+function ganttLabel(text: string): string {
+  return text.replace(/[:#;]/g, ' ').trim() || 'step';
+}
+
+/** A per-host timeline; `dateFormat x` takes epoch milliseconds, so real start/end times are used. */
+export function ganttChart(reports: readonly HostReport[]): string {
+  const lines = ['```mermaid', 'gantt', '  dateFormat x', '  axisFormat %M:%S', '  title Deploy timeline'];
+  reports.forEach((r, h) => {
+    lines.push(`  section ${ganttLabel(r.host)}`);
+    r.steps.forEach((s, i) => {
+      const end = Math.max(s.end, s.start + 1);
+      lines.push(`  ${ganttLabel(s.name)} :${s.ok ? '' : 'crit, '}h${h}s${i}, ${s.start}, ${end}`);
+    });
+  });
+  lines.push('```');
+  return lines.join('\n');
+}
+
+export function resultsTable(reports: readonly HostReport[]): string {
+  return mdTable(
+    ['Host', 'Result', 'Previous', 'Version', 'Migrations', 'Time', 'Detail'],
+    reports.map((r) => {
+      const start = Math.min(...r.steps.map((s) => s.start));
+      const end = Math.max(...r.steps.map((s) => s.end));
+      const secs = r.steps.length > 0 ? `${((end - start) / 1000).toFixed(1)} s` : '';
+      return [
+        r.host,
+        r.status,
+        r.previous || '(none)',
+        r.version,
+        r.migrated ? 'ran' : '',
+        secs,
+        [r.error, r.rollbackError ? `rollback: ${r.rollbackError}` : '', r.backup ? `backup ${r.backup}` : '']
+          .filter(Boolean)
+          .join('; '),
+      ];
+    }),
+  );
+}
+
+export function summaryMarkdown(options: {
+  version: string;
+  dryRun: boolean;
+  rollbackTo: boolean;
+  outcome: string;
+  reports: readonly HostReport[];
+  plan?: readonly string[];
+  notes?: readonly string[];
+}): string {
+  const title = options.dryRun
+    ? `remote-deploy dry run: ${options.version}`
+    : options.rollbackTo
+      ? `remote-deploy rollback-to ${options.version}`
+      : `remote-deploy ${options.version}`;
+  const sections = [mdHeading(title, 2), `**Outcome:** ${options.outcome}`, resultsTable(options.reports)];
+  if (options.plan) sections.push(mdHeading('Plan', 3), mdList(options.plan.map((s) => mdCode(s))));
+  if (options.notes && options.notes.length > 0) sections.push(mdList(options.notes));
+  if (options.reports.some((r) => r.steps.length > 0))
+    sections.push(mdHeading('Timeline', 3), ganttChart(options.reports));
+  return sections.join('\n\n');
+}
