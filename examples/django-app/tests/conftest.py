@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 APP_DIR = Path(__file__).resolve().parent.parent
+INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 
 
 @pytest.fixture
@@ -22,11 +23,9 @@ def manage(tmp_path):
     For behaviour that needs a separate process (a celery worker, a broken
     database) rather than pytest-django's in-memory test database.
     """
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
-    }
+    # A clean environment: the test settings put their own values into
+    # os.environ (CELERY_TASK_ALWAYS_EAGER among them), which must not leak.
+    env = {key: os.environ[key] for key in INHERITED if key in os.environ}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -38,6 +37,7 @@ def manage(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
             "APP_VAR_DIR": str(tmp_path / "var"),
             "HEARTBEAT_DIR": str(tmp_path),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )

@@ -60,10 +60,11 @@ def test_worker_consumes_a_task_from_the_web_side(manage, monkeypatch):
             "-c",
             "from notes.models import Note; from notes.tasks import count_words; "
             "n = Note.objects.create(title='four words in', body='title'); "
-            "count_words.delay(n.pk); print(n.pk)",
+            "r = count_words.delay(n.pk); print(n.pk, r.id)",
         )
         assert queued.returncode == 0, queued.stderr
-        note_id = int(queued.stdout.strip())
+        note_id, task_id = queued.stdout.split()
+        note_id = int(note_id)
 
         def word_count():
             with sqlite3.connect(manage.tmp_path / "db.sqlite3") as db:
@@ -77,7 +78,8 @@ def test_worker_consumes_a_task_from_the_web_side(manage, monkeypatch):
         assert heartbeat.is_fresh("worker")
     finally:
         log = stop(worker)
-    assert "notes.tasks.count_words" in log
+    # The worker, not the queuing process, ran the task.
+    assert f"Task notes.tasks.count_words[{task_id}] succeeded" in log
 
 
 def test_beat_ticks_and_writes_its_heartbeat(manage):
