@@ -367,10 +367,10 @@ describe('render-env bad input: exit 1, one ::error:: sentence, no file (an exis
       "Invalid input: 'secrets' is not valid JSON; pass one object, e.g. secrets: ${{ toJSON(secrets) }}.",
     ],
     [
-      'a value no dotenv encoding keeps literal',
-      { template: BAD_TEMPLATE },
-      /^Invalid input: Value of 'HOME_REF' contains a '\$\{\.\.\.\}' reference/,
-      (ws) => write(ws, BAD_TEMPLATE, 'HOME_REF=${HOME}/app\n'),
+      'values no dotenv encoding keeps literal (all listed, with their lines)',
+      { template: BAD_TEMPLATE, vars: 'nul: "a\\0b"' },
+      /^Invalid input: template deploy\/bad\.template has 2 problems: line 2: Value of 'HOME_REF' contains a '\$\{\.\.\.\}' reference.*; line 3: Value of 'NUL' contains a NUL byte/,
+      (ws) => write(ws, BAD_TEMPLATE, 'OK=1\nHOME_REF=${HOME}/app\nNUL={{vars.nul}}\n'),
     ],
     [
       'plaintext file in vault-files',

@@ -97,7 +97,10 @@ describe('parseTemplate', () => {
   test('a value wrapped in quotes gets a warning: the quotes would become part of the value', () => {
     const parsed = parseTemplate('A="{{vars.port}}"\nB=it\'s fine', FILE);
     expect(parsed.warnings).toEqual([
-      `template ${FILE} line 1: the value of A is wrapped in quotes, which become part of the value (the output is quoted for you).`,
+      {
+        line: 1,
+        message: `template ${FILE} line 1: the value of A is wrapped in quotes, which become part of the value (the output is quoted for you).`,
+      },
     ]);
   });
 

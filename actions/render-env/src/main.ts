@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as core from '@actions/core';
 import {
+  InputError,
   PolicyFailure,
   registerSecret,
   registerSecrets,
@@ -13,7 +14,7 @@ import { encodeDotenv, encodeEntry } from './dotenv';
 import { readInputs, type Inputs } from './inputs';
 import { applyPolicyFile, evaluatePolicy, profilePolicy, type Policy } from './policy';
 import { summaryMarkdown } from './summary';
-import { parseTemplate, renderTemplate, type RenderedEntry } from './template';
+import { parseTemplate, problemMessage, renderTemplate, type RenderedEntry } from './template';
 import { loadValues, parseMapping, type LoadedValues } from './values';
 
 /**
@@ -31,7 +32,7 @@ export async function main(): Promise<void> {
   const values = await core.group('Load values', async () => loadAllValues(inputs));
 
   const entries = await core.group('Render template', async () => render(inputs, values));
-  const content = encodeDotenv(entries.map(({ key, value }) => ({ key, value })));
+  const content = encode(entries, inputs.templateName);
   // The encoder's quoting is one more form a secret could take in a log.
   for (const entry of entries.filter((e) => e.secret))
     registerSecret(encodeEntry(entry).slice(entry.key.length + 1));
@@ -110,7 +111,7 @@ function loadAllValues(inputs: Inputs): LoadedValues {
 
 function render(inputs: Inputs, values: LoadedValues): RenderedEntry[] {
   const parsed = parseTemplate(fs.readFileSync(inputs.template, 'utf8'), inputs.templateName);
-  for (const warning of parsed.warnings) core.warning(warning, { file: inputs.templateName });
+  for (const w of parsed.warnings) core.warning(w.message, { file: inputs.templateName, startLine: w.line });
   const context = {
     vars: values.vars,
     secrets: inputs.secrets,
@@ -125,6 +126,21 @@ function render(inputs: Inputs, values: LoadedValues): RenderedEntry[] {
       `${entry.key} (line ${entry.line}): ${entry.secret ? 'secret' : 'plain'}, from ${entry.sources.join(' + ') || 'literal text'}`,
     );
   return entries;
+}
+
+/** The encoder judges each value; name the template line of every value it refuses, all at once. */
+function encode(entries: readonly RenderedEntry[], file: string): string {
+  const problems: { line: number; message: string }[] = [];
+  for (const entry of entries) {
+    try {
+      encodeEntry(entry);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push({ line: entry.line, message: error.message.replace(/\.$/, '') });
+    }
+  }
+  if (problems.length > 0) throw new InputError(problemMessage(file, problems));
+  return encodeDotenv(entries.map(({ key, value }) => ({ key, value })));
 }
 
 function loadPolicy(inputs: Inputs): Policy | undefined {

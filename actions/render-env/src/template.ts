@@ -47,7 +47,8 @@ export interface ParsedTemplate {
   /** Workspace-relative path, used in every message. */
   file: string;
   lines: TemplateLine[];
-  warnings: string[];
+  /** Line-numbered warnings (annotated on the template line). */
+  warnings: { line: number; message: string }[];
 }
 
 type Namespaces = ReadonlySet<string> | 'all';
@@ -66,7 +67,7 @@ export interface Reference {
   column: number;
 }
 
-function problemMessage(file: string, problems: readonly { line: number; message: string }[]): string {
+export function problemMessage(file: string, problems: readonly { line: number; message: string }[]): string {
   if (problems.length === 1) {
     const [p] = problems as [{ line: number; message: string }];
     return `template ${file} line ${p.line}: ${p.message}`;
@@ -142,7 +143,7 @@ export class HelperError extends Error {}
 export function parseTemplate(text: string, file: string): ParsedTemplate {
   const hb = createEnvironment();
   const lines: TemplateLine[] = [];
-  const warnings: string[] = [];
+  const warnings: ParsedTemplate['warnings'] = [];
   const problems: { line: number; message: string }[] = [];
   const firstLine = new Map<string, number>();
 
@@ -170,9 +171,10 @@ export function parseTemplate(text: string, file: string): ParsedTemplate {
     }
     firstLine.set(key, line);
     if (/^(["']).*\1$/s.test(source) && source.length >= 2)
-      warnings.push(
-        `template ${file} line ${line}: the value of ${key} is wrapped in quotes, which become part of the value (the output is quoted for you).`,
-      );
+      warnings.push({
+        line,
+        message: `template ${file} line ${line}: the value of ${key} is wrapped in quotes, which become part of the value (the output is quoted for you).`,
+      });
     let program: hbs.AST.Program;
     try {
       program = hb.parse(source);
