@@ -82,13 +82,20 @@ export interface FlakyRegistry {
   close(): Promise<void>;
 }
 
-export async function flakyRegistry(upstream: string, faults: (number | 'reset')[]): Promise<FlakyRegistry> {
+export type Fault = number | 'reset';
+
+/** `faults` are served first, in order; then `after` (if given) may fault any later request. */
+export async function flakyRegistry(
+  upstream: string,
+  faults: Fault[],
+  after?: (req: http.IncomingMessage, seen: FlakyRegistry['seen']) => Fault | undefined,
+): Promise<FlakyRegistry> {
   const [upHost, upPort] = upstream.split(':') as [string, string];
   const queue = [...faults];
   const seen: FlakyRegistry['seen'] = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
-    const fault = queue.shift();
+    const fault = queue.length > 0 ? queue.shift() : after?.(req, seen);
     if (fault === 'reset') {
       seen.push({ method: req.method ?? '', url: req.url ?? '', answer: 'reset' });
       req.socket.destroy();

@@ -35,6 +35,7 @@ describe('build and push output', () => {
     ['toomanyrequests: 429 Too Many Requests', true],
     ['read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer', true],
     ['Get "http://127.0.0.1:5000/v2/": EOF', true],
+    ['toomanyrequests: injected fault', true],
     ['unauthorized: authentication required', false],
     ['denied: requested access to the resource is denied', false],
     ['An image does not exist locally with the tag: x', false],

@@ -44,7 +44,7 @@ export function isRetryableRegistryError(text: string): boolean {
     )
   )
     return false;
-  return /\b(429|500|502|503|504)\b|too many requests|service unavailable|bad gateway|gateway time-?out|internal server error|connection reset|broken pipe|\bEOF\b|i\/o timeout|connection refused|TLS handshake timeout|request canceled/i.test(
+  return /\b(429|500|502|503|504)\b|too many requests|toomanyrequests|service unavailable|bad gateway|gateway time-?out|internal server error|connection reset|broken pipe|\bEOF\b|i\/o timeout|connection refused|TLS handshake timeout|request canceled/i.test(
     text,
   );
 }

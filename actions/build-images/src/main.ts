@@ -284,6 +284,7 @@ async function login(docker: Docker, inputs: Inputs, units: readonly Planned[]):
             ['login', '--username', inputs.username, '--password-stdin', registry],
             {
               input: Buffer.from(inputs.password),
+              silent: false,
             },
           );
           if (result.exitCode !== 0) throw new RegistryCommandError(result.stderr || result.stdout);
