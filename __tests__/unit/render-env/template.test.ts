@@ -54,6 +54,10 @@ describe('parseTemplate', () => {
     ]);
   });
 
+  test('a byte-order mark does not become part of the first key', () => {
+    expect(parseTemplate('\uFEFFFIRST=1\n', FILE).lines[0]?.key).toBe('FIRST');
+  });
+
   test('a value may contain "=" after the first one', () => {
     expect(parseTemplate('URL=a=b=c', FILE).lines[0]?.source).toBe('a=b=c');
   });

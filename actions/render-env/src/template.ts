@@ -147,58 +147,62 @@ export function parseTemplate(text: string, file: string): ParsedTemplate {
   const problems: { line: number; message: string }[] = [];
   const firstLine = new Map<string, number>();
 
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    if (raw.trim() === '' || raw.trimStart().startsWith('#')) return;
-    const eq = raw.indexOf('=');
-    if (eq <= 0) {
-      problems.push({ line, message: 'expected KEY=value (or a # comment)' });
-      return;
-    }
-    const key = raw.slice(0, eq);
-    const source = raw.slice(eq + 1);
-    if (!KEY_PATTERN.test(key)) {
-      problems.push({
-        line,
-        message: `'${key}' is not a valid key (keys must match ${String(KEY_PATTERN)})`,
+  // An editor's byte-order mark would otherwise become part of the first key.
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((raw, index) => {
+      const line = index + 1;
+      if (raw.trim() === '' || raw.trimStart().startsWith('#')) return;
+      const eq = raw.indexOf('=');
+      if (eq <= 0) {
+        problems.push({ line, message: 'expected KEY=value (or a # comment)' });
+        return;
+      }
+      const key = raw.slice(0, eq);
+      const source = raw.slice(eq + 1);
+      if (!KEY_PATTERN.test(key)) {
+        problems.push({
+          line,
+          message: `'${key}' is not a valid key (keys must match ${String(KEY_PATTERN)})`,
+        });
+        return;
+      }
+      const first = firstLine.get(key);
+      if (first !== undefined) {
+        problems.push({ line, message: `duplicate key ${key} (first defined on line ${first})` });
+        return;
+      }
+      firstLine.set(key, line);
+      if (/^(["']).*\1$/s.test(source) && source.length >= 2)
+        warnings.push({
+          line,
+          message: `template ${file} line ${line}: the value of ${key} is wrapped in quotes, which become part of the value (the output is quoted for you).`,
+        });
+      let program: hbs.AST.Program;
+      try {
+        program = hb.parse(source);
+      } catch (error) {
+        problems.push({ line, message: syntaxReason(error) });
+        return;
+      }
+      let forbidden: string | undefined;
+      walkNodes(program, (n) => {
+        forbidden ??= forbiddenConstruct(n);
       });
-      return;
-    }
-    const first = firstLine.get(key);
-    if (first !== undefined) {
-      problems.push({ line, message: `duplicate key ${key} (first defined on line ${first})` });
-      return;
-    }
-    firstLine.set(key, line);
-    if (/^(["']).*\1$/s.test(source) && source.length >= 2)
-      warnings.push({
-        line,
-        message: `template ${file} line ${line}: the value of ${key} is wrapped in quotes, which become part of the value (the output is quoted for you).`,
-      });
-    let program: hbs.AST.Program;
-    try {
-      program = hb.parse(source);
-    } catch (error) {
-      problems.push({ line, message: syntaxReason(error) });
-      return;
-    }
-    let forbidden: string | undefined;
-    walkNodes(program, (n) => {
-      forbidden ??= forbiddenConstruct(n);
+      if (forbidden) {
+        problems.push({ line, message: forbidden });
+        return;
+      }
+      try {
+        // Compiling (not just parsing) is what rejects unknown helpers under knownHelpersOnly.
+        hb.precompile(program, COMPILE_OPTIONS);
+      } catch (error) {
+        problems.push({ line, message: syntaxReason(error) });
+        return;
+      }
+      lines.push({ line, key, source, program });
     });
-    if (forbidden) {
-      problems.push({ line, message: forbidden });
-      return;
-    }
-    try {
-      // Compiling (not just parsing) is what rejects unknown helpers under knownHelpersOnly.
-      hb.precompile(program, COMPILE_OPTIONS);
-    } catch (error) {
-      problems.push({ line, message: syntaxReason(error) });
-      return;
-    }
-    lines.push({ line, key, source, program });
-  });
 
   if (problems.length > 0) throw new InputError(problemMessage(file, problems));
   return { file, lines, warnings };
