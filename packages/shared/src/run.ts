@@ -7,7 +7,7 @@ const POST_STATE = 'deploy-kit-is-post';
 export function oneSentence(message: string): string {
   const flat = message.replace(/\s*\n\s*/g, ' ').trim();
   if (flat === '') return 'The action failed without a message.';
-  return /[.!?)]$/.test(flat) ? flat : `${flat}.`;
+  return /[.!?]$/.test(flat) ? flat : `${flat}.`;
 }
 
 export function failureMessage(error: unknown): string {
