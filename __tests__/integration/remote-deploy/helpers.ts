@@ -210,3 +210,105 @@ export function cleanup(app: App, targets: readonly Host[]): void {
     if (ids) docker(['rm', '-f', ...ids.split('\n')]);
   });
 }
+
+export interface PrivateSshd {
+  host: string;
+  port: number;
+  fingerprint: string;
+  knownHostsLine: string;
+  log: string;
+  canary: string;
+  stop(): void;
+}
+
+/**
+ * A throwaway sshd of our own (RIG.md recipe, pid file under its temp dir), whose
+ * authorized_keys entry for the sandbox client key forces `touch CANARY`: if any
+ * session were ever opened with our key, the canary file would appear.
+ */
+export async function startPrivateSshd(): Promise<PrivateSshd> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-sshd-'));
+  fs.chmodSync(dir, 0o755);
+  const host = `127.0.${200 + Math.floor(Math.random() * 50)}.${2 + Math.floor(Math.random() * 250)}`;
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  fs.mkdirSync(path.join(dir, 'canary'), { mode: 0o777 });
+  fs.chmodSync(path.join(dir, 'canary'), 0o777);
+  const canary = path.join(dir, 'canary', 'CANARY');
+  fs.mkdirSync('/run/sshd', { recursive: true });
+  const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
+  if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`);
+  const pub = fs.readFileSync(sandbox.ssh.clientKeyPub, 'utf8').trim();
+  fs.mkdirSync(path.join(dir, 'auth'));
+  fs.writeFileSync(
+    path.join(dir, 'auth', sandbox.ssh.user),
+    `command="touch ${canary}; chmod 666 ${canary}" ${pub}\n`,
+    { mode: 0o644 },
+  );
+  fs.chmodSync(path.join(dir, 'auth'), 0o755);
+  const cfg = path.join(dir, 'sshd_config');
+  fs.writeFileSync(
+    cfg,
+    [
+      `Port ${port}`,
+      `ListenAddress ${host}`,
+      `HostKey ${dir}/host_key`,
+      `PidFile ${dir}/sshd.pid`,
+      `AuthorizedKeysFile ${dir}/auth/%u`,
+      'PermitUserEnvironment no',
+      `AllowUsers ${sandbox.ssh.user}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'LogLevel DEBUG1',
+      '',
+    ].join('\n'),
+  );
+  const log = path.join(dir, 'sshd.log');
+  const started = spawnSync('/usr/sbin/sshd', ['-f', cfg, '-E', log]);
+  if (started.status !== 0) throw new Error(`sshd failed: ${started.stderr}`);
+  const deadline = Date.now() + 10_000;
+  let keyscan = '';
+  while (Date.now() < deadline) {
+    const r = spawnSync('ssh-keyscan', ['-p', String(port), '-t', 'ed25519', host], { encoding: 'utf8' });
+    keyscan = r.stdout.trim();
+    if (keyscan !== '') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (keyscan === '') throw new Error(`private sshd on ${host}:${port} did not answer`);
+  const fp = spawnSync('ssh-keygen', ['-lf', path.join(dir, 'host_key.pub')], {
+    encoding: 'utf8',
+  }).stdout.split(' ')[1] as string;
+  return {
+    host,
+    port,
+    fingerprint: fp,
+    knownHostsLine: keyscan,
+    log,
+    canary,
+    stop() {
+      const pidFile = path.join(dir, 'sshd.pid');
+      if (fs.existsSync(pidFile)) {
+        try {
+          process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+}
+
+/** Authentication requests the server logged after `from` bytes (sshd DEBUG1 logs each userauth request). */
+export function authAttempts(log: string, from = 0): string[] {
+  if (!fs.existsSync(log)) return [];
+  return fs
+    .readFileSync(log, 'utf8')
+    .slice(from)
+    .split('\n')
+    .filter((l) =>
+      /userauth-request|Accepted publickey|Failed publickey|Postponed publickey|input_userauth_request/.test(
+        l,
+      ),
+    );
+}

@@ -105,8 +105,20 @@ export class HostRun {
     return this.locked;
   }
 
+  /**
+   * Remote output is redacted here as well as by the runner's masker: a secret
+   * echoed by a remote command never reaches stdout in clear, even split oddly.
+   */
   log(message: string): void {
-    for (const line of message.split('\n')) core.info(`[${this.name}] ${line}`);
+    for (const line of this.redact(message).split('\n')) core.info(`[${this.name}] ${line}`);
+  }
+
+  redact(text: string): string {
+    return this.inputs.secrets.reduce((t, secret) => t.split(secret).join('***'), text);
+  }
+
+  private tail(result: ExecResult, n: number): string {
+    return this.redact(lastLines(result, n));
   }
 
   private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -163,7 +175,7 @@ export class HostRun {
     if (!quiet && result.stdout.trim() !== '')
       this.log(result.stdout.trimEnd().split('\n').slice(-40).join('\n'));
     if (!execSucceeded(result)) {
-      const tail = lastLines(result, 20);
+      const tail = this.tail(result, 20);
       throw new StepFailed(
         `${what} on ${this.name} ${describeExit(result)}${tail ? `; last output:\n${tail}` : ''}`,
       );
@@ -362,7 +374,7 @@ export class HostRun {
       );
       if (!execSucceeded(r))
         throw new StepFailed(
-          `docker login to ${registry.server} on ${this.name} ${describeExit(r)}: ${lastLines(r, 5)}`,
+          `docker login to ${registry.server} on ${this.name} ${describeExit(r)}: ${this.tail(r, 5)}`,
         );
       this.log(`logged in to ${registry.server}`);
     });
@@ -390,7 +402,7 @@ export class HostRun {
         timeoutMs: this.inputs.commandTimeoutMs,
       });
       if (!execSucceeded(r))
-        throw new StepFailed(`docker load on ${this.name} ${describeExit(r)}: ${lastLines(r, 10)}`);
+        throw new StepFailed(`docker load on ${this.name} ${describeExit(r)}: ${this.tail(r, 10)}`);
       this.log(r.stdout.trim());
     });
   }
@@ -511,7 +523,7 @@ export class HostRun {
           httpOk = execSucceeded(r) && (healthExpect === '' || r.stdout.includes(healthExpect));
           last = execSucceeded(r)
             ? `${url} answered without '${healthExpect}'`
-            : `${url}: ${lastLines(r, 2) || describeExit(r)}`;
+            : `${url}: ${this.tail(r, 2) || describeExit(r)}`;
         }
         if (containersOk && httpOk) {
           this.log(`healthy (${version})`);

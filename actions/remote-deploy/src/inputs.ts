@@ -46,6 +46,8 @@ export interface JumpHost {
 }
 
 export interface Inputs {
+  /** Every secret value we know of, to redact remote output ourselves before it reaches the log. */
+  secrets: string[];
   hosts: HostSpec[];
   key: ParsedClientKey;
   /** Per-host keys read from the environment variables named in `hosts`. */
@@ -158,6 +160,7 @@ export function readInputs(): Inputs {
   registerSecret(privateKey);
   registerSecret(passphrase);
   registerSecret(registryPassword);
+  const secrets = [passphrase, registryPassword].filter((v) => v.trim().length >= 4);
 
   const envFileInput = getString('env-file');
   let envFile: LocalFile | undefined;
@@ -166,7 +169,10 @@ export function readInputs(): Inputs {
     if (!fs.existsSync(file))
       throw new InputError(`'env-file' ${envFileInput} does not exist in the workspace.`);
     const content = fs.readFileSync(file);
-    for (const value of envSecretValues(content.toString('utf8'))) registerSecret(value);
+    for (const value of envSecretValues(content.toString('utf8'))) {
+      registerSecret(value);
+      secrets.push(value);
+    }
     envFile = { name: '.env', content };
   }
 
@@ -273,6 +279,7 @@ export function readInputs(): Inputs {
 
   const healthTimeoutMs = getDuration('health-timeout', 120_000);
   return {
+    secrets,
     hosts,
     key,
     hostKeys,
