@@ -17,21 +17,37 @@ export interface SandboxSshHost {
   /** A known_hosts line for this host (`[host]:port ssh-ed25519 AAAA...`). */
   knownHostsLine: string;
   pidFile: string;
+  /**
+   * Every host shares one filesystem, one login user and one dockerd. This
+   * directory (owned by the login user; `$DEPLOY_KIT_SANDBOX_WORKDIR` in its
+   * sessions) is this host's own place to deploy to, so hosts do not collide.
+   */
+  workDir: string;
+  /** DOCKER_CONFIG of this host's ssh sessions (holds the compose v2 stand-in; `docker login` state stays per host). */
+  dockerConfig: string;
 }
 
 export interface SandboxInfo {
   /** Absolute path of the sandbox directory (default <repo>/.sandbox). */
   dir: string;
+  /** When this sandbox was first brought up (ISO 8601, UTC). */
+  startedAt: string;
   ssh: {
     /** Login user on every host (a dedicated non-root user in the docker group when run as root). */
     user: string;
-    /** ed25519 client private key (OpenSSH format, no passphrase) and its .pub. */
+    /**
+     * Key fields are absolute FILE PATHS (usable with `ssh -i`; read them for ssh2's privateKey).
+     * ed25519 client private key (OpenSSH format, no passphrase) and its .pub.
+     */
     clientKey: string;
     clientKeyPub: string;
-    /** RSA client key (rsa-sha2 signatures), authorised on every host. */
+    /** RSA 3072 client key (rsa-sha2 signatures), authorised on every host. */
     rsaClientKey: string;
+    rsaClientKeyPub: string;
     /** ed25519 key protected by `passphrase`, authorised on every host. */
     passphraseClientKey: string;
+    passphraseClientKeyPub: string;
+    /** The passphrase itself (not a path). */
     passphrase: string;
     /** known_hosts file with every host's line. */
     knownHostsFile: string;
@@ -43,7 +59,10 @@ export interface SandboxInfo {
     /** DOCKER_CONFIG directory (credentials stay in the sandbox; holds the compose v2 CLI plugin stand-in). */
     config: string;
     pidFile: string;
+    /** The docker CLI the sandbox uses (CLI 28 at /usr/local/bin/docker here; legacy builder). */
+    cli: string;
   };
+  /** Plain HTTP registries on loopback (docker allows 127.0.0.0/8 as insecure); delete enabled. */
   registry: { address: string; pidFile: string };
   authRegistry: { address: string; username: string; password: string; pidFile: string };
   nginx: {
@@ -51,6 +70,8 @@ export interface SandboxInfo {
     httpsUrl: string;
     /** The self-signed certificate (PEM), usable as a CA bundle. */
     caCert: string;
+    /** The same certificate as a file (for curl --cacert, NODE_EXTRA_CA_CERTS, ...). */
+    caCertFile: string;
     pidFile: string;
   };
   postgres: {
