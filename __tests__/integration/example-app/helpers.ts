@@ -35,7 +35,7 @@ export function run(
     const child = spawn(command, args, {
       cwd: options.cwd ?? APP_DIR,
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -50,7 +50,7 @@ export function run(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
 

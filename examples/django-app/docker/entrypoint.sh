@@ -15,10 +15,11 @@ case "${1:-web}" in
             --access-logfile -
         ;;
     worker)
-        exec celery -A config worker --pool=solo --loglevel="${LOG_LEVEL:-INFO}"
+        # python3 -m: Debian's python3-celery ships the module, not a celery script.
+        exec python3 -m celery -A config worker --pool=solo --loglevel="${LOG_LEVEL:-INFO}"
         ;;
     beat)
-        exec celery -A config beat --loglevel="${LOG_LEVEL:-INFO}" \
+        exec python3 -m celery -A config beat --loglevel="${LOG_LEVEL:-INFO}" \
             --scheduler config.celery:HeartbeatScheduler
         ;;
     *)
