@@ -454,10 +454,15 @@ export class HostRun {
     if (this.inputs.migrateCommand.length === 0 || this.inputs.rollbackTo) return;
     const version = this.inputs.version;
     await this.step('migrate', async () => {
-      const [script, args] = this.inRelease(version, [
-        ...this.compose(version),
-        ...oneOffArgv(this.inputs.migrateService, this.inputs.migrateCommand),
-      ]);
+      // docker-compose v1 links a one-off container to the running containers of its
+      // service, which Docker refuses with host networking; a separate project name
+      // avoids the links, and with host networking the project network does not matter.
+      const hostNet = this.inputs.hostNetworkServices.includes(this.inputs.migrateService);
+      const compose = this.compose(version);
+      if (hostNet) compose[compose.indexOf('--project-name') + 1] = `${this.spec.projectName}-oneoff`;
+      const argv = [...compose, ...oneOffArgv(this.inputs.migrateService, this.inputs.migrateCommand)];
+      this.log(`migrations: ${argv.join(' ')}`);
+      const [script, args] = this.inRelease(version, argv);
       await this.script('migrations', script, args);
       this.migrated = true;
     });

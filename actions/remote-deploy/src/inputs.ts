@@ -48,6 +48,8 @@ export interface JumpHost {
 export interface Inputs {
   /** Every secret value we know of, to redact remote output ourselves before it reaches the log. */
   secrets: string[];
+  /** Services declared with network_mode: host in the compose files. */
+  hostNetworkServices: string[];
   hosts: HostSpec[];
   key: ParsedClientKey;
   /** Per-host keys read from the environment variables named in `hosts`. */
@@ -231,6 +233,7 @@ export function readInputs(): Inputs {
   const version = checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
 
   const composeFiles: LocalFile[] = [];
+  const hostNetworkServices: string[] = [];
   const composeFileNames: string[] = [];
   const composeList = getList('compose-files');
   if (composeList.length === 0 && !rollbackTo)
@@ -248,8 +251,11 @@ export function readInputs(): Inputs {
     const content = fs.readFileSync(file);
     const doc = parseYamlOrJson(`compose-files (${f})`, content.toString('utf8')) as {
       version?: unknown;
+      services?: Record<string, { network_mode?: unknown } | null>;
     } | null;
     if (composeVersion === undefined && doc && typeof doc === 'object') composeVersion = doc.version;
+    for (const [service, spec] of Object.entries(doc?.services ?? {}))
+      if (spec && spec.network_mode === 'host') hostNetworkServices.push(service);
     composeFiles.push({ name, content });
     composeFileNames.push(name);
   }
@@ -280,6 +286,7 @@ export function readInputs(): Inputs {
   const healthTimeoutMs = getDuration('health-timeout', 120_000);
   return {
     secrets,
+    hostNetworkServices,
     hosts,
     key,
     hostKeys,
