@@ -146,30 +146,36 @@ export async function detectBuilder(docker: Docker, wanted: 'auto' | BuilderKind
   if (binaries.length === 0)
     throw new ToolError('no docker executable on PATH; install the Docker CLI on the runner');
   const first = binaries[0] as string;
-  const versionOf = async (binary: string): Promise<string> =>
-    (await docker.run(['version', '--format', '{{.Client.Version}}'], { binary })).stdout.trim();
-  const server = await docker.serverVersion();
+  // `docker --version` answers without the daemon; every probe runs at once (each CLI start costs ~0.1 s).
+  const clientVersion = async (binary: string): Promise<string> =>
+    /version ([^\s,]+)/i.exec((await docker.run(['--version'], { binary })).stdout)?.[1] ?? '';
+  const [server, bx, versions] = await Promise.all([
+    docker.serverVersion(),
+    wanted === 'auto' || wanted === 'buildx'
+      ? docker.run(['buildx', 'version'], { binary: first })
+      : undefined,
+    Promise.all(binaries.map(clientVersion)),
+  ]);
 
-  if (wanted === 'auto' || wanted === 'buildx') {
-    const bx = await docker.run(['buildx', 'version'], { binary: first });
-    if (bx.exitCode === 0) return { kind: 'buildx', binary: first, clientVersion: bx.stdout.trim() };
-    if (wanted === 'buildx')
-      throw new ToolError(
-        `'builder' is buildx but '${first} buildx' is not available; install the buildx plugin`,
-      );
-  }
-  if ((wanted === 'auto' || wanted === 'buildkit') && major(server) >= 19) {
-    for (const binary of binaries) {
-      const version = await versionOf(binary);
-      if (major(version) >= 18 && major(version) < 23)
-        return { kind: 'buildkit', binary, clientVersion: version };
-    }
+  if (bx?.exitCode === 0) return { kind: 'buildx', binary: first, clientVersion: bx.stdout.trim() };
+  if (wanted === 'buildx')
+    throw new ToolError(
+      `'builder' is buildx but '${first} buildx' is not available; install the buildx plugin`,
+    );
+  if ((wanted === 'auto' || wanted === 'buildkit') && major(server) >= 18) {
+    const index = versions.findIndex((v) => major(v) >= 18 && major(v) < 23);
+    if (index >= 0)
+      return {
+        kind: 'buildkit',
+        binary: binaries[index] as string,
+        clientVersion: versions[index] as string,
+      };
     if (wanted === 'buildkit')
       throw new ToolError(
         `'builder' is buildkit but no docker CLI on PATH can use the daemon's BuildKit without buildx; install buildx`,
       );
   }
-  return { kind: 'legacy', binary: first, clientVersion: await versionOf(first) };
+  return { kind: 'legacy', binary: first, clientVersion: versions[0] ?? '' };
 }
 
 export function describeBuilder(builder: Builder): string {
