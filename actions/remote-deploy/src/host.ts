@@ -497,11 +497,18 @@ export class HostRun {
 
   /** Wait until every container is running and healthy (if it has a healthcheck) and the URL answers, or time out. */
   async health(version: string, stepName = 'health'): Promise<void> {
-    const { healthUrl, healthExpect, healthTimeoutMs, healthcheck } = this.inputs;
+    const { healthUrl, healthTimeoutMs, healthcheck } = this.inputs;
+    // {version} names the release being checked; a fixed expectation belongs to the new
+    // release, so when checking a rollback only a {version} expectation still applies.
+    const rawExpect = this.inputs.healthExpect;
+    const healthExpect =
+      stepName === 'rollback-health' && !rawExpect.includes('{version}')
+        ? ''
+        : rawExpect.replace(/\{version\}/g, version);
     if (healthcheck === 'none' && healthUrl === '') return;
     await this.step(stepName, async () => {
       const deadline = Date.now() + healthTimeoutMs;
-      const url = healthUrl.replace(/\{host\}/g, this.spec.host);
+      const url = healthUrl.replace(/\{host\}/g, this.spec.host).replace(/\{version\}/g, version);
       let last = '';
       for (;;) {
         let containersOk = true;
