@@ -139,7 +139,7 @@ describe('report', () => {
 
   test('first failure in one sentence, counting the others', () => {
     expect(firstFailure(results)).toBe(
-      "check 'headers: HSTS' failed after 7 attempts in 9.5 s: Strict-Transport-Security: expected max-age >= 15552000, saw (absent) (1 more check failed too)",
+      "check 'headers: HSTS' failed after 7 attempts in 9.5 s: Strict-Transport-Security: expected max-age >= 15552000, saw (absent) (1 more check failed too).",
     );
     expect(firstFailure(results.slice(0, 1))).toBeUndefined();
   });

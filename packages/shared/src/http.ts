@@ -177,7 +177,9 @@ export class HttpClient {
     const rules = options.resolve ?? [];
     const base = buildConnector({
       timeout: this.options.connectTimeoutMs,
-      ...(options.ca ? { ca: options.ca } : {}),
+      // One secure context for every connection: with a bare `ca` option, Node
+      // would parse the PEM and build a trust store per connection.
+      ...(options.ca ? { secureContext: tls.createSecureContext({ ca: options.ca }) } : {}),
       rejectUnauthorized: true,
     });
     // Pinning happens at connect time so the URL, the Host header and the TLS
