@@ -60,7 +60,12 @@ describe('known_hosts', () => {
       ].join('\r\n'),
     );
     expect(entries).toHaveLength(4);
-    const [portQualified, list, wildcard, hashed] = entries as [KnownHostEntry, KnownHostEntry, KnownHostEntry, KnownHostEntry];
+    const [portQualified, list, wildcard, hashed] = entries as [
+      KnownHostEntry,
+      KnownHostEntry,
+      KnownHostEntry,
+      KnownHostEntry,
+    ];
     expect(knownHostMatches(portQualified, '127.0.0.9', 2299)).toBe(true);
     expect(knownHostMatches(portQualified, '127.0.0.9', 22)).toBe(false);
     expect(knownHostMatches(list, 'web2', 22)).toBe(true);

@@ -104,7 +104,8 @@ export function parseImages(text: string, inputName = 'images'): Record<string, 
   const t = text.trim();
   if (t === '') return {};
   let map: Record<string, string>;
-  if (/^\s*[A-Za-z0-9_.-]+\s*=/.test(t)) {
+  // Image references never contain "=", so any "=" means the service=image line form.
+  if (t.includes('=') && !t.startsWith('{')) {
     map = {};
     for (const line of t.split(/\r?\n/).map((l) => l.trim())) {
       if (line === '' || line.startsWith('#')) continue;

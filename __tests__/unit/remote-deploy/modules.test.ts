@@ -1,0 +1,302 @@
+import { InputError } from '@deploy-kit/shared';
+import { defaultProjectName, parseHosts } from '../../../actions/remote-deploy/src/hosts';
+import { envSecretValues, parseCommand, parseImages } from '../../../actions/remote-deploy/src/inputs';
+import {
+  decideHeldLock,
+  describeOwner,
+  ownerJson,
+  parseLockAnswer,
+  parseOwner,
+  type LockOwner,
+} from '../../../actions/remote-deploy/src/lock';
+import {
+  composeArgv,
+  computeBatches,
+  oneOffArgv,
+  parseBatchSize,
+  plannedSteps,
+  remoteLayout,
+} from '../../../actions/remote-deploy/src/plan';
+import {
+  findDeployed,
+  formatRecord,
+  parseReleaseLog,
+  type ReleaseRecord,
+} from '../../../actions/remote-deploy/src/releaselog';
+import { ganttChart, resultsTable } from '../../../actions/remote-deploy/src/summary';
+import { checkImage, checkRemotePath, checkVersion } from '../../../actions/remote-deploy/src/validate';
+
+const FP = 'SHA256:/9bcIRD4o/Z3M0IXw1CEtpRklA+h0kQ4kcaXb5DPlVM';
+const defaults = { user: 'deploy', port: 22, projectDir: '/srv/app', projectName: 'app' };
+
+describe('hosts', () => {
+  test('plain lines and commas with user, port, IPv6 and a fingerprint', () => {
+    const hosts = parseHosts(`web1.example.com\nops@10.0.0.2:2222 ${FP}, [::1]:2200\n# comment`, defaults);
+    expect(hosts.map((h) => [h.name, h.host, h.port, h.user, h.fingerprints])).toEqual([
+      ['web1.example.com', 'web1.example.com', 22, 'deploy', []],
+      ['10.0.0.2:2222', '10.0.0.2', 2222, 'ops', [FP]],
+      ['::1:2200', '::1', 2200, 'deploy', []],
+    ]);
+  });
+  test('a YAML list mixes strings and maps with overrides', () => {
+    const hosts = parseHosts(
+      `- web1\n- host: 127.0.0.3\n  port: 2222\n  user: alt\n  fingerprint: ${FP}\n  private-key-env: KEY_B\n  project-dir: /opt/b\n  project-name: b\n  name: blue`,
+      defaults,
+    );
+    expect(hosts[1]).toEqual({
+      name: 'blue',
+      host: '127.0.0.3',
+      port: 2222,
+      user: 'alt',
+      fingerprints: [FP],
+      keyEnv: 'KEY_B',
+      projectDir: '/opt/b',
+      projectName: 'b',
+    });
+  });
+  test.each([
+    ['', /required/],
+    ['web1;rm -rf /', /not a host name/],
+    ['- host: a\n  colour: red', /Unrecognized key/],
+    ['a:99999', /port/],
+    ['a b', /not an OpenSSH SHA256 fingerprint/],
+    ['a\na', /twice/],
+    ['$(id)@web1', /not a valid login name/],
+  ])('refuses %j', (text, message) => {
+    expect(() => parseHosts(text, defaults)).toThrow(InputError);
+    expect(() => parseHosts(text, defaults)).toThrow(message);
+  });
+  test('default project name follows the project dir', () => {
+    expect(defaultProjectName('/srv/My.App')).toBe('myapp');
+    expect(defaultProjectName('relative/shop-2')).toBe('shop-2');
+  });
+});
+
+describe('validation', () => {
+  test.each(['1.0', 'v2.3.4-rc.1', 'sha-0123abc', '2026.11.21+build.7'])('version %s is fine', (v) => {
+    expect(checkVersion('version', v)).toBe(v);
+  });
+  test.each(['', '-x', '1.0;id', '$(id)', '`id`', 'a b', '1.0\nid', '../up', 'a/b', "it's"])(
+    'version %j is refused',
+    (v) => {
+      expect(() => checkVersion('version', v)).toThrow(/'version' must be a release name/);
+    },
+  );
+  test('image references', () => {
+    for (const ok of ['busybox', '127.0.0.1:5000/team/app:1.0', `ghcr.io/o/app@sha256:${'a'.repeat(64)}`])
+      expect(checkImage('images', ok)).toBe(ok);
+    for (const bad of ['App:1', 'app:$(id)', 'app:1 ; id', 'app@sha256:short'])
+      expect(() => checkImage('images', bad)).toThrow(InputError);
+  });
+  test('remote paths: plain segments only', () => {
+    expect(checkRemotePath('project-dir', '/srv/app-1')).toBe('/srv/app-1');
+    expect(checkRemotePath('project-dir', 'apps/shop')).toBe('apps/shop');
+    for (const bad of ['/srv/../etc', '/srv/app/', '/srv/a b', '/srv/$(id)', '', '/'])
+      expect(() => checkRemotePath('project-dir', bad)).toThrow(InputError);
+  });
+});
+
+describe('inputs helpers', () => {
+  test('images as lines or YAML', () => {
+    expect(parseImages('web=reg/app:1\nworker = reg/app:1')).toEqual({
+      web: 'reg/app:1',
+      worker: 'reg/app:1',
+    });
+    expect(parseImages('{"web": "reg/app:2"}')).toEqual({ web: 'reg/app:2' });
+    expect(() => parseImages('web$(id)=reg/app:1')).toThrow(/service/);
+  });
+  test('commands are argv; operators are refused', () => {
+    expect(parseCommand('migrate-command', `python manage.py migrate --noinput`)).toEqual([
+      'python',
+      'manage.py',
+      'migrate',
+      '--noinput',
+    ]);
+    expect(parseCommand('migrate-command', `sh -c 'a; b'`)).toEqual(['sh', '-c', 'a; b']);
+    expect(() => parseCommand('migrate-command', 'a; b')).toThrow(/shell operators/);
+    expect(() => parseCommand('migrate-command', 'a | b')).toThrow(/shell operators/);
+  });
+  test('env values worth masking', () => {
+    expect(envSecretValues('A=1\nB=true\nC="a long secret"\nexport D=hunter22\n# E=commented\nF=')).toEqual([
+      'a long secret',
+      'hunter22',
+    ]);
+  });
+});
+
+describe('plan', () => {
+  test('batch sizes', () => {
+    expect(parseBatchSize('batch-size', '')).toBeUndefined();
+    expect(parseBatchSize('batch-size', '2')).toEqual({ count: 2 });
+    expect(parseBatchSize('batch-size', '25%')).toEqual({ percent: 25 });
+    for (const bad of ['0', '0%', '101%', 'half', '-1'])
+      expect(() => parseBatchSize('batch-size', bad)).toThrow(InputError);
+  });
+  test('batches', () => {
+    const hosts = [1, 2, 3, 4, 5];
+    expect(computeBatches(hosts, undefined)).toEqual([[1, 2, 3, 4, 5]]);
+    expect(computeBatches(hosts, { count: 2 })).toEqual([[1, 2], [3, 4], [5]]);
+    expect(computeBatches(hosts, { percent: 25 })).toEqual([[1, 2], [3, 4], [5]]);
+    expect(computeBatches(hosts, { percent: 1 })).toEqual([[1], [2], [3], [4], [5]]);
+    expect(computeBatches(hosts, { percent: 100 })).toEqual([hosts]);
+    expect(computeBatches([], { count: 3 })).toEqual([]);
+  });
+  test('compose argv for v1 and v2', () => {
+    expect(composeArgv('v1', 'app', ['a.yml', 'b.yml'], true)).toEqual([
+      'docker-compose',
+      '--project-name',
+      'app',
+      '--file',
+      'a.yml',
+      '--file',
+      'b.yml',
+      '--env-file',
+      '.env',
+    ]);
+    expect(composeArgv('v2', 'app', ['a.yml'], false)).toEqual([
+      'docker',
+      'compose',
+      '--project-name',
+      'app',
+      '--file',
+      'a.yml',
+    ]);
+    expect(oneOffArgv('web', ['python', 'manage.py', 'migrate'])).toEqual([
+      'run',
+      '--rm',
+      '--no-deps',
+      '-T',
+      'web',
+      'python',
+      'manage.py',
+      'migrate',
+    ]);
+  });
+  test('layout and step plan', () => {
+    expect(remoteLayout('/srv/app')).toMatchObject({
+      lockDir: '/srv/app/.deploy-kit/lock',
+      current: '/srv/app/current',
+    });
+    const base = {
+      rollbackTo: false,
+      login: true,
+      transfer: 'registry' as const,
+      backup: true,
+      migrate: true,
+      preHook: false,
+      postHook: true,
+      health: true,
+    };
+    expect(plannedSteps(base)).toEqual([
+      'connect',
+      'lock',
+      'prepare',
+      'upload',
+      'login',
+      'pull',
+      'backup',
+      'migrate',
+      'switch',
+      'health',
+      'post-hook',
+      'record',
+      'unlock',
+    ]);
+    expect(plannedSteps({ ...base, rollbackTo: true, transfer: 'ssh' })).not.toContain('migrate');
+    expect(plannedSteps({ ...base, rollbackTo: true, transfer: 'ssh' })).toContain('load');
+  });
+});
+
+describe('lock', () => {
+  const owner: LockOwner = {
+    tool: 'deploy-kit',
+    token: 'abcdefabcdefabcdef',
+    actor: 'octocat',
+    repository: 'o/r',
+    run: '42.1',
+    version: '1.0',
+    runner: 'r1',
+    pid: 7,
+    time: 'now',
+  };
+  test('owner round trip; foreign files are not ours', () => {
+    expect(parseOwner(ownerJson(owner))).toEqual(owner);
+    expect(parseOwner('{"tool":"other","token":"abcdefabcdefabcdef"}')).toBeUndefined();
+    expect(parseOwner('locked by bob')).toBeUndefined();
+  });
+  test('lock script answers', () => {
+    expect(parseLockAnswer('ACQUIRED\n')).toEqual({ acquired: true });
+    expect(parseLockAnswer(`HELD 12\n${ownerJson(owner)}\n`)).toEqual({
+      acquired: false,
+      owner,
+      ageSeconds: 12,
+    });
+    expect(parseLockAnswer('HELD-NO-OWNER 99\n')).toEqual({
+      acquired: false,
+      owner: undefined,
+      ageSeconds: 99,
+    });
+  });
+  test('decisions: wait, refuse at timeout, take over only an expired deploy-kit lock', () => {
+    expect(decideHeldLock(owner, 10, 3600, 0, 60_000).action).toBe('wait');
+    expect(decideHeldLock(owner, 10, 3600, 60_000, 60_000)).toEqual({
+      action: 'refuse',
+      holder: describeOwner(owner, 10),
+    });
+    expect(decideHeldLock(owner, 3601, 3600, 0, 60_000).action).toBe('take-over');
+    expect(decideHeldLock(undefined, 999_999, 1, 60_000, 60_000).action).toBe('refuse');
+    expect(describeOwner(owner, 5)).toBe('octocat (run o/r#42.1, version 1.0, runner r1, 5s ago)');
+    expect(describeOwner(undefined, 5)).toMatch(/placed by hand/);
+  });
+});
+
+describe('release log', () => {
+  const rec = (version: string, outcome: ReleaseRecord['outcome']): ReleaseRecord => ({
+    time: 't',
+    host: 'h',
+    version,
+    previous: null,
+    images: { web: 'a\nb' },
+    actor: 'me',
+    run: 'r',
+    outcome,
+  });
+  test('one line per record, torn lines skipped, newest deployed found', () => {
+    const text =
+      [rec('1.0', 'deployed'), rec('2.0', 'rolled-back'), rec('1.0', 'rollback-to')]
+        .map(formatRecord)
+        .join('\n') + '\n{"version":"3.0","outc';
+    expect(formatRecord(rec('1.0', 'deployed'))).not.toContain('\n');
+    const records = parseReleaseLog(text);
+    expect(records).toHaveLength(3);
+    expect(findDeployed(records, '1.0')?.outcome).toBe('rollback-to');
+    expect(findDeployed(records, '2.0')).toBeUndefined();
+  });
+});
+
+describe('summary', () => {
+  const report = {
+    host: 'web:1#a',
+    status: 'rolled-back',
+    previous: '1.0',
+    version: '2.0',
+    migrated: true,
+    error: 'health | red',
+    steps: [
+      { name: 'connect', start: 1000, end: 1500, ok: true },
+      { name: 'health', start: 1500, end: 1500, ok: false },
+    ],
+  };
+  test('gantt: real times, crit for failed steps, no : or # in names', () => {
+    const chart = ganttChart([report]);
+    expect(chart).toContain('dateFormat x');
+    expect(chart).toContain('section web 1 a');
+    expect(chart).toContain('connect :h0s0, 1000, 1500');
+    expect(chart).toContain('health :crit, h0s1, 1500, 1501');
+  });
+  test('table escapes pipes', () => {
+    expect(resultsTable([report])).toContain(
+      '| web:1#a | rolled-back | 1.0 | 2.0 | ran | 0.5 s | health \\| red |',
+    );
+  });
+});
