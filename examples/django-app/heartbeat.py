@@ -4,7 +4,10 @@ Neither process serves HTTP, and kombu's filesystem broker has no broadcast
 channel for `celery inspect ping`, so each one touches a file on a timer and
 the container HEALTHCHECK checks that the file is fresh:
 
-    python3 -m config.heartbeat check worker
+    python3 -m heartbeat check worker
+
+A top-level module on purpose: importing the `config` package would load
+Celery and the Django settings, which a check every few seconds does not need.
 """
 
 import os
@@ -37,7 +40,7 @@ def is_fresh(name, max_age=MAX_AGE_SECONDS, now=None):
 
 def main(argv):
     if len(argv) != 3 or argv[1] != "check":
-        print("usage: python3 -m config.heartbeat check <worker|beat>", file=sys.stderr)
+        print("usage: python3 -m heartbeat check <worker|beat>", file=sys.stderr)
         return 2
     if is_fresh(argv[2]):
         return 0

@@ -94,6 +94,15 @@ function get(url: string, headers: Record<string, string> = {}): Promise<HttpRes
   });
 }
 
+let composeProject: string | undefined;
+
+function compose(args: readonly string[], envFile: string, timeoutMs = 120_000): Promise<ProcessResult> {
+  return run('docker-compose', ['-p', composeProject as string, ...args], {
+    env: { ...DOCKER_ENV, ENV_FILE: envFile, IMAGE_WEB: WEB_IMAGE, IMAGE_NGINX: NGINX_IMAGE },
+    timeoutMs,
+  });
+}
+
 async function healthStatus(name: string): Promise<string> {
   return (await mustDocker(['inspect', '--format', '{{.State.Health.Status}}', name])).trim();
 }
@@ -181,6 +190,7 @@ describe('examples/django-app image on the sandbox dockerd', () => {
   });
 
   afterAll(async () => {
+    if (composeProject) await compose(['down', '--volumes', '--timeout', '5'], path.join(tmp, 'compose.env'));
     for (const name of started) await docker(['rm', '-f', name]);
     // --no-prune keeps the cached layers for the next run.
     for (const image of [WEB_IMAGE, NGINX_IMAGE]) await docker(['rmi', '--no-prune', image]);
@@ -206,6 +216,12 @@ describe('examples/django-app image on the sandbox dockerd', () => {
     );
     expect((await mustDocker(['inspect', '--format', '{{.Config.User}}', WEB])).trim()).toBe('app');
     expect((await mustDocker(['exec', WEB, 'id', '-u'])).trim()).toBe('10001');
+    // .dockerignore: no env files, tests or deploy secrets in the image.
+    const files = (await mustDocker(['exec', WEB, 'ls', '-A', '/app'])).trim().split('\n');
+    expect(files).toEqual(expect.arrayContaining(['manage.py', 'config', 'notes', 'staticfiles', 'docker']));
+    for (const absent of ['.env', '.env.example', '.deploy', 'deploy', 'tests', 'db.sqlite3']) {
+      expect(files).not.toContain(absent);
+    }
   });
 
   test('production security: HTTPS redirect, headers, metrics behind the bearer token', async () => {
@@ -255,7 +271,7 @@ describe('examples/django-app image on the sandbox dockerd', () => {
         `${tmp}/var:/var/lib/django-app`,
         // What docker-compose.yml declares for these services.
         '--health-cmd',
-        `python3 -m config.heartbeat check ${command}`,
+        `python3 -m heartbeat check ${command}`,
         '--health-interval',
         '1s',
         WEB_IMAGE,
@@ -320,6 +336,33 @@ describe('examples/django-app image on the sandbox dockerd', () => {
     await pollUntil('the nginx container to be healthy', 30_000, async () =>
       (await healthStatus(NGINX)) === 'healthy' ? true : undefined,
     );
+  });
+
+  test('docker-compose.yml brings up web, celery, celery_beat and nginx healthy from these images', async () => {
+    // Its own ports and compose project; the same PostgreSQL schema (migrations are idempotent).
+    const composeEnv = path.join(tmp, 'compose.env');
+    const webPort = await freePort();
+    const proxyPort = await freePort();
+    fs.writeFileSync(
+      composeEnv,
+      fs
+        .readFileSync(envFile, 'utf8')
+        .replace(/^PORT=.*$/m, `PORT=${webPort}`)
+        .replace(/^NGINX_PORT=.*$/m, `NGINX_PORT=${proxyPort}`),
+      { mode: 0o600 },
+    );
+    composeProject = `djappitest${UNIQUE.replace(/-/g, '')}`;
+    const up = await compose(['up', '-d', '--no-build'], composeEnv, 300_000);
+    expect({ code: up.code, stderr: up.code === 0 ? '' : up.stderr }).toEqual({ code: 0, stderr: '' });
+    const ids = (await compose(['ps', '-q'], composeEnv)).stdout.trim().split('\n');
+    expect(ids).toHaveLength(4);
+    for (const id of ids) {
+      await pollUntil(`compose container ${id} to be healthy`, 120_000, async () =>
+        (await healthStatus(id)) === 'healthy' ? true : undefined,
+      );
+    }
+    const health = await get(`http://127.0.0.1:${proxyPort}/healthz`);
+    expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', version: VERSION });
   });
 
   test('docker stop reaches gunicorn through the exec-ing entrypoint: prompt, clean exit', async () => {

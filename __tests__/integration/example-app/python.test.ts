@@ -43,11 +43,12 @@ describe('examples/django-app python checks', () => {
 
   test('pytest-cov measures the app packages (setup.cfg [coverage:run])', async () => {
     const env = { COVERAGE_FILE: path.join(tmp, '.coverage') };
-    const tests = await run(PYTHON, ['-m', 'pytest', '-q', '--cov', 'tests/test_probes.py'], { env });
+    const tests = await run(PYTHON, ['-m', 'pytest', '-q', 'tests/test_probes.py', '--cov'], { env });
     expect({ code: tests.code, out: tests.stdout.slice(-1500) }).toEqual({
       code: 0,
       out: expect.any(String),
     });
+    expect(tests.stdout).toMatch(/\b6 passed\b/);
     // Debian's pytest-cov 4.0 has no JSON report; coverage 6.5 itself does.
     const report = path.join(tmp, 'coverage.json');
     const json = await run(PYTHON, ['-m', 'coverage', 'json', '-o', report], { env });

@@ -9,7 +9,7 @@ from celery import Celery, bootsteps, signals
 from celery.beat import PersistentScheduler
 from django.conf import settings
 
-from . import heartbeat
+import heartbeat
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

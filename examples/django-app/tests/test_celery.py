@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from config import heartbeat
+import heartbeat
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DEADLINE_SECONDS = 30
@@ -91,7 +91,7 @@ def test_beat_ticks_and_writes_its_heartbeat(manage):
         "config.celery:HeartbeatScheduler",
     )
     try:
-        check = [sys.executable, "-m", "config.heartbeat", "check", "beat"]
+        check = [sys.executable, "-m", "heartbeat", "check", "beat"]
 
         def healthy():
             return subprocess.run(check, cwd=APP_DIR, env=manage.env).returncode == 0
