@@ -1,0 +1,139 @@
+import { runAction, type RunActionResult } from '@deploy-kit/harness';
+import { startDjango, type DjangoSite } from '../../fixtures/smoke-test/django';
+
+// The real example app (examples/django-app) under Debian's gunicorn behind
+// nginx with TLS: the suites and a login journey through the committed bundle.
+
+jest.setTimeout(90_000);
+
+let site: DjangoSite;
+beforeAll(async () => {
+  site = await startDjango(18450);
+}, 120_000);
+afterAll(async () => {
+  await site?.stop();
+});
+
+interface Result {
+  name: string;
+  passed: boolean;
+  failure?: string;
+  assertions: { name: string; seen: string }[];
+}
+const results = (run: RunActionResult): Result[] => JSON.parse(run.outputs.results ?? '[]') as Result[];
+const byName = (run: RunActionResult, name: string): Result => {
+  const r = results(run).find((x) => x.name === name);
+  if (!r) throw new Error(`no '${name}' in ${run.outputs.results}`);
+  return r;
+};
+
+test('production settings pass every suite', async () => {
+  const run = await runAction({
+    action: 'smoke-test',
+    inputs: {
+      url: site.prod,
+      'ca-cert': site.caCert,
+      suites: 'version, https, headers, django',
+      'http-url': site.prodHttp,
+      'expect-version': site.version,
+      'version-header': 'X-App-Version',
+      'version-path': '/version',
+      'version-json-path': '$.version',
+      'hsts-min-age': '31536000',
+      'cookie-path': '/login/',
+      // Django keeps the CSRF cookie readable by scripts unless CSRF_COOKIE_HTTPONLY is set; the app does not set it.
+      'cookie-flags': 'secure, samesite',
+      'metrics-path': '/metrics',
+      'metrics-token': site.metricsToken,
+      timeout: '30s',
+    },
+  });
+  expect(run.error).toBeUndefined();
+  expect(run.exitCode).toBe(0);
+  expect(byName(run, 'django: foreign Host refused').assertions[0]?.seen).toBe('400');
+  expect(byName(run, 'django: session and CSRF cookies').assertions[0]?.seen).toBe('Secure + SameSite=Lax');
+  expect(byName(run, 'headers: CSP').assertions[1]?.seen).toContain("frame-ancestors 'none'");
+  expect(run.leaks([site.metricsToken])).toEqual([]);
+});
+
+test('the CSRF cookie is not HttpOnly in the example app, and the default cookie flags say so', async () => {
+  const run = await runAction({
+    action: 'smoke-test',
+    inputs: {
+      url: site.prod,
+      'ca-cert': site.caCert,
+      suites: 'django',
+      'cookie-path': '/login/',
+      timeout: '2s',
+    },
+  });
+  expect(run.exitCode).toBe(1);
+  expect(byName(run, 'django: session and CSRF cookies').failure).toBe(
+    'cookie csrftoken: expected Secure + HttpOnly + SameSite, saw missing HttpOnly (has Secure + SameSite=Lax)',
+  );
+});
+
+test('DEBUG = True is caught: technical 404 page, insecure cookies, old version', async () => {
+  const run = await runAction({
+    action: 'smoke-test',
+    inputs: {
+      url: site.debug,
+      'ca-cert': site.caCert,
+      suites: 'django, version',
+      'expect-version': site.version,
+      'version-header': 'X-App-Version',
+      'cookie-path': '/login/',
+      'cookie-flags': 'secure, samesite',
+      timeout: '3s',
+    },
+  });
+  expect(run.exitCode).toBe(1);
+  expect(byName(run, 'django: 404 without debug page').failure).toMatch(/^no debug page: .*saw debug page: /);
+  expect(byName(run, 'django: session and CSRF cookies').failure).toMatch(
+    /cookie csrftoken: .*saw missing Secure/,
+  );
+  expect(byName(run, 'version: deployed release answers').failure).toBe(
+    `version in X-App-Version: expected ${site.version}, saw 3.1.3`,
+  );
+});
+
+test('journey: log in with the CSRF token, post a note, see it listed', async () => {
+  const title = `smoke note ${Date.now()}`;
+  const checks = `
+journeys:
+  - name: log in and post a note
+    steps:
+      - name: login page
+        url: /login/
+        capture:
+          form_csrf: { regex: 'name="csrfmiddlewaretoken" value="([^"]+)"' }
+      - name: log in
+        method: POST
+        url: /login/
+        headers: { Referer: "${site.prod}login/" }
+        form: { username: ${site.username}, password: "${site.password}", csrfmiddlewaretoken: "{{ form_csrf }}" }
+        expect: { status: 302, redirect: / }
+      - name: notes page
+        url: /
+        expect: { body-contains: Log out }
+        capture:
+          csrf: { cookie: csrftoken }
+      - name: post a note
+        method: POST
+        url: /notes/new
+        headers: { Referer: "${site.prod}", X-CSRFToken: "{{ csrf }}" }
+        form: { title: "${title}", body: "from the smoke test" }
+        expect: { status: 3xx }
+      - name: note listed
+        url: /
+        expect: { body-contains: "${title}" }
+`;
+  const run = await runAction({
+    action: 'smoke-test',
+    inputs: { url: site.prod, 'ca-cert': site.caCert, checks, timeout: '20s' },
+  });
+  if (run.exitCode !== 0) console.log(run.summary);
+  expect(run.error).toBeUndefined();
+  expect(run.exitCode).toBe(0);
+  expect(run.leaks([site.password])).toEqual([]);
+});
