@@ -103,6 +103,24 @@ function compose(args: readonly string[], envFile: string, timeoutMs = 120_000):
   });
 }
 
+/** Local addresses listening on `port` (the host's tables: containers share its network). */
+function listeners(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const rows = (file: string) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[3] === '0A' && f[1]?.endsWith(`:${hexPort}`))
+      .map((f) => (f[1] as string).split(':')[0] as string);
+  const ipv4 = rows('/proc/net/tcp').map((hex) =>
+    [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.'),
+  );
+  const ipv6 = fs.existsSync('/proc/net/tcp6') ? rows('/proc/net/tcp6').map((hex) => `ipv6:${hex}`) : [];
+  return [...ipv4, ...ipv6];
+}
+
 async function healthStatus(name: string): Promise<string> {
   return (await mustDocker(['inspect', '--format', '{{.State.Health.Status}}', name])).trim();
 }
@@ -206,6 +224,8 @@ describe('examples/django-app image on the sandbox dockerd', () => {
     expect(JSON.parse(health.body)).toEqual({ status: 'ok', version: VERSION, database: 'ok' });
     expect(health.headers['x-app-version']).toBe(VERSION);
     expect(await psql(`SELECT count(*) > 0 FROM ${SCHEMA}.django_migrations WHERE app = 'notes'`)).toBe('t');
+    // gunicorn listens on 127.0.0.1 only: no wildcard, no IPv6 socket.
+    expect(listeners(port)).toEqual(['127.0.0.1']);
     const version = await get(`http://127.0.0.1:${port}/version`, { Host: 'anything.invalid' });
     expect(JSON.parse(version.body)).toEqual({ version: VERSION });
   });
@@ -326,6 +346,7 @@ describe('examples/django-app image on the sandbox dockerd', () => {
       return response.status === 200 ? response : undefined;
     });
     expect(page.headers['x-app-version']).toBe(VERSION);
+    expect(listeners(nginxPort)).toEqual(['127.0.0.1']);
     const css = /href="(\/static\/notes\/site\.[0-9a-f]{12}\.css)"/.exec(page.body)?.[1];
     expect(css).toBeDefined();
     const stylesheet = await get(`http://127.0.0.1:${nginxPort}${css}`);
