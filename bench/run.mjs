@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Run the benchmarks (never part of the tests) and gather their tables into
+// bench/README.md. Each bench/<name>.mjs writes bench/results/<name>.{json,md}.
+// Usage: node bench/run.mjs [name ...]   (default: all); needs `bash scripts/sandbox up` for
+// the ones that deploy or build.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ORDER = ['cold-start', 'remote-deploy', 'build-images', 'smoke-test'];
+const TITLES = {
+  'cold-start': 'Cold start of every bundle, and render-env with 1,000 keys',
+  'remote-deploy': 'remote-deploy: 20 hosts vs one, vs Ansible and a plain OpenSSH loop',
+  'build-images': 'build-images: three services on one context',
+  'smoke-test': 'smoke-test: 50 independent checks vs a sequential curl loop',
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length > 0 ? wanted : ORDER) {
+  const script = path.join(here, `${name}.mjs`);
+  if (!fs.existsSync(script)) {
+    console.log(`(no bench/${name}.mjs)`);
+    continue;
+  }
+  console.log(`== ${name}`);
+  const { status } = spawnSync(process.execPath, [script], { stdio: 'inherit' });
+  if (status !== 0) console.error(`bench/${name}.mjs exited ${status}`);
+}
+
+const sections = ORDER.filter((name) => fs.existsSync(path.join(here, 'results', `${name}.md`))).map(
+  (name) =>
+    `## ${TITLES[name]}\n\n${fs.readFileSync(path.join(here, 'results', `${name}.md`), 'utf8').trim()}\n`,
+);
+fs.writeFileSync(
+  path.join(here, 'README.md'),
+  `# Benchmarks\n\nSpeed targets live here, not in the tests. Regenerate with \`node bench/run.mjs\`\n` +
+    `(start the sandbox first: \`bash scripts/sandbox up\`). Each section says when and on what machine it was measured.\n\n` +
+    sections.join('\n'),
+);
+console.log('wrote bench/README.md');
