@@ -209,6 +209,7 @@ try {
       slowestOf50Ms: Math.round(median(many.map((x) => x.slowestMs))),
       checksWallMs: Math.round(wallMs),
       wallOverSingle: +(wallMs / singleCheckMs).toFixed(2),
+      wallOverSlowest: +(wallMs / median(many.map((x) => x.slowestMs))).toFixed(2),
       actionProcessMs: Math.round(processMs),
       singleActionProcessMs: Math.round(median(single.map((x) => x.processMs))),
       curlLoopMs: Math.round(curlMs),
@@ -226,13 +227,14 @@ try {
     `${meta.date}, ${meta.cpus} CPUs, Node 24, medians of ${RUNS} runs. Command: \`node bench/smoke-test.mjs ${RUNS}\`.`,
     '',
     '"checks wall" is the action\'s own time from the first request to the last result; "process" adds',
-    "Node's start-up and bundle load (what a workflow step costs). Target: checks wall <= 1.5 x one check.",
+    "Node's start-up and bundle load (what a workflow step costs). Target: checks wall <= 1.5 x the slowest single check",
+    '(of the same run: "wall / slowest"; "wall / alone" compares with one check run by itself).',
     '',
-    '| Workload | One check alone | Slowest of 50 | 50 checks wall | Wall / one check | Action process (50) | Action process (1) | curl loop (50) | curl / action |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| Workload | One check alone | Slowest of 50 | 50 checks wall | Wall / slowest | Wall / alone | Action process (50) | Action process (1) | curl loop (50) | curl / action |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.workload} | ${r.singleCheckMs} ms | ${r.slowestOf50Ms} ms | ${r.checksWallMs} ms | ${r.wallOverSingle} | ${r.actionProcessMs} ms | ${r.singleActionProcessMs} ms | ${r.curlLoopMs} ms | ${r.curlOverAction} |`,
+        `| ${r.workload} | ${r.singleCheckMs} ms | ${r.slowestOf50Ms} ms | ${r.checksWallMs} ms | ${r.wallOverSlowest} | ${r.wallOverSingle} | ${r.actionProcessMs} ms | ${r.singleActionProcessMs} ms | ${r.curlLoopMs} ms | ${r.curlOverAction} |`,
     ),
     '',
   ].join('\n');
