@@ -226,7 +226,10 @@ export interface PrivateSshd {
  * authorized_keys entry for the sandbox client key forces `touch CANARY`: if any
  * session were ever opened with our key, the canary file would appear.
  */
-export async function startPrivateSshd(): Promise<PrivateSshd> {
+export async function startPrivateSshd(
+  options: { forcedCommand?: boolean; setEnv?: Record<string, string> } = {},
+): Promise<PrivateSshd> {
+  const forced = options.forcedCommand ?? true;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-sshd-'));
   fs.chmodSync(dir, 0o755);
   const host = `127.0.${200 + Math.floor(Math.random() * 50)}.${2 + Math.floor(Math.random() * 250)}`;
@@ -241,7 +244,7 @@ export async function startPrivateSshd(): Promise<PrivateSshd> {
   fs.mkdirSync(path.join(dir, 'auth'));
   fs.writeFileSync(
     path.join(dir, 'auth', sandbox.ssh.user),
-    `command="touch ${canary}; chmod 666 ${canary}" ${pub}\n`,
+    `${forced ? `command="touch ${canary}; chmod 666 ${canary}" ` : ''}${pub}\n`,
     { mode: 0o644 },
   );
   fs.chmodSync(path.join(dir, 'auth'), 0o755);
@@ -261,6 +264,14 @@ export async function startPrivateSshd(): Promise<PrivateSshd> {
       'UsePAM no',
       'StrictModes no',
       'LogLevel DEBUG1',
+      'Subsystem sftp /usr/lib/openssh/sftp-server',
+      ...(options.setEnv
+        ? [
+            `SetEnv ${Object.entries(options.setEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

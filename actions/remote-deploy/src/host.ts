@@ -282,7 +282,12 @@ export class HostRun {
           [this.layout.lockDir, ownerJson(owner)],
           true,
         );
-        const answer = parseLockAnswer(r.stdout);
+        let answer: ReturnType<typeof parseLockAnswer>;
+        try {
+          answer = parseLockAnswer(r.stdout);
+        } catch (error) {
+          throw new StepFailed(`taking the deploy lock on ${this.name}: ${(error as Error).message}`);
+        }
         if (answer.acquired) {
           this.locked = true;
           this.log(`lock taken (${this.layout.lockDir})`);
@@ -416,13 +421,25 @@ export class HostRun {
 
   async runBackup(): Promise<void> {
     if (this.inputs.backup === 'none') return;
+    const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-before-${this.inputs.version}`;
+    if (this.inputs.backup === 'postgres-host') {
+      await this.step('backup', async () => {
+        const r = await this.script('pre-deploy backup (pg_dump on the host)', S.BACKUP_POSTGRES_HOST, [
+          releaseDir(this.layout, this.inputs.version),
+          this.layout.backupsDir,
+          stamp,
+          String(this.inputs.backupKeep),
+        ]);
+        this.backup = /backup=(\S+)/.exec(r.stdout)?.[1];
+      });
+      return;
+    }
     if (!this.previous) {
       this.log('no current release: nothing to back up');
       return;
     }
     await this.step('backup', async () => {
       await this.loadReleaseFiles(this.previous);
-      const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-before-${this.inputs.version}`;
       const r = await this.script('pre-deploy backup', S.BACKUP_POSTGRES, [
         releaseDir(this.layout, this.previous),
         this.spec.host,
@@ -546,6 +563,37 @@ export class HostRun {
             `health check red on ${this.name} after ${Math.round(healthTimeoutMs / 1000)}s (health-timeout): ${last || 'not ready'}`,
           );
         await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+      }
+    });
+  }
+
+  /** Gunicorn-style reload (SIGHUP to the named services) and nginx test + reload, after the health gate. */
+  async reload(): Promise<void> {
+    const { hupServices, nginxReload } = this.inputs;
+    const version = this.inputs.version;
+    if (hupServices.length > 0)
+      await this.step('hup', async () => {
+        const [script, args] = this.inRelease(version, [
+          ...this.compose(version),
+          'kill',
+          '-s',
+          'HUP',
+          ...hupServices,
+        ]);
+        await this.script(`SIGHUP to ${hupServices.join(', ')}`, script, args);
+      });
+    if (nginxReload === 'none') return;
+    await this.step('nginx-reload', async () => {
+      if (nginxReload === 'host') {
+        await this.script('nginx -t && nginx -s reload', S.NGINX_RELOAD_HOST, []);
+        return;
+      }
+      for (const argv of [
+        ['exec', '-T', nginxReload, 'nginx', '-t'],
+        ['exec', '-T', nginxReload, 'nginx', '-s', 'reload'],
+      ]) {
+        const [script, args] = this.inRelease(version, [...this.compose(version), ...argv]);
+        await this.script(`nginx ${argv.slice(4).join(' ')} in ${nginxReload}`, script, args);
       }
     });
   }

@@ -68,7 +68,9 @@ export interface Inputs {
   registry?: { server: string; username: string; password: string };
   migrateCommand: string[];
   migrateService: string;
-  backup: 'none' | 'postgres';
+  backup: 'none' | 'postgres' | 'postgres-host';
+  hupServices: string[];
+  nginxReload: string;
   backupService: string;
   backupKeep: number;
   preCommand: string;
@@ -305,7 +307,12 @@ export function readInputs(): Inputs {
     registry,
     migrateCommand: parseCommand('migrate-command', getString('migrate-command')),
     migrateService: checkService('migrate-service', getString('migrate-service', { fallback: 'web' })),
-    backup: getEnum('backup', ['none', 'postgres'] as const, 'none'),
+    backup: getEnum('backup', ['none', 'postgres', 'postgres-host'] as const, 'none'),
+    hupServices: getList('hup-services').map((s) => checkService('hup-services', s)),
+    nginxReload: ((v) =>
+      v === '' || v === 'none' || v === 'host' ? v || 'none' : checkService('nginx-reload', v))(
+      getString('nginx-reload'),
+    ),
     backupService: checkService('backup-service', getString('backup-service', { fallback: 'db' })),
     backupKeep: getInteger('backup-keep', { min: 1, max: 1000, fallback: 5 }),
     preCommand: getRaw('pre-deploy-command'),

@@ -64,6 +64,11 @@ export function parseLockAnswer(
   const [first = '', ...rest] = stdout.trim().split('\n');
   if (first === 'ACQUIRED') return { acquired: true };
   const held = /^HELD(-NO-OWNER)? (-?\d+)$/.exec(first.trim());
-  const ageSeconds = held ? Number(held[2]) : undefined;
-  return { acquired: false, owner: held && !held[1] ? parseOwner(rest.join('\n')) : undefined, ageSeconds };
+  if (!held)
+    throw new Error(`unexpected answer from the lock script: ${JSON.stringify(stdout.slice(0, 200))}`);
+  return {
+    acquired: false,
+    owner: held[1] ? undefined : parseOwner(rest.join('\n')),
+    ageSeconds: Number(held[2]),
+  };
 }

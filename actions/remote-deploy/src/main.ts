@@ -203,6 +203,7 @@ async function deploy(inputs: Inputs, runs: HostRun[], notes: string[]): Promise
           try {
             await r.switchTo();
             await r.health(inputs.version);
+            await r.reload();
             await r.hook('post-hook', inputs.postCommand, inputs.version);
             r.status = 'deployed';
           } catch (error) {

@@ -35,6 +35,9 @@ if mkdir "$L" 2>/dev/null; then
   echo ACQUIRED
   exit 0
 fi
+if [ ! -d "$L" ]; then
+  mkdir "$L"  # not a race we lost: show mkdir's own error (permissions, read-only filesystem...)
+fi
 now=$(date +%s)
 if [ -f "$L/owner.json" ]; then
   echo "HELD $(( now - $(stat -c %Y "$L/owner.json") ))"
@@ -125,6 +128,7 @@ shift 7
 mkdir -p "$B"
 chmod 700 "$B"
 f="$B/$STAMP.sql.gz"
+trap 'rm -f "$f.tmp"' EXIT
 "$@" exec -T "$SVC" sh -c 'U="$POSTGRES_USER"; [ -n "$U" ] || U=postgres; D="$POSTGRES_DB"; [ -n "$D" ] || D="$U"; exec pg_dump --clean --if-exists -U "$U" "$D"' | gzip > "$f.tmp"
 gzip -t "$f.tmp"
 if [ "$(gzip -dc "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then rm -f "$f.tmp"; echo "the dump is empty" >&2; exit 1; fi
@@ -135,3 +139,41 @@ ls -1t "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
 
 /** Load a gzip'd `docker save` stream from stdin (no-registry mode). Constant: no arguments. */
 export const LOAD_IMAGES = ['sh', '-c', 'gunzip | docker load'];
+
+/**
+ * $1 release dir, $2 backups dir, $3 stamp, $4 keep. pg_dump on the host itself; the PG*
+ * connection settings come from the release's .env, read as data (never sourced, so a
+ * value can never run), and reach pg_dump through its environment, not its command line.
+ */
+export const BACKUP_POSTGRES_HOST = String.raw`
+cd "$1"
+B="$2"; STAMP="$3"; KEEP="$4"
+if [ -f .env ]; then
+  while IFS= read -r line || [ -n "$line" ]; do
+    k=$(printf '%s' "$line" | cut -d= -f1)
+    case "$k" in
+      PGHOST|PGPORT|PGUSER|PGPASSWORD|PGDATABASE)
+        v=$(printf '%s' "$line" | cut -d= -f2- | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/")
+        export "$k=$v"
+        ;;
+    esac
+  done < .env
+fi
+command -v pg_dump >/dev/null 2>&1 || { echo "pg_dump is not installed on this host" >&2; exit 1; }
+mkdir -p "$B"
+chmod 700 "$B"
+f="$B/$STAMP.sql.gz"
+trap 'rm -f "$f.tmp"' EXIT
+pg_dump --no-password --clean --if-exists | gzip > "$f.tmp"
+gzip -t "$f.tmp"
+if [ "$(gzip -dc "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then rm -f "$f.tmp"; echo "the dump is empty" >&2; exit 1; fi
+mv "$f.tmp" "$f"
+echo "backup=$f bytes=$(wc -c < "$f")"
+ls -1t "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
+`;
+
+/** nginx on the host: test the configuration, then reload. */
+export const NGINX_RELOAD_HOST = String.raw`
+nginx -t
+nginx -s reload
+`;
