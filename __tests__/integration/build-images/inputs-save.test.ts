@@ -134,6 +134,11 @@ describe('build-images: bad input is one sentence naming what and where', () => 
       /^Invalid input: 'registry' 'not a host' is not a registry host/,
     ],
     [
+      'two builds, one image',
+      { targets: '- service: a\n  image: shop/app\n- service: b\n  image: shop/app\n  target: other' },
+      "Invalid input: services 'a' and 'b' both push to shop/app but are built differently (context, Dockerfile, args or target); give them different image names.",
+    ],
+    [
       'push without registry',
       { targets: '- service: web', push: 'true' },
       /^Invalid input: 'push' is true but [\w-]+\/web name no registry/,

@@ -67,6 +67,8 @@ export async function main(): Promise<void> {
     ),
   }));
 
+  refuseSharedRepositories(units);
+
   // 2. Tags and labels from the git context.
   const ctx = await readGitContext(process.env, workspace);
   const tags = computeTags(inputs.tagRules, ctx);
@@ -200,6 +202,20 @@ function refuseSecretBuildArgs(inputs: Inputs, targets: readonly ServiceTarget[]
         throw new InputError(
           `the build arg ${name} of ${where} carries a secret value; pass it in 'secrets' instead of a build arg.`,
         );
+}
+
+/** Two different builds pushed to one repository would overwrite each other's tags. */
+function refuseSharedRepositories(units: readonly Planned[]): void {
+  const owner = new Map<string, { unit: Planned; service: string }>();
+  for (const unit of units)
+    for (const [service, repo] of unit.repositories) {
+      const other = owner.get(repo);
+      if (other && other.unit !== unit)
+        throw new InputError(
+          `services '${other.service}' and '${service}' both push to ${repo} but are built differently (context, Dockerfile, args or target); give them different image names.`,
+        );
+      owner.set(repo, { unit, service });
+    }
 }
 
 function decidePush(inputs: Inputs, ctx: GitContext, units: readonly Planned[]): boolean {
