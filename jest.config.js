@@ -14,19 +14,19 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testTimeout: 15_000,
+      setupFilesAfterEnv: ['<rootDir>/__tests__/setup/timeout-unit.ts'],
       testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'],
     },
     {
       ...common,
       displayName: 'integration',
-      testTimeout: 180_000,
+      setupFilesAfterEnv: ['<rootDir>/__tests__/setup/timeout-integration.ts'],
       testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'],
     },
     {
       ...common,
       displayName: 'e2e',
-      testTimeout: 600_000,
+      setupFilesAfterEnv: ['<rootDir>/__tests__/setup/timeout-e2e.ts'],
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
     },
   ],
