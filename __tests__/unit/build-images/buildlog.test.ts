@@ -10,18 +10,19 @@ describe('build and push output', () => {
     const log = [
       '#1 [internal] load build definition from Dockerfile',
       '#4 [1/3] FROM docker.io/local/busybox:latest',
+      '#4 CACHED',
       '#5 [2/3] RUN echo hi',
       '#5 CACHED',
       '#6 [stage-1 3/3] COPY . /app',
       '#6 DONE 0.1s',
       '#2 CACHED',
     ].join('\n');
-    expect(buildStats(log)).toEqual({ steps: 3, cacheHits: 1 });
+    expect(buildStats(log)).toEqual({ steps: 2, cacheHits: 1 }); // FROM is not a step
   });
 
   test('legacy builder: Step lines and Using cache', () => {
     const log = 'Step 1/3 : FROM x\nStep 2/3 : RUN a\n ---> Using cache\n ---> 123\nStep 3/3 : CMD b\n';
-    expect(buildStats(log)).toEqual({ steps: 3, cacheHits: 1 });
+    expect(buildStats(log)).toEqual({ steps: 2, cacheHits: 1 });
   });
 
   test('digest from docker push output', () => {

@@ -10,7 +10,8 @@ export interface BuildStats {
 
 export function buildStats(log: string): BuildStats {
   const lines = log.split(/\r?\n/);
-  const legacySteps = lines.filter((l) => /^Step \d+\/\d+ : /.test(l)).length;
+  // FROM is not counted: it is never built, so it can be neither a hit nor a miss.
+  const legacySteps = lines.filter((l) => /^Step \d+\/\d+ : (?!FROM\s)/i.test(l)).length;
   if (legacySteps > 0) {
     return { steps: legacySteps, cacheHits: lines.filter((l) => /^\s*---> Using cache\s*$/.test(l)).length };
   }
@@ -18,7 +19,7 @@ export function buildStats(log: string): BuildStats {
   const steps = new Set<string>();
   const cached = new Set<string>();
   for (const line of lines) {
-    const step = /^#(\d+) \[(?:[^\]]*\s)?\d+\/\d+\]/.exec(line);
+    const step = /^#(\d+) \[(?:[^\]]*\s)?\d+\/\d+\] (?!FROM\s)/i.exec(line);
     if (step) steps.add(step[1] as string);
     const hit = /^#(\d+) CACHED\s*$/.exec(line);
     if (hit) cached.add(hit[1] as string);
