@@ -135,6 +135,8 @@ describe('report', () => {
       '| headers: HSTS | ❌ fail | 7 | 9.5 s | Strict-Transport-Security: saw (absent); expected max-age >= 15552000 |',
     );
     expect(md).toContain('| x \\| y |');
+    expect(md).toContain("**First failure:** check 'headers: HSTS' failed after 7 attempts");
+    expect(summaryMarkdown(results.slice(0, 1), '', 5)).not.toContain('First failure');
   });
 
   test('first failure in one sentence, counting the others', () => {

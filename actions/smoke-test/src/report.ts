@@ -1,4 +1,4 @@
-import { mdHeading, mdTable, oneSentence } from '@deploy-kit/shared';
+import { mdEscape, mdHeading, mdTable, oneSentence } from '@deploy-kit/shared';
 import { snippet } from './assertions';
 import type { CheckResult } from './runner';
 
@@ -26,9 +26,12 @@ export function summaryMarkdown(results: readonly CheckResult[], target: string,
     formatDuration(r.durationMs),
     seenVsExpected(r),
   ]);
-  return [mdHeading(title), mdTable(['Check', 'Result', 'Attempts', 'Time', 'Seen vs expected'], rows)].join(
-    '\n\n',
-  );
+  const failure = firstFailure(results);
+  return [
+    mdHeading(title),
+    ...(failure ? [`**First failure:** ${mdEscape(failure)}`] : []),
+    mdTable(['Check', 'Result', 'Attempts', 'Time', 'Seen vs expected'], rows),
+  ].join('\n\n');
 }
 
 /** One sentence for the first failing check, e.g. for setFailed and the rollback log. */
