@@ -498,6 +498,13 @@ describe('nginx', () => {
     }
   });
 
+  test('proxies /proxy/PORT/PATH over TLS to a loopback app (here: the registry)', async () => {
+    const port = sb.registry.address.split(':')[1];
+    const r = await httpsGet(`${sb.nginx.httpsUrl}/proxy/${port}/v2/_catalog?n=1000`, sb.nginx.caCert);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toHaveProperty('repositories');
+  });
+
   test('redirects plain HTTP with a 301 to https', async () => {
     const r = await httpGet(`${sb.nginx.httpUrl}/some/path?q=1`);
     expect(r.status).toBe(301);
