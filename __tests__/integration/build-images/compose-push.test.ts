@@ -80,7 +80,7 @@ describe('build-images: Compose app with web, celery, celery_beat on one context
     expect(docker(['run', '--rm', '--network', 'host', ref, 'cat', '/release']).trim()).toBe('4.2.0');
   });
 
-  test('compose-override pins each service by digest and docker-compose v1 pulls it', () => {
+  test('compose-override pins each service by digest; docker-compose v1 pulls and runs it', () => {
     const override = result.outputs['compose-override'] as string;
     const digests = JSON.parse(result.outputs.digests as string) as Record<string, string>;
     const doc = parse(override) as { version: string; services: Record<string, { image: string }> };
@@ -100,6 +100,13 @@ describe('build-images: Compose app with web, celery, celery_beat on one context
       env,
       stdio: 'pipe',
     });
+    // Run the pinned image the way a deploy would (every service is network_mode: host, so no network is created).
+    const out = execFileSync('docker-compose', [...args, 'run', '--rm', '--no-deps', 'celery_beat'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('service celery_beat release 4.2.0');
+    expect(docker(['network', 'ls', '--format', '{{.Name}}'])).not.toContain(ns);
   });
 
   test('job summary lists tags, digest, size, build time and cache hits', () => {
