@@ -171,6 +171,18 @@ describe('checks spec', () => {
   });
 });
 
+test('a suite input without its suite is a warning, not silence', async () => {
+  const run = await smoke({ url: s.good, 'expect-version': '2.0.0' });
+  expect(run.exitCode).toBe(0);
+  expect(run.annotations).toEqual([
+    expect.objectContaining({
+      level: 'warning',
+      message:
+        "'expect-version' is set but the 'version' suite is not enabled; add version to 'suites' to use it.",
+    }),
+  ]);
+});
+
 describe('journeys', () => {
   const journey = (password: string): string => `
 journeys:

@@ -3,6 +3,7 @@ import { evaluateJsonPath, parseJsonPath } from '../../../actions/smoke-test/src
 import { fill, MissingVariable, placeholders } from '../../../actions/smoke-test/src/template';
 import { parseSpec } from '../../../actions/smoke-test/src/spec';
 import { secretHeaderValues } from '../../../actions/smoke-test/src/secrets';
+import { unusedSuiteInputs } from '../../../actions/smoke-test/src/inputs';
 
 describe('JSON path', () => {
   test.each([
@@ -136,4 +137,13 @@ test('a spec of the wrong shape says what shape is expected', () => {
   expect(() => parseSpec('checks', 'hello')).toThrow(
     "'checks' must be a list of checks, or an object with 'checks' and/or 'journeys'",
   );
+});
+
+test('suite-specific inputs set without their suite are named in a warning', () => {
+  const set = new Set(['metrics-token', 'http-url', 'expect-version']);
+  expect(unusedSuiteInputs(['https'], (n) => set.has(n))).toEqual([
+    "'expect-version' is set but the 'version' suite is not enabled; add version to 'suites' to use it.",
+    "'metrics-token' is set but the 'django' suite is not enabled; add django to 'suites' to use it.",
+  ]);
+  expect(unusedSuiteInputs(['https', 'version', 'django'], (n) => set.has(n))).toEqual([]);
 });

@@ -150,3 +150,25 @@ export function readInputs(): Inputs {
     },
   };
 }
+
+/** Inputs that only mean something to one suite. */
+const SUITE_INPUTS: Record<SuiteName, readonly string[]> = {
+  version: ['expect-version', 'version-header', 'version-json-path', 'version-path'],
+  https: ['http-url'],
+  headers: [],
+  django: ['metrics-path', 'metrics-token'],
+};
+
+/** A warning for each suite-specific input that was set while its suite is off (likely a forgotten `suites` entry). */
+export function unusedSuiteInputs(suites: readonly SuiteName[], isSet: (input: string) => boolean): string[] {
+  return (Object.entries(SUITE_INPUTS) as [SuiteName, readonly string[]][])
+    .filter(([suite]) => !suites.includes(suite))
+    .flatMap(([suite, names]) =>
+      names
+        .filter(isSet)
+        .map(
+          (name) =>
+            `'${name}' is set but the '${suite}' suite is not enabled; add ${suite} to 'suites' to use it.`,
+        ),
+    );
+}

@@ -8,7 +8,7 @@ import {
   writeSummary,
 } from '@deploy-kit/shared';
 import { journeyCheck, specCheck } from './checks';
-import { readInputs, type Inputs } from './inputs';
+import { readInputs, unusedSuiteInputs, type Inputs } from './inputs';
 import { firstFailure, formatDuration, resultsJson, summaryMarkdown } from './report';
 import { runChecks, type CheckDef } from './runner';
 import { secretHeaderValues } from './secrets';
@@ -50,6 +50,9 @@ export async function main(): Promise<void> {
   // Tokens in request headers and the metrics token reach no log line unmasked.
   for (const value of secretHeaderValues(inputs.spec)) registerSecret(value);
   registerSecret(inputs.suite.django.metricsToken);
+
+  for (const warning of unusedSuiteInputs(inputs.suites, (name) => core.getInput(name) !== ''))
+    core.warning(warning);
 
   const checks = plan(inputs);
   const client = new HttpClient({
