@@ -123,6 +123,7 @@ describe('build-images: build secrets', () => {
       inputs: {
         targets: '- service: web',
         secrets: `npm_token=${token}`,
+        'build-args': `NONCE=${ns}`,
         push: 'false',
         'image-prefix': ns,
         tags: 'type=raw,value=secret-test',

@@ -1,0 +1,185 @@
+import * as core from '@actions/core';
+import { InputError, RetryGaveUp, ToolError, retry } from '@deploy-kit/shared';
+import { isRetryableRegistryError, lastErrorLine, pushedDigest } from './buildlog';
+import type { Docker } from './docker';
+import type { Inputs } from './inputs';
+import type { Planned } from './plan';
+import { parseImageName } from './reference';
+import { RegistryClient } from './registry';
+import type { BuildReport } from './report';
+import { STATE, privateDockerConfig } from './session';
+
+/** Talking to the registry: login, push with retries, and digest verification. */
+
+/** A failed docker login/push; its message is docker's output, which decides whether to retry. */
+class RegistryCommandError extends Error {}
+
+function retryOptions(inputs: Inputs, what: string) {
+  return {
+    deadlineMs: inputs.retryDeadlineMs,
+    initialDelayMs: 500,
+    maxDelayMs: 10_000,
+    retryable: (error: unknown) =>
+      error instanceof RegistryCommandError && isRetryableRegistryError(error.message),
+    onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown }) =>
+      core.info(
+        `${what} attempt ${attempt} failed (${lastErrorLine((error as Error).message)}); retrying in ${delayMs} ms.`,
+      ),
+  };
+}
+
+/** Log in with --password-stdin under a private DOCKER_CONFIG so the user's config never holds our credentials. */
+export async function login(
+  docker: Docker,
+  inputs: Inputs,
+  units: readonly Planned[],
+): Promise<string | undefined> {
+  if (!inputs.username) return undefined;
+  const domains = new Set(
+    units.flatMap((u) => [...u.repositories.values()].map((r) => parseImageName(r, 'image').domain)),
+  );
+  const registry = inputs.registry || (domains.size === 1 ? [...domains][0] : '');
+  if (!registry)
+    throw new InputError(`'username' is set but there is no single registry to log in to; set 'registry'.`);
+  const config = privateDockerConfig();
+  docker.setEnv('DOCKER_CONFIG', config);
+  core.saveState(STATE.dockerConfig, config);
+  core.saveState(STATE.registry, registry);
+  await core.group(`Log in to ${registry}`, async () => {
+    try {
+      await retry(
+        async () => {
+          const result = await docker.run(
+            ['login', '--username', inputs.username, '--password-stdin', registry],
+            {
+              input: Buffer.from(inputs.password),
+              silent: false,
+            },
+          );
+          if (result.exitCode !== 0) throw new RegistryCommandError(result.stderr || result.stdout);
+          core.info(
+            `Logged in to ${registry} as ${inputs.username} (credentials in a private DOCKER_CONFIG).`,
+          );
+        },
+        retryOptions(inputs, 'login'),
+      );
+    } catch (error) {
+      const text =
+        error instanceof RetryGaveUp ? String((error.lastError as Error).message) : (error as Error).message;
+      if (/unauthorized|denied|authentication|incorrect|401/i.test(text))
+        throw new InputError(
+          `registry ${registry} refused the login for '${inputs.username}' (${lastErrorLine(text)}); check 'username' and 'password'.`,
+        );
+      throw new ToolError(`could not log in to registry ${registry}: ${lastErrorLine(text)}`);
+    }
+  });
+  return registry;
+}
+
+/** Push every tag; on a failure say which tags made it and which did not. */
+export async function pushAll(
+  docker: Docker,
+  units: readonly Planned[],
+  tags: readonly string[],
+  reports: BuildReport[],
+  inputs: Inputs,
+): Promise<void> {
+  const all = units.flatMap((u) =>
+    [...new Set(u.repositories.values())].flatMap((repo) => tags.map((t) => `${repo}:${t}`)),
+  );
+  const pushed: string[] = [];
+  const digests = new Map<string, string>(); // repository -> digest
+  await core.group(`Push ${all.length} tag${all.length === 1 ? '' : 's'}`, async () => {
+    for (const ref of all) {
+      const repo = ref.slice(0, ref.lastIndexOf(':'));
+      let output = '';
+      try {
+        await retry(
+          async () => {
+            const result = await docker.run(['push', ref]);
+            if (result.exitCode !== 0) throw new RegistryCommandError(result.stderr || result.stdout);
+            output = result.stdout;
+          },
+          retryOptions(inputs, `push of ${ref}`),
+        );
+      } catch (error) {
+        const attempts = error instanceof RetryGaveUp ? ` after ${error.attempts} attempts` : '';
+        const reason =
+          error instanceof RetryGaveUp ? (error.lastError as Error).message : (error as Error).message;
+        const rest = all.slice(pushed.length);
+        throw new ToolError(
+          `pushing ${ref} failed${attempts} (${lastErrorLine(reason)}); pushed: ${pushed.join(', ') || 'none'}; not pushed: ${rest.join(', ')}`,
+        );
+      }
+      pushed.push(ref);
+      let digest = pushedDigest(output);
+      if (!digest) {
+        const info = await docker.imageInfo(ref);
+        digest = info.repoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
+      }
+      if (!digest)
+        throw new ToolError(
+          `docker push ${ref} reported no digest, and docker image inspect has none for ${repo}`,
+        );
+      const before = digests.get(repo);
+      if (before && before !== digest)
+        throw new ToolError(
+          `the tags of ${repo} were pushed with different digests (${before}, ${digest}); pushed: ${pushed.join(', ')}`,
+        );
+      digests.set(repo, digest);
+      core.info(`pushed ${ref} ${digest}`);
+    }
+  });
+  units.forEach((unit, i) => {
+    const report = reports[i] as BuildReport;
+    const unitDigests = new Set([...unit.repositories.values()].map((r) => digests.get(r)));
+    report.digest = [...unitDigests][0] ?? '';
+    report.pushed = true;
+  });
+}
+
+/** Ask the registry for every pushed tag's manifest digest; it must be the one the push reported. */
+export async function verifyDigests(
+  units: readonly Planned[],
+  tags: readonly string[],
+  reports: BuildReport[],
+  inputs: Inputs,
+  loginRegistry: string | undefined,
+): Promise<void> {
+  await core.group('Verify digests with the registry', async () => {
+    const clients = new Map<string, RegistryClient>();
+    try {
+      for (const [i, unit] of units.entries()) {
+        const expected = (reports[i] as BuildReport).digest;
+        for (const repo of new Set(unit.repositories.values())) {
+          const name = parseImageName(repo, 'image');
+          const creds =
+            name.domain === loginRegistry
+              ? { username: inputs.username, password: inputs.password }
+              : undefined;
+          let client = clients.get(name.domain);
+          if (!client) clients.set(name.domain, (client = new RegistryClient(creds, inputs.retryDeadlineMs)));
+          for (const tag of tags) {
+            let served: string;
+            try {
+              served = await client.manifestDigest(name.domain, name.path, tag);
+            } catch (error) {
+              const reason =
+                error instanceof RetryGaveUp ? (error.lastError as Error).message : (error as Error).message;
+              throw new ToolError(
+                `could not read the manifest of ${repo}:${tag} from the registry to verify its digest: ${reason}`,
+              );
+            }
+            if (served !== expected)
+              throw new ToolError(
+                `the registry serves ${repo}:${tag} as ${served}, but the push reported ${expected}`,
+              );
+          }
+          core.info(`${repo}: ${tags.length} tag${tags.length === 1 ? '' : 's'} -> ${expected} (verified)`);
+        }
+      }
+    } finally {
+      for (const client of clients.values()) await client.close();
+    }
+  });
+}
