@@ -40,7 +40,7 @@ describe('runner', () => {
     expect(r.passed).toBe(false);
     expect(r.attempts).toBeGreaterThan(2);
     expect(r.failure).toBe('status: expected 200, saw 503');
-    expect(Date.now() - started).toBeLessThan(400);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   test('a thrown error becomes a failing request assertion; an attempt hanging past the deadline is reported', async () => {
