@@ -1,5 +1,6 @@
 import { runAction } from '@deploy-kit/harness';
-import { docker, namespace, sandbox, userDockerConfig, workspaceFrom } from './helpers';
+import { request } from 'undici';
+import { MANIFEST_ACCEPT, docker, namespace, sandbox, userDockerConfig, workspaceFrom } from './helpers';
 
 const sb = sandbox();
 const env = () => ({ DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userDockerConfig() });
@@ -72,4 +73,36 @@ describe('build-images: builders', () => {
       ]);
     expect(layers(second)).toBe(layers(first));
   }, 200_000);
+
+  test('cache-from with BuildKit: a cold cache is no error, and the pushed image carries inline cache for the next run', async () => {
+    const ns = namespace();
+    const cacheRef = `${sb.registry.address}/${ns}/web:main`;
+    const result = await runAction({
+      action: 'build-images',
+      workspace: workspaceFrom('app'),
+      inputs: {
+        targets: '- service: web\n  context: .',
+        registry: sb.registry.address,
+        'image-prefix': ns,
+        tags: 'type=ref,event=branch',
+        'cache-from': cacheRef,
+        network: 'host',
+        policy: 'off',
+      },
+      env: env(),
+      timeoutMs: 120_000,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.log).toContain(`--build-arg BUILDKIT_INLINE_CACHE=1`);
+    expect(result.log).toContain(`--cache-from ${cacheRef}`);
+    // The image config in the registry holds BuildKit's inline cache metadata.
+    const base = `http://${sb.registry.address}/v2/${ns}/web`;
+    const manifest = (await (
+      await request(`${base}/manifests/main`, { headers: { accept: MANIFEST_ACCEPT } })
+    ).body.json()) as {
+      config: { digest: string };
+    };
+    const config = await (await request(`${base}/blobs/${manifest.config.digest}`)).body.text();
+    expect(config).toContain('moby.buildkit.cache.v0');
+  }, 150_000);
 });
