@@ -44,8 +44,9 @@ export function tagsOutput(results: readonly ServiceResult[]): Record<string, st
 
 /**
  * A Compose override that pins each service to what was built. Pushed images
- * are pinned as `name@sha256:…` (no tag: docker-compose v1 cannot parse
- * `name:tag@digest`); local-only ones by their first tag. The base file's
+ * are pinned as `name@sha256:…`: with a digest the tag is ignored by the
+ * engine, so leaving it out keeps a reader from trusting a tag that may have
+ * moved since. Local-only images are pinned by their first tag. The base file's
  * `version:` is repeated because Compose refuses to merge files of different versions.
  */
 export function composeOverride(results: readonly ServiceResult[], version?: string): string {
