@@ -122,10 +122,9 @@ export function journeyCheck(spec: JourneySpec, defaults: RequestDefaults): Chec
         if (results.some((a) => !a.passed)) return all;
         for (const [name, how] of Object.entries(step.capture ?? {})) {
           try {
-            const value =
-              how.cookie !== undefined && jar.get(how.cookie) !== undefined && !hasCookie(res, how.cookie)
-                ? (jar.get(how.cookie) as string)
-                : capture(name, how, res);
+            // Cookies come from the jar (already updated with this response), so a
+            // cookie set by an earlier step, e.g. Django's rotated CSRF token, is found too.
+            const value = how.cookie !== undefined ? fromJar(jar, name, how.cookie) : capture(name, how, res);
             if (how.secret !== false) defaults.onSecret?.(value);
             vars[name] = value;
             all.push(
@@ -147,8 +146,9 @@ export function journeyCheck(spec: JourneySpec, defaults: RequestDefaults): Chec
   };
 }
 
-function hasCookie(res: HttpResponse, name: string): boolean {
-  const lines = res.headers['set-cookie'];
-  const list = Array.isArray(lines) ? lines : lines ? [lines] : [];
-  return list.some((l) => l.trimStart().startsWith(`${name}=`));
+function fromJar(jar: CookieJar, captureName: string, cookie: string): string {
+  const value = jar.get(cookie);
+  if (value === undefined)
+    throw new Error(`capture '${captureName}': no cookie named ${cookie} has been set in this journey`);
+  return value;
 }
