@@ -76,7 +76,15 @@ export async function login(
   return registry;
 }
 
-/** Push every tag; on a failure say which tags made it and which did not. */
+/** Repositories pushed at once: layers are shared, so after the first most pushes are a manifest PUT. */
+const PUSH_CONCURRENCY = 3;
+
+/**
+ * Push every tag: repositories in parallel, the tags of one repository in
+ * order (the first uploads, the rest only add a manifest). After a failure no
+ * new repository is started, the ones under way finish, and the error lists
+ * which tags made it and which did not.
+ */
 export async function pushAll(
   docker: Docker,
   units: readonly Planned[],
@@ -84,58 +92,76 @@ export async function pushAll(
   reports: BuildReport[],
   inputs: Inputs,
 ): Promise<void> {
-  const all = units.flatMap((u) =>
-    [...new Set(u.repositories.values())].flatMap((repo) => tags.map((t) => `${repo}:${t}`)),
-  );
+  const repositories = units.flatMap((u) => [...new Set(u.repositories.values())]);
+  const all = repositories.flatMap((repo) => tags.map((t) => `${repo}:${t}`));
   const pushed: string[] = [];
   const digests = new Map<string, string>(); // repository -> digest
+  let failure: Error | undefined;
   await core.group(`Push ${all.length} tag${all.length === 1 ? '' : 's'}`, async () => {
-    for (const ref of all) {
-      const repo = ref.slice(0, ref.lastIndexOf(':'));
-      let output = '';
-      try {
-        await retry(
-          async () => {
-            const result = await docker.run(['push', ref]);
-            if (result.exitCode !== 0) throw new RegistryCommandError(result.stderr || result.stdout);
-            output = result.stdout;
-          },
-          retryOptions(inputs, `push of ${ref}`),
-        );
-      } catch (error) {
-        const attempts = error instanceof RetryGaveUp ? ` after ${error.attempts} attempts` : '';
-        const reason =
-          error instanceof RetryGaveUp ? (error.lastError as Error).message : (error as Error).message;
-        const rest = all.slice(pushed.length);
-        throw new ToolError(
-          `pushing ${ref} failed${attempts} (${lastErrorLine(reason)}); pushed: ${pushed.join(', ') || 'none'}; not pushed: ${rest.join(', ')}`,
-        );
+    const queue = [...repositories];
+    const worker = async (): Promise<void> => {
+      for (let repo = queue.shift(); repo !== undefined && !failure; repo = queue.shift()) {
+        try {
+          digests.set(repo, await pushRepository(docker, repo, tags, inputs, pushed));
+        } catch (error) {
+          failure ??= error as Error;
+        }
       }
-      pushed.push(ref);
-      let digest = pushedDigest(output);
-      if (!digest) {
-        const info = await docker.imageInfo(ref);
-        digest = info.repoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
-      }
-      if (!digest)
-        throw new ToolError(
-          `docker push ${ref} reported no digest, and docker image inspect has none for ${repo}`,
-        );
-      const before = digests.get(repo);
-      if (before && before !== digest)
-        throw new ToolError(
-          `the tags of ${repo} were pushed with different digests (${before}, ${digest}); pushed: ${pushed.join(', ')}`,
-        );
-      digests.set(repo, digest);
-      core.info(`pushed ${ref} ${digest}`);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(PUSH_CONCURRENCY, repositories.length) }, worker));
   });
+  if (failure) {
+    const notPushed = all.filter((ref) => !pushed.includes(ref));
+    throw new ToolError(
+      `${failure.message}; pushed: ${pushed.join(', ') || 'none'}; not pushed: ${notPushed.join(', ')}`,
+    );
+  }
   units.forEach((unit, i) => {
     const report = reports[i] as BuildReport;
-    const unitDigests = new Set([...unit.repositories.values()].map((r) => digests.get(r)));
-    report.digest = [...unitDigests][0] ?? '';
+    report.digest = digests.get([...unit.repositories.values()][0] as string) ?? '';
     report.pushed = true;
   });
+}
+
+/** Push the tags of one repository with retries; returns the digest they all point at. */
+async function pushRepository(
+  docker: Docker,
+  repo: string,
+  tags: readonly string[],
+  inputs: Inputs,
+  pushed: string[],
+): Promise<string> {
+  let digest: string | undefined;
+  for (const tag of tags) {
+    const ref = `${repo}:${tag}`;
+    let output = '';
+    try {
+      await retry(
+        async () => {
+          const result = await docker.run(['push', ref]);
+          if (result.exitCode !== 0) throw new RegistryCommandError(result.stderr || result.stdout);
+          output = result.stdout;
+        },
+        retryOptions(inputs, `push of ${ref}`),
+      );
+    } catch (error) {
+      const attempts = error instanceof RetryGaveUp ? ` after ${error.attempts} attempts` : '';
+      const reason =
+        error instanceof RetryGaveUp ? (error.lastError as Error).message : (error as Error).message;
+      throw new Error(`pushing ${ref} failed${attempts} (${lastErrorLine(reason)})`);
+    }
+    pushed.push(ref);
+    const got =
+      pushedDigest(output) ??
+      (await docker.imageInfo(ref)).repoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1];
+    if (!got)
+      throw new Error(`docker push ${ref} reported no digest, and docker image inspect has none for ${repo}`);
+    if (digest && digest !== got)
+      throw new Error(`the tags of ${repo} were pushed with different digests (${digest}, ${got})`);
+    digest = got;
+    core.info(`pushed ${ref} ${got}`);
+  }
+  return digest as string;
 }
 
 /** Ask the registry for every pushed tag's manifest digest; it must be the one the push reported. */
