@@ -6,7 +6,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadSandbox, REPO_ROOT, type SandboxInfo } from '@deploy-kit/harness';
+import { loadSandbox, REPO_ROOT, sandboxDir, sandboxDockerEnv, type SandboxInfo } from '@deploy-kit/harness';
 import { shellCommand } from '@deploy-kit/shared';
 
 // Proves every server that `scripts/sandbox up` recorded in sandbox.json is
@@ -62,15 +62,7 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function dockerEnv(config?: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DOCKER_HOST: sb.docker.host,
-    DOCKER_CONFIG: config ?? sb.docker.config,
-  };
-  delete env.DOCKER_CONTEXT;
-  return env;
-}
+const dockerEnv = (config?: string) => sandboxDockerEnv(sb, config ? { DOCKER_CONFIG: config } : {});
 const docker = (args: string[], opts: { config?: string; input?: string } = {}) =>
   run(sb.docker.cli, args, { env: dockerEnv(opts.config), input: opts.input });
 
@@ -112,7 +104,7 @@ const ssh = (host: SandboxInfo['ssh']['hosts'][number], remote: string[], key = 
 
 describe('sandbox.json', () => {
   test('names only loopback addresses, existing files and live pids', () => {
-    expect(sb.dir).toBe(path.resolve(process.env.DEPLOY_KIT_SANDBOX ?? path.join(REPO_ROOT, '.sandbox')));
+    expect(sb.dir).toBe(sandboxDir());
     expect(sb.ssh.hosts.length).toBeGreaterThanOrEqual(1);
     const addresses = [
       ...sb.ssh.hosts.map((h) => h.host),

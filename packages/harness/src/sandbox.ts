@@ -91,7 +91,8 @@ export interface SandboxInfo {
 }
 
 export function sandboxDir(): string {
-  return path.resolve(process.env.DEPLOY_KIT_SANDBOX ?? path.join(REPO_ROOT, '.sandbox'));
+  // An empty DEPLOY_KIT_SANDBOX means the default, as in scripts/sandbox (`${VAR:-default}`).
+  return path.resolve(process.env.DEPLOY_KIT_SANDBOX || path.join(REPO_ROOT, '.sandbox'));
 }
 
 /** Load sandbox.json, or throw a sentence telling how to start the sandbox. */
@@ -99,4 +100,20 @@ export function loadSandbox(): SandboxInfo {
   const file = path.join(sandboxDir(), 'sandbox.json');
   if (!fs.existsSync(file)) throw new Error(`no sandbox at ${file}; start it with: bash scripts/sandbox up`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as SandboxInfo;
+}
+
+/**
+ * Environment for running the docker CLI (and docker-compose) against the
+ * sandbox's dockerd: its socket and its DOCKER_CONFIG (compose v2 stand-in),
+ * without any DOCKER_CONTEXT inherited from the caller.
+ */
+export function sandboxDockerEnv(sb: SandboxInfo, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DOCKER_HOST: sb.docker.host,
+    DOCKER_CONFIG: sb.docker.config,
+    ...extra,
+  };
+  delete env.DOCKER_CONTEXT;
+  return env;
 }
