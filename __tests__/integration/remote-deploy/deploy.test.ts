@@ -76,7 +76,7 @@ test('health check red → every switched host rolled back and serving 2.0 again
     ...baseInputs(app, targets),
     images: `web=${images.bad}`,
     version: '3.0-bad',
-    'health-timeout': '20s',
+    'health-timeout': '8s',
   });
   expect(result.exitCode).toBe(1);
   expect(result.error).toMatch(/Policy failed: deploy of 3\.0-bad failed on .*health check red/);

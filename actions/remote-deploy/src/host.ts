@@ -540,7 +540,9 @@ export class HostRun {
           if (lines[0] === 'NO-CONTAINERS')
             throw new HealthRed(`no containers are running for ${this.spec.projectName} on ${this.name}`);
           const bad = lines.filter((l) => !/ running (healthy|none)$/.test(l));
-          const dead = lines.filter((l) => / (exited|dead) /.test(l) || / unhealthy$/.test(l));
+          // A stopped container will not come back by itself: fail at once. `unhealthy` can
+          // turn healthy again (a slow probe on a busy host), so it waits for health-timeout.
+          const dead = lines.filter((l) => / (exited|dead) /.test(l));
           if (dead.length > 0) throw new HealthRed(`health check red on ${this.name}: ${dead.join(', ')}`);
           containersOk = bad.length === 0;
           last = bad.join(', ');
