@@ -355,7 +355,11 @@ describe('input errors', () => {
     expect(run.outputs).toEqual({});
   });
 
-  test('bad resolve entry and unknown suite', async () => {
+  test('bad resolve entry, unknown suite and bad expect-status', async () => {
+    const c = await runAction({ action: 'smoke-test', inputs: { url: s.good, 'expect-status': 'ok' } });
+    expect(c.error).toBe(
+      "Invalid input: 'expect-status' must be statuses such as 200, 2xx, 200-299 or 200,301, got 'ok'.",
+    );
     const a = await runAction({ action: 'smoke-test', inputs: { url: s.good, resolve: 'app.test:443' } });
     expect(a.error).toMatch(/^Invalid input: 'resolve' entries must look like host:port:address/);
     const b = await runAction({ action: 'smoke-test', inputs: { url: s.good, suites: 'https, tls' } });

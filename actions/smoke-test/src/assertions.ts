@@ -15,6 +15,10 @@ export function assertion(name: string, passed: boolean, expected: string, seen:
   return { name, passed, expected, seen };
 }
 
+/** Status text: 200, 2xx, 200-299, or a comma list of those. */
+export const STATUS_TEXT =
+  /^\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?)(\s*,\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?))*\s*$/i;
+
 /** Parse a status spec (200, '2xx', '200-299', '200,204' or a list) into a predicate and its description. */
 export function statusMatcher(spec: number | string | readonly (number | string)[]): {
   test: (status: number) => boolean;

@@ -1,5 +1,6 @@
 import { InputError, parseDuration } from '@deploy-kit/shared';
 import { z, type ZodIssue } from 'zod';
+import { STATUS_TEXT } from './assertions';
 import { parseJsonPath } from './jsonpath';
 import { placeholders } from './template';
 
@@ -35,12 +36,7 @@ const statusItem = z.union([
   z.number().int().min(100).max(599),
   z
     .string()
-    .regex(
-      /^\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?)(\s*,\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?))*\s*$/i,
-      {
-        message: "must be a status such as 200, '2xx', '200-299' or a list of them",
-      },
-    ),
+    .regex(STATUS_TEXT, { message: "must be a status such as 200, '2xx', '200-299' or a list of them" }),
 ]);
 
 const duration = z.union([z.number().positive(), z.string()]).transform((value, ctx) => {
