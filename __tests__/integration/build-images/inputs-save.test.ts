@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runAction } from '@deploy-kit/harness';
@@ -134,6 +135,16 @@ describe('build-images: bad input is one sentence naming what and where', () => 
       /^Invalid input: 'registry' 'not a host' is not a registry host/,
     ],
     [
+      'missing context',
+      { targets: '- service: web\n  context: nope' },
+      "Invalid input: 'targets' context of 'web' 'nope' does not exist in the workspace.",
+    ],
+    [
+      'context outside the workspace through a symlink',
+      { targets: '- service: web\n  context: escape' },
+      "Invalid input: 'targets' context of 'web' 'escape' is outside the workspace.",
+    ],
+    [
       'two builds, one image',
       { targets: '- service: a\n  image: shop/app\n- service: b\n  image: shop/app\n  target: other' },
       "Invalid input: services 'a' and 'b' both push to shop/app but are built differently (context, Dockerfile, args or target); give them different image names.",
@@ -147,6 +158,7 @@ describe('build-images: bad input is one sentence naming what and where', () => 
 
   test.each(cases)('%s', async (_name, inputs, message) => {
     const ws = workspaceFrom(_name === 'no Compose file' ? 'secret' : 'app');
+    fs.symlinkSync(os.tmpdir(), path.join(ws, 'escape'));
     const result = await runAction({
       action: 'build-images',
       workspace: ws,

@@ -42,7 +42,11 @@ export function loadTargets(
     throw new InputError(`compose-file '${name}' has no service with build:, so there is nothing to build.`);
   const targets = filterServices(compose, inputs.services);
   for (const t of targets) {
-    const rel = path.relative(workspace, t.build.context);
+    if (!fs.existsSync(t.build.context))
+      throw new InputError(
+        `the build context ${path.relative(workspace, t.build.context)} of service '${t.service}' in compose-file '${name}' does not exist.`,
+      );
+    const rel = path.relative(fs.realpathSync(workspace), fs.realpathSync(t.build.context));
     if (rel.startsWith('..') || path.isAbsolute(rel))
       throw new InputError(
         `the build context of service '${t.service}' in compose-file '${name}' is outside the workspace (${t.build.context}).`,
@@ -51,9 +55,12 @@ export function loadTargets(
   return { targets, ...(compose.version ? { composeVersion: compose.version } : {}) };
 }
 
+/** Contexts must exist and stay inside the workspace, symlinks included (the build reads every file in them). */
 function resolveIn(workspace: string, value: string, what: string): string {
   const resolved = path.resolve(workspace, value);
-  const rel = path.relative(workspace, resolved);
+  if (!fs.existsSync(resolved))
+    throw new InputError(`'targets' ${what} '${value}' does not exist in the workspace.`);
+  const rel = path.relative(fs.realpathSync(workspace), fs.realpathSync(resolved));
   if (rel.startsWith('..') || path.isAbsolute(rel))
     throw new InputError(`'targets' ${what} '${value}' is outside the workspace.`);
   return resolved;
