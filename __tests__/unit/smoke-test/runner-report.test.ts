@@ -139,6 +139,12 @@ describe('report', () => {
     expect(summaryMarkdown(results.slice(0, 1), '', 5)).not.toContain('First failure');
   });
 
+  test('a long passing row shows the first four assertions and a count', () => {
+    const many = Array.from({ length: 7 }, (_, i) => assertion(`step ${i}`, true, 'x', `v${i}`));
+    const md = summaryMarkdown([{ ...results[0]!, name: 'journey', assertions: many }], '', 5);
+    expect(md).toContain('| step 0: v0; step 1: v1; step 2: v2; step 3: v3; … 3 more passed |');
+  });
+
   test('first failure in one sentence, counting the others', () => {
     expect(firstFailure(results)).toBe(
       "check 'headers: HSTS' failed after 7 attempts in 9.5 s: Strict-Transport-Security: expected max-age >= 15552000, saw (absent) (1 more check failed too).",

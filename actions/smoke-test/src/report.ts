@@ -12,7 +12,10 @@ export function formatDuration(ms: number): string {
 export function seenVsExpected(result: CheckResult): string {
   const failing = result.assertions.find((a) => !a.passed);
   if (failing) return `${failing.name}: saw ${failing.seen}; expected ${failing.expected}`;
-  return result.assertions.map((a) => `${a.name}: ${snippet(a.seen, 100)}`).join('; ');
+  // A long journey would make the row unreadable: the first few, then a count.
+  const shown = result.assertions.slice(0, 4).map((a) => `${a.name}: ${snippet(a.seen, 100)}`);
+  const more = result.assertions.length - shown.length;
+  return [...shown, ...(more > 0 ? [`… ${more} more passed`] : [])].join('; ');
 }
 
 export function summaryMarkdown(results: readonly CheckResult[], target: string, elapsedMs: number): string {
