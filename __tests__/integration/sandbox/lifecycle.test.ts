@@ -10,7 +10,8 @@ import { REPO_ROOT, type SandboxInfo } from '@deploy-kit/harness';
 
 jest.setTimeout(300_000);
 
-const DIR = `/tmp/deploy-kit-sandbox-lifecycle-${process.pid}`;
+// A fixed path (one lock file in /tmp); its ports would clash between two parallel runs anyway.
+const DIR = '/tmp/deploy-kit-sandbox-lifecycle';
 const ENV: NodeJS.ProcessEnv = {
   ...process.env,
   DEPLOY_KIT_SANDBOX: DIR,
