@@ -1,6 +1,16 @@
 import { runAction } from '@deploy-kit/harness';
 import { request } from 'undici';
-import { MANIFEST_ACCEPT, docker, namespace, sandbox, userDockerConfig, workspaceFrom } from './helpers';
+import {
+  MANIFEST_ACCEPT,
+  docker,
+  namespace,
+  sandbox,
+  userDockerConfig,
+  workspaceFrom,
+  removeTestImages,
+} from './helpers';
+
+afterAll(removeTestImages);
 
 const sb = sandbox();
 const env = () => ({ DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userDockerConfig() });

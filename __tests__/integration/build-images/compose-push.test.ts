@@ -11,7 +11,10 @@ import {
   sandbox,
   userDockerConfig,
   workspaceFrom,
+  removeTestImages,
 } from './helpers';
+
+afterAll(removeTestImages);
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 

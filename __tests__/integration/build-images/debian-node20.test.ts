@@ -1,5 +1,14 @@
 import { NODE20, runAction } from '@deploy-kit/harness';
-import { namespace, registryDigest, sandbox, userDockerConfig, workspaceFrom } from './helpers';
+import {
+  namespace,
+  registryDigest,
+  sandbox,
+  userDockerConfig,
+  workspaceFrom,
+  removeTestImages,
+} from './helpers';
+
+afterAll(removeTestImages);
 
 const sb = sandbox();
 

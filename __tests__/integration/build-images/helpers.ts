@@ -21,9 +21,21 @@ export function sandbox(): SandboxInfo {
   return loadSandbox();
 }
 
+const namespaces: string[] = [];
+
 /** A unique image namespace per test, so parallel runs and reruns never share tags. */
 export function namespace(): string {
-  return `bi-${crypto.randomBytes(4).toString('hex')}`;
+  const ns = `bi-${crypto.randomBytes(4).toString('hex')}`;
+  namespaces.push(ns);
+  return ns;
+}
+
+/** Remove the local images the tests of this file built (call from afterAll): the sandbox daemon is shared. */
+export function removeTestImages(): void {
+  const refs = docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])
+    .split('\n')
+    .filter((ref) => namespaces.some((ns) => ref.startsWith(`${ns}/`) || ref.includes(`/${ns}/`)));
+  if (refs.length > 0) docker(['image', 'rm', '--force', ...refs]);
 }
 
 /** A fresh workspace holding a copy of a fixture folder. */

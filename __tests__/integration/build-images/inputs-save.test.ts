@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runAction } from '@deploy-kit/harness';
-import { namespace, sandbox, userDockerConfig, workspaceFrom } from './helpers';
+import { namespace, sandbox, userDockerConfig, workspaceFrom, removeTestImages } from './helpers';
+
+afterAll(removeTestImages);
 
 const sb = sandbox();
 const env = () => ({ DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userDockerConfig() });

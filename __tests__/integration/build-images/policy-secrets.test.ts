@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { runAction } from '@deploy-kit/harness';
-import { docker, namespace, sandbox, userDockerConfig, workspaceFrom } from './helpers';
+import { docker, namespace, sandbox, userDockerConfig, workspaceFrom, removeTestImages } from './helpers';
+
+afterAll(removeTestImages);
 
 const sb = sandbox();
 const env = () => ({ DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userDockerConfig() });

@@ -10,7 +10,10 @@ import {
   sandbox,
   userDockerConfig,
   workspaceFrom,
+  removeTestImages,
 } from './helpers';
+
+afterAll(removeTestImages);
 
 const sb = sandbox();
 
