@@ -190,4 +190,12 @@ fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 fs.writeFileSync(path.join(root, 'bench/results/build-images.json'), JSON.stringify(result, null, 2) + '\n');
 fs.writeFileSync(path.join(root, 'bench/results/build-images.md'), md);
 fs.rmSync(ws, { recursive: true, force: true });
+// The sandbox daemon is shared: remove what this run built.
+const built = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], {
+  env,
+  encoding: 'utf8',
+})
+  .split('\n')
+  .filter((ref) => ref.startsWith(`${ns}/`) || ref.includes(`/${ns}/`));
+if (built.length > 0) execFileSync('docker', ['image', 'rm', '--force', ...built], { env, stdio: 'ignore' });
 console.log(md);
