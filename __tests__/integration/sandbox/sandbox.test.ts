@@ -5,7 +5,8 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Client } from 'ssh2';
 import { loadSandbox, REPO_ROOT, sandboxDir, sandboxDockerEnv, type SandboxInfo } from '@deploy-kit/harness';
 import { shellCommand } from '@deploy-kit/shared';
 
@@ -243,6 +244,50 @@ describe('OpenSSH sshd hosts', () => {
     expect(wrong.code).toBe(255);
     expect(wrong.stderr).toMatch(/Permission denied \(publickey\)/);
   });
+
+  test.each([
+    ['ed25519', () => ({ privateKey: fs.readFileSync(sb.ssh.clientKey) })],
+    ['rsa', () => ({ privateKey: fs.readFileSync(sb.ssh.rsaClientKey) })],
+    [
+      'passphrase',
+      () => ({ privateKey: fs.readFileSync(sb.ssh.passphraseClientKey), passphrase: sb.ssh.passphrase }),
+    ],
+  ])(
+    'ssh2 (the library the actions use) logs in with the %s key, pinning the recorded fingerprint',
+    async (_label, key) => {
+      const h = sb.ssh.hosts[0]!;
+      let seen = '';
+      const out = await new Promise<string>((resolve, reject) => {
+        const conn = new Client();
+        conn
+          .on('ready', () => {
+            conn.exec('id -un', (err, stream) => {
+              if (err) return reject(err);
+              let data = '';
+              stream.on('data', (c: Buffer) => (data += c.toString()));
+              stream.on('close', () => {
+                conn.end();
+                resolve(data.trim());
+              });
+            });
+          })
+          .on('error', reject)
+          .connect({
+            host: h.host,
+            port: h.port,
+            username: sb.ssh.user,
+            ...key(),
+            readyTimeout: 10_000,
+            hostVerifier: (raw: Buffer) => {
+              seen = 'SHA256:' + createHash('sha256').update(raw).digest('base64').replace(/=+$/, '');
+              return seen === h.hostKeyFingerprint;
+            },
+          });
+      });
+      expect(seen).toBe(h.hostKeyFingerprint);
+      expect(out).toBe(sb.ssh.user);
+    },
+  );
 
   test('a wrong known_hosts line (another host key) is refused', async () => {
     if (sb.ssh.hosts.length < 2)
