@@ -15,16 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { runAction, NODE20, NODE24 } = require(path.join(root, 'packages/harness/dist/index.js'));
 
 const RUNS = Number(process.argv[2] ?? 15);
-const BUNDLES = [
-  '.',
-  'lint-gate',
-  'build-images',
-  'pip-audit',
-  'render-env',
-  'remote-deploy',
-  'smoke-test',
-  'tag-release',
-];
+const BUNDLES = Object.values(JSON.parse(fs.readFileSync(path.join(root, 'scripts/actions.json'), 'utf8')));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];

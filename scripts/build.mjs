@@ -12,22 +12,12 @@ const ncc = require('@vercel/ncc');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // source folder under actions/ -> published folder ('.' is the root one-step action)
-export const ACTIONS = {
-  deploy: '.',
-  'lint-gate': 'lint-gate',
-  'build-images': 'build-images',
-  'pip-audit': 'pip-audit',
-  'render-env': 'render-env',
-  'remote-deploy': 'remote-deploy',
-  'smoke-test': 'smoke-test',
-  'tag-release': 'tag-release',
-};
+export const ACTIONS = JSON.parse(fs.readFileSync(path.join(root, 'scripts/actions.json'), 'utf8'));
 
 // The runner harness is bundled too, so scripts, the demo and benchmarks can run
 // actions the way the runner does without a TypeScript toolchain.
 const TOOLS = {
   'harness-lib': ['packages/harness/src/index.ts', 'packages/harness/dist/index.js'],
-  'harness-cli': ['packages/harness/src/cli.ts', 'packages/harness/dist/cli.js'],
 };
 
 async function buildTool(name) {

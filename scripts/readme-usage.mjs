@@ -10,16 +10,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const { parse } = require('yaml');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const FOLDERS = [
-  '.',
-  'lint-gate',
-  'build-images',
-  'pip-audit',
-  'render-env',
-  'remote-deploy',
-  'smoke-test',
-  'tag-release',
-];
+const FOLDERS = Object.values(JSON.parse(fs.readFileSync(path.join(root, 'scripts/actions.json'), 'utf8')));
 const START =
   '<!-- usage:start — generated from action.yml by scripts/readme-usage.mjs; edit action.yml instead -->';
 const END = '<!-- usage:end -->';

@@ -7,16 +7,9 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '@deploy-kit/harness';
 
 // The public contract: every published action.yml and every workflow we ship.
-const ACTION_FOLDERS = [
-  '.',
-  'lint-gate',
-  'build-images',
-  'pip-audit',
-  'render-env',
-  'remote-deploy',
-  'smoke-test',
-  'tag-release',
-];
+const ACTION_FOLDERS = Object.values(
+  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'scripts/actions.json'), 'utf8')) as Record<string, string>,
+);
 const WORKFLOW_DIRS = ['workflows-examples', '.github/workflows'];
 
 interface ActionMeta {

@@ -2,6 +2,117 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
+/***/ 6794:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.cliMain = cliMain;
+/**
+ * Run a committed action bundle locally, the way the GitHub runner runs it.
+ *
+ *   node packages/harness/bin/run-action.js <action> [--workspace DIR] [--input name=value ...]
+ *        [--input-file name=path ...] [--env NAME=value ...] [--node20] [--post]
+ *
+ * Prints the log as the runner would show it (masked), then the outputs and the
+ * job summary; exits with the action's exit code.
+ */
+const fs = __importStar(__nccwpck_require__(3024));
+const path = __importStar(__nccwpck_require__(6760));
+const run_action_1 = __nccwpck_require__(764);
+function usage(message) {
+    console.error(`${message}\nusage: run-action.js <action> [--workspace DIR] [--input name=value] [--input-file name=path] [--env NAME=value] [--node20] [--post]`);
+    process.exit(2);
+}
+function pair(flag, value) {
+    const eq = value?.indexOf('=') ?? -1;
+    if (!value || eq <= 0)
+        usage(`${flag} expects name=value`);
+    return [value.slice(0, eq), value.slice(eq + 1)];
+}
+async function cliMain(argv) {
+    const args = [...argv];
+    const action = args.shift();
+    if (!action || action.startsWith('-'))
+        usage('missing action name');
+    const inputs = {};
+    const env = {};
+    let workspace;
+    let node;
+    let post = false;
+    while (args.length > 0) {
+        const flag = args.shift();
+        if (flag === '--input') {
+            const [k, v] = pair(flag, args.shift());
+            inputs[k] = v;
+        }
+        else if (flag === '--input-file') {
+            const [k, file] = pair(flag, args.shift());
+            inputs[k] = fs.readFileSync(file, 'utf8');
+        }
+        else if (flag === '--env') {
+            const [k, v] = pair(flag, args.shift());
+            env[k] = v;
+        }
+        else if (flag === '--workspace') {
+            workspace = path.resolve(args.shift() ?? usage('--workspace expects a directory'));
+        }
+        else if (flag === '--node20') {
+            node = run_action_1.NODE20;
+        }
+        else if (flag === '--post') {
+            post = true;
+        }
+        else
+            usage(`unknown flag ${flag}`);
+    }
+    const result = await (0, run_action_1.runAction)({ action, inputs, env, workspace, node, post });
+    process.stdout.write(result.log.trimEnd() + '\n');
+    console.log('\n--- outputs');
+    for (const [k, v] of Object.entries(result.outputs))
+        console.log(`${k}: ${v}`);
+    console.log('\n--- job summary');
+    console.log(result.summary.trimEnd());
+    console.log(`\n--- exit code ${result.exitCode}${result.signal ? ` (signal ${result.signal})` : ''} in ${result.durationMs} ms`);
+    process.exitCode = result.exitCode ?? 1;
+}
+
+
+/***/ }),
+
 /***/ 6308:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -109,9 +220,12 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.cliMain = void 0;
 __exportStar(__nccwpck_require__(6308), exports);
 __exportStar(__nccwpck_require__(764), exports);
 __exportStar(__nccwpck_require__(1355), exports);
+var cli_1 = __nccwpck_require__(6794);
+Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
 
 
 /***/ }),
@@ -434,11 +548,13 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.sandboxDir = sandboxDir;
 exports.loadSandbox = loadSandbox;
+exports.sandboxDockerEnv = sandboxDockerEnv;
 const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
 const run_action_1 = __nccwpck_require__(764);
 function sandboxDir() {
-    return path.resolve(process.env.DEPLOY_KIT_SANDBOX ?? path.join(run_action_1.REPO_ROOT, '.sandbox'));
+    // An empty DEPLOY_KIT_SANDBOX means the default, as in scripts/sandbox (`${VAR:-default}`).
+    return path.resolve(process.env.DEPLOY_KIT_SANDBOX || path.join(run_action_1.REPO_ROOT, '.sandbox'));
 }
 /** Load sandbox.json, or throw a sentence telling how to start the sandbox. */
 function loadSandbox() {
@@ -446,6 +562,21 @@ function loadSandbox() {
     if (!fs.existsSync(file))
         throw new Error(`no sandbox at ${file}; start it with: bash scripts/sandbox up`);
     return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+/**
+ * Environment for running the docker CLI (and docker-compose) against the
+ * sandbox's dockerd: its socket and its DOCKER_CONFIG (compose v2 stand-in),
+ * without any DOCKER_CONTEXT inherited from the caller.
+ */
+function sandboxDockerEnv(sb, extra = {}) {
+    const env = {
+        ...process.env,
+        DOCKER_HOST: sb.docker.host,
+        DOCKER_CONFIG: sb.docker.config,
+        ...extra,
+    };
+    delete env.DOCKER_CONTEXT;
+    return env;
 }
 
 

@@ -1,7 +1,7 @@
 /**
  * Run a committed action bundle locally, the way the GitHub runner runs it.
  *
- *   node packages/harness/dist/cli.js <action> [--workspace DIR] [--input name=value ...]
+ *   node packages/harness/bin/run-action.js <action> [--workspace DIR] [--input name=value ...]
  *        [--input-file name=path ...] [--env NAME=value ...] [--node20] [--post]
  *
  * Prints the log as the runner would show it (masked), then the outputs and the
@@ -13,7 +13,7 @@ import { NODE20, runAction } from './run-action';
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: cli.js <action> [--workspace DIR] [--input name=value] [--input-file name=path] [--env NAME=value] [--node20] [--post]`,
+    `${message}\nusage: run-action.js <action> [--workspace DIR] [--input name=value] [--input-file name=path] [--env NAME=value] [--node20] [--post]`,
   );
   process.exit(2);
 }
@@ -24,8 +24,8 @@ function pair(flag: string, value: string | undefined): [string, string] {
   return [value.slice(0, eq), value.slice(eq + 1)];
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+export async function cliMain(argv: readonly string[]): Promise<void> {
+  const args = [...argv];
   const action = args.shift();
   if (!action || action.startsWith('-')) usage('missing action name');
   const inputs: Record<string, string> = {};
@@ -63,5 +63,3 @@ async function main(): Promise<void> {
   );
   process.exitCode = result.exitCode ?? 1;
 }
-
-void main();

@@ -1,3 +1,4 @@
 export * from './commands';
 export * from './run-action';
 export * from './sandbox';
+export { cliMain } from './cli';
