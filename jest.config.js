@@ -2,6 +2,8 @@
 // the runner runs them, against the sandbox's real servers), e2e (whole pipeline).
 const common = {
   testEnvironment: 'node',
+  // Only crawl what holds tests and sources: .sandbox/ alone has tens of thousands of files.
+  roots: ['<rootDir>/__tests__', '<rootDir>/actions', '<rootDir>/packages'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: {
     '^@deploy-kit/shared$': '<rootDir>/packages/shared/src/index.ts',
