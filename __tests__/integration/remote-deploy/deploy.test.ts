@@ -33,7 +33,8 @@ test('first deploy: both hosts serve 1.0, release files are 0600, lock released,
     version: '1.0',
     'health-url': `http://{host}:${app.port}/version`,
     'health-expect': '1.0',
-    'migrate-command': `sh -c 'echo "$$DEPLOY_MARK" >> /data/migrations; echo migrated'`,
+    'migrate-command': `sh -c 'echo migrated >> /data/migrations'`,
+    'static-command': `sh -c 'echo collected >> /data/static'`,
   });
   expect(result.error).toBeUndefined();
   expect(result.exitCode).toBe(0);

@@ -389,12 +389,30 @@ export class HostRun {
     const version = this.inputs.version;
     await this.step('pull', async () => {
       if (this.inputs.rollbackTo) await this.loadReleaseFiles(version);
-      const [script, args] = this.inRelease(version, [
-        ...this.compose(version),
-        'pull',
-        ...this.inputs.services,
-      ]);
-      await this.script('pulling images', script, args);
+      const images = this.inputs.rollbackTo ? [] : [...new Set(Object.values(this.inputs.images))];
+      if (images.length === 0) {
+        const [script, args] = this.inRelease(version, [
+          ...this.compose(version),
+          'pull',
+          ...this.inputs.services,
+        ]);
+        await this.script('pulling images', script, args);
+        return;
+      }
+      // The images are named: `docker pull` each (the Go CLI) instead of starting Compose.
+      const conn = await this.connection();
+      await Promise.all(
+        images.map(async (image) => {
+          const r = await conn.exec(['docker', 'pull', '--quiet', image], {
+            timeoutMs: this.inputs.commandTimeoutMs,
+          });
+          if (!execSucceeded(r))
+            throw new StepFailed(
+              `docker pull ${image} on ${this.name} ${describeExit(r)}: ${this.tail(r, 5)}`,
+            );
+        }),
+      );
+      this.log(`pulled ${images.join(', ')}`);
     });
   }
 
@@ -469,19 +487,30 @@ export class HostRun {
 
   async migrate(): Promise<void> {
     if (this.inputs.migrateCommand.length === 0 || this.inputs.rollbackTo) return;
+    await this.oneOff('migrate', 'migrations', this.inputs.migrateCommand);
+    this.migrated = true;
+  }
+
+  /** collectstatic (or any build step that needs the new image), on every host before the switch. */
+  async collectStatic(): Promise<void> {
+    if (this.inputs.staticCommand.length === 0 || this.inputs.rollbackTo) return;
+    await this.oneOff('static', 'the static-command', this.inputs.staticCommand);
+  }
+
+  /** A one-off container of the new release's image of migrate-service. */
+  private async oneOff(stepName: string, what: string, command: string[]): Promise<void> {
     const version = this.inputs.version;
-    await this.step('migrate', async () => {
+    await this.step(stepName, async () => {
       // docker-compose v1 links a one-off container to the running containers of its
       // service, which Docker refuses with host networking; a separate project name
       // avoids the links, and with host networking the project network does not matter.
       const hostNet = this.inputs.hostNetworkServices.includes(this.inputs.migrateService);
       const compose = this.compose(version);
       if (hostNet) compose[compose.indexOf('--project-name') + 1] = `${this.spec.projectName}-oneoff`;
-      const argv = [...compose, ...oneOffArgv(this.inputs.migrateService, this.inputs.migrateCommand)];
-      this.log(`migrations: ${argv.join(' ')}`);
+      const argv = [...compose, ...oneOffArgv(this.inputs.migrateService, command)];
+      this.log(`${what}: ${argv.join(' ')}`);
       const [script, args] = this.inRelease(version, argv);
-      await this.script('migrations', script, args);
-      this.migrated = true;
+      await this.script(what, script, args);
     });
   }
 
@@ -533,10 +562,19 @@ export class HostRun {
           const r = await this.script(
             'reading container health',
             S.CONTAINER_STATES,
-            [releaseDir(this.layout, version), this.spec.host, version, ...this.compose(version)],
+            [this.spec.projectName],
             true,
           );
-          const lines = r.stdout.trim().split('\n').filter(Boolean);
+          const services = this.inputs.services;
+          const lines = r.stdout
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .filter(
+              (l) =>
+                l === 'NO-CONTAINERS' || services.length === 0 || services.includes(l.split(' ')[3] ?? ''),
+            )
+            .map((l) => l.split(' ').slice(0, 3).join(' '));
           if (lines[0] === 'NO-CONTAINERS')
             throw new HealthRed(`no containers are running for ${this.spec.projectName} on ${this.name}`);
           const bad = lines.filter((l) => !/ running (healthy|none)$/.test(l));

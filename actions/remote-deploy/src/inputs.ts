@@ -67,6 +67,7 @@ export interface Inputs {
   transfer: 'registry' | 'ssh';
   registry?: { server: string; username: string; password: string };
   migrateCommand: string[];
+  staticCommand: string[];
   migrateService: string;
   backup: 'none' | 'postgres' | 'postgres-host';
   hupServices: string[];
@@ -286,6 +287,9 @@ export function readInputs(): Inputs {
         })()
       : undefined;
 
+  const jump = parseJump(getString('jump-host'));
+  if (jump && !key)
+    throw new InputError(`'private-key' is required with 'jump-host': it authenticates on the jump host.`);
   const healthTimeoutMs = getDuration('health-timeout', 120_000);
   return {
     secrets,
@@ -294,7 +298,7 @@ export function readInputs(): Inputs {
     key,
     hostKeys,
     hostKeyPolicy,
-    jump: parseJump(getString('jump-host')),
+    jump,
     composeFiles,
     composeFileNames,
     envFile,
@@ -306,6 +310,7 @@ export function readInputs(): Inputs {
     transfer: getEnum('image-transfer', ['registry', 'ssh'] as const, 'registry'),
     registry,
     migrateCommand: parseCommand('migrate-command', getString('migrate-command')),
+    staticCommand: parseCommand('static-command', getString('static-command')),
     migrateService: checkService('migrate-service', getString('migrate-service', { fallback: 'web' })),
     backup: getEnum('backup', ['none', 'postgres', 'postgres-host'] as const, 'none'),
     hupServices: getList('hup-services').map((s) => checkService('hup-services', s)),

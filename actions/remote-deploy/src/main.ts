@@ -84,6 +84,7 @@ export async function main(): Promise<void> {
         transfer: inputs.transfer,
         backup: inputs.backup !== 'none',
         migrate: inputs.migrateCommand.length > 0,
+        static: inputs.staticCommand.length > 0,
         preHook: inputs.preCommand.trim() !== '',
         postHook: inputs.postCommand.trim() !== '',
         health: inputs.healthcheck === 'compose' || inputs.healthUrl !== '',
@@ -149,6 +150,7 @@ async function deploy(inputs: Inputs, runs: HostRun[], notes: string[]): Promise
           await r.login();
           await r.pull();
         }
+        await r.collectStatic();
         r.status = 'prepared';
       } catch (error) {
         r.status = 'failed';

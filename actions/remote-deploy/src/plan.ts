@@ -99,6 +99,7 @@ export function plannedSteps(options: {
   transfer: 'registry' | 'ssh';
   backup: boolean;
   migrate: boolean;
+  static?: boolean;
   preHook: boolean;
   postHook: boolean;
   health: boolean;
@@ -110,6 +111,7 @@ export function plannedSteps(options: {
     ...(options.rollbackTo ? [] : ['upload']),
     ...(options.login && options.transfer === 'registry' ? ['login'] : []),
     options.transfer === 'registry' ? 'pull' : 'load',
+    ...(options.static && !options.rollbackTo ? ['static'] : []),
     ...(options.backup ? ['backup'] : []),
     ...(options.preHook ? ['pre-hook'] : []),
     ...(options.migrate && !options.rollbackTo ? ['migrate'] : []),

@@ -76,15 +76,16 @@ shift 3
 exec "$@"
 `;
 
-/** $1 dir, $2 host, $3 version, then the compose argv: one line per container: name status health. */
+/**
+ * $1 Compose project name: one line per service container (one-offs excluded), found by
+ * Compose's labels with the Go CLI, so polling never starts Compose itself:
+ * name status health service.
+ */
 export const CONTAINER_STATES = String.raw`
-cd "$1"
-export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
-shift 3
-ids=$("$@" ps -q)
+ids=$(docker ps -aq --filter "label=com.docker.compose.project=$1" --filter "label=com.docker.compose.oneoff=False")
 if [ -z "$ids" ]; then echo "NO-CONTAINERS"; exit 0; fi
 set -f
-docker inspect --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' $ids
+docker inspect --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{index .Config.Labels "com.docker.compose.service"}}' $ids
 `;
 
 /** $1 URL: fetched on the host itself (curl, else busybox/GNU wget). */

@@ -571,9 +571,34 @@ export class SshConnection {
         throw new ToolError(
           `the connection to ${this.name} is closed${this.lostError ? ` (${this.lostError.message})` : ''}`,
         );
+      // Everything is attached inside ssh2's callback, synchronously: a fast command's
+      // exit-status and close can arrive in the same packet batch as the exec reply,
+      // and an 'exit' emitted before anyone listens is lost for good.
+      const state = { exitCode: null as number | null, signal: null as string | null, closed: false };
+      let onClosed: (() => void) | undefined;
       const open = (): Promise<ClientChannel> =>
         new Promise<ClientChannel>((resolve, reject) => {
-          this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+          this.client.exec(command, (error, channel) => {
+            if (error) return reject(error);
+            channel.on('exit', (code: number | null, sig?: string) => {
+              if (typeof code === 'number') state.exitCode = code;
+              if (sig) state.signal = sig;
+            });
+            channel.on('data', (chunk: Buffer) => {
+              out.push(chunk);
+              options.onStdout?.(chunk);
+            });
+            channel.stderr.on('data', (chunk: Buffer) => {
+              err.push(chunk);
+              options.onStderr?.(chunk);
+            });
+            channel.on('close', () => {
+              state.closed = true;
+              onClosed?.();
+            });
+            channel.on('error', () => undefined);
+            resolve(channel);
+          });
         });
       // A refused channel (session limit reached by another client's use) is retried briefly.
       const stream = await retry(open, {
@@ -585,8 +610,6 @@ export class SshConnection {
         throw (error as { lastError?: unknown }).lastError ?? error;
       });
       return await new Promise<ExecResult>((resolve) => {
-        let exitCode: number | null = null;
-        let signal: string | null = null;
         let timedOut = false;
         const timer = options.timeoutMs
           ? setTimeout(() => {
@@ -595,18 +618,6 @@ export class SshConnection {
               stream.close();
             }, options.timeoutMs)
           : undefined;
-        stream.on('exit', (code: number | null, sig?: string) => {
-          if (typeof code === 'number') exitCode = code;
-          if (sig) signal = sig;
-        });
-        stream.on('data', (chunk: Buffer) => {
-          out.push(chunk);
-          options.onStdout?.(chunk);
-        });
-        stream.stderr.on('data', (chunk: Buffer) => {
-          err.push(chunk);
-          options.onStderr?.(chunk);
-        });
         let done = false;
         const finish = (): void => {
           if (done) return;
@@ -615,8 +626,8 @@ export class SshConnection {
           this.pending.delete(finish);
           resolve({
             command,
-            exitCode,
-            signal,
+            exitCode: state.exitCode,
+            signal: state.signal,
             stdout: out.toString(),
             stderr: err.toString(),
             stdoutBytes: out.total,
@@ -626,10 +637,13 @@ export class SshConnection {
             timedOut,
           });
         };
-        stream.on('close', finish);
+        onClosed = finish;
         // A cut connection may never close the channel: settle with "no exit status".
         this.pending.add(finish);
-        stream.on('error', () => undefined);
+        if (state.closed || this.closed) {
+          finish();
+          return;
+        }
         const stdin = options.stdin;
         if (stdin === undefined) stream.end();
         else if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) stream.end(stdin);
