@@ -217,14 +217,21 @@ try {
     });
   }
 
-  const meta = { date: new Date().toISOString(), runs: RUNS, node: 'node24', cpus: os.cpus().length };
+  const meta = {
+    date: new Date().toISOString(),
+    runs: RUNS,
+    node: 'node24',
+    cpus: os.cpus().length,
+    // The machine is shared: the 1-minute load average says how much these numbers suffered.
+    loadAverage: +os.loadavg()[0].toFixed(1),
+  };
   const outDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'smoke-test.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
   const md = [
     `# smoke-test: ${CHECKS} independent checks vs a sequential curl loop`,
     '',
-    `${meta.date}, ${meta.cpus} CPUs, Node 24, medians of ${RUNS} runs. Command: \`node bench/smoke-test.mjs ${RUNS}\`.`,
+    `${meta.date}, ${meta.cpus} CPUs (load average ${meta.loadAverage} at the end), Node 24, medians of ${RUNS} runs. Command: \`node bench/smoke-test.mjs ${RUNS}\`.`,
     '',
     '"checks wall" is the action\'s own time from the first request to the last result; "process" adds',
     "Node's start-up and bundle load (what a workflow step costs). Target: checks wall <= 1.5 x the slowest single check",
