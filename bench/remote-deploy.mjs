@@ -32,7 +32,8 @@ const pids = [];
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
   return r.stdout;
 }
 
@@ -51,7 +52,9 @@ function buildImages() {
     ].join('\n'),
   );
   for (const v of ['1.0', '2.0']) {
-    sh('docker', ['build', '-q', '--build-arg', `VERSION=${v}`, '-t', `${REPO}:${v}`, ctx], { env: dockerEnv });
+    sh('docker', ['build', '-q', '--build-arg', `VERSION=${v}`, '-t', `${REPO}:${v}`, ctx], {
+      env: dockerEnv,
+    });
     sh('docker', ['push', `${REPO}:${v}`], { env: dockerEnv });
   }
 }
@@ -100,7 +103,9 @@ async function startHosts() {
     const deadline = Date.now() + 10_000;
     let line = '';
     while (line === '' && Date.now() < deadline) {
-      line = spawnSync('ssh-keyscan', ['-p', String(SSH_PORT), '-t', 'ed25519', h.host], { encoding: 'utf8' }).stdout.trim();
+      line = spawnSync('ssh-keyscan', ['-p', String(SSH_PORT), '-t', 'ed25519', h.host], {
+        encoding: 'utf8',
+      }).stdout.trim();
       if (line === '') await new Promise((r) => setTimeout(r, 100));
     }
     if (line === '') throw new Error(`sshd on ${h.host} did not start`);
@@ -145,7 +150,10 @@ async function actionDeploy(hosts, ws, version, tag) {
     timeoutMs: 600_000,
     inputs: {
       hosts: hosts
-        .map((h) => `- host: ${h.host}\n  port: ${h.port}\n  project-dir: ${h.work}/${tag}\n  project-name: ${tag}${h.name}`)
+        .map(
+          (h) =>
+            `- host: ${h.host}\n  port: ${h.port}\n  project-dir: ${h.work}/${tag}\n  project-name: ${tag}${h.name}`,
+        )
         .join('\n'),
       user,
       'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
@@ -160,7 +168,8 @@ async function actionDeploy(hosts, ws, version, tag) {
       parallel: '20',
     },
   });
-  if (result.exitCode !== 0) throw new Error(`remote-deploy failed: ${result.error}\n${result.log.slice(-3000)}`);
+  if (result.exitCode !== 0)
+    throw new Error(`remote-deploy failed: ${result.error}\n${result.log.slice(-3000)}`);
   return performance.now() - started;
 }
 
@@ -169,18 +178,35 @@ function sshLoopDeploy(hosts, ws, version, port) {
   const started = performance.now();
   const kh = path.join(dir, 'known_hosts');
   fs.writeFileSync(kh, hosts.map((h) => h.knownHostsLine).join('\n') + '\n');
-  const opts = ['-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-i', sandbox.ssh.clientKey];
+  const opts = [
+    '-o',
+    `UserKnownHostsFile=${kh}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-i',
+    sandbox.ssh.clientKey,
+  ];
   for (const h of hosts) {
     const d = `${h.work}/sshloop`;
     const ssh = (cmd) => sh('ssh', [...opts, '-p', String(h.port), `${user}@${h.host}`, cmd]);
     const compose = `cd ${d} && DEPLOY_HOST=${h.host} docker-compose -p sshloop${h.name} -f docker-compose.yml --env-file .env`;
     ssh(`mkdir -p ${d} && mkdir ${d}/.lock`);
-    sh('scp', [...opts, '-P', String(h.port), path.join(ws, 'docker-compose.yml'), `${user}@${h.host}:${d}/docker-compose.yml`]);
+    sh('scp', [
+      ...opts,
+      '-P',
+      String(h.port),
+      path.join(ws, 'docker-compose.yml'),
+      `${user}@${h.host}:${d}/docker-compose.yml`,
+    ]);
     sh('scp', [...opts, '-P', String(h.port), path.join(ws, 'app.env'), `${user}@${h.host}:${d}/.env`]);
     ssh(`cd ${d} && printf 'services:\\n  web:\\n    image: ${REPO}:${version}\\n' > images.yml`);
     ssh(`${compose.replace('-f docker-compose.yml', '-f docker-compose.yml -f images.yml')} pull -q`);
     ssh(`${compose.replace('-f docker-compose.yml', '-f docker-compose.yml -f images.yml')} up -d`);
-    ssh(`for i in $(seq 60); do wget -q -O - http://${h.host}:${port}/version 2>/dev/null | grep -qx ${version} && exit 0; sleep 1; done; exit 1`);
+    ssh(
+      `for i in $(seq 60); do wget -q -O - http://${h.host}:${port}/version 2>/dev/null | grep -qx ${version} && exit 0; sleep 1; done; exit 1`,
+    );
     ssh(`echo ${version} >> ${d}/releases.log`);
     ssh(`rmdir ${d}/.lock`);
   }
@@ -196,7 +222,10 @@ function ansibleDeploy(hosts, ws, version, port) {
     path.join(adir, 'inventory.ini'),
     '[app]\n' +
       hosts
-        .map((h) => `${h.name} ansible_host=${h.host} ansible_port=${h.port} ansible_user=${user} work=${h.work}/ansible`)
+        .map(
+          (h) =>
+            `${h.name} ansible_host=${h.host} ansible_port=${h.port} ansible_user=${user} work=${h.work}/ansible`,
+        )
         .join('\n') +
       '\n',
   );
@@ -241,8 +270,17 @@ function ansibleDeploy(hosts, ws, version, port) {
 function perCommand(h) {
   const out = path.join(dir, 'shared-js');
   sh(path.join(root, 'node_modules/.bin/tsc'), [
-    '--outDir', out, '--module', 'commonjs', '--moduleResolution', 'node', '--target', 'es2022',
-    '--esModuleInterop', '--skipLibCheck', path.join(root, 'packages/shared/src/index.ts'),
+    '--outDir',
+    out,
+    '--module',
+    'commonjs',
+    '--moduleResolution',
+    'node',
+    '--target',
+    'es2022',
+    '--esModuleInterop',
+    '--skipLibCheck',
+    path.join(root, 'packages/shared/src/index.ts'),
   ]);
   const probe = `
     const fs = require('fs');
@@ -260,11 +298,26 @@ function perCommand(h) {
       console.log(JSON.stringify({ sequentialMs: seq, parallel50Ms: performance.now() - t2 }));
       c.close();
     })();`;
-  const reused = JSON.parse(sh(process.execPath, ['-e', probe], { env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } }));
+  const reused = JSON.parse(
+    sh(process.execPath, ['-e', probe], {
+      env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
+    }),
+  );
   const kh = path.join(dir, 'known_hosts');
   const t = performance.now();
   for (let i = 0; i < 10; i++)
-    sh('ssh', ['-o', `UserKnownHostsFile=${kh}`, '-o', 'BatchMode=yes', '-i', sandbox.ssh.clientKey, '-p', String(h.port), `${user}@${h.host}`, 'true']);
+    sh('ssh', [
+      '-o',
+      `UserKnownHostsFile=${kh}`,
+      '-o',
+      'BatchMode=yes',
+      '-i',
+      sandbox.ssh.clientKey,
+      '-p',
+      String(h.port),
+      `${user}@${h.host}`,
+      'true',
+    ]);
   return { ...reused, freshOpenSshMs: (performance.now() - t) / 10 };
 }
 
@@ -273,7 +326,9 @@ function cleanupContainers() {
     .split('\n')
     .filter(Boolean);
   const ours = ids.filter((id) => {
-    const p = sh('docker', ['inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', id], { env: dockerEnv }).trim();
+    const p = sh('docker', ['inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', id], {
+      env: dockerEnv,
+    }).trim();
     return /^(bench1|bench20|sshloop|ansible)h\d+$/.test(p);
   });
   if (ours.length > 0) sh('docker', ['rm', '-f', ...ours], { env: dockerEnv });
@@ -285,6 +340,8 @@ try {
   buildImages();
   const hosts = await startHosts();
   const one = [hosts[0]];
+  // Idle machine first; again at the end, with the 60 benchmark containers running their healthchecks.
+  const perCommandIdle = perCommand(hosts[0]);
   const results = {};
   const save = () =>
     fs.writeFileSync(path.join(dir, 'partial.json'), JSON.stringify(results, null, 2) + '\n');
@@ -309,14 +366,21 @@ try {
   save();
   console.log(JSON.stringify(results));
   // Over the sandbox's own sshd (the one the tests use) and over one of the bench hosts.
-  results.perCommand = perCommand(hosts[0]);
+  results.perCommandIdle = perCommandIdle;
+  results.perCommandLoaded = perCommand(hosts[0]);
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const when = new Date().toISOString();
-  const json = { when, machine: `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`, hosts: HOSTS, ...results };
+  const json = {
+    when,
+    machine: `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+    hosts: HOSTS,
+    ...results,
+  };
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench/results/remote-deploy.json'), JSON.stringify(json, null, 2) + '\n');
-  const pc = results.perCommand;
+  const pc = results.perCommandIdle;
+  const pl = results.perCommandLoaded;
   const md = [
     `Measured ${when} on ${json.machine}; one dockerd shared by all hosts (as in the sandbox), compose v1.`,
     `Each method deploys 1.0 (warm-up), then is timed upgrading to 2.0: lock, upload env + compose, pull, \`up -d\`, HTTP health, release log, unlock.`,
@@ -328,7 +392,11 @@ try {
     `| OpenSSH loop (one ssh/scp per command) | ${HOSTS} | ${fmt(results.sshLoop20)} | remote-deploy is ${(results.sshLoop20 / results.action20).toFixed(1)} × faster |`,
     `| ansible-playbook (forks 20, ControlPersist, pipelining) | ${HOSTS} | ${fmt(results.ansible20)} | remote-deploy is ${(results.ansible20 / results.action20).toFixed(1)} × faster (target ≥ 5) |`,
     '',
-    `Per command: ${pc.sequentialMs.toFixed(1)} ms over the reused ssh2 connection (50 in parallel on it: ${pc.parallel50Ms.toFixed(0)} ms), vs ${pc.freshOpenSshMs.toFixed(0)} ms for a fresh OpenSSH connection (target ≤ 10 ms).`,
+    `Per command (target ≤ 10 ms): ${pc.sequentialMs.toFixed(1)} ms over the reused ssh2 connection on the idle machine (50 in parallel on it: ${pc.parallel50Ms.toFixed(0)} ms), vs ${pc.freshOpenSshMs.toFixed(0)} ms for a fresh OpenSSH connection; ` +
+      `${pl.sequentialMs.toFixed(1)} ms vs ${pl.freshOpenSshMs.toFixed(0)} ms with the 60 benchmark containers running their healthchecks.`,
+    '',
+    `The 20-host run is CPU-bound on this 2-core machine: each host still starts one \`docker-compose up -d\` (Python, about 1 CPU-second), ` +
+      `all against one shared dockerd; polling and pulls use the Go CLI over the reused connection, and ssh itself is not the bottleneck.`,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(root, 'bench/results/remote-deploy.md'), md);

@@ -38,6 +38,13 @@ test('exec: exit code, signal, stdout/stderr; argv is quoted, never interpreted'
   expect(execSucceeded(killed)).toBe(false);
 });
 
+test('200 fast commands in a row all report their exit status (no lost exit-status race)', async () => {
+  for (let i = 0; i < 200; i++) {
+    const r = await conn.exec(['true']);
+    expect([i, r.exitCode]).toEqual([i, 0]);
+  }
+});
+
 test('scripts run with -e and pipefail: a failing pipeline stops the script', async () => {
   const r = await conn.script('echo before\nfalse | cat\necho after', []);
   expect(r.exitCode).not.toBe(0);
