@@ -159,6 +159,8 @@ describe('build-images: a registry answering 429/503 and dropping connections', 
       expect([pushed, notPushed].sort()).toEqual(
         [`${proxy.address}/${ns}/web:sha-0123456`, `${proxy.address}/${ns}/worker:sha-0123456`].sort(),
       );
+      expect(result.summary).toContain(`**Push failed:** pushing ${failed} failed`);
+      expect(result.summary).toContain(`pushed: ${pushed}; not pushed: ${notPushed}`);
       // The registry agrees: exactly the tag reported as pushed is there.
       const service = (ref: string) => ref.split('/')[2]?.split(':')[0] as string;
       expect(await registryTags(sb.registry.address, `${ns}/${service(pushed as string)}`)).toEqual([

@@ -71,7 +71,16 @@ export async function main(): Promise<void> {
   // 5. Push with retries, then ask the registry which digest each tag points at.
   const results: ServiceResult[] = [];
   if (push) {
-    await pushAll(docker, units, tags, reports, inputs);
+    try {
+      await pushAll(docker, units, tags, reports, inputs);
+    } catch (error) {
+      // The builds happened: the summary still shows them, with what reached the registry.
+      await writeSummary(
+        summaryMarkdown(reports, describeBuilder(builder)),
+        `**Push failed:** ${(error as Error).message}`,
+      );
+      throw error;
+    }
     await verifyDigests(units, tags, reports, inputs, loginRegistry);
   }
   units.forEach((unit, i) => {
