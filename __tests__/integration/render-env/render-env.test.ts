@@ -329,13 +329,13 @@ describe('render-env bad input: exit 1, one ::error:: sentence, no file (an exis
     [
       'invalid key',
       { template: BAD_TEMPLATE },
-      "Invalid input: template deploy/bad.template line 1: '1ST' is not a valid key (keys must match /^[A-Za-z_][A-Za-z0-9_]*$/)",
+      "Invalid input: template deploy/bad.template line 1: '1ST' is not a valid key (keys must match /^[A-Za-z_][A-Za-z0-9_]*$/).",
       (ws) => write(ws, BAD_TEMPLATE, '1ST=x\n'),
     ],
     [
       'duplicate key',
       { template: BAD_TEMPLATE },
-      'Invalid input: template deploy/bad.template line 3: duplicate key A (first defined on line 1)',
+      'Invalid input: template deploy/bad.template line 3: duplicate key A (first defined on line 1).',
       (ws) => write(ws, BAD_TEMPLATE, 'A=1\n# again\nA=2\n'),
     ],
     [
