@@ -7,6 +7,7 @@ const common = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: {
     '^@deploy-kit/shared$': '<rootDir>/packages/shared/src/index.ts',
+    '^@deploy-kit/shared/(.*)$': '<rootDir>/packages/shared/src/$1',
     '^@deploy-kit/harness$': '<rootDir>/packages/harness/src/index.ts',
   },
 };

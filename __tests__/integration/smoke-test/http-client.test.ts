@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HttpClient, HttpError, parseResolve, probeTls } from '@deploy-kit/shared';
+import { HttpClient, HttpError, parseResolve, probeTls } from '@deploy-kit/shared/http';
 import { makeCertificates } from '../../fixtures/smoke-test/servers';
 
 // The shared HTTP client in-process against real local servers (node's own

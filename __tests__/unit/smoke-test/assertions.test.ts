@@ -1,4 +1,4 @@
-import type { HttpResponse } from '@deploy-kit/shared';
+import type { HttpResponse } from '@deploy-kit/shared/http';
 import { evaluateExpect, jsonEquals, statusMatcher } from '../../../actions/smoke-test/src/assertions';
 import { capture } from '../../../actions/smoke-test/src/captures';
 import { CookieJar } from '../../../actions/smoke-test/src/cookies';

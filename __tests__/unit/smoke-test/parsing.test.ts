@@ -1,4 +1,5 @@
-import { InputError, parseResolve, pinnedAddress } from '@deploy-kit/shared';
+import { InputError } from '@deploy-kit/shared';
+import { parseResolve, pinnedAddress } from '@deploy-kit/shared/http';
 import { evaluateJsonPath, parseJsonPath } from '../../../actions/smoke-test/src/jsonpath';
 import { fill, MissingVariable, placeholders } from '../../../actions/smoke-test/src/template';
 import { parseSpec } from '../../../actions/smoke-test/src/spec';

@@ -1,4 +1,4 @@
-import type { HttpClient } from '@deploy-kit/shared';
+import type { HttpClient } from '@deploy-kit/shared/http';
 import { assertion } from '../../../actions/smoke-test/src/assertions';
 import { firstFailure, resultsJson, summaryMarkdown } from '../../../actions/smoke-test/src/report';
 import { runCheck, runChecks, type CheckDef, type CheckResult } from '../../../actions/smoke-test/src/runner';

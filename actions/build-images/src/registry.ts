@@ -1,4 +1,5 @@
-import { HttpClient, headerValue, retry, type HttpResponse } from '@deploy-kit/shared';
+import { retry } from '@deploy-kit/shared';
+import { HttpClient, headerValue, type HttpResponse } from '@deploy-kit/shared/http';
 
 /**
  * Ask the registry itself which manifest a tag points at (Distribution API:

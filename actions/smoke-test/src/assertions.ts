@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { headerValue, type HttpResponse } from '@deploy-kit/shared';
+import { headerValue, type HttpResponse } from '@deploy-kit/shared/http';
 import { evaluateJsonPath } from './jsonpath';
 import type { Expect, HeaderExpectation } from './spec';
 

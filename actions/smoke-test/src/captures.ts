@@ -1,4 +1,4 @@
-import { headerValue, type HttpResponse } from '@deploy-kit/shared';
+import { headerValue, type HttpResponse } from '@deploy-kit/shared/http';
 import { evaluateJsonPath } from './jsonpath';
 import { responseCookies } from './cookies';
 import type { Capture } from './spec';

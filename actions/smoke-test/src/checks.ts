@@ -1,4 +1,5 @@
-import { InputError, type HttpClient, type HttpResponse } from '@deploy-kit/shared';
+import { InputError } from '@deploy-kit/shared';
+import { type HttpClient, type HttpResponse } from '@deploy-kit/shared/http';
 import { assertion, evaluateExpect, type Assertion } from './assertions';
 import { capture } from './captures';
 import { CookieJar } from './cookies';

@@ -1,5 +1,5 @@
 import { getSetCookies, Headers, type Cookie } from 'undici';
-import { headerValues, type HttpResponse } from '@deploy-kit/shared';
+import { headerValues, type HttpResponse } from '@deploy-kit/shared/http';
 
 /** Parse a response's Set-Cookie headers with undici's RFC 6265 parser. */
 export function responseCookies(res: Pick<HttpResponse, 'headers'>): Cookie[] {

@@ -8,11 +8,10 @@ import {
   getBoolean,
   InputError,
   parseList,
-  parseResolve,
   parseYamlOrJson,
   resolveInWorkspace,
-  type ResolveRule,
 } from '@deploy-kit/shared';
+import { parseResolve, type ResolveRule } from '@deploy-kit/shared/http';
 import { STATUS_TEXT } from './assertions';
 import { parseSpec, type Spec } from './spec';
 import { SUITES, type SuiteConfig, type SuiteName } from './suites/config';

@@ -1,12 +1,6 @@
 import * as core from '@actions/core';
-import {
-  HttpClient,
-  InputError,
-  PolicyFailure,
-  registerSecret,
-  setOutputs,
-  writeSummary,
-} from '@deploy-kit/shared';
+import { InputError, PolicyFailure, registerSecret, setOutputs, writeSummary } from '@deploy-kit/shared';
+import { HttpClient } from '@deploy-kit/shared/http';
 import { journeyCheck, specCheck } from './checks';
 import { readInputs, unusedSuiteInputs, type Inputs } from './inputs';
 import { firstFailure, formatDuration, resultsJson, summaryMarkdown } from './report';

@@ -1,4 +1,5 @@
-import { HttpError, retry, RetryGaveUp, type HttpClient } from '@deploy-kit/shared';
+import { retry, RetryGaveUp } from '@deploy-kit/shared';
+import { HttpError, type HttpClient } from '@deploy-kit/shared/http';
 import { assertion, describeFailure, type Assertion } from './assertions';
 
 /**

@@ -1,4 +1,5 @@
-import { HttpError, registerSecret } from '@deploy-kit/shared';
+import { registerSecret } from '@deploy-kit/shared';
+import { HttpError } from '@deploy-kit/shared/http';
 import type { Cookie } from 'undici';
 import { assertion, snippet, statusMatcher, type Assertion } from '../assertions';
 import { send } from '../checks';

@@ -1,4 +1,4 @@
-import { headerValue, type HttpResponse } from '@deploy-kit/shared';
+import { headerValue, type HttpResponse } from '@deploy-kit/shared/http';
 import { assertion, statusMatcher, type Assertion } from '../assertions';
 import { send } from '../checks';
 import type { CheckDef } from '../runner';

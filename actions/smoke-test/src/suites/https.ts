@@ -1,4 +1,5 @@
-import { describeTlsError, headerValue, InputError, probeTls, type TlsProbeResult } from '@deploy-kit/shared';
+import { InputError } from '@deploy-kit/shared';
+import { describeTlsError, headerValue, probeTls, type TlsProbeResult } from '@deploy-kit/shared/http';
 import { assertion, statusMatcher, type Assertion } from '../assertions';
 import { send } from '../checks';
 import type { CheckDef } from '../runner';

@@ -1,4 +1,5 @@
-import { headerValue, InputError } from '@deploy-kit/shared';
+import { InputError } from '@deploy-kit/shared';
+import { headerValue } from '@deploy-kit/shared/http';
 import { assertion, evaluateExpect, snippet, type Assertion } from '../assertions';
 import { send } from '../checks';
 import { evaluateJsonPath } from '../jsonpath';
