@@ -111,6 +111,7 @@ async function startHosts() {
     if (line === '') throw new Error(`sshd on ${h.host} did not start`);
     h.knownHostsLine = line;
   }
+  fs.writeFileSync(path.join(dir, 'known_hosts'), hosts.map((h) => h.knownHostsLine).join('\n') + '\n');
   return hosts;
 }
 
