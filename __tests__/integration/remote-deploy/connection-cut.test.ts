@@ -20,8 +20,15 @@ class CuttableProxy {
   private readonly sockets = new Set<net.Socket>();
   private readonly server: net.Server;
   port = 0;
+  /** Connections to drop at once, before any byte (a server that is still starting). */
+  refuseNext = 0;
   constructor(target: { host: string; port: number }) {
     this.server = net.createServer((client) => {
+      if (this.refuseNext > 0) {
+        this.refuseNext--;
+        client.destroy();
+        return;
+      }
       const upstream = net.connect(target.port, target.host);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -114,4 +121,14 @@ test('connection cut mid-migration → the step fails, never reports success, lo
   const res = await fetch(`http://127.0.0.1:${app.port}/version`);
   expect((await res.text()).trim()).toBe('1.0');
   expect(releaseLog(dir).at(-1)).toMatchObject({ version: '2.0', outcome: 'failed' });
+});
+
+test('connect is retried with backoff before authentication (a host still starting)', async () => {
+  proxy.refuseNext = 2;
+  const result = await deploy(app, inputs({ images: `web=${images.v1}`, version: '1.0', 'dry-run': 'true' }));
+  expect(result.error).toBeUndefined();
+  expect(
+    result.log.match(/connect to 127\.0\.0\.1:\d+ failed \(attempt \d: .*\); retrying in \d+ ms/g),
+  ).toHaveLength(2);
+  expect(proxy.refuseNext).toBe(0);
 });
