@@ -167,3 +167,29 @@ test('RSA (rsa-sha2) and passphrase-protected keys, CRLF-pasted, per-host finger
   for (const h of [hosts[0]!, hosts[1]!]) expect(await served(h, app)).toBe('1.0');
   expect(path.basename(app.projectDirs[0]!)).toBe(`rd-${app.id}`);
 });
+
+test('services: only the named services are pulled, started and health-gated', async () => {
+  const host = hosts[2]!;
+  const app = newApp([host]);
+  fs.appendFileSync(
+    path.join(app.workspace, 'docker-compose.yml'),
+    `  other:\n    image: ${sandbox.images.busybox}\n    network_mode: host\n    command: ["sleep", "3600"]\n`,
+  );
+  const result = await deploy(app, {
+    ...baseInputs(app, [host]),
+    images: `web=${images.v1}`,
+    version: '1.0',
+    services: 'web',
+  });
+  expect(result.error).toBeUndefined();
+  expect(await served(host, app)).toBe('1.0');
+  const running = docker([
+    'ps',
+    '--format',
+    '{{.Names}}',
+    '--filter',
+    `label=com.docker.compose.project=rd${app.id}${host.name}`,
+  ]);
+  expect(running).toMatch(/_web_1/);
+  expect(running).not.toMatch(/_other_1/);
+});
