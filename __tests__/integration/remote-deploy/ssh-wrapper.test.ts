@@ -7,7 +7,7 @@ import {
   parseKnownHosts,
   SshConnection,
   type SshTarget,
-} from '@deploy-kit/shared';
+} from '@deploy-kit/shared/ssh';
 import { authAttempts, hosts, sandbox, startPrivateSshd, type PrivateSshd } from './helpers';
 
 // The shared ssh2 wrapper against the sandbox's real sshd (the action's tests cover it through the bundle).

@@ -1,8 +1,8 @@
+import { InputError } from '@deploy-kit/shared';
 import {
   decideHostKey,
   expectedFingerprints,
   hostKeyAlgorithms,
-  InputError,
   knownHostMatches,
   type KnownHostEntry,
   normaliseFingerprint,
@@ -14,7 +14,7 @@ import {
   sha256Fingerprint,
   TailBuffer,
   wrapScript,
-} from '@deploy-kit/shared';
+} from '@deploy-kit/shared/ssh';
 
 // Generated with ssh-keygen for these tests only; fingerprints as printed by `ssh-keygen -lf`.
 const HOST_B64 = 'AAAAC3NzaC1lZDI1NTE5AAAAIEbJIPf8l/GbFBcH9kM2KwyqE7nYQaZdya02EWqY9Rr4';

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as core from '@actions/core';
+import { PolicyFailure, sleep, ToolError } from '@deploy-kit/shared';
 import {
   describeExit,
   execSucceeded,
   lastLines,
-  PolicyFailure,
-  sleep,
   SshConnection,
-  ToolError,
   type ExecResult,
   type ParsedClientKey,
   type SshTarget,
-} from '@deploy-kit/shared';
+} from '@deploy-kit/shared/ssh';
 import type { HostSpec } from './hosts';
 import type { Inputs } from './inputs';
 import { decideHeldLock, ownerJson, parseLockAnswer, type LockOwner } from './lock';

@@ -1,4 +1,5 @@
-import { InputError, normaliseFingerprint, parseYamlOrJson, validate } from '@deploy-kit/shared';
+import { InputError, parseYamlOrJson, validate } from '@deploy-kit/shared';
+import { normaliseFingerprint } from '@deploy-kit/shared/ssh';
 import { z } from 'zod';
 import { checkHost, checkPort, checkProjectName, checkRemotePath, checkUser } from './validate';
 

@@ -10,16 +10,18 @@ import {
   getRaw,
   getString,
   InputError,
-  normaliseFingerprint,
-  parseClientKey,
-  parseKnownHosts,
   parseYamlOrJson,
   registerSecret,
   resolveInWorkspace,
   validate,
+} from '@deploy-kit/shared';
+import {
+  normaliseFingerprint,
+  parseClientKey,
+  parseKnownHosts,
   type HostKeyPolicy,
   type ParsedClientKey,
-} from '@deploy-kit/shared';
+} from '@deploy-kit/shared/ssh';
 import { z } from 'zod';
 import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
 import { parseBatchSize } from './plan';
