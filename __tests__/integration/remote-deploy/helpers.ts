@@ -76,9 +76,12 @@ export function uniqueId(): string {
   return randomBytes(4).toString('hex');
 }
 
-/** A port nobody else in this run is likely to use. */
+/**
+ * A port nobody else in this run is likely to use: random, and below the kernel's ephemeral
+ * range (32768+), so no outgoing connection of the run (ssh clients, proxies) can hold it.
+ */
 export function freePort(): number {
-  return 20000 + Math.floor(Math.random() * 20000);
+  return 20000 + Math.floor(Math.random() * 12000);
 }
 
 export const COMPOSE = `version: "3.8"
