@@ -34,4 +34,10 @@ describe('derivedForms', () => {
   test('a CRLF secret registers each line without the carriage return', () => {
     expect(derivedForms('line1\r\nline2')).toEqual(expect.arrayContaining(['line1', 'line2']));
   });
+
+  test('a value with a lone surrogate (no URL-encoded form) still gets its other forms', () => {
+    const forms = derivedForms('abc\uD800def');
+    expect(forms).toContain('abc\uD800def');
+    expect(forms).toContain(Buffer.from('abc\uD800def').toString('base64'));
+  });
 });

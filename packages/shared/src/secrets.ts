@@ -21,9 +21,21 @@ export function derivedForms(secret: string): string[] {
   add(secret.replace(/\\/g, '\\\\').replace(/'/g, "\\'"));
   add(Buffer.from(secret, 'utf8').toString('base64'));
   add(Buffer.from(secret, 'utf8').toString('base64url'));
-  add(encodeURIComponent(secret));
-  add(encodeURIComponent(secret).replace(/%20/g, '+'));
+  const urlEncoded = urlEncode(secret);
+  if (urlEncoded !== undefined) {
+    add(urlEncoded);
+    add(urlEncoded.replace(/%20/g, '+'));
+  }
   return [...forms];
+}
+
+/** encodeURIComponent throws on a lone UTF-16 surrogate; such a value has no URL-encoded form to mask. */
+function urlEncode(value: string): string | undefined {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 const registered = new Set<string>();
