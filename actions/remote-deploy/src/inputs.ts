@@ -23,6 +23,7 @@ import {
   type ParsedClientKey,
 } from '@deploy-kit/shared/ssh';
 import { z } from 'zod';
+import { dropBuildSections } from './compose';
 import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
 import { parseBatchSize } from './plan';
 import {
@@ -245,6 +246,7 @@ export function readInputs(): Inputs {
   if (composeList.length === 0 && !rollbackTo)
     throw new InputError(`'compose-files' is required: list the Compose file(s) to deploy.`);
   let composeVersion: unknown;
+  const images = parseImages(getRaw('images'));
   for (const f of composeList) {
     const file = resolveInWorkspace('compose-files', f);
     if (!fs.existsSync(file))
@@ -262,10 +264,13 @@ export function readInputs(): Inputs {
     if (composeVersion === undefined && doc && typeof doc === 'object') composeVersion = doc.version;
     for (const [service, spec] of Object.entries(doc?.services ?? {}))
       if (spec && spec.network_mode === 'host') hostNetworkServices.push(service);
-    composeFiles.push({ name, content });
+    const deployable = dropBuildSections(f, content.toString('utf8'), new Set(Object.keys(images)));
+    composeFiles.push({
+      name,
+      content: deployable.dropped.length > 0 ? Buffer.from(deployable.text, 'utf8') : content,
+    });
     composeFileNames.push(name);
   }
-  const images = parseImages(getRaw('images'));
   if (Object.keys(images).length > 0 && !rollbackTo) {
     // Pin the images in an override file generated here, as YAML, never by string templating.
     const override: Record<string, unknown> = {};

@@ -1,0 +1,42 @@
+import { parse } from 'yaml';
+import { dropBuildSections } from '../../../actions/remote-deploy/src/compose';
+
+const FILE = `version: "3.8"
+services:
+  web:
+    build:
+      context: ./web
+    image: registry/app/web
+    network_mode: host
+  worker:
+    build: .
+    network_mode: host
+  db:
+    image: postgres:15
+`;
+
+describe('dropBuildSections', () => {
+  test('drops build: from services that have an image or are pinned, keeping everything else', () => {
+    const { text, dropped } = dropBuildSections('docker-compose.yml', FILE, new Set(['worker']));
+    expect(dropped).toEqual(['web', 'worker']);
+    expect(parse(text)).toEqual({
+      version: '3.8',
+      services: {
+        web: { image: 'registry/app/web', network_mode: 'host' },
+        worker: { network_mode: 'host' },
+        db: { image: 'postgres:15' },
+      },
+    });
+  });
+
+  test('refuses a service that would have to be built on the host', () => {
+    expect(() => dropBuildSections('docker-compose.yml', FILE, new Set())).toThrow(
+      "'compose-files' docker-compose.yml: service worker has build: but no image:, and 'images' does not pin it; remote-deploy never builds on a host, so give the service an image.",
+    );
+  });
+
+  test('a file without build: comes back unchanged, comments and all', () => {
+    const plain = '# ours\nservices:\n  db:\n    image: postgres:15 # pinned\n';
+    expect(dropBuildSections('c.yml', plain, new Set())).toEqual({ text: plain, dropped: [] });
+  });
+});
