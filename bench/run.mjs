@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Run the benchmarks (never part of the tests) and gather their tables into
 // bench/README.md. Each bench/<name>.mjs writes bench/results/<name>.{json,md}.
-// Usage: node bench/run.mjs [name ...]   (default: all); needs `bash scripts/sandbox up` for
+// Usage: node bench/run.mjs [--collect-only] [name ...]   (default: all); needs `bash scripts/sandbox up` for
 // the ones that deploy or build.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,8 +17,9 @@ const TITLES = {
   'smoke-test': 'smoke-test: 50 independent checks vs a sequential curl loop',
 };
 
-const wanted = process.argv.slice(2);
-for (const name of wanted.length > 0 ? wanted : ORDER) {
+const collectOnly = process.argv.includes('--collect-only');
+const wanted = process.argv.slice(2).filter((a) => a !== '--collect-only');
+for (const name of collectOnly ? [] : wanted.length > 0 ? wanted : ORDER) {
   const script = path.join(here, `${name}.mjs`);
   if (!fs.existsSync(script)) {
     console.log(`(no bench/${name}.mjs)`);
