@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runAction, type RunActionResult } from '@deploy-kit/harness';
-import { ACCEPTED, CORPUS, corpusKey, REJECTED } from '../../fixtures/dotenv-corpus';
+import { ACCEPTED, CORPUS, keyOfName, REJECTED } from '../../fixtures/dotenv-corpus';
 import {
+  PROJECT_ENV,
   readWithComposeGo,
   readWithDockerComposeV1,
   readWithPythonDotenv,
@@ -14,16 +15,7 @@ import {
 // value-for-value through `docker-compose config` (and python-dotenv and the compose-go port),
 // while no secret, nor its base64 or URL-encoded form, reaches the log, outputs or summary.
 
-const PROJECT_ENV: Record<string, string> = {
-  X: 'from-environment',
-  HOME: '/home/from-environment',
-  a: 'A!',
-};
-const keyOf = (name: string): string =>
-  corpusKey(
-    CORPUS.find((c) => c.name === name)!,
-    CORPUS.findIndex((c) => c.name === name),
-  );
+const keyOf = keyOfName;
 const secretName = (key: string): string => `S_${key}`;
 
 function workspaceFor(values: readonly { name: string; value: string }[]): {

@@ -13,27 +13,18 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '@deploy-kit/shared';
 import { encodeDotenv, encodeEntry } from '../../../actions/render-env/src/dotenv';
-import { ACCEPTED, CORPUS, REJECTED, corpusKey, naiveSingleQuoted } from '../../fixtures/dotenv-corpus';
+import { ACCEPTED, REJECTED, keyOfName, naiveSingleQuoted } from '../../fixtures/dotenv-corpus';
 import {
+  PROJECT_ENV,
   type ReadResult,
   readWithComposeGo,
   readWithDockerComposeV1,
   readWithPythonDotenv,
 } from '../../fixtures/dotenv-oracles/readers';
 
-// Variables the readers could expand: set, so that any interpolation shows up as a changed value.
-const PROJECT_ENV: Record<string, string> = {
-  X: 'from-environment',
-  HOME: '/home/from-environment',
-  a: 'A!',
-};
 const env: NodeJS.ProcessEnv = { ...process.env, ...PROJECT_ENV };
 
-const keyOf = (name: string) =>
-  corpusKey(
-    CORPUS.find((c) => c.name === name)!,
-    CORPUS.findIndex((c) => c.name === name),
-  );
+const keyOf = keyOfName;
 
 let dir: string;
 beforeAll(() => {
