@@ -139,6 +139,24 @@ describe('locks', () => {
     expect(result.error).toMatch(/Cancelled by SIGTERM; released the deploy lock on 127\.0\.0\.\d+:2222/);
     expect(fs.existsSync(lockDir)).toBe(false);
     expect(currentRelease(projectDir)).toBe(before);
+    expect(result.error).toMatch(/no host had switched\.$/);
+  });
+
+  test('SIGTERM after the switch releases the lock and names the host left on the new release', async () => {
+    const result = await deploy(
+      app,
+      inputs({ version: 'bad-cancelled', images: `web=${images.bad}`, 'health-timeout': '60s' }),
+      { signal: 'SIGTERM', signalWhenStdout: 'switched to bad-cancelled' },
+    );
+    expect(result.exitCode).not.toBe(0);
+    expect(result.durationMs).toBeLessThan(40_000);
+    expect(result.error).toMatch(
+      /^Cancelled by SIGTERM; released the deploy lock on (127\.0\.0\.\d+:2222); \1 \(from [^)]+\) had already switched and was not rolled back: deploy again, or use rollback-to\.$/,
+    );
+    expect(fs.existsSync(lockDir)).toBe(false);
+    // Put the host back on a good release for the tests that follow.
+    const again = await deploy(app, inputs({ version: '3.1', images: `web=${images.v3}` }));
+    expect(again.error).toBeUndefined();
   });
 });
 

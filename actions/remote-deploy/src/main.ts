@@ -288,10 +288,16 @@ function releaseLocksOnSignal(runs: HostRun[]): () => void {
     core.warning(`Received ${signal}: releasing deploy locks before exiting.`);
     const held = runs.filter((r) => r.holdsLock);
     const timeout = new Promise((resolve) => setTimeout(resolve, 15_000).unref());
+    // The runner kills the job seconds after SIGINT/SIGTERM: too little time for a health-checked
+    // rollback, so a cancelled deploy only releases its locks and says which hosts already switched.
+    const switched = runs.filter((r) => r.switched);
     void Promise.race([Promise.all(held.map((r) => r.unlock())), timeout]).finally(() => {
-      core.setFailed(
-        `Cancelled by ${signal}; released the deploy lock on ${held.map((r) => r.name).join(', ') || 'no host'}.`,
-      );
+      const locks = `released the deploy lock on ${held.map((r) => r.name).join(', ') || 'no host'}`;
+      const hosts =
+        switched.length === 0
+          ? 'no host had switched'
+          : `${switched.map((r) => `${r.name} (from ${r.previous ?? 'nothing'})`).join(', ')} had already switched and ${switched.length === 1 ? 'was' : 'were'} not rolled back: deploy again, or use rollback-to`;
+      core.setFailed(`Cancelled by ${signal}; ${locks}; ${hosts}.`);
       process.exit(1);
     });
   };
