@@ -40,3 +40,27 @@ describe('dropBuildSections', () => {
     expect(dropBuildSections('c.yml', plain, new Set())).toEqual({ text: plain, dropped: [] });
   });
 });
+
+test('a build: inherited through a merge key is dropped too, and the rest of the anchor kept', () => {
+  const file = [
+    'x-app: &app',
+    '  build: .',
+    '  image: registry/app/web',
+    '  network_mode: host',
+    'services:',
+    '  web:',
+    '    <<: *app',
+    '    command: ["web"]',
+    '  worker:',
+    '    <<: *app',
+    '    command: ["worker"]',
+    '',
+  ].join('\n');
+  const { text, dropped } = dropBuildSections('c.yml', file, new Set());
+  expect(dropped).toEqual(['web', 'worker']);
+  const services = (parse(text) as { services: Record<string, unknown> }).services;
+  expect(services).toEqual({
+    web: { image: 'registry/app/web', network_mode: 'host', command: ['web'] },
+    worker: { image: 'registry/app/web', network_mode: 'host', command: ['worker'] },
+  });
+});

@@ -37,7 +37,8 @@ function scalar(value: unknown): string | undefined {
 }
 
 export function parseCompose(text: string, file: string, name: string, env: Env): ComposeFile {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  // merge: Compose files commonly share settings through YAML merge keys (`<<: *app`).
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true });
   if (doc.errors.length > 0) {
     const error = doc.errors[0];
     const pos = error?.linePos?.[0];

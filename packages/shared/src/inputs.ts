@@ -113,7 +113,7 @@ export function getDuration(name: string, fallbackMs?: number): number {
 /** Parse YAML (a superset of JSON) and name the input, line and column on error. */
 export function parseYamlOrJson(name: string, text: string): unknown {
   try {
-    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const pos = error.linePos?.[0];
