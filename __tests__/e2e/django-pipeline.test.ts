@@ -39,13 +39,6 @@ let smoked: RunActionResult;
 let envFile: Record<string, string> = {};
 let dbCreated = false;
 
-/** The sandbox's admin role over TCP, when it may create roles and databases. */
-function adminCanCreate(): boolean {
-  return (
-    psqlTcp('SELECT rolcreaterole AND rolcreatedb FROM pg_roles WHERE rolname = current_user;').trim() === 't'
-  );
-}
-
 function psqlTcp(sql: string): string {
   // The admin password travels in the environment and the SQL on stdin: never on a command line.
   const r = spawnSync(
@@ -70,29 +63,8 @@ function psqlTcp(sql: string): string {
   return r.stdout;
 }
 
-/**
- * Role and database DDL. scripts/sandbox makes its `deploykit` role without CREATEROLE/CREATEDB;
- * then, as root, the cluster's superuser over its own Unix socket (trust, directory 0700, owned by
- * the postgres OS user: <sandbox>/postgres/run, as scripts/sandbox starts it).
- */
-function psqlAdmin(sql: string): string {
-  if (adminCanCreate()) return psqlTcp(sql);
-  if (process.getuid?.() !== 0)
-    throw new Error(
-      `the sandbox role ${sandbox.postgres.user} may not create roles and this test is not root; grant it CREATEROLE CREATEDB`,
-    );
-  const r = spawnSync(
-    'runuser',
-    [
-      ...['-u', 'postgres', '--', 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1'],
-      ...['-h', path.join(sandbox.dir, 'postgres', 'run'), '-p', String(sandbox.postgres.port)],
-      ...['-U', 'postgres', '-d', 'postgres', '-f', '-'],
-    ],
-    { input: sql, encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`psql (superuser socket) failed: ${r.stderr}`);
-  return r.stdout;
-}
+/** Role and database DDL, as the sandbox's admin role (scripts/sandbox grants it CREATEROLE CREATEDB). */
+const psqlAdmin = psqlTcp;
 
 const sqlLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 const sqlIdent = (value: string): string => `"${value.replace(/"/g, '""')}"`;
@@ -205,6 +177,8 @@ beforeAll(async () => {
   const database = url.pathname.slice(1);
   psqlAdmin(
     `CREATE ROLE ${sqlIdent(user)} LOGIN PASSWORD ${sqlLiteral(decodeURIComponent(url.password))};\n` +
+      // PostgreSQL 15: a CREATEROLE admin must be a member of a role to make it a database owner.
+      `GRANT ${sqlIdent(user)} TO CURRENT_USER;\n` +
       `CREATE DATABASE ${sqlIdent(database)} OWNER ${sqlIdent(user)};\n`,
   );
   dbCreated = true;
