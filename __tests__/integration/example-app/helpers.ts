@@ -50,6 +50,8 @@ export function run(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A program may exit without reading its stdin; the EPIPE that follows is not the test's result.
+    child.stdin?.on('error', () => undefined);
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
