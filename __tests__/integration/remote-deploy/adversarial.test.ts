@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { waitFor } from '@deploy-kit/harness';
 import {
   baseInputs,
   buildAppImages,
@@ -39,14 +40,6 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup(app, targets));
 
-async function waitFor(what: string, check: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 function inputs(extra: Record<string, string>): Record<string, string> {
   return { ...baseInputs(app, targets), images: `web=${images.v2}`, version: '2.0', ...extra };
 }
@@ -54,7 +47,11 @@ function inputs(extra: Record<string, string>): Record<string, string> {
 describe('locks', () => {
   test('a second deploy while the first holds the lock fails naming the holder; the first succeeds', async () => {
     const first = deploy(app, inputs({ 'pre-deploy-command': 'sleep 4', version: '2.0' }));
-    await waitFor('the first deploy to take the lock', () => fs.existsSync(path.join(lockDir, 'owner.json')));
+    await waitFor(
+      'the first deploy to take the lock',
+      () => fs.existsSync(path.join(lockDir, 'owner.json')),
+      60_000,
+    );
     const second = await deploy(
       app,
       inputs({ images: `web=${images.v3}`, version: '3.0', 'lock-timeout': '1s' }),
@@ -71,7 +68,11 @@ describe('locks', () => {
 
   test('a second deploy with a longer lock-timeout waits, then deploys after the first', async () => {
     const first = deploy(app, inputs({ 'pre-deploy-command': 'sleep 3', version: '2.0' }));
-    await waitFor('the first deploy to take the lock', () => fs.existsSync(path.join(lockDir, 'owner.json')));
+    await waitFor(
+      'the first deploy to take the lock',
+      () => fs.existsSync(path.join(lockDir, 'owner.json')),
+      60_000,
+    );
     const second = await deploy(
       app,
       inputs({ images: `web=${images.v3}`, version: '3.0', 'lock-timeout': '90s' }),

@@ -226,6 +226,7 @@ __exportStar(__nccwpck_require__(764), exports);
 __exportStar(__nccwpck_require__(1355), exports);
 var cli_1 = __nccwpck_require__(6794);
 Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
+__exportStar(__nccwpck_require__(3663), exports);
 
 
 /***/ }),
@@ -577,6 +578,45 @@ function sandboxDockerEnv(sb, extra = {}) {
     };
     delete env.DOCKER_CONTEXT;
     return env;
+}
+
+
+/***/ }),
+
+/***/ 3663:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+/**
+ * Polling with a deadline: how tests wait for a real condition (a port answering, a file
+ * appearing) instead of sleeping for a guessed time.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pollUntil = pollUntil;
+exports.waitFor = waitFor;
+/** Polls `check` until it returns a value (not undefined) or the deadline passes; errors count as "not yet". */
+async function pollUntil(what, deadlineMs, check, intervalMs = 250) {
+    const deadline = Date.now() + deadlineMs;
+    let lastError;
+    for (;;) {
+        try {
+            const value = await check();
+            if (value !== undefined)
+                return value;
+        }
+        catch (error) {
+            lastError = error;
+        }
+        if (Date.now() > deadline) {
+            const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+            throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}${detail}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+}
+/** Polls a yes/no condition every 50 ms until it holds or `timeoutMs` passes. */
+async function waitFor(what, test, timeoutMs = 10_000) {
+    await pollUntil(what, timeoutMs, async () => ((await test()) ? true : undefined), 50);
 }
 
 
