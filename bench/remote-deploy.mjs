@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmark (not a test) for remote-deploy (issue 3):
 //   - the committed bundle deploying a small image to 1 host and to 20 hosts (20 sshd on
-//     127.0.77.x, started here with pid files, one shared dockerd as in the sandbox);
+//     127.0.77.x whose `docker compose` is Compose v2, and 20 on 127.0.78.x with only
+//     docker-compose v1; started here with pid files, one shared dockerd as in the sandbox);
 //   - the same steps done by a plain OpenSSH loop (one `ssh`/`scp` per command, host after host);
 //   - the same steps done by ansible-playbook (Debian package, forks = 20, ControlPersist);
 //   - per-command overhead over one reused ssh2 connection vs a fresh OpenSSH connection.
@@ -60,16 +61,25 @@ function buildImages() {
 }
 
 /** 20 sshd, each on its own loopback address, logging in the sandbox user with the sandbox key. */
-async function startHosts() {
+async function startHosts(net, compose) {
   fs.mkdirSync('/run/sshd', { recursive: true });
-  const emptyDockerConfig = path.join(dir, 'docker-config');
-  fs.mkdirSync(emptyDockerConfig, { mode: 0o755 });
+  // v2 hosts find the sandbox's Compose v2 plugin in their DOCKER_CONFIG; v1 hosts have none.
+  const dockerConfig = path.join(dir, `docker-config-${compose}`);
+  fs.mkdirSync(path.join(dockerConfig, 'cli-plugins'), { recursive: true, mode: 0o755 });
+  if (compose === 'v2')
+    fs.symlinkSync(sandbox.compose.v2Plugin, path.join(dockerConfig, 'cli-plugins/docker-compose'));
   const auth = path.join(dir, 'auth');
-  fs.mkdirSync(auth, { mode: 0o755 });
+  fs.mkdirSync(auth, { recursive: true, mode: 0o755 });
   fs.writeFileSync(path.join(auth, user), fs.readFileSync(sandbox.ssh.clientKeyPub), { mode: 0o644 });
   const hosts = [];
   for (let i = 1; i <= HOSTS; i++) {
-    const h = { name: `h${i}`, host: `127.0.77.${i}`, port: SSH_PORT, dir: path.join(dir, `h${i}`) };
+    const h = {
+      name: `${compose}h${i}`,
+      host: `${net}.${i}`,
+      port: SSH_PORT,
+      compose,
+      dir: path.join(dir, `${compose}h${i}`),
+    };
     fs.mkdirSync(h.dir, { mode: 0o755 });
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(h.dir, 'host_key')]);
     h.work = path.join(h.dir, 'work');
@@ -91,7 +101,7 @@ async function startHosts() {
         'StrictModes no',
         'MaxStartups 100:30:200',
         'Subsystem sftp /usr/lib/openssh/sftp-server',
-        `SetEnv DOCKER_HOST=${sandbox.docker.host} DOCKER_CONFIG=${emptyDockerConfig}`,
+        `SetEnv DOCKER_HOST=${sandbox.docker.host} DOCKER_CONFIG=${dockerConfig}`,
         '',
       ].join('\n'),
     );
@@ -111,7 +121,6 @@ async function startHosts() {
     if (line === '') throw new Error(`sshd on ${h.host} did not start`);
     h.knownHostsLine = line;
   }
-  fs.writeFileSync(path.join(dir, 'known_hosts'), hosts.map((h) => h.knownHostsLine).join('\n') + '\n');
   return hosts;
 }
 
@@ -171,8 +180,31 @@ async function actionDeploy(hosts, ws, version, tag) {
   });
   if (result.exitCode !== 0)
     throw new Error(`remote-deploy failed: ${result.error}\n${result.log.slice(-3000)}`);
-  return performance.now() - started;
+  const elapsed = performance.now() - started;
+  if (process.env.BENCH_STEPS) printSteps(JSON.parse(result.outputs.results), elapsed);
+  return elapsed;
 }
+
+/** Where the time went: each step's median and slowest duration over the hosts (BENCH_STEPS=1). */
+function printSteps(reports, elapsed) {
+  const by = new Map();
+  let first;
+  first = 0;
+  for (const r of reports)
+    for (const s of r.steps) {
+      if (!by.has(s.name)) by.set(s.name, { d: [], end: 0 });
+      by.get(s.name).d.push(s.ms);
+      by.get(s.name).end = Math.max(by.get(s.name).end, s.atMs + s.ms);
+    }
+  const rows = [...by].map(([name, { d, end }]) => {
+    d.sort((a, b) => a - b);
+    return `${name.padEnd(14)} median ${String(Math.round(d[d.length >> 1])).padStart(5)} ms  max ${String(Math.round(d[d.length - 1])).padStart(5)} ms  last ends at ${Math.round(end - first)} ms`;
+  });
+  console.error(`${reports.length} host(s), ${Math.round(elapsed)} ms process wall\n${rows.join('\n')}`);
+}
+
+/** The same Compose the action detects on the host: v2 where the plugin is, else v1. */
+const composeCommand = (h) => (h.compose === 'v2' ? 'docker compose' : 'docker-compose');
 
 /** What a hand-written deploy script does: one ssh (or scp) per command, host after host. */
 function sshLoopDeploy(hosts, ws, version, port) {
@@ -192,7 +224,7 @@ function sshLoopDeploy(hosts, ws, version, port) {
   for (const h of hosts) {
     const d = `${h.work}/sshloop`;
     const ssh = (cmd) => sh('ssh', [...opts, '-p', String(h.port), `${user}@${h.host}`, cmd]);
-    const compose = `cd ${d} && DEPLOY_HOST=${h.host} docker-compose -p sshloop${h.name} -f docker-compose.yml --env-file .env`;
+    const compose = `cd ${d} && DEPLOY_HOST=${h.host} ${composeCommand(h)} -p sshloop${h.name} -f docker-compose.yml --env-file .env`;
     ssh(`mkdir -p ${d} && mkdir ${d}/.lock`);
     sh('scp', [
       ...opts,
@@ -246,9 +278,9 @@ function ansibleDeploy(hosts, ws, version, port) {
     - copy: { src: "${ws}/docker-compose.yml", dest: "{{ work }}/docker-compose.yml", mode: "0600" }
     - copy: { src: "${ws}/app.env", dest: "{{ work }}/.env", mode: "0600" }
     - copy: { content: "services:\\n  web:\\n    image: ${REPO}:{{ version }}\\n", dest: "{{ work }}/images.yml" }
-    - command: docker-compose -p ansible{{ inventory_hostname }} -f docker-compose.yml -f images.yml --env-file .env pull -q
+    - command: ${composeCommand(hosts[0])} -p ansible{{ inventory_hostname }} -f docker-compose.yml -f images.yml --env-file .env pull -q
       args: { chdir: "{{ work }}" }
-    - command: docker-compose -p ansible{{ inventory_hostname }} -f docker-compose.yml -f images.yml --env-file .env up -d
+    - command: ${composeCommand(hosts[0])} -p ansible{{ inventory_hostname }} -f docker-compose.yml -f images.yml --env-file .env up -d
       args: { chdir: "{{ work }}" }
     - uri: { url: "http://{{ ansible_host }}:${port}/version", return_content: true }
       register: page
@@ -281,11 +313,11 @@ function perCommand(h) {
     'es2022',
     '--esModuleInterop',
     '--skipLibCheck',
-    path.join(root, 'packages/shared/src/index.ts'),
+    path.join(root, 'packages/shared/src/ssh.ts'),
   ]);
   const probe = `
     const fs = require('fs');
-    const s = require(${JSON.stringify(path.join(out, 'index.js'))});
+    const s = require(${JSON.stringify(path.join(out, 'ssh.js'))});
     (async () => {
       const key = s.parseClientKey(fs.readFileSync(${JSON.stringify(sandbox.ssh.clientKey)}, 'utf8'));
       const c = await s.SshConnection.connect({ host: ${JSON.stringify(h.host)}, port: ${h.port}, user: ${JSON.stringify(user)}, key,
@@ -305,6 +337,7 @@ function perCommand(h) {
     }),
   );
   const kh = path.join(dir, 'known_hosts');
+  fs.writeFileSync(kh, h.knownHostsLine + '\n');
   const t = performance.now();
   for (let i = 0; i < 10; i++)
     sh('ssh', [
@@ -330,45 +363,83 @@ function cleanupContainers() {
     const p = sh('docker', ['inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', id], {
       env: dockerEnv,
     }).trim();
-    return /^(bench1|bench20|sshloop|ansible)h\d+$/.test(p);
+    return /^(bench1|bench20|sshloop|ansible)v[12]h\d+$/.test(p);
   });
   if (ours.length > 0) sh('docker', ['rm', '-f', ...ours], { env: dockerEnv });
 }
 
 const fmt = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+/** Busy CPU time of the whole machine (every "host" shares it), from /proc/stat, in seconds. */
+function machineCpuSeconds() {
+  const [, user, nice, system, , , irq, softirq, steal] = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ is 100 on Linux
+}
+
+/** Time one method's upgrade to 2.0 (after a 1.0 warm-up); its containers are removed afterwards. */
+async function timed(results, key, warmUp, upgrade) {
+  await warmUp();
+  const cpu0 = machineCpuSeconds();
+  results[key] = { ms: await upgrade(), cpuSeconds: 0 };
+  results[key].cpuSeconds = machineCpuSeconds() - cpu0;
+  fs.writeFileSync(path.join(dir, 'partial.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log(`${key}: ${fmt(results[key].ms)} wall, ${results[key].cpuSeconds.toFixed(1)} CPU-s`);
+}
+
+/** Ends a partial run (BENCH_ONLY) through the cleanup below, not around it. */
+class Done extends Error {}
+
+const only = process.env.BENCH_ONLY ?? ''; // "action": skip the OpenSSH loop and Ansible
+
 try {
   buildImages();
-  const hosts = await startHosts();
-  const one = [hosts[0]];
-  // Idle machine first; again at the end, with the 60 benchmark containers running their healthchecks.
-  const perCommandIdle = perCommand(hosts[0]);
+  const v2 = await startHosts('127.0.77', 'v2');
+  const v1 = await startHosts('127.0.78', 'v1');
+  // Idle machine first; again later, with the 20 benchmark containers running their healthchecks.
+  const perCommandIdle = perCommand(v2[0]);
   const results = {};
-  const save = () =>
-    fs.writeFileSync(path.join(dir, 'partial.json'), JSON.stringify(results, null, 2) + '\n');
-  const ws1 = workspace(31001);
-  await actionDeploy(one, ws1, '1.0', 'bench1');
-  results.action1 = await actionDeploy(one, ws1, '2.0', 'bench1');
-  save();
-  console.log(JSON.stringify(results));
-  const ws20 = workspace(31002);
-  await actionDeploy(hosts, ws20, '1.0', 'bench20');
-  results.action20 = await actionDeploy(hosts, ws20, '2.0', 'bench20');
-  save();
-  console.log(JSON.stringify(results));
-  const wsLoop = workspace(31003);
-  sshLoopDeploy(hosts, wsLoop, '1.0', 31003);
-  results.sshLoop20 = sshLoopDeploy(hosts, wsLoop, '2.0', 31003);
-  save();
-  console.log(JSON.stringify(results));
-  const wsAnsible = workspace(31004);
-  ansibleDeploy(hosts, wsAnsible, '1.0', 31004);
-  results.ansible20 = ansibleDeploy(hosts, wsAnsible, '2.0', 31004);
-  save();
-  console.log(JSON.stringify(results));
-  // Over the sandbox's own sshd (the one the tests use) and over one of the bench hosts.
+  let port = 31000;
+  for (const [kind, hosts] of [
+    ['v2', v2],
+    ['v1', v1],
+  ]) {
+    for (const n of [1, HOSTS]) {
+      const ws = workspace(++port);
+      const tag = `bench${n}${kind}`;
+      await timed(
+        results,
+        `action${n}${kind}`,
+        () => actionDeploy(hosts.slice(0, n), ws, '1.0', tag),
+        () => actionDeploy(hosts.slice(0, n), ws, '2.0', tag),
+      );
+      if (kind === 'v2' && n === HOSTS) results.perCommandLoaded = perCommand(v2[0]);
+      cleanupContainers();
+    }
+    if (only === 'action' || kind === 'v1') continue;
+    const wsLoop = workspace(++port);
+    await timed(
+      results,
+      `sshLoop${kind}`,
+      async () => sshLoopDeploy(hosts, wsLoop, '1.0', port),
+      async () => sshLoopDeploy(hosts, wsLoop, '2.0', port),
+    );
+    cleanupContainers();
+    const wsAnsible = workspace(++port);
+    await timed(
+      results,
+      `ansible${kind}`,
+      async () => ansibleDeploy(hosts, wsAnsible, '1.0', port),
+      async () => ansibleDeploy(hosts, wsAnsible, '2.0', port),
+    );
+    cleanupContainers();
+  }
   results.perCommandIdle = perCommandIdle;
-  results.perCommandLoaded = perCommand(hosts[0]);
+  if (only === 'action') throw new Done();
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const when = new Date().toISOString();
@@ -380,28 +451,59 @@ try {
   };
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench/results/remote-deploy.json'), JSON.stringify(json, null, 2) + '\n');
-  const pc = results.perCommandIdle;
-  const pl = results.perCommandLoaded;
+  const r = results;
+  const pc = r.perCommandIdle;
+  const pl = r.perCommandLoaded;
+  const cores = os.cpus().length;
+  // The floor: no schedule finishes before the machine has done the work (CPU-s / cores).
+  const row = (method, compose, n, m, ratio) =>
+    `| ${method} | ${compose} | ${n} | ${fmt(m.ms)} | ${m.cpuSeconds.toFixed(1)} | ${fmt((m.cpuSeconds / cores) * 1000)} | ${ratio} |`;
   const md = [
-    `Measured ${when} on ${json.machine}; one dockerd shared by all hosts (as in the sandbox), compose v1.`,
+    `Measured ${when} on ${json.machine}; every "host" is an sshd on this machine and all share one dockerd (as in the sandbox).`,
     `Each method deploys 1.0 (warm-up), then is timed upgrading to 2.0: lock, upload env + compose, pull, \`up -d\`, HTTP health, release log, unlock.`,
+    `"CPU-s" is the busy CPU time of the whole machine during the timed run (runner and all hosts): with ${cores} cores no run can be shorter than CPU-s / ${cores} ("CPU floor"), however it is scheduled.`,
     '',
-    '| Method | Hosts | Wall time | Ratio |',
-    '| --- | --- | --- | --- |',
-    `| remote-deploy | 1 | ${fmt(results.action1)} | 1.00 × (baseline) |`,
-    `| remote-deploy | ${HOSTS} | ${fmt(results.action20)} | ${(results.action20 / results.action1).toFixed(2)} × one host (target ≤ 1.5) |`,
-    `| OpenSSH loop (one ssh/scp per command) | ${HOSTS} | ${fmt(results.sshLoop20)} | remote-deploy is ${(results.sshLoop20 / results.action20).toFixed(1)} × faster |`,
-    `| ansible-playbook (forks 20, ControlPersist, pipelining) | ${HOSTS} | ${fmt(results.ansible20)} | remote-deploy is ${(results.ansible20 / results.action20).toFixed(1)} × faster (target ≥ 5) |`,
+    '| Method | Compose on the hosts | Hosts | Wall time | CPU-s | CPU floor | Ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    row('remote-deploy', 'v2 (2.26, Go)', 1, r.action1v2, '1.00 × (baseline)'),
+    row(
+      'remote-deploy',
+      'v2 (2.26, Go)',
+      HOSTS,
+      r.action20v2,
+      `${(r.action20v2.ms / r.action1v2.ms).toFixed(2)} × one host (target ≤ 1.5)`,
+    ),
+    row(
+      'OpenSSH loop (one ssh/scp per command)',
+      'v2',
+      HOSTS,
+      r.sshLoopv2,
+      `remote-deploy is ${(r.sshLoopv2.ms / r.action20v2.ms).toFixed(1)} × faster`,
+    ),
+    row(
+      'ansible-playbook (forks 20, ControlPersist, pipelining)',
+      'v2',
+      HOSTS,
+      r.ansiblev2,
+      `remote-deploy is ${(r.ansiblev2.ms / r.action20v2.ms).toFixed(1)} × faster (target ≥ 5)`,
+    ),
+    row('remote-deploy', 'v1 (1.29, Python)', 1, r.action1v1, '1.00 × (v1 baseline)'),
+    row(
+      'remote-deploy',
+      'v1 (1.29, Python)',
+      HOSTS,
+      r.action20v1,
+      `${(r.action20v1.ms / r.action1v1.ms).toFixed(2)} × one v1 host`,
+    ),
     '',
     `Per command (target ≤ 10 ms): ${pc.sequentialMs.toFixed(1)} ms over the reused ssh2 connection on the idle machine (50 in parallel on it: ${pc.parallel50Ms.toFixed(0)} ms), vs ${pc.freshOpenSshMs.toFixed(0)} ms for a fresh OpenSSH connection; ` +
-      `${pl.sequentialMs.toFixed(1)} ms vs ${pl.freshOpenSshMs.toFixed(0)} ms with the 60 benchmark containers running their healthchecks.`,
-    '',
-    `The 20-host run is CPU-bound on this 2-core machine: each host still starts one \`docker-compose up -d\` (Python, about 1 CPU-second), ` +
-      `all against one shared dockerd; polling and pulls use the Go CLI over the reused connection, and ssh itself is not the bottleneck.`,
+      `${pl.sequentialMs.toFixed(1)} ms vs ${pl.freshOpenSshMs.toFixed(0)} ms with the 20 benchmark containers running their healthchecks.`,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(root, 'bench/results/remote-deploy.md'), md);
   console.log(md);
+} catch (error) {
+  if (!(error instanceof Done)) throw error;
 } finally {
   try {
     cleanupContainers();

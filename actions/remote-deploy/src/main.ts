@@ -71,11 +71,15 @@ export async function main(): Promise<void> {
   setOutputs({
     version: failure ? (runs.find((r) => r.previous)?.previous ?? '') : inputs.version,
     'previous-version': runs.find((r) => r.previous)?.previous ?? '',
-    results: reports.map(({ steps, ...rest }) => ({
-      ...rest,
-      durationMs:
-        steps.length > 0 ? Math.max(...steps.map((s) => s.end)) - Math.min(...steps.map((s) => s.start)) : 0,
-    })),
+    results: reports.map(({ steps, ...rest }) => {
+      const t0 = steps.length > 0 ? Math.min(...steps.map((s) => s.start)) : 0;
+      return {
+        ...rest,
+        durationMs: steps.length > 0 ? Math.max(...steps.map((s) => s.end)) - t0 : 0,
+        // Offsets from the host's first step, so a slow host or step can be found from the output alone.
+        steps: steps.map((s) => ({ name: s.name, atMs: s.start - t0, ms: s.end - s.start, ok: s.ok })),
+      };
+    }),
   });
   const plan = inputs.dryRun
     ? plannedSteps({
