@@ -40,6 +40,8 @@ export interface HostFacts {
   locked: boolean;
 }
 
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
 export type HostStatus =
   'pending' | 'prepared' | 'deployed' | 'failed' | 'rolled-back' | 'rollback-failed' | 'planned';
 
@@ -64,6 +66,10 @@ export function runContext(): RunContext {
 
 class StepFailed extends ToolError {}
 class HealthRed extends PolicyFailure {}
+class Cancelled extends ToolError {}
+
+/** Steps that still start once the run is cancelled: putting hosts back and releasing locks. */
+const STEPS_AFTER_CANCEL = new Set(['cancel-rollback', 'unlock']);
 
 /**
  * Everything done on one host, over one reused connection. Each public method
@@ -82,6 +88,9 @@ export class HostRun {
   imageStates: string[] = [];
   private conn?: SshConnection;
   private locked = false;
+  private cancelled = false;
+  /** The step running now (settled, never rejecting): a cancel-rollback waits for it. */
+  private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly spec: HostSpec,
@@ -119,10 +128,22 @@ export class HostRun {
     return this.redact(lastLines(result, n));
   }
 
+  /** The runner cancelled the job: no new step starts here, loops stop waiting (see rollbackOnCancel). */
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  private checkCancelled(what: string): void {
+    if (this.cancelled) throw new Cancelled(`${what} on ${this.name} stopped: the run was cancelled`);
+  }
+
   private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (!STEPS_AFTER_CANCEL.has(name)) this.checkCancelled(name);
     const start = Date.now();
     try {
-      const result = await fn();
+      const running = fn();
+      this.inFlight = running.catch(() => undefined);
+      const result = await running;
       this.steps.push({ name, start, end: Date.now(), ok: true });
       return result;
     } catch (error) {
@@ -322,6 +343,7 @@ export class HostRun {
           announced = true;
         }
         await sleep(Math.min(1000, Math.max(50, this.inputs.lockTimeoutMs - (Date.now() - started))));
+        this.checkCancelled('waiting for the lock');
       }
     });
   }
@@ -601,6 +623,7 @@ export class HostRun {
             `health check red on ${this.name} after ${Math.round(healthTimeoutMs / 1000)}s (health-timeout): ${last || 'not ready'}`,
           );
         await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+        this.checkCancelled('the health gate');
       }
     });
   }
@@ -638,6 +661,8 @@ export class HostRun {
 
   /** Go back to the previous release: its files and images, then health-check it. */
   async rollback(): Promise<void> {
+    // A cancelled run rolls back from the signal handler (rollbackOnCancel), within the runner's grace time.
+    if (this.cancelled) return;
     const previous = this.previous;
     if (!previous) {
       this.status = 'rollback-failed';
@@ -655,6 +680,40 @@ export class HostRun {
     } catch (error) {
       this.status = 'rollback-failed';
       this.rollbackError = (error as Error).message;
+    }
+  }
+
+  /**
+   * Cancellation: the runner kills a cancelled job 10 s after SIGINT, too soon for a
+   * health-checked rollback. Wait for the step in flight (two `up`s must not race on one
+   * project), then put the previous release back with one `up -d`, all before `deadline`.
+   * Returns what happened, as a phrase for the one-sentence failure.
+   */
+  async rollbackOnCancel(deadline: number): Promise<string> {
+    const previous = this.previous;
+    const fail = (why: string): string => {
+      this.status = 'rollback-failed';
+      this.rollbackError = why;
+      return `${this.name} could NOT be rolled back (${why}): it may still run ${this.inputs.version}`;
+    };
+    if (!previous) return fail('no previous release');
+    const inTime = <T>(p: Promise<T>): Promise<T | typeof TIMED_OUT> =>
+      Promise.race([p, sleep(Math.max(0, deadline - Date.now())).then((): typeof TIMED_OUT => TIMED_OUT)]);
+    if ((await inTime(this.inFlight)) === TIMED_OUT)
+      return fail('the step in progress did not end within the cancellation grace time');
+    try {
+      const done = await inTime(
+        this.step('cancel-rollback', async () => {
+          await this.loadReleaseFiles(previous);
+          await this.up(previous);
+        }),
+      );
+      if (done === TIMED_OUT) return fail('compose up of the previous release did not finish in time');
+      this.status = 'rolled-back';
+      this.log(`put back on ${previous} (cancelled run)`);
+      return `${this.name} was put back on ${previous}`;
+    } catch (error) {
+      return fail((error as Error).message);
     }
   }
 
@@ -676,6 +735,7 @@ export class HostRun {
   }
 
   async record(outcome: ReleaseRecord['outcome'], detail?: string): Promise<void> {
+    if (this.cancelled) return; // the grace time goes to rolling back and unlocking
     try {
       await this.step('record', async () => {
         const record: ReleaseRecord = {

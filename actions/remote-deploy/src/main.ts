@@ -28,7 +28,7 @@ export async function main(): Promise<void> {
   const inputs = readInputs();
   const ctx = runContext();
   const runs = inputs.hosts.map((h) => new HostRun(h, inputs, ctx));
-  const stopSignals = releaseLocksOnSignal(runs);
+  const cancellation = cancelOnSignal(runs);
   const notes: string[] = [];
   let outcome = '';
   let failure: Error | undefined;
@@ -50,10 +50,13 @@ export async function main(): Promise<void> {
         : `${inputs.version} deployed to ${runs.length} host(s)`;
     }
   } finally {
+    // Cancelled: the signal handler rolls back, unlocks and exits; nothing here may race it.
+    const cancelled = cancellation.pending();
+    if (cancelled) await cancelled;
     await core.group('Release locks', async () => {
       await settleAll(runs, inputs.parallel, (r) => r.unlock());
     });
-    stopSignals();
+    cancellation.stop();
     for (const r of runs) r.close();
   }
 
@@ -283,32 +286,63 @@ async function saveImages(inputs: Inputs): Promise<string> {
   return file;
 }
 
-/** On SIGINT/SIGTERM (the runner cancelling the job) release every lock we hold, then exit. */
-function releaseLocksOnSignal(runs: HostRun[]): () => void {
-  let handling = false;
+/**
+ * The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills the process tree
+ * 2.5 s after that. In that time: stop starting steps, put every host that switched back on its
+ * previous release (without the health gate: no time), release our locks, and exit with one
+ * sentence saying where each host stands.
+ */
+const CANCEL_ROLLBACK_MS = 7_000;
+const CANCEL_UNLOCK_MS = 9_000;
+
+interface Cancellation {
+  stop(): void;
+  /** Resolves never once a signal arrived (the handler exits the process); undefined before. */
+  pending(): Promise<never> | undefined;
+}
+
+function cancelOnSignal(runs: HostRun[]): Cancellation {
+  let handling: Promise<never> | undefined;
   const handler = (signal: NodeJS.Signals): void => {
-    if (handling) return;
-    handling = true;
-    core.warning(`Received ${signal}: releasing deploy locks before exiting.`);
-    const held = runs.filter((r) => r.holdsLock);
-    const timeout = new Promise((resolve) => setTimeout(resolve, 15_000).unref());
-    // The runner kills the job seconds after SIGINT/SIGTERM: too little time for a health-checked
-    // rollback, so a cancelled deploy only releases its locks and says which hosts already switched.
+    if (handling) return; // the runner's SIGTERM after its SIGINT: already on it
+    const started = Date.now();
+    core.warning(
+      `Received ${signal}: stopping, putting switched hosts back on their previous release, releasing deploy locks.`,
+    );
+    for (const r of runs) r.cancel();
     const switched = runs.filter((r) => r.switched);
-    void Promise.race([Promise.all(held.map((r) => r.unlock())), timeout]).finally(() => {
-      const locks = `released the deploy lock on ${held.map((r) => r.name).join(', ') || 'no host'}`;
+    const within = (ms: number, p: Promise<unknown>): Promise<unknown> =>
+      Promise.race([
+        p,
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ms - Date.now())).unref()),
+      ]);
+    handling = (async (): Promise<never> => {
+      const rolled = await Promise.all(switched.map((r) => r.rollbackOnCancel(started + CANCEL_ROLLBACK_MS)));
+      const held = runs.filter((r) => r.holdsLock);
+      await within(CANCEL_UNLOCK_MS, Promise.all(held.map((r) => r.unlock())));
+      const stillHeld = held.filter((r) => r.holdsLock);
       const hosts =
         switched.length === 0
           ? 'no host had switched'
-          : `${switched.map((r) => `${r.name} (from ${r.previous ?? 'nothing'})`).join(', ')} had already switched and ${switched.length === 1 ? 'was' : 'were'} not rolled back: deploy again, or use rollback-to`;
-      core.setFailed(`Cancelled by ${signal}; ${locks}; ${hosts}.`);
+          : `${rolled.join(', ')} (compose up -d, not health-checked: a cancelled job has 10 s)`;
+      const released = held.filter((r) => !r.holdsLock);
+      const locks =
+        `released the deploy lock on ${released.map((r) => r.name).join(', ') || 'no host'}` +
+        (stillHeld.length > 0 ? `; could not release it on ${stillHeld.map((r) => r.name).join(', ')}` : '');
+      const undone = switched.some((r) => r.status !== 'rolled-back');
+      core.setFailed(
+        `Cancelled by ${signal}; ${hosts}; ${locks}${undone ? '. Deploy again, or use rollback-to' : ''}.`,
+      );
       process.exit(1);
-    });
+    })();
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+  return {
+    stop: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+    pending: () => handling,
   };
 }

@@ -47,12 +47,20 @@ export interface RunActionOptions {
   /** Also run runs.post (if declared) with the state saved by main. */
   post?: boolean;
   timeoutMs?: number;
-  /** Signal to send after `signalAfterMs` (cancellation tests). */
-  signal?: NodeJS.Signals;
+  /**
+   * Signal to send after `signalAfterMs` or on `signalWhenStdout` (cancellation tests).
+   * 'runner-cancel' is what the GitHub runner does when a run is cancelled: SIGINT, SIGTERM
+   * 7.5 s later, SIGKILL 2.5 s after that (docs: workflow cancellation reference).
+   */
+  signal?: NodeJS.Signals | 'runner-cancel';
   signalAfterMs?: number;
   /** Send the signal once this text appears in stdout (more robust than a delay). */
   signalWhenStdout?: string | RegExp;
 }
+
+/** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
+export const RUNNER_SIGINT_GRACE_MS = 7500;
+export const RUNNER_SIGTERM_GRACE_MS = 2500;
 
 export interface PhaseResult {
   exitCode: number | null;
@@ -120,10 +128,19 @@ function runPhase(
     let stdoutText = '';
     let signalled = false;
     let timedOut = false;
+    const escalation: NodeJS.Timeout[] = [];
     const sendSignal = (): void => {
       if (signalled || !options.signal) return;
       signalled = true;
-      child.kill(options.signal);
+      if (options.signal !== 'runner-cancel') {
+        child.kill(options.signal);
+        return;
+      }
+      child.kill('SIGINT');
+      escalation.push(setTimeout(() => child.kill('SIGTERM'), RUNNER_SIGINT_GRACE_MS));
+      escalation.push(
+        setTimeout(() => child.kill('SIGKILL'), RUNNER_SIGINT_GRACE_MS + RUNNER_SIGTERM_GRACE_MS),
+      );
     };
     child.stdout.on('data', (chunk: Buffer) => {
       out.push(chunk);
@@ -149,6 +166,7 @@ function runPhase(
     child.on('close', (exitCode, signal) => {
       clearTimeout(timeout);
       if (signalTimer) clearTimeout(signalTimer);
+      for (const t of escalation) clearTimeout(t);
       resolve({
         exitCode,
         signal,
