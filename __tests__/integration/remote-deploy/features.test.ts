@@ -190,6 +190,7 @@ test('services: only the named services are pulled, started and health-gated', a
     '--filter',
     `label=com.docker.compose.project=rd${app.id}${host.name}`,
   ]);
-  expect(running).toMatch(/_web_1/);
-  expect(running).not.toMatch(/_other_1/);
+  // Compose v1 names containers project_web_1, v2 project-web-1.
+  expect(running).toMatch(/[_-]web[_-]1/);
+  expect(running).not.toMatch(/[_-]other[_-]1/);
 });
