@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { waitFor } from '@deploy-kit/harness';
 import {
   baseInputs,
   buildAppImages,
@@ -92,6 +93,34 @@ test('health check red → every switched host rolled back and serving 2.0 again
   const results = JSON.parse(result.outputs.results as string) as { status: string }[];
   expect(results.every((r) => r.status === 'rolled-back')).toBe(true);
   expect(result.outputs.version).toBe('2.0');
+});
+
+test('a runner cancel once both hosts switched puts both back on 2.0 before the runner kills the job', async () => {
+  const result = await deploy(
+    app,
+    {
+      ...baseInputs(app, targets),
+      images: `web=${images.bad}`,
+      version: '3.1-cancelled',
+      'health-timeout': '60s',
+    },
+    // SIGINT once both hosts have switched; SIGTERM 7.5 s later; SIGKILL 2.5 s after that.
+    { signal: 'runner-cancel', signalWhenStdout: /(switched to 3\.1-cancelled[\s\S]*){2}/ },
+  );
+  expect(result.signal).toBeNull();
+  expect(result.exitCode).toBe(1);
+  const names = targets.map((h) => `${h.host}:${h.port}`);
+  expect(result.error).toMatch(/^Cancelled by SIGINT; /);
+  for (const name of names) expect(result.error).toContain(`${name} was put back on 2.0`);
+  expect(result.error).toMatch(
+    /not health-checked: a cancelled job has 10 s\); released the deploy lock on /,
+  );
+  for (const [i, h] of targets.entries()) {
+    const dir = app.projectDirs[i] as string;
+    expect(currentRelease(dir)).toBe('2.0');
+    expect(fs.existsSync(path.join(dir, '.deploy-kit', 'lock'))).toBe(false);
+    await waitFor(`${h.host} to serve 2.0 again`, async () => (await served(h, app)) === '2.0', 30_000);
+  }
 });
 
 test('rollback-to 1.0 redeploys the recorded release', async () => {
