@@ -281,7 +281,11 @@ test('backup: mysql-host runs mysqldump on the host with the env file connection
   containers.push(container);
   await waitHealthy(container);
   const marker = `marker-${uniqueId()}`;
-  sql(container, 'mariadb', `CREATE TABLE shop.orders (note text); INSERT INTO shop.orders VALUES ('${marker}');`);
+  sql(
+    container,
+    'mariadb',
+    `CREATE TABLE shop.orders (note text); INSERT INTO shop.orders VALUES ('${marker}');`,
+  );
 
   const connection = (pwd: string): string =>
     [

@@ -21,7 +21,8 @@ const IMAGE_DIR = path.join(__dirname, 'db-image');
  */
 export function dbImage(): string {
   const hash = createHash('sha256');
-  for (const file of ['Dockerfile', 'entrypoint.sh']) hash.update(fs.readFileSync(path.join(IMAGE_DIR, file)));
+  for (const file of ['Dockerfile', 'entrypoint.sh'])
+    hash.update(fs.readFileSync(path.join(IMAGE_DIR, file)));
   const tag = `local/rd-db:${hash.digest('hex').slice(0, 16)}`;
   try {
     docker(['image', 'inspect', tag]);
@@ -52,7 +53,8 @@ export function containerOf(project: string, service: string): string {
     '--filter',
     `label=com.docker.compose.service=${service}`,
   ]).trim();
-  if (id === '' || id.includes('\n')) throw new Error(`expected one ${service} container in ${project}, got '${id}'`);
+  if (id === '' || id.includes('\n'))
+    throw new Error(`expected one ${service} container in ${project}, got '${id}'`);
   return id;
 }
 
@@ -65,9 +67,17 @@ export async function waitHealthy(container: string, timeoutMs = 60_000): Promis
 }
 
 /** SQL run as the server's superuser over the container's local socket. */
-export function sql(container: string, kind: 'postgres' | 'mariadb', statements: string, user = 'shop'): string {
+export function sql(
+  container: string,
+  kind: 'postgres' | 'mariadb',
+  statements: string,
+  user = 'shop',
+): string {
   return kind === 'postgres'
-    ? docker(['exec', '-i', container, 'psql', '-v', 'ON_ERROR_STOP=1', '-qAt', '-U', user, '-d', user], statements)
+    ? docker(
+        ['exec', '-i', container, 'psql', '-v', 'ON_ERROR_STOP=1', '-qAt', '-U', user, '-d', user],
+        statements,
+      )
     : docker(['exec', '-i', container, 'mariadb', '--batch', '--skip-column-names'], statements);
 }
 
