@@ -42,6 +42,10 @@ beforeAll(async () => {
 afterAll(() => {
   apps.forEach(([app, targets]) => cleanup(app, targets));
   if (containers.length > 0) docker(['rm', '-f', ...containers]);
+  // Project dirs on the hosts (dumps included), the workspaces and data dirs.
+  for (const [app] of apps)
+    for (const dir of [...app.projectDirs, app.workspace, app.dataDir])
+      fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** One app on one host, its env file rewritten before each deploy so each release's .env is recognisable. */

@@ -17,7 +17,7 @@ const IMAGE_DIR = path.join(__dirname, 'db-image');
 
 /**
  * The test image, tagged by a hash of its recipe: built once (apt-get inside, ≈ 45 s), then
- * every run finds the tag and skips the build.
+ * every run finds the tag and skips the build; a new recipe's build removes the older tags.
  */
 export function dbImage(): string {
   const hash = createHash('sha256');
@@ -26,9 +26,18 @@ export function dbImage(): string {
   const tag = `local/rd-db:${hash.digest('hex').slice(0, 16)}`;
   try {
     docker(['image', 'inspect', tag]);
+    return tag;
   } catch {
     docker(['build', '--network', 'host', '-q', '-t', tag, IMAGE_DIR]);
   }
+  // Builds of earlier recipes are 700 MB each: drop them (best effort; one may still be in use).
+  for (const old of docker(['images', '--format', '{{.Repository}}:{{.Tag}}', 'local/rd-db']).split('\n'))
+    if (old !== '' && old !== tag)
+      try {
+        docker(['rmi', old]);
+      } catch {
+        // still used by a container: it goes with the next build
+      }
   return tag;
 }
 
