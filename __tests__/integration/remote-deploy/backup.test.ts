@@ -302,6 +302,15 @@ test('backup: mysql-host runs mysqldump on the host with the env file connection
       '',
     ].join('\n');
   const s = new Scenario(host, { backup: 'mysql-host', 'backup-keep': '2' });
+  // Refused while reading inputs, before any host is contacted.
+  const noEnv = await s.deploy('1.0', images.v1, { 'env-file': '' });
+  expect(noEnv.error).toMatch(/^Invalid input: 'backup: mysql-host' reads its connection .* from 'env-file'/);
+  s.envExtra = connection(password).replace(/^MYSQL_DATABASE=.*$/m, '');
+  const noDb = await s.deploy('1.0', images.v1);
+  expect(noDb.error).toMatch(/^Invalid input: 'backup: mysql-host' needs MYSQL_DATABASE/);
+  expect(noDb.leaks([password])).toEqual([]);
+  expect(fs.existsSync(s.dir)).toBe(false);
+
   s.envExtra = connection(password);
 
   const first = await s.deployOk('1.0', images.v1);
