@@ -67,7 +67,7 @@ test('backup: postgres-host dumps the real database before the switch; a failing
   const failed = await deploy(app, { ...inputs, images: `web=${images.v3}`, version: '3.0' });
   expect(failed.exitCode).toBe(1);
   expect(failed.error).toMatch(
-    /pre-deploy backup \(pg_dump on the host\) on .* exited with 1; last output: .*password authentication failed/,
+    /pre-deploy backup 'postgres-host' \(pg_dump on the host\) on .* exited with 1; last output: .*password authentication failed/,
   );
   expect(currentRelease(app.projectDirs[0]!)).toBe('2.0');
   expect(await served(host, app)).toBe('2.0');

@@ -11,6 +11,13 @@ import {
   type ParsedClientKey,
   type SshTarget,
 } from '@deploy-kit/shared/ssh';
+import {
+  backupInService,
+  describeBackup,
+  MYSQL_OPTION_FILE,
+  mysqlOptionFile,
+  type MysqlSettings,
+} from './backup';
 import type { HostSpec } from './hosts';
 import type { Inputs } from './inputs';
 import { decideHeldLock, ownerJson, parseLockAnswer, type LockOwner } from './lock';
@@ -457,37 +464,61 @@ export class HostRun {
     for (const line of this.imageStates) this.log(`image ${line}`);
   }
 
+  /**
+   * The pre-deploy backup on this host: in the current release's database service (postgres,
+   * mysql), or on the host itself (postgres-host, mysql-host). Any failure throws before the
+   * deploy changes anything.
+   */
   async runBackup(): Promise<void> {
-    if (this.inputs.backup === 'none') return;
+    const preset = this.inputs.backup;
+    if (preset === 'none') return;
     const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-before-${this.inputs.version}`;
-    if (this.inputs.backup === 'postgres-host') {
-      await this.step('backup', async () => {
-        const r = await this.script('pre-deploy backup (pg_dump on the host)', S.BACKUP_POSTGRES_HOST, [
-          releaseDir(this.layout, this.inputs.version),
-          this.layout.backupsDir,
-          stamp,
-          String(this.inputs.backupKeep),
-        ]);
-        this.backup = /backup=(\S+)/.exec(r.stdout)?.[1];
-      });
-      return;
-    }
-    if (!this.previous) {
+    const keep = String(this.inputs.backupKeep);
+    const what = `pre-deploy backup '${preset}' (${describeBackup(preset, this.inputs.backupService)})`;
+    if (backupInService(preset) && !this.previous) {
       this.log('no current release: nothing to back up');
       return;
     }
     await this.step('backup', async () => {
-      await this.loadReleaseFiles(this.previous);
-      const r = await this.script('pre-deploy backup', S.BACKUP_POSTGRES, [
-        releaseDir(this.layout, this.previous),
-        this.spec.host,
-        this.previous,
-        this.layout.backupsDir,
-        stamp,
-        String(this.inputs.backupKeep),
-        this.inputs.backupService,
-        ...this.compose(this.previous),
-      ]);
+      let r: ExecResult;
+      if (preset === 'postgres-host') {
+        r = await this.script(what, S.BACKUP_POSTGRES_HOST, [
+          releaseDir(this.layout, this.inputs.version),
+          this.layout.backupsDir,
+          stamp,
+          keep,
+        ]);
+      } else if (preset === 'mysql-host') {
+        const settings = this.inputs.mysql as MysqlSettings;
+        // The connection (password included) travels as a 0600 option file over SFTP; the script removes it.
+        const cnf = `${releaseDir(this.layout, this.inputs.version)}/${MYSQL_OPTION_FILE}`;
+        const conn = await this.connection();
+        await conn.upload(cnf, mysqlOptionFile(settings), 0o600);
+        r = await this.script(what, S.BACKUP_MYSQL_HOST, [
+          cnf,
+          this.layout.backupsDir,
+          stamp,
+          keep,
+          settings.database,
+        ]);
+      } else {
+        await this.loadReleaseFiles(this.previous);
+        const [dump, trailer] =
+          preset === 'mysql' ? [S.MYSQL_DUMP_IN_SERVICE, S.MYSQL_DUMP_TRAILER] : [S.PG_DUMP_IN_SERVICE, ''];
+        r = await this.script(what, S.BACKUP_IN_SERVICE, [
+          releaseDir(this.layout, this.previous),
+          this.spec.host,
+          this.previous,
+          this.layout.backupsDir,
+          stamp,
+          keep,
+          this.inputs.backupService,
+          dump,
+          trailer,
+          this.spec.projectName,
+          ...this.compose(this.previous),
+        ]);
+      }
       this.backup = /backup=(\S+)/.exec(r.stdout)?.[1];
     });
   }

@@ -23,6 +23,7 @@ import {
   type ParsedClientKey,
 } from '@deploy-kit/shared/ssh';
 import { z } from 'zod';
+import { BACKUP_PRESETS, mysqlSettingsFromEnv, type BackupPreset, type MysqlSettings } from './backup';
 import { dropBuildSections } from './compose';
 import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
 import { parseBatchSize } from './plan';
@@ -72,7 +73,9 @@ export interface Inputs {
   migrateCommand: string[];
   staticCommand: string[];
   migrateService: string;
-  backup: 'none' | 'postgres' | 'postgres-host';
+  backup: BackupPreset;
+  /** Connection of the mysql-host preset, read from env-file. */
+  mysql?: MysqlSettings;
   hupServices: string[];
   nginxReload: string;
   backupService: string;
@@ -183,6 +186,21 @@ export function readInputs(): Inputs {
       secrets.push(value);
     }
     envFile = { name: '.env', content };
+  }
+
+  const backup = getEnum('backup', BACKUP_PRESETS, 'none');
+  let mysql: MysqlSettings | undefined;
+  if (backup === 'mysql-host') {
+    if (!envFile)
+      throw new InputError(
+        `'backup: mysql-host' reads its connection (MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_USER, MYSQL_PWD, MYSQL_DATABASE) from 'env-file'; give one.`,
+      );
+    mysql = mysqlSettingsFromEnv(envFile.content.toString('utf8'));
+    // Masked whatever its length: a short password is not among the env values masked above.
+    if (mysql.password !== undefined && mysql.password.trim() !== '') {
+      registerSecret(mysql.password);
+      secrets.push(mysql.password);
+    }
   }
 
   const projectDir = checkRemotePath('project-dir', getString('project-dir', { required: true }));
@@ -319,7 +337,8 @@ export function readInputs(): Inputs {
     migrateCommand: parseCommand('migrate-command', getString('migrate-command')),
     staticCommand: parseCommand('static-command', getString('static-command')),
     migrateService: checkService('migrate-service', getString('migrate-service', { fallback: 'web' })),
-    backup: getEnum('backup', ['none', 'postgres', 'postgres-host'] as const, 'none'),
+    backup,
+    mysql,
     hupServices: getList('hup-services').map((s) => checkService('hup-services', s)),
     nginxReload: ((v) =>
       v === '' || v === 'none' || v === 'host' ? v || 'none' : checkService('nginx-reload', v))(

@@ -120,23 +120,110 @@ for img in "$@"; do
 done
 `;
 
-/** $1 release dir, $2 host, $3 version, $4 backups dir, $5 stamp, $6 keep, $7 service, then compose argv. */
-export const BACKUP_POSTGRES = String.raw`
-cd "$1"
-export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
-B="$4"; STAMP="$5"; KEEP="$6"; SVC="$7"
-shift 7
-mkdir -p "$B"
-chmod 700 "$B"
-f="$B/$STAMP.sql.gz"
-trap 'rm -f "$f.tmp"' EXIT
-"$@" exec -T "$SVC" sh -c 'U="$POSTGRES_USER"; [ -n "$U" ] || U=postgres; D="$POSTGRES_DB"; [ -n "$D" ] || D="$U"; exec pg_dump --clean --if-exists -U "$U" "$D"' | gzip > "$f.tmp"
+/**
+ * The end of every backup script: "$f.tmp" holds the gzip'd dump. It must be valid gzip, not
+ * empty, and (when TRAILER is set) end with the line a dump tool writes only when it finished;
+ * then it gets its final name and only the newest KEEP dumps stay.
+ */
+const KEEP_DUMP = String.raw`
 gzip -t "$f.tmp"
-if [ "$(gzip -dc "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then rm -f "$f.tmp"; echo "the dump is empty" >&2; exit 1; fi
+if [ "$(gzip -dc "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then echo "the dump is empty" >&2; exit 1; fi
+if [ -n "$TRAILER" ]; then
+  last=$(gzip -dc "$f.tmp" | tail -n 1)
+  case "$last" in
+    "$TRAILER"*) ;;
+    *) echo "the dump is incomplete: its last line is not '$TRAILER...'" >&2; exit 1 ;;
+  esac
+fi
 mv "$f.tmp" "$f"
 echo "backup=$f bytes=$(wc -c < "$f")"
 ls -1t "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
 `;
+
+/**
+ * $1 release dir, $2 host, $3 version, $4 backups dir, $5 stamp, $6 keep, $7 service,
+ * $8 dump script (run by sh inside the service's running container, with its environment),
+ * $9 first words of a complete dump's last line ('' = not checked), $10 Compose project,
+ * then compose argv. The running container is looked up first (with the Go CLI, by Compose's
+ * labels): docker-compose v1 exits 1 without a word when asked to exec in a stopped one.
+ */
+export const BACKUP_IN_SERVICE = String.raw`
+cd "$1"
+export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
+B="$4"; STAMP="$5"; KEEP="$6"; SVC="$7"; DUMP="$8"; TRAILER="$9"
+shift 9
+PROJECT="$1"
+shift
+running=$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$SVC" --filter "label=com.docker.compose.oneoff=False" --filter status=running)
+if [ -z "$running" ]; then
+  echo "service $SVC has no running container in project $PROJECT (release $DEPLOY_VERSION): the dump runs inside it; check backup-service" >&2
+  exit 1
+fi
+mkdir -p "$B"
+chmod 700 "$B"
+f="$B/$STAMP.sql.gz"
+trap 'rm -f "$f.tmp"' EXIT
+"$@" exec -T "$SVC" sh -c "$DUMP" | gzip > "$f.tmp"
+${KEEP_DUMP}`;
+
+/** pg_dump inside a container of the official postgres image (or one using its variables). */
+export const PG_DUMP_IN_SERVICE =
+  'U="$POSTGRES_USER"; [ -n "$U" ] || U=postgres; D="$POSTGRES_DB"; [ -n "$D" ] || D="$U"; exec pg_dump --clean --if-exists -U "$U" "$D"';
+
+/**
+ * mysqldump inside a container of the official mysql or mariadb image: the credentials the
+ * image was started with (MARIADB_* before MYSQL_*, as the mariadb image reads them; *_FILE
+ * for Docker secrets): root if its password is known, else MYSQL_USER, else root without a
+ * password when the image allowed that. The password reaches the dump through MYSQL_PWD in
+ * its environment, never its arguments. mariadb-dump first: MariaDB 11 images have no mysqldump.
+ */
+export const MYSQL_DUMP_IN_SERVICE = String.raw`
+pick() { for v in "$@"; do if [ -n "$v" ]; then printf '%s' "$v"; return 0; fi; done; return 0; }
+from_file() { if [ -n "$1" ]; then cat -- "$1"; fi; }
+DB=$(pick "$MARIADB_DATABASE" "$MYSQL_DATABASE")
+USR=$(pick "$MARIADB_USER" "$MYSQL_USER")
+PW=$(pick "$MARIADB_PASSWORD" "$MYSQL_PASSWORD" "$(from_file "$MARIADB_PASSWORD_FILE")" "$(from_file "$MYSQL_PASSWORD_FILE")")
+ROOTPW=$(pick "$MARIADB_ROOT_PASSWORD" "$MYSQL_ROOT_PASSWORD" "$(from_file "$MARIADB_ROOT_PASSWORD_FILE")" "$(from_file "$MYSQL_ROOT_PASSWORD_FILE")")
+EMPTY=$(pick "$MARIADB_ALLOW_EMPTY_ROOT_PASSWORD" "$MYSQL_ALLOW_EMPTY_PASSWORD")
+if [ -n "$ROOTPW" ]; then USR=root; PW=$ROOTPW
+elif [ -n "$USR" ] && [ -n "$PW" ]; then :
+elif [ -n "$EMPTY" ]; then USR=root; PW=
+else
+  echo "no database credentials in the container's environment: set MYSQL_ROOT_PASSWORD, or MYSQL_USER and MYSQL_PASSWORD (MARIADB_ names and _FILE variants work too)" >&2
+  exit 1
+fi
+if command -v mariadb-dump >/dev/null 2>&1; then T=mariadb-dump
+elif command -v mysqldump >/dev/null 2>&1; then T=mysqldump
+else echo "neither mariadb-dump nor mysqldump is installed in the container" >&2; exit 1; fi
+if [ -n "$DB" ]; then set -- -- "$DB"; else set -- --all-databases; fi
+if [ -n "$PW" ]; then MYSQL_PWD=$PW; export MYSQL_PWD; fi
+exec "$T" --user="$USR" --single-transaction --quick --routines --triggers --no-tablespaces "$@"
+`;
+
+/** What mysqldump and mariadb-dump write last, and only when the dump finished. */
+export const MYSQL_DUMP_TRAILER = '-- Dump completed';
+
+/**
+ * $1 option file (uploaded mode 0600, removed here whatever happens), $2 backups dir, $3 stamp,
+ * $4 keep, $5 database. mysqldump on the host, its whole connection from the option file
+ * (--defaults-file: exactly those settings, not the host's my.cnf); "--" so the database
+ * name can never be read as an option.
+ */
+export const BACKUP_MYSQL_HOST = String.raw`
+CNF="$1"; B="$2"; STAMP="$3"; KEEP="$4"; DB="$5"; TRAILER="${MYSQL_DUMP_TRAILER}"
+f="$B/$STAMP.sql.gz"
+trap 'rm -f "$CNF" "$f.tmp"' EXIT
+if command -v mariadb-dump >/dev/null 2>&1; then T=mariadb-dump
+elif command -v mysqldump >/dev/null 2>&1; then T=mysqldump
+else echo "neither mariadb-dump nor mysqldump is installed on this host (install mariadb-client or mysql-client)" >&2; exit 1; fi
+# Oracle's mysqldump 8 reads column statistics that a MariaDB server does not have; a backup does not need them.
+help=$("$T" --help 2>/dev/null || true)
+extra=""
+case "$help" in *--column-statistics*) extra="--column-statistics=0" ;; esac
+mkdir -p "$B"
+chmod 700 "$B"
+"$T" --defaults-file="$CNF" --single-transaction --quick --routines --triggers --no-tablespaces $extra -- "$DB" | gzip > "$f.tmp"
+${KEEP_DUMP}`;
 
 /** Load a gzip'd `docker save` stream from stdin (no-registry mode). Constant: no arguments. */
 export const LOAD_IMAGES = ['sh', '-c', 'gunzip | docker load'];
@@ -148,7 +235,7 @@ export const LOAD_IMAGES = ['sh', '-c', 'gunzip | docker load'];
  */
 export const BACKUP_POSTGRES_HOST = String.raw`
 cd "$1"
-B="$2"; STAMP="$3"; KEEP="$4"
+B="$2"; STAMP="$3"; KEEP="$4"; TRAILER=""
 if [ -f .env ]; then
   while IFS= read -r line || [ -n "$line" ]; do
     k=$(printf '%s' "$line" | cut -d= -f1)
@@ -166,12 +253,7 @@ chmod 700 "$B"
 f="$B/$STAMP.sql.gz"
 trap 'rm -f "$f.tmp"' EXIT
 pg_dump --no-password --clean --if-exists | gzip > "$f.tmp"
-gzip -t "$f.tmp"
-if [ "$(gzip -dc "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then rm -f "$f.tmp"; echo "the dump is empty" >&2; exit 1; fi
-mv "$f.tmp" "$f"
-echo "backup=$f bytes=$(wc -c < "$f")"
-ls -1t "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
-`;
+${KEEP_DUMP}`;
 
 /** nginx on the host: test the configuration, then reload. */
 export const NGINX_RELOAD_HOST = String.raw`
