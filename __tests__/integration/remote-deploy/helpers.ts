@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,6 +70,50 @@ export function buildAppImages(): Record<'v1' | 'v2' | 'v3' | 'bad', string> {
   }
   fs.rmSync(dir, { recursive: true, force: true });
   return out;
+}
+
+/**
+ * An image FROM the sandbox's Debian base (local/debian:bookworm) with Debian packages, built the
+ * way examples/django-app's Dockerfile builds (policy-rc.d so no package starts a service during
+ * the build, `--network host` for apt, package caches removed) and pushed to the sandbox registry
+ * so hosts can pull it. Tagged with the hash of its content: a later run reuses the built layers.
+ */
+export function buildDebianImage(
+  name: string,
+  spec: { packages: string[]; files: Record<string, string>; lines: string[] },
+): string {
+  const base = sandbox.images.debian;
+  if (!base)
+    throw new Error(
+      'the sandbox has no Debian base image; start it with: bash scripts/sandbox up --with-debian',
+    );
+  const dockerfile = [
+    `FROM ${base}`,
+    "RUN printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d \\",
+    '    && apt-get update \\',
+    `    && apt-get install -y --no-install-recommends ${spec.packages.join(' ')} \\`,
+    '    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb',
+    ...spec.lines,
+    '',
+  ].join('\n');
+  const files = { Dockerfile: dockerfile, ...spec.files };
+  // The base's id is part of the tag: a re-made base (a new debootstrap) is a new image.
+  const hash = createHash('sha256').update(docker(['image', 'inspect', '--format', '{{.Id}}', base]));
+  for (const [file, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b)))
+    hash.update(`${file}\0${content}\0`);
+  const tag = `${sandbox.registry.address}/${name}:${hash.digest('hex').slice(0, 16)}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-debian-img-'));
+  try {
+    for (const [file, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    docker(['build', '-q', '--network', 'host', '-t', tag, dir]);
+    docker(['push', '-q', tag]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return tag;
 }
 
 export function uniqueId(): string {

@@ -30,6 +30,7 @@ import {
   type RemoteLayout,
 } from './plan';
 import { findDeployed, formatRecord, parseReleaseLog, type ReleaseRecord } from './releaselog';
+import { nginxFailureMessage, type NginxMode } from './reload';
 import * as S from './scripts';
 
 export interface StepTiming {
@@ -90,6 +91,9 @@ export class HostRun {
   error?: string;
   rollbackError?: string;
   switched = false;
+  /** What this host reloaded (a rollback reloads the same again, for the previous release). */
+  private hupSent = false;
+  private nginxReloaded = false;
   migrated = false;
   backup?: string;
   imageStates: string[] = [];
@@ -592,14 +596,18 @@ export class HostRun {
     });
   }
 
-  /** Wait until every container is running and healthy (if it has a healthcheck) and the URL answers, or time out. */
-  async health(version: string, stepName = 'health'): Promise<void> {
+  /**
+   * Wait until every container is running and healthy (if it has a healthcheck) and the URL answers, or time out.
+   * `expect: false` skips health-expect: before a reload the running processes still serve what they
+   * loaded, so only the check after the reload can ask for the new release's text.
+   */
+  async health(version: string, stepName = 'health', expect = true): Promise<void> {
     const { healthUrl, healthTimeoutMs, healthcheck } = this.inputs;
     // {version} names the release being checked; a fixed expectation belongs to the new
     // release, so when checking a rollback only a {version} expectation still applies.
-    const rawExpect = this.inputs.healthExpect;
+    const rawExpect = expect ? this.inputs.healthExpect : '';
     const healthExpect =
-      stepName === 'rollback-health' && !rawExpect.includes('{version}')
+      stepName.startsWith('rollback-') && !rawExpect.includes('{version}')
         ? ''
         : rawExpect.replace(/\{version\}/g, version);
     if (healthcheck === 'none' && healthUrl === '') return;
@@ -659,35 +667,86 @@ export class HostRun {
     });
   }
 
-  /** Gunicorn-style reload (SIGHUP to the named services) and nginx test + reload, after the health gate. */
-  async reload(): Promise<void> {
-    const { hupServices, nginxReload } = this.inputs;
-    const version = this.inputs.version;
-    if (hupServices.length > 0)
-      await this.step('hup', async () => {
+  /**
+   * After the health gate: `nginx -t` first (a bad configuration fails the host before anything
+   * is signalled), then SIGHUP to hup-services (Gunicorn starts new workers that load the live
+   * release, the master stays), then nginx reloads. `what` limits it to the parts a rollback must
+   * redo: a reloaded process does not go back by itself when `up` leaves its container running.
+   */
+  async reload(version = this.inputs.version, prefix = '', what = { hup: true, nginx: true }): Promise<void> {
+    const hup = what.hup && this.inputs.hupServices.length > 0;
+    const nginx = what.nginx && this.inputs.nginxReload !== 'none';
+    if (nginx) await this.step(`${prefix}nginx-test`, () => this.nginx('test', version));
+    if (hup)
+      await this.step(`${prefix}hup`, async () => {
+        const services = this.inputs.hupServices;
+        this.hupSent = true;
         const [script, args] = this.inRelease(version, [
           ...this.compose(version),
           'kill',
           '-s',
           'HUP',
-          ...hupServices,
+          ...services,
         ]);
-        await this.script(`SIGHUP to ${hupServices.join(', ')}`, script, args);
+        await this.script(`SIGHUP to ${services.join(', ')}`, script, args);
+        this.log(`SIGHUP sent to ${services.join(', ')}`);
       });
-    if (nginxReload === 'none') return;
-    await this.step('nginx-reload', async () => {
-      if (nginxReload === 'host') {
-        await this.script('nginx -t && nginx -s reload', S.NGINX_RELOAD_HOST, []);
-        return;
+    if (nginx)
+      await this.step(`${prefix}nginx-reload`, async () => {
+        await this.nginx('reload', version);
+        this.nginxReloaded = true;
+      });
+  }
+
+  /** nginx -t or reload, on the host (NGINX_HOST) or inside the nginx-reload service (NGINX_CONTAINER). */
+  private async nginx(mode: NginxMode, version: string): Promise<void> {
+    const target = this.inputs.nginxReload;
+    const [script, args] =
+      target === 'host'
+        ? [S.NGINX_HOST, [mode]]
+        : this.inRelease(version, [
+            ...this.compose(version),
+            'exec',
+            '-T',
+            target,
+            'sh',
+            '-c',
+            S.NGINX_CONTAINER,
+            'nginx-reload',
+            mode,
+          ]);
+    const conn = await this.connection();
+    const r = await conn.script(script, args, { timeoutMs: this.inputs.commandTimeoutMs });
+    const output = this.tail(r, 20);
+    if (!execSucceeded(r)) {
+      // nginx tells why a reload did not take only in its own log: the container's output.
+      let serviceLog: string | undefined;
+      if (r.exitCode === 4 && target !== 'host') {
+        const [logScript, logArgs] = this.inRelease(version, [
+          ...this.compose(version),
+          'logs',
+          '--no-color',
+          '--tail',
+          '20',
+          target,
+        ]);
+        const logs = await conn.script(logScript, logArgs, { timeoutMs: 60_000 });
+        serviceLog = this.tail(logs, 20);
       }
-      for (const argv of [
-        ['exec', '-T', nginxReload, 'nginx', '-t'],
-        ['exec', '-T', nginxReload, 'nginx', '-s', 'reload'],
-      ]) {
-        const [script, args] = this.inRelease(version, [...this.compose(version), ...argv]);
-        await this.script(`nginx ${argv.slice(4).join(' ')} in ${nginxReload}`, script, args);
-      }
-    });
+      throw new StepFailed(
+        nginxFailureMessage({
+          mode,
+          target,
+          host: this.name,
+          user: this.spec.user,
+          exitCode: r.exitCode,
+          exit: describeExit(r),
+          output,
+          serviceLog,
+        }),
+      );
+    }
+    if (output !== '') this.log(output);
   }
 
   /** Go back to the previous release: its files and images, then health-check it. */
@@ -706,7 +765,14 @@ export class HostRun {
         await this.up(previous);
         this.log(`rolled back to ${previous}`);
       });
-      await this.health(previous, 'rollback-health');
+      // Processes reloaded with the failed release keep it until they are reloaded again; an
+      // nginx whose reload did not take still runs the previous configuration.
+      const redo = { hup: this.hupSent, nginx: this.nginxReloaded };
+      await this.health(previous, 'rollback-health', !redo.hup && !redo.nginx);
+      if (redo.hup || redo.nginx) {
+        await this.reload(previous, 'rollback-', redo);
+        await this.health(previous, 'rollback-reload-health');
+      }
       this.status = 'rolled-back';
     } catch (error) {
       this.status = 'rollback-failed';

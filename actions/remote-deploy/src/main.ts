@@ -19,8 +19,9 @@ import { summaryMarkdown, type HostReport } from './summary';
  *      lock, check the host, upload the release, log in, pull (or load);
  *      any failure here stops the deploy before any host changes;
  *   3. on the first host: pre-deploy backup, pre hook, migrations (one-off container of the new image);
- *   4. batch by batch: switch (`up -d`), health gate, post hook; a failure stops the next batch
- *      and every host that switched goes back to its previous release (itself health-checked);
+ *   4. batch by batch: switch (`up -d`), health gate, reloads (nginx -t, SIGHUP, nginx reload) and
+ *      the health gate again, post hook; a failure stops the next batch and every host that
+ *      switched goes back to its previous release (itself health-checked, reloaded again if needed);
  *   5. record the outcome in each host's release log, release the locks (also on SIGINT/SIGTERM);
  *   6. outputs (version, previous-version, results) and the job summary.
  */
@@ -95,6 +96,8 @@ export async function main(): Promise<void> {
         preHook: inputs.preCommand.trim() !== '',
         postHook: inputs.postCommand.trim() !== '',
         health: inputs.healthcheck === 'compose' || inputs.healthUrl !== '',
+        hup: inputs.hupServices.length > 0,
+        nginx: inputs.nginxReload !== 'none',
       })
     : undefined;
   await writeSummary(
@@ -211,8 +214,12 @@ async function deploy(inputs: Inputs, runs: HostRun[], notes: string[]): Promise
         await settleAll(batch, inputs.parallel, async (r) => {
           try {
             await r.switchTo();
-            await r.health(inputs.version);
-            await r.reload();
+            const reloads = inputs.hupServices.length > 0 || inputs.nginxReload !== 'none';
+            await r.health(inputs.version, 'health', !reloads);
+            if (reloads) {
+              await r.reload();
+              await r.health(inputs.version, 'reload-health');
+            }
             await r.hook('post-hook', inputs.postCommand, inputs.version);
             r.status = 'deployed';
           } catch (error) {

@@ -103,6 +103,8 @@ export function plannedSteps(options: {
   preHook: boolean;
   postHook: boolean;
   health: boolean;
+  hup?: boolean;
+  nginx?: boolean;
 }): string[] {
   return [
     'connect',
@@ -117,6 +119,10 @@ export function plannedSteps(options: {
     ...(options.migrate && !options.rollbackTo ? ['migrate'] : []),
     'switch',
     ...(options.health ? ['health'] : []),
+    ...(options.nginx ? ['nginx-test'] : []),
+    ...(options.hup ? ['hup'] : []),
+    ...(options.nginx ? ['nginx-reload'] : []),
+    ...(options.health && (options.hup || options.nginx) ? ['reload-health'] : []),
     ...(options.postHook ? ['post-hook'] : []),
     'record',
     'unlock',
