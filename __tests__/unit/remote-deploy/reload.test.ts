@@ -38,6 +38,12 @@ describe('nginx output', () => {
     expect(normaliseNginxLine('web_nginx_1  | 2026/11/21 10:57:02 [error] 8#8: *3 connect() failed')).toBe(
       'nginx: [error] connect() failed',
     );
+    // Compose v2: `service-1  | ` prefix and an erase-line code, as `compose logs --no-color` prints them.
+    expect(
+      normaliseNginxLine(
+        '\x1b[2Knginx-1  | 2026/11/21 11:21:26 [emerg] 6#6: bind() to 127.0.0.2:2222 failed',
+      ),
+    ).toBe('nginx: [emerg] bind() to 127.0.0.2:2222 failed');
     expect(normaliseNginxLine('  nginx: [emerg] open() "/etc/nginx/x.conf" failed  ')).toBe(
       'nginx: [emerg] open() "/etc/nginx/x.conf" failed',
     );

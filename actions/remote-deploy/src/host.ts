@@ -726,6 +726,7 @@ export class HostRun {
           ...this.compose(version),
           'logs',
           '--no-color',
+          '--no-log-prefix',
           '--tail',
           '20',
           target,

@@ -6,13 +6,17 @@
 
 export type NginxMode = 'test' | 'reload';
 
+// eslint-disable-next-line no-control-regex
+const ANSI_ESCAPE = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
 /**
  * One nginx message as `nginx: [level] text`, whether nginx wrote it to the terminal or, with
  * `-e stderr` / `error_log stderr`, in log form (`2026/01/02 03:04:05 [emerg] 7#7: text`), and
- * with the `service_1  | ` prefix of `compose logs` removed.
+ * with the `service_1  | ` (v1) or `service-1  | ` (v2) prefix of `compose logs` and terminal codes removed.
  */
 export function normaliseNginxLine(line: string): string {
   return line
+    .replace(ANSI_ESCAPE, '') // Compose v2 writes erase-line codes into logs even with --no-color
     .trim()
     .replace(/^[\w.-]+\s+\|\s?/, '')
     .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: (?:\*\d+ )?/, 'nginx: $1 ');
