@@ -54,6 +54,10 @@ info = {
         "pidFile": e["SBXJ_DOCKER_PID"],
         "cli": e["SBXJ_DOCKER_CLI"],
     },
+    "compose": {
+        "v1": e["SBXJ_COMPOSE_V1"],
+        "v2Plugin": e["SBXJ_COMPOSE_V2"],
+    },
     "registry": {
         "address": e["SBXJ_REG_ADDR"],
         "pidFile": e["SBXJ_REG_PID"],

@@ -400,14 +400,19 @@ describe('dockerd', () => {
     expect(out).toBe('ran-over-ssh');
   });
 
-  test('the compose v2 stand-in answers `docker compose version`, locally and over ssh', async () => {
+  test('`docker compose` is real Compose v2 (Go), locally and over ssh; docker-compose is v1', async () => {
     const local = await docker(['compose', 'version', '--short']);
     expect(local.code).toBe(0);
-    expect(local.stdout.trim()).toMatch(/^1\.29\.\d+$/);
+    expect(local.stdout.trim()).toMatch(/^2\.\d+\.\d+/);
     const remote = await ssh(sb.ssh.hosts[0]!, ['docker', 'compose', 'version', '--short']);
     expect(remote.stdout.trim()).toBe(local.stdout.trim());
     const plugins = await docker(['info', '--format', '{{json .ClientInfo.Plugins}}']);
     expect(plugins.stdout).toMatch(/"Name":"compose"/);
+    expect(fs.realpathSync(path.join(sb.ssh.hosts[0]!.dockerConfig, 'cli-plugins/docker-compose'))).toBe(
+      fs.realpathSync(sb.compose.v2Plugin),
+    );
+    const v1 = await ssh(sb.ssh.hosts[0]!, [sb.compose.v1, 'version', '--short']);
+    expect(v1.stdout.trim()).toMatch(/^1\.29\.\d+$/);
   });
 
   test('the Debian base image, when it was requested, runs apt tooling', async () => {

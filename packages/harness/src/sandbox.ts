@@ -23,7 +23,7 @@ export interface SandboxSshHost {
    * sessions) is this host's own place to deploy to, so hosts do not collide.
    */
   workDir: string;
-  /** DOCKER_CONFIG of this host's ssh sessions (holds the compose v2 stand-in; `docker login` state stays per host). */
+  /** DOCKER_CONFIG of this host's ssh sessions (its cli-plugins/docker-compose is real Compose v2; `docker login` state stays per host). */
   dockerConfig: string;
 }
 
@@ -56,11 +56,18 @@ export interface SandboxInfo {
   docker: {
     /** unix:///.../docker.sock */
     host: string;
-    /** DOCKER_CONFIG directory (credentials stay in the sandbox; holds the compose v2 CLI plugin stand-in). */
+    /** DOCKER_CONFIG directory (credentials stay in the sandbox; holds the Compose v2 CLI plugin). */
     config: string;
     pidFile: string;
     /** The docker CLI the sandbox uses (CLI 28 at /usr/local/bin/docker here; legacy builder). */
     cli: string;
+  };
+  /** Both Compose generations: v1 (Debian bookworm's Python docker-compose 1.29) and v2 (Go, from Debian trixie). */
+  compose: {
+    /** docker-compose v1 executable. */
+    v1: string;
+    /** The Compose v2 docker CLI plugin every sandbox host uses for `docker compose`. */
+    v2Plugin: string;
   };
   /** Plain HTTP registries on loopback (docker allows 127.0.0.0/8 as insecure); delete enabled. */
   registry: { address: string; pidFile: string };
@@ -104,7 +111,7 @@ export function loadSandbox(): SandboxInfo {
 
 /**
  * Environment for running the docker CLI (and docker-compose) against the
- * sandbox's dockerd: its socket and its DOCKER_CONFIG (compose v2 stand-in),
+ * sandbox's dockerd: its socket and its DOCKER_CONFIG (Compose v2 plugin),
  * without any DOCKER_CONTEXT inherited from the caller.
  */
 export function sandboxDockerEnv(sb: SandboxInfo, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
