@@ -496,6 +496,11 @@ try {
       `${(r.action20v1.ms / r.action1v1.ms).toFixed(2)} × one v1 host`,
     ),
     '',
+    `The 20-host deploy on Compose v2 takes ${(r.action20v2.ms / ((r.action20v2.cpuSeconds / cores) * 1000)).toFixed(2)} × its CPU floor: ` +
+      `the 2 cores are busy with 20 hosts' work (sshd, bash, the docker CLI, Compose, dockerd recreating 20 containers and running their healthchecks), ` +
+      `not waiting on the tool. On real servers each host brings its own CPU; here all 20 share these 2 cores. ` +
+      `Compose v1 (Python) costs ${(r.action20v1.cpuSeconds / r.action20v2.cpuSeconds).toFixed(1)} × the CPU of v2 for the same 20 hosts.`,
+    '',
     `Per command (target ≤ 10 ms): ${pc.sequentialMs.toFixed(1)} ms over the reused ssh2 connection on the idle machine (50 in parallel on it: ${pc.parallel50Ms.toFixed(0)} ms), vs ${pc.freshOpenSshMs.toFixed(0)} ms for a fresh OpenSSH connection; ` +
       `${pl.sequentialMs.toFixed(1)} ms vs ${pl.freshOpenSshMs.toFixed(0)} ms with the 20 benchmark containers running their healthchecks.`,
     '',
