@@ -269,7 +269,7 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = void 0;
+exports.RUNNER_SIGTERM_GRACE_MS = exports.RUNNER_SIGINT_GRACE_MS = exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = void 0;
 exports.actionDir = actionDir;
 exports.readActionMetadata = readActionMetadata;
 exports.inputEnvName = inputEnvName;
@@ -303,6 +303,9 @@ function findSystemNode() {
     }
     return process.execPath;
 }
+/** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
+exports.RUNNER_SIGINT_GRACE_MS = 7500;
+exports.RUNNER_SIGTERM_GRACE_MS = 2500;
 function actionDir(action) {
     return path.isAbsolute(action) ? action : path.join(exports.REPO_ROOT, action);
 }
@@ -326,11 +329,18 @@ function runPhase(node, script, env, cwd, options) {
         let stdoutText = '';
         let signalled = false;
         let timedOut = false;
+        const escalation = [];
         const sendSignal = () => {
             if (signalled || !options.signal)
                 return;
             signalled = true;
-            child.kill(options.signal);
+            if (options.signal !== 'runner-cancel') {
+                child.kill(options.signal);
+                return;
+            }
+            child.kill('SIGINT');
+            escalation.push(setTimeout(() => child.kill('SIGTERM'), exports.RUNNER_SIGINT_GRACE_MS));
+            escalation.push(setTimeout(() => child.kill('SIGKILL'), exports.RUNNER_SIGINT_GRACE_MS + exports.RUNNER_SIGTERM_GRACE_MS));
         };
         child.stdout.on('data', (chunk) => {
             out.push(chunk);
@@ -356,6 +366,8 @@ function runPhase(node, script, env, cwd, options) {
             clearTimeout(timeout);
             if (signalTimer)
                 clearTimeout(signalTimer);
+            for (const t of escalation)
+                clearTimeout(t);
             resolve({
                 exitCode,
                 signal,
@@ -566,7 +578,7 @@ function loadSandbox() {
 }
 /**
  * Environment for running the docker CLI (and docker-compose) against the
- * sandbox's dockerd: its socket and its DOCKER_CONFIG (compose v2 stand-in),
+ * sandbox's dockerd: its socket and its DOCKER_CONFIG (Compose v2 plugin),
  * without any DOCKER_CONTEXT inherited from the caller.
  */
 function sandboxDockerEnv(sb, extra = {}) {
