@@ -363,9 +363,19 @@ function cleanupContainers() {
     const p = sh('docker', ['inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', id], {
       env: dockerEnv,
     }).trim();
-    return /^(bench1|bench20|sshloop|ansible)v[12]h\d+$/.test(p);
+    return /^(bench(1|20)v[12]|sshloop|ansible)v[12]h\d+$/.test(p);
   });
   if (ours.length > 0) sh('docker', ['rm', '-f', ...ours], { env: dockerEnv });
+  return ours.length;
+}
+
+/** Between methods: the next one must start without the last one's containers health-checking. */
+function removeMethodContainers(expected) {
+  const removed = cleanupContainers();
+  if (removed !== expected)
+    throw new Error(
+      `cleanup removed ${removed} benchmark containers, expected ${expected}: is the name filter current?`,
+    );
 }
 
 const fmt = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -381,12 +391,75 @@ function machineCpuSeconds() {
   return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ is 100 on Linux
 }
 
+/** CPU seconds (user + system) of a running process, from /proc/PID/stat. */
+function processCpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15)
+}
+
+/** dockerd and its containerd: long-lived, so BSD accounting (exits only) does not see them. */
+function enginePids() {
+  const dockerd = Number(fs.readFileSync(sandbox.docker.pidFile, 'utf8').trim());
+  const children = fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        return stat.includes('(containerd)') && stat.split(') ')[1].split(' ')[1] === String(dockerd);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return { dockerd, containerd: children };
+}
+
+/**
+ * Where a run's CPU went: process accounting (Debian's acct, when installed) records every process
+ * that exits during the run with its CPU time; dockerd and containerd are read from /proc.
+ * Returns CPU seconds by command, largest first, or undefined without accton.
+ */
+function startAccounting() {
+  if (spawnSync('accton', ['--version']).status !== 0) return undefined;
+  const file = path.join(dir, `acct-${Date.now()}`);
+  fs.writeFileSync(file, '');
+  const engine = enginePids();
+  const before = new Map([engine.dockerd, ...engine.containerd].map((p) => [p, processCpuSeconds(p)]));
+  sh('accton', [file]);
+  return {
+    stop() {
+      sh('accton', ['off']);
+      const by = new Map();
+      const add = (name, secs) => by.set(name, (by.get(name) ?? 0) + secs);
+      for (const [pid, cpu] of before)
+        add(pid === engine.dockerd ? 'dockerd' : 'containerd', processCpuSeconds(pid) - cpu);
+      // struct acct_v3 (64 bytes): utime and stime are comp_t (13-bit mantissa, 3-bit base-8 exponent) in 1/100 s.
+      const comp = (v) => (v & 0x1fff) << (3 * (v >> 13));
+      const data = fs.readFileSync(file);
+      for (let o = 0; o + 64 <= data.length; o += 64) {
+        const comm = data.toString('latin1', o + 48, o + 64).replace(/\0.*$/s, '');
+        add(
+          comm === 'MainThread' ? 'node (the action on the runner)' : comm,
+          (comp(data.readUInt16LE(o + 32)) + comp(data.readUInt16LE(o + 34))) / 100,
+        );
+      }
+      return [...by].sort((a, b) => b[1] - a[1]);
+    },
+  };
+}
+
 /** Time one method's upgrade to 2.0 (after a 1.0 warm-up); its containers are removed afterwards. */
 async function timed(results, key, warmUp, upgrade) {
   await warmUp();
+  const account = key === 'action20v2' ? startAccounting() : undefined;
   const cpu0 = machineCpuSeconds();
   results[key] = { ms: await upgrade(), cpuSeconds: 0 };
   results[key].cpuSeconds = machineCpuSeconds() - cpu0;
+  if (account) {
+    results.breakdown20v2 = account.stop();
+    console.log(`CPU-s by command: ${JSON.stringify(results.breakdown20v2.slice(0, 12))}`);
+  }
   fs.writeFileSync(path.join(dir, 'partial.json'), JSON.stringify(results, null, 2) + '\n');
   console.log(`${key}: ${fmt(results[key].ms)} wall, ${results[key].cpuSeconds.toFixed(1)} CPU-s`);
 }
@@ -418,9 +491,9 @@ try {
         () => actionDeploy(hosts.slice(0, n), ws, '2.0', tag),
       );
       if (kind === 'v2' && n === HOSTS) results.perCommandLoaded = perCommand(v2[0]);
-      cleanupContainers();
+      removeMethodContainers(n);
     }
-    if (only === 'action' || kind === 'v1') continue;
+    if (only === 'action') continue;
     const wsLoop = workspace(++port);
     await timed(
       results,
@@ -428,7 +501,7 @@ try {
       async () => sshLoopDeploy(hosts, wsLoop, '1.0', port),
       async () => sshLoopDeploy(hosts, wsLoop, '2.0', port),
     );
-    cleanupContainers();
+    removeMethodContainers(HOSTS);
     const wsAnsible = workspace(++port);
     await timed(
       results,
@@ -436,7 +509,7 @@ try {
       async () => ansibleDeploy(hosts, wsAnsible, '1.0', port),
       async () => ansibleDeploy(hosts, wsAnsible, '2.0', port),
     );
-    cleanupContainers();
+    removeMethodContainers(HOSTS);
   }
   results.perCommandIdle = perCommandIdle;
   if (only === 'action') throw new Done();
@@ -458,6 +531,27 @@ try {
   // The floor: no schedule finishes before the machine has done the work (CPU-s / cores).
   const row = (method, compose, n, m, ratio) =>
     `| ${method} | ${compose} | ${n} | ${fmt(m.ms)} | ${m.cpuSeconds.toFixed(1)} | ${fmt((m.cpuSeconds / cores) * 1000)} | ${ratio} |`;
+  const rowsFor = (kind, label) => {
+    const [one, many, loop, ansible] = ['action1', 'action20', 'sshLoop', 'ansible'].map((m) => r[m + kind]);
+    return [
+      row('remote-deploy', label, 1, one, `1.00 × (${kind} baseline)`),
+      row('remote-deploy', label, HOSTS, many, `${(many.ms / one.ms).toFixed(2)} × one host (target ≤ 1.5)`),
+      row(
+        'OpenSSH loop (one ssh/scp per command)',
+        label,
+        HOSTS,
+        loop,
+        `remote-deploy is ${(loop.ms / many.ms).toFixed(1)} × faster`,
+      ),
+      row(
+        'ansible-playbook (forks 20, ControlPersist, pipelining)',
+        label,
+        HOSTS,
+        ansible,
+        `remote-deploy is ${(ansible.ms / many.ms).toFixed(1)} × faster (target ≥ 5)`,
+      ),
+    ];
+  };
   const md = [
     `Measured ${when} on ${json.machine}; every "host" is an sshd on this machine and all share one dockerd (as in the sandbox).`,
     `Each method deploys 1.0 (warm-up), then is timed upgrading to 2.0: lock, upload env + compose, pull, \`up -d\`, HTTP health, release log, unlock.`,
@@ -465,42 +559,25 @@ try {
     '',
     '| Method | Compose on the hosts | Hosts | Wall time | CPU-s | CPU floor | Ratio |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    row('remote-deploy', 'v2 (2.26, Go)', 1, r.action1v2, '1.00 × (baseline)'),
-    row(
-      'remote-deploy',
-      'v2 (2.26, Go)',
-      HOSTS,
-      r.action20v2,
-      `${(r.action20v2.ms / r.action1v2.ms).toFixed(2)} × one host (target ≤ 1.5)`,
-    ),
-    row(
-      'OpenSSH loop (one ssh/scp per command)',
-      'v2',
-      HOSTS,
-      r.sshLoopv2,
-      `remote-deploy is ${(r.sshLoopv2.ms / r.action20v2.ms).toFixed(1)} × faster`,
-    ),
-    row(
-      'ansible-playbook (forks 20, ControlPersist, pipelining)',
-      'v2',
-      HOSTS,
-      r.ansiblev2,
-      `remote-deploy is ${(r.ansiblev2.ms / r.action20v2.ms).toFixed(1)} × faster (target ≥ 5)`,
-    ),
-    row('remote-deploy', 'v1 (1.29, Python)', 1, r.action1v1, '1.00 × (v1 baseline)'),
-    row(
-      'remote-deploy',
-      'v1 (1.29, Python)',
-      HOSTS,
-      r.action20v1,
-      `${(r.action20v1.ms / r.action1v1.ms).toFixed(2)} × one v1 host`,
-    ),
+    ...rowsFor('v2', 'v2 (2.26, Go)'),
+    ...rowsFor('v1', 'v1 (1.29, Python)'),
     '',
     `The 20-host deploy on Compose v2 takes ${(r.action20v2.ms / ((r.action20v2.cpuSeconds / cores) * 1000)).toFixed(2)} × its CPU floor: ` +
       `the 2 cores are busy with 20 hosts' work (sshd, bash, the docker CLI, Compose, dockerd recreating 20 containers and running their healthchecks), ` +
       `not waiting on the tool. On real servers each host brings its own CPU; here all 20 share these 2 cores. ` +
       `Compose v1 (Python) costs ${(r.action20v1.cpuSeconds / r.action20v2.cpuSeconds).toFixed(1)} × the CPU of v2 for the same 20 hosts.`,
     '',
+    ...(r.breakdown20v2
+      ? [
+          `Where the CPU of the 20-host v2 run went (process accounting, CPU-s by command): ` +
+            r.breakdown20v2
+              .filter(([, secs]) => secs >= 0.1)
+              .map(([name, secs]) => `${name} ${secs.toFixed(1)}`)
+              .join(', ') +
+            '.',
+          '',
+        ]
+      : []),
     `Per command (target ≤ 10 ms): ${pc.sequentialMs.toFixed(1)} ms over the reused ssh2 connection on the idle machine (50 in parallel on it: ${pc.parallel50Ms.toFixed(0)} ms), vs ${pc.freshOpenSshMs.toFixed(0)} ms for a fresh OpenSSH connection; ` +
       `${pl.sequentialMs.toFixed(1)} ms vs ${pl.freshOpenSshMs.toFixed(0)} ms with the 20 benchmark containers running their healthchecks.`,
     '',
