@@ -54,6 +54,8 @@ test('backup: postgres-host dumps the real database before the switch; a failing
   const sql = execFileSync('gzip', ['-dc', path.join(backups, dumps[0]!)], { encoding: 'utf8' });
   expect(sql).toContain('PostgreSQL database dump');
   expect(fs.statSync(backups).mode & 0o777).toBe(0o700);
+  // The password went in a 0600 file for the one dump, and is gone.
+  expect(fs.existsSync(path.join(app.projectDirs[0]!, 'releases', '1.0', '.deploy-kit-pgpass'))).toBe(false);
 
   // backup-keep: 1 → the next deploy's dump replaces the old one
   const second = await deploy(app, { ...inputs, images: `web=${images.v2}`, version: '2.0' });

@@ -10,8 +10,40 @@ import {
   mysqlOptionFile,
   mysqlSettingsFromEnv,
   optionValue,
+  pgpassFile,
+  postgresSettingsFromEnv,
 } from '../../../actions/remote-deploy/src/backup';
 import * as S from '../../../actions/remote-deploy/src/scripts';
+
+describe('postgres-host connection from the env file', () => {
+  test("libpq's variables, quotes and comments understood; unset ones keep libpq's defaults", () => {
+    const env = [
+      'PGHOST=db.internal # primary',
+      'PGPORT=5433',
+      "PGPASSWORD='p:ss\\w#rd'",
+      'PGDATABASE=',
+    ].join('\n');
+    expect(postgresSettingsFromEnv(env)).toEqual({
+      host: 'db.internal',
+      port: 5433,
+      user: undefined,
+      password: 'p:ss\\w#rd',
+      database: undefined,
+    });
+    expect(postgresSettingsFromEnv('')).toEqual({});
+  });
+  test('a bad port or a password with a line break is an input error', () => {
+    expect(() => postgresSettingsFromEnv('PGPORT=5432x')).toThrow(
+      /PGPORT in 'env-file' must be a port number/,
+    );
+    expect(() => postgresSettingsFromEnv('PGPASSWORD="a\\nb"')).toThrow(
+      /PGPASSWORD in 'env-file' contains a line break/,
+    );
+  });
+  test('the password file matches any server and escapes \\ and : as libpq reads them', () => {
+    expect(pgpassFile('p:ss\\w#rd')).toBe('*:*:*:*:p\\:ss\\\\w#rd\n');
+  });
+});
 
 describe('mysql-host connection from the env file', () => {
   test('the client and image variable names, quotes and comments understood', () => {

@@ -122,6 +122,13 @@ describe('inputs helpers', () => {
       'hunter22',
     ]);
   });
+  test('a value whose escapes readers decode differently is masked in both forms', () => {
+    // Written with an escaped quote: as written it is q\"uoted-pw, decoded it is q"uoted-pw... or
+    // whatever a reader makes of it; a multi-line double-quoted value is only seen parsed.
+    const values = envSecretValues('P="q\\"uoted-pw"\nM="line one\nline two"\n');
+    expect(values).toContain('q\\"uoted-pw');
+    expect(values).toContain('line one\nline two');
+  });
 });
 
 describe('plan', () => {

@@ -45,15 +45,29 @@ export interface MysqlSettings {
 export const MYSQL_OPTION_FILE = '.deploy-kit-mysqldump.cnf';
 
 /**
- * Read the `mysql-host` connection from env-file text. Node's dotenv parser reads it as data
+ * Settings of the host presets, read from env-file text by Node's dotenv parser: as data
  * (quotes and comments understood, nothing expanded or run); empty values count as unset.
  */
-export function mysqlSettingsFromEnv(text: string, inputName = 'env-file'): MysqlSettings {
+function envSettings(text: string, inputName: string) {
   const env = parseEnv(text);
   const get = (name: string): string | undefined => {
     const value = env[name];
     return value === undefined || value === '' ? undefined : value;
   };
+  const port = (name: string): number | undefined => {
+    const text = get(name);
+    if (text === undefined) return undefined;
+    const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+    if (!(n >= 1 && n <= 65535))
+      throw new InputError(`${name} in '${inputName}' must be a port number (1-65535).`);
+    return n;
+  };
+  return { get, port };
+}
+
+/** Read the `mysql-host` connection from env-file text. */
+export function mysqlSettingsFromEnv(text: string, inputName = 'env-file'): MysqlSettings {
+  const { get, port } = envSettings(text, inputName);
   const database = get('MYSQL_DATABASE');
   if (database === undefined)
     throw new InputError(
@@ -64,16 +78,9 @@ export function mysqlSettingsFromEnv(text: string, inputName = 'env-file'): Mysq
     throw new InputError(
       `MYSQL_DATABASE in '${inputName}' must be a database name (at most 64 characters, no / \\ . or control characters).`,
     );
-  const portText = get('MYSQL_TCP_PORT');
-  let port: number | undefined;
-  if (portText !== undefined) {
-    port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 1 && port <= 65535))
-      throw new InputError(`MYSQL_TCP_PORT in '${inputName}' must be a port number (1-65535).`);
-  }
   return {
     host: get('MYSQL_HOST'),
-    port,
+    port: port('MYSQL_TCP_PORT'),
     socket: get('MYSQL_UNIX_PORT'),
     user: get('MYSQL_USER'),
     // MYSQL_PWD is the client's own variable; MYSQL_PASSWORD is the official images' name.
@@ -111,4 +118,46 @@ export function mysqlOptionFile(settings: MysqlSettings): string {
   if (settings.user !== undefined) lines.push(`user=${optionValue(settings.user)}`);
   if (settings.password !== undefined) lines.push(`password=${optionValue(settings.password)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Connection of the `postgres-host` preset: libpq's own variables (PGHOST, PGPORT, PGUSER,
+ * PGPASSWORD, PGDATABASE) from the env file; unset ones keep libpq's defaults.
+ */
+export interface PostgresSettings {
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+}
+
+/** Name of the password file uploaded next to the release's .env for one pg_dump, then removed. */
+export const PGPASS_FILE = '.deploy-kit-pgpass';
+
+/** Read the `postgres-host` connection from env-file text. */
+export function postgresSettingsFromEnv(text: string, inputName = 'env-file'): PostgresSettings {
+  const { get, port } = envSettings(text, inputName);
+  const password = get('PGPASSWORD');
+  // A pgpass line cannot carry a line break (libpq reads the file line by line).
+  if (password !== undefined && /[\r\n]/.test(password))
+    throw new InputError(
+      `PGPASSWORD in '${inputName}' contains a line break, which pg_dump's password file cannot carry.`,
+    );
+  return {
+    host: get('PGHOST'),
+    port: port('PGPORT'),
+    user: get('PGUSER'),
+    password,
+    database: get('PGDATABASE'),
+  };
+}
+
+/**
+ * The password file pg_dump reads through PGPASSFILE: one line matching any host, port,
+ * database and user, with `\` and `:` escaped as libpq's reader expects. The password is
+ * then never in an argument or an environment on the host.
+ */
+export function pgpassFile(password: string): string {
+  return `*:*:*:*:${password.replace(/[\\:]/g, (c) => `\\${c}`)}\n`;
 }

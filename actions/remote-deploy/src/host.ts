@@ -16,6 +16,8 @@ import {
   describeBackup,
   MYSQL_OPTION_FILE,
   mysqlOptionFile,
+  PGPASS_FILE,
+  pgpassFile,
   type MysqlSettings,
 } from './backup';
 import type { HostSpec } from './hosts';
@@ -486,11 +488,22 @@ export class HostRun {
     await this.step('backup', async () => {
       let r: ExecResult;
       if (preset === 'postgres-host') {
+        const settings = this.inputs.postgres ?? {};
+        // The password travels as a 0600 password file over SFTP; the script removes it.
+        let passFile = '';
+        if (settings.password !== undefined) {
+          passFile = `${releaseDir(this.layout, this.inputs.version)}/${PGPASS_FILE}`;
+          await (await this.connection()).upload(passFile, pgpassFile(settings.password), 0o600);
+        }
         r = await this.script(what, S.BACKUP_POSTGRES_HOST, [
-          releaseDir(this.layout, this.inputs.version),
+          passFile,
           this.layout.backupsDir,
           stamp,
           keep,
+          settings.host ?? '',
+          settings.port === undefined ? '' : String(settings.port),
+          settings.user ?? '',
+          settings.database ?? '',
         ]);
       } else if (preset === 'mysql-host') {
         const settings = this.inputs.mysql as MysqlSettings;

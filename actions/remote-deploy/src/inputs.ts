@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseEnv } from 'node:util';
 import { parse as parseArgv } from 'shell-quote';
 import {
   getBoolean,
@@ -23,7 +24,14 @@ import {
   type ParsedClientKey,
 } from '@deploy-kit/shared/ssh';
 import { z } from 'zod';
-import { BACKUP_PRESETS, mysqlSettingsFromEnv, type BackupPreset, type MysqlSettings } from './backup';
+import {
+  BACKUP_PRESETS,
+  mysqlSettingsFromEnv,
+  postgresSettingsFromEnv,
+  type BackupPreset,
+  type MysqlSettings,
+  type PostgresSettings,
+} from './backup';
 import { dropBuildSections } from './compose';
 import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
 import { parseBatchSize } from './plan';
@@ -76,6 +84,8 @@ export interface Inputs {
   backup: BackupPreset;
   /** Connection of the mysql-host preset, read from env-file. */
   mysql?: MysqlSettings;
+  /** Connection of the postgres-host preset, read from env-file (libpq's defaults without one). */
+  postgres?: PostgresSettings;
   hupServices: string[];
   nginxReload: string;
   backupService: string;
@@ -94,18 +104,23 @@ export interface Inputs {
   connectTimeoutMs: number;
 }
 
-/** Values of an env file worth masking: everything but empty, boolean and short numeric values. */
+/**
+ * Values of an env file worth masking: everything but empty, boolean and short numeric values.
+ * Each value is taken twice, as written (outer quotes removed) and as Node's dotenv parser reads
+ * it: where quoting or escapes are decoded differently by a reader, both forms are masked.
+ */
 export function envSecretValues(text: string): string[] {
-  const values: string[] = [];
+  const written: string[] = [];
   for (const line of text.split(/\r?\n/)) {
     const m = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=\s*(.*)$/.exec(line);
     if (!m) continue;
-    let v = (m[1] ?? '').trim();
-    if (/^(['"]).*\1$/.test(v)) v = v.slice(1, -1);
-    if (v.length < 6 || /^(true|false|yes|no|on|off|\d+)$/i.test(v)) continue;
-    values.push(v);
+    const v = (m[1] ?? '').trim();
+    written.push(/^(['"]).*\1$/.test(v) ? v.slice(1, -1) : v);
   }
-  return values;
+  const parsed = Object.values(parseEnv(text)).filter((v): v is string => typeof v === 'string');
+  return [...new Set([...written, ...parsed])].filter(
+    (v) => v.length >= 6 && !/^(true|false|yes|no|on|off|\d+)$/i.test(v),
+  );
 }
 
 /** `service=image` lines or a YAML/JSON map. */
@@ -196,12 +211,15 @@ export function readInputs(): Inputs {
         `'backup: mysql-host' reads its connection (MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_USER, MYSQL_PWD, MYSQL_DATABASE) from 'env-file'; give one.`,
       );
     mysql = mysqlSettingsFromEnv(envFile.content.toString('utf8'));
-    // Masked whatever its length: a short password is not among the env values masked above.
-    if (mysql.password !== undefined && mysql.password.trim() !== '') {
-      registerSecret(mysql.password);
-      secrets.push(mysql.password);
-    }
   }
+  const postgres =
+    backup === 'postgres-host' ? postgresSettingsFromEnv(envFile?.content.toString('utf8') ?? '') : undefined;
+  // Masked whatever its length: a short password is not among the env values masked above.
+  for (const password of [mysql?.password, postgres?.password])
+    if (password !== undefined && password.trim() !== '') {
+      registerSecret(password);
+      secrets.push(password);
+    }
 
   const projectDir = checkRemotePath('project-dir', getString('project-dir', { required: true }));
   const projectName = getString('project-name') || defaultProjectName(projectDir);
@@ -339,6 +357,7 @@ export function readInputs(): Inputs {
     migrateService: checkService('migrate-service', getString('migrate-service', { fallback: 'web' })),
     backup,
     mysql,
+    postgres,
     hupServices: getList('hup-services').map((s) => checkService('hup-services', s)),
     nginxReload: ((v) =>
       v === '' || v === 'none' || v === 'host' ? v || 'none' : checkService('nginx-reload', v))(

@@ -229,29 +229,23 @@ ${KEEP_DUMP}`;
 export const LOAD_IMAGES = ['sh', '-c', 'gunzip | docker load'];
 
 /**
- * $1 release dir, $2 backups dir, $3 stamp, $4 keep. pg_dump on the host itself; the PG*
- * connection settings come from the release's .env, read as data (never sourced, so a
- * value can never run), and reach pg_dump through its environment, not its command line.
+ * $1 password file ('' = none; uploaded mode 0600, removed here whatever happens), $2 backups
+ * dir, $3 stamp, $4 keep, then $5 PGHOST, $6 PGPORT, $7 PGUSER, $8 PGDATABASE ('' = libpq's
+ * default). pg_dump on the host itself; the settings were read from the env file on the
+ * runner, as data, and the password reaches pg_dump only through its password file.
  */
 export const BACKUP_POSTGRES_HOST = String.raw`
-cd "$1"
-B="$2"; STAMP="$3"; KEEP="$4"; TRAILER=""
-if [ -f .env ]; then
-  while IFS= read -r line || [ -n "$line" ]; do
-    k=$(printf '%s' "$line" | cut -d= -f1)
-    case "$k" in
-      PGHOST|PGPORT|PGUSER|PGPASSWORD|PGDATABASE)
-        v=$(printf '%s' "$line" | cut -d= -f2- | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/")
-        export "$k=$v"
-        ;;
-    esac
-  done < .env
-fi
+PASSFILE="$1"; B="$2"; STAMP="$3"; KEEP="$4"; TRAILER=""
+f="$B/$STAMP.sql.gz"
+trap 'rm -f "$PASSFILE" "$f.tmp"' EXIT  # rm -f "" (no password file) is a no-op
+if [ -n "$5" ]; then export PGHOST="$5"; fi
+if [ -n "$6" ]; then export PGPORT="$6"; fi
+if [ -n "$7" ]; then export PGUSER="$7"; fi
+if [ -n "$8" ]; then export PGDATABASE="$8"; fi
+if [ -n "$PASSFILE" ]; then export PGPASSFILE="$PASSFILE"; fi
 command -v pg_dump >/dev/null 2>&1 || { echo "pg_dump is not installed on this host" >&2; exit 1; }
 mkdir -p "$B"
 chmod 700 "$B"
-f="$B/$STAMP.sql.gz"
-trap 'rm -f "$f.tmp"' EXIT
 pg_dump --no-password --clean --if-exists | gzip > "$f.tmp"
 ${KEEP_DUMP}`;
 
