@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { runAction, NODE24 } = require(path.join(root, 'packages/harness/dist/index.js'));
+const { runAction, NODE24, processExists, waitFor } = require(
+  path.join(root, 'packages/harness/dist/index.js'),
+);
 
 const RUNS = Number(process.argv[2] ?? 5);
 const CHECKS = 50;
@@ -35,15 +37,6 @@ async function assertFree(port) {
     s.once('error', () => reject(new Error(`port ${port} is in use`)));
     s.listen(port, '127.0.0.1', () => s.close(resolve));
   });
-}
-
-async function waitFor(what, test, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await test()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const canConnect = (port) =>
@@ -118,14 +111,7 @@ async function stop() {
   const pid = fs.existsSync(nginxPidFile) ? Number(fs.readFileSync(nginxPidFile, 'utf8')) : undefined;
   if (pid) {
     process.kill(pid, 'SIGTERM');
-    await waitFor('nginx to exit', () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }).catch(() => undefined);
+    await waitFor('nginx to exit', () => !processExists(pid)).catch(() => undefined);
   }
   await new Promise((r) => app.close(r));
   fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT, type SandboxInfo } from '@deploy-kit/harness';
+import { processExists, REPO_ROOT, type SandboxInfo } from '@deploy-kit/harness';
 
 // The lifecycle of scripts/sandbox itself, on a SECOND sandbox of its own
 // (own directory, ports +300, ssh hosts on 127.0.3.x) so the default sandbox
@@ -56,14 +56,6 @@ function sandbox(args: string[], env: NodeJS.ProcessEnv = ENV): Promise<Result> 
 const info = (): SandboxInfo =>
   JSON.parse(fs.readFileSync(path.join(DIR, 'sandbox.json'), 'utf8')) as SandboxInfo;
 const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 function allPidFiles(sb: SandboxInfo): string[] {
   return [
     ...sb.ssh.hosts.map((h) => h.pidFile),
@@ -99,7 +91,7 @@ test('up, status, idempotent up, a dead service restarted, concurrent ups, down 
   expect(sb.nginx.httpsUrl).toBe('https://127.0.0.1:8743');
   expect(sb.postgres.port).toBe(5733);
   const pids = allPidFiles(sb).map(pidIn);
-  for (const pid of pids) expect(exists(pid)).toBe(true);
+  for (const pid of pids) expect(processExists(pid)).toBe(true);
 
   // status needs only DEPLOY_KIT_SANDBOX: the offsets were saved with the sandbox.
   const status = await sandbox(['status'], { ...process.env, DEPLOY_KIT_SANDBOX: DIR });

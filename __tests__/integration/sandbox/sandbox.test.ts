@@ -7,7 +7,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'ssh2';
-import { loadSandbox, REPO_ROOT, sandboxDir, sandboxDockerEnv, type SandboxInfo } from '@deploy-kit/harness';
+import {
+  loadSandbox,
+  processExists,
+  REPO_ROOT,
+  sandboxDir,
+  sandboxDockerEnv,
+  type SandboxInfo,
+} from '@deploy-kit/harness';
 import { shellCommand } from '@deploy-kit/shared';
 
 // Proves every server that `scripts/sandbox up` recorded in sandbox.json is
@@ -42,16 +49,6 @@ function run(
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.input ?? '');
   });
-}
-
-/** Signal 0 probes a pid; EPERM (servers run as root or postgres) still means it exists. */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 let sb: SandboxInfo;

@@ -222,11 +222,35 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.cliMain = void 0;
 __exportStar(__nccwpck_require__(6308), exports);
+__exportStar(__nccwpck_require__(957), exports);
 __exportStar(__nccwpck_require__(764), exports);
 __exportStar(__nccwpck_require__(1355), exports);
 var cli_1 = __nccwpck_require__(6794);
 Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
 __exportStar(__nccwpck_require__(3663), exports);
+
+
+/***/ }),
+
+/***/ 957:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.processExists = processExists;
+/**
+ * Whether a process exists, by signal 0. EPERM means it exists but belongs to another user
+ * (the sandbox's servers run as root or postgres), so it counts as alive.
+ */
+function processExists(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (e) {
+        return e.code === 'EPERM';
+    }
+}
 
 
 /***/ }),

@@ -1,4 +1,5 @@
 export * from './commands';
+export * from './process';
 export * from './run-action';
 export * from './sandbox';
 export { cliMain } from './cli';
