@@ -4,3 +4,4 @@ export * from './run-action';
 export * from './sandbox';
 export { cliMain } from './cli';
 export * from './wait';
+export * from './pytools';
