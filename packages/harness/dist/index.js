@@ -228,6 +228,7 @@ __exportStar(__nccwpck_require__(1355), exports);
 var cli_1 = __nccwpck_require__(6794);
 Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
 __exportStar(__nccwpck_require__(3663), exports);
+__exportStar(__nccwpck_require__(2998), exports);
 
 
 /***/ }),
@@ -250,6 +251,65 @@ function processExists(pid) {
     catch (e) {
         return e.code === 'EPERM';
     }
+}
+
+
+/***/ }),
+
+/***/ 2998:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pythonTools = pythonTools;
+const node_child_process_1 = __nccwpck_require__(1421);
+const path = __importStar(__nccwpck_require__(6760));
+const run_action_1 = __nccwpck_require__(764);
+/**
+ * The bin directory of a pinned, hashed Python tool set (scripts/pytools.d/NAME.txt),
+ * installed into its own venv under the cache on first use. Tests put it first on
+ * PATH (or pass its interpreter) so the real tools run, never the system Python's.
+ */
+function pythonTools(name) {
+    const out = (0, node_child_process_1.execFileSync)('bash', [path.join(run_action_1.REPO_ROOT, 'scripts', 'pytools'), name], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        timeout: 10 * 60_000,
+    });
+    return out.trim().split('\n').pop() ?? '';
 }
 
 
