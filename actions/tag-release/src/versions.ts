@@ -18,7 +18,7 @@ export function versionOf(name: string, prefix: string): semver.SemVer | undefin
   if (!name.startsWith(prefix)) return undefined;
   const rest = name.slice(prefix.length);
   const parsed = semver.parse(rest, { loose: false });
-  return parsed && parsed.version === rest ? parsed : undefined;
+  return parsed && parsed.raw === rest ? parsed : undefined;
 }
 
 export function versionTags(tags: readonly Tag[], prefix: string): VersionTag[] {
