@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GitHubStandIn, NODE20 } from '@deploy-kit/harness';
+import { GitHubStandIn, NODE20, NODE24 } from '@deploy-kit/harness';
 import { ALICE, BOB, Repos, runTagRelease, TOKEN, tokenForms } from './repo';
 
 // mode: auto through the committed bundle, against real git and the validated REST stand-in.
@@ -62,82 +62,88 @@ describe('tag-release auto', () => {
     return { released, head: repos.head() };
   }
 
-  test('tags the next minor from the newest reachable tag, publishes deploy-aware notes, leaks no token', async () => {
-    const { released, head } = history();
-    const ws = repos.checkout();
-    const configBefore = fs.readFileSync(path.join(ws, '.git', 'config'), 'utf8');
-    const images = JSON.stringify({
-      web: 'registry.example.org/app/web:1.3.0@sha256:' + 'a'.repeat(64),
-      worker: 'registry.example.org/app/worker:1.3.0',
-    });
-    const r = await runTagRelease(repos, ws, gh, { images });
-    expect(r.error).toBeUndefined();
-    expect(r.exitCode).toBe(0);
-    expect(r.outputs).toMatchObject({
-      version: '1.3.0',
-      tag: 'v1.3.0',
-      'previous-tag': 'v1.2.0',
-      bump: 'minor',
-      sha: head,
-      'release-url': 'https://github.com/example/app/releases/tag/v1.3.0',
-    });
-    // Annotated, on the commit.
-    expect(repos.remoteTag('v1.3.0')).toBe(head);
-    expect(repos.remoteTagType('v1.3.0')).toBe('tag');
-    expect(repos.git(repos.remote, 'for-each-ref', '--format=%(taggername)', 'refs/tags/v1.3.0')).toBe(
-      'github-actions[bot]',
-    );
-    expect(released).not.toBe(head);
+  test.each([
+    ['node24', NODE24],
+    ['node20', NODE20],
+  ])(
+    'on %s: tags the next minor from the newest reachable tag, publishes deploy-aware notes, leaks no token',
+    async (_label, node) => {
+      const { released, head } = history();
+      const ws = repos.checkout();
+      const configBefore = fs.readFileSync(path.join(ws, '.git', 'config'), 'utf8');
+      const images = JSON.stringify({
+        web: 'registry.example.org/app/web:1.3.0@sha256:' + 'a'.repeat(64),
+        worker: 'registry.example.org/app/worker:1.3.0',
+      });
+      const r = await runTagRelease(repos, ws, gh, { images }, { node });
+      expect(r.error).toBeUndefined();
+      expect(r.exitCode).toBe(0);
+      expect(r.outputs).toMatchObject({
+        version: '1.3.0',
+        tag: 'v1.3.0',
+        'previous-tag': 'v1.2.0',
+        bump: 'minor',
+        sha: head,
+        'release-url': 'https://github.com/example/app/releases/tag/v1.3.0',
+      });
+      // Annotated, on the commit.
+      expect(repos.remoteTag('v1.3.0')).toBe(head);
+      expect(repos.remoteTagType('v1.3.0')).toBe('tag');
+      expect(repos.git(repos.remote, 'for-each-ref', '--format=%(taggername)', 'refs/tags/v1.3.0')).toBe(
+        'github-actions[bot]',
+      );
+      expect(released).not.toBe(head);
 
-    expect(gh.violations).toEqual([]);
-    expect(gh.releases).toHaveLength(1);
-    const release = gh.releases[0]!;
-    expect(release).toMatchObject({
-      tag_name: 'v1.3.0',
-      target_commitish: head,
-      prerelease: false,
-      draft: false,
-      make_latest: 'true',
-    });
-    const notes = release.body ?? '';
-    expect(notes).toBe(r.outputs.notes);
-    // Order: features, fixes, others; then migrations, images, contributors, compare link.
-    const order = [
-      '### Features',
-      '### Fixes',
-      '### Other changes',
-      '### Database migrations',
-      '### Images',
-      '### Contributors',
-      '**Full changelog:**',
-    ];
-    const at = order.map((h) => notes.indexOf(h));
-    expect(at.every((i) => i >= 0)).toBe(true);
-    expect([...at].sort((a, b) => a - b)).toEqual(at);
-    expect(notes).toContain('**api:** accept gzip bodies [#12](https://github.com/example/app/pull/12)');
-    expect(notes).toContain('**ui:** align buttons');
-    expect(notes).toContain('`app/orders/migrations/0007_add_status.py`');
-    expect(notes).not.toContain('models.py');
-    expect(notes).toContain('`sha256:' + 'a'.repeat(64) + '`');
-    expect(notes).toContain('not pushed (no digest)');
-    expect(notes).toContain('@alice');
-    expect(notes).toContain('Bob Roe');
-    expect(notes).toContain('https://github.com/example/app/compare/v1.2.0...v1.3.0');
-    expect(notes).not.toContain('this merge body');
-    expect(notes.match(/align buttons/g)).toHaveLength(1);
+      expect(gh.violations).toEqual([]);
+      expect(gh.releases).toHaveLength(1);
+      const release = gh.releases[0]!;
+      expect(release).toMatchObject({
+        tag_name: 'v1.3.0',
+        target_commitish: head,
+        prerelease: false,
+        draft: false,
+        make_latest: 'true',
+      });
+      const notes = release.body ?? '';
+      expect(notes).toBe(r.outputs.notes);
+      // Order: features, fixes, others; then migrations, images, contributors, compare link.
+      const order = [
+        '### Features',
+        '### Fixes',
+        '### Other changes',
+        '### Database migrations',
+        '### Images',
+        '### Contributors',
+        '**Full changelog:**',
+      ];
+      const at = order.map((h) => notes.indexOf(h));
+      expect(at.every((i) => i >= 0)).toBe(true);
+      expect([...at].sort((a, b) => a - b)).toEqual(at);
+      expect(notes).toContain('**api:** accept gzip bodies [#12](https://github.com/example/app/pull/12)');
+      expect(notes).toContain('**ui:** align buttons');
+      expect(notes).toContain('`app/orders/migrations/0007_add_status.py`');
+      expect(notes).not.toContain('models.py');
+      expect(notes).toContain('`sha256:' + 'a'.repeat(64) + '`');
+      expect(notes).toContain('not pushed (no digest)');
+      expect(notes).toContain('@alice');
+      expect(notes).toContain('Bob Roe');
+      expect(notes).toContain('https://github.com/example/app/compare/v1.2.0...v1.3.0');
+      expect(notes).not.toContain('this merge body');
+      expect(notes.match(/align buttons/g)).toHaveLength(1);
 
-    const plan = JSON.parse(r.outputs.plan!);
-    expect(plan.deciding.map((c: { subject: string }) => c.subject)).toEqual(['accept gzip bodies']);
-    expect(r.summary).toContain('tag-release: v1.3.0 (minor)');
-    expect(r.summary).toContain('accept gzip bodies');
+      const plan = JSON.parse(r.outputs.plan!);
+      expect(plan.deciding.map((c: { subject: string }) => c.subject)).toEqual(['accept gzip bodies']);
+      expect(r.summary).toContain('tag-release: v1.3.0 (minor)');
+      expect(r.summary).toContain('accept gzip bodies');
 
-    // The token: masked, never in a command line, never in the clone's config, never seen anywhere.
-    expect(r.masks).toEqual(expect.arrayContaining(tokenForms()));
-    expect(r.leaks(tokenForms())).toEqual([]);
-    expect(repos.argv()).toContain('git push');
-    for (const form of tokenForms()) expect(repos.argv()).not.toContain(form);
-    expect(fs.readFileSync(path.join(ws, '.git', 'config'), 'utf8')).toBe(configBefore);
-  });
+      // The token: masked, never in a command line, never in the clone's config, never seen anywhere.
+      expect(r.masks).toEqual(expect.arrayContaining(tokenForms()));
+      expect(r.leaks(tokenForms())).toEqual([]);
+      expect(repos.argv()).toContain('git push');
+      for (const form of tokenForms()) expect(repos.argv()).not.toContain(form);
+      expect(fs.readFileSync(path.join(ws, '.git', 'config'), 'utf8')).toBe(configBefore);
+    },
+  );
 
   test('no releasable commit: bump none, nothing tagged or published, and the step succeeds', async () => {
     repos.commit('feat: first');

@@ -153,14 +153,15 @@ export function runTagRelease(
     action: 'tag-release',
     workspace: ws,
     inputs: { token: TOKEN, ...inputs },
+    timeoutMs: 60_000,
+    ...extra,
     env: {
       GITHUB_API_URL: gh.url,
       PATH: `${repos.shim}${path.delimiter}${process.env.PATH ?? ''}`,
       HOME: repos.home,
       GIT_CONFIG_NOSYSTEM: '1',
+      ...extra.env,
     },
-    timeoutMs: 60_000,
-    ...extra,
   });
 }
 
