@@ -189,10 +189,10 @@ export async function makePlan(facts: Facts, changesSince: ChangesSince): Promis
       previousCommit: base?.commit,
     };
 
-  const why = deciding.length === 1 ? 'change' : 'changes';
+  const one = deciding.length === 1;
   const reason = base
-    ? `${deciding.length} ${why} since ${base.name} call for a ${bump} release.`
-    : `first release: ${deciding.length} releasable ${why}, starting at ${facts.initialVersion}.`;
+    ? `${deciding.length} ${one ? 'change' : 'changes'} since ${base.name} ${one ? 'calls' : 'call'} for a ${bump} release.`
+    : `first release: ${deciding.length} releasable ${one ? 'change' : 'changes'}, starting at ${facts.initialVersion}.`;
   if (facts.mode === 'auto')
     return {
       mode: 'auto',
