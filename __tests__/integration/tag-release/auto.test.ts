@@ -182,6 +182,17 @@ describe('tag-release auto', () => {
     expect(gh.violations).toEqual([]);
   });
 
+  test('every tag is read (no 100-tag ceiling) and sorted as SemVer, not as text', async () => {
+    repos.commit('feat: first');
+    // 150 tags on one commit, created out of order; v0.1.149 is the newest by SemVer, v0.1.99 by text.
+    for (let i = 149; i >= 0; i--) repos.tag(`v0.1.${(i * 7) % 150}`, 'HEAD', false);
+    repos.commit('fix: after many tags');
+    repos.push();
+    const r = await runTagRelease(repos, repos.checkout(), gh, { 'dry-run': 'true', token: '' });
+    expect(r.error).toBeUndefined();
+    expect(r.outputs).toMatchObject({ 'previous-tag': 'v0.1.149', version: '0.1.150' });
+  });
+
   test('first release with no tag at all starts at initial-version', async () => {
     repos.commit('feat: hello');
     repos.push();

@@ -58,11 +58,9 @@ export async function main(): Promise<void> {
     throw new InputError(
       `'working-directory' (${inputs.workingDirectory}) is not a git repository; run actions/checkout with fetch-depth: 0 first.`,
     );
-  const git = new Git(
-    inputs.workingDirectory,
-    authEnv(inputs.serverUrl, inputs.token),
-    await identity(probe),
-  );
+  // No token (a dry run may go without) means no header at all: an empty Basic header would be refused.
+  const auth = inputs.token === '' ? {} : authEnv(inputs.serverUrl, inputs.token);
+  const git = new Git(inputs.workingDirectory, auth, await identity(probe));
   if (!(await git.hasRemote(inputs.remote)))
     throw new InputError(`'remote' names '${inputs.remote}', which this clone does not have.`);
 
