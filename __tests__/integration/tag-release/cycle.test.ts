@@ -275,6 +275,12 @@ describe('tag-release move-major', () => {
     const r = await runTagRelease(repos, repos.checkout(), gh, { 'move-major': 'true' });
     expect(r.exitCode).toBe(1);
     expect(r.error).toMatch(/ruleset refused the update of refs\/tags\/v1.*bypass list/);
+    // The outputs and the summary still say how far it got.
+    expect(r.outputs).toMatchObject({
+      tag: 'v1.0.1',
+      'release-url': 'https://github.com/example/app/releases/tag/v1.0.1',
+    });
+    expect(r.summary).toContain('(created)');
     // The release itself went out; a rerun after fixing the ruleset only moves v1.
     expect(repos.remoteTag('v1.0.1')).toBe(repos.head());
     fs.rmSync(hook);

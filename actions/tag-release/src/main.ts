@@ -131,38 +131,41 @@ export async function main(): Promise<void> {
   }
   const tag = plan.tag;
 
-  done.tag = await core.group(`Tagging ${tag} at ${head.slice(0, 12)}`, async () => {
-    const outcome = await ensureTag(git, inputs.remote, tag, head, `${tag}\n\n${plan.reason}`);
-    core.info(outcome === 'pushed' ? `Pushed ${tag}.` : `${tag} is already at ${head}: nothing to do.`);
-    return outcome;
-  });
+  // Whatever step fails, the outputs and the summary say how far the release got (a rerun completes it).
+  try {
+    done.tag = await core.group(`Tagging ${tag} at ${head.slice(0, 12)}`, async () => {
+      const outcome = await ensureTag(git, inputs.remote, tag, head, `${tag}\n\n${plan.reason}`);
+      core.info(outcome === 'pushed' ? `Pushed ${tag}.` : `${tag} is already at ${head}: nothing to do.`);
+      return outcome;
+    });
 
-  const releases = new Releases(inputs.token, inputs.repository, inputs.apiUrl);
-  if (inputs.release)
-    done.release = await core.group(`Publishing the release ${tag}`, async () => {
-      const r = await releases.upsert({
-        tag,
-        sha: head,
-        name: tag,
-        body: notes,
-        prerelease: plan.prerelease,
-        latest: !plan.prerelease,
+    const releases = new Releases(inputs.token, inputs.repository, inputs.apiUrl);
+    if (inputs.release)
+      done.release = await core.group(`Publishing the release ${tag}`, async () => {
+        const r = await releases.upsert({
+          tag,
+          sha: head,
+          name: tag,
+          body: notes,
+          prerelease: plan.prerelease,
+          latest: !plan.prerelease,
+        });
+        core.info(`Release ${tag} ${r.outcome}: ${r.url}`);
+        return r;
       });
-      core.info(`Release ${tag} ${r.outcome}: ${r.url}`);
-      return r;
-    });
 
-  if (floating.length > 0)
-    await core.group(`Moving ${floating.join(', ')} to ${head.slice(0, 12)}`, async () => {
-      for (const name of floating) {
-        await releases.assertNoRelease(name);
-        const outcome = await moveFloatingTag(git, inputs.remote, name, head);
-        core.info(`${name}: ${outcome}.`);
-        done.moved.push({ name, outcome });
-      }
-    });
-
-  setOutputs(outputs());
-  await writeSummary(summaryMarkdown(plan, done, notes, repoUrl));
+    if (floating.length > 0)
+      await core.group(`Moving ${floating.join(', ')} to ${head.slice(0, 12)}`, async () => {
+        for (const name of floating) {
+          await releases.assertNoRelease(name);
+          const outcome = await moveFloatingTag(git, inputs.remote, name, head);
+          core.info(`${name}: ${outcome}.`);
+          done.moved.push({ name, outcome });
+        }
+      });
+  } finally {
+    setOutputs(outputs());
+    await writeSummary(summaryMarkdown(plan, done, notes, repoUrl));
+  }
   core.info(`${tag} released${done.release ? `: ${done.release.url}` : ''}.`);
 }

@@ -77,9 +77,15 @@ export function summaryMarkdown(plan: Plan, done: Done, notes: string, repoUrl: 
   if (plan.tag)
     rows.push([
       'Tag',
-      done.dryRun
-        ? `${mdCode(plan.tag)} (would push)`
-        : `${mdCode(plan.tag)} ${done.tag === 'present' ? '(already there, nothing to do)' : '(pushed)'}`,
+      `${mdCode(plan.tag)} ${
+        done.dryRun
+          ? '(would push)'
+          : {
+              present: '(already there, nothing to do)',
+              pushed: '(pushed)',
+              none: '(not pushed: the step failed)',
+            }[done.tag ?? 'none']
+      }`,
     ]);
   if (done.release) rows.push(['Release', `[${plan.tag}](${done.release.url}) (${done.release.outcome})`]);
   for (const m of done.moved) rows.push([`Moved ${mdCode(m.name)}`, m.outcome]);
