@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GitHubStandIn } from '@deploy-kit/harness';
@@ -195,7 +196,25 @@ describe('tag-release idempotence, interruptions and concurrency', () => {
     expect(gh.releases).toHaveLength(0);
   });
 
-  test('two runs at once: one tag, one release, both succeed', async () => {
+  test('two runs at once, pushing the same tag in the same moment: one tag, one release, both succeed', async () => {
+    // A real race, made certain: the remote's pre-receive hook holds the first push of v1.1.0
+    // until the second has arrived (a FIFO, no sleeps), so both runs have seen no tag, created
+    // one locally and pushed it. The second push lands; the first is then refused by git's
+    // ref lock and must find the same commit there. Both then create the release at once.
+    const fifo = path.join(repos.root, 'race.fifo');
+    const first = path.join(repos.root, 'race.first');
+    execFileSync('mkfifo', [fifo]);
+    fs.writeFileSync(
+      path.join(repos.remote, 'hooks', 'pre-receive'),
+      [
+        '#!/bin/sh',
+        'grep -q refs/tags/v1.1.0 || exit 0',
+        `if mkdir '${first}' 2>/dev/null; then timeout 30 sh -c "read go < '${fifo}'"; else echo go > '${fifo}'; fi`,
+        'exit 0',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
     const [a, b] = await Promise.all([
       runTagRelease(repos, repos.checkout(), gh),
       runTagRelease(repos, repos.checkout(), gh),
@@ -204,14 +223,24 @@ describe('tag-release idempotence, interruptions and concurrency', () => {
     expect(a.outputs.tag).toBe('v1.1.0');
     expect(b.outputs.tag).toBe('v1.1.0');
     expect(repos.remoteTag('v1.1.0')).toBe(repos.head());
-    expect(gh.releases).toHaveLength(1);
-    // Whichever came first: one pushed the tag and created the release, the other found both done.
+    // Both pushed; one push won, the other was refused and found the same commit.
+    expect(
+      repos.argv().match(/git push --porcelain origin refs\/tags\/v1\.1\.0:refs\/tags\/v1\.1\.0/g),
+    ).toHaveLength(2);
     const said = [a, b].map((r) => [
       /Pushed v1\.1\.0\./.test(r.stdout),
-      /Release v1\.1\.0 created/.test(r.stdout),
+      /v1\.1\.0 is already at/.test(r.stdout),
     ]);
     expect(said.filter(([pushed]) => pushed)).toHaveLength(1);
-    expect(said.filter(([, created]) => created)).toHaveLength(1);
+    expect(said.filter(([, present]) => present)).toHaveLength(1);
+    // One release: one create won, the other got 422 already_exists and updated it.
+    expect(gh.releases).toHaveLength(1);
+    expect(
+      gh.requests
+        .filter((q) => q.method === 'POST')
+        .map((q) => q.status)
+        .sort(),
+    ).toEqual([201, 422]);
     expect(gh.violations).toEqual([]);
     for (const r of [a, b]) expect(r.leaks(tokenForms())).toEqual([]);
   });
