@@ -173,6 +173,20 @@ describe('tag-release idempotence, interruptions and concurrency', () => {
     expect(gh.violations).toEqual([]);
   });
 
+  test('a 502 from GitHub on create is retried, and the release is created once', async () => {
+    const bad = { status: 502, body: { message: 'Server Error' } };
+    gh.inject('post', '/repos/{owner}/{repo}/releases', bad);
+    const r = await runTagRelease(repos, repos.checkout(), gh);
+    expect(r.error).toBeUndefined();
+    expect(r.stdout).toMatch(/GitHub API attempt 1 failed \(502\); retrying/);
+    expect(gh.requests.filter((q) => q.method === 'POST').map((q) => q.status)).toEqual([502, 201]);
+    expect(gh.releases).toHaveLength(1);
+    // GitHub's description lists no 5xx for this operation: the stand-in records the injected one.
+    expect(gh.violations).toEqual([
+      expect.stringMatching(/→ 502: status 502 is not a response the description lists/),
+    ]);
+  });
+
   test('a draft release someone made for the tag is found in the list and published', async () => {
     const draft = gh.addRelease({ tag_name: 'v1.1.0', draft: true, body: 'hand-written draft' });
     const r = await runTagRelease(repos, repos.checkout(), gh);

@@ -1,5 +1,6 @@
 import { PolicyFailure, ToolError } from '@deploy-kit/shared';
 import { authEnv, basicCredentials } from '../../../actions/tag-release/src/git';
+import { alreadyExists, transient } from '../../../actions/tag-release/src/github';
 import { explainRefusal, pushFailed, tagConflict } from '../../../actions/tag-release/src/tag';
 
 test('a tag at another commit names both', () => {
@@ -36,4 +37,22 @@ test('auth goes in GIT_CONFIG_* for the server only, clearing a persisted header
     GIT_CONFIG_VALUE_2: `AUTHORIZATION: basic ${Buffer.from('x-access-token:tok').toString('base64')}`,
   });
   expect(basicCredentials('tok')).toBe('eC1hY2Nlc3MtdG9rZW46dG9r');
+});
+
+test('transient GitHub answers are retried, answers are not', () => {
+  expect(transient({ status: 502, message: 'x' })).toBe(true);
+  expect(transient({ status: 429, message: 'x' })).toBe(true);
+  expect(transient(new Error('socket hang up'))).toBe(true);
+  expect(transient({ status: 422, message: 'x' })).toBe(false);
+  expect(transient({ status: 404, message: 'x' })).toBe(false);
+  expect(
+    alreadyExists({
+      status: 422,
+      message: 'x',
+      response: { data: { errors: [{ code: 'already_exists' }] } },
+    }),
+  ).toBe(true);
+  expect(
+    alreadyExists({ status: 422, message: 'x', response: { data: { errors: [{ code: 'invalid' }] } } }),
+  ).toBe(false);
 });

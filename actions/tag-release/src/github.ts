@@ -1,5 +1,5 @@
 import * as github from '@actions/github';
-import { PolicyFailure, ToolError } from '@deploy-kit/shared';
+import { PolicyFailure, retry, RetryGaveUp, ToolError } from '@deploy-kit/shared';
 
 /** The GitHub Releases API at the edge (GITHUB_API_URL, so GHES and the tests' stand-in work alike). */
 
@@ -57,7 +57,37 @@ export function apiFailed(what: string, error: unknown): Error {
   return new ToolError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
+/** 5xx, 429 and network errors are worth another try; a 4xx is an answer. */
+export function transient(error: unknown): boolean {
+  if (!isHttpError(error)) return true;
+  return error.status >= 500 || error.status === 429 || error.status === 0;
+}
+
+export const API_DEADLINE_MS = 60_000;
+
+/**
+ * Retried under a deadline. A create whose answer was lost is safe to retry: the second attempt
+ * gets 422 already_exists, which upsert turns into find-and-update.
+ */
+async function call<T>(fn: () => Promise<T>, onRetry?: (message: string) => void): Promise<T> {
+  try {
+    return await retry(fn, {
+      deadlineMs: API_DEADLINE_MS,
+      initialDelayMs: 500,
+      retryable: transient,
+      onRetry: ({ attempt, delayMs, error }) =>
+        onRetry?.(
+          `GitHub API attempt ${attempt} failed (${isHttpError(error) ? error.status : String(error)}); retrying in ${delayMs} ms`,
+        ),
+    });
+  } catch (error) {
+    throw error instanceof RetryGaveUp ? error.lastError : error;
+  }
+}
+
 export class Releases {
+  onRetry?: (message: string) => void;
+
   private readonly octokit: Octokit;
 
   constructor(
@@ -94,12 +124,16 @@ export class Releases {
       make_latest: (spec.latest ? 'true' : 'false') as 'true' | 'false',
     };
     try {
-      const created = await this.octokit.rest.repos.createRelease({
-        ...this.repo,
-        tag_name: spec.tag,
-        target_commitish: spec.sha,
-        ...fields,
-      });
+      const created = await call(
+        () =>
+          this.octokit.rest.repos.createRelease({
+            ...this.repo,
+            tag_name: spec.tag,
+            target_commitish: spec.sha,
+            ...fields,
+          }),
+        this.onRetry,
+      );
       return { id: created.data.id, url: created.data.html_url, outcome: 'created' };
     } catch (error) {
       if (!alreadyExists(error)) throw apiFailed(`creating the release ${spec.tag}`, error);
@@ -110,11 +144,10 @@ export class Releases {
         `GitHub says a release for ${spec.tag} already exists, but it is not in the repository's release list; rerun the job.`,
       );
     try {
-      const updated = await this.octokit.rest.repos.updateRelease({
-        ...this.repo,
-        release_id: existing.id,
-        ...fields,
-      });
+      const updated = await call(
+        () => this.octokit.rest.repos.updateRelease({ ...this.repo, release_id: existing.id, ...fields }),
+        this.onRetry,
+      );
       return { id: updated.data.id, url: updated.data.html_url, outcome: 'updated' };
     } catch (error) {
       throw apiFailed(`updating the release ${spec.tag}`, error);
@@ -124,7 +157,10 @@ export class Releases {
   /** A release attached to a floating tag (v1) would silently change under users: refuse to move it. */
   async assertNoRelease(tag: string): Promise<void> {
     try {
-      const r = await this.octokit.rest.repos.getReleaseByTag({ ...this.repo, tag });
+      const r = await call(
+        () => this.octokit.rest.repos.getReleaseByTag({ ...this.repo, tag }),
+        this.onRetry,
+      );
       throw new PolicyFailure(
         `${tag} has a GitHub Release attached (${r.data.html_url}); a moving major tag must not carry one: ` +
           `delete that release (the tag can stay) or set move-major: false.`,

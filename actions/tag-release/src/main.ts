@@ -140,6 +140,7 @@ export async function main(): Promise<void> {
     });
 
     const releases = new Releases(inputs.token, inputs.repository, inputs.apiUrl);
+    releases.onRetry = (message) => core.info(message);
     if (inputs.release)
       done.release = await core.group(`Publishing the release ${tag}`, async () => {
         const r = await releases.upsert({
