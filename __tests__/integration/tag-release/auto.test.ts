@@ -193,6 +193,22 @@ describe('tag-release auto', () => {
     expect(r.outputs).toMatchObject({ 'previous-tag': 'v0.1.149', version: '0.1.150' });
   });
 
+  test('bad input fails with one sentence naming the input, before any git or API call', async () => {
+    repos.commit('feat: first');
+    repos.push();
+    const mode = await runTagRelease(repos, repos.checkout(), gh, { mode: 'final' });
+    expect(mode.exitCode).toBe(1);
+    expect(mode.error).toBe("Invalid input: 'mode' must be one of auto, rc, promote, got 'final'.");
+    const notRepo = await runTagRelease(repos, fs.mkdtempSync(path.join(repos.root, 'empty-')), gh);
+    expect(notRepo.error).toMatch(
+      /'working-directory' \(.*\) is not a git repository; run actions\/checkout with fetch-depth: 0 first\.$/,
+    );
+    const images = await runTagRelease(repos, repos.checkout(), gh, { images: '["web"]' });
+    expect(images.error).toMatch(/'images' must be build-images' images output/);
+    expect(gh.requests).toEqual([]);
+    expect(repos.argv()).not.toContain('git push');
+  });
+
   test('first release with no tag at all starts at initial-version', async () => {
     repos.commit('feat: hello');
     repos.push();

@@ -101,14 +101,16 @@ export class Releases {
   /** Every release (drafts included, which GET /releases/tags/{tag} never returns), to find a tag's. */
   async findByTag(tag: string): Promise<{ id: number; url: string } | undefined> {
     try {
-      for await (const page of this.octokit.paginate.iterator(this.octokit.rest.repos.listReleases, {
-        ...this.repo,
-        per_page: 100,
-      })) {
-        const hit = page.data.find((r) => r.tag_name === tag);
-        if (hit) return { id: hit.id, url: hit.html_url };
-      }
-      return undefined;
+      return await call(async () => {
+        for await (const page of this.octokit.paginate.iterator(this.octokit.rest.repos.listReleases, {
+          ...this.repo,
+          per_page: 100,
+        })) {
+          const hit = page.data.find((r) => r.tag_name === tag);
+          if (hit) return { id: hit.id, url: hit.html_url };
+        }
+        return undefined;
+      }, this.onRetry);
     } catch (error) {
       throw apiFailed(`listing the releases to find ${tag}'s`, error);
     }
