@@ -145,18 +145,16 @@ describe('backup', () => {
 
   test('in service: the ten positional values in the order BACKUP_IN_SERVICE reads them, then compose argv', () => {
     const prefix = compose.base(v2);
-    expect(
-      backup.inService({
-        preset: 'mysql',
-        releaseDir: '/r/1',
-        host: 'h',
-        version: '1',
-        target,
-        service: 'db',
-        project: 'shop',
-        compose: prefix,
-      }),
-    ).toEqual({
+    const where = {
+      releaseDir: '/r/1',
+      host: 'h',
+      version: '1',
+      target,
+      service: 'db',
+      project: 'shop',
+      compose: prefix,
+    };
+    expect(backup.inService({ preset: 'mysql', ...where })).toEqual({
       script: backup.BACKUP_IN_SERVICE,
       args: [
         '/r/1',
@@ -172,16 +170,7 @@ describe('backup', () => {
         ...prefix,
       ],
     });
-    const pg = backup.inService({
-      preset: 'postgres',
-      releaseDir: '/r/1',
-      host: 'h',
-      version: '1',
-      target,
-      service: 'db',
-      project: 'shop',
-      compose: prefix,
-    });
+    const pg = backup.inService({ preset: 'postgres', ...where });
     expect(pg.args.slice(7, 9)).toEqual([backup.PG_DUMP_IN_SERVICE, '']);
   });
 
