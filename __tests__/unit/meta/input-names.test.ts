@@ -15,7 +15,7 @@ const ACTIONS = Object.entries(
 );
 
 /** The input readers of packages/shared/src/inputs.ts and @actions/core. */
-const READER = String.raw`\b(?:get(?:String|Raw|Boolean|List|Enum|Integer|Duration)|getInput|getBooleanInput|getMultilineInput)\(`;
+const READER = String.raw`\b(?:get(?:String|Raw|Boolean|List|Enum|Integer|Duration)|getInput|getBooleanInput|getMultilineInput)(?:<[^>()]*>)?\(`;
 const LITERAL_READ = new RegExp(`${READER}\\s*['"\`]([^'"\`]+)['"\`]`, 'g');
 const ANY_READ = new RegExp(`${READER}\\s*([^\\s)])`, 'g');
 
@@ -54,10 +54,10 @@ test('the scanner sees literal reads and flags computed ones', () => {
     const file = path.join(tmp, 'x.ts');
     fs.writeFileSync(
       file,
-      "getString('a-b');\ncore.getInput(\"c\");\ngetEnum(\n  'd', []);\ngetRaw(name);\n",
+      "getString('a-b');\ncore.getInput(\"c\");\ngetEnum(\n  'd', []);\ngetEnum<Mode>('e', []);\ngetRaw(name);\n",
     );
     const { names, dynamic } = inputsRead([file]);
-    expect([...names].sort()).toEqual(['a-b', 'c', 'd']);
+    expect([...names].sort()).toEqual(['a-b', 'c', 'd', 'e']);
     expect(dynamic).toHaveLength(1);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
