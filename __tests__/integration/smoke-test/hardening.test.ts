@@ -119,7 +119,7 @@ describe('definitive failures fail at once (D3), naming the failing check (D4)',
     expect(byName(run, 'https: certificate valid for host').attempts).toBe(1);
     // The implicit GET of url fails on the same certificate: it is listed, but not as the cause.
     expect(byName(run, `GET ${s.wrongName}`).attempts).toBe(1);
-    const errors = run.annotations.filter((a) => a.kind === 'error');
+    const errors = run.annotations.filter((a) => a.level === 'error');
     expect(errors[0]?.message).toContain("check 'https: certificate valid for host'");
     expect(errors[0]?.message).toContain(`GET ${s.wrongName}`);
   });
