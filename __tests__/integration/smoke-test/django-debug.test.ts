@@ -4,7 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pythonTools, runAction } from '@deploy-kit/harness';
 import { debugMarker } from '../../../actions/smoke-test/src/suites/django';
-import { assertFree, basePort, canConnect, readPid, stopPid, waitFor } from '../../fixtures/smoke-test/servers';
+import {
+  assertFree,
+  basePort,
+  canConnect,
+  readPid,
+  stopPid,
+  waitFor,
+} from '../../fixtures/smoke-test/servers';
 
 // Django's technical (DEBUG = True) pages as real Django renders them — Debian's
 // 3.2 and the current release pinned in scripts/pytools.d/smoke-django.txt — on a
@@ -36,11 +43,13 @@ async function startSite(label: string, python: string, port: number, debug: boo
   }).unref();
   const site = { label, url: `http://127.0.0.1:${port}/`, pidFile };
   sites.push(site);
-  await waitFor(`${label} Django`, async () => readPid(pidFile) !== undefined && canConnect(port), 30_000).catch(
-    (error: Error) => {
-      throw new Error(`${error.message}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''}`);
-    },
-  );
+  await waitFor(
+    `${label} Django`,
+    async () => readPid(pidFile) !== undefined && canConnect(port),
+    30_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''}`);
+  });
   return site;
 }
 
@@ -65,8 +74,15 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function page(site: Site, url: string, accept = 'text/html'): Promise<{ status: number; body: string }> {
-  const res = await fetch(new URL(url, site.url), { headers: { accept }, signal: AbortSignal.timeout(10_000) });
+async function page(
+  site: Site,
+  url: string,
+  accept = 'text/html',
+): Promise<{ status: number; body: string }> {
+  const res = await fetch(new URL(url, site.url), {
+    headers: { accept },
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -82,14 +98,17 @@ describe.each([
   ['current Django', () => current],
   ["Debian's Django 3.2", () => debian],
 ])('%s', (_label, which) => {
-  test.each(PAGES)('%s is recognised as a debug page with DEBUG = True, and not without', async (_what, url, status, accept) => {
-    const debug = await page(which().debug, url, accept);
-    expect(debug.status).toBe(status);
-    expect(debugMarker(debug.body)).toBeDefined();
-    const prod = await page(which().prod, url, accept);
-    expect(prod.status).toBe(status);
-    expect(debugMarker(prod.body)).toBeUndefined();
-  });
+  test.each(PAGES)(
+    '%s is recognised as a debug page with DEBUG = True, and not without',
+    async (_what, url, status, accept) => {
+      const debug = await page(which().debug, url, accept);
+      expect(debug.status).toBe(status);
+      expect(debugMarker(debug.body)).toBeDefined();
+      const prod = await page(which().prod, url, accept);
+      expect(prod.status).toBe(status);
+      expect(debugMarker(prod.body)).toBeUndefined();
+    },
+  );
 });
 
 test('the current Django renders the middleware 404 with a curly apostrophe only', async () => {

@@ -148,7 +148,7 @@ describe('definitive failures fail at once (D3), naming the failing check (D4)',
     expect(run.summary).toContain('2 Strict-Transport-Security headers');
   });
 
-  test("retry: all keeps retrying what cannot change, until the timeout", async () => {
+  test('retry: all keeps retrying what cannot change, until the timeout', async () => {
     const run = await smoke({
       url: s.wrongName,
       suites: 'https',

@@ -25,7 +25,9 @@ describe("'secrets' parse errors", () => {
   });
 
   test('a bare token and a bad id are named by line number only', () => {
-    expect(messageOf(() => parseKeyValues('secrets', 'ghp_0123456789abcdef', /^[a-z]+$/, { secret: true }))).toBe(
+    expect(
+      messageOf(() => parseKeyValues('secrets', 'ghp_0123456789abcdef', /^[a-z]+$/, { secret: true })),
+    ).toBe(
       "'secrets' line 1 is not id=value; a value must fit on one line (base64-encode a multi-line value such as a key, and decode it in the Dockerfile).",
     );
     const badId = messageOf(() =>

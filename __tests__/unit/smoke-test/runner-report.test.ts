@@ -80,7 +80,9 @@ describe('runner', () => {
     );
     expect(isRetryable([errorAssertion(new HttpError('TLS failed', 'CERT_HAS_EXPIRED'))])).toBe(false);
     // The first failing assertion decides: a 503 page without HSTS is retried.
-    expect(isRetryable([...s(503), assertion('Strict-Transport-Security', false, 'x', '(absent)')])).toBe(true);
+    expect(isRetryable([...s(503), assertion('Strict-Transport-Security', false, 'x', '(absent)')])).toBe(
+      true,
+    );
     expect(isRetryable([assertion('no debug page', false, 'x', 'debug page'), ...s(503)])).toBe(false);
   });
 
@@ -93,7 +95,12 @@ describe('runner', () => {
           ? Promise.resolve([statusAssertion('status', statusMatcher(200), 503)])
           : new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
     };
-    const r = await runCheck(slowSecond, { client, deadline: Date.now() + 150, concurrency: 1, initialDelayMs: 5 });
+    const r = await runCheck(slowSecond, {
+      client,
+      deadline: Date.now() + 150,
+      concurrency: 1,
+      initialDelayMs: 5,
+    });
     expect(r.attempts).toBe(2);
     expect(r.failure).toBe('status: expected 200, saw 503');
   });
