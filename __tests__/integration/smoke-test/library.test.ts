@@ -11,6 +11,7 @@ import { smokeTest } from '../../../actions/smoke-test/src/smoke';
 
 let server: http.Server;
 let base: string;
+let connections = 0;
 const token = 'tok-8f3a1c9e5b7d2f4a6c8e0b1d3f5a7c9e';
 
 beforeAll(async () => {
@@ -20,9 +21,14 @@ beforeAll(async () => {
       return res.end(`you sent ${req.headers['x-api-token'] ?? ''}`);
     }
     if (req.url === '/hang') return; // never answers
+    if (req.url === '/version.json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end('{"version":"2.0.0"}');
+    }
     res.writeHead(req.url === '/' ? 200 : 404);
     res.end('ok');
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
@@ -95,6 +101,28 @@ test('a failing check comes back as a PolicyFailure with redacted results, never
   const text = JSON.stringify(result.results) + result.summary + (result.failure?.message ?? '');
   expect(text).not.toContain(token.slice(0, 12));
   expect(process.exitCode).toBeUndefined();
+});
+
+test('the version suite asks on a new connection every time (a balancer that balances connections sees each one)', async () => {
+  const before = connections;
+  const result = await smokeTest(
+    inputs({
+      suites: ['version'],
+      suite: {
+        ...inputs().suite,
+        version: { expected: '2.0.0', jsonPath: '$.version', url: '/version.json', answers: 6 },
+      },
+    }),
+  );
+  expect(result.failure).toBeUndefined();
+  const version = (result.results as { name: string; assertions: { seen: string }[] }[]).find((r) =>
+    r.name.startsWith('version'),
+  );
+  expect(version?.assertions[1]?.seen).toBe('6 of 6 answers');
+  // With keep-alive the six answers would share one or two connections; the implicit GET of url
+  // adds at most one more (its idle socket may carry the first answer).
+  expect(connections - before).toBeGreaterThanOrEqual(6);
+  expect(connections - before).toBeLessThanOrEqual(7);
 });
 
 test('a cancel stops a hanging check at once and resolves with a ToolError', async () => {
