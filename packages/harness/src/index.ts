@@ -5,3 +5,4 @@ export * from './sandbox';
 export { cliMain } from './cli';
 export * from './wait';
 export * from './pytools';
+export * from './osv-standin';
