@@ -15,7 +15,9 @@ describe('OSV stand-in matching', () => {
 
   it('matches 28 live records and the withdrawn one for the vulnerable pins, none for the clean pins', () => {
     const hit = (file: string): string[] =>
-      [...records.values()].filter((r) => pins(file).some(([n, v]) => affectsVersion(r, n, v))).map((r) => r.id);
+      [...records.values()]
+        .filter((r) => pins(file).some(([n, v]) => affectsVersion(r, n, v)))
+        .map((r) => r.id);
     const vulnerable = hit('requirements-vulnerable.txt');
     expect(vulnerable).toHaveLength(29);
     expect(vulnerable).toContain('PYSEC-2023-73');

@@ -164,12 +164,16 @@ export async function startOsvStandin(options: OsvStandinOptions = {}): Promise<
 
   // A record that fails the schema is a broken fixture: say so before any test relies on it.
   for (const record of records.values())
-    if (!validateRecord(record))
-      violations.push(`record ${record.id} does not match the OSV schema: ${ajv.errorsText(validateRecord.errors)}`);
+    if (!validateRecord(record as unknown))
+      violations.push(
+        `record ${record.id} does not match the OSV schema: ${ajv.errorsText(validateRecord.errors)}`,
+      );
 
   const serve = (record: OsvRecord): OsvRecord => {
-    if (!validateRecord(record))
-      violations.push(`served ${record.id}, which does not match the OSV schema: ${ajv.errorsText(validateRecord.errors)}`);
+    if (!validateRecord(record as unknown))
+      violations.push(
+        `served ${record.id}, which does not match the OSV schema: ${ajv.errorsText(validateRecord.errors)}`,
+      );
     return record;
   };
 
@@ -184,7 +188,9 @@ export async function startOsvStandin(options: OsvStandinOptions = {}): Promise<
         return { status: 400, json: { code: 3, message: 'Invalid JSON body.' } };
       }
       if (!validateQuery(query)) {
-        violations.push(`POST /v1/query body does not match OSV's query shape: ${ajv.errorsText(validateQuery.errors)}`);
+        violations.push(
+          `POST /v1/query body does not match OSV's query shape: ${ajv.errorsText(validateQuery.errors)}`,
+        );
         return { status: 400, json: { code: 3, message: 'Invalid query.' } };
       }
       const q = query as { package?: { name?: string; ecosystem?: string }; version?: string };
