@@ -12,8 +12,14 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const EntrySchema = z
   .object({
-    id: z.string().trim().min(1, 'needs an id (the advisory id or any alias)'),
-    reason: z.string().trim().min(1, 'needs a reason: say why this vulnerability is accepted'),
+    id: z
+      .string({ required_error: 'needs an id (the advisory id or any alias)' })
+      .trim()
+      .min(1, 'needs an id (the advisory id or any alias)'),
+    reason: z
+      .string({ required_error: 'needs a reason: say why this vulnerability is accepted' })
+      .trim()
+      .min(1, 'needs a reason: say why this vulnerability is accepted'),
     expires: z
       .string({
         required_error: 'needs expires, a date such as 2026-12-31',
@@ -32,15 +38,20 @@ const EntrySchema = z
   })
   .strict();
 
-const FileSchema = z.union([z.object({ ignores: z.array(EntrySchema) }).strict(), z.array(EntrySchema)]);
+const FileSchema = z.array(EntrySchema);
 
 export type IgnoreEntry = z.infer<typeof EntrySchema>;
 
 export function parseIgnoreFile(name: string, text: string): IgnoreEntry[] {
   if (text.trim() === '') return [];
   // Dates stay strings: the YAML core schema has no timestamp type.
-  const parsed = validate(name, FileSchema, parseYamlOrJson(name, text));
-  const entries = Array.isArray(parsed) ? parsed : parsed.ignores;
+  const doc = parseYamlOrJson(name, text);
+  const list = Array.isArray(doc) ? doc : (doc as { ignores?: unknown } | null)?.ignores;
+  if (!Array.isArray(list) || (!Array.isArray(doc) && Object.keys(doc as object).length !== 1))
+    throw new InputError(
+      `'${name}' must be a list under 'ignores:' of entries with id, reason and expires (YYYY-MM-DD).`,
+    );
+  const entries = validate(name, FileSchema, list);
   const seen = new Set<string>();
   for (const e of entries) {
     const key = `${e.id.toUpperCase()} ${e.package ?? ''}`;
