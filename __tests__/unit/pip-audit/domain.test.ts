@@ -90,6 +90,17 @@ describe('pip-audit outcomes', () => {
     ).toBe('requirement file x contains invalid specifier at line 1: Expected');
   });
 
+  it("names pip's reason when pip-audit's resolution fails", () => {
+    const out = [
+      'ERROR: Could not find a version that satisfies the requirement sqlparse>=999 (from versions: 0.1.0)',
+      'ERROR: No matching distribution found for sqlparse>=999',
+      "ERROR:pip_audit._cli:Failed to install packages: ['/tmp/x/bin/python3.11', '-m', 'pip', 'install']",
+    ].join('\n');
+    expect(lastErrorLine(out)).toBe(
+      'pip could not resolve the requirements: No matching distribution found for sqlparse>=999',
+    );
+  });
+
   it('audits pinned files as written and lets pip resolve the rest', () => {
     const base = {
       reportFile: '/t/r.json',

@@ -51,7 +51,8 @@ export function buildFindings(sources: readonly Source[], records: ReadonlyMap<s
         if (recs.some((r) => r.id === v.id && (r as SeverityRecord).withdrawn)) continue;
         out.push({
           id: v.id,
-          aliases: v.aliases,
+          // pip-audit keeps aliases in a set: sorted here so reports and fingerprints do not churn.
+          aliases: [...v.aliases].sort(),
           package: normalizeName(dep.name),
           written: req?.written ?? dep.name,
           version: dep.version,

@@ -25,7 +25,14 @@ export function lastErrorLine(output: string): string {
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '');
   const errorAt = lines.map((l) => /^ERROR:[\w.]+:/.test(l)).lastIndexOf(true);
-  if (errorAt >= 0) return (lines[errorAt] as string).replace(/^ERROR:[\w.]+:\s*/, '').trim();
+  if (errorAt >= 0) {
+    const line = (lines[errorAt] as string).replace(/^ERROR:[\w.]+:\s*/, '').trim();
+    // When pip fails, pip-audit's own line is its argv; pip's last "ERROR: ..." line says why.
+    const pip = lines.filter((l) => l.startsWith('ERROR: ')).at(-1);
+    if (pip && line.startsWith('Failed to install packages'))
+      return `pip could not resolve the requirements: ${pip.slice(7).trim()}`;
+    return line;
+  }
   const exception = [...lines].reverse().find((l) => /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:/.test(l));
   if (exception) return exception.trim();
   return lines.at(-1)?.trim() ?? '';
