@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadOsvRecords } from '@deploy-kit/harness';
+import { loadOsvRecords, type OsvRecord } from '@deploy-kit/harness';
 import { pipAuditArgs } from '../../../actions/pip-audit/src/audit';
 import type { Finding } from '../../../actions/pip-audit/src/findings';
 import { fixedIn, fixFromList, upgradeFor } from '../../../actions/pip-audit/src/fixes';
@@ -10,11 +10,11 @@ import { classify, lastErrorLine } from '../../../actions/pip-audit/src/outcome'
 import { lookupIds, vulnsBase } from '../../../actions/pip-audit/src/osv';
 import { compareReports } from '../../../actions/pip-audit/src/report';
 import { fullyPinned, normalizeName, parseRequirements } from '../../../actions/pip-audit/src/requirements';
-import { cvssScore, levelOf, severityOf } from '../../../actions/pip-audit/src/severity';
+import { cvssScore, levelOf, severityOf, type SeverityRecord } from '../../../actions/pip-audit/src/severity';
 import { REPO_ROOT } from '@deploy-kit/harness';
 
 const records = loadOsvRecords();
-const rec = (id: string): never => records.get(id) as never;
+const rec = (id: string): OsvRecord & SeverityRecord => records.get(id) as OsvRecord & SeverityRecord;
 
 describe('requirements files', () => {
   it('finds each pin and its line, through comments, continuations and hashes', () => {
