@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,6 +82,15 @@ function audit(
     env: { PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`, XDG_CACHE_HOME: path.join(ws, '.cache') },
     timeoutMs: 180_000,
   });
+}
+
+/** A loopback port nothing listens on: bound, then closed, so connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 const failure = (r: RunActionResult): string | undefined =>
@@ -373,11 +383,30 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(five.outputs).toEqual({});
     expect(five.summary).toBe('');
 
-    // A port nothing listens on: bound and closed, so the address is free and refuses.
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    // A report left by an earlier run in the same RUNNER_TEMP (a re-run, a self-hosted runner) is
+    // deleted before pip-audit starts, so a crash is never read as last time's findings.
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-runner-temp-'));
+    workspaces.push(temp);
+    const leftover = path.join(temp, 'deploy-kit-pip-audit-run.json');
+    fs.writeFileSync(
+      leftover,
+      JSON.stringify({ dependencies: [{ name: 'idna', version: '3.3', vulns: [] }], fixes: [] }),
+    );
+    const rerun = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'osv-url': osv.queryUrl },
+      env: {
+        PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`,
+        XDG_CACHE_HOME: path.join(ws, '.cache'),
+        RUNNER_TEMP: temp,
+      },
+      timeoutMs: 120_000,
+    });
+    expect(failure(rerun)).toMatch(/^Could not run: .*500/);
+    expect(fs.existsSync(leftover)).toBe(false);
+
+    const port = await closedPort();
     const down = await audit(ws, {}, { osvUrl: `http://127.0.0.1:${port}/v1/query` });
     expect(failure(down)).toMatch(/^Could not run: .*ConnectionError: .*Connection refused/);
     expect(down.outputs).toEqual({});
@@ -402,6 +431,92 @@ describe('pip-audit action against the real pip-audit', () => {
     ).toBe(true);
     expect(failure(r)).toMatch(/1 vulnerability at severity critical or above/);
     expect(JSON.parse(r.outputs.results as string)[0].severity).toBe('unknown');
+  });
+
+  it('reports the PyPI service it cannot reach as a tool error, not as clean', async () => {
+    // pypi.org's JSON API is not reachable from here: every HTTPS request goes to a proxy address on
+    // loopback that refuses, so nothing leaves the machine and pip-audit fails the way it would offline.
+    const port = await closedPort();
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    const r = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'vulnerability-service': 'pypi' },
+      env: {
+        PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`,
+        XDG_CACHE_HOME: path.join(ws, '.cache'),
+        HTTPS_PROXY: `http://127.0.0.1:${port}`,
+        https_proxy: `http://127.0.0.1:${port}`,
+      },
+      timeoutMs: 120_000,
+    });
+    expect(failure(r)).toMatch(
+      /^Could not run: pip-audit could not audit requirements.txt \(exit 1\): .*(ProxyError|Unable to connect to proxy)/,
+    );
+    expect(r.outputs).toEqual({});
+  });
+
+  it('audits an environment (mode: environment) through its interpreter', async () => {
+    const ws = workspace({});
+    const venv = path.join(ws, 'venv');
+    const py = (args: string[]) =>
+      execFileSync(args[0] as string, args.slice(1), { stdio: 'pipe', timeout: 300_000 });
+    py(['python3', '-m', 'venv', venv]);
+    py([
+      path.join(venv, 'bin', 'python'),
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--no-deps',
+      '--disable-pip-version-check',
+      'idna==3.3',
+    ]);
+    const r = await audit(ws, {
+      mode: 'environment',
+      python: path.join(venv, 'bin', 'python'),
+      sarif: 'env.sarif',
+    });
+    expect(failure(r)).toMatch(/^Policy failed: 1 vulnerability at any severity/);
+    const results = JSON.parse(r.outputs.results as string) as {
+      package: string;
+      version: string;
+      file?: string;
+    }[];
+    expect(results).toEqual([expect.objectContaining({ package: 'idna', version: '3.3' })]);
+    expect(results[0]?.file).toBeUndefined();
+    expect(r.summary).toContain('| environment |');
+    const sarif = JSON.parse(fs.readFileSync(path.join(ws, 'env.sarif'), 'utf8'));
+    expect(sarifValidator()(sarif)).toEqual([]);
+  });
+
+  it('installs the pinned pip-audit from its hashed lock when none is on PATH, and refuses a version without a lock', async () => {
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    // PATH without the test venv: the action must install pip-audit itself into the runner tool cache.
+    const env = { XDG_CACHE_HOME: path.join(ws, '.cache') };
+    const r = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'osv-url': osv.queryUrl },
+      env,
+      timeoutMs: 300_000,
+    });
+    expect(failure(r)).toBeUndefined();
+    expect(r.outputs).toMatchObject({ vulnerabilities: '0', passed: 'true' });
+    const installed = path.join(r.runnerTemp, 'tool-cache', 'deploy-kit-pip-audit');
+    const [dir] = fs.readdirSync(installed);
+    expect(dir).toMatch(/^2\.10\.1-[0-9a-f]{12}$/);
+    expect(fs.existsSync(path.join(installed, dir as string, '.complete'))).toBe(true);
+    const wrong = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'pip-audit-version': '2.9.0' },
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(failure(wrong)).toBe(
+      "Invalid input: 'pip-audit-version' 2.9.0 has no hashed lock in this action; use one of 2.10.1, or put that pip-audit on PATH.",
+    );
   });
 
   it('answers bad input with one sentence naming the input', async () => {
