@@ -419,6 +419,49 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(slow.durationMs).toBeLessThan(25_000);
   });
 
+  it('stops a pip-audit run that outlives the timeout input and says so', async () => {
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    osv.fault({ route: 'query', delayMs: 60_000 });
+    const r = await audit(ws, { timeout: '4s', 'request-timeout': '50s' });
+    expect(failure(r)).toBe(
+      "Could not run: pip-audit did not finish auditing requirements.txt within 4 s and was stopped (the 'timeout' input).",
+    );
+    expect(r.outputs).toEqual({});
+    expect(r.durationMs).toBeLessThan(40_000);
+  });
+
+  it('leaves no pip-audit running when the job is cancelled', async () => {
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    osv.fault({ route: 'query', delayMs: 60_000 });
+    const r = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'osv-url': osv.queryUrl, 'request-timeout': '50s' },
+      env: {
+        PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`,
+        XDG_CACHE_HOME: path.join(ws, '.cache'),
+      },
+      signal: 'runner-cancel',
+      signalWhenStdout: 'pip-audit started (pid',
+      timeoutMs: 60_000,
+    });
+    expect(r.timedOut).toBe(false);
+    expect(failure(r)).toMatch(/^Could not run: pip-audit could not audit requirements.txt/);
+    // No process is left whose command line names this workspace's requirements file.
+    const file = path.join(ws, 'requirements.txt');
+    const left = fs
+      .readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(file);
+        } catch {
+          return false;
+        }
+      });
+    expect(left).toEqual([]);
+  });
+
   it('fails closed when the records for severity cannot be read', async () => {
     const ws = workspace({ 'requirements.txt': 'idna==3.3\n' });
     osv.fault({ route: 'vulns', status: 503 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ToolError } from '@deploy-kit/shared';
 import { classify, type Outcome } from './outcome';
 
 /** Runs pip-audit once, with the report file deleted first, a hard time limit, and output captured. */
@@ -51,24 +52,42 @@ export function spawnBounded(
   cwd: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  onSpawn?: (pid: number | undefined) => void,
 ): Promise<RawRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a timeout also stops the pip that pip-audit started to resolve.
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    // A cancelled job (the runner's SIGINT/SIGTERM) must not leave pip-audit or pip running.
+    process.once('SIGINT', killGroup);
+    process.once('SIGTERM', killGroup);
+    const done = (): void => {
+      clearTimeout(timer);
+      process.removeListener('SIGINT', killGroup);
+      process.removeListener('SIGTERM', killGroup);
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killGroup();
     }, timeoutMs);
+    child.on('spawn', () => onSpawn?.(child.pid));
     child.on('error', (e) => {
-      clearTimeout(timer);
+      done();
       reject(e);
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      done();
       resolve({
         exitCode: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString('utf8'),
@@ -83,6 +102,7 @@ export async function auditOnce(
   target: AuditTarget,
   options: AuditOptions,
   what: string,
+  onSpawn?: (pid: number | undefined) => void,
 ): Promise<{ outcome: Outcome; run: RawRun }> {
   // A report left from an earlier run must never be read as this run's result.
   fs.rmSync(options.reportFile, { force: true });
@@ -95,21 +115,18 @@ export async function auditOnce(
     options.cwd,
     env,
     options.timeoutMs,
+    onSpawn,
   );
+  // A killed run may have left a partial report: it is not read at all.
+  if (run.timedOut)
+    throw new ToolError(
+      `pip-audit did not finish auditing ${what} within ${Math.round(options.timeoutMs / 1000)} s and was stopped (the 'timeout' input)`,
+    );
   const reportText = fs.existsSync(options.reportFile)
     ? fs.readFileSync(options.reportFile, 'utf8')
     : undefined;
-  const stderr = run.timedOut
-    ? `${run.stderr}\nERROR:deploy-kit:pip-audit did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped`
-    : run.stderr;
-  // A killed run may have left a partial file; only a completed run's report counts.
   const outcome = classify(
-    {
-      exitCode: run.timedOut ? -1 : run.exitCode,
-      reportText: run.timedOut ? undefined : reportText,
-      stdout: run.stdout,
-      stderr,
-    },
+    { exitCode: run.exitCode, reportText, stdout: run.stdout, stderr: run.stderr },
     what,
   );
   return { outcome, run };

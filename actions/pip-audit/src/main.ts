@@ -101,6 +101,8 @@ function annotate(findings: readonly Finding[], breaking: (f: Finding) => boolea
   }
 }
 
+const started = (pid: number | undefined): void => core.info(`pip-audit started (pid ${pid ?? '?'})`);
+
 async function audit(inputs: Inputs, bin: string): Promise<Source[]> {
   const sources: Source[] = [];
   const reportFile = path.join(process.env.RUNNER_TEMP || workspaceRoot(), 'deploy-kit-pip-audit-run.json');
@@ -116,7 +118,7 @@ async function audit(inputs: Inputs, bin: string): Promise<Source[]> {
   };
   if (inputs.mode === 'environment') {
     const { outcome } = await core.group(`pip-audit: the environment of ${inputs.python}`, () =>
-      auditOnce({ pinned: false }, common, `the environment of ${inputs.python}`),
+      auditOnce({ pinned: false }, common, `the environment of ${inputs.python}`, started),
     );
     sources.push({ report: outcome.report });
     return sources;
@@ -127,7 +129,7 @@ async function audit(inputs: Inputs, bin: string): Promise<Source[]> {
     const { outcome, run } = await core.group(
       `pip-audit: ${name}${pinned ? ' (pinned, audited as written)' : ' (resolved by pip)'}`,
       async () => {
-        const result = await auditOnce({ file, pinned }, common, name);
+        const result = await auditOnce({ file, pinned }, common, name, started);
         for (const line of result.run.stderr
           .split('\n')
           .filter((l) => l.trim() !== '' && !l.startsWith('WARNING:pip_audit._cli:')))
