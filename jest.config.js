@@ -1,11 +1,35 @@
 // Three tiers (DESIGN.md): unit (pure, no network), integration (bundles run as
 // the runner runs them, against the sandbox's real servers), e2e (whole pipeline).
+const ESM_TO_CJS = [
+  '<rootDir>/__tests__/setup/esm-to-cjs.js',
+  {
+    tsconfig: {
+      module: 'commonjs',
+      moduleResolution: 'node10',
+      target: 'ES2022',
+      allowJs: true,
+      esModuleInterop: true,
+      isolatedModules: true,
+      strict: true,
+      types: ['node', 'jest'],
+    },
+  },
+];
+
 const common = {
   testEnvironment: 'node',
   // Only crawl what holds tests and sources: .sandbox/ alone has tens of thousands of files.
   roots: ['<rootDir>/__tests__', '<rootDir>/actions', '<rootDir>/packages'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  transform: {
+    // conventional-commits-parser is ESM-only: the bundles load it with import() (ncc emits a chunk);
+    // jest's CommonJS runtime cannot run import() without --experimental-vm-modules, so unit tests
+    // require() it compiled to CommonJS here (the same parser code the bundle runs).
+    '^.+/node_modules/conventional-commits-parser/.+\\.js$': ESM_TO_CJS,
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!conventional-commits-parser/)'],
   moduleNameMapper: {
+    '^conventional-commits-parser$': '<rootDir>/node_modules/conventional-commits-parser/dist/index.js',
     '^@deploy-kit/shared$': '<rootDir>/packages/shared/src/index.ts',
     '^@deploy-kit/shared/(.*)$': '<rootDir>/packages/shared/src/$1',
     '^@deploy-kit/harness$': '<rootDir>/packages/harness/src/index.ts',

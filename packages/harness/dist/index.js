@@ -6889,6 +6889,515 @@ function parseFileCommand(content) {
 
 /***/ }),
 
+/***/ 8271:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.GitHubStandIn = exports.OPENAPI_FILE = void 0;
+exports.githubDescription = githubDescription;
+const fs = __importStar(__nccwpck_require__(3024));
+const http = __importStar(__nccwpck_require__(7067));
+const path = __importStar(__nccwpck_require__(6760));
+const ajv_1 = __importDefault(__nccwpck_require__(2463));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
+const run_action_1 = __nccwpck_require__(764);
+/**
+ * A local stand-in for GitHub's REST API that holds itself to GitHub's published description
+ * (@octokit/openapi, generated/api.github.com.json, validated with Ajv 8 + ajv-formats): every
+ * request's method, path, parameters and body, and every response's status and body, must be
+ * what the description allows. Anything else is refused (the request with 400) and recorded in
+ * `violations`, which tests assert empty. Routes are registered by the tests or by the built-in
+ * stores (releases); an operation the description has but no route serves answers 404 — a status
+ * the description must list for it, or that too is a violation.
+ *
+ * Reusable: the one-step deploy's tests can register deployments/statuses routes the same way.
+ */
+exports.OPENAPI_FILE = path.join(run_action_1.REPO_ROOT, 'node_modules', '@octokit', 'openapi', 'generated', 'api.github.com.json');
+let loaded;
+const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head'];
+/** Load the 13 MB description once per process (the file itself, not the package's index of every variant). */
+function githubDescription() {
+    if (loaded)
+        return loaded;
+    const doc = JSON.parse(fs.readFileSync(exports.OPENAPI_FILE, 'utf8'));
+    // OpenAPI 3.0 schemas: `nullable` is understood by Ajv 8; x-github and example keywords are not
+    // JSON Schema and are ignored (strict: false), formats are checked by ajv-formats.
+    const ajv = new ajv_1.default({ strict: false, allErrors: true, validateSchema: false });
+    (0, ajv_formats_1.default)(ajv);
+    ajv.addSchema(doc, 'github');
+    const operations = [];
+    for (const [template, item] of Object.entries(doc.paths)) {
+        const names = [];
+        const pattern = template
+            .split('/')
+            .map((segment) => segment.replace(/\{([^}]+)\}|[^{}]+/g, (whole, name) => {
+            if (name) {
+                names.push(name);
+                return '([^/]+)';
+            }
+            return whole.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+        }))
+            .join('/');
+        const literalSegments = template.split('/').filter((s) => s !== '' && !s.includes('{')).length;
+        for (const method of METHODS) {
+            const op = item[method];
+            if (op)
+                operations.push({ method, template, regex: new RegExp(`^${pattern}$`), names, literalSegments, op });
+        }
+    }
+    // The most literal template wins: /releases/tags/{tag} over /releases/{release_id}.
+    operations.sort((a, b) => b.literalSegments - a.literalSegments || a.names.length - b.names.length);
+    loaded = { doc, ajv, operations, validators: new Map() };
+    return loaded;
+}
+function pointer(segments) {
+    return '#/' + segments.map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+}
+function validatorFor(d, segments) {
+    const key = pointer(segments);
+    let v = d.validators.get(key);
+    if (!v) {
+        v = d.ajv.compile({ $ref: `github${key}` });
+        d.validators.set(key, v);
+    }
+    return v;
+}
+function deref(d, value) {
+    let current = value;
+    while (current && typeof current === 'object' && '$ref' in current) {
+        const ref = current.$ref;
+        const parts = ref
+            .replace(/^#\//, '')
+            .split('/')
+            .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+        current = parts.reduce((node, key) => node[key], d.doc);
+    }
+    return current;
+}
+function ajvErrors(v) {
+    return (v.errors ?? [])
+        .slice(0, 5)
+        .map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`)
+        .join('; ');
+}
+class GitHubStandIn {
+    options;
+    violations = [];
+    requests = [];
+    releases = [];
+    /** The release marked latest (make_latest: true), by id. */
+    latestReleaseId;
+    routes = new Map();
+    injected = new Map();
+    nextId = 1000;
+    server;
+    url = '';
+    constructor(options) {
+        this.options = options;
+    }
+    static async start(options = {}) {
+        githubDescription();
+        const s = new GitHubStandIn({
+            token: options.token ?? '',
+            owner: options.owner ?? 'example',
+            repo: options.repo ?? 'app',
+            serverUrl: options.serverUrl ?? 'https://github.com',
+        });
+        s.installReleases();
+        s.server = http.createServer((req, res) => void s.handle(req, res));
+        await new Promise((resolve) => s.server.listen(0, '127.0.0.1', resolve));
+        s.url = `http://127.0.0.1:${s.server.address().port}`;
+        return s;
+    }
+    close() {
+        return new Promise((resolve) => {
+            this.server.closeAllConnections();
+            this.server.close(() => resolve());
+        });
+    }
+    /** Serve an operation of the description (method + its path template). */
+    route(method, template, handler) {
+        const d = githubDescription();
+        if (!d.operations.some((o) => o.method === method.toLowerCase() && o.template === template))
+            throw new Error(`${method} ${template} is not an operation of GitHub's REST description`);
+        this.routes.set(`${method.toLowerCase()} ${template}`, handler);
+    }
+    /** Answer the next request to an operation with this response instead (still validated). */
+    inject(method, template, response) {
+        const key = `${method.toLowerCase()} ${template}`;
+        this.injected.set(key, [...(this.injected.get(key) ?? []), response]);
+    }
+    get repoPath() {
+        return `/repos/${this.options.owner}/${this.options.repo}`;
+    }
+    async handle(req, res) {
+        const chunks = [];
+        for await (const chunk of req)
+            chunks.push(chunk);
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const url = new URL(req.url ?? '/', 'http://stand-in');
+        const method = (req.method ?? 'GET').toLowerCase();
+        const record = { method: method.toUpperCase(), path: url.pathname, status: 0 };
+        this.requests.push(record);
+        const send = (status, body, headers = {}) => {
+            record.status = status;
+            record.body = body;
+            const text = body === undefined ? '' : JSON.stringify(body);
+            res.writeHead(status, {
+                ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+                'x-github-api-version-selected': '2022-11-28',
+                ...headers,
+            });
+            res.end(text);
+        };
+        const refuse = (why) => {
+            this.violations.push(`${method.toUpperCase()} ${url.pathname}: ${why}`);
+            send(400, { message: `stand-in refused the request: ${why}` });
+        };
+        const d = githubDescription();
+        const pathMatches = d.operations.filter((o) => o.regex.test(url.pathname));
+        const operation = pathMatches.find((o) => o.method === method);
+        if (!operation)
+            return refuse(pathMatches.length > 0
+                ? `the description has no ${method.toUpperCase()} for this path`
+                : 'the path is not in the description');
+        record.template = operation.template;
+        const auth = req.headers.authorization ?? '';
+        if (this.options.token &&
+            auth !== `token ${this.options.token}` &&
+            auth !== `Bearer ${this.options.token}`) {
+            this.violations.push(`${method.toUpperCase()} ${url.pathname}: missing or wrong token`);
+            return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+        }
+        const m = operation.regex.exec(url.pathname);
+        const params = {};
+        operation.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+        const declared = (operation.op.parameters ?? []).map((p) => deref(d, p));
+        for (const p of declared.filter((p) => p.in === 'path')) {
+            const problem = checkParam(p, params[p.name]);
+            if (problem)
+                return refuse(problem);
+        }
+        const queryParams = declared.filter((p) => p.in === 'query');
+        for (const key of new Set(url.searchParams.keys())) {
+            const p = queryParams.find((q) => q.name === key);
+            if (!p)
+                return refuse(`query parameter '${key}' is not in the description`);
+            const problem = checkParam(p, url.searchParams.get(key) ?? undefined);
+            if (problem)
+                return refuse(problem);
+        }
+        for (const p of queryParams)
+            if (p.required && !url.searchParams.has(p.name))
+                return refuse(`query parameter '${p.name}' is required`);
+        let body;
+        const rb = operation.op.requestBody
+            ? deref(d, operation.op.requestBody)
+            : undefined;
+        if (raw.trim() !== '') {
+            if (!rb?.content?.['application/json'])
+                return refuse('the operation takes no JSON body');
+            try {
+                body = JSON.parse(raw);
+            }
+            catch {
+                return refuse('the body is not JSON');
+            }
+            const v = validatorFor(d, [
+                'paths',
+                operation.template,
+                method,
+                'requestBody',
+                'content',
+                'application/json',
+                'schema',
+            ]);
+            if (!v(body))
+                return refuse(`the body does not match the description: ${ajvErrors(v)}`);
+        }
+        else if (rb?.required)
+            return refuse('the operation requires a JSON body');
+        const request = {
+            method: method.toUpperCase(),
+            template: operation.template,
+            path: url.pathname,
+            params,
+            query: url.searchParams,
+            headers: req.headers,
+            body,
+        };
+        const key = `${method} ${operation.template}`;
+        const queued = this.injected.get(key);
+        let response;
+        try {
+            response =
+                queued && queued.length > 0
+                    ? queued.shift()
+                    : await (this.routes.get(key) ?? notFound)(request);
+        }
+        catch (error) {
+            this.violations.push(`${method.toUpperCase()} ${url.pathname}: handler threw ${String(error)}`);
+            return send(500, { message: String(error) });
+        }
+        const problem = this.checkResponse(operation, response);
+        if (problem)
+            this.violations.push(`${method.toUpperCase()} ${url.pathname} → ${response.status}: ${problem}`);
+        send(response.status, response.body, response.headers);
+    }
+    checkResponse(operation, response) {
+        const d = githubDescription();
+        const status = String(response.status);
+        const key = status in operation.op.responses ? status : 'default' in operation.op.responses ? 'default' : undefined;
+        if (!key)
+            return `status ${status} is not a response the description lists (${Object.keys(operation.op.responses).join(', ')})`;
+        const described = deref(d, operation.op.responses[key]);
+        const json = described.content?.['application/json'];
+        if (!json)
+            return response.body === undefined ? undefined : 'the description gives this response no body';
+        const responseRef = operation.op.responses[key];
+        const segments = responseRef.$ref
+            ? [...responseRef.$ref.replace(/^#\//, '').split('/'), 'content', 'application/json', 'schema']
+            : [
+                'paths',
+                operation.template,
+                operation.method,
+                'responses',
+                key,
+                'content',
+                'application/json',
+                'schema',
+            ];
+        const v = validatorFor(d, segments);
+        return v(response.body) ? undefined : `the body does not match the description: ${ajvErrors(v)}`;
+    }
+    // ---- built-in store: releases ----
+    user() {
+        const api = this.url;
+        const login = 'github-actions[bot]';
+        return {
+            login,
+            id: 41898282,
+            node_id: 'MDM6Qm90NDE4OTgyODI=',
+            avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4',
+            gravatar_id: '',
+            url: `${api}/users/${encodeURIComponent(login)}`,
+            html_url: 'https://github.com/apps/github-actions',
+            followers_url: `${api}/users/${encodeURIComponent(login)}/followers`,
+            following_url: `${api}/users/${encodeURIComponent(login)}/following{/other_user}`,
+            gists_url: `${api}/users/${encodeURIComponent(login)}/gists{/gist_id}`,
+            starred_url: `${api}/users/${encodeURIComponent(login)}/starred{/owner}{/repo}`,
+            subscriptions_url: `${api}/users/${encodeURIComponent(login)}/subscriptions`,
+            organizations_url: `${api}/users/${encodeURIComponent(login)}/orgs`,
+            repos_url: `${api}/users/${encodeURIComponent(login)}/repos`,
+            events_url: `${api}/users/${encodeURIComponent(login)}/events{/privacy}`,
+            received_events_url: `${api}/users/${encodeURIComponent(login)}/received_events`,
+            type: 'Bot',
+            site_admin: false,
+        };
+    }
+    /** A release as the API returns it. */
+    releaseJson(r) {
+        const api = `${this.url}${this.repoPath}`;
+        const web = `${this.options.serverUrl}/${this.options.owner}/${this.options.repo}`;
+        return {
+            url: `${api}/releases/${r.id}`,
+            html_url: r.draft
+                ? `${web}/releases/tag/untagged-${r.id}`
+                : `${web}/releases/tag/${encodeURIComponent(r.tag_name)}`,
+            assets_url: `${api}/releases/${r.id}/assets`,
+            upload_url: `${this.url.replace('http://', 'http://uploads.')}${this.repoPath}/releases/${r.id}/assets{?name,label}`,
+            tarball_url: r.draft ? null : `${api}/tarball/${encodeURIComponent(r.tag_name)}`,
+            zipball_url: r.draft ? null : `${api}/zipball/${encodeURIComponent(r.tag_name)}`,
+            id: r.id,
+            node_id: Buffer.from(`Release${r.id}`).toString('base64'),
+            tag_name: r.tag_name,
+            target_commitish: r.target_commitish,
+            name: r.name,
+            body: r.body,
+            draft: r.draft,
+            prerelease: r.prerelease,
+            immutable: false,
+            created_at: r.created_at,
+            published_at: r.published_at,
+            updated_at: r.updated_at,
+            author: this.user(),
+            assets: [],
+        };
+    }
+    /** Add a release directly (a draft someone made by hand, a release on v1, …). */
+    addRelease(fields) {
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        const r = {
+            id: this.nextId++,
+            target_commitish: 'main',
+            name: fields.tag_name,
+            body: '',
+            draft: false,
+            prerelease: false,
+            created_at: now,
+            published_at: fields.draft ? null : now,
+            updated_at: now,
+            ...fields,
+        };
+        this.releases.push(r);
+        return r;
+    }
+    notFound() {
+        return {
+            status: 404,
+            body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
+        };
+    }
+    ownRepo(req) {
+        return req.params.owner === this.options.owner && req.params.repo === this.options.repo;
+    }
+    installReleases() {
+        const base = '/repos/{owner}/{repo}/releases';
+        this.route('post', base, (req) => {
+            if (!this.ownRepo(req))
+                return this.notFound();
+            const b = req.body;
+            const tag = String(b.tag_name);
+            if (this.releases.some((r) => r.tag_name === tag))
+                return {
+                    status: 422,
+                    body: {
+                        message: 'Validation Failed',
+                        errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+                        documentation_url: 'https://docs.github.com/rest/releases/releases#create-a-release',
+                    },
+                };
+            const r = this.addRelease({
+                tag_name: tag,
+                target_commitish: typeof b.target_commitish === 'string' ? b.target_commitish : 'main',
+                name: typeof b.name === 'string' ? b.name : tag,
+                body: typeof b.body === 'string' ? b.body : '',
+                draft: b.draft === true,
+                prerelease: b.prerelease === true,
+                make_latest: typeof b.make_latest === 'string' ? b.make_latest : undefined,
+            });
+            if (b.make_latest === 'true' && !r.draft && !r.prerelease)
+                this.latestReleaseId = r.id;
+            return {
+                status: 201,
+                body: this.releaseJson(r),
+                headers: { location: `${this.url}${this.repoPath}/releases/${r.id}` },
+            };
+        });
+        this.route('get', base, (req) => {
+            if (!this.ownRepo(req))
+                return this.notFound();
+            const perPage = Number(req.query.get('per_page') ?? '30');
+            const page = Number(req.query.get('page') ?? '1');
+            const all = [...this.releases].reverse();
+            const slice = all.slice((page - 1) * perPage, page * perPage);
+            const headers = {};
+            if (page * perPage < all.length)
+                headers.link = `<${this.url}${this.repoPath}/releases?per_page=${perPage}&page=${page + 1}>; rel="next"`;
+            return { status: 200, body: slice.map((r) => this.releaseJson(r)), headers };
+        });
+        this.route('get', `${base}/tags/{tag}`, (req) => {
+            if (!this.ownRepo(req))
+                return this.notFound();
+            // Like GitHub: drafts are not found by tag.
+            const r = this.releases.find((x) => x.tag_name === req.params.tag && !x.draft);
+            return r ? { status: 200, body: this.releaseJson(r) } : this.notFound();
+        });
+        this.route('get', `${base}/{release_id}`, (req) => {
+            const r = this.releases.find((x) => x.id === Number(req.params.release_id));
+            return r && this.ownRepo(req) ? { status: 200, body: this.releaseJson(r) } : this.notFound();
+        });
+        this.route('patch', `${base}/{release_id}`, (req) => {
+            const r = this.releases.find((x) => x.id === Number(req.params.release_id));
+            if (!r || !this.ownRepo(req))
+                return this.notFound();
+            const b = req.body;
+            if (typeof b.tag_name === 'string')
+                r.tag_name = b.tag_name;
+            if (typeof b.target_commitish === 'string')
+                r.target_commitish = b.target_commitish;
+            if (typeof b.name === 'string')
+                r.name = b.name;
+            if (typeof b.body === 'string')
+                r.body = b.body;
+            if (typeof b.prerelease === 'boolean')
+                r.prerelease = b.prerelease;
+            if (typeof b.draft === 'boolean') {
+                if (r.draft && !b.draft)
+                    r.published_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+                r.draft = b.draft;
+            }
+            if (typeof b.make_latest === 'string')
+                r.make_latest = b.make_latest;
+            if (b.make_latest === 'true' && !r.draft && !r.prerelease)
+                this.latestReleaseId = r.id;
+            r.updated_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+            return { status: 200, body: this.releaseJson(r) };
+        });
+    }
+}
+exports.GitHubStandIn = GitHubStandIn;
+function notFound() {
+    return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
+}
+function checkParam(p, value) {
+    if (value === undefined)
+        return p.required ? `parameter '${p.name}' is required` : undefined;
+    const s = p.schema ?? {};
+    if (s.type === 'integer' && !/^-?\d+$/.test(value))
+        return `parameter '${p.name}' must be an integer, got '${value}'`;
+    if (s.type === 'integer' && s.minimum !== undefined && Number(value) < s.minimum)
+        return `parameter '${p.name}' must be at least ${s.minimum}`;
+    if (s.type === 'integer' && s.maximum !== undefined && Number(value) > s.maximum)
+        return `parameter '${p.name}' must be at most ${s.maximum}`;
+    if (s.type === 'boolean' && value !== 'true' && value !== 'false')
+        return `parameter '${p.name}' must be true or false`;
+    if (s.enum && !s.enum.includes(value))
+        return `parameter '${p.name}' must be one of ${s.enum.join(', ')}`;
+    return undefined;
+}
+
+
+/***/ }),
+
 /***/ 9788:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -6919,6 +7428,7 @@ Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () 
 __exportStar(__nccwpck_require__(3663), exports);
 __exportStar(__nccwpck_require__(2998), exports);
 __exportStar(__nccwpck_require__(5702), exports);
+__exportStar(__nccwpck_require__(8271), exports);
 
 
 /***/ }),

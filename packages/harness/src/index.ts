@@ -6,3 +6,4 @@ export { cliMain } from './cli';
 export * from './wait';
 export * from './pytools';
 export * from './osv-standin';
+export * from './github-standin';

@@ -1,0 +1,135 @@
+import type { ParseMessage } from './parser';
+
+/** One commit as `git log` gives it. */
+export interface RawCommit {
+  sha: string;
+  parents: string[];
+  authorName: string;
+  authorEmail: string;
+  /** The whole message: subject, blank line, body and footers. */
+  message: string;
+}
+
+export type Bump = 'major' | 'minor' | 'patch' | 'none';
+
+/** One conventional change: a commit's header, or one `* type: …` bullet of a squash-merge body. */
+export interface Change {
+  sha: string;
+  type: string;
+  scope?: string;
+  subject: string;
+  breaking: boolean;
+  /** BREAKING CHANGE / BREAKING-CHANGE footer texts: the upgrade notes. */
+  notes: string[];
+  /** Pull request number from a squash/merge subject's `(#123)`. */
+  pr?: number;
+  from: 'subject' | 'bullet';
+}
+
+export interface Classified {
+  changes: Change[];
+  /** Commits that carry no conventional header at all (listed under "Other changes"). */
+  unconventional: { sha: string; subject: string; pr?: number }[];
+}
+
+const PR_SUFFIX = /\s*\(#(\d+)\)\s*$/;
+// GitHub's squash-merge body lists each commit of the PR as `* subject`; `- ` is common in hand-written ones.
+const BULLET = /^\s*[*-]\s+(\w+(?:\([^)]*\))?!?: \S.*)$/;
+
+function prOf(subject: string): number | undefined {
+  const m = PR_SUFFIX.exec(subject);
+  return m ? Number(m[1]) : undefined;
+}
+
+function toChange(
+  parse: ParseMessage,
+  sha: string,
+  message: string,
+  from: Change['from'],
+  pr: number | undefined,
+): Change | undefined {
+  const parsed = parse(message);
+  if (!parsed.type || !parsed.subject) return undefined;
+  if (parsed.revert) return undefined;
+  const notes = parsed.notes.map((n) => n.text.trim()).filter((t) => t !== '');
+  const breaking = parsed.notes.length > 0;
+  return {
+    sha,
+    type: parsed.type.toLowerCase(),
+    scope: parsed.scope ?? undefined,
+    subject: parsed.subject.replace(PR_SUFFIX, ''),
+    breaking,
+    // The `!` header alone gives a note whose text is the subject: that is not an upgrade note.
+    notes: notes.filter((t) => t !== parsed.subject),
+    pr,
+    from,
+  };
+}
+
+/**
+ * The conventional changes of a range. Merge commits are skipped: `git log base..HEAD` lists the
+ * merged branch's own commits too, so counting the merge would count them twice. A squash merge is
+ * one commit whose subject is the PR title; the `* type: …` bullets of its body count as well, so
+ * a `feat:` inside a PR titled `fix:` still bumps the minor.
+ */
+export function classify(commits: readonly RawCommit[], parse: ParseMessage): Classified {
+  const changes: Change[] = [];
+  const unconventional: Classified['unconventional'] = [];
+  for (const commit of commits) {
+    if (commit.parents.length > 1) continue;
+    const [subjectLine = ''] = commit.message.split('\n');
+    const pr = prOf(subjectLine);
+    const own: Change[] = [];
+    const head = toChange(parse, commit.sha, commit.message.trim(), 'subject', pr);
+    if (head) own.push(head);
+    const seen = new Set(own.map((c) => `${c.type}\0${c.subject}`));
+    for (const line of commit.message.split('\n').slice(1)) {
+      const m = BULLET.exec(line);
+      if (!m) continue;
+      const bullet = toChange(parse, commit.sha, m[1] as string, 'bullet', pr);
+      if (!bullet) continue;
+      const key = `${bullet.type}\0${bullet.subject}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      own.push(bullet);
+    }
+    if (own.length === 0)
+      unconventional.push({ sha: commit.sha, subject: subjectLine.replace(PR_SUFFIX, ''), pr });
+    changes.push(...own);
+  }
+  return { changes, unconventional };
+}
+
+const RANK: Record<Bump, number> = { none: 0, patch: 1, minor: 2, major: 3 };
+
+export function bumpOf(change: Change): Bump {
+  if (change.breaking) return 'major';
+  if (change.type === 'feat') return 'minor';
+  if (change.type === 'fix' || change.type === 'perf') return 'patch';
+  return 'none';
+}
+
+/** The release type the changes call for, and the changes that decided it (for the summary's "why"). */
+export function decideBump(changes: readonly Change[]): { bump: Bump; deciding: Change[] } {
+  let bump: Bump = 'none';
+  for (const c of changes) if (RANK[bumpOf(c)] > RANK[bump]) bump = bumpOf(c);
+  return { bump, deciding: bump === 'none' ? [] : changes.filter((c) => bumpOf(c) === bump) };
+}
+
+/** Split `git log --format=%H%x1f%P%x1f%an%x1f%ae%x1f%B%x1e` output. */
+export function parseGitLog(output: string): RawCommit[] {
+  return output
+    .split('\x1e')
+    .map((record) => record.replace(/^\n/, ''))
+    .filter((record) => record.trim() !== '')
+    .map((record) => {
+      const [sha = '', parents = '', authorName = '', authorEmail = '', message = ''] = record.split('\x1f');
+      return {
+        sha,
+        parents: parents.split(' ').filter(Boolean),
+        authorName,
+        authorEmail,
+        message: message.replace(/\s+$/, ''),
+      };
+    });
+}

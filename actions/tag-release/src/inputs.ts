@@ -1,0 +1,115 @@
+import * as semver from 'semver';
+import {
+  getBoolean,
+  getEnum,
+  getRaw,
+  getString,
+  InputError,
+  parseYamlOrJson,
+  resolveInWorkspace,
+} from '@deploy-kit/shared';
+import type { Mode } from './plan';
+import type { PreMajor } from './versions';
+
+export interface Inputs {
+  token: string;
+  mode: Mode;
+  tagPrefix: string;
+  initialVersion: string;
+  preMajor: PreMajor;
+  release: boolean;
+  images: Record<string, string>;
+  migrations: string;
+  moveMajor: boolean;
+  moveMinor: boolean;
+  dryRun: boolean;
+  remote: string;
+  workingDirectory: string;
+  repository: { owner: string; repo: string };
+  serverUrl: string;
+  apiUrl: string;
+}
+
+/** build-images' `images` output: a JSON (or YAML) object service → image reference. */
+export function parseImages(text: string): Record<string, string> {
+  if (text.trim() === '') return {};
+  const value = parseYamlOrJson('images', text);
+  const expected = `'images' must be build-images' images output, a JSON object of service to image reference`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InputError(`${expected}, got ${Array.isArray(value) ? 'a list' : typeof value}.`);
+  const out: Record<string, string> = {};
+  for (const [service, ref] of Object.entries(value)) {
+    if (typeof ref !== 'string' || ref.trim() === '')
+      throw new InputError(`${expected}; '${service}' is not a non-empty string.`);
+    out[service] = ref.trim();
+  }
+  return out;
+}
+
+export function parseTagPrefix(value: string): string {
+  // A prefix becomes part of refs/tags/<prefix>1.2.3: keep to characters every ref and URL accepts.
+  if (!/^[A-Za-z0-9._/-]*$/.test(value) || value.includes('..') || value.startsWith('/'))
+    throw new InputError(
+      `'tag-prefix' must be letters, digits, '.', '_', '-' or '/' (such as v or release/v), got '${value}'.`,
+    );
+  return value;
+}
+
+export function parseInitialVersion(value: string): string {
+  const v = semver.parse(value);
+  if (!v || v.version !== value || v.prerelease.length > 0 || v.build.length > 0)
+    throw new InputError(`'initial-version' must be a final version such as 0.1.0 or 1.0.0, got '${value}'.`);
+  return value;
+}
+
+export function parseRepository(value: string | undefined): { owner: string; repo: string } {
+  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(value ?? '');
+  if (!m)
+    throw new InputError(`GITHUB_REPOSITORY must be owner/name (the runner sets it), got '${value ?? ''}'.`);
+  return { owner: m[1] as string, repo: m[2] as string };
+}
+
+function urlFromEnv(name: string, fallback: string): string {
+  const value = (process.env[name] ?? '').trim() || fallback;
+  try {
+    return new URL(value).href.replace(/\/$/, '');
+  } catch {
+    throw new InputError(`${name} must be an absolute URL (the runner sets it), got '${value}'.`);
+  }
+}
+
+export function readInputs(): Inputs {
+  const dryRun = getBoolean('dry-run', false);
+  const release = getBoolean('release', true);
+  const token = getString('token');
+  if (token === '' && !dryRun)
+    throw new InputError(
+      "'token' is required to push the tag and publish the release; the default is ${{ github.token }} with contents: write.",
+    );
+  const moveMajor = getBoolean('move-major', false);
+  const moveMinor = getBoolean('move-minor', false);
+  if (moveMinor && !moveMajor)
+    throw new InputError("'move-minor' moves vN.M along with vN: set 'move-major: true' too.");
+  const workingDirectory = resolveInWorkspace(
+    'working-directory',
+    getString('working-directory', { fallback: '.' }),
+  );
+  return {
+    token,
+    mode: getEnum<Mode>('mode', ['auto', 'rc', 'promote'], 'auto'),
+    tagPrefix: parseTagPrefix(getString('tag-prefix', { fallback: 'v' })),
+    initialVersion: parseInitialVersion(getString('initial-version', { fallback: '0.1.0' })),
+    preMajor: getEnum<PreMajor>('pre-major', ['minor', 'major'], 'minor'),
+    release,
+    images: parseImages(getRaw('images')),
+    migrations: getString('migrations', { fallback: '**/migrations/[0-9]*.py' }),
+    moveMajor,
+    moveMinor,
+    dryRun,
+    remote: getString('remote', { fallback: 'origin' }),
+    workingDirectory,
+    repository: parseRepository(process.env.GITHUB_REPOSITORY),
+    serverUrl: urlFromEnv('GITHUB_SERVER_URL', 'https://github.com'),
+    apiUrl: urlFromEnv('GITHUB_API_URL', 'https://api.github.com'),
+  };
+}

@@ -1,0 +1,106 @@
+import { mdCode, mdHeading, mdTable } from '@deploy-kit/shared';
+import { bumpOf, type Change } from './commits';
+import type { Plan } from './plan';
+
+/** The plan as JSON (the `plan` output and what dry-run prints). */
+export interface PlanStep {
+  action: 'push-tag' | 'create-or-update-release' | 'move-tag';
+  ref: string;
+  sha: string;
+  detail?: string;
+}
+
+export function planSteps(
+  plan: Plan,
+  options: { release: boolean; floating: readonly string[] },
+): PlanStep[] {
+  if (!plan.tag) return [];
+  const steps: PlanStep[] = [
+    { action: 'push-tag', ref: plan.tag, sha: plan.sha, detail: 'annotated; nothing to do if already there' },
+  ];
+  if (options.release)
+    steps.push({
+      action: 'create-or-update-release',
+      ref: plan.tag,
+      sha: plan.sha,
+      detail: plan.prerelease ? 'prerelease' : 'latest',
+    });
+  for (const name of options.floating)
+    steps.push({ action: 'move-tag', ref: name, sha: plan.sha, detail: 'lightweight, to the commit' });
+  return steps;
+}
+
+const changeJson = (c: Change): Record<string, unknown> => ({
+  sha: c.sha,
+  type: c.type,
+  scope: c.scope,
+  subject: c.subject,
+  breaking: c.breaking,
+  pr: c.pr,
+  bump: bumpOf(c),
+});
+
+export function planJson(plan: Plan, steps: readonly PlanStep[], notes: string): Record<string, unknown> {
+  return {
+    mode: plan.mode,
+    sha: plan.sha,
+    bump: plan.bump,
+    version: plan.version ?? null,
+    tag: plan.tag ?? null,
+    previousTag: plan.previousTag ?? null,
+    prerelease: plan.prerelease,
+    resumed: plan.resumed,
+    reason: plan.reason,
+    deciding: plan.deciding.map(changeJson),
+    steps,
+    notes,
+  };
+}
+
+export interface Done {
+  tag?: 'pushed' | 'present';
+  release?: { url: string; outcome: 'created' | 'updated' };
+  moved: { name: string; outcome: string }[];
+  dryRun: boolean;
+}
+
+export function summaryMarkdown(plan: Plan, done: Done, notes: string, repoUrl: string): string {
+  const title = plan.tag
+    ? `tag-release: ${plan.tag} (${plan.bump}${plan.prerelease ? ', release candidate' : ''})${done.dryRun ? ' — dry run' : ''}`
+    : `tag-release: nothing to release${done.dryRun ? ' — dry run' : ''}`;
+  const rows: string[][] = [
+    ['Version', plan.version ? mdCode(plan.version) : '—'],
+    ['Bump', plan.bump],
+    ['Previous tag', plan.previousTag ? mdCode(plan.previousTag) : '—'],
+    ['Commit', mdCode(plan.sha.slice(0, 12))],
+  ];
+  if (plan.tag)
+    rows.push([
+      'Tag',
+      `${mdCode(plan.tag)} ${
+        done.dryRun
+          ? '(would push)'
+          : {
+              present: '(already there, nothing to do)',
+              pushed: '(pushed)',
+              none: '(not pushed: the step failed)',
+            }[done.tag ?? 'none']
+      }`,
+    ]);
+  if (done.release) rows.push(['Release', `[${plan.tag}](${done.release.url}) (${done.release.outcome})`]);
+  for (const m of done.moved) rows.push([`Moved ${mdCode(m.name)}`, m.outcome]);
+  const sections = [mdHeading(title), mdTable(['', ''], rows), `**Why:** ${plan.reason}`];
+  if (plan.deciding.length > 0)
+    sections.push(
+      mdTable(
+        ['Commit', 'Change', 'Bump'],
+        plan.deciding.map((c) => [
+          `[${c.sha.slice(0, 7)}](${repoUrl}/commit/${c.sha})`,
+          `${c.type}${c.scope ? `(${c.scope})` : ''}${c.breaking ? '!' : ''}: ${c.subject}`,
+          bumpOf(c),
+        ]),
+      ),
+    );
+  if (plan.tag) sections.push(`<details><summary>Release notes</summary>\n\n${notes}\n</details>`);
+  return sections.join('\n\n');
+}
