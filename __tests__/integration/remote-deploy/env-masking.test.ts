@@ -9,16 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMaskable, parseComposeGoDotenv } from '@deploy-kit/shared';
 import { encodeEntry } from '../../../actions/render-env/src/dotenv';
-import {
-  baseInputs,
-  buildAppImages,
-  cleanup,
-  COMPOSE,
-  deploy,
-  hosts,
-  makeApp,
-  type App,
-} from './helpers';
+import { baseInputs, buildAppImages, cleanup, COMPOSE, deploy, hosts, makeApp, type App } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -83,7 +74,7 @@ test('migrate-command: env prints no secret value, nor any line of one, after th
   const decoded = parseComposeGoDotenv(text);
   const secretKeys = SECRET_LINES.map((l) => l.slice(0, l.indexOf('=')));
   const secretValues = secretKeys.map((k) => decoded.get(k) as string);
-  expect(secretValues).toContain("it's \"quoted\" X9k");
+  expect(secretValues).toContain('it\'s "quoted" X9k');
   expect(secretValues).toContain('abc\rdef-lone-cr');
 
   const result = await deploy(app, {
@@ -107,7 +98,8 @@ test('migrate-command: env prints no secret value, nor any line of one, after th
   for (const [i, value] of secretValues.entries()) {
     const pieces = [value, ...value.split(/\r?\n|\r/).map((l) => l.trim())].filter(isMaskable);
     for (const piece of pieces)
-      for (const line of log) if (line.includes(piece)) leaks.push(`${secretKeys[i]}: ${JSON.stringify(line)}`);
+      for (const line of log)
+        if (line.includes(piece)) leaks.push(`${secretKeys[i]}: ${JSON.stringify(line)}`);
   }
   expect(leaks).toEqual([]);
   // Each secret key's line was printed, masked (unless its first line is only punctuation, like `{`).

@@ -24,7 +24,11 @@ export function readEnvFile(text: string, inputName = 'env-file'): Map<string, s
  * length; PEM private keys; passwords in URLs. Parts around an unknown host variable are masked
  * each on its own.
  */
-export function envFileSecrets(text: string, secretKeys: readonly string[], inputName = 'env-file'): string[] {
+export function envFileSecrets(
+  text: string,
+  secretKeys: readonly string[],
+  inputName = 'env-file',
+): string[] {
   const values = secretEnvValues(readEnvFile(text, inputName), secretKeys);
   return [...new Set(values.flatMap((v) => (v.includes('\u0000') ? v.split('\u0000') : [v])))].filter(
     (v) => v !== '',

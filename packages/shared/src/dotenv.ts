@@ -94,6 +94,15 @@ function firstBraceClosingIndex(s: string): number {
 }
 
 /** template.SubstituteWith with the default pattern; throws where Go returns an error. */
+/**
+ * The released Compose v2 the project runs (2.26, checked in
+ * __tests__/integration/shared/dotenv-compose.test.ts) keeps a `$` that starts no reference
+ * (`$(id)`, a trailing `$`) as literal text, where the ported source reports an invalid template.
+ * The product reads like the released Compose; the reader tests keep the source's strictness.
+ * Set only for the duration of one synchronous parse.
+ */
+let keepInvalidDollar = false;
+
 function substituteWith(template: string, mapping: Lookup, funcs?: SubstituteFunc[]): string {
   const subsFuncs = funcs ?? defaultSortedFunctions(template);
   // Go keeps one `err` for the whole ReplaceAllStringFunc: an invalid `$` sets it, and a later braced
@@ -117,6 +126,7 @@ function substituteWith(template: string, mapping: Lookup, funcs?: SubstituteFun
       braced = true;
     }
     if (substitution === '') {
+      if (keepInvalidDollar) return whole;
       err = new ComposeGoError(`Invalid template: ${JSON.stringify(template)}`);
       return '';
     }
@@ -305,7 +315,21 @@ function extractVarValue(src: string, expand: (value: string) => string): { valu
  * service environment. Throws ComposeGoError where compose-go returns an error (Compose refuses
  * the project).
  */
-export function parseComposeGoDotenv(content: string, lookup: Lookup = () => undefined): Map<string, string> {
+export function parseComposeGoDotenv(
+  content: string,
+  lookup: Lookup = () => undefined,
+  options: { keepInvalidDollar?: boolean } = {},
+): Map<string, string> {
+  const before = keepInvalidDollar;
+  keepInvalidDollar = options.keepInvalidDollar ?? false;
+  try {
+    return parseStatements(content, lookup);
+  } finally {
+    keepInvalidDollar = before;
+  }
+}
+
+function parseStatements(content: string, lookup: Lookup): Map<string, string> {
   const out = new Map<string, string>();
   let cutset = content.startsWith('\uFEFF') ? content.slice(1) : content;
   const expand = (value: string) => substitute(value, (k) => lookup(k) ?? out.get(k));
@@ -339,11 +363,13 @@ export function readComposeEnvFile(
   lookup: Lookup = () => undefined,
 ): Map<string, string> {
   try {
-    return parseComposeGoDotenv(typeof text === 'string' ? text : text.toString('utf8'), lookup);
+    return parseComposeGoDotenv(typeof text === 'string' ? text : text.toString('utf8'), lookup, {
+      keepInvalidDollar: true,
+    });
   } catch (error) {
     if (!(error instanceof ComposeGoError)) throw error;
     throw new InputError(
-      `'${inputName}' is not an env file Compose can read (${safeReason(error.message)}); write one KEY=value per line.`,
+      `'${inputName}' is not an env file Compose can read: ${safeReason(error.message)}.`,
       { cause: error },
     );
   }
@@ -353,9 +379,11 @@ export function readComposeEnvFile(
 function safeReason(message: string): string {
   const required = /required variable ([A-Za-z0-9_]+) is missing a value/.exec(message);
   if (required) return `${required[1]} is required by a \${${required[1]}?...} reference and is not set`;
-  if (message.startsWith('unexpected character')) return 'a variable name has a character Compose refuses';
+  if (message.startsWith('unexpected character'))
+    return 'a variable name has a character Compose refuses (use letters, digits, _ . -)';
   if (message.startsWith('unterminated quoted value')) return 'a quoted value is never closed';
-  if (message.startsWith('Invalid template')) return "a '$' that starts no valid ${NAME} reference; write '$$'";
+  if (message.startsWith('Invalid template'))
+    return "a '$' starts no ${NAME} reference (write '$$' for a literal '$')";
   if (message === 'key cannot contain a space') return 'a variable name contains a space';
   return 'Compose cannot parse it';
 }

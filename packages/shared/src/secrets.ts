@@ -136,7 +136,9 @@ export function redact(text: string, forms: Iterable<string> = registered): stri
   if (sorted.length === 0) return text;
   return text
     .split('\n')
-    .map((line) => sorted.reduce((acc, form) => (acc.includes(form) ? acc.split(form).join('***') : acc), line))
+    .map((line) =>
+      sorted.reduce((acc, form) => (acc.includes(form) ? acc.split(form).join('***') : acc), line),
+    )
     .join('\n');
 }
 
