@@ -98,6 +98,7 @@ describe('THE MASKING RULE', () => {
       CERT: '-----BEGIN EC PRIVATE KEY-----\nabc\n-----END EC PRIVATE KEY-----',
       DATABASE_URL: 'postgres://u:pa%2Fss@db:5432/app',
       EMPTY_TOKEN: '',
+      USE_SECRET_STORE: 'true',
     };
     expect(secretEnvValues(env, ['LISTED']).sort()).toEqual(
       ['Q#7', '12', 'plain-looking', env.CERT, 'pa%2Fss', 'pa/ss'].sort(),

@@ -12,7 +12,8 @@ import { quote } from 'shell-quote';
  *         from secrets or vault), or one whose NAME looks secret (isSecretName): it contains
  *         PASSWORD, PASSWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL or PRIVATE, or one of its parts
  *         (split at _ - . and camelCase) is KEY / ends in KEY, or is PIN, PASS, PWD, DSN, SALT,
- *         COOKIE, or is AUTH as the last part;
+ *         or is AUTH as the last part — unless the value is a flag (true, false, yes, no, on, off),
+ *         which is a setting such as USE_SECRET_STORE=true, not a secret;
  *       - in an env file, any value holding a PEM private key, and the password of a URL with
  *         credentials (scheme://user:PASSWORD@host).
  *  2. Plain values are not masked: `PGHOST=127.0.0.1` must not turn every 127.0.0.1 in the log
@@ -28,7 +29,7 @@ import { quote } from 'shell-quote';
 /** Words that make a name secret wherever they appear in it. */
 const SECRET_WORDS = /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|PRIVATE/i;
 /** Parts of a name (between _ - . or at a camelCase step) that make it secret. */
-const SECRET_PARTS = new Set(['PIN', 'PASS', 'PWD', 'DSN', 'SALT', 'COOKIE', 'COOKIES', 'KEYS']);
+const SECRET_PARTS = new Set(['PIN', 'PASS', 'PWD', 'DSN', 'SALT', 'KEYS']);
 
 /**
  * Whether a variable / key / header name holds a secret (see THE MASKING RULE above). Matching
@@ -44,6 +45,13 @@ export function isSecretName(name: string): boolean {
     .filter((p) => p !== '');
   if (parts.length > 0 && parts[parts.length - 1] === 'AUTH') return true;
   return parts.some((p) => SECRET_PARTS.has(p) || p.endsWith('KEY'));
+}
+
+const FLAG = /^(true|false|yes|no|on|off)$/i;
+
+/** A key's value is secret by its name (rule 1): a secret-looking name, and not a mere flag. */
+export function isSecretEntry(name: string, value: string): boolean {
+  return isSecretName(name) && !FLAG.test(value.trim());
 }
 
 /** Nothing a mask could usefully hide: empty, or only punctuation, symbols and whitespace. */
@@ -159,7 +167,7 @@ export function secretEnvValues(
   const out = new Set<string>();
   for (const [key, value] of entries) {
     if (value === '') continue;
-    if (explicit.has(key) || isSecretName(key) || PEM_PRIVATE_KEY.test(value)) {
+    if (explicit.has(key) || isSecretEntry(key, value) || PEM_PRIVATE_KEY.test(value)) {
       out.add(value);
       continue;
     }
