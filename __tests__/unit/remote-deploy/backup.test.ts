@@ -154,7 +154,7 @@ describe('presets', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     if (name.startsWith('BACKUP_')) {
-      expect(script).toContain('gzip -t "$f.tmp"');
+      expect(script).toContain('gzip -t -- "$f.tmp"');
       expect(script).toMatch(/trap 'rm -f [^']*"\$f\.tmp"' EXIT/);
       expect(script).toContain('tail -n +$((KEEP + 1))');
     }

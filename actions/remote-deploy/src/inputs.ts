@@ -38,8 +38,10 @@ import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
 import { parseBatchSize } from './plan';
 import {
   checkHost,
+  checkHttpUrl,
   checkImage,
   checkPort,
+  checkProjectName,
   checkRemotePath,
   checkService,
   checkUser,
@@ -225,7 +227,12 @@ export function readInputs(): Inputs {
     }
 
   const projectDir = checkRemotePath('project-dir', getString('project-dir', { required: true }));
-  const projectName = getString('project-name') || defaultProjectName(projectDir);
+  // Checked here, under the input the user gave: parseHosts reports only what 'hosts' itself sets.
+  const projectNameInput = getString('project-name');
+  const projectName =
+    projectNameInput !== ''
+      ? checkProjectName('project-name', projectNameInput)
+      : defaultProjectName(projectDir);
   const hosts = parseHosts(getRaw('hosts'), {
     user: getString('user'),
     port: checkPort('port', getString('port', { fallback: '22' })),
@@ -371,7 +378,7 @@ export function readInputs(): Inputs {
     backupKeep: getInteger('backup-keep', { min: 1, max: 1000, fallback: 5 }),
     preCommand: getRaw('pre-deploy-command'),
     postCommand: getRaw('post-deploy-command'),
-    healthUrl: getString('health-url'),
+    healthUrl: checkHttpUrl('health-url', getString('health-url')),
     healthExpect: getString('health-expect'),
     healthTimeoutMs,
     healthcheck: getEnum('healthcheck', ['compose', 'none'] as const, 'compose'),

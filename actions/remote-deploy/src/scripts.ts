@@ -9,18 +9,18 @@
 export const PREPARE = String.raw`
 P="$1"; V="$2"; MODE="$3"
 if [ "$MODE" = deploy ]; then
-  mkdir -p "$P/releases/$V" "$P/.deploy-kit"
-  chmod 700 "$P/releases/$V"
+  mkdir -p -- "$P/releases/$V" "$P/.deploy-kit"
+  chmod 700 -- "$P/releases/$V"
 fi
 prev=""
-if [ -L "$P/current" ]; then prev=$(basename "$(readlink "$P/current")"); fi
+if [ -L "$P/current" ]; then prev=$(basename -- "$(readlink -- "$P/current")"); fi
 echo "previous=$prev"
 if [ -d "$P/releases/$V" ]; then echo "release_exists=yes"; else echo "release_exists=no"; fi
 if docker compose version >/dev/null 2>&1; then echo "compose=v2"
 elif command -v docker-compose >/dev/null 2>&1; then echo "compose=v1"
 else echo "compose=none"; fi
-d="$P"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done
-echo "free_kb=$(df -Pk "$d" | awk 'NR==2 {print $4}')"
+d="$P"; while [ ! -d "$d" ]; do d=$(dirname -- "$d"); done
+echo "free_kb=$(df -Pk -- "$d" | awk 'NR==2 {print $4}')"
 if [ -d "$P/.deploy-kit/lock" ]; then echo "locked=yes"; else echo "locked=no"; fi
 if [ -f "$P/.deploy-kit/releases.log" ]; then echo "log_lines=$(wc -l < "$P/.deploy-kit/releases.log")"; fi
 `;
@@ -28,22 +28,22 @@ if [ -f "$P/.deploy-kit/releases.log" ]; then echo "log_lines=$(wc -l < "$P/.dep
 /** $1 lock dir, $2 owner JSON. mkdir is the atomic test-and-set. */
 export const LOCK = String.raw`
 L="$1"
-mkdir -p "$(dirname "$L")"
-if mkdir "$L" 2>/dev/null; then
+mkdir -p -- "$(dirname -- "$L")"
+if mkdir -- "$L" 2>/dev/null; then
   printf '%s\n' "$2" > "$L/owner.json.tmp"
-  mv "$L/owner.json.tmp" "$L/owner.json"
+  mv -- "$L/owner.json.tmp" "$L/owner.json"
   echo ACQUIRED
   exit 0
 fi
 if [ ! -d "$L" ]; then
-  mkdir "$L"  # not a race we lost: show mkdir's own error (permissions, read-only filesystem...)
+  mkdir -- "$L"  # not a race we lost: show mkdir's own error (permissions, read-only filesystem...)
 fi
 now=$(date +%s)
 if [ -f "$L/owner.json" ]; then
-  echo "HELD $(( now - $(stat -c %Y "$L/owner.json") ))"
-  cat "$L/owner.json"
+  echo "HELD $(( now - $(stat -c %Y -- "$L/owner.json") ))"
+  cat -- "$L/owner.json"
 else
-  echo "HELD-NO-OWNER $(( now - $(stat -c %Y "$L") ))"
+  echo "HELD-NO-OWNER $(( now - $(stat -c %Y -- "$L") ))"
 fi
 `;
 
@@ -51,11 +51,11 @@ fi
 export const TAKE_OVER = String.raw`
 L="$1"
 grep -qF "\"token\":\"$3\"" "$L/owner.json" 2>/dev/null || { echo CHANGED; exit 0; }
-mv "$L" "$L.expired.$$" 2>/dev/null || { echo CHANGED; exit 0; }
-rm -rf "$L.expired.$$"
-if mkdir "$L" 2>/dev/null; then
+mv -- "$L" "$L.expired.$$" 2>/dev/null || { echo CHANGED; exit 0; }
+rm -rf -- "$L.expired.$$"
+if mkdir -- "$L" 2>/dev/null; then
   printf '%s\n' "$2" > "$L/owner.json.tmp"
-  mv "$L/owner.json.tmp" "$L/owner.json"
+  mv -- "$L/owner.json.tmp" "$L/owner.json"
   echo ACQUIRED
 else
   echo CHANGED
@@ -65,12 +65,12 @@ fi
 /** $1 lock dir, $2 our token. Only our own lock is removed. */
 export const UNLOCK = String.raw`
 L="$1"
-if [ -f "$L/owner.json" ] && grep -qF "\"token\":\"$2\"" "$L/owner.json"; then rm -rf "$L"; echo RELEASED; else echo NOT-OURS; fi
+if [ -f "$L/owner.json" ] && grep -qF "\"token\":\"$2\"" "$L/owner.json"; then rm -rf -- "$L"; echo RELEASED; else echo NOT-OURS; fi
 `;
 
 /** $1 dir, $2 host label, $3 version, then argv: run argv in dir with DEPLOY_HOST / DEPLOY_VERSION exported for Compose. */
 export const IN_DIR = String.raw`
-cd "$1"
+cd -- "$1"
 export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
 shift 3
 exec "$@"
@@ -90,25 +90,25 @@ docker inspect --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.Stat
 
 /** $1 URL: fetched on the host itself (curl, else busybox/GNU wget). */
 export const HTTP_GET = String.raw`
-if command -v curl >/dev/null 2>&1; then exec curl -fsS --max-time 5 "$1"; else exec wget -q -T 5 -O - "$1"; fi
+if command -v curl >/dev/null 2>&1; then exec curl -fsS --max-time 5 -- "$1"; else exec wget -q -T 5 -O - -- "$1"; fi
 `;
 
 /** $1 project dir, $2 version: point current at the release atomically (rename over the symlink). */
 export const SWITCH_LINK = String.raw`
-cd "$1"
-ln -sfn "releases/$2" .current.tmp
+cd -- "$1"
+ln -sfn -- "releases/$2" .current.tmp
 mv -T .current.tmp current
 `;
 
 /** $1 log file, $2 one JSON line. Append-only. */
 export const RECORD = String.raw`
-mkdir -p "$(dirname "$1")"
+mkdir -p -- "$(dirname -- "$1")"
 printf '%s\n' "$2" >> "$1"
 `;
 
 /** $1 log file. */
 export const READ_LOG = String.raw`
-if [ -f "$1" ]; then cat "$1"; fi
+if [ -f "$1" ]; then cat -- "$1"; fi
 `;
 
 /** Images, one per argument: local | registry | missing. */
@@ -126,18 +126,18 @@ done
  * then it gets its final name and only the newest KEEP dumps stay.
  */
 const KEEP_DUMP = String.raw`
-gzip -t "$f.tmp"
-if [ "$(gzip -dc "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then echo "the dump is empty" >&2; exit 1; fi
+gzip -t -- "$f.tmp"
+if [ "$(gzip -dc -- "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then echo "the dump is empty" >&2; exit 1; fi
 if [ -n "$TRAILER" ]; then
-  last=$(gzip -dc "$f.tmp" | tail -n 1)
+  last=$(gzip -dc -- "$f.tmp" | tail -n 1)
   case "$last" in
     "$TRAILER"*) ;;
     *) echo "the dump is incomplete: its last line is not '$TRAILER...'" >&2; exit 1 ;;
   esac
 fi
-mv "$f.tmp" "$f"
+mv -- "$f.tmp" "$f"
 echo "backup=$f bytes=$(wc -c < "$f")"
-ls -1t "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
+ls -1t -- "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f --
 `;
 
 /**
@@ -148,7 +148,7 @@ ls -1t "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
  * labels): docker-compose v1 exits 1 without a word when asked to exec in a stopped one.
  */
 export const BACKUP_IN_SERVICE = String.raw`
-cd "$1"
+cd -- "$1"
 export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
 B="$4"; STAMP="$5"; KEEP="$6"; SVC="$7"; DUMP="$8"; TRAILER="$9"
 shift 9
@@ -159,8 +159,8 @@ if [ -z "$running" ]; then
   echo "service $SVC has no running container in project $PROJECT (release $DEPLOY_VERSION): the dump runs inside it; check backup-service" >&2
   exit 1
 fi
-mkdir -p "$B"
-chmod 700 "$B"
+mkdir -p -- "$B"
+chmod 700 -- "$B"
 f="$B/$STAMP.sql.gz"
 trap 'rm -f "$f.tmp"' EXIT
 "$@" exec -T "$SVC" sh -c "$DUMP" | gzip > "$f.tmp"
@@ -220,8 +220,8 @@ else echo "neither mariadb-dump nor mysqldump is installed on this host (install
 help=$("$T" --help 2>/dev/null || true)
 extra=""
 case "$help" in *--column-statistics*) extra="--column-statistics=0" ;; esac
-mkdir -p "$B"
-chmod 700 "$B"
+mkdir -p -- "$B"
+chmod 700 -- "$B"
 "$T" --defaults-file="$CNF" --single-transaction --quick --routines --triggers --no-tablespaces $extra -- "$DB" | gzip > "$f.tmp"
 ${KEEP_DUMP}`;
 
@@ -244,8 +244,8 @@ if [ -n "$7" ]; then export PGUSER="$7"; fi
 if [ -n "$8" ]; then export PGDATABASE="$8"; fi
 if [ -n "$PASSFILE" ]; then export PGPASSFILE="$PASSFILE"; fi
 command -v pg_dump >/dev/null 2>&1 || { echo "pg_dump is not installed on this host" >&2; exit 1; }
-mkdir -p "$B"
-chmod 700 "$B"
+mkdir -p -- "$B"
+chmod 700 -- "$B"
 pg_dump --no-password --clean --if-exists | gzip > "$f.tmp"
 ${KEEP_DUMP}`;
 
