@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMaskable } from '@deploy-kit/shared';
-import { runAction } from '@deploy-kit/harness';
+import { NODE20, NODE24, runAction } from '@deploy-kit/harness';
 
 const JSON_SECRET = '{\n  "type": "service_account",\n  "private_key_id": "k-42"\n}\n';
 
@@ -30,27 +30,34 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-test('short and numeric secrets and secret-named plain vars are masked; no punctuation-only mask; plain values not masked', async () => {
-  const result = await runAction({
-    action: 'render-env',
-    workspace,
-    inputs: {
-      template: 'env.template',
-      secrets: JSON.stringify({ google: JSON_SECRET, pin: '4711', short: 'Q#7' }),
-      vars: JSON.stringify({ smtp_password: 'from-plain-vars-9', pghost: '127.0.0.1', flag: 'true' }),
-    },
-  });
-  expect(result.error).toBeUndefined();
-  expect(result.masks.filter((m) => !isMaskable(m))).toEqual([]);
-  expect(result.masks).toEqual(
-    expect.arrayContaining(['4711', 'Q#7', 'from-plain-vars-9', '"type": "service_account",']),
-  );
-  expect(result.masks).not.toContain('127.0.0.1');
-  expect(result.masks).not.toContain('true');
-  expect(JSON.parse(result.outputs['secret-keys'] as string)).toEqual([
-    'GOOGLE_APPLICATION_JSON',
-    'DOOR_PIN',
-    'SHORT_PASSWORD',
-    'SMTP_PASSWORD',
-  ]);
-});
+test.each([
+  ['Node 24', NODE24],
+  ['Node 20', NODE20],
+])(
+  '%s: short and numeric secrets and secret-named plain vars are masked; no punctuation-only mask; plain values not masked',
+  async (_name, node) => {
+    const result = await runAction({
+      action: 'render-env',
+      node,
+      workspace,
+      inputs: {
+        template: 'env.template',
+        secrets: JSON.stringify({ google: JSON_SECRET, pin: '4711', short: 'Q#7' }),
+        vars: JSON.stringify({ smtp_password: 'from-plain-vars-9', pghost: '127.0.0.1', flag: 'true' }),
+      },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.masks.filter((m) => !isMaskable(m))).toEqual([]);
+    expect(result.masks).toEqual(
+      expect.arrayContaining(['4711', 'Q#7', 'from-plain-vars-9', '"type": "service_account",']),
+    );
+    expect(result.masks).not.toContain('127.0.0.1');
+    expect(result.masks).not.toContain('true');
+    expect(JSON.parse(result.outputs['secret-keys'] as string)).toEqual([
+      'GOOGLE_APPLICATION_JSON',
+      'DOOR_PIN',
+      'SHORT_PASSWORD',
+      'SMTP_PASSWORD',
+    ]);
+  },
+);
