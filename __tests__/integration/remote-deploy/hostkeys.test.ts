@@ -121,6 +121,7 @@ describe('a stock host with RSA, ECDSA and ed25519 host keys', () => {
     log: string;
     canary: string;
     pidFile: string;
+    dir: string;
   }
   let stock: StockSshd;
 
@@ -186,11 +187,12 @@ describe('a stock host with RSA, ECDSA and ed25519 host keys', () => {
     await waitFor(`stock sshd on ${host}:${port}`, () => scan('ed25519') !== '');
     const keyscan = { rsa: scan('rsa'), ecdsa: scan('ecdsa'), ed25519: scan('ed25519') };
     const hashed = { rsa: scan('rsa', true), ecdsa: scan('ecdsa', true), ed25519: scan('ed25519', true) };
-    stock = { host, port, fingerprints, keyscan, hashed, log, canary, pidFile };
+    stock = { host, port, fingerprints, keyscan, hashed, log, canary, pidFile, dir };
   });
   afterAll(() => {
-    if (stock && fs.existsSync(stock.pidFile))
-      process.kill(Number(fs.readFileSync(stock.pidFile, 'utf8').trim()));
+    if (!stock) return;
+    if (fs.existsSync(stock.pidFile)) process.kill(Number(fs.readFileSync(stock.pidFile, 'utf8').trim()));
+    fs.rmSync(stock.dir, { recursive: true, force: true });
   });
 
   let from = 0;
