@@ -189,10 +189,14 @@ describe('a stock host with RSA, ECDSA and ed25519 host keys', () => {
     const hashed = { rsa: scan('rsa', true), ecdsa: scan('ecdsa', true), ed25519: scan('ed25519', true) };
     stock = { host, port, fingerprints, keyscan, hashed, log, canary, pidFile, dir };
   });
-  afterAll(() => {
+  afterAll(async () => {
     if (!stock) return;
-    if (fs.existsSync(stock.pidFile)) process.kill(Number(fs.readFileSync(stock.pidFile, 'utf8').trim()));
-    fs.rmSync(stock.dir, { recursive: true, force: true });
+    if (fs.existsSync(stock.pidFile)) {
+      process.kill(Number(fs.readFileSync(stock.pidFile, 'utf8').trim()));
+      // sshd removes its pid file as it exits: only then is its directory ours to remove.
+      await waitFor('the stock sshd to exit', () => !fs.existsSync(stock.pidFile));
+    }
+    fs.rmSync(stock.dir, { recursive: true, force: true, maxRetries: 3 });
   });
 
   let from = 0;
