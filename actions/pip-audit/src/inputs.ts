@@ -66,8 +66,8 @@ export function resolveRequirements(patterns: readonly string[], root: string): 
   return files;
 }
 
-function optionalPath(name: string): string | undefined {
-  const value = getString(name);
+/** An optional path input, resolved in the workspace; the caller reads it by its literal name. */
+function optionalPath(name: string, value: string): string | undefined {
   return value === '' ? undefined : resolveInWorkspace(name, value);
 }
 
@@ -116,9 +116,9 @@ export function readInputs(): Inputs {
     ignoreFile: ignoreExists ? ignorePath : undefined,
     ignoreFileName,
     expiryWarningDays: getInteger('expiry-warning-days', { min: 0, max: 365, fallback: 14 }),
-    sarif: optionalPath('sarif'),
-    report: optionalPath('report') ?? path.join(runnerTemp, 'pip-audit-report.json'),
-    previousReport: optionalPath('previous-report'),
+    sarif: optionalPath('sarif', getString('sarif')),
+    report: optionalPath('report', getString('report')) ?? path.join(runnerTemp, 'pip-audit-report.json'),
+    previousReport: optionalPath('previous-report', getString('previous-report')),
     pipAuditVersion: version,
     python: getString('python', { fallback: 'python3' }),
     requestTimeoutS: Math.max(1, Math.round(getDuration('request-timeout', 15_000) / 1000)),
