@@ -1,49 +1,36 @@
-import { derivedForms, registerSecret } from './secrets';
+import { redact, registeredForms, registerSecret, registerSecrets } from './secrets';
 
 /**
  * The runner masks registered strings in the log only, line by line. It never
  * masks step outputs or the job summary, and it cannot mask what we cut or
  * escape ourselves: the first 59 characters of a 64-character token, or a
- * JSON-escaped value whose backslashes markdown escaping doubled. So every
- * secret is also remembered here, in each derived form and that form's
- * JSON-escaped spelling, and text is redacted BEFORE it is cut, escaped or
+ * JSON-escaped value whose backslashes markdown escaping doubled. So text is
+ * redacted with the one registry of secrets.ts BEFORE it is cut, escaped or
  * written anywhere the runner does not mask.
- *
- * maskSecret is registerSecret plus this memory. (Branch harden-deploy adds a
- * registry and a redact() to secrets.ts itself; once both are merged, one
- * registry should remain — these names do not clash with it.)
  */
 
 export const REDACTED = '***';
 
-const masks = new Set<string>();
-/** Longest first, so a secret that contains another is replaced whole. */
-let ordered: string[] = [];
-
-/** registerSecret (the runner's masker), and remember every form for redactSecrets(). */
+/** registerSecret under the name the smoke-test and summary code use. */
 export function maskSecret(secret: string | undefined | null): void {
-  if (secret == null) return;
   registerSecret(secret);
-  let added = false;
-  for (const form of derivedForms(secret)) {
-    for (const spelling of [form, JSON.stringify(form).slice(1, -1)]) {
-      if (spelling.trim() === '' || masks.has(spelling)) continue;
-      masks.add(spelling);
-      added = true;
-    }
-  }
-  if (added) ordered = [...masks].sort((a, b) => b.length - a.length);
 }
 
 export function maskSecrets(secrets: Iterable<string>): void {
-  for (const secret of secrets) maskSecret(secret);
+  registerSecrets(secrets);
 }
 
-/** Every masked form in `text` replaced by ***. */
+/**
+ * Every registered form in `text` replaced by ***, and each form's JSON-escaped spelling too (a
+ * registered form written inside a JSON string, as outputs and reports carry it).
+ */
 export function redactSecrets(text: string): string {
-  let out = text;
-  for (const form of ordered) if (out.includes(form)) out = out.split(form).join(REDACTED);
-  return out;
+  const forms = registeredForms();
+  if (forms.length === 0) return text;
+  return redact(
+    text,
+    forms.flatMap((f) => [f, JSON.stringify(f).slice(1, -1)]),
+  );
 }
 
 /** Every string inside a JSON-like value redacted (keys included); the shape is kept. */
@@ -70,10 +57,4 @@ export function redactedJson(value: unknown): string {
 export function redactedSnippet(text: string, max = 80): string {
   const flat = redactSecrets(text).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
-/** Forget every remembered form (tests only; the runner's masks cannot be unregistered). */
-export function resetMasksForTests(): void {
-  masks.clear();
-  ordered = [];
 }

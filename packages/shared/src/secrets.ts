@@ -125,6 +125,11 @@ export function registerSecrets(secrets: Iterable<string>): void {
   for (const secret of secrets) registerSecret(secret);
 }
 
+/** Forget every registered form (tests only; the runner's masks cannot be unregistered). */
+export function resetMasksForTests(): void {
+  registered.clear();
+}
+
 /** Every form registered so far, longest first (the order to replace them in). */
 export function registeredForms(): string[] {
   return sortLongestFirst(registered);
