@@ -1,8 +1,164 @@
-import { ToolError } from '@deploy-kit/shared';
+import * as core from '@actions/core';
+import { failureMessage, getRaw, registerSecret, setOutputs, writeSummary } from '@deploy-kit/shared';
+import { readInputs as readRenderInputs } from '../../render-env/src/inputs';
+import { renderEnv } from '../../render-env/src/render';
+import { readInputs as readDeployInputs, type Inputs as DeployInputs } from '../../remote-deploy/src/inputs';
+import { readInputs as readSmokeInputs, unusedSuiteInputs } from '../../smoke-test/src/inputs';
+import { isCancelled, remoteDeploy } from './adapters/remote-deploy';
+import { smokeTest } from './adapters/smoke-test';
+import {
+  checkSmokeInputs,
+  isInputSet,
+  readOneStepInputs,
+  smokeFor,
+  varsWithVersion,
+  withInputs,
+} from './inputs';
+import { runPipeline, type DeployOutcome, type Stages } from './pipeline';
+import { resultsJson, summaryMarkdown } from './summary';
 
-/** The one-step deploy (render-env -> remote-deploy -> smoke-test) is reserved; it fails rather than pretend to work. */
+/** Every input that is a secret in one of the three actions: masked before any stage can print. */
+const SECRET_INPUTS = ['private-key', 'passphrase', 'registry-password', 'vault-password', 'metrics-token'];
+
+/**
+ * The one-step deploy (`uses: org/deploy-kit@v1`):
+ *   1. mask every secret input, read the smoke test's inputs (a mistake there stops before any deploy);
+ *   2. render-env, when a template is given (a policy violation stops before any host is touched);
+ *   3. remote-deploy with the rendered env file;
+ *   4. smoke-test over the public URL, expecting the version just deployed;
+ *   5. red: remote-deploy rollback-to the previous release on every host, smoke-test again expecting it;
+ *   6. outputs (version, previous-version, rolled-back, results) and one job summary for all stages.
+ */
 export async function main(): Promise<void> {
-  throw new ToolError(
-    'the one-step deploy-kit action is not implemented yet; use render-env, remote-deploy and smoke-test as separate steps',
-  );
+  for (const name of SECRET_INPUTS) {
+    const value = getRaw(name);
+    registerSecret(value);
+    registerSecret(value.replace(/\r\n?/g, '\n').trim());
+  }
+  const options = readOneStepInputs();
+  const smokeInputs = checkSmokeInputs(readSmokeInputs());
+  for (const warning of unusedSuiteInputs(smokeInputs.suites, isInputSet)) core.warning(warning);
+
+  let deployInputs: DeployInputs | undefined;
+  let renderedPath = '';
+  const cancel = cancellation();
+  const stages: Stages = {
+    async render() {
+      if (!options.render) return undefined;
+      stageHeader('render-env');
+      const inputs = readRenderInputs();
+      inputs.vars = varsWithVersion(inputs.vars, options.rollbackTo || options.version);
+      const rendered = await renderEnv(inputs);
+      renderedPath = rendered.path;
+      return rendered;
+    },
+    async deploy() {
+      deployInputs = withInputs(renderedPath ? { 'env-file': renderedPath } : {}, readDeployInputs);
+      stageHeader(
+        `remote-deploy ${options.rollbackTo ? `rollback-to ${options.rollbackTo}` : options.version}`,
+      );
+      return deployOutcome(await remoteDeploy(deployInputs));
+    },
+    async rollback(to) {
+      const inputs = { ...(deployInputs as DeployInputs), rollbackTo: to, version: to };
+      stageHeader(`rollback: remote-deploy rollback-to ${to} on every host`);
+      return deployOutcome(await remoteDeploy(inputs));
+    },
+    async smoke(version, phase) {
+      const inputs = smokeFor(smokeInputs, version, phase === 'rollback-smoke-test', options.expectVersion);
+      stageHeader(
+        phase === 'smoke-test' ? `smoke-test of ${version}` : `smoke-test of the rollback to ${version}`,
+      );
+      return cancel.race(
+        () => smokeTest(inputs),
+        (signal) => ({
+          passed: 0,
+          failed: 0,
+          results: [],
+          summary: '',
+          failure: new Error(`cancelled by ${signal}`),
+          cancelled: true,
+        }),
+      );
+    },
+  };
+
+  {
+    const result = await runPipeline(stages, {
+      url: options.url,
+      isRollback: options.rollbackTo !== '',
+      dryRun: options.dryRun,
+    });
+    setOutputs({
+      version: result.version,
+      'previous-version': result.previousVersion,
+      'rolled-back': result.rolledBack,
+      results: resultsJson(result.stages),
+    });
+    await writeSummary(summaryMarkdown(result));
+    for (const s of result.stages)
+      core.info(`${s.stage}: ${s.status} (${((s.endMs - s.startMs) / 1000).toFixed(1)} s) ${s.detail}`);
+    if (result.failure && cancel.signalled()) {
+      // A cancelled smoke test may still hold sockets open; the runner's grace period is short.
+      core.setFailed(failureMessage(result.failure));
+      process.exit(1);
+    }
+    if (result.failure) throw result.failure;
+  }
+}
+
+function deployOutcome(result: Awaited<ReturnType<typeof remoteDeploy>>): DeployOutcome {
+  return {
+    version: result.version,
+    previousVersion: result.previousVersion,
+    outcome: result.outcome,
+    results: result.results,
+    summary: result.summary,
+    failure: result.failure,
+    cancelled: isCancelled(result.failure),
+  };
+}
+
+interface Cancellation {
+  /** The stage's result, or `onCancel`'s as soon as the runner cancels the job. */
+  race<T>(work: () => Promise<T>, onCancel: (signal: NodeJS.Signals) => T): Promise<T>;
+  signalled(): boolean;
+}
+
+/**
+ * The runner cancels with SIGINT, then SIGTERM 7.5 s later, then kills. remote-deploy handles its
+ * own stages (it rolls back switched hosts and releases its locks). During a smoke test no host is
+ * changing and no lock is held: the smoke test stops at once and the step reports where every
+ * host stands; rolling the fleet back in the seconds left, without a health gate, would leave it
+ * less certain than the healthy release it is on.
+ */
+function cancellation(): Cancellation {
+  let signal: NodeJS.Signals | undefined;
+  return {
+    async race<T>(work: () => Promise<T>, onCancel: (s: NodeJS.Signals) => T): Promise<T> {
+      let handler: ((s: NodeJS.Signals) => void) | undefined;
+      const cancelled = new Promise<T>((resolve) => {
+        handler = (s: NodeJS.Signals): void => {
+          if (signal) return; // the runner's SIGTERM after its SIGINT
+          signal = s;
+          core.warning(`Received ${s}: stopping the smoke test (it changes no host).`);
+          resolve(onCancel(s));
+        };
+      });
+      process.on('SIGINT', handler!);
+      process.on('SIGTERM', handler!);
+      try {
+        return await Promise.race([work(), cancelled]);
+      } finally {
+        process.off('SIGINT', handler!);
+        process.off('SIGTERM', handler!);
+      }
+    },
+    signalled: () => signal !== undefined,
+  };
+}
+
+/** The stages' own log groups cannot nest in another group: a line between them says which stage runs. */
+function stageHeader(text: string): void {
+  core.info(`▶ ${text}`);
 }
