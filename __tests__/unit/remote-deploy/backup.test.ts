@@ -13,7 +13,7 @@ import {
   pgpassFile,
   postgresSettingsFromEnv,
 } from '../../../actions/remote-deploy/src/backup';
-import * as S from '../../../actions/remote-deploy/src/scripts';
+import * as S from '../../../actions/remote-deploy/src/commands/backup';
 
 describe('postgres-host connection from the env file', () => {
   test("libpq's variables, quotes and comments understood; unset ones keep libpq's defaults", () => {

@@ -9,10 +9,9 @@ import {
   parseOwner,
   type LockOwner,
 } from '../../../actions/remote-deploy/src/lock';
+import { composeArgv, oneOffArgv } from '../../../actions/remote-deploy/src/commands/compose';
 import {
-  composeArgv,
   computeBatches,
-  oneOffArgv,
   parseBatchSize,
   plannedSteps,
   remoteLayout,

@@ -1,10 +1,10 @@
 import * as core from '@actions/core';
-import { failureMessage, getRaw, registerSecret, setOutputs, writeSummary } from '@deploy-kit/shared';
+import { getRaw, oneSentence, registerSecret, setOutputs, writeSummary } from '@deploy-kit/shared';
 import { readInputs as readRenderInputs } from '../../render-env/src/inputs';
 import { renderEnv } from '../../render-env/src/render';
+import { Cancelled, remoteDeploy, type RemoteDeployResult } from '../../remote-deploy/src/deploy';
 import { readInputs as readDeployInputs, type Inputs as DeployInputs } from '../../remote-deploy/src/inputs';
 import { readInputs as readSmokeInputs, unusedSuiteInputs } from '../../smoke-test/src/inputs';
-import { isCancelled, remoteDeploy } from './adapters/remote-deploy';
 import { smokeTest } from './adapters/smoke-test';
 import {
   checkSmokeInputs,
@@ -98,16 +98,17 @@ export async function main(): Promise<void> {
     await writeSummary(summaryMarkdown(result));
     for (const s of result.stages)
       core.info(`${s.stage}: ${s.status} (${((s.endMs - s.startMs) / 1000).toFixed(1)} s) ${s.detail}`);
-    if (result.failure && cancel.signalled()) {
-      // A cancelled smoke test may still hold sockets open; the runner's grace period is short.
-      core.setFailed(failureMessage(result.failure));
+    if (result.failure && (cancel.signalled() || result.failure instanceof Cancelled)) {
+      // The runner kills the job seconds after its SIGINT: say where the hosts stand and end now,
+      // whatever is still unwinding (a cancelled smoke test may still hold sockets open).
+      core.setFailed(oneSentence(result.failure.message));
       process.exit(1);
     }
     if (result.failure) throw result.failure;
   }
 }
 
-function deployOutcome(result: Awaited<ReturnType<typeof remoteDeploy>>): DeployOutcome {
+function deployOutcome(result: RemoteDeployResult): DeployOutcome {
   return {
     version: result.version,
     previousVersion: result.previousVersion,
@@ -115,7 +116,7 @@ function deployOutcome(result: Awaited<ReturnType<typeof remoteDeploy>>): Deploy
     results: result.results,
     summary: result.summary,
     failure: result.failure,
-    cancelled: isCancelled(result.failure),
+    cancelled: result.failure instanceof Cancelled,
   };
 }
 

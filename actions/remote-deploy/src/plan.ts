@@ -37,8 +37,6 @@ export function computeBatches<T>(
   return batches;
 }
 
-export type ComposeKind = 'v2' | 'v1';
-
 /** Where things live on a host, all under the project dir. */
 export interface RemoteLayout {
   projectDir: string;
@@ -69,28 +67,6 @@ export function releaseDir(layout: RemoteLayout, version: string): string {
 
 export const ENV_FILE_NAME = '.env';
 export const IMAGES_FILE_NAME = 'deploy-kit.images.yml';
-
-/** The compose argv prefix run inside a release dir: project name pinned, every file named, env file explicit. */
-export function composeArgv(
-  kind: ComposeKind,
-  project: string,
-  files: readonly string[],
-  withEnvFile: boolean,
-): string[] {
-  const base = kind === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
-  return [
-    ...base,
-    '--project-name',
-    project,
-    ...files.flatMap((f) => ['--file', f]),
-    ...(withEnvFile ? ['--env-file', ENV_FILE_NAME] : []),
-  ];
-}
-
-/** `run` for a one-off container: no TTY (-T), removed after, dependencies not restarted. */
-export function oneOffArgv(service: string, command: readonly string[]): string[] {
-  return ['run', '--rm', '--no-deps', '-T', service, ...command];
-}
 
 /** The step list a host goes through, for the dry-run plan and the summary. */
 export function plannedSteps(options: {

@@ -12,6 +12,37 @@ export interface HostReport {
   steps: { name: string; start: number; end: number; ok: boolean }[];
 }
 
+/** A host's report from its run (HostRun has every field but the version). */
+export function hostReport(
+  run: Omit<HostReport, 'host' | 'version'> & { name: string },
+  version: string,
+): HostReport {
+  return {
+    host: run.name,
+    status: run.status,
+    previous: run.previous,
+    version,
+    migrated: run.migrated,
+    backup: run.backup,
+    error: run.error,
+    rollbackError: run.rollbackError,
+    steps: run.steps,
+  };
+}
+
+/** The 'results' output: each host with its duration and its steps as offsets from the host's first step. */
+export function resultsOutput(reports: readonly HostReport[]): unknown[] {
+  return reports.map(({ steps, ...rest }) => {
+    const t0 = steps.length > 0 ? Math.min(...steps.map((s) => s.start)) : 0;
+    return {
+      ...rest,
+      durationMs: steps.length > 0 ? Math.max(...steps.map((s) => s.end)) - t0 : 0,
+      // Offsets from the host's first step, so a slow host or step can be found from the output alone.
+      steps: steps.map((s) => ({ name: s.name, atMs: s.start - t0, ms: s.end - s.start, ok: s.ok })),
+    };
+  });
+}
+
 /** Mermaid gantt task names may not contain `:` or `#` (they end the name / start a comment). */
 function ganttLabel(text: string): string {
   return text.replace(/[:#;]/g, ' ').trim() || 'step';

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { InputError } from '@deploy-kit/shared';
+import { errorMessage, InputError } from '@deploy-kit/shared';
 import { KEY_PATTERN } from './dotenv';
 
 /**
@@ -76,7 +76,7 @@ export function problemMessage(file: string, problems: readonly { line: number; 
 }
 
 function syntaxReason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   const helper = /unknown helper (\S+)/.exec(text);
   if (helper)
     return `Handlebars helper '${helper[1]}' is not available (allowed: ${KNOWN_HELPERS.join(', ')})`;

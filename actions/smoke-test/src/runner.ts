@@ -1,4 +1,4 @@
-import { retry, RetryGaveUp } from '@deploy-kit/shared';
+import { errorMessage, mapPool, retry, RetryGaveUp } from '@deploy-kit/shared';
 import { HttpError, type HttpClient } from '@deploy-kit/shared/http';
 import { assertion, describeFailure, type Assertion } from './assertions';
 
@@ -55,8 +55,7 @@ export interface RunOptions {
 
 /** A network error as an assertion, so the report shows it in the same columns. */
 export function errorAssertion(error: unknown): Assertion {
-  const message = error instanceof Error ? error.message : String(error);
-  return assertion('request', false, 'an HTTP answer', message);
+  return assertion('request', false, 'an HTTP answer', errorMessage(error));
 }
 
 export async function runCheck(check: CheckDef, options: RunOptions): Promise<CheckResult> {
@@ -87,12 +86,7 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
         initialDelayMs: options.initialDelayMs ?? 250,
         maxDelayMs: options.maxDelayMs ?? 3000,
         onRetry: ({ attempt, delayMs, error }) =>
-          options.onAttemptFailed?.(
-            check,
-            attempt,
-            error instanceof Error ? error.message : String(error),
-            delayMs,
-          ),
+          options.onAttemptFailed?.(check, attempt, errorMessage(error), delayMs),
       },
     );
   } catch (error) {
@@ -111,15 +105,6 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
 }
 
 /** Run every check, at most `concurrency` at a time; results come back in the order given. */
-export async function runChecks(checks: readonly CheckDef[], options: RunOptions): Promise<CheckResult[]> {
-  const results: CheckResult[] = new Array(checks.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < checks.length) {
-      const index = next++;
-      results[index] = await runCheck(checks[index] as CheckDef, options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, checks.length) }, worker));
-  return results;
+export function runChecks(checks: readonly CheckDef[], options: RunOptions): Promise<CheckResult[]> {
+  return mapPool(checks, options.concurrency, (check) => runCheck(check, options));
 }

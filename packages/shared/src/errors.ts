@@ -38,3 +38,8 @@ export class PolicyFailure extends ActionError {
 export function isActionError(error: unknown): error is ActionError {
   return error instanceof ActionError;
 }
+
+/** The message of anything thrown: an Error's message, else its text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,3 +1,4 @@
+import { errorMessage } from './errors';
 /**
  * Retry with exponential backoff and full jitter, bounded by a deadline rather
  * than a count: a deploy step has a time budget, and "try 5 times" says nothing
@@ -24,10 +25,9 @@ export class RetryGaveUp extends Error {
     readonly attempts: number,
     readonly lastError: unknown,
   ) {
-    super(
-      `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
-      { cause: lastError },
-    );
+    super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${errorMessage(lastError)}`, {
+      cause: lastError,
+    });
     this.name = 'RetryGaveUp';
   }
 }

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { isActionError } from './errors';
+import { errorMessage, isActionError } from './errors';
 
 const POST_STATE = 'deploy-kit-is-post';
 
@@ -15,7 +15,7 @@ export function failureMessage(error: unknown): string {
     const prefix = { input: 'Invalid input', tool: 'Could not run', policy: 'Policy failed' }[error.kind];
     return oneSentence(`${prefix}: ${error.message}`);
   }
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   return oneSentence(`Unexpected error: ${text}`);
 }
 

@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '@deploy-kit/harness';
+
+/**
+ * Every input name an action's code reads is declared in its action.yml, and every declared
+ * input is read: a typo in either place is otherwise an input silently ignored (the runner
+ * sets INPUT_<NAME> only for declared names, and warns about nothing).
+ */
+
+const ACTIONS = Object.entries(
+  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'scripts/actions.json'), 'utf8')) as Record<string, string>,
+);
+
+/** The input readers of packages/shared/src/inputs.ts and @actions/core. */
+const READER = String.raw`\b(?:get(?:String|Raw|Boolean|List|Enum|Integer|Duration)|getInput|getBooleanInput|getMultilineInput)\(`;
+const LITERAL_READ = new RegExp(`${READER}\\s*['"\`]([^'"\`]+)['"\`]`, 'g');
+const ANY_READ = new RegExp(`${READER}\\s*([^\\s)])`, 'g');
+
+/**
+ * Reads by a computed name that are known and checked elsewhere: smoke-test asks whether an
+ * input of a suite that is not enabled was set; those names (SUITE_INPUTS) are each read by
+ * their literal name in its inputs.ts, so they are checked above.
+ */
+const KNOWN_DYNAMIC = [/^actions\/smoke-test\/src\/main\.ts: getInput\(name\) !== ''/];
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return sources(full);
+    return e.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+/** Names read in the action's source, and any read whose name is not a literal (which this test cannot check). */
+export function inputsRead(files: readonly string[]): { names: Set<string>; dynamic: string[] } {
+  const names = new Set<string>();
+  const dynamic: string[] = [];
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(LITERAL_READ)) names.add(m[1] as string);
+    for (const m of text.matchAll(ANY_READ))
+      if (!/['"`]/.test(m[1] as string))
+        dynamic.push(`${path.relative(REPO_ROOT, file)}: ${text.slice(m.index, (m.index ?? 0) + 60)}`);
+  }
+  return { names, dynamic };
+}
+
+test('the scanner sees literal reads and flags computed ones', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'input-names-'));
+  try {
+    const file = path.join(tmp, 'x.ts');
+    fs.writeFileSync(
+      file,
+      "getString('a-b');\ncore.getInput(\"c\");\ngetEnum(\n  'd', []);\ngetRaw(name);\n",
+    );
+    const { names, dynamic } = inputsRead([file]);
+    expect([...names].sort()).toEqual(['a-b', 'c', 'd']);
+    expect(dynamic).toHaveLength(1);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+describe.each(ACTIONS)('%s', (source, folder) => {
+  const meta = parse(fs.readFileSync(path.join(REPO_ROOT, folder, 'action.yml'), 'utf8')) as {
+    inputs?: Record<string, unknown>;
+  };
+  const declared = new Set(Object.keys(meta.inputs ?? {}));
+  const files = sources(path.join(REPO_ROOT, 'actions', source, 'src'));
+  const { names, dynamic } = inputsRead(files);
+  const isStub = files.some((f) => /is not implemented yet/.test(fs.readFileSync(f, 'utf8')));
+
+  test('reads every input by a literal name', () => {
+    expect(dynamic.filter((d) => !KNOWN_DYNAMIC.some((k) => k.test(d)))).toEqual([]);
+  });
+
+  test('every input read is declared in action.yml', () => {
+    expect([...names].filter((n) => !declared.has(n)).sort()).toEqual([]);
+  });
+
+  test(
+    isStub
+      ? 'is still a stub: reads no input yet (its action.yml is the interface to come)'
+      : 'every input declared in action.yml is read',
+    () => {
+      if (isStub) expect([...names]).toEqual([]);
+      else expect([...declared].filter((n) => !names.has(n)).sort()).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,71 @@
+import * as core from '@actions/core';
+import { Cancelled } from './errors';
+import type { HostRun } from './host';
+import { cancelledSentence } from './messages';
+
+/** Subscribe to the runner's cancel signals; returns the unsubscribe. */
+export type SignalSource = (onSignal: (signal: NodeJS.Signals) => void) => () => void;
+
+/** The default: this process's SIGINT and SIGTERM, as the GitHub runner sends them. */
+export const processSignals: SignalSource = (onSignal) => {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+};
+
+/**
+ * The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills the process tree
+ * 2.5 s after that. In that time: stop starting steps, put every host that switched back on its
+ * previous release (without the health gate: no time), release our locks, and resolve with one
+ * sentence saying where each host stands.
+ */
+export const CANCEL_ROLLBACK_MS = 7_000;
+export const CANCEL_UNLOCK_MS = 9_000;
+
+export interface Cancellation {
+  stop(): void;
+  /** Settles with the Cancelled error once the hosts are handled; never settles without a signal. */
+  readonly cancelled: Promise<Cancelled>;
+  /** The handling under way, once a signal arrived; undefined before. */
+  pending(): Promise<Cancelled> | undefined;
+}
+
+export function cancelOnSignal(runs: readonly HostRun[], signals: SignalSource): Cancellation {
+  let handling: Promise<Cancelled> | undefined;
+  let settle: (error: Cancelled) => void = () => undefined;
+  const cancelled = new Promise<Cancelled>((resolve) => (settle = resolve));
+  const handler = (signal: NodeJS.Signals): void => {
+    if (handling) return; // the runner's SIGTERM after its SIGINT: already on it
+    const started = Date.now();
+    core.warning(
+      `Received ${signal}: stopping, putting switched hosts back on their previous release, releasing deploy locks.`,
+    );
+    for (const r of runs) r.cancel();
+    const switched = runs.filter((r) => r.switched);
+    const within = (ms: number, p: Promise<unknown>): Promise<unknown> =>
+      Promise.race([
+        p,
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ms - Date.now())).unref()),
+      ]);
+    handling = (async (): Promise<Cancelled> => {
+      const rolled = await Promise.all(switched.map((r) => r.rollbackOnCancel(started + CANCEL_ROLLBACK_MS)));
+      const held = runs.filter((r) => r.holdsLock);
+      await within(CANCEL_UNLOCK_MS, Promise.all(held.map((r) => r.unlock())));
+      return new Cancelled(
+        cancelledSentence({
+          signal,
+          rolled,
+          released: held.filter((r) => !r.holdsLock).map((r) => r.name),
+          stillHeld: held.filter((r) => r.holdsLock).map((r) => r.name),
+          undone: switched.some((r) => r.status !== 'rolled-back'),
+        }),
+      );
+    })();
+    void handling.then(settle);
+  };
+  const unsubscribe = signals(handler);
+  return { stop: unsubscribe, cancelled, pending: () => handling };
+}

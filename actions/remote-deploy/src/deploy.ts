@@ -1,0 +1,141 @@
+import * as core from '@actions/core';
+import { settleAll } from '@deploy-kit/shared';
+import { cancelOnSignal, processSignals, type SignalSource } from './cancel';
+import { Cancelled } from './errors';
+import { HostRun, runContext, type RunContext } from './host';
+import type { Inputs } from './inputs';
+import { deployOutcome } from './messages';
+import { dryRun, firstHostChanges, prepareAll, rollbackFleet, switchBatches } from './phases';
+import { plannedSteps } from './plan';
+import type { OpenShell } from './remote-shell';
+import { hostReport, resultsOutput, summaryMarkdown, type HostReport } from './summary';
+import { saveImages } from './transfer';
+
+export { Cancelled, HealthRed, StepFailed } from './errors';
+export type { SignalSource } from './cancel';
+
+export interface RemoteDeployOptions {
+  /** The runner's cancel signals (default: this process's SIGINT/SIGTERM). */
+  signals?: SignalSource;
+  /** The run's identity for lock owner files and release records (default: from GITHUB_* variables). */
+  context?: RunContext;
+  /** How a host's shell is opened (default: ssh2 with the host-key check); tests pass a fake. */
+  openShell?: OpenShell;
+}
+
+export interface RemoteDeployResult {
+  /** What the hosts run now: the new version, or the previous one when the deploy failed. */
+  version: string;
+  previousVersion: string;
+  outcome: string;
+  /** The JSON of the 'results' output: one object per host. */
+  results: unknown[];
+  /** The job summary, markdown. */
+  summary: string;
+  /** HealthRed | StepFailed | Cancelled | ToolError | PolicyFailure; undefined when the deploy succeeded. */
+  failure?: Error;
+}
+
+/**
+ * remote-deploy, in the order the README describes:
+ *   1. on every host (bounded pool): connect with a verified host key, take the lock, check the
+ *      host, upload the release, log in, pull (or load); any failure here stops the deploy before
+ *      any host changes;
+ *   2. on the first host: pre-deploy backup, pre hook, migrations (one-off container of the new image);
+ *   3. batch by batch: switch (`up -d`), health gate, reloads (nginx -t, SIGHUP, nginx reload) and
+ *      the health gate again, post hook; a failure stops the next batch and every host that
+ *      switched goes back to its previous release (itself health-checked, reloaded again if needed);
+ *   4. record the outcome in each host's release log, release the locks (also on a runner cancel:
+ *      switched hosts go back, locks are released, and the result's failure is a Cancelled);
+ *   5. the result: versions, per-host results and the job summary. Nothing here fails the step,
+ *      reads INPUT_* or exits: the caller decides.
+ */
+export async function remoteDeploy(
+  inputs: Inputs,
+  options: RemoteDeployOptions = {},
+): Promise<RemoteDeployResult> {
+  const ctx = options.context ?? runContext();
+  const runs = inputs.hosts.map((h) => new HostRun(h, inputs, ctx, options.openShell));
+  const cancellation = cancelOnSignal(runs, options.signals ?? processSignals);
+  const notes: string[] = [];
+  let failure: Error | undefined;
+  try {
+    const work = inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes);
+    // A cancel resolves first: the steps still running stop at their next check (or when the
+    // connections close below), their outcome no longer matters.
+    work.catch(() => undefined);
+    failure = await Promise.race([work, cancellation.cancelled]);
+    if (!(failure instanceof Cancelled)) {
+      const cancelled = cancellation.pending();
+      if (cancelled) failure = await cancelled;
+      else {
+        await core.group('Release locks', async () => {
+          await settleAll(runs, inputs.parallel, (r) => r.unlock());
+        });
+        // A signal during the unlocks: its handler unlocks too, and says where the hosts stand.
+        const late = cancellation.pending();
+        if (late) failure = await late;
+      }
+    }
+  } finally {
+    cancellation.stop();
+    for (const r of runs) r.close();
+  }
+
+  const reports: HostReport[] = runs.map((r) => hostReport(r, inputs.version));
+  const outcome = inputs.dryRun
+    ? runs.every((r) => r.status === 'planned')
+      ? 'dry run: every host is ready'
+      : 'dry run: problems found'
+    : failure instanceof Cancelled
+      ? `cancelled: ${failure.message}`
+      : deployOutcome(inputs.version, runs.length, failure);
+  const previousVersion = runs.find((r) => r.previous)?.previous ?? '';
+  return {
+    version: failure ? previousVersion : inputs.version,
+    previousVersion,
+    outcome,
+    results: resultsOutput(reports),
+    summary: summaryMarkdown({
+      version: inputs.version,
+      dryRun: inputs.dryRun,
+      rollbackTo: !!inputs.rollbackTo,
+      outcome,
+      reports,
+      plan: inputs.dryRun ? planFor(inputs) : undefined,
+      notes,
+    }),
+    failure,
+  };
+}
+
+/** Returns the failure (if any) after doing all the reporting; the caller releases locks. */
+async function deploy(inputs: Inputs, runs: HostRun[], notes: string[]): Promise<Error | undefined> {
+  const archive = inputs.transfer === 'ssh' && !inputs.rollbackTo ? await saveImages(inputs) : undefined;
+  const unprepared = await prepareAll(inputs, runs, archive, notes);
+  if (unprepared) return unprepared;
+  const notSwitched = await firstHostChanges(inputs, runs, notes);
+  if (notSwitched) return notSwitched;
+  if (await switchBatches(inputs, runs)) {
+    await settleAll(runs, inputs.parallel, (r) => r.record(inputs.rollbackTo ? 'rollback-to' : 'deployed'));
+    return undefined;
+  }
+  return rollbackFleet(inputs, runs, notes);
+}
+
+/** The steps every host would go through, for the dry run's summary. */
+function planFor(inputs: Inputs): string[] {
+  return plannedSteps({
+    rollbackTo: !!inputs.rollbackTo,
+    login: !!inputs.registry,
+    transfer: inputs.transfer,
+    backup: inputs.backup !== 'none',
+    migrate: inputs.migrateCommand.length > 0,
+    static: inputs.staticCommand.length > 0,
+    preHook: inputs.preCommand.trim() !== '',
+    postHook: inputs.postCommand.trim() !== '',
+    health: inputs.healthcheck === 'compose' || inputs.healthUrl !== '',
+    hup: inputs.hupServices.length > 0,
+    nginx: inputs.nginxReload !== 'none',
+  });
+}

@@ -1,0 +1,94 @@
+import * as core from '@actions/core';
+import { errorMessage, sleep } from '@deploy-kit/shared';
+import { lock as lockCmd } from './commands';
+import { StepFailed } from './errors';
+import type { HostCore } from './host-core';
+import { decideHeldLock, ownerJson, parseLockAnswer, type LockOwner } from './lock';
+
+/** The deploy lock of one host: taken (waiting up to lock-timeout, taking over an expired one), released. */
+
+function owner(host: HostCore): LockOwner {
+  return {
+    tool: 'deploy-kit',
+    token: host.ctx.token,
+    actor: host.ctx.actor,
+    repository: host.ctx.repository,
+    run: host.ctx.run,
+    version: host.inputs.version,
+    runner: host.ctx.runner,
+    pid: process.pid,
+    time: new Date().toISOString(),
+  };
+}
+
+/** Take the lock, waiting up to lock-timeout; take over an expired deploy-kit lock with a warning. */
+export async function takeLock(host: HostCore): Promise<void> {
+  const { lockDir } = host.layout;
+  const { lockExpiryMs, lockTimeoutMs } = host.inputs;
+  const me = ownerJson(owner(host));
+  const started = Date.now();
+  let announced = false;
+  for (;;) {
+    const r = await host.run('taking the deploy lock', lockCmd.acquire(lockDir, me), true);
+    let answer: ReturnType<typeof parseLockAnswer>;
+    try {
+      answer = parseLockAnswer(r.stdout);
+    } catch (error) {
+      throw new StepFailed(`taking the deploy lock on ${host.name}: ${errorMessage(error)}`);
+    }
+    if (answer.acquired) {
+      host.markLocked(true);
+      host.log(`lock taken (${lockDir})`);
+      return;
+    }
+    const waited = Date.now() - started;
+    const decision = decideHeldLock(
+      answer.owner,
+      answer.ageSeconds,
+      Math.round(lockExpiryMs / 1000),
+      waited,
+      lockTimeoutMs,
+    );
+    if (decision.action === 'take-over' && answer.owner) {
+      core.warning(`${host.name}: taking over an expired deploy lock held by ${decision.holder}.`);
+      const t = await host.run(
+        'taking over the expired lock',
+        lockCmd.takeOver(lockDir, me, answer.owner.token),
+      );
+      if (t.stdout.includes('ACQUIRED')) {
+        host.markLocked(true);
+        return;
+      }
+      continue;
+    }
+    if (decision.action === 'refuse')
+      throw new StepFailed(
+        `${host.name} is locked by ${decision.holder}; waited ${Math.round(waited / 1000)}s (lock-timeout). Wait for that deploy, or remove ${lockDir} on the host if it is stale`,
+      );
+    if (!announced) {
+      host.log(`locked by ${decision.holder}; waiting up to ${Math.round(lockTimeoutMs / 1000)}s`);
+      announced = true;
+    }
+    await sleep(Math.min(1000, Math.max(50, lockTimeoutMs - (Date.now() - started))));
+    host.checkCancelled('waiting for the lock');
+  }
+}
+
+/** Release our lock; reconnects if the connection was lost. Never throws: it reports. */
+export async function releaseLock(host: HostCore): Promise<void> {
+  if (!host.holdsLock) return;
+  try {
+    await host.step('unlock', async () => {
+      const r = await host.run(
+        'releasing the lock',
+        lockCmd.release(host.layout.lockDir, host.ctx.token),
+        true,
+      );
+      host.markLocked(false);
+      if (!r.stdout.includes('RELEASED'))
+        core.warning(`${host.name}: the lock was no longer ours when releasing it.`);
+    });
+  } catch (error) {
+    core.warning(`${host.name}: could not release the deploy lock: ${errorMessage(error)}`);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The sentences remote-deploy fails and reports with, one named builder each (so a
+ * reader finds every wording in one place and a test can pin it).
+ */
+
+/** The part of a host that a sentence needs. */
+export interface HostLine {
+  name: string;
+  previous: string;
+  error?: string;
+  rollbackError?: string;
+  status: string;
+}
+
+export function dryRunProblems(bad: readonly HostLine[]): string {
+  return `dry run found problems on ${bad.map((r) => `${r.name} (${r.error})`).join('; ')}`;
+}
+
+/** Preparing (connect, lock, upload, pull) failed somewhere: nothing changed anywhere. */
+export function preparingFailed(unprepared: readonly HostLine[]): string {
+  const text = unprepared.map((r) => `${r.name}: ${r.error}`).join('; ');
+  return `preparing failed on ${unprepared.length} host(s), nothing was changed: ${text}`;
+}
+
+/** Where the switched hosts stand after the fleet rollback. */
+export function rollbackOutcome(switched: readonly HostLine[]): string {
+  const rolledBack = switched.filter((r) => r.status === 'rolled-back');
+  const notRolled = switched.filter((r) => r.status !== 'rolled-back');
+  if (switched.length === 0) return 'no host had switched';
+  if (notRolled.length === 0)
+    return `rolled back ${rolledBack.map((r) => `${r.name} to ${r.previous}`).join(', ')} (healthy)`;
+  return `ROLLBACK FAILED on ${notRolled.map((r) => `${r.name} (${r.rollbackError})`).join('; ')}${rolledBack.length ? `; rolled back ${rolledBack.map((r) => r.name).join(', ')}` : ''}`;
+}
+
+export function deployFailed(version: string, bad: readonly HostLine[], rollback: string): string {
+  const cause = bad[0]?.error ?? 'unknown error';
+  return `deploy of ${version} failed on ${bad.map((r) => r.name).join(', ')}: ${cause}; ${rollback}`;
+}
+
+export function deployOutcome(version: string, hosts: number, failure?: Error): string {
+  return failure ? `failed: ${failure.message}` : `${version} deployed to ${hosts} host(s)`;
+}
+
+/**
+ * The runner cancelled the job: where each switched host stands and which locks were released.
+ * `rolled` holds one phrase per switched host (from HostRun.rollbackOnCancel).
+ */
+export function cancelledSentence(options: {
+  signal: string;
+  rolled: readonly string[];
+  released: readonly string[];
+  stillHeld: readonly string[];
+  undone: boolean;
+}): string {
+  const hosts =
+    options.rolled.length === 0
+      ? 'no host had switched'
+      : `${options.rolled.join(', ')} (compose up -d, not health-checked: a cancelled job has 10 s)`;
+  const locks =
+    `released the deploy lock on ${options.released.join(', ') || 'no host'}` +
+    (options.stillHeld.length > 0 ? `; could not release it on ${options.stillHeld.join(', ')}` : '');
+  return `Cancelled by ${options.signal}; ${hosts}; ${locks}${options.undone ? '. Deploy again, or use rollback-to' : ''}.`;
+}
+
+export function cancelledStep(what: string, host: string): string {
+  return `${what} on ${host} stopped: the run was cancelled`;
+}

@@ -1,0 +1,37 @@
+/**
+ * One bounded pool for every "do this for each item, at most N at a time": hosts in
+ * remote-deploy, checks in smoke-test. Results come back in the order of the items.
+ */
+
+/** Run `fn` over items with at most `limit` in flight; the first rejection rejects (the rest keep running). */
+export async function mapPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** Run `fn` over items with at most `limit` in flight; every item settles (no fail-fast), results in order. */
+export function settleAll<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  return mapPool(items, limit, async (item): Promise<PromiseSettledResult<R>> => {
+    try {
+      return { status: 'fulfilled', value: await fn(item) };
+    } catch (reason) {
+      return { status: 'rejected', reason };
+    }
+  });
+}
