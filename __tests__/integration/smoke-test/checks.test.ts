@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NODE20, runAction, type RunActionResult } from '@deploy-kit/harness';
-import { startSmokeServers, type SmokeServers } from '../../fixtures/smoke-test/servers';
+import { basePort, startSmokeServers, type SmokeServers } from '../../fixtures/smoke-test/servers';
 
 // Declarative checks, journeys, retries and timeouts through the committed
 // bundle, against real nginx and the real backend behind it.
@@ -16,7 +16,7 @@ let silentPort: number;
 const sockets = new Set<net.Socket>();
 
 beforeAll(async () => {
-  s = await startSmokeServers(18430);
+  s = await startSmokeServers(basePort(18430));
   // A host that accepts connections and never answers.
   silent = net.createServer((socket) => {
     sockets.add(socket);

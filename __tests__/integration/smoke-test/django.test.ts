@@ -1,5 +1,6 @@
 import { runAction, type RunActionResult } from '@deploy-kit/harness';
 import { startDjango, type DjangoSite } from '../../fixtures/smoke-test/django';
+import { basePort } from '../../fixtures/smoke-test/servers';
 
 // The real example app (examples/django-app) under Debian's gunicorn behind
 // nginx with TLS: the suites and a login journey through the committed bundle.
@@ -8,7 +9,7 @@ jest.setTimeout(90_000);
 
 let site: DjangoSite;
 beforeAll(async () => {
-  site = await startDjango(18450);
+  site = await startDjango(basePort(18450));
 }, 120_000);
 afterAll(async () => {
   await site?.stop();

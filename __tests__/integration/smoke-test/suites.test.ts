@@ -1,5 +1,5 @@
 import { runAction, type RunActionResult } from '@deploy-kit/harness';
-import { startSmokeServers, type SmokeServers } from '../../fixtures/smoke-test/servers';
+import { basePort, startSmokeServers, type SmokeServers } from '../../fixtures/smoke-test/servers';
 
 // The built-in suites through the committed bundle, against real nginx (Debian)
 // with openssl-made certificates and a real backend behind it.
@@ -8,7 +8,7 @@ jest.setTimeout(60_000);
 
 let s: SmokeServers;
 beforeAll(async () => {
-  s = await startSmokeServers(18410);
+  s = await startSmokeServers(basePort(18410));
 }, 30_000);
 afterAll(async () => {
   await s?.stop();

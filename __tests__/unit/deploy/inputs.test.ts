@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '@deploy-kit/harness';
 import { InputError } from '@deploy-kit/shared';
-import { checkSmokeInputs, smokeFor, varsWithVersion, withInputs } from '../../../actions/deploy/src/inputs';
+import { smokeFor, varsWithVersion, withInputs } from '../../../actions/deploy/src/inputs';
 import type { Inputs as SmokeInputs } from '../../../actions/smoke-test/src/inputs';
 
 describe('varsWithVersion: the deployed version reaches the template as vars.version', () => {
@@ -58,14 +58,6 @@ test('smokeFor: the deployed version, the pinned one, and the previous one for t
   // Pinned: what the previous release reports is unknown, so its version suite is left out.
   expect(smokeFor(smoke, '1.0', true, 'v2-app').suites).toEqual(['https']);
   expect(smoke.suite.version.expected).toBeUndefined();
-});
-
-test('checkSmokeInputs refuses, before any deploy, a version suite that could not run', () => {
-  const noWhere = { ...smoke, suite: { version: {} } } as unknown as SmokeInputs;
-  expect(() => checkSmokeInputs(noWhere)).toThrow(
-    /suite 'version' needs 'version-header' or 'version-json-path'/,
-  );
-  expect(checkSmokeInputs(smoke)).toBe(smoke);
 });
 
 describe('the root action.yml', () => {

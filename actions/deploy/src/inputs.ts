@@ -112,16 +112,3 @@ export function smokeFor(
   const expected = rollback ? version : pinned || version;
   return { ...inputs, suite: { ...inputs.suite, version: { ...inputs.suite.version, expected } } };
 }
-
-/**
- * The smoke test runs after the hosts switched: what would only fail when it plans its checks is
- * checked here, before anything is deployed.
- */
-export function checkSmokeInputs(inputs: SmokeInputs): SmokeInputs {
-  const v = inputs.suite.version;
-  if (inputs.suites.includes('version') && !v.header && !v.jsonPath)
-    throw new InputError(
-      "suite 'version' needs 'version-header' or 'version-json-path' to say where the version appears.",
-    );
-  return inputs;
-}

@@ -5,16 +5,9 @@ import { renderEnv } from '../../render-env/src/render';
 import { Cancelled, remoteDeploy, type RemoteDeployResult } from '../../remote-deploy/src/deploy';
 import { readInputs as readDeployInputs, type Inputs as DeployInputs } from '../../remote-deploy/src/inputs';
 import { readInputs as readSmokeInputs, unusedSuiteInputs } from '../../smoke-test/src/inputs';
-import { smokeTest } from './adapters/smoke-test';
-import {
-  checkSmokeInputs,
-  isInputSet,
-  readOneStepInputs,
-  smokeFor,
-  varsWithVersion,
-  withInputs,
-} from './inputs';
-import { runPipeline, type DeployOutcome, type Stages } from './pipeline';
+import { maskInputSecrets, planChecks, smokeTest, type SmokeTestResult } from '../../smoke-test/src/smoke';
+import { isInputSet, readOneStepInputs, smokeFor, varsWithVersion, withInputs } from './inputs';
+import { runPipeline, type DeployOutcome, type SmokeOutcome, type Stages } from './pipeline';
 import { resultsJson, summaryMarkdown } from './summary';
 
 /** Every input that is a secret in one of the three actions: masked before any stage can print. */
@@ -36,7 +29,12 @@ export async function main(): Promise<void> {
     registerSecret(value.replace(/\r\n?/g, '\n').trim());
   }
   const options = readOneStepInputs();
-  const smokeInputs = checkSmokeInputs(readSmokeInputs());
+  const smokeInputs = readSmokeInputs();
+  maskInputSecrets(smokeInputs);
+  // What the smoke test could not run is found now, before any host is touched.
+  planChecks(
+    smokeFor(smokeInputs, options.rollbackTo || options.version || 'unknown', false, options.expectVersion),
+  );
   for (const warning of unusedSuiteInputs(smokeInputs.suites, isInputSet)) core.warning(warning);
 
   let deployInputs: DeployInputs | undefined;
@@ -69,17 +67,7 @@ export async function main(): Promise<void> {
       stageHeader(
         phase === 'smoke-test' ? `smoke-test of ${version}` : `smoke-test of the rollback to ${version}`,
       );
-      return cancel.race(
-        () => smokeTest(inputs),
-        (signal) => ({
-          passed: 0,
-          failed: 0,
-          results: [],
-          summary: '',
-          failure: new Error(`cancelled by ${signal}`),
-          cancelled: true,
-        }),
-      );
+      return cancel.during((signal) => smokeTest(inputs, { signal }).then(smokeOutcome));
     },
   };
 
@@ -108,6 +96,10 @@ export async function main(): Promise<void> {
   }
 }
 
+function smokeOutcome(result: SmokeTestResult): SmokeOutcome {
+  return { ...result };
+}
+
 function deployOutcome(result: RemoteDeployResult): DeployOutcome {
   return {
     version: result.version,
@@ -121,38 +113,37 @@ function deployOutcome(result: RemoteDeployResult): DeployOutcome {
 }
 
 interface Cancellation {
-  /** The stage's result, or `onCancel`'s as soon as the runner cancels the job. */
-  race<T>(work: () => Promise<T>, onCancel: (signal: NodeJS.Signals) => T): Promise<T>;
+  /** Runs a smoke test that stops (and says so) when the runner cancels the job. */
+  during(work: (signal: AbortSignal) => Promise<SmokeOutcome>): Promise<SmokeOutcome>;
   signalled(): boolean;
 }
 
 /**
  * The runner cancels with SIGINT, then SIGTERM 7.5 s later, then kills. remote-deploy handles its
  * own stages (it rolls back switched hosts and releases its locks). During a smoke test no host is
- * changing and no lock is held: the smoke test stops at once and the step reports where every
- * host stands; rolling the fleet back in the seconds left, without a health gate, would leave it
- * less certain than the healthy release it is on.
+ * changing and no lock is held: the smoke test is aborted and the step reports where every host
+ * stands; rolling the fleet back in the seconds left, without a health gate, would leave it less
+ * certain than the healthy release it is on.
  */
 function cancellation(): Cancellation {
   let signal: NodeJS.Signals | undefined;
   return {
-    async race<T>(work: () => Promise<T>, onCancel: (s: NodeJS.Signals) => T): Promise<T> {
-      let handler: ((s: NodeJS.Signals) => void) | undefined;
-      const cancelled = new Promise<T>((resolve) => {
-        handler = (s: NodeJS.Signals): void => {
-          if (signal) return; // the runner's SIGTERM after its SIGINT
-          signal = s;
-          core.warning(`Received ${s}: stopping the smoke test (it changes no host).`);
-          resolve(onCancel(s));
-        };
-      });
-      process.on('SIGINT', handler!);
-      process.on('SIGTERM', handler!);
+    async during(work) {
+      const controller = new AbortController();
+      const handler = (s: NodeJS.Signals): void => {
+        if (signal) return; // the runner's SIGTERM after its SIGINT
+        signal = s;
+        core.warning(`Received ${s}: stopping the smoke test (it changes no host).`);
+        controller.abort();
+      };
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
       try {
-        return await Promise.race([work(), cancelled]);
+        const result = await work(controller.signal);
+        return signal ? { ...result, cancelled: true } : result;
       } finally {
-        process.off('SIGINT', handler!);
-        process.off('SIGTERM', handler!);
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
       }
     },
     signalled: () => signal !== undefined,

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './run';
 export * from './inputs';
 export * from './secrets';
+export * from './redact';
 export * from './retry';
 export * from './summary';
 export * from './outputs';
