@@ -204,7 +204,7 @@ test('cancelled during the smoke test: where every host stands, as a cancellatio
   const result = await runPipeline(stages, OPTIONS);
   expect(result.failure).toBeInstanceOf(PipelineCancelled);
   expect(result.failure?.message).toMatch(
-    /^Cancelled during the smoke test: every host \(web1, web2\) is on 2\.0/,
+    /^Cancelled before the smoke test finished: every host \(web1, web2\) is on 2\.0/,
   );
   expect(result.stages.at(-1)).toMatchObject({ stage: 'smoke-test', status: 'cancelled' });
 });
@@ -242,4 +242,31 @@ test('the summary: one timeline of the stages, a table, then each stage summary;
     'rollback-smoke-test',
   ]);
   expect(json['remote-deploy']).toMatchObject({ status: 'passed', results: HOSTS });
+});
+
+test('a cancel between stages starts no other stage, and says where the hosts stand', async () => {
+  let signal: NodeJS.Signals | undefined;
+  const afterRender = fake({
+    async render() {
+      signal = 'SIGINT';
+      return undefined;
+    },
+  });
+  const r1 = await runPipeline(afterRender, { ...OPTIONS, cancelled: () => signal });
+  expect(afterRender.calls).toEqual([]);
+  expect(r1.failure?.message).toBe('Cancelled by SIGINT before remote-deploy started: no host was touched.');
+
+  signal = undefined;
+  const afterSmoke = fake({
+    async smoke() {
+      signal = 'SIGTERM';
+      return red('home 500');
+    },
+  });
+  const r2 = await runPipeline(afterSmoke, { ...OPTIONS, cancelled: () => signal });
+  expect(afterSmoke.calls).toEqual(['render', 'deploy']);
+  expect(r2.failure).toBeInstanceOf(PipelineCancelled);
+  expect(r2.failure?.message).toBe(
+    'NOT ROLLED BACK: cancelled after the smoke test of 2.0 failed (home 500), before the rollback; every host (web1, web2) is still on 2.0: put them back now with rollback-to: 1.0.',
+  );
 });

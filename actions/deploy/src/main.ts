@@ -2,7 +2,12 @@ import * as core from '@actions/core';
 import { getRaw, oneSentence, registerSecret, setOutputs, writeSummary } from '@deploy-kit/shared';
 import { readInputs as readRenderInputs } from '../../render-env/src/inputs';
 import { renderEnv } from '../../render-env/src/render';
-import { Cancelled, remoteDeploy, type RemoteDeployResult } from '../../remote-deploy/src/deploy';
+import {
+  Cancelled,
+  remoteDeploy,
+  type RemoteDeployResult,
+  type SignalSource,
+} from '../../remote-deploy/src/deploy';
 import { readInputs as readDeployInputs, type Inputs as DeployInputs } from '../../remote-deploy/src/inputs';
 import { readInputs as readSmokeInputs, unusedSuiteInputs } from '../../smoke-test/src/inputs';
 import { maskInputSecrets, planChecks, smokeTest, type SmokeTestResult } from '../../smoke-test/src/smoke';
@@ -55,12 +60,12 @@ export async function main(): Promise<void> {
       stageHeader(
         `remote-deploy ${options.rollbackTo ? `rollback-to ${options.rollbackTo}` : options.version}`,
       );
-      return deployOutcome(await remoteDeploy(deployInputs));
+      return deployOutcome(await remoteDeploy(deployInputs, { signals: cancel.source }));
     },
     async rollback(to) {
       const inputs = { ...(deployInputs as DeployInputs), rollbackTo: to, version: to };
       stageHeader(`rollback: remote-deploy rollback-to ${to} on every host`);
-      return deployOutcome(await remoteDeploy(inputs));
+      return deployOutcome(await remoteDeploy(inputs, { signals: cancel.source }));
     },
     async smoke(version, phase) {
       const inputs = smokeFor(smokeInputs, version, phase === 'rollback-smoke-test', options.expectVersion);
@@ -71,11 +76,12 @@ export async function main(): Promise<void> {
     },
   };
 
-  {
+  try {
     const result = await runPipeline(stages, {
       url: options.url,
       isRollback: options.rollbackTo !== '',
       dryRun: options.dryRun,
+      cancelled: cancel.received,
     });
     setOutputs({
       version: result.version,
@@ -86,13 +92,15 @@ export async function main(): Promise<void> {
     await writeSummary(summaryMarkdown(result));
     for (const s of result.stages)
       core.info(`${s.stage}: ${s.status} (${((s.endMs - s.startMs) / 1000).toFixed(1)} s) ${s.detail}`);
-    if (result.failure && (cancel.signalled() || result.failure instanceof Cancelled)) {
+    if (result.failure && (cancel.received() || result.failure instanceof Cancelled)) {
       // The runner kills the job seconds after its SIGINT: say where the hosts stand and end now,
       // whatever is still unwinding (a cancelled smoke test may still hold sockets open).
       core.setFailed(oneSentence(result.failure.message));
       process.exit(1);
     }
     if (result.failure) throw result.failure;
+  } finally {
+    cancel.stop();
   }
 }
 
@@ -113,40 +121,62 @@ function deployOutcome(result: RemoteDeployResult): DeployOutcome {
 }
 
 interface Cancellation {
-  /** Runs a smoke test that stops (and says so) when the runner cancels the job. */
+  /** For remoteDeploy's `signals`: it handles a cancel during its stages (rolls back switched hosts, unlocks). */
+  source: SignalSource;
+  /** Runs a smoke test that is aborted (and says so) when the runner cancels the job. */
   during(work: (signal: AbortSignal) => Promise<SmokeOutcome>): Promise<SmokeOutcome>;
-  signalled(): boolean;
+  /** The cancel signal, once one arrived: the pipeline starts no stage after it. */
+  received(): NodeJS.Signals | undefined;
+  stop(): void;
 }
 
 /**
- * The runner cancels with SIGINT, then SIGTERM 7.5 s later, then kills. remote-deploy handles its
- * own stages (it rolls back switched hosts and releases its locks). During a smoke test no host is
- * changing and no lock is held: the smoke test is aborted and the step reports where every host
- * stands; rolling the fleet back in the seconds left, without a health gate, would leave it less
- * certain than the healthy release it is on.
+ * The runner cancels with SIGINT, then SIGTERM 7.5 s later, then kills. One handler for the whole
+ * step hands the signal to the stage that is running: remote-deploy (through its `signals`
+ * option) puts switched hosts back and releases its locks; a smoke test is aborted, since no host
+ * is changing and no lock is held (rolling the fleet back in the seconds left, without a health
+ * gate, would leave it less certain than the healthy release it is on). Between stages the
+ * signal is kept, and the pipeline starts nothing more.
  */
 function cancellation(): Cancellation {
   let signal: NodeJS.Signals | undefined;
+  let owner: ((s: NodeJS.Signals) => void) | undefined;
+  const handler = (s: NodeJS.Signals): void => {
+    const first = signal === undefined;
+    signal ??= s;
+    if (owner) owner(s);
+    else if (first) core.warning(`Received ${s}: no stage is running; starting no other.`);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  const source: SignalSource = (onSignal) => {
+    owner = onSignal;
+    if (signal) onSignal(signal);
+    return () => {
+      if (owner === onSignal) owner = undefined;
+    };
+  };
   return {
+    source,
     async during(work) {
       const controller = new AbortController();
-      const handler = (s: NodeJS.Signals): void => {
-        if (signal) return; // the runner's SIGTERM after its SIGINT
-        signal = s;
+      const unsubscribe = source((s) => {
+        if (controller.signal.aborted) return; // the runner's SIGTERM after its SIGINT
         core.warning(`Received ${s}: stopping the smoke test (it changes no host).`);
         controller.abort();
-      };
-      process.on('SIGINT', handler);
-      process.on('SIGTERM', handler);
+      });
       try {
         const result = await work(controller.signal);
-        return signal ? { ...result, cancelled: true } : result;
+        return controller.signal.aborted ? { ...result, cancelled: true } : result;
       } finally {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
+        unsubscribe();
       }
     },
-    signalled: () => signal !== undefined,
+    received: () => signal,
+    stop() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
   };
 }
 

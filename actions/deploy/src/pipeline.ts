@@ -73,6 +73,8 @@ export interface PipelineOptions {
   isRollback: boolean;
   /** dry-run: remote-deploy only checks the hosts; nothing to smoke-test. */
   dryRun: boolean;
+  /** The runner's cancel signal, once one arrived: no stage starts after it. */
+  cancelled?: () => NodeJS.Signals | undefined;
   now?: () => number;
 }
 
@@ -145,8 +147,12 @@ export const messages = {
   notRolledBackAgain: (version: string, smoke: string): string =>
     `The smoke test of ${version} failed (${smoke}) after rollback-to ${version}; every host is on ${version}, and this run does not roll back a rollback: check the hosts and deploy a known good release.`,
   renderFailed: (error: string): string => `render-env failed, so no host was touched: ${error}.`,
+  cancelledBeforeDeploy: (signal: string): string =>
+    `Cancelled by ${signal} before remote-deploy started: no host was touched.`,
   cancelledInSmoke: (version: string, hosts: string): string =>
-    `Cancelled during the smoke test: every host (${hosts}) is on ${version}, which passed remote-deploy's health gate, but its smoke test did not finish; run the smoke test again or deploy a known good release.`,
+    `Cancelled before the smoke test finished: every host (${hosts}) is on ${version}, which passed remote-deploy's health gate, but its smoke test did not finish; run the smoke test again or deploy a known good release.`,
+  cancelledBeforeRollback: (version: string, previous: string, smoke: string, hosts: string): string =>
+    `NOT ROLLED BACK: cancelled after the smoke test of ${version} failed (${smoke}), before the rollback; every host (${hosts}) is still on ${version}: put them back now with rollback-to: ${previous}.`,
   cancelledInRollbackSmoke: (version: string, previous: string, hosts: string): string =>
     `Cancelled while verifying the rollback: the smoke test of ${version} had failed, every host (${hosts}) is back on ${previous} (health gate passed), but the smoke test of ${previous} did not finish.`,
 };
@@ -208,7 +214,21 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
     };
   }
 
+  const signal = (): NodeJS.Signals | undefined => options.cancelled?.();
+  const cancelled = (message: string, base: Omit<PipelineResult, 'failure'>): PipelineResult => ({
+    ...base,
+    failure: new PipelineCancelled(message),
+  });
+
   // 2. remote-deploy: its own health gate and fleet rollback.
+  const early = signal();
+  if (early)
+    return cancelled(messages.cancelledBeforeDeploy(early), {
+      version: '',
+      previousVersion: '',
+      rolledBack: false,
+      stages: records,
+    });
   start = now() - t0;
   const deployed = await stages.deploy();
   record({
@@ -227,6 +247,7 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
   const version = deployed.version;
   const previous = deployed.previousVersion;
   const hosts = names(hostLines(deployed.results));
+  if (signal()) return cancelled(messages.cancelledInSmoke(version, hosts), { ...base, rolledBack: false });
   start = now() - t0;
   const smoked = await stages.smoke(version, 'smoke-test');
   record({
@@ -259,6 +280,11 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
     };
 
   // 4. red: every host back on the previous release, then prove it over HTTP.
+  if (signal())
+    return cancelled(messages.cancelledBeforeRollback(version, previous, smokeText, hosts), {
+      ...base,
+      rolledBack: false,
+    });
   start = now() - t0;
   const back = await stages.rollback(previous);
   const backHosts = hostLines(back.results);
@@ -284,6 +310,10 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
           ),
     };
   }
+  const backNames = names(backHosts) || hosts;
+  // As remote-deploy reports a failed deploy: version is what every host serves now.
+  const rolled = { ...base, version: previous, previousVersion: previous, rolledBack: true };
+  if (signal()) return cancelled(messages.cancelledInRollbackSmoke(version, previous, backNames), rolled);
   start = now() - t0;
   const again = await stages.smoke(previous, 'rollback-smoke-test');
   record({
@@ -294,9 +324,6 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
     summary: again.summary,
     results: again.results,
   });
-  const backNames = names(backHosts) || hosts;
-  // As remote-deploy reports a failed deploy: version is what every host serves now.
-  const rolled = { ...base, version: previous, previousVersion: previous, rolledBack: true };
   if (again.cancelled)
     return {
       ...rolled,
