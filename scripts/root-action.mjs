@@ -33,8 +33,9 @@ export const RULES = {
     'The smoke test then expects this version; if it is red, this step fails and does not roll back a rollback.',
   url: "Required here (or 'checks'): the public URL checked after the deploy, and again after an automatic rollback.",
   'expect-version':
-    "Default here: the version this step deploys. After an automatic rollback the smoke test expects the previous version; when expect-version is given, that second smoke test leaves the version suite out (what the previous release reports is not known).",
-  'dry-run': "Also renders the env file (render-env's check mode is not an input here) and skips the smoke test.",
+    'Default here: the version this step deploys. After an automatic rollback the smoke test expects the previous version; when expect-version is given, that second smoke test leaves the version suite out (what the previous release reports is not known).',
+  'dry-run':
+    "Also renders the env file (render-env's check mode is not an input here) and skips the smoke test.",
 };
 
 const OUTPUTS = {
@@ -48,7 +49,7 @@ const OUTPUTS = {
   },
   results: {
     description:
-      'JSON object keyed by stage (render-env, remote-deploy, smoke-test, and rollback, rollback-smoke-test when they ran): status, startMs, durationMs, detail, and the stage\'s own results output.',
+      "JSON object keyed by stage (render-env, remote-deploy, smoke-test, and rollback, rollback-smoke-test when they ran): status, startMs, durationMs, detail, and the stage's own results output.",
   },
 };
 

@@ -85,6 +85,17 @@ describe('the root action.yml', () => {
       }
     }
     expect(meta.inputs.template?.required).toBe(false);
+    // The one rule where the composition changes an input, in that input's description.
+    const rules: Record<string, RegExp> = {
+      template: /Optional here: without it render-env does not run/,
+      'env-file': /With 'template', leave this empty/,
+      vars: /The deployed 'version' is added as vars\.version/,
+      version: /Also the template's vars\.version/,
+      'rollback-to': /does not roll back a rollback/,
+      url: /Required here \(or 'checks'\)/,
+      'expect-version': /Default here: the version this step deploys/,
+    };
+    for (const [name, rule] of Object.entries(rules)) expect(meta.inputs[name]?.description).toMatch(rule);
     expect(meta.inputs['dry-run']?.description).toMatch(/check mode is not an input here/);
     expect(Object.keys(meta.outputs)).toEqual(['version', 'previous-version', 'rolled-back', 'results']);
   });

@@ -80,7 +80,9 @@ describe('runner', () => {
     );
     expect(isRetryable([errorAssertion(new HttpError('TLS failed', 'CERT_HAS_EXPIRED'))])).toBe(false);
     // The first failing assertion decides: a 503 page without HSTS is retried.
-    expect(isRetryable([...s(503), assertion('Strict-Transport-Security', false, 'x', '(absent)')])).toBe(true);
+    expect(isRetryable([...s(503), assertion('Strict-Transport-Security', false, 'x', '(absent)')])).toBe(
+      true,
+    );
     expect(isRetryable([assertion('no debug page', false, 'x', 'debug page'), ...s(503)])).toBe(false);
   });
 

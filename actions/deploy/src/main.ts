@@ -15,9 +15,6 @@ import { isInputSet, readOneStepInputs, smokeFor, varsWithVersion, withInputs } 
 import { runPipeline, type DeployOutcome, type SmokeOutcome, type Stages } from './pipeline';
 import { resultsJson, summaryMarkdown } from './summary';
 
-/** Every input that is a secret in one of the three actions: masked before any stage can print. */
-const SECRET_INPUTS = ['private-key', 'passphrase', 'registry-password', 'vault-password', 'metrics-token'];
-
 /**
  * The one-step deploy (`uses: org/deploy-kit@v1`):
  *   1. mask every secret input, read the smoke test's inputs (a mistake there stops before any deploy);
@@ -28,8 +25,14 @@ const SECRET_INPUTS = ['private-key', 'passphrase', 'registry-password', 'vault-
  *   6. outputs (version, previous-version, rolled-back, results) and one job summary for all stages.
  */
 export async function main(): Promise<void> {
-  for (const name of SECRET_INPUTS) {
-    const value = getRaw(name);
+  // Every input that is a secret in one of the three actions, masked before any stage can print.
+  for (const value of [
+    getRaw('private-key'),
+    getRaw('passphrase'),
+    getRaw('registry-password'),
+    getRaw('vault-password'),
+    getRaw('metrics-token'),
+  ]) {
     registerSecret(value);
     registerSecret(value.replace(/\r\n?/g, '\n').trim());
   }
@@ -43,7 +46,7 @@ export async function main(): Promise<void> {
   for (const warning of unusedSuiteInputs(smokeInputs.suites, isInputSet)) core.warning(warning);
 
   let deployInputs: DeployInputs | undefined;
-  let renderedPath = '';
+  let rendered: { path: string } | undefined;
   const cancel = cancellation();
   const stages: Stages = {
     async render() {
@@ -51,12 +54,12 @@ export async function main(): Promise<void> {
       stageHeader('render-env');
       const inputs = readRenderInputs();
       inputs.vars = varsWithVersion(inputs.vars, options.rollbackTo || options.version);
-      const rendered = await renderEnv(inputs);
-      renderedPath = rendered.path;
-      return rendered;
+      const result = await renderEnv(inputs);
+      rendered = result;
+      return result;
     },
     async deploy() {
-      deployInputs = withInputs(renderedPath ? { 'env-file': renderedPath } : {}, readDeployInputs);
+      deployInputs = withInputs(rendered?.path ? { 'env-file': rendered.path } : {}, readDeployInputs);
       stageHeader(
         `remote-deploy ${options.rollbackTo ? `rollback-to ${options.rollbackTo}` : options.version}`,
       );
