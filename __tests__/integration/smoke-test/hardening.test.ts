@@ -114,7 +114,12 @@ describe('definitive failures fail at once (D3), naming the failing check (D4)',
   });
 
   test('a certificate for another name: not retried, and the ::error:: names the certificate check, not the plain GET', async () => {
-    const run = await smoke({ url: s.wrongName, suites: 'https', 'http-url': s.httpRedirect, timeout: '20s' });
+    const run = await smoke({
+      url: s.wrongName,
+      suites: 'https',
+      'http-url': s.httpRedirect,
+      timeout: '20s',
+    });
     expect(run.exitCode).toBe(1);
     expect(byName(run, 'https: certificate valid for host').attempts).toBe(1);
     // The implicit GET of url fails on the same certificate: it is listed, but not as the cause.
@@ -142,7 +147,7 @@ describe('definitive failures fail at once (D3), naming the failing check (D4)',
     expect(run.summary).toContain('2 Strict-Transport-Security headers');
   });
 
-  test("retry: all keeps retrying what cannot change, until the timeout", async () => {
+  test('retry: all keeps retrying what cannot change, until the timeout', async () => {
     const run = await smoke({
       url: s.wrongName,
       suites: 'https',

@@ -168,9 +168,15 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
   if (e['max-time'] !== undefined)
     results.push(
       // A slow answer may be a cold cache or a worker still warming up.
-      assertion('response time', res.durationMs <= e['max-time'], `<= ${e['max-time']} ms`, `${res.durationMs} ms`, {
-        transient: true,
-      }),
+      assertion(
+        'response time',
+        res.durationMs <= e['max-time'],
+        `<= ${e['max-time']} ms`,
+        `${res.durationMs} ms`,
+        {
+          transient: true,
+        },
+      ),
     );
   return results;
 }

@@ -101,7 +101,9 @@ export async function smokeTest(inputs: Inputs, options: SmokeTestOptions = {}):
         signal: options.signal,
         onAttemptFailed: (check, attempt, reason, delayMs) =>
           core.info(
-            redact(`${check.name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`),
+            redact(
+              `${check.name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`,
+            ),
           ),
       });
       for (const r of out)

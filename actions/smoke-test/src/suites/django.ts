@@ -132,9 +132,15 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
       async attempt({ client, signal }) {
         const res = await send(client, get(at(d.staticPath)), signal, config.requestTimeoutMs);
         return [
-          assertion(`GET ${d.staticPath}`, res.status === 200, '200 (collectstatic ran)', String(res.status), {
-            transient: isTransientStatus(res.status),
-          }),
+          assertion(
+            `GET ${d.staticPath}`,
+            res.status === 200,
+            '200 (collectstatic ran)',
+            String(res.status),
+            {
+              transient: isTransientStatus(res.status),
+            },
+          ),
         ];
       },
     },
