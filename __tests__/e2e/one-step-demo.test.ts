@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Vault } from 'ansible-vault';
 import { parse as parseYaml } from 'yaml';
 import { loadSandbox, REPO_ROOT } from '@deploy-kit/harness';
 
@@ -10,6 +9,12 @@ import { loadSandbox, REPO_ROOT } from '@deploy-kit/harness';
 // (HSTS cut to five minutes) that passes every Compose healthcheck, fails the smoke test and is
 // rolled back automatically. Checked from the outside: what the balancer serves over TLS, each
 // host's release log and containers, and that no secret reached a log, output or summary.
+
+// ansible-vault's ESM types do not fit this CommonJS test; its CommonJS entry is what render-env uses too.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Vault } = require('ansible-vault') as {
+  Vault: new (options: { password: string }) => { decrypt(text: string): Promise<string> };
+};
 
 const sb = loadSandbox();
 const APP = path.join(REPO_ROOT, 'examples', 'django-app');
