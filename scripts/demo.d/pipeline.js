@@ -205,7 +205,35 @@ async function gate(name, n) {
     );
     return;
   }
-  line(`${n} ${name}`, 'is real in this checkout, but this demo does not run it yet');
+  if (name !== 'lint-gate') {
+    line(`${n} ${name}`, 'is real in this checkout, but this demo does not run it yet');
+    return;
+  }
+  // lint-gate runs the tools the project pins; here the pinned, hashed set the tests use.
+  const t = Date.now();
+  const bin = sh('bash', [path.join(REPO_ROOT, 'scripts', 'pytools'), 'lint-gate']).stdout.trim();
+  // Its own copy: pytest and coverage leave files that must not reach the image build context.
+  const ws = path.join(STATE, 'lint-workspace');
+  fs.rmSync(ws, { recursive: true, force: true });
+  fs.cpSync(WORKSPACE, ws, { recursive: true });
+  const run = await runAction({
+    action: 'lint-gate',
+    workspace: ws,
+    inputs: { 'working-directory': '.', 'coverage-threshold': '80' },
+    env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
+    timeoutMs: 600_000,
+  });
+  fs.rmSync(ws, { recursive: true, force: true });
+  const where = saveRun('lint-gate', run);
+  if (run.exitCode !== 0) {
+    line(`${n} lint-gate`, `FAILED: ${run.error ?? 'see the log'}`, Date.now() - t, where);
+    throw new Error('lint-gate failed: the pipeline stops before the build');
+  }
+  const results = JSON.parse(run.outputs.results ?? '{}');
+  const tools = Object.entries(results)
+    .map(([tool, r]) => `${tool} ${r.status}`)
+    .join(', ');
+  line(`${n} lint-gate`, `${tools}; coverage ${run.outputs.coverage} %`, Date.now() - t, where);
 }
 
 async function build(version, n) {
