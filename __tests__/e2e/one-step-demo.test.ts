@@ -96,23 +96,28 @@ test('the faulty release was rolled back on every host, verified over HTTP and b
       { version: '1.1.0', outcome: 'deployed' },
       { version: '1.0.0', outcome: 'rollback-to' },
     ]);
-    // Every container of the host's project runs 1.0.0's web image and is healthy.
+    // Every container of the host's project runs a 1.0.0 image and is healthy: web and nginx by the
+    // digests build-images pushed, celery and celery_beat by IMAGE_WEB from the .env (the same tag).
     const ids = docker(['ps', '-q', '--filter', `label=com.docker.compose.project=demo-${h.name}`])
       .trim()
       .split('\n');
-    expect(ids.length).toBe(4);
+    const services: Record<string, string> = {};
     for (const id of ids) {
-      const [image, health] = docker([
+      const [service, image, health] = docker([
         'inspect',
         '--format',
-        '{{.Config.Image}}|{{.State.Health.Status}}',
+        '{{index .Config.Labels "com.docker.compose.service"}}|{{.Config.Image}}|{{.State.Health.Status}}',
         id,
       ])
         .trim()
         .split('|');
-      expect(image).toMatch(/:1\.0\.0@sha256:/);
+      services[service!] = image!;
       expect(health).toBe('healthy');
     }
+    expect(Object.keys(services).sort()).toEqual(['celery', 'celery_beat', 'nginx', 'web']);
+    expect(services.web).toMatch(/\/demo\/django-app:1\.0\.0@sha256:[0-9a-f]{64}$/);
+    expect(services.nginx).toMatch(/\/demo\/django-app-nginx:1\.0\.0@sha256:[0-9a-f]{64}$/);
+    expect(services.celery).toMatch(/\/demo\/django-app:1\.0\.0$/);
   }
   // Through the TLS balancer, with the sandbox's certificate as the only trusted CA.
   const url = /The app is served at (\S+)/.exec(String(demo.stdout))?.[1] ?? '';
