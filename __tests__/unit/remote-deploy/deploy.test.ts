@@ -129,3 +129,16 @@ test('a runner cancel after the switch: resolves with Cancelled, hosts put back,
   expect(current.get('h2')).toBeUndefined();
   expect(unsubscribed).toBe(true);
 });
+
+test('a failure before any host (image-transfer: ssh without images) is the result’s failure, not a throw', async () => {
+  const hosts = fleet(() => HEALTHY);
+  const result = await remoteDeploy(inputs({ transfer: 'ssh' }, ['h1']), {
+    openShell: hosts.open,
+    context,
+    signals: noSignals,
+  });
+  expect(result.failure).toBeInstanceOf(ToolError);
+  expect(result.failure?.message).toBe("image-transfer: ssh needs 'images' to know what to send");
+  expect(result.outcome).toBe("failed: image-transfer: ssh needs 'images' to know what to send");
+  expect(hosts.calls).toEqual([]);
+});

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { settleAll } from '@deploy-kit/shared';
+import { errorMessage, settleAll, ToolError } from '@deploy-kit/shared';
 import { cancelOnSignal, processSignals, type SignalSource } from './cancel';
 import { Cancelled } from './errors';
 import { HostRun, runContext, type RunContext } from './host';
@@ -60,10 +60,12 @@ export async function remoteDeploy(
   const notes: string[] = [];
   let failure: Error | undefined;
   try {
-    const work = inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes);
+    // Anything thrown is this deploy's failure too: the locks below are released all the same.
+    const work = (inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes)).catch(
+      (error: unknown) => (error instanceof Error ? error : new ToolError(errorMessage(error))),
+    );
     // A cancel resolves first: the steps still running stop at their next check (or when the
     // connections close below), their outcome no longer matters.
-    work.catch(() => undefined);
     failure = await Promise.race([work, cancellation.cancelled]);
     if (!(failure instanceof Cancelled)) {
       const cancelled = cancellation.pending();

@@ -66,6 +66,6 @@ export async function backupHost(host: HostCore): Promise<void> {
         }),
       );
     }
-    host.backup = /backup=(\S+)/.exec(r.stdout)?.[1];
+    host.recordBackup(/backup=(\S+)/.exec(r.stdout)?.[1]);
   });
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import { errorMessage, ToolError } from '@deploy-kit/shared';
 import {
@@ -17,6 +16,7 @@ import type { Inputs } from './inputs';
 import { cancelledStep } from './messages';
 import { releaseDir, remoteLayout, type RemoteLayout } from './plan';
 import { openSsh, type OpenShell, type RemoteShell } from './remote-shell';
+import type { RunContext } from './run-context';
 
 export interface StepTiming {
   name: string;
@@ -35,25 +35,6 @@ export interface HostFacts {
 
 export type HostStatus =
   'pending' | 'prepared' | 'deployed' | 'failed' | 'rolled-back' | 'rollback-failed' | 'planned';
-
-/** The run's identity, written into lock owner files and release records. */
-export interface RunContext {
-  token: string;
-  actor: string;
-  repository: string;
-  run: string;
-  runner: string;
-}
-
-export function runContext(): RunContext {
-  return {
-    token: randomUUID(),
-    actor: process.env.GITHUB_ACTOR ?? 'unknown',
-    repository: process.env.GITHUB_REPOSITORY ?? 'unknown',
-    run: `${process.env.GITHUB_RUN_ID ?? '0'}.${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`,
-    runner: process.env.RUNNER_NAME ?? 'unknown',
-  };
-}
 
 /** Steps that still start once the run is cancelled: putting hosts back and releasing locks. */
 const STEPS_AFTER_CANCEL = new Set(['cancel-rollback', 'unlock']);
@@ -74,7 +55,7 @@ export class HostCore {
   rollbackError?: string;
   switched = false;
   /** What this host reloaded (a rollback reloads the same again, for the previous release). */
-  reloaded = { hup: false, nginx: false };
+  private readonly reloadedParts = { hup: false, nginx: false };
   migrated = false;
   backup?: string;
   imageStates: string[] = [];
@@ -144,6 +125,19 @@ export class HostCore {
   /** Marked before `up`: a half-finished up is still a host that must go back. */
   markSwitched(): void {
     this.switched = true;
+  }
+
+  get reloaded(): { hup: boolean; nginx: boolean } {
+    return { ...this.reloadedParts };
+  }
+
+  markReloaded(part: 'hup' | 'nginx'): void {
+    this.reloadedParts[part] = true;
+  }
+
+  /** The dump the pre-deploy backup wrote on this host. */
+  recordBackup(file: string | undefined): void {
+    this.backup = file;
   }
 
   markRolledBack(): void {

@@ -22,7 +22,7 @@ export async function reloadHost(
   if (hup)
     await host.step(`${prefix}hup`, async () => {
       const services = host.inputs.hupServices;
-      host.reloaded.hup = true;
+      host.markReloaded('hup');
       await host.run(
         `SIGHUP to ${services.join(', ')}`,
         host.inRelease(version, compose.hup(host.project(version), services)),
@@ -32,7 +32,7 @@ export async function reloadHost(
   if (nginx)
     await host.step(`${prefix}nginx-reload`, async () => {
       await runNginx(host, 'reload', version);
-      host.reloaded.nginx = true;
+      host.markReloaded('nginx');
     });
 }
 

@@ -24,7 +24,7 @@ export async function rollbackHost(host: HostCore): Promise<void> {
     });
     // Processes reloaded with the failed release keep it until they are reloaded again; an
     // nginx whose reload did not take still runs the previous configuration.
-    const redo = { ...host.reloaded };
+    const redo = host.reloaded;
     await healthGate(host, previous, 'rollback-health', !redo.hup && !redo.nginx);
     if (redo.hup || redo.nginx) {
       await reloadHost(host, previous, 'rollback-', redo);

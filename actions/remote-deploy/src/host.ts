@@ -13,7 +13,8 @@ import { releaseLock, takeLock } from './lock-holder';
 import { releaseDir } from './plan';
 import { findDeployed, formatRecord, parseReleaseLog, type ReleaseRecord } from './releaselog';
 
-export { runContext, type HostFacts, type HostStatus, type RunContext, type StepTiming } from './host-core';
+export type { HostFacts, HostStatus, StepTiming } from './host-core';
+export { runContext, type RunContext } from './run-context';
 
 /**
  * Everything done on one host, over one reused connection: each public method is a phase of

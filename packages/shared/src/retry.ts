@@ -1,4 +1,5 @@
 import { errorMessage } from './errors';
+
 /**
  * Retry with exponential backoff and full jitter, bounded by a deadline rather
  * than a count: a deploy step has a time budget, and "try 5 times" says nothing
