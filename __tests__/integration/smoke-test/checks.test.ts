@@ -104,7 +104,7 @@ describe('checks spec', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(run.error).toMatch(
-      /^Policy failed: check 'new release' failed after \d+ attempts in [\d.]+ s: json \$\.version: expected "2\.0\.0", saw "1\.9\.0"\.$/,
+      /^Policy failed: check 'new release' failed after 1 attempt in [\d.]+ m?s \(not retried: no retry can change this answer; set retry: all to keep retrying\): json \$\.version: expected "2\.0\.0", saw "1\.9\.0"\.$/,
     );
     expect(run.outputs.failed).toBe('1');
     expect(run.summary).toContain('| new release | ❌ fail |');
@@ -236,7 +236,7 @@ journeys:
     const run = await smoke({ url: s.good, checks: journey('not-the-password'), timeout: '2s' });
     expect(run.exitCode).toBe(1);
     expect(run.error).toMatch(
-      /check 'log in and download' failed after \d+ attempts in [\d.]+ s: log in: status: expected 302, saw 200/,
+      /check 'log in and download' failed after 1 attempt in [\d.]+ m?s \(not retried[^)]*\): log in: status: expected 302, saw 200/,
     );
     const j = first(run);
     expect(j.assertions.some((a) => a.name.startsWith('who am I'))).toBe(false);

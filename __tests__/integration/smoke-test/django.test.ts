@@ -94,7 +94,7 @@ test('DEBUG = True is caught: technical 404 page, insecure cookies, old version'
     /cookie csrftoken: .*saw missing Secure/,
   );
   expect(byName(run, 'version: deployed release answers').failure).toBe(
-    `version in X-App-Version: expected ${site.version}, saw 3.1.3`,
+    `version answers: expected ${site.version} on 20 of 20 answers, saw 0 of 20 answers; old: 3.1.3 ×20`,
   );
 });
 

@@ -38,7 +38,7 @@ const byName = (run: RunActionResult, name: string): Result => {
 const smoke = (inputs: Record<string, string>): Promise<RunActionResult> =>
   runAction({ action: 'smoke-test', inputs: { 'ca-cert': s.caCert, ...inputs }, timeoutMs: 80_000 });
 
-let nextFleetPort = basePort(18480);
+let nextFleetPort = basePort(18482);
 async function fleet(versions: string[]): Promise<Fleet> {
   const started = await startFleet(nextFleetPort, versions);
   nextFleetPort += versions.length + 1;
@@ -117,10 +117,11 @@ describe('definitive failures fail at once (D3), naming the failing check (D4)',
     const run = await smoke({
       url: s.wrongName,
       suites: 'https',
-      'http-url': s.httpRedirect,
+      'http-url': s.httpToWrongName,
       timeout: '20s',
     });
     expect(run.exitCode).toBe(1);
+    expect(byName(run, 'https: http redirects to https').passed).toBe(true);
     expect(byName(run, 'https: certificate valid for host').attempts).toBe(1);
     // The implicit GET of url fails on the same certificate: it is listed, but not as the cause.
     expect(byName(run, `GET ${s.wrongName}`).attempts).toBe(1);

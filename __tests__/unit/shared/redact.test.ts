@@ -2,14 +2,14 @@ import {
   maskSecret,
   mdCode,
   mdTable,
-  redact,
+  redactSecrets,
   redactDeep,
   redactedJson,
   redactedSnippet,
   resetMasksForTests,
 } from '@deploy-kit/shared';
 
-// Outputs and summaries are never masked by the runner: redact() is what protects them.
+// Outputs and summaries are never masked by the runner: redactSecrets() is what protects them.
 
 afterEach(() => resetMasksForTests());
 
@@ -17,16 +17,16 @@ describe('redact', () => {
   test('replaces every derived form, longest first', () => {
     maskSecret('s3cr3t-value');
     maskSecret('s3cr3t');
-    expect(redact('a s3cr3t-value b s3cr3t c')).toBe('a *** b *** c');
-    expect(redact(Buffer.from('s3cr3t-value').toString('base64'))).toBe('***');
-    expect(redact('no secret here')).toBe('no secret here');
+    expect(redactSecrets('a s3cr3t-value b s3cr3t c')).toBe('a *** b *** c');
+    expect(redactSecrets(Buffer.from('s3cr3t-value').toString('base64'))).toBe('***');
+    expect(redactSecrets('no secret here')).toBe('no secret here');
   });
 
   test('a multi-line secret: every line, and the JSON-escaped whole', () => {
     const pem = '-----BEGIN KEY-----\r\nMIIEabc\r\nDEF123==\r\n-----END KEY-----';
     maskSecret(pem);
-    expect(redact('line: DEF123==')).toBe('line: ***');
-    expect(redact(JSON.stringify({ k: pem }))).toBe('{"k":"***"}');
+    expect(redactSecrets('line: DEF123==')).toBe('line: ***');
+    expect(redactSecrets(JSON.stringify({ k: pem }))).toBe('{"k":"***"}');
   });
 
   test('redact before cutting: a cut never leaves a prefix of a secret', () => {
@@ -58,6 +58,6 @@ describe('redact', () => {
   });
 
   test('nothing registered: text unchanged', () => {
-    expect(redact('a\\b|c')).toBe('a\\b|c');
+    expect(redactSecrets('a\\b|c')).toBe('a\\b|c');
   });
 });

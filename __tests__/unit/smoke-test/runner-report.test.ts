@@ -86,6 +86,25 @@ describe('runner', () => {
     expect(isRetryable([assertion('no debug page', false, 'x', 'debug page'), ...s(503)])).toBe(false);
   });
 
+  test('an attempt cut off by the deadline does not hide what the previous attempt saw', async () => {
+    const slowSecond: CheckDef = {
+      name: 'slow-second',
+      group: 'check',
+      attempt: ({ attempt, signal }) =>
+        attempt === 1
+          ? Promise.resolve([statusAssertion('status', statusMatcher(200), 503)])
+          : new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    };
+    const r = await runCheck(slowSecond, {
+      client,
+      deadline: Date.now() + 150,
+      concurrency: 1,
+      initialDelayMs: 5,
+    });
+    expect(r.attempts).toBe(2);
+    expect(r.failure).toBe('status: expected 200, saw 503');
+  });
+
   test('a cancelled run stops retrying and says so', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);

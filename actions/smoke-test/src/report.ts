@@ -1,4 +1,4 @@
-import { mdEscape, mdHeading, mdTable, oneSentence, redact, redactDeep } from '@deploy-kit/shared';
+import { mdEscape, mdHeading, mdTable, oneSentence, redactSecrets, redactDeep } from '@deploy-kit/shared';
 import { snippet } from './assertions';
 import type { CheckResult } from './runner';
 
@@ -57,7 +57,7 @@ export function firstFailure(results: readonly CheckResult[]): string | undefine
     ? ' (not retried: no retry can change this answer; set retry: all to keep retrying)'
     : '';
   return oneSentence(
-    redact(
+    redactSecrets(
       `check '${r.name}' failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'} in ${formatDuration(r.durationMs)}${notRetried}: ${r.failure ?? 'no assertion ran'}${more}`,
     ),
   );

@@ -93,6 +93,8 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
   const started = Date.now();
   let attempts = 0;
   let last: Assertion[] = [];
+  /** The last attempt that finished on its own: an attempt cut short by the deadline says less than it. */
+  let lastFinished: Assertion[] | undefined;
   let definitive = false;
   const deadlineSignal = AbortSignal.any([
     AbortSignal.timeout(Math.max(1, options.deadline - started)),
@@ -117,6 +119,7 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
           ];
         }
         last = results;
+        if (!deadlineSignal.aborted) lastFinished = results;
         if (results.some((a) => !a.passed)) throw new AttemptFailed(results);
         return results;
       },
@@ -139,6 +142,9 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
       throw error;
     }
   }
+  // Cut off by the deadline mid-attempt: report the last attempt that got its answers.
+  if (deadlineSignal.aborted && !options.signal?.aborted && lastFinished && last !== lastFinished)
+    last = lastFinished;
   const failing = last.find((a) => !a.passed);
   return {
     name: check.name,

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { InputError, maskSecret, PolicyFailure, redact, ToolError } from '@deploy-kit/shared';
+import { InputError, maskSecret, PolicyFailure, redactSecrets, ToolError } from '@deploy-kit/shared';
 import { HttpClient } from '@deploy-kit/shared/http';
 import { journeyCheck, specCheck } from './checks';
 import type { Inputs } from './inputs';
@@ -101,14 +101,14 @@ export async function smokeTest(inputs: Inputs, options: SmokeTestOptions = {}):
         signal: options.signal,
         onAttemptFailed: (check, attempt, reason, delayMs) =>
           core.info(
-            redact(
+            redactSecrets(
               `${check.name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`,
             ),
           ),
       });
       for (const r of out)
         core.info(
-          redact(
+          redactSecrets(
             `${r.passed ? 'pass' : 'FAIL'} ${r.name} (${r.attempts} attempt(s), ${formatDuration(r.durationMs)})${r.failure ? `: ${r.failure}` : ''}`,
           ),
         );
@@ -126,7 +126,7 @@ export async function smokeTest(inputs: Inputs, options: SmokeTestOptions = {}):
   else if (sentence)
     failure = new PolicyFailure(
       sentence,
-      results.filter((r) => !r.passed).map((r) => redact(`${r.name}: ${r.failure}`)),
+      results.filter((r) => !r.passed).map((r) => redactSecrets(`${r.name}: ${r.failure}`)),
     );
   else core.info(`All ${passed} check(s) passed.`);
   return { passed, failed, results: resultsJson(results), summary, failure };

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { redact, redactedJson } from './redact';
+import { redactSecrets, redactedJson } from './redact';
 
 /**
  * Outputs are strings on the runner; structured values go out as compact JSON.
@@ -11,6 +11,6 @@ export function setOutputs(
 ): void {
   for (const [name, value] of Object.entries(outputs)) {
     if (value === undefined) continue;
-    core.setOutput(name, typeof value === 'string' ? redact(value) : redactedJson(value));
+    core.setOutput(name, typeof value === 'string' ? redactSecrets(value) : redactedJson(value));
   }
 }

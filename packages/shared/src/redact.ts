@@ -8,6 +8,10 @@ import { derivedForms, registerSecret } from './secrets';
  * secret is also remembered here, in each derived form and that form's
  * JSON-escaped spelling, and text is redacted BEFORE it is cut, escaped or
  * written anywhere the runner does not mask.
+ *
+ * maskSecret is registerSecret plus this memory. (Branch harden-deploy adds a
+ * registry and a redact() to secrets.ts itself; once both are merged, one
+ * registry should remain — these names do not clash with it.)
  */
 
 export const REDACTED = '***';
@@ -16,7 +20,7 @@ const masks = new Set<string>();
 /** Longest first, so a secret that contains another is replaced whole. */
 let ordered: string[] = [];
 
-/** registerSecret (the runner's masker), and remember every form for redact(). */
+/** registerSecret (the runner's masker), and remember every form for redactSecrets(). */
 export function maskSecret(secret: string | undefined | null): void {
   if (secret == null) return;
   registerSecret(secret);
@@ -36,7 +40,7 @@ export function maskSecrets(secrets: Iterable<string>): void {
 }
 
 /** Every masked form in `text` replaced by ***. */
-export function redact(text: string): string {
+export function redactSecrets(text: string): string {
   let out = text;
   for (const form of ordered) if (out.includes(form)) out = out.split(form).join(REDACTED);
   return out;
@@ -44,11 +48,11 @@ export function redact(text: string): string {
 
 /** Every string inside a JSON-like value redacted (keys included); the shape is kept. */
 export function redactDeep<T>(value: T): T {
-  if (typeof value === 'string') return redact(value) as T;
+  if (typeof value === 'string') return redactSecrets(value) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v)) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[redact(k)] = redactDeep(v);
+    for (const [k, v] of Object.entries(value)) out[redactSecrets(k)] = redactDeep(v);
     return out as T;
   }
   return value;
@@ -56,7 +60,7 @@ export function redactDeep<T>(value: T): T {
 
 /** JSON text for an output: strings redacted, then the text itself (for escaped spellings). */
 export function redactedJson(value: unknown): string {
-  return redact(JSON.stringify(redactDeep(value)));
+  return redactSecrets(JSON.stringify(redactDeep(value)));
 }
 
 /**
@@ -64,7 +68,7 @@ export function redactedJson(value: unknown): string {
  * keeps a cut from leaving a prefix of a secret no mask matches.
  */
 export function redactedSnippet(text: string, max = 80): string {
-  const flat = redact(text).replace(/\s+/g, ' ').trim();
+  const flat = redactSecrets(text).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
