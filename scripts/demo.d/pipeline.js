@@ -23,8 +23,10 @@ const PROJECT = (h) => `demo-${h.name}`;
 const PROJECT_DIR = (h) => `${h.workDir}/demo-app`;
 const NS = 'demo';
 const REPOSITORY = `${sb.registry.address}/${NS}/django-app`;
-// The balancer's port sits 100 above the sandbox's own nginx (so a second sandbox's demo moves with it).
-const LB_PORT = Number(new URL(sb.nginx.httpsUrl).port) + 100;
+// The balancer's ports sit 66 above the sandbox's own nginx: they move with the sandbox's port
+// offset (a second sandbox's demo moves too) and, offsets being multiples of 100, never land on
+// a port another sandbox uses (those end in 00, 01, 22, 33, 43 or 80).
+const LB_PORT = Number(new URL(sb.nginx.httpsUrl).port) + 66;
 const PUBLIC_URL = `https://127.0.0.1:${LB_PORT}`;
 // gunicorn and the app's nginx on every host (each host on its own 127.0.x.y address).
 const PORT = LB_PORT + 1;
