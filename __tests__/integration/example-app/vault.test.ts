@@ -68,6 +68,7 @@ describe('examples/django-app deploy vaults', () => {
     const result = await run('git', ['ls-files', '--', 'examples/django-app/deploy'], { cwd: REPO_ROOT });
     const tracked = result.stdout.trim().split('\n').sort();
     expect(tracked).toEqual([
+      'examples/django-app/deploy/compose.sandbox.yml',
       'examples/django-app/deploy/env.template',
       'examples/django-app/deploy/group_vars/production/vault.yml',
       'examples/django-app/deploy/group_vars/staging/vault.yml',

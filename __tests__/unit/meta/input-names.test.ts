@@ -24,7 +24,21 @@ const ANY_READ = new RegExp(`${READER}\\s*([^\\s)])`, 'g');
  * input of a suite that is not enabled was set; those names (SUITE_INPUTS) are each read by
  * their literal name in its inputs.ts, so they are checked above.
  */
-const KNOWN_DYNAMIC = [/^actions\/smoke-test\/src\/main\.ts: getInput\(name\) !== ''/];
+const KNOWN_DYNAMIC = [
+  /^actions\/smoke-test\/src\/main\.ts: getInput\(name\) !== ''/,
+  // The same question for the one-step deploy, which passes its own reader to unusedSuiteInputs.
+  /^actions\/deploy\/src\/inputs\.ts: getInput\(name\) !== ''/,
+];
+
+/**
+ * The one-step deploy (the root action) reads its stages' inputs through their own readers, so
+ * its inputs are read in their sources too. It leaves out render-env's `check` (its dry-run
+ * covers it; scripts/root-action.mjs LEFT_OUT): read by render-env's reader, never set here.
+ */
+const STAGE_SOURCES: Record<string, string[]> = {
+  deploy: ['deploy', 'render-env', 'remote-deploy', 'smoke-test'],
+};
+const LEFT_OUT: Record<string, string[]> = { deploy: ['check'] };
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -69,7 +83,9 @@ describe.each(ACTIONS)('%s', (source, folder) => {
     inputs?: Record<string, unknown>;
   };
   const declared = new Set(Object.keys(meta.inputs ?? {}));
-  const files = sources(path.join(REPO_ROOT, 'actions', source, 'src'));
+  const files = (STAGE_SOURCES[source] ?? [source]).flatMap((s) =>
+    sources(path.join(REPO_ROOT, 'actions', s, 'src')),
+  );
   const { names, dynamic } = inputsRead(files);
   const isStub = files.some((f) => /is not implemented yet/.test(fs.readFileSync(f, 'utf8')));
 
@@ -78,7 +94,9 @@ describe.each(ACTIONS)('%s', (source, folder) => {
   });
 
   test('every input read is declared in action.yml', () => {
-    expect([...names].filter((n) => !declared.has(n)).sort()).toEqual([]);
+    expect(
+      [...names].filter((n) => !declared.has(n) && !(LEFT_OUT[source] ?? []).includes(n)).sort(),
+    ).toEqual([]);
   });
 
   test(

@@ -9,7 +9,7 @@ case "${1:-web}" in
             python3 manage.py migrate --noinput
         fi
         exec gunicorn config.wsgi:application \
-            --bind "127.0.0.1:${PORT:-8000}" \
+            --bind "${BIND_ADDRESS:-127.0.0.1}:${PORT:-8000}" \
             --workers "${GUNICORN_WORKERS:-2}" \
             --timeout "${GUNICORN_TIMEOUT:-30}" \
             --access-logfile -

@@ -6889,6 +6889,217 @@ function parseFileCommand(content) {
 
 /***/ }),
 
+/***/ 4420:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.StreamMasker = exports.UsageError = void 0;
+exports.isSecretInput = isSecretInput;
+exports.parseCli = parseCli;
+exports.deployKitMain = deployKitMain;
+/**
+ * `deploy-kit`: run any deploy-kit action, or the one-step deploy, from an operator's machine with
+ * the same inputs and the same checks as the workflow (the committed bundle, run the way the
+ * runner runs it).
+ *
+ *   deploy-kit <deploy|action> [--workspace DIR] [--input name=value ...] [--input-file name=path ...]
+ *              [--input-env name=VARIABLE ...] [--node20]
+ *
+ * Secret inputs (passwords, passphrases, tokens, private keys, `secrets`) are refused on the
+ * command line, where `ps` and the shell history see them: give them with --input-file or
+ * --input-env. The log streams as it comes, masked the way the runner masks it.
+ */
+const fs = __importStar(__nccwpck_require__(3024));
+const path = __importStar(__nccwpck_require__(6760));
+const run_action_1 = __nccwpck_require__(764);
+class UsageError extends Error {
+}
+exports.UsageError = UsageError;
+/** Inputs whose value is a secret in some action: never accepted in argv. */
+function isSecretInput(name) {
+    return /(^|-)(password|passphrase|token|secrets?|private-key)$/.test(name);
+}
+function actionFolders() {
+    return JSON.parse(fs.readFileSync(path.join(run_action_1.REPO_ROOT, 'scripts', 'actions.json'), 'utf8'));
+}
+function pair(flag, value) {
+    const eq = value?.indexOf('=') ?? -1;
+    if (!value || eq <= 0)
+        throw new UsageError(`${flag} expects name=value, got '${value ?? ''}'`);
+    return [value.slice(0, eq), value.slice(eq + 1)];
+}
+/** Parse argv into a request; reads --input-file and --input-env values. Throws UsageError. */
+function parseCli(argv, env = process.env, cwd = process.cwd()) {
+    const args = [...argv];
+    const name = args.shift();
+    const folders = actionFolders();
+    if (!name || name.startsWith('-'))
+        throw new UsageError(`name what to run: ${Object.keys(folders).join(', ')}`);
+    const action = name === '.' ? '.' : folders[name];
+    if (action === undefined)
+        throw new UsageError(`unknown action '${name}'; one of: ${Object.keys(folders).join(', ')}`);
+    const declared = Object.keys((0, run_action_1.readActionMetadata)(action).inputs ?? {});
+    const inputs = {};
+    let workspace = cwd;
+    let node;
+    const set = (flag, key, value) => {
+        if (!declared.includes(key))
+            throw new UsageError(`${flag}: '${name}' has no input '${key}' (its inputs: ${declared.join(', ')})`);
+        inputs[key] = value;
+    };
+    while (args.length > 0) {
+        const flag = args.shift();
+        if (flag === '--input') {
+            const [k, v] = pair(flag, args.shift());
+            if (isSecretInput(k))
+                throw new UsageError(`'${k}' is a secret and is not accepted on the command line (ps and the shell history see it); use --input-file ${k}=PATH or --input-env ${k}=VARIABLE`);
+            set(flag, k, v);
+        }
+        else if (flag === '--input-file') {
+            const [k, file] = pair(flag, args.shift());
+            const full = path.resolve(cwd, file);
+            if (!fs.existsSync(full))
+                throw new UsageError(`--input-file ${k}: ${file} does not exist`);
+            set(flag, k, fs.readFileSync(full, 'utf8'));
+        }
+        else if (flag === '--input-env') {
+            const [k, variable] = pair(flag, args.shift());
+            const value = env[variable];
+            if (value === undefined)
+                throw new UsageError(`--input-env ${k}: the environment variable ${variable} is not set`);
+            set(flag, k, value);
+        }
+        else if (flag === '--workspace') {
+            const dir = args.shift();
+            if (!dir)
+                throw new UsageError('--workspace expects a directory');
+            workspace = path.resolve(cwd, dir);
+        }
+        else if (flag === '--node20') {
+            node = run_action_1.NODE20;
+        }
+        else
+            throw new UsageError(`unknown flag '${flag}'`);
+    }
+    return { action, workspace, inputs, node };
+}
+/** Masks values as the runner does, line by line as the log streams (add-mask always comes first). */
+class StreamMasker {
+    masks = [];
+    partial = '';
+    push(chunk) {
+        const text = this.partial + chunk;
+        const cut = text.lastIndexOf('\n');
+        if (cut === -1) {
+            this.partial = text;
+            return '';
+        }
+        this.partial = text.slice(cut + 1);
+        return this.lines(text.slice(0, cut + 1));
+    }
+    flush() {
+        const rest = this.partial;
+        this.partial = '';
+        return rest === '' ? '' : this.lines(rest);
+    }
+    lines(text) {
+        const out = [];
+        for (const line of text.split('\n')) {
+            const m = /^::add-mask::(.*)$/.exec(line);
+            if (m) {
+                // The runner decodes workflow command escapes: %25 %0D %0A.
+                const value = (m[1] ?? '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+                if (value.trim() !== '')
+                    this.masks = [...this.masks, value].sort((a, b) => b.length - a.length);
+                continue;
+            }
+            out.push(this.masks.reduce((acc, mask) => acc.split(mask).join('***'), line));
+        }
+        return out.join('\n');
+    }
+}
+exports.StreamMasker = StreamMasker;
+async function deployKitMain(argv) {
+    let request;
+    try {
+        request = parseCli(argv);
+    }
+    catch (error) {
+        if (!(error instanceof UsageError))
+            throw error;
+        console.error(`deploy-kit: ${error.message}`);
+        console.error('usage: deploy-kit <deploy|action> [--workspace DIR] [--input name=value] [--input-file name=path] [--input-env name=VARIABLE] [--node20]');
+        return 2;
+    }
+    const masker = new StreamMasker();
+    // Ctrl-C reaches the action too (same process group): it cancels the way the runner's SIGINT
+    // does (remote-deploy puts switched hosts back, releases locks). Stay to show how it ended.
+    const onSignal = (signal) => {
+        process.stderr.write(`\ndeploy-kit: ${signal} passed on to the action; waiting for it to stop cleanly\n`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const result = await (0, run_action_1.runAction)({
+        action: request.action,
+        workspace: request.workspace,
+        inputs: request.inputs,
+        node: request.node,
+        env: { SSH_AUTH_SOCK: undefined },
+        timeoutMs: 60 * 60 * 1000,
+        onStdout: (chunk) => process.stdout.write(masker.push(chunk)),
+    });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.stdout.write(masker.flush());
+    if (result.stderr.trim() !== '')
+        process.stderr.write((0, run_action_1.maskLog)(result.stderr, result.masks));
+    console.log('\n--- outputs');
+    for (const [k, v] of Object.entries(result.outputs))
+        console.log(`${k}: ${v}`);
+    console.log(`\n--- job summary (also in ${path.join(result.runnerTemp, 'summary')})`);
+    console.log(result.summary.trimEnd());
+    console.log(`\n--- exit code ${result.exitCode ?? 1} in ${(result.durationMs / 1000).toFixed(1)} s`);
+    return result.exitCode ?? 1;
+}
+
+
+/***/ }),
+
 /***/ 8271:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -7418,13 +7629,19 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.cliMain = void 0;
+exports.UsageError = exports.StreamMasker = exports.parseCli = exports.isSecretInput = exports.deployKitMain = exports.cliMain = void 0;
 __exportStar(__nccwpck_require__(6308), exports);
 __exportStar(__nccwpck_require__(957), exports);
 __exportStar(__nccwpck_require__(764), exports);
 __exportStar(__nccwpck_require__(1355), exports);
 var cli_1 = __nccwpck_require__(6794);
 Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
+var deploy_kit_1 = __nccwpck_require__(4420);
+Object.defineProperty(exports, "deployKitMain", ({ enumerable: true, get: function () { return deploy_kit_1.deployKitMain; } }));
+Object.defineProperty(exports, "isSecretInput", ({ enumerable: true, get: function () { return deploy_kit_1.isSecretInput; } }));
+Object.defineProperty(exports, "parseCli", ({ enumerable: true, get: function () { return deploy_kit_1.parseCli; } }));
+Object.defineProperty(exports, "StreamMasker", ({ enumerable: true, get: function () { return deploy_kit_1.StreamMasker; } }));
+Object.defineProperty(exports, "UsageError", ({ enumerable: true, get: function () { return deploy_kit_1.UsageError; } }));
 __exportStar(__nccwpck_require__(3663), exports);
 __exportStar(__nccwpck_require__(2998), exports);
 __exportStar(__nccwpck_require__(5702), exports);
@@ -7895,6 +8112,7 @@ function runPhase(node, script, env, cwd, options) {
         };
         child.stdout.on('data', (chunk) => {
             out.push(chunk);
+            options.onStdout?.(chunk.toString('utf8'));
             if (options.signalWhenStdout && !signalled) {
                 stdoutText += chunk.toString('utf8');
                 const hit = typeof options.signalWhenStdout === 'string'

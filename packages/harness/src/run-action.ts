@@ -56,6 +56,8 @@ export interface RunActionOptions {
   signalAfterMs?: number;
   /** Send the signal once this text appears in stdout (more robust than a delay). */
   signalWhenStdout?: string | RegExp;
+  /** Called with each stdout chunk as it arrives (raw, unmasked: a live view must mask it itself). */
+  onStdout?: (chunk: string) => void;
 }
 
 /** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
@@ -144,6 +146,7 @@ function runPhase(
     };
     child.stdout.on('data', (chunk: Buffer) => {
       out.push(chunk);
+      options.onStdout?.(chunk.toString('utf8'));
       if (options.signalWhenStdout && !signalled) {
         stdoutText += chunk.toString('utf8');
         const hit =

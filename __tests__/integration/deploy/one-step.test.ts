@@ -1,0 +1,225 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runAction, type RunActionResult } from '@deploy-kit/harness';
+import {
+  cleanup,
+  currentRelease,
+  hosts,
+  hostsYaml,
+  knownHosts,
+  makeApp,
+  releaseLog,
+  sandbox,
+  served,
+  type App,
+} from '../remote-deploy/helpers';
+import { buildReleaseImage, lockHeld, startBalancer, TEMPLATE, type Balancer } from './helpers';
+
+// The one-step deploy (the root action's committed bundle, run as the runner runs it) on three
+// sandbox hosts behind nginx with TLS: render-env -> remote-deploy -> smoke-test over the public
+// URL, and the automatic rollback when the smoke test is red after a healthy switch.
+
+const targets = hosts.slice(0, 3);
+const privateKey = fs.readFileSync(sandbox.ssh.clientKey, 'utf8');
+let app: App;
+let lb: Balancer;
+const images: Record<string, string> = {};
+let secretValue: string;
+
+beforeAll(async () => {
+  expect(targets).toHaveLength(3);
+  app = makeApp(targets);
+  secretValue = `app-secret-${app.id}-${'x'.repeat(24)}`;
+  fs.mkdirSync(path.join(app.workspace, 'deploy'));
+  fs.writeFileSync(path.join(app.workspace, 'deploy', 'env.template'), TEMPLATE);
+  fs.writeFileSync(
+    path.join(app.workspace, 'deploy', 'bad.template'),
+    `DEBUG=true\nDJANGO_SECRET_KEY={{ secrets.APP_SECRET }}\n${TEMPLATE}`,
+  );
+  images['1.0'] = buildReleaseImage('1.0', '1.0');
+  images['2.0'] = buildReleaseImage('2.0', '2.0');
+  // The fault: 3.0 was built from a stale tree and reports 2.0. Healthy to Compose, wrong to the smoke test.
+  images['3.0'] = buildReleaseImage('3.0', '2.0');
+  lb = await startBalancer(targets.map((h) => `${h.host}:${app.port}`));
+}, 120_000);
+
+afterAll(() => {
+  lb?.stop();
+  if (app) cleanup(app, targets);
+});
+
+function inputs(version: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    template: 'deploy/env.template',
+    vars: JSON.stringify({ port: app.port, data_dir: app.dataDir }),
+    secrets: JSON.stringify({ APP_SECRET: secretValue }),
+    output: '.deploy/.env',
+    hosts: hostsYaml(app, targets),
+    user: sandbox.ssh.user,
+    'private-key': privateKey,
+    'known-hosts': knownHosts(targets),
+    'project-dir': '/unused-overridden-per-host',
+    'compose-files': 'docker-compose.yml',
+    images: `web=${images[version] ?? ''}`,
+    version,
+    'health-timeout': '30s',
+    'lock-timeout': '5s',
+    url: `${lb.url}/version`,
+    'ca-cert': sandbox.nginx.caCert,
+    suites: 'version',
+    'version-path': '/version.json',
+    'version-json-path': '$.version',
+    timeout: '8s',
+    ...extra,
+  };
+}
+
+function oneStep(
+  version: string,
+  extra: Record<string, string> = {},
+  options = {},
+): Promise<RunActionResult> {
+  return runAction({
+    action: '.',
+    workspace: app.workspace,
+    inputs: inputs(version, extra),
+    timeoutMs: 240_000,
+    ...options,
+  });
+}
+
+function expectNoLeak(run: RunActionResult): void {
+  expect(run.leaks([secretValue, privateKey.trim(), ...privateKey.trim().split('\n').slice(1, -1)])).toEqual(
+    [],
+  );
+}
+
+type Stages = Record<string, { status: string; results: unknown }>;
+
+test('deploys 1.0 then 2.0 to three hosts: rendered, deployed, smoke-tested over TLS', async () => {
+  const first = await oneStep('1.0');
+  expect(first.error).toBeUndefined();
+  expect(first.exitCode).toBe(0);
+  const second = await oneStep('2.0');
+  expect(second.error).toBeUndefined();
+  expect(second.exitCode).toBe(0);
+  expect(second.outputs.version).toBe('2.0');
+  expect(second.outputs['previous-version']).toBe('1.0');
+  expect(second.outputs['rolled-back']).toBe('false');
+  const stages = JSON.parse(second.outputs.results ?? '{}') as Stages;
+  expect(Object.keys(stages)).toEqual(['render-env', 'remote-deploy', 'smoke-test']);
+  for (const s of Object.values(stages)) expect(s.status).toBe('passed');
+  expect(stages['remote-deploy']!.results).toHaveLength(3);
+  for (const [i, h] of targets.entries()) {
+    expect(await served(h, app)).toBe('2.0');
+    expect(currentRelease(app.projectDirs[i]!)).toBe('2.0');
+    expect(lockHeld(app.projectDirs[i]!)).toBe(false);
+  }
+  // One timeline for the stages, then each stage's own table.
+  expect(second.summary).toContain('```mermaid\ngantt');
+  expect(second.summary).toMatch(/section render-env[\s\S]*section remote-deploy[\s\S]*section smoke-test/);
+  expect(second.summary).toContain('Stage: smoke-test');
+  // The version suite expected the version just deployed, read over TLS through the balancer.
+  expect(second.log).toMatch(/pass version: deployed release answers/);
+  expectNoLeak(first);
+  expectNoLeak(second);
+});
+
+test('a release that passes the health gate but fails the smoke test is rolled back on every host, verified', async () => {
+  const run = await oneStep('3.0');
+  expect(run.exitCode).toBe(1);
+  expect(run.error).toMatch(/The smoke test of 3\.0 failed \(/);
+  expect(run.error).toContain(
+    `every host (${targets.map((h) => `${h.host}:${h.port}`).join(', ')}) is back on 2.0`,
+  );
+  expect(run.error).toMatch(/the rollback was verified: the smoke test of 2\.0 passed/);
+  expect(run.outputs['rolled-back']).toBe('true');
+  expect(run.outputs.version).toBe('2.0');
+  const stages = JSON.parse(run.outputs.results ?? '{}') as Stages;
+  expect(Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v.status]))).toEqual({
+    'render-env': 'passed',
+    'remote-deploy': 'passed',
+    'smoke-test': 'failed',
+    rollback: 'passed',
+    'rollback-smoke-test': 'passed',
+  });
+  for (const [i, h] of targets.entries()) {
+    // Over HTTP, on each host directly, and by the release log: 3.0 went out healthy, 2.0 came back.
+    expect(await served(h, app)).toBe('2.0');
+    expect(currentRelease(app.projectDirs[i]!)).toBe('2.0');
+    expect(releaseLog(app.projectDirs[i]!).slice(-2)).toMatchObject([
+      { version: '3.0', outcome: 'deployed' },
+      { version: '2.0', outcome: 'rollback-to' },
+    ]);
+    expect(lockHeld(app.projectDirs[i]!)).toBe(false);
+  }
+  expect(run.summary).toContain('Stage: smoke-test of the rollback');
+  expectNoLeak(run);
+});
+
+test('a smoke test red before and after the rollback fails loudly, naming the hosts', async () => {
+  const run = await oneStep('1.0', {
+    // A check no release passes: the rollback cannot be verified either.
+    checks: JSON.stringify([{ name: 'missing page', url: '/no-such-page', expect: { status: 200 } }]),
+  });
+  expect(run.exitCode).toBe(1);
+  const names = targets.map((h) => `${h.host}:${h.port}`).join(', ');
+  expect(run.error).toMatch(/^Policy failed: ROLLBACK NOT VERIFIED: the smoke test of 1\.0 failed/);
+  expect(run.error).toContain(`every host (${names}) was put back on 2.0`);
+  expect(run.error).toContain('the smoke test of 2.0 failed too');
+  expect(run.outputs['rolled-back']).toBe('true');
+  for (const [i, h] of targets.entries()) {
+    expect(await served(h, app)).toBe('2.0');
+    expect(releaseLog(app.projectDirs[i]!).at(-1)).toMatchObject({ version: '2.0', outcome: 'rollback-to' });
+  }
+  expectNoLeak(run);
+});
+
+test('a render-env policy violation stops the step before any host is touched', async () => {
+  const logsBefore = app.projectDirs.map((d) => releaseLog(d).length);
+  const run = await oneStep('1.0', { template: 'deploy/bad.template', profile: 'django-production' });
+  expect(run.exitCode).toBe(1);
+  // render-env annotates each violation as an error; the step's own failure is the last one.
+  const errors = run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+  expect(errors[0]).toMatch(/^DEBUG must be False/);
+  expect(errors.at(-1)).toMatch(
+    /^Policy failed: render-env failed, so no host was touched: \d+ violations? of django-production/,
+  );
+  const stages = JSON.parse(run.outputs.results ?? '{}') as Stages;
+  expect(Object.keys(stages)).toEqual(['render-env']);
+  expect(run.summary).toMatch(/Policy `django-production`:\*\* failed/);
+  expect(run.log).not.toMatch(/connected as/);
+  for (const [i, h] of targets.entries()) {
+    expect(releaseLog(app.projectDirs[i]!).length).toBe(logsBefore[i]);
+    expect(currentRelease(app.projectDirs[i]!)).toBe('2.0');
+    expect(await served(h, app)).toBe('2.0');
+  }
+  expectNoLeak(run);
+});
+
+test('a runner cancel during the smoke test leaves every host on the new release and no lock held', async () => {
+  const run = await oneStep(
+    '1.0',
+    {
+      // Refused connections are retried until the 60 s timeout: the cancel lands mid-test.
+      checks: JSON.stringify([{ name: 'slow to pass', url: 'http://127.0.0.1:9/', expect: { status: 200 } }]),
+      timeout: '60s',
+    },
+    { signal: 'runner-cancel', signalWhenStdout: '▶ smoke-test of 1.0' },
+  );
+  expect(run.signal).toBeNull();
+  expect(run.exitCode).toBe(1);
+  // Well inside the runner's 10 s: no SIGKILL was needed.
+  expect(run.durationMs).toBeLessThan(60_000);
+  const names = targets.map((h) => `${h.host}:${h.port}`).join(', ');
+  expect(run.error).toContain(`Cancelled before the smoke test finished: every host (${names}) is on 1.0`);
+  for (const [i, h] of targets.entries()) {
+    expect(await served(h, app)).toBe('1.0');
+    expect(currentRelease(app.projectDirs[i]!)).toBe('1.0');
+    expect(lockHeld(app.projectDirs[i]!)).toBe(false);
+    expect(releaseLog(app.projectDirs[i]!).at(-1)).toMatchObject({ version: '1.0', outcome: 'deployed' });
+  }
+  const stages = JSON.parse(run.outputs.results ?? '{}') as Stages;
+  expect(stages['smoke-test']?.status).toBe('cancelled');
+  expectNoLeak(run);
+});
