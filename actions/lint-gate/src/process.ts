@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import * as os from 'node:os';
+import type { ToolRun } from './parse/common';
+
+/** Output kept per stream; a runaway tool cannot exhaust the runner's memory. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+/** Every process group we started, so a cancelled job stops them all. */
+const running = new Set<number>();
+
+export function stopAll(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const pid of running) killGroup(pid, signal);
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // Negative pid: the whole group (pytest's subprocesses, black's workers).
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  /** Lower the scheduling priority (lint tools yield the CPU to pytest). */
+  niceness?: number;
+}
+
+/**
+ * Run a program without a shell, capture both streams, stop its whole process
+ * group at the deadline. Never rejects: a program that cannot start comes back
+ * with spawnError, so the caller reports it as a tool error.
+ */
+export function runProcess(command: string, args: readonly string[], options: RunOptions): Promise<ToolRun> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, [...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    if (child.pid !== undefined) {
+      running.add(child.pid);
+      if (options.niceness)
+        try {
+          os.setPriority(child.pid, options.niceness);
+        } catch {
+          /* not permitted here: run at normal priority */
+        }
+    }
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (outBytes < MAX_OUTPUT_BYTES) out.push(chunk);
+      outBytes += chunk.length;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (errBytes < MAX_OUTPUT_BYTES) err.push(chunk);
+      errBytes += chunk.length;
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    }, options.timeoutMs);
+    let spawnError: string | undefined;
+    child.on('error', (error) => {
+      spawnError = error.message;
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      if (child.pid !== undefined) {
+        running.delete(child.pid);
+        // Anything the tool left behind in its group (a test's server) goes too.
+        killGroup(child.pid, 'SIGKILL');
+      }
+      resolve({
+        exitCode: spawnError ? null : exitCode,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        durationMs: Date.now() - started,
+        timedOut,
+        timeoutMs: options.timeoutMs,
+        spawnError,
+      });
+    });
+  });
+}
