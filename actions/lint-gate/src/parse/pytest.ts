@@ -45,6 +45,8 @@ export function parseJUnit(xml: string): JUnitReport {
     parseAttributeValue: false,
     parseTagValue: false,
     trimValues: false,
+    // pytest escapes newlines in attributes as &#10;; numeric references need this.
+    htmlEntities: true,
   });
   const doc = parser.parse(xml) as XmlNode;
   const root = (doc.testsuites as XmlNode | undefined) ?? doc;
