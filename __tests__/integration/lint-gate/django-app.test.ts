@@ -27,9 +27,21 @@ test('examples/django-app passes the gate with ci.yml inputs, coverage >= 80 %',
 
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-lint-django-'));
   try {
-    fs.cpSync(DJANGO_APP, ws, { recursive: true, filter: (src) => !/(__pycache__|\.pytest_cache|staticfiles)/.test(src) });
-    const run = await runAction({ action: 'lint-gate', workspace: ws, inputs, env: toolEnv(), timeoutMs: 280_000 });
-    const results = JSON.parse(run.outputs.results ?? '{}') as Record<string, { status: string; counts: Record<string, number> }>;
+    fs.cpSync(DJANGO_APP, ws, {
+      recursive: true,
+      filter: (src) => !/(__pycache__|\.pytest_cache|staticfiles)/.test(src),
+    });
+    const run = await runAction({
+      action: 'lint-gate',
+      workspace: ws,
+      inputs,
+      env: toolEnv(),
+      timeoutMs: 280_000,
+    });
+    const results = JSON.parse(run.outputs.results ?? '{}') as Record<
+      string,
+      { status: string; counts: Record<string, number> }
+    >;
     expect({ exit: run.exitCode, failed: run.outputs.failed, annotations: run.annotations }).toEqual({
       exit: 0,
       failed: '[]',

@@ -30,7 +30,11 @@ afterAll(() => {
   for (const ws of workspaces) fs.rmSync(ws, { recursive: true, force: true });
 });
 
-function lint(files: Files, inputs: Record<string, string> = {}, env: Record<string, string | undefined> = {}) {
+function lint(
+  files: Files,
+  inputs: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
+) {
   const ws = workspace(files);
   workspaces.push(ws);
   return runAction({ action: 'lint-gate', workspace: ws, inputs, env: toolEnv(env), timeoutMs: 180_000 });
@@ -100,7 +104,12 @@ describe('findings (policy failures)', () => {
     );
     const at = (title: RegExp) => run.annotations.find((a) => a.title && title.test(a.title));
     expect(at(/^black/)).toMatchObject({ level: 'warning', file: 'calc/style.py', line: 9 });
-    expect(at(/^flake8 F401/)).toMatchObject({ file: 'calc/ops.py', line: 1, col: 1, message: "'os' imported but unused" });
+    expect(at(/^flake8 F401/)).toMatchObject({
+      file: 'calc/ops.py',
+      line: 1,
+      col: 1,
+      message: "'os' imported but unused",
+    });
     expect(at(/^ruff F401/)).toMatchObject({ file: 'calc/ops.py', line: 1, col: 8 });
     expect(at(/^flake8 E231/)).toMatchObject({ file: 'calc/style.py', line: 9 });
     // The summary folds the diff and lists the findings.
@@ -110,7 +119,10 @@ describe('findings (policy failures)', () => {
   });
 
   test('a syntax error is a finding with file and line in every tool (black exit 123, ruff format exit 2)', async () => {
-    const run = await lint({ ...CONFIG, 'broken.py': 'x = 1\n\n\ndef f(:\n    pass\n' }, { tools: 'black, flake8, ruff, ruff-format' });
+    const run = await lint(
+      { ...CONFIG, 'broken.py': 'x = 1\n\n\ndef f(:\n    pass\n' },
+      { tools: 'black, flake8, ruff, ruff-format' },
+    );
     const r = results(run);
     expect(Object.values(r).map((g) => g.status)).toEqual(['findings', 'findings', 'findings', 'findings']);
     expect(r.black?.summary).toBe('1 file cannot be parsed');
@@ -131,7 +143,8 @@ describe('findings (policy failures)', () => {
       {
         ...CLEAN,
         'calc/extra.py': 'def unused(x):\n    if x:\n        return 1\n    return 2\n',
-        'tests/test_fail.py': 'def test_wrong():\n    total = 2 + 2\n    assert total == 5, "arithmetic is broken"\n',
+        'tests/test_fail.py':
+          'def test_wrong():\n    total = 2 + 2\n    assert total == 5, "arithmetic is broken"\n',
       },
       { tools: 'pytest', 'coverage-threshold': '90' },
     );
@@ -151,18 +164,26 @@ describe('findings (policy failures)', () => {
 
 describe('could not run (tool errors)', () => {
   test('a collection error is a tool error, and coverage is not measured rather than passed', async () => {
-    const run = await lint({ ...CLEAN, 'tests/test_imports.py': 'import module_that_is_not_there\n' }, { tools: 'pytest' });
+    const run = await lint(
+      { ...CLEAN, 'tests/test_imports.py': 'import module_that_is_not_there\n' },
+      { tools: 'pytest' },
+    );
     const r = results(run);
     expect(r.pytest?.status).toBe('error');
     expect(r.pytest?.summary).toMatch(/could not collect the tests \(1 collection error\)/);
     expect(r.coverage).toMatchObject({ status: 'error', summary: 'not measured: pytest did not complete' });
     expect(run.outputs.coverage).toBe('');
-    expect(failure(run)).toMatch(/^Could not run: pytest: could not collect the tests .*; coverage: not measured: pytest did not complete/);
+    expect(failure(run)).toMatch(
+      /^Could not run: pytest: could not collect the tests .*; coverage: not measured: pytest did not complete/,
+    );
     expect(run.summary).toContain("ModuleNotFoundError: No module named 'module_that_is_not_there'");
   });
 
   test('a crashing conftest is a tool error (pytest exit 4), not failed tests', async () => {
-    const run = await lint({ ...CLEAN, 'tests/conftest.py': 'raise RuntimeError("conftest exploded")\n' }, { tools: 'pytest' });
+    const run = await lint(
+      { ...CLEAN, 'tests/conftest.py': 'raise RuntimeError("conftest exploded")\n' },
+      { tools: 'pytest' },
+    );
     expect(results(run).pytest).toMatchObject({ status: 'error' });
     expect(results(run).pytest?.summary).toMatch(/conftest/);
     expect(run.summary).toContain('RuntimeError: conftest exploded');
@@ -172,9 +193,19 @@ describe('could not run (tool errors)', () => {
   test('no tests collected is a tool error unless allow-no-tests says it is fine', async () => {
     const files = { ...CONFIG, 'calc/__init__.py': '', 'tests/__init__.py': '' };
     const strict = await lint(files, { tools: 'pytest', 'coverage-threshold': '' });
-    expect(results(strict).pytest).toMatchObject({ status: 'error', summary: expect.stringMatching(/collected no tests/) });
-    const allowed = await lint(files, { tools: 'pytest', 'coverage-threshold': '', 'allow-no-tests': 'true' });
-    expect(results(allowed).pytest).toMatchObject({ status: 'passed', summary: 'no tests collected (allowed)' });
+    expect(results(strict).pytest).toMatchObject({
+      status: 'error',
+      summary: expect.stringMatching(/collected no tests/),
+    });
+    const allowed = await lint(files, {
+      tools: 'pytest',
+      'coverage-threshold': '',
+      'allow-no-tests': 'true',
+    });
+    expect(results(allowed).pytest).toMatchObject({
+      status: 'passed',
+      summary: 'no tests collected (allowed)',
+    });
     expect(allowed.exitCode).toBe(0);
   });
 
@@ -184,12 +215,18 @@ describe('could not run (tool errors)', () => {
       { tools: 'pytest' },
     );
     expect(results(run).pytest?.status).toBe('passed');
-    expect(results(run).coverage).toMatchObject({ status: 'error', summary: expect.stringMatching(/No data to report/) });
+    expect(results(run).coverage).toMatchObject({
+      status: 'error',
+      summary: expect.stringMatching(/No data to report/),
+    });
     expect(failure(run)).toMatch(/^Could not run: coverage: wrote no report/);
   });
 
   test('flake8 exiting 1 on a broken config is a tool error, never "0 findings"', async () => {
-    const run = await lint({ ...CLEAN, 'setup.cfg': '[flake8]\nmax-line-length = abc\n' }, { tools: 'flake8, black' });
+    const run = await lint(
+      { ...CLEAN, 'setup.cfg': '[flake8]\nmax-line-length = abc\n' },
+      { tools: 'flake8, black' },
+    );
     expect(results(run).flake8).toMatchObject({ status: 'error', findings: 0 });
     expect(results(run).black?.status).toBe('passed'); // one tool's failure hides nothing
     expect(run.summary).toContain("ValueError: invalid literal for int() with base 10: 'abc'");
@@ -203,18 +240,36 @@ describe('could not run (tool errors)', () => {
     const r = results(run);
     expect(r.black?.summary).toMatch(/^is not installed for .*add black to the project's requirements/);
     expect(r.pytest?.status).toBe('error');
-    expect(r.coverage).toMatchObject({ status: 'error', summary: expect.stringMatching(/pytest-cov is not installed/) });
+    expect(r.coverage).toMatchObject({
+      status: 'error',
+      summary: expect.stringMatching(/pytest-cov is not installed/),
+    });
     expect(failure(run)).toMatch(/^Could not run: black: is not installed/);
   });
 });
 
 describe('bad input: one sentence naming the input and the expected form', () => {
   test.each([
-    [{ tools: 'black, pylint' }, "Invalid input: 'tools' must be a comma- or newline-separated list of black, flake8, ruff, ruff-format, pytest; unknown: pylint."],
-    [{ 'coverage-threshold': 'eighty' }, "Invalid input: 'coverage-threshold' must be a percentage from 0 to 100 such as 80 or 72.5 (empty turns it off), got 'eighty'."],
-    [{ 'working-directory': '../elsewhere' }, /^Invalid input: 'working-directory' must be a path inside the workspace/],
-    [{ 'working-directory': 'missing-dir' }, "Invalid input: 'working-directory' must be an existing directory inside the workspace, got 'missing-dir'."],
-    [{ python: 'python9.9' }, "Invalid input: 'python' must name a Python interpreter on PATH or a path to one (such as python3.11 or .venv/bin/python); 'python9.9' was not found."],
+    [
+      { tools: 'black, pylint' },
+      "Invalid input: 'tools' must be a comma- or newline-separated list of black, flake8, ruff, ruff-format, pytest; unknown: pylint.",
+    ],
+    [
+      { 'coverage-threshold': 'eighty' },
+      "Invalid input: 'coverage-threshold' must be a percentage from 0 to 100 such as 80 or 72.5 (empty turns it off), got 'eighty'.",
+    ],
+    [
+      { 'working-directory': '../elsewhere' },
+      /^Invalid input: 'working-directory' must be a path inside the workspace/,
+    ],
+    [
+      { 'working-directory': 'missing-dir' },
+      "Invalid input: 'working-directory' must be an existing directory inside the workspace, got 'missing-dir'.",
+    ],
+    [
+      { python: 'python9.9' },
+      "Invalid input: 'python' must name a Python interpreter on PATH or a path to one (such as python3.11 or .venv/bin/python); 'python9.9' was not found.",
+    ],
     [{ 'max-annotations': 'lots' }, "Invalid input: 'max-annotations' must be a whole number, got 'lots'."],
   ])('%j', async (inputs, message) => {
     const run = await lint(CLEAN, inputs);

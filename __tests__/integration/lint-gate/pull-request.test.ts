@@ -71,7 +71,12 @@ function checkout(origin: string, name: string, depth?: number): string {
   return dir;
 }
 
-const PR_ENV = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_BASE_REF: 'main', GITHUB_HEAD_REF: 'feature', GITHUB_TOKEN: undefined };
+const PR_ENV = {
+  GITHUB_EVENT_NAME: 'pull_request',
+  GITHUB_BASE_REF: 'main',
+  GITHUB_HEAD_REF: 'feature',
+  GITHUB_TOKEN: undefined,
+};
 
 function pr(workspace: string, inputs: Record<string, string>): Promise<RunActionResult> {
   return runAction({
@@ -95,18 +100,38 @@ test('diff coverage of the added lines, uncovered ones as notices; the change fi
   const ws = checkout(origin, 'full');
   const run = await pr(ws, { 'diff-coverage-threshold': '80' });
   expect(run.env).toEqual({});
-  const results = JSON.parse(run.outputs.results ?? '{}') as Record<string, { status: string; summary: string }>;
+  const results = JSON.parse(run.outputs.results ?? '{}') as Record<
+    string,
+    { status: string; summary: string }
+  >;
   // Added and measured: import sys (ran), def sub (ran), return a - b (did not).
-  expect(results['diff-coverage']).toEqual(expect.objectContaining({ status: 'findings', summary: '66.6 % of 3 added lines < 80 %' }));
+  expect(results['diff-coverage']).toEqual(
+    expect.objectContaining({ status: 'findings', summary: '66.6 % of 3 added lines < 80 %' }),
+  );
   expect(run.outputs['diff-coverage']).toBe('66.66');
   expect(results.coverage).toBeUndefined(); // measured for diff coverage, no threshold of its own
   expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual(['flake8', 'diff-coverage']);
 
   const shown = run.annotations.filter((a) => a.file !== undefined);
   // Paths are relative to the repository root: working-directory added back.
-  expect(shown[0]).toMatchObject({ level: 'warning', file: 'svc/calc/ops.py', line: 1, title: 'flake8 F401' });
-  expect(shown[1]).toMatchObject({ level: 'notice', file: 'svc/calc/ops.py', line: 13, title: 'diff coverage: not covered' });
-  expect(shown[2]).toMatchObject({ level: 'error', file: 'svc/calc/legacy.py', line: 2, title: 'flake8 F821' });
+  expect(shown[0]).toMatchObject({
+    level: 'warning',
+    file: 'svc/calc/ops.py',
+    line: 1,
+    title: 'flake8 F401',
+  });
+  expect(shown[1]).toMatchObject({
+    level: 'notice',
+    file: 'svc/calc/ops.py',
+    line: 13,
+    title: 'diff coverage: not covered',
+  });
+  expect(shown[2]).toMatchObject({
+    level: 'error',
+    file: 'svc/calc/legacy.py',
+    line: 2,
+    title: 'flake8 F821',
+  });
   expect(shown.slice(3).every((a) => a.level === 'warning' && a.file === 'svc/calc/legacy.py')).toBe(true);
   // GitHub shows 10 warnings per step: 1 on the change + 9 of the legacy file; the rest are counted.
   expect(shown.filter((a) => a.level === 'warning')).toHaveLength(10);
@@ -122,7 +147,10 @@ test('diff coverage of the added lines, uncovered ones as notices; the change fi
 test('a shallow checkout without the base branch fails diff coverage with the fetch-depth sentence', async () => {
   const ws = checkout(origin, 'shallow', 1);
   const run = await pr(ws, { 'diff-coverage-threshold': '80', tools: 'pytest' });
-  const results = JSON.parse(run.outputs.results ?? '{}') as Record<string, { status: string; summary: string }>;
+  const results = JSON.parse(run.outputs.results ?? '{}') as Record<
+    string,
+    { status: string; summary: string }
+  >;
   expect(results.pytest?.status).toBe('passed');
   expect(results['diff-coverage']?.status).toBe('error');
   const failure = run.annotations.filter((a) => a.level === 'error').pop()?.message;
@@ -137,6 +165,9 @@ test('without a diff-coverage threshold, a shallow checkout only warns: the gate
   expect(run.exitCode).toBe(0);
   expect(run.outputs['diff-coverage']).toBe('');
   expect(run.annotations).toEqual([
-    expect.objectContaining({ level: 'warning', message: expect.stringMatching(/set fetch-depth: 0 on actions\/checkout/) }),
+    expect.objectContaining({
+      level: 'warning',
+      message: expect.stringMatching(/set fetch-depth: 0 on actions\/checkout/),
+    }),
   ]);
 });

@@ -14,8 +14,16 @@ import type { Finding, GateReport } from '../../../actions/lint-gate/src/types';
 const COVERAGE = JSON.stringify({
   totals: { percent_covered: 79.96, num_statements: 10 },
   files: {
-    'pkg/a.py': { executed_lines: [1, 2, 3], missing_lines: [4, 5], summary: { percent_covered: 60, num_statements: 5 } },
-    'pkg/b.py': { executed_lines: [1, 2, 3, 4, 5], missing_lines: [], summary: { percent_covered: 100, num_statements: 5 } },
+    'pkg/a.py': {
+      executed_lines: [1, 2, 3],
+      missing_lines: [4, 5],
+      summary: { percent_covered: 60, num_statements: 5 },
+    },
+    'pkg/b.py': {
+      executed_lines: [1, 2, 3, 4, 5],
+      missing_lines: [],
+      summary: { percent_covered: 100, num_statements: 5 },
+    },
   },
 });
 
@@ -77,7 +85,10 @@ describe('annotation budget', () => {
     expect(selectAnnotations(findings, new Map(), stepBudget(3, false)).shown).toHaveLength(3);
   });
   test('paths are relative to the repository root; no column on a multi-line annotation', () => {
-    expect(annotationProperties(finding({ file: '/r/app/x.py', col: 4 }), '/r')).toMatchObject({ file: 'app/x.py', startColumn: 4 });
+    expect(annotationProperties(finding({ file: '/r/app/x.py', col: 4 }), '/r')).toMatchObject({
+      file: 'app/x.py',
+      startColumn: 4,
+    });
     expect(annotationProperties(finding({ line: 2, endLine: 5, col: 4 }), '/r').startColumn).toBeUndefined();
   });
 });
@@ -86,17 +97,25 @@ describe('inputs', () => {
   test('tools: known names only, default when empty', () => {
     expect(parseTools('')).toEqual(['black', 'flake8', 'pytest']);
     expect(parseTools('ruff, ruff-format\npytest')).toEqual(['ruff', 'ruff-format', 'pytest']);
-    expect(() => parseTools('black, pylint')).toThrow("'tools' must be a comma- or newline-separated list of black, flake8, ruff, ruff-format, pytest; unknown: pylint.");
+    expect(() => parseTools('black, pylint')).toThrow(
+      "'tools' must be a comma- or newline-separated list of black, flake8, ruff, ruff-format, pytest; unknown: pylint.",
+    );
   });
   test('thresholds: a percentage or empty', () => {
     expect(parseThreshold('coverage-threshold', '80')).toBe(80);
     expect(parseThreshold('coverage-threshold', '72.5%')).toBe(72.5);
     expect(parseThreshold('coverage-threshold', '')).toBeUndefined();
-    expect(() => parseThreshold('coverage-threshold', 'eighty')).toThrow(/'coverage-threshold' must be a percentage from 0 to 100/);
+    expect(() => parseThreshold('coverage-threshold', 'eighty')).toThrow(
+      /'coverage-threshold' must be a percentage from 0 to 100/,
+    );
     expect(() => parseThreshold('coverage-threshold', '120')).toThrow(/0 to 100/);
   });
   test('pytest-args: shell words, no operators', () => {
-    expect(parsePytestArgs('--disable-warnings -m "not slow"')).toEqual(['--disable-warnings', '-m', 'not slow']);
+    expect(parsePytestArgs('--disable-warnings -m "not slow"')).toEqual([
+      '--disable-warnings',
+      '-m',
+      'not slow',
+    ]);
     expect(() => parsePytestArgs('-x | tee out')).toThrow(/plain arguments/);
   });
 });
@@ -124,7 +143,10 @@ describe('summary', () => {
       message: 'line too long '.repeat(5),
     }));
     const md = summaryMarkdown({
-      reports: [report({ status: 'findings', headline: '600 files would be reformatted', diff }), report({ gate: 'flake8', status: 'findings', headline: 'many', findings })],
+      reports: [
+        report({ status: 'findings', headline: '600 files would be reformatted', diff }),
+        report({ gate: 'flake8', status: 'findings', headline: 'many', findings }),
+      ],
       versions: { python: '3.11.7' },
       python: '/usr/bin/python3',
       workingDirectory: '.',
@@ -154,6 +176,12 @@ describe('mapBounded', () => {
       return n * 10;
     });
     expect(peak).toBe(2);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([10, 20, 'three', 40, 50]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      10,
+      20,
+      'three',
+      40,
+      50,
+    ]);
   });
 });

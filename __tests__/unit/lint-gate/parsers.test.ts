@@ -72,7 +72,14 @@ describe('formatter diffs', () => {
 
 describe('black outcomes', () => {
   test('exit 1 with files to reformat: findings at the first changed line', () => {
-    const r = parseBlack(run({ exitCode: 1, stdout: BLACK_DIFF, stderr: 'would reformat /p/app/a.py\n\nOh no!\n1 file would be reformatted.\n' }), '/p/app');
+    const r = parseBlack(
+      run({
+        exitCode: 1,
+        stdout: BLACK_DIFF,
+        stderr: 'would reformat /p/app/a.py\n\nOh no!\n1 file would be reformatted.\n',
+      }),
+      '/p/app',
+    );
     expect(r.status).toBe('findings');
     expect(r.headline).toBe('1 file would be reformatted');
     expect(r.findings).toEqual([expect.objectContaining({ file: '/p/app/a.py', line: 8, level: 'warning' })]);
@@ -81,13 +88,21 @@ describe('black outcomes', () => {
     ['error: cannot format /p/app/b.py: Cannot parse: 3:6: def f(:'],
     ['error: cannot format /p/app/b.py: Cannot parse for target version Python 3.11: 3:6: def f(:'],
   ])('exit 123 on a syntax error is a finding with file and line (%s)', (line) => {
-    const r = parseBlack(run({ exitCode: 123, stderr: `${line}\n\nOh no!\n1 file would fail to reformat.\n` }), '/p/app');
+    const r = parseBlack(
+      run({ exitCode: 123, stderr: `${line}\n\nOh no!\n1 file would fail to reformat.\n` }),
+      '/p/app',
+    );
     expect(r.status).toBe('findings');
-    expect(r.findings).toEqual([expect.objectContaining({ file: '/p/app/b.py', line: 3, col: 7, level: 'error' })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ file: '/p/app/b.py', line: 3, col: 7, level: 'error' }),
+    ]);
   });
   test('exit 123 for another reason (black crashed on a file) is a tool error', () => {
     const r = parseBlack(
-      run({ exitCode: 123, stderr: 'error: cannot format /p/app/c.py: INTERNAL ERROR: Black produced invalid code\n' }),
+      run({
+        exitCode: 123,
+        stderr: 'error: cannot format /p/app/c.py: INTERNAL ERROR: Black produced invalid code\n',
+      }),
       '/p/app',
     );
     expect(r.status).toBe('error');
@@ -95,8 +110,13 @@ describe('black outcomes', () => {
   });
   test('exit 1 without a file named, exit 2 (bad config) and a timeout are tool errors', () => {
     expect(parseBlack(run({ exitCode: 1, stderr: 'Error: something\n' }), '/p').status).toBe('error');
-    expect(parseBlack(run({ exitCode: 2, stderr: "Error: Invalid value for '--line-length'\n" }), '/p').status).toBe('error');
-    const timedOut = parseBlack(run({ exitCode: null, signal: 'SIGKILL', timedOut: true, timeoutMs: 60_000 }), '/p');
+    expect(
+      parseBlack(run({ exitCode: 2, stderr: "Error: Invalid value for '--line-length'\n" }), '/p').status,
+    ).toBe('error');
+    const timedOut = parseBlack(
+      run({ exitCode: null, signal: 'SIGKILL', timedOut: true, timeoutMs: 60_000 }),
+      '/p',
+    );
     expect(timedOut).toMatchObject({ status: 'error', headline: 'timed out after 60 s and was stopped' });
   });
 });
@@ -106,7 +126,12 @@ describe('flake8 and ruff outcomes', () => {
     ['lint-gate', path, row, col, code, text].join('\t');
   test('the fixed format parses; E999 and F821 are errors, style a warning', () => {
     expect(FLAKE8_FORMAT).toContain('%(path)s');
-    const stdout = [line('./a.py', 1, 1, 'F401', "'os' imported but unused"), line('./b.py', 2, 5, 'E999', 'SyntaxError: x'), 'a.py:1:1: stray text', ''].join('\n');
+    const stdout = [
+      line('./a.py', 1, 1, 'F401', "'os' imported but unused"),
+      line('./b.py', 2, 5, 'E999', 'SyntaxError: x'),
+      'a.py:1:1: stray text',
+      '',
+    ].join('\n');
     const r = parseFlake8(run({ exitCode: 1, stdout }), '/p');
     expect(r.status).toBe('findings');
     expect(r.findings.map((f) => [f.file, f.line, f.code, f.level])).toEqual([
@@ -133,10 +158,15 @@ describe('flake8 and ruff outcomes', () => {
     expect(parseRuffCheck(run({ exitCode: 1, stdout: 'not json' }), '/p').status).toBe('error');
   });
   test('ruff format: exit 2 with only parse failures is a finding; any other error is a tool error', () => {
-    const parseOnly = parseRuffFormat(run({ exitCode: 2, stderr: 'error: Failed to parse syn.py:1:7: Expected a parameter\n' }), '/p');
+    const parseOnly = parseRuffFormat(
+      run({ exitCode: 2, stderr: 'error: Failed to parse syn.py:1:7: Expected a parameter\n' }),
+      '/p',
+    );
     expect(parseOnly.status).toBe('findings');
     expect(parseOnly.findings[0]).toMatchObject({ file: '/p/syn.py', line: 1, col: 7 });
-    expect(parseRuffFormat(run({ exitCode: 2, stderr: 'error: Failed to read config\n' }), '/p').status).toBe('error');
+    expect(parseRuffFormat(run({ exitCode: 2, stderr: 'error: Failed to read config\n' }), '/p').status).toBe(
+      'error',
+    );
   });
 });
 
@@ -160,7 +190,11 @@ describe('pytest outcomes', () => {
     const r = parsePytest(run({ exitCode: 1 }), ctx);
     expect(r.status).toBe('findings');
     expect(r.headline).toBe('1 of 2 tests failed');
-    expect(r.findings[0]).toMatchObject({ file: '/nonexistent/app/tests/test_d.py', line: 3, level: 'error' });
+    expect(r.findings[0]).toMatchObject({
+      file: '/nonexistent/app/tests/test_d.py',
+      line: 3,
+      level: 'error',
+    });
   });
   test.each([
     [2, /could not collect|interrupted/],

@@ -23,7 +23,11 @@ async function git(args: string[], cwd: string): Promise<{ code: number | null; 
  */
 export async function changedLines(cwd: string, base: string): Promise<ChangedLines> {
   const top = await git(['rev-parse', '--show-toplevel'], cwd);
-  if (top.code !== 0) return { ok: false, reason: `diff coverage needs a git checkout; ${cwd} is not in one (${tail(top.err, 1)})` };
+  if (top.code !== 0)
+    return {
+      ok: false,
+      reason: `diff coverage needs a git checkout; ${cwd} is not in one (${tail(top.err, 1)})`,
+    };
   const root = top.out.trim();
   const candidates = base.startsWith('refs/') ? [base] : [`refs/remotes/origin/${base}`, base];
   let ref: string | undefined;
@@ -34,12 +38,25 @@ export async function changedLines(cwd: string, base: string): Promise<ChangedLi
       break;
     }
   }
-  if (!ref) return { ok: false, reason: fetchDepthSentence(base, `but neither origin/${base} nor ${base} is in the checkout`) };
+  if (!ref)
+    return {
+      ok: false,
+      reason: fetchDepthSentence(base, `but neither origin/${base} nor ${base} is in the checkout`),
+    };
   const mb = await git(['merge-base', ref, 'HEAD'], root);
   if (mb.code !== 0 || mb.out.trim() === '')
-    return { ok: false, reason: fetchDepthSentence(base, `but ${ref} and HEAD have no common commit in this (shallow) checkout`) };
+    return {
+      ok: false,
+      reason: fetchDepthSentence(
+        base,
+        `but ${ref} and HEAD have no common commit in this (shallow) checkout`,
+      ),
+    };
   const mergeBase = mb.out.trim();
-  const diff = await git(['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '-U0', mergeBase, 'HEAD'], root);
+  const diff = await git(
+    ['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '-U0', mergeBase, 'HEAD'],
+    root,
+  );
   if (diff.code !== 0) return { ok: false, reason: `git diff against ${ref} failed: ${tail(diff.err, 2)}` };
   const lines = new Map<string, Set<number>>();
   for (const [file, set] of addedLines(diff.out)) lines.set(path.join(root, file), set);

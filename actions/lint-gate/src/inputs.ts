@@ -55,7 +55,9 @@ export function parseThreshold(name: string, value: string): number | undefined 
   const v = value.trim().replace(/\s*%$/, '');
   if (v === '') return undefined;
   if (!/^\d+(\.\d+)?$/.test(v) || Number(v) > 100)
-    throw new InputError(`'${name}' must be a percentage from 0 to 100 such as 80 or 72.5 (empty turns it off), got '${value.trim()}'.`);
+    throw new InputError(
+      `'${name}' must be a percentage from 0 to 100 such as 80 or 72.5 (empty turns it off), got '${value.trim()}'.`,
+    );
   return Number(v);
 }
 
@@ -77,7 +79,9 @@ export function parsePytestArgs(value: string): string[] {
 export function parseWorkingDirectory(value: string): { dir: string; name: string } {
   const dir = resolveInWorkspace('working-directory', value || '.');
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new InputError(`'working-directory' must be an existing directory inside the workspace, got '${value}'.`);
+    throw new InputError(
+      `'working-directory' must be an existing directory inside the workspace, got '${value}'.`,
+    );
   const name = path.relative(fs.realpathSync(workspaceRoot()), dir) || '.';
   return { dir, name };
 }
@@ -89,7 +93,9 @@ export function readInputs(): Inputs {
   if (installValue !== '') {
     install = resolveInWorkspace('install', installValue);
     if (!fs.existsSync(install) || !fs.statSync(install).isFile())
-      throw new InputError(`'install' must be a requirements file in the workspace (pinned, with --hash), got '${installValue}'.`);
+      throw new InputError(
+        `'install' must be a requirements file in the workspace (pinned, with --hash), got '${installValue}'.`,
+      );
   }
   return {
     workspace: fs.realpathSync(workspaceRoot()),
@@ -99,7 +105,10 @@ export function readInputs(): Inputs {
     python: getString('python'),
     pytestArgs: parsePytestArgs(core.getInput('pytest-args')),
     coverageThreshold: parseThreshold('coverage-threshold', core.getInput('coverage-threshold')),
-    diffCoverageThreshold: parseThreshold('diff-coverage-threshold', core.getInput('diff-coverage-threshold')),
+    diffCoverageThreshold: parseThreshold(
+      'diff-coverage-threshold',
+      core.getInput('diff-coverage-threshold'),
+    ),
     baseRef: getString('base-ref'),
     install,
     maxAnnotations: getInteger('max-annotations', { min: 0, max: 50, fallback: 20 }),

@@ -6,8 +6,6 @@ import { InputError, ToolError } from '@deploy-kit/shared';
 import { tail } from './parse/common';
 import { runProcess } from './process';
 
-/** Distribution names whose versions the summary shows. */
-const DISTRIBUTIONS = ['black', 'flake8', 'ruff', 'pytest', 'pytest-cov', 'pytest-django', 'coverage'];
 /** Import name per distribution, to tell "installed" from "importable by this interpreter". */
 const MODULES: Record<string, string> = {
   black: 'black',
@@ -78,17 +76,33 @@ export async function probe(python: string, cwd: string): Promise<Probe> {
  * (--system-site-packages from the chosen interpreter) and gets the tools from
  * the pinned, hashed file. The user's environment is never changed.
  */
-export async function installTools(python: string, requirements: string, cwd: string, timeoutMs: number): Promise<string> {
+export async function installTools(
+  python: string,
+  requirements: string,
+  cwd: string,
+  timeoutMs: number,
+): Promise<string> {
   const root = process.env.RUNNER_TEMP || fs.mkdtempSync(path.join(os.tmpdir(), 'lint-gate-'));
   const venv = path.join(root, 'lint-gate-venv');
   fs.rmSync(venv, { recursive: true, force: true });
   const create = await runProcess(python, ['-m', 'venv', '--system-site-packages', venv], { cwd, timeoutMs });
   if (create.exitCode !== 0)
-    throw new ToolError(`could not create a venv for 'install' with ${python}: ${tail(create.stderr || create.stdout, 3).replace(/\n/g, ' ')}`);
+    throw new ToolError(
+      `could not create a venv for 'install' with ${python}: ${tail(create.stderr || create.stdout, 3).replace(/\n/g, ' ')}`,
+    );
   const venvPython = path.join(venv, process.platform === 'win32' ? 'Scripts' : 'bin', 'python');
   const pip = await runProcess(
     venvPython,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--require-hashes', '-r', requirements],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--require-hashes',
+      '-r',
+      requirements,
+    ],
     { cwd, timeoutMs },
   );
   if (pip.exitCode !== 0) {

@@ -45,8 +45,15 @@ export async function main(): Promise<void> {
   const { python, info } = await core.group('Python', async () => {
     let interpreter = await findPython(inputs.python, inputs.workspace);
     if (inputs.install) {
-      core.info(`Installing the tools from ${path.relative(inputs.workspace, inputs.install)} into a venv under RUNNER_TEMP.`);
-      interpreter = await installTools(interpreter, inputs.install, inputs.workingDirectory, inputs.toolTimeoutMs);
+      core.info(
+        `Installing the tools from ${path.relative(inputs.workspace, inputs.install)} into a venv under RUNNER_TEMP.`,
+      );
+      interpreter = await installTools(
+        interpreter,
+        inputs.install,
+        inputs.workingDirectory,
+        inputs.toolTimeoutMs,
+      );
     }
     const found = await probe(interpreter, inputs.workingDirectory);
     core.info(`Python ${found.python} at ${found.executable}`);
@@ -79,7 +86,8 @@ function lintWorkers(): number {
 async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): Promise<void> {
   const base = baseRef(inputs);
   const wantCoverage =
-    inputs.tools.includes('pytest') && (inputs.coverageThreshold !== undefined || inputs.diffCoverageThreshold !== undefined);
+    inputs.tools.includes('pytest') &&
+    (inputs.coverageThreshold !== undefined || inputs.diffCoverageThreshold !== undefined);
   const coverageUsable = wantCoverage && !info.missing.includes('pytest-cov');
   const ctx: ToolContext = {
     python,
@@ -116,7 +124,13 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
       tool,
       s.status === 'fulfilled'
         ? s.value
-        : { gate: tool, status: 'error', headline: `could not run (${String(s.reason)})`, findings: [], counts: {} },
+        : {
+            gate: tool,
+            status: 'error',
+            headline: `could not run (${String(s.reason)})`,
+            findings: [],
+            counts: {},
+          },
     );
   });
   for (const tool of order.filter((t) => !installed.includes(t)))
@@ -141,7 +155,8 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
     let report: GateReport | undefined;
     if (!coverageUsable)
       report = errorGate('coverage', `not measured: pytest-cov is not installed for ${info.executable}`);
-    else if (pytest.status === 'error') report = errorGate('coverage', 'not measured: pytest did not complete');
+    else if (pytest.status === 'error')
+      report = errorGate('coverage', 'not measured: pytest did not complete');
     else {
       const file = path.join(tmp, COVERAGE_JSON);
       if (!fs.existsSync(file))
@@ -159,7 +174,8 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
           report = errorGate('coverage', `report could not be read (${(error as Error).message})`);
         }
     }
-    if (inputs.coverageThreshold !== undefined || report.status === 'error') reports.push({ ...report, version });
+    if (inputs.coverageThreshold !== undefined || report.status === 'error')
+      reports.push({ ...report, version });
   }
 
   // Diff coverage: the lines the pull request adds.
@@ -173,12 +189,17 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
       core.warning(`Annotations are not ordered by the pull request's lines: ${changed.reason}.`);
     }
   } else if (changed?.ok) {
-    core.info(`Pull request lines: ${[...changed.lines.values()].reduce((n, s) => n + s.size, 0)} added since ${changed.mergeBase.slice(0, 12)} (${changed.base}).`);
+    core.info(
+      `Pull request lines: ${[...changed.lines.values()].reduce((n, s) => n + s.size, 0)} added since ${changed.mergeBase.slice(0, 12)} (${changed.base}).`,
+    );
     if (coverage) {
       diff = diffCoverage(coverage, changed.lines);
       const report = diffCoverageGate(diff, inputs.diffCoverageThreshold);
       reports.push(report);
-    } else if (inputs.diffCoverageThreshold !== undefined && !reports.some((r) => r.gate === 'coverage' && r.status === 'error'))
+    } else if (
+      inputs.diffCoverageThreshold !== undefined &&
+      !reports.some((r) => r.gate === 'coverage' && r.status === 'error')
+    )
       reports.push(errorGate('diff-coverage', 'not measured: coverage was not measured'));
   } else if (inputs.diffCoverageThreshold !== undefined) {
     diffNote = 'not computed: this run is not for a pull request and base-ref is empty.';
@@ -189,7 +210,11 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
   const failed = reports.filter((r) => r.status !== 'passed');
   const findings = reports.flatMap((r) => r.findings);
   const changedMap = changed?.ok ? changed.lines : new Map<string, Set<number>>();
-  const selection = selectAnnotations(findings, changedMap, stepBudget(inputs.maxAnnotations, failed.length > 0));
+  const selection = selectAnnotations(
+    findings,
+    changedMap,
+    stepBudget(inputs.maxAnnotations, failed.length > 0),
+  );
   const repoRoot = changed?.ok ? changed.root : inputs.workspace;
   for (const f of selection.shown) {
     const props = annotationProperties(f, repoRoot);
@@ -238,7 +263,10 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
   const sentence = failed.map((r) => `${r.gate}: ${r.headline}`).join('; ');
   if (failed.some((r) => r.status === 'error'))
     throw new ToolError(`${sentence} (a gate that could not run is not a pass; see the job summary)`);
-  throw new PolicyFailure(sentence, failed.map((r) => r.gate));
+  throw new PolicyFailure(
+    sentence,
+    failed.map((r) => r.gate),
+  );
 }
 
 function errorGate(gate: 'coverage' | 'diff-coverage', headline: string): GateReport {

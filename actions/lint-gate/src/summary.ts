@@ -13,7 +13,11 @@ export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 /** Headroom under the limit for the runner's own additions and multi-byte surprises. */
 const SAFE_BYTES = SUMMARY_LIMIT_BYTES - 16 * 1024;
 
-const ICON: Record<Status, string> = { passed: '✅ passed', findings: '❌ failed', error: '⚠️ could not run' };
+const ICON: Record<Status, string> = {
+  passed: '✅ passed',
+  findings: '❌ failed',
+  error: '⚠️ could not run',
+};
 
 export interface SummaryInput {
   reports: readonly GateReport[];
@@ -41,7 +45,8 @@ function seconds(ms: number | undefined): string {
 }
 
 function findingCount(r: GateReport): string {
-  if (r.gate === 'pytest') return r.counts.tests === undefined ? '' : `${r.counts.failed ?? 0} of ${r.counts.tests} failed`;
+  if (r.gate === 'pytest')
+    return r.counts.tests === undefined ? '' : `${r.counts.failed ?? 0} of ${r.counts.tests} failed`;
   if (r.gate === 'coverage' || r.gate === 'diff-coverage') return '';
   return r.status === 'error' ? '' : String(r.findings.length);
 }
@@ -71,7 +76,9 @@ export function fitItems(items: readonly string[], maxBytes: number, what: strin
     used += size;
   }
   if (out.length < items.length)
-    out.push(`\n_… ${items.length - out.length} more ${what} not shown (trimmed to fit the job summary's 1 MiB limit; see the log)._`);
+    out.push(
+      `\n_… ${items.length - out.length} more ${what} not shown (trimmed to fit the job summary's 1 MiB limit; see the log)._`,
+    );
   return out.join('\n');
 }
 
@@ -138,7 +145,10 @@ export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string
       section((max) =>
         [
           mdHeading('Could not run', 3),
-          ...errors.map((r) => `**${r.gate}** ${mdEscape(r.headline)}.\n\n${fence(fitText(r.output ?? '(no output)', Math.max(400, max / errors.length - 200)))}`),
+          ...errors.map(
+            (r) =>
+              `**${r.gate}** ${mdEscape(r.headline)}.\n\n${fence(fitText(r.output ?? '(no output)', Math.max(400, max / errors.length - 200)))}`,
+          ),
         ].join('\n\n'),
       ),
     );
@@ -163,7 +173,10 @@ export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string
     const cov = input.coverage;
     sections.push(
       section((max) => {
-        const worst = [...cov.files].filter((f) => f.statements > 0).sort((a, b) => a.percent - b.percent).slice(0, 10);
+        const worst = [...cov.files]
+          .filter((f) => f.statements > 0)
+          .sort((a, b) => a.percent - b.percent)
+          .slice(0, 10);
         const lines = [
           mdHeading('Coverage', 3),
           `Total: **${formatPercent(cov.percent)} %** of ${cov.statements} statements${input.coverageThreshold === undefined ? ' (no threshold)' : ` (threshold ${input.coverageThreshold} %)`}.`,
@@ -177,7 +190,11 @@ export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string
         else if (input.diffNote) lines.push(`Diff coverage: ${input.diffNote}`);
         const table = mdTable(
           ['Least covered file', 'Coverage', 'Missing lines'],
-          worst.map((f) => [rel(f.file, input.repoRoot), `${formatPercent(f.percent)} %`, fitText(lineRanges(f.missing), 300)]),
+          worst.map((f) => [
+            rel(f.file, input.repoRoot),
+            `${formatPercent(f.percent)} %`,
+            fitText(lineRanges(f.missing), 300),
+          ]),
         );
         lines.push(fitText(table, Math.max(500, max - 600)));
         return lines.join('\n\n');
@@ -191,7 +208,9 @@ export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string
         [
           mdHeading('Added lines not covered', 3),
           fitItems(
-            [...d.uncovered].map(([file, lines]) => `- ${mdCode(rel(file, input.repoRoot))}: ${lineRanges(lines)}`),
+            [...d.uncovered].map(
+              ([file, lines]) => `- ${mdCode(rel(file, input.repoRoot))}: ${lineRanges(lines)}`,
+            ),
             max - 100,
             'files',
           ),
@@ -217,8 +236,9 @@ export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string
     );
   for (const r of input.reports.filter((x) => x.diff))
     sections.push(
-      section((max) =>
-        `<details><summary>${r.gate} diff (${r.headline})</summary>\n\n${fence(fitText(r.diff as string, Math.max(0, max - 200)), 'diff')}\n\n</details>`,
+      section(
+        (max) =>
+          `<details><summary>${r.gate} diff (${r.headline})</summary>\n\n${fence(fitText(r.diff as string, Math.max(0, max - 200)), 'diff')}\n\n</details>`,
       ),
     );
 
@@ -226,7 +246,9 @@ export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string
     sections.map((s) => s.natural),
     limit - bytes(head) - 100 * sections.length,
   );
-  const body = sections.map((s, i) => (s.natural <= (shares[i] as number) ? s.render(Number.MAX_SAFE_INTEGER) : s.render(shares[i] as number)));
+  const body = sections.map((s, i) =>
+    s.natural <= (shares[i] as number) ? s.render(Number.MAX_SAFE_INTEGER) : s.render(shares[i] as number),
+  );
   const markdown = [head, ...body].join('\n\n') + '\n';
   // Last resort if a section overran its share: the head (verdict, table) always survives.
   return bytes(markdown) <= limit ? markdown : fitText(markdown, limit) + '\n';

@@ -102,7 +102,15 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
         niceness: 0,
         // The data file goes to our temp directory, not into the project.
         env: { ...env, COVERAGE_FILE: path.join(ctx.tmp, '.coverage') },
-        args: ['-m', 'pytest', `--junitxml=${junit}`, '-o', 'junit_family=xunit1', ...coverage, ...ctx.pytestArgs],
+        args: [
+          '-m',
+          'pytest',
+          `--junitxml=${junit}`,
+          '-o',
+          'junit_family=xunit1',
+          ...coverage,
+          ...ctx.pytestArgs,
+        ],
         parse: (run) =>
           parsePytest(run, {
             cwd: ctx.cwd,
@@ -115,7 +123,10 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
   }
 }
 
-export async function runTool(plan: ToolPlan, ctx: ToolContext): Promise<{ report: GateReport; run: ToolRun }> {
+export async function runTool(
+  plan: ToolPlan,
+  ctx: ToolContext,
+): Promise<{ report: GateReport; run: ToolRun }> {
   const run = await runProcess(ctx.python, plan.args, {
     cwd: ctx.cwd,
     env: plan.env,
@@ -126,7 +137,11 @@ export async function runTool(plan: ToolPlan, ctx: ToolContext): Promise<{ repor
   try {
     report = plan.parse(run);
   } catch (error) {
-    report = toolError(plan.tool, run, `produced output lint-gate could not read (${(error as Error).message})`);
+    report = toolError(
+      plan.tool,
+      run,
+      `produced output lint-gate could not read (${(error as Error).message})`,
+    );
   }
   return { report: { ...report, command: ['python', ...plan.args] }, run };
 }

@@ -3,7 +3,8 @@ import { abnormalEnd, absolute, plural, toolError, type ToolRun } from './common
 import { parseFormatterDiff } from './diff';
 
 // Both forms black has printed for a file it cannot parse.
-const CANNOT_PARSE = /^error: cannot format (.+?): Cannot parse(?: for target version [^:]+)?: (\d+):(\d+): ?(.*)$/;
+const CANNOT_PARSE =
+  /^error: cannot format (.+?): Cannot parse(?: for target version [^:]+)?: (\d+):(\d+): ?(.*)$/;
 const CANNOT_FORMAT = /^error: cannot format (.+?): (.*)$/;
 const WOULD_REFORMAT = /^would reformat (.+)$/;
 
@@ -43,16 +44,14 @@ export function parseBlack(run: ToolRun, cwd: string): GateReport {
   const firstChange = new Map(diffs.map((d) => [absolute(cwd, d.file), d.firstChangedLine]));
   const findings: Finding[] = [
     ...syntax,
-    ...reformat.map(
-      (file): Finding => ({
-        tool: 'black',
-        level: 'warning',
-        file,
-        line: firstChange.get(file) ?? 1,
-        title: 'black: would reformat',
-        message: `Black would reformat this file (first change at line ${firstChange.get(file) ?? 1}); run black and commit the result.`,
-      }),
-    ),
+    ...reformat.map((file): Finding => ({
+      tool: 'black',
+      level: 'warning',
+      file,
+      line: firstChange.get(file) ?? 1,
+      title: 'black: would reformat',
+      message: `Black would reformat this file (first change at line ${firstChange.get(file) ?? 1}); run black and commit the result.`,
+    })),
   ];
   const counts = { 'would-reformat': reformat.length, 'cannot-parse': syntax.length };
   const report = (): GateReport => ({
@@ -71,13 +70,24 @@ export function parseBlack(run: ToolRun, cwd: string): GateReport {
   });
   switch (run.exitCode) {
     case 0:
-      return { gate: 'black', status: 'passed', headline: 'formatted', findings: [], counts, durationMs: run.durationMs };
+      return {
+        gate: 'black',
+        status: 'passed',
+        headline: 'formatted',
+        findings: [],
+        counts,
+        durationMs: run.durationMs,
+      };
     case 1:
       if (reformat.length > 0) return report();
       return toolError('black', run, 'exited 1 without naming a file to reformat');
     case 123:
       if (internal.length > 0)
-        return toolError('black', run, `failed on ${plural(internal.length, 'file')} for a reason other than syntax (${internal[0]})`);
+        return toolError(
+          'black',
+          run,
+          `failed on ${plural(internal.length, 'file')} for a reason other than syntax (${internal[0]})`,
+        );
       if (syntax.length > 0) return report();
       return toolError('black', run, 'exited 123 (internal error)');
     default:

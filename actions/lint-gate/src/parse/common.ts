@@ -34,7 +34,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
  */
 export function abnormalEnd(gate: GateName, run: ToolRun): GateReport | undefined {
   const base = { gate, status: 'error' as const, findings: [], counts: {}, durationMs: run.durationMs };
-  if (run.spawnError) return { ...base, headline: `could not start (${run.spawnError})`, output: run.spawnError };
+  if (run.spawnError)
+    return { ...base, headline: `could not start (${run.spawnError})`, output: run.spawnError };
   if (run.timedOut)
     return {
       ...base,
@@ -42,7 +43,11 @@ export function abnormalEnd(gate: GateName, run: ToolRun): GateReport | undefine
       output: tail(combinedOutput(run)),
     };
   if (run.signal !== null || run.exitCode === null)
-    return { ...base, headline: `was killed by ${run.signal ?? 'a signal'}`, output: tail(combinedOutput(run)) };
+    return {
+      ...base,
+      headline: `was killed by ${run.signal ?? 'a signal'}`,
+      output: tail(combinedOutput(run)),
+    };
   return undefined;
 }
 

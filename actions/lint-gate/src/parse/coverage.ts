@@ -21,7 +21,11 @@ interface CoverageJson {
   totals?: { percent_covered?: number; num_statements?: number };
   files?: Record<
     string,
-    { executed_lines?: number[]; missing_lines?: number[]; summary?: { percent_covered?: number; num_statements?: number } }
+    {
+      executed_lines?: number[];
+      missing_lines?: number[];
+      summary?: { percent_covered?: number; num_statements?: number };
+    }
   >;
 }
 
@@ -29,7 +33,8 @@ interface CoverageJson {
 export function parseCoverageJson(text: string, cwd: string): CoverageData {
   const json = JSON.parse(text) as CoverageJson;
   const percent = json.totals?.percent_covered;
-  if (typeof percent !== 'number' || !json.files) throw new Error('no totals.percent_covered or files in the report');
+  if (typeof percent !== 'number' || !json.files)
+    throw new Error('no totals.percent_covered or files in the report');
   return {
     percent,
     statements: json.totals?.num_statements ?? 0,
@@ -58,7 +63,13 @@ export function coverageGate(data: CoverageData, threshold: number | undefined):
   if (threshold === undefined)
     return { gate: 'coverage', status: 'passed', headline: `${shown} (no threshold)`, findings: [], counts };
   if (data.percent < threshold)
-    return { gate: 'coverage', status: 'findings', headline: `${shown} < ${threshold} %`, findings: [], counts };
+    return {
+      gate: 'coverage',
+      status: 'findings',
+      headline: `${shown} < ${threshold} %`,
+      findings: [],
+      counts,
+    };
   return { gate: 'coverage', status: 'passed', headline: `${shown} ≥ ${threshold} %`, findings: [], counts };
 }
 
@@ -89,7 +100,11 @@ export function diffCoverage(data: CoverageData, added: Map<string, Set<number>>
         missed.push(n);
       }
     }
-    if (missed.length > 0) uncovered.set(f.file, missed.sort((a, b) => a - b));
+    if (missed.length > 0)
+      uncovered.set(
+        f.file,
+        missed.sort((a, b) => a - b),
+      );
   }
   return { percent: measured === 0 ? undefined : (100 * covered) / measured, covered, measured, uncovered };
 }
@@ -111,10 +126,22 @@ export function diffCoverageGate(d: DiffCoverage, threshold: number | undefined)
     })),
   );
   if (d.percent === undefined)
-    return { gate: 'diff-coverage', status: 'passed', headline: 'no added lines that coverage measures', findings, counts };
+    return {
+      gate: 'diff-coverage',
+      status: 'passed',
+      headline: 'no added lines that coverage measures',
+      findings,
+      counts,
+    };
   const shown = `${formatPercent(d.percent)} % of ${d.measured} added lines`;
   if (threshold !== undefined && d.percent < threshold)
-    return { gate: 'diff-coverage', status: 'findings', headline: `${shown} < ${threshold} %`, findings, counts };
+    return {
+      gate: 'diff-coverage',
+      status: 'findings',
+      headline: `${shown} < ${threshold} %`,
+      findings,
+      counts,
+    };
   return {
     gate: 'diff-coverage',
     status: 'passed',

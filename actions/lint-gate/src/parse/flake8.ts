@@ -45,7 +45,15 @@ export function parseFlake8(run: ToolRun, cwd: string): GateReport {
       durationMs: run.durationMs,
     };
   if (run.exitCode === 0)
-    return { gate: 'flake8', status: 'passed', headline: 'no findings', findings: [], counts, durationMs: run.durationMs };
-  if (run.exitCode === 1) return toolError('flake8', run, 'exited 1 without reporting a finding (configuration error or crash)');
+    return {
+      gate: 'flake8',
+      status: 'passed',
+      headline: 'no findings',
+      findings: [],
+      counts,
+      durationMs: run.durationMs,
+    };
+  if (run.exitCode === 1)
+    return toolError('flake8', run, 'exited 1 without reporting a finding (configuration error or crash)');
   return toolError('flake8', run, `exited ${run.exitCode} (usage or configuration error)`);
 }

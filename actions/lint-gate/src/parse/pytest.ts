@@ -126,7 +126,12 @@ export interface PytestContext {
 }
 
 function firstLine(message: string): string {
-  return message.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return (
+    message
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
 }
 
 /**
@@ -151,7 +156,13 @@ export function parsePytest(run: ToolRun, ctx: PytestContext): GateReport {
   const problems = (report?.cases ?? []).filter((c) => c.outcome === 'failed' || c.outcome === 'error');
   const failedTests: FailedTest[] = problems.map((c) => {
     const file = c.file ? resolveTestFile(c.file, ctx.cwd, ctx.workspace) : undefined;
-    return { id: testId(c), file, line: failureLine(c), message: c.message || firstLine(c.details), details: c.details };
+    return {
+      id: testId(c),
+      file,
+      line: failureLine(c),
+      message: c.message || firstLine(c.details),
+      details: c.details,
+    };
   });
   const findings: Finding[] = failedTests.map((t) => ({
     tool: 'pytest',
@@ -206,7 +217,8 @@ export function parsePytest(run: ToolRun, ctx: PytestContext): GateReport {
     case 4:
       return errorWith('could not start the run (bad arguments, or a conftest.py that fails to import)');
     case 5:
-      if (ctx.allowNoTests) return { ...base, status: 'passed', headline: 'no tests collected (allowed)', findings: [] };
+      if (ctx.allowNoTests)
+        return { ...base, status: 'passed', headline: 'no tests collected (allowed)', findings: [] };
       return errorWith('collected no tests (set allow-no-tests: true if that is expected)');
     default:
       return errorWith(`exited ${run.exitCode}`);

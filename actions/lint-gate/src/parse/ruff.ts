@@ -24,24 +24,30 @@ export function parseRuffCheck(run: ToolRun, cwd: string): GateReport {
   } catch {
     return toolError('ruff', run, `exited ${run.exitCode} without a JSON report`);
   }
-  const findings = messages.map(
-    (m): Finding => ({
-      tool: 'ruff',
-      level: isSevereCode(m.code) ? 'error' : 'warning',
-      file: absolute(cwd, m.filename),
-      line: m.location?.row ?? 1,
-      col: m.location?.column,
-      endLine: m.end_location?.row,
-      code: m.code ?? 'invalid-syntax',
-      title: `ruff ${m.code ?? 'syntax error'}`,
-      message: m.message,
-    }),
-  );
+  const findings = messages.map((m): Finding => ({
+    tool: 'ruff',
+    level: isSevereCode(m.code) ? 'error' : 'warning',
+    file: absolute(cwd, m.filename),
+    line: m.location?.row ?? 1,
+    col: m.location?.column,
+    endLine: m.end_location?.row,
+    code: m.code ?? 'invalid-syntax',
+    title: `ruff ${m.code ?? 'syntax error'}`,
+    message: m.message,
+  }));
   const files = new Set(findings.map((f) => f.file)).size;
   const counts = { findings: findings.length, files };
-  if (run.exitCode === 1 && findings.length === 0) return toolError('ruff', run, 'exited 1 with an empty report');
+  if (run.exitCode === 1 && findings.length === 0)
+    return toolError('ruff', run, 'exited 1 with an empty report');
   if (run.exitCode === 0 && findings.length === 0)
-    return { gate: 'ruff', status: 'passed', headline: 'no findings', findings, counts, durationMs: run.durationMs };
+    return {
+      gate: 'ruff',
+      status: 'passed',
+      headline: 'no findings',
+      findings,
+      counts,
+      durationMs: run.durationMs,
+    };
   return {
     gate: 'ruff',
     status: 'findings',
@@ -81,16 +87,14 @@ export function parseRuffFormat(run: ToolRun, cwd: string): GateReport {
   const diffs = parseFormatterDiff(run.stdout);
   const findings: Finding[] = [
     ...syntax,
-    ...diffs.map(
-      (d): Finding => ({
-        tool: 'ruff-format',
-        level: 'warning',
-        file: absolute(cwd, d.file),
-        line: d.firstChangedLine,
-        title: 'ruff format: would reformat',
-        message: `ruff format would reformat this file (first change at line ${d.firstChangedLine}); run ruff format and commit the result.`,
-      }),
-    ),
+    ...diffs.map((d): Finding => ({
+      tool: 'ruff-format',
+      level: 'warning',
+      file: absolute(cwd, d.file),
+      line: d.firstChangedLine,
+      title: 'ruff format: would reformat',
+      message: `ruff format would reformat this file (first change at line ${d.firstChangedLine}); run ruff format and commit the result.`,
+    })),
   ];
   const counts = { 'would-reformat': diffs.length, 'cannot-parse': syntax.length };
   const findingsReport: GateReport = {
@@ -108,7 +112,14 @@ export function parseRuffFormat(run: ToolRun, cwd: string): GateReport {
     diff: run.stdout,
   };
   if (run.exitCode === 0)
-    return { gate: 'ruff-format', status: 'passed', headline: 'formatted', findings: [], counts, durationMs: run.durationMs };
+    return {
+      gate: 'ruff-format',
+      status: 'passed',
+      headline: 'formatted',
+      findings: [],
+      counts,
+      durationMs: run.durationMs,
+    };
   if (run.exitCode === 1)
     return diffs.length > 0 ? findingsReport : toolError('ruff-format', run, 'exited 1 without a diff');
   if (run.exitCode === 2 && syntax.length > 0 && syntax.length === errors.length) return findingsReport;
