@@ -71,10 +71,20 @@ export async function probe(python: string, cwd: string): Promise<Probe> {
   }
 }
 
+// Where the chosen interpreter's packages live (a venv's own site-packages included).
+const SITE_PROBE = `
+import json, site, sys, sysconfig
+paths = [sysconfig.get_paths()[k] for k in ("purelib", "platlib")]
+paths += site.getsitepackages() if hasattr(site, "getsitepackages") else []
+print(json.dumps(list(dict.fromkeys(p for p in paths if p))))
+`;
+
 /**
- * `install`: a venv under RUNNER_TEMP that sees the project's own packages
- * (--system-site-packages from the chosen interpreter) and gets the tools from
- * the pinned, hashed file. The user's environment is never changed.
+ * `install`: a venv under RUNNER_TEMP with the tools from the pinned, hashed
+ * file, which also sees the project's packages: a .pth file appends the chosen
+ * interpreter's site-packages (a virtualenv's too, which --system-site-packages
+ * alone would miss) after the venv's own, so the pinned tools win. The user's
+ * environment is never changed.
  */
 export async function installTools(
   python: string,
@@ -85,12 +95,25 @@ export async function installTools(
   const root = process.env.RUNNER_TEMP || fs.mkdtempSync(path.join(os.tmpdir(), 'lint-gate-'));
   const venv = path.join(root, 'lint-gate-venv');
   fs.rmSync(venv, { recursive: true, force: true });
-  const create = await runProcess(python, ['-m', 'venv', '--system-site-packages', venv], { cwd, timeoutMs });
-  if (create.exitCode !== 0)
+  const sites = await runProcess(python, ['-c', SITE_PROBE], { cwd, timeoutMs: 60_000 });
+  const create = await runProcess(python, ['-m', 'venv', venv], { cwd, timeoutMs });
+  if (create.exitCode !== 0 || sites.exitCode !== 0)
     throw new ToolError(
-      `could not create a venv for 'install' with ${python}: ${tail(create.stderr || create.stdout, 3).replace(/\n/g, ' ')}`,
+      `could not create a venv for 'install' with ${python}: ${tail(create.stderr || sites.stderr || create.stdout, 3).replace(/\n/g, ' ')}`,
     );
   const venvPython = path.join(venv, process.platform === 'win32' ? 'Scripts' : 'bin', 'python');
+  const own = await runProcess(
+    venvPython,
+    ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+    {
+      cwd,
+      timeoutMs: 60_000,
+    },
+  );
+  fs.writeFileSync(
+    path.join(own.stdout.trim(), 'lint-gate-project.pth'),
+    (JSON.parse(sites.stdout) as string[]).join('\n') + '\n',
+  );
   const pip = await runProcess(
     venvPython,
     [
