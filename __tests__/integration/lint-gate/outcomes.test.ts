@@ -144,7 +144,7 @@ describe('findings (policy failures)', () => {
         ...CLEAN,
         'calc/extra.py': 'def unused(x):\n    if x:\n        return 1\n    return 2\n',
         'tests/test_fail.py':
-          'def test_wrong():\n    total = 2 + 2\n    assert total == 5, "arithmetic is broken"\n',
+          'def test_wrong():\n    print("::warning::injected by a test")\n    total = 2 + 2\n    assert total == 5, "arithmetic is broken"\n',
       },
       { tools: 'pytest', 'coverage-threshold': '90' },
     );
@@ -155,7 +155,13 @@ describe('findings (policy failures)', () => {
     expect(failed(run)).toEqual(['pytest', 'coverage']);
     expect(failure(run)).toBe('Policy failed: pytest: 1 of 3 tests failed; coverage: 50.0 % < 90 %.');
     const test = run.annotations.find((a) => a.title === 'pytest: test_wrong failed');
-    expect(test).toMatchObject({ level: 'error', file: 'tests/test_fail.py', line: 3 });
+    expect(test).toMatchObject({ level: 'error', file: 'tests/test_fail.py', line: 4 });
+    // What the tools print is logged with workflow commands off: a test cannot issue one.
+    const injected = run.stdout.indexOf('::warning::injected by a test');
+    const stop = /::stop-commands::([0-9a-f-]{36})\n/g;
+    const before = [...run.stdout.slice(0, injected).matchAll(stop)].pop();
+    expect(before).toBeDefined();
+    expect(run.stdout.indexOf(`::${before?.[1]}::`, injected)).toBeGreaterThan(injected);
     expect(test?.message).toMatch(/^AssertionError: arithmetic is broken/);
     expect(run.summary).toContain('### Failing tests (1)');
     expect(run.summary).toMatch(/\| calc\/extra.py \| 0.0 % \| 1-4 \|/);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -277,6 +278,13 @@ function logTool(report: GateReport, output: string): void {
   const seconds = ((report.durationMs ?? 0) / 1000).toFixed(1);
   core.startGroup(`${report.gate}: ${report.status}, ${report.headline} (${seconds} s)`);
   core.info(`$ ${(report.command ?? []).join(' ')}`);
-  if (output !== '') core.info(output);
+  if (output !== '') {
+    // The output is the project's (a test can print anything): the runner must not take a line
+    // of it for a workflow command (::add-mask::, ::error::, ...), so commands are off around it.
+    const token = randomUUID();
+    core.info(`::stop-commands::${token}`);
+    core.info(output);
+    core.info(`::${token}::`);
+  }
   core.endGroup();
 }
