@@ -110,7 +110,9 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
     : Promise.resolve(undefined);
   const started = Date.now();
   const rawOutput = new Map<ToolName, string>();
-  const settled = await mapBounded(installed, Math.max(3, ctx.lintWorkers + 2), async (tool) => {
+  // Every selected tool starts at once (there are at most five). What is bounded is the CPU the
+  // lint tools take: their worker counts (cores - 1) and a lower priority, so pytest keeps a core.
+  const settled = await mapBounded(installed, installed.length || 1, async (tool) => {
     const plan = planTool(tool, ctx);
     const result = await runTool(plan, ctx);
     rawOutput.set(tool, combinedOutput(result.run));
