@@ -109,10 +109,13 @@ function timed(cmd, args, cwd, env) {
   const out = path.join(tmp, `time-${process.hrtime.bigint()}`);
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
+    // Its own session, as lint-gate starts each tool: with autogroup scheduling a session is
+    // a scheduling group, and on this shared machine that alone changes the CPU a process gets.
     const child = spawn('/usr/bin/time', ['-o', out, '-f', '%U %S', cmd, ...args], {
       cwd,
       env,
       stdio: ['ignore', 'ignore', 'ignore'],
+      detached: true,
     });
     child.on('error', reject);
     child.on('close', (code) => {

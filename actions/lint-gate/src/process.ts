@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { ToolRun } from './parse/common';
 
@@ -18,6 +19,25 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     /* already gone */
+  }
+}
+
+/**
+ * A detached child leads a new session, and with autogroup scheduling (on by default in
+ * Ubuntu's kernels) every session is its own scheduling group: a nice value then only
+ * counts inside that group. So the group's nice is set too, or the lint tools would get
+ * as much CPU as pytest. Best effort: where neither is allowed, the tool runs as it is.
+ */
+function lowerPriority(pid: number, niceness: number): void {
+  try {
+    os.setPriority(pid, niceness);
+  } catch {
+    /* not permitted here */
+  }
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(niceness));
+  } catch {
+    /* no autogroup scheduling (or not Linux) */
   }
 }
 
@@ -45,12 +65,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     });
     if (child.pid !== undefined) {
       running.add(child.pid);
-      if (options.niceness)
-        try {
-          os.setPriority(child.pid, options.niceness);
-        } catch {
-          /* not permitted here: run at normal priority */
-        }
+      if (options.niceness) lowerPriority(child.pid, options.niceness);
     }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
