@@ -1,4 +1,4 @@
-import { mapBounded } from '@deploy-kit/shared';
+import { mapBounded } from '@deploy-kit/shared/pool';
 import { selectAnnotations, stepBudget, annotationProperties } from '../../../actions/lint-gate/src/annotate';
 import {
   coverageGate,

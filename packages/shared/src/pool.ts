@@ -1,3 +1,4 @@
+// Imported by path (@deploy-kit/shared/pool), like ssh and http, so bundles that do not use it do not change.
 /**
  * Run `worker` over `items` with at most `limit` in flight, starting them in
  * the order given (so callers put the longest job first). Every item runs to
