@@ -19,7 +19,7 @@ import {
   type CoverageData,
   type DiffCoverage,
 } from './parse/coverage';
-import { stopAll } from './process';
+import { stopAll, stopYielding } from './process';
 import { summaryMarkdown } from './summary';
 import { COVERAGE_JSON, planTool, runTool, TOOL_DISTRIBUTION, type ToolContext } from './tools';
 import type { GateReport, ToolName } from './types';
@@ -101,6 +101,7 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
     allowNoTests: inputs.allowNoTests,
     timeoutMs: inputs.toolTimeoutMs,
     lintWorkers: lintWorkers(),
+    yieldToPytest: inputs.tools.includes('pytest') && !info.missing.includes('pytest'),
   };
 
   // pytest is nearly always the longest: it goes first, the rest start with it.
@@ -116,6 +117,8 @@ async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): P
   const settled = await mapBounded(installed, installed.length || 1, async (tool) => {
     const plan = planTool(tool, ctx);
     const result = await runTool(plan, ctx);
+    // The lint tools yielded the CPU to pytest; once it is done they get all of it.
+    if (tool === 'pytest') stopYielding();
     rawOutput.set(tool, combinedOutput(result.run));
     logTool(result.report, rawOutput.get(tool) as string);
     return result.report;

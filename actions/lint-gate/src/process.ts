@@ -9,6 +9,20 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** Every process group we started, so a cancelled job stops them all. */
 const running = new Set<number>();
 
+/** Processes started at a lower priority that still run. */
+const yielding = new Set<number>();
+
+/**
+ * Back to normal priority for every tool that was yielding (once pytest is done there is
+ * nothing to yield to). The session's autogroup nice can go back up to 0 without privileges;
+ * the process's own nice may not (then only the autogroup's is restored, which is the one
+ * that counts between sessions).
+ */
+export function stopYielding(): void {
+  for (const pid of yielding) setNiceness(pid, 0);
+  yielding.clear();
+}
+
 export function stopAll(signal: NodeJS.Signals = 'SIGTERM'): void {
   for (const pid of running) killGroup(pid, signal);
 }
@@ -28,7 +42,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * counts inside that group. So the group's nice is set too, or the lint tools would get
  * as much CPU as pytest. Best effort: where neither is allowed, the tool runs as it is.
  */
-function lowerPriority(pid: number, niceness: number): void {
+function setNiceness(pid: number, niceness: number): void {
   try {
     os.setPriority(pid, niceness);
   } catch {
@@ -65,7 +79,10 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     });
     if (child.pid !== undefined) {
       running.add(child.pid);
-      if (options.niceness) lowerPriority(child.pid, options.niceness);
+      if (options.niceness) {
+        setNiceness(child.pid, options.niceness);
+        yielding.add(child.pid);
+      }
     }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -92,6 +109,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       clearTimeout(timer);
       if (child.pid !== undefined) {
         running.delete(child.pid);
+        yielding.delete(child.pid);
         // Anything the tool left behind in its group (a test's server) goes too.
         killGroup(child.pid, 'SIGKILL');
       }

@@ -20,6 +20,8 @@ export interface ToolContext {
   timeoutMs: number;
   /** Worker processes/threads each lint tool may use, so they cannot starve pytest. */
   lintWorkers: number;
+  /** pytest runs too: the lint tools start at a lower priority until it is done. */
+  yieldToPytest: boolean;
 }
 
 export interface ToolPlan {
@@ -52,7 +54,7 @@ export const COVERAGE_JSON = 'coverage.json';
  */
 export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
   const env = { ...process.env };
-  const lint = { niceness: 10, env };
+  const lint = { niceness: ctx.yieldToPytest ? 10 : 0, env };
   const workers = String(ctx.lintWorkers);
   switch (tool) {
     case 'black':
