@@ -79,10 +79,16 @@ function baseRef(inputs: Inputs): string | undefined {
   return undefined;
 }
 
-/** Cores for the lint tools' workers: all but one, which pytest keeps. */
+/**
+ * Workers per lint tool: the cores, never more. pytest is protected by priority
+ * instead (the lint tools yield while it runs): a static cores - 1 left a core idle
+ * once pytest was done and black still had files (measured in bench/lint-gate.mjs).
+ */
 function lintWorkers(): number {
-  const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, cpus - 1);
+  return Math.max(
+    1,
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
+  );
 }
 
 async function gate(inputs: Inputs, python: string, info: Probe, tmp: string): Promise<void> {

@@ -18,7 +18,7 @@ export interface ToolContext {
   coverage: boolean;
   allowNoTests: boolean;
   timeoutMs: number;
-  /** Worker processes/threads each lint tool may use, so they cannot starve pytest. */
+  /** Worker processes/threads each lint tool may use (never more than the cores). */
   lintWorkers: number;
   /** pytest runs too: the lint tools start at a lower priority until it is done. */
   yieldToPytest: boolean;
