@@ -1,6 +1,6 @@
 /**
  * One bounded pool for every "do this for each item, at most N at a time": hosts in
- * remote-deploy, checks in smoke-test. Results come back in the order of the items.
+ * remote-deploy, checks in smoke-test, tools in lint-gate. Results come back in the order of the items.
  */
 
 /** Run `fn` over items with at most `limit` in flight; the first rejection rejects (the rest keep running). */
@@ -25,11 +25,11 @@ export async function mapPool<T, R>(
 export function settleAll<T, R>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<R>,
+  fn: (item: T, index: number) => Promise<R>,
 ): Promise<PromiseSettledResult<R>[]> {
-  return mapPool(items, limit, async (item): Promise<PromiseSettledResult<R>> => {
+  return mapPool(items, limit, async (item, index): Promise<PromiseSettledResult<R>> => {
     try {
-      return { status: 'fulfilled', value: await fn(item) };
+      return { status: 'fulfilled', value: await fn(item, index) };
     } catch (reason) {
       return { status: 'rejected', reason };
     }

@@ -1,0 +1,138 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as io from '@actions/io';
+import { InputError, ToolError } from '@deploy-kit/shared';
+import { tail } from './parse/common';
+import { runProcess } from './process';
+
+/** Import name per distribution, to tell "installed" from "importable by this interpreter". */
+const MODULES: Record<string, string> = {
+  black: 'black',
+  flake8: 'flake8',
+  ruff: 'ruff',
+  pytest: 'pytest',
+  'pytest-cov': 'pytest_cov',
+  'pytest-django': 'pytest_django',
+  coverage: 'coverage',
+};
+
+// One interpreter start for every version and import check (a start per tool would cost more).
+const PROBE = `
+import importlib.metadata as m, importlib.util as u, json, sys
+out = {"python": sys.version.split()[0], "executable": sys.executable, "versions": {}, "missing": []}
+for dist, mod in json.loads(sys.argv[1]).items():
+    if u.find_spec(mod) is None:
+        out["missing"].append(dist)
+        continue
+    try:
+        out["versions"][dist] = m.version(dist)
+    except m.PackageNotFoundError:
+        out["versions"][dist] = "?"
+print(json.dumps(out))
+`;
+
+export interface Probe {
+  python: string;
+  executable: string;
+  versions: Record<string, string>;
+  missing: string[];
+}
+
+/** The interpreter the input names: a path (relative to the workspace) or a name on PATH. */
+export async function findPython(value: string, workspace: string): Promise<string> {
+  const names = value === '' ? ['python3', 'python'] : [value];
+  for (const name of names) {
+    if (name.includes('/') || name.includes(path.sep)) {
+      const file = path.resolve(workspace, name);
+      if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
+      continue;
+    }
+    const found = await io.which(name, false);
+    if (found) return found;
+  }
+  throw new InputError(
+    value === ''
+      ? `'python' was not given and neither python3 nor python is on PATH; add actions/setup-python before this step or set python to an interpreter such as .venv/bin/python.`
+      : `'python' must name a Python interpreter on PATH or a path to one (such as python3.11 or .venv/bin/python); '${value}' was not found.`,
+  );
+}
+
+export async function probe(python: string, cwd: string): Promise<Probe> {
+  const run = await runProcess(python, ['-c', PROBE, JSON.stringify(MODULES)], { cwd, timeoutMs: 60_000 });
+  if (run.exitCode !== 0)
+    throw new InputError(
+      `'python' must be a working Python 3 interpreter; '${python}' ${run.spawnError ? `could not start (${run.spawnError})` : `exited ${run.exitCode ?? run.signal}: ${tail(run.stderr, 3).replace(/\n/g, ' ')}`}.`,
+    );
+  try {
+    return JSON.parse(run.stdout.trim().split('\n').pop() as string) as Probe;
+  } catch {
+    throw new InputError(`'python' must be a Python 3 interpreter; '${python}' did not answer like one.`);
+  }
+}
+
+// Where the chosen interpreter's packages live (a venv's own site-packages included).
+const SITE_PROBE = `
+import json, site, sys, sysconfig
+paths = [sysconfig.get_paths()[k] for k in ("purelib", "platlib")]
+paths += site.getsitepackages() if hasattr(site, "getsitepackages") else []
+print(json.dumps(list(dict.fromkeys(p for p in paths if p))))
+`;
+
+/**
+ * `install`: a venv under RUNNER_TEMP with the tools from the pinned, hashed
+ * file, which also sees the project's packages: a .pth file appends the chosen
+ * interpreter's site-packages (a virtualenv's too, which --system-site-packages
+ * alone would miss) after the venv's own, so the pinned tools win. The user's
+ * environment is never changed.
+ */
+export async function installTools(
+  python: string,
+  requirements: string,
+  cwd: string,
+  timeoutMs: number,
+): Promise<string> {
+  const root = process.env.RUNNER_TEMP || fs.mkdtempSync(path.join(os.tmpdir(), 'lint-gate-'));
+  const venv = path.join(root, 'lint-gate-venv');
+  fs.rmSync(venv, { recursive: true, force: true });
+  const sites = await runProcess(python, ['-c', SITE_PROBE], { cwd, timeoutMs: 60_000 });
+  const create = await runProcess(python, ['-m', 'venv', venv], { cwd, timeoutMs });
+  if (create.exitCode !== 0 || sites.exitCode !== 0)
+    throw new ToolError(
+      `could not create a venv for 'install' with ${python}: ${tail(create.stderr || sites.stderr || create.stdout, 3).replace(/\n/g, ' ')}`,
+    );
+  const venvPython = path.join(venv, process.platform === 'win32' ? 'Scripts' : 'bin', 'python');
+  const own = await runProcess(
+    venvPython,
+    ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+    {
+      cwd,
+      timeoutMs: 60_000,
+    },
+  );
+  fs.writeFileSync(
+    path.join(own.stdout.trim(), 'lint-gate-project.pth'),
+    (JSON.parse(sites.stdout) as string[]).join('\n') + '\n',
+  );
+  const pip = await runProcess(
+    venvPython,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--require-hashes',
+      '-r',
+      requirements,
+    ],
+    { cwd, timeoutMs },
+  );
+  if (pip.exitCode !== 0) {
+    const why = tail(pip.stderr || pip.stdout, 4).replace(/\n/g, ' ');
+    if (/hash/i.test(pip.stderr))
+      throw new InputError(`'install' must pin every package with == and a --hash (pip said: ${why})`);
+    throw new ToolError(`pip could not install '${path.basename(requirements)}': ${why}`);
+  }
+  return venvPython;
+}

@@ -1,0 +1,149 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseBlack } from './parse/black';
+import { toolError, type ToolRun } from './parse/common';
+import { FLAKE8_FORMAT, parseFlake8 } from './parse/flake8';
+import { parsePytest } from './parse/pytest';
+import { parseRuffCheck, parseRuffFormat } from './parse/ruff';
+import { runProcess } from './process';
+import type { GateReport, ToolName } from './types';
+
+export interface ToolContext {
+  python: string;
+  cwd: string;
+  workspace: string;
+  /** Private directory for reports (JUnit, coverage JSON, caches); never the user's tree. */
+  tmp: string;
+  pytestArgs: readonly string[];
+  coverage: boolean;
+  allowNoTests: boolean;
+  timeoutMs: number;
+  /** Worker processes/threads each lint tool may use (never more than the cores). */
+  lintWorkers: number;
+  /** pytest runs too: the lint tools start at a lower priority until it is done. */
+  yieldToPytest: boolean;
+}
+
+export interface ToolPlan {
+  tool: ToolName;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  niceness: number;
+  parse(run: ToolRun): GateReport;
+}
+
+/** The python module each tool runs as (`python -m ...`), so the chosen interpreter's copy runs. */
+export const TOOL_MODULE: Record<ToolName, string> = {
+  black: 'black',
+  flake8: 'flake8',
+  ruff: 'ruff',
+  'ruff-format': 'ruff',
+  pytest: 'pytest',
+};
+
+/** The distribution to install when a tool is missing. */
+export const TOOL_DISTRIBUTION: Record<ToolName, string> = { ...TOOL_MODULE };
+
+export const JUNIT_FILE = 'junit.xml';
+export const COVERAGE_JSON = 'coverage.json';
+
+/**
+ * Each tool's command: the project's own configuration is used as it is; we
+ * only fix the output format, ask for reports in our temp directory and bound
+ * the workers. Pure.
+ */
+export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
+  const env = { ...process.env };
+  const lint = { niceness: ctx.yieldToPytest ? 10 : 0, env };
+  const workers = String(ctx.lintWorkers);
+  switch (tool) {
+    case 'black':
+      return {
+        tool,
+        ...lint,
+        env: { ...env, BLACK_NUM_WORKERS: workers },
+        args: ['-m', 'black', '--check', '--diff', '--no-color', '.'],
+        parse: (run) => parseBlack(run, ctx.cwd),
+      };
+    case 'flake8':
+      return {
+        tool,
+        ...lint,
+        args: ['-m', 'flake8', `--format=${FLAKE8_FORMAT}`, `--jobs=${workers}`, '.'],
+        parse: (run) => parseFlake8(run, ctx.cwd),
+      };
+    case 'ruff':
+      return {
+        tool,
+        ...lint,
+        env: { ...env, RAYON_NUM_THREADS: workers, RUFF_CACHE_DIR: path.join(ctx.tmp, 'ruff-cache') },
+        args: ['-m', 'ruff', 'check', '--output-format=json', '--no-fix', '.'],
+        parse: (run) => parseRuffCheck(run, ctx.cwd),
+      };
+    case 'ruff-format':
+      return {
+        tool,
+        ...lint,
+        env: { ...env, RAYON_NUM_THREADS: workers, RUFF_CACHE_DIR: path.join(ctx.tmp, 'ruff-cache') },
+        args: ['-m', 'ruff', 'format', '--check', '--diff', '.'],
+        parse: (run) => parseRuffFormat(run, ctx.cwd),
+      };
+    case 'pytest': {
+      const junit = path.join(ctx.tmp, JUNIT_FILE);
+      const coverage = ctx.coverage
+        ? [
+            '--cov',
+            `--cov-report=json:${path.join(ctx.tmp, COVERAGE_JSON)}`,
+            // A fail_under in the project's config would turn low coverage into pytest's exit 1,
+            // the same code as failed tests; the action enforces the threshold from the JSON.
+            '--cov-fail-under=0',
+          ]
+        : [];
+      return {
+        tool,
+        niceness: 0,
+        // The data file goes to our temp directory, not into the project.
+        env: { ...env, COVERAGE_FILE: path.join(ctx.tmp, '.coverage') },
+        args: [
+          '-m',
+          'pytest',
+          `--junitxml=${junit}`,
+          '-o',
+          'junit_family=xunit1',
+          ...coverage,
+          ...ctx.pytestArgs,
+        ],
+        parse: (run) =>
+          parsePytest(run, {
+            cwd: ctx.cwd,
+            workspace: ctx.workspace,
+            junit: fs.existsSync(junit) ? fs.readFileSync(junit, 'utf8') : undefined,
+            allowNoTests: ctx.allowNoTests,
+          }),
+      };
+    }
+  }
+}
+
+export async function runTool(
+  plan: ToolPlan,
+  ctx: ToolContext,
+): Promise<{ report: GateReport; run: ToolRun }> {
+  const run = await runProcess(ctx.python, plan.args, {
+    cwd: ctx.cwd,
+    env: plan.env,
+    timeoutMs: ctx.timeoutMs,
+    niceness: plan.niceness,
+  });
+  let report: GateReport;
+  try {
+    report = plan.parse(run);
+  } catch (error) {
+    report = toolError(
+      plan.tool,
+      run,
+      `produced output lint-gate could not read (${(error as Error).message})`,
+    );
+  }
+  return { report: { ...report, command: ['python', ...plan.args] }, run };
+}

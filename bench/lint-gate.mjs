@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+// Benchmark (not a test): lint-gate's wall time next to the slowest of its tools
+// run alone and next to the seed's sequential steps (black --check, flake8,
+// pytest with coverage, one after another), in one run, on examples/django-app
+// and on a generated project of >= 300 Python files. The committed bundle runs
+// the way the runner runs it; the tools are the pinned set (scripts/pytools.d/lint-gate.txt).
+// Black's cache goes to a fresh directory for every run, as on a fresh runner.
+// Target (issue 9): lint-gate <= 1.1 x the slowest tool alone.
+// Usage: node bench/lint-gate.mjs [runs] [modules]   (default 3 runs, 150 modules + 150 test files)
+import { createRequire } from 'node:module';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { runAction, NODE24 } = require(path.join(root, 'packages/harness/dist/index.js'));
+
+const RUNS = Number(process.argv[2] ?? 3);
+const MODULES = Number(process.argv[3] ?? 150);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+const bin = execFileSync('bash', [path.join(root, 'scripts', 'pytools'), 'lint-gate'], { encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .pop();
+const python = path.join(bin, 'python');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-bench-lint-'));
+
+// --- projects ------------------------------------------------------------------
+function djangoApp() {
+  const dir = path.join(tmp, 'django-app');
+  fs.cpSync(path.join(root, 'examples', 'django-app'), dir, {
+    recursive: true,
+    filter: (src) => !/(__pycache__|\.pytest_cache|staticfiles)/.test(src),
+  });
+  return dir;
+}
+
+/** A plain package of `n` modules (ten functions each, with branches and loops) and a test file per module. */
+function generated(n) {
+  const dir = path.join(tmp, 'generated');
+  fs.mkdirSync(path.join(dir, 'gen'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'tests'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'gen', '__init__.py'), '');
+  fs.writeFileSync(path.join(dir, 'tests', '__init__.py'), '');
+  fs.writeFileSync(
+    path.join(dir, 'setup.cfg'),
+    '[flake8]\nmax-line-length = 88\n\n[tool:pytest]\ntestpaths = tests\n\n[coverage:run]\nsource = gen\n',
+  );
+  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.black]\nline-length = 88\n');
+  for (let m = 0; m < n; m++) {
+    const id = String(m).padStart(3, '0');
+    const fns = [];
+    const tests = [`from gen import mod_${id} as m`];
+    for (let f = 0; f < 10; f++) {
+      fns.push(
+        '',
+        '',
+        `def classify_${f}(value, scale=${f + 1}):`,
+        `    """Bucket a value (module ${id}, function ${f})."""`,
+        '    scaled = value * scale',
+        '    if scaled < 0:',
+        '        return "negative"',
+        '    if scaled == 0:',
+        '        return "zero"',
+        `    if scaled > ${100 * (f + 1)}:`,
+        '        return "large"',
+        '    return "small"',
+        '',
+        '',
+        `def total_${f}(values):`,
+        '    result = 0',
+        '    for item in values:',
+        '        if item % 2:',
+        `            result += item * ${m + 1}`,
+        '        else:',
+        '            result -= item',
+        '    return result',
+      );
+      tests.push(
+        '',
+        '',
+        `def test_classify_${f}():`,
+        `    assert m.classify_${f}(-1) == "negative"`,
+        `    assert m.classify_${f}(0) == "zero"`,
+        `    assert m.classify_${f}(1) == "small"`,
+        '',
+        '',
+        `def test_total_${f}():`,
+        `    assert m.total_${f}([1, 2]) == ${m + 1} - 2`,
+      );
+    }
+    fs.writeFileSync(
+      path.join(dir, 'gen', `mod_${id}.py`),
+      `"""Generated module ${id}."""\n${fns.join('\n')}\n`,
+    );
+    fs.writeFileSync(path.join(dir, 'tests', `test_mod_${id}.py`), `${tests.join('\n')}\n`);
+  }
+  return dir;
+}
+
+// --- measurements ----------------------------------------------------------------
+/** Run a command under /usr/bin/time: wall and CPU seconds (user + sys, children included). */
+function timed(cmd, args, cwd, env) {
+  const out = path.join(tmp, `time-${process.hrtime.bigint()}`);
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    // Its own session, as lint-gate starts each tool: with autogroup scheduling a session is
+    // a scheduling group, and on this shared machine that alone changes the CPU a process gets.
+    const child = spawn('/usr/bin/time', ['-o', out, '-f', '%U %S', cmd, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'ignore', 'ignore'],
+      detached: true,
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const [user, sys] = fs.readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      resolve({ code, wallMs, cpuS: user + sys });
+    });
+  });
+}
+
+function toolEnv() {
+  const env = {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    BLACK_CACHE_DIR: fs.mkdtempSync(path.join(tmp, 'black-cache-')),
+  };
+  delete env.DJANGO_SETTINGS_MODULE;
+  return env;
+}
+
+// The seed's steps, as a workflow runs them one after another.
+const SEED = [
+  ['black', ['-m', 'black', '--check', '.']],
+  ['flake8', ['-m', 'flake8', '.']],
+  [
+    'pytest + coverage',
+    ['-m', 'pytest', '--disable-warnings', '--cov', '--cov-report=json:/dev/null', '-p', 'no:cacheprovider'],
+  ],
+];
+
+/** Node 24 under /usr/bin/time, so the action's CPU (with every tool it starts) is counted too. */
+function timedNode(record) {
+  const wrapper = path.join(tmp, 'timed-node');
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/time -o ${record} -f '%U %S' ${NODE24} "$@"\n`, {
+    mode: 0o755,
+  });
+  return wrapper;
+}
+
+async function measure(label, dir) {
+  const runs = [];
+  // Warm-up: the interpreter's bytecode caches and the OS page cache, for every contender alike.
+  for (const [, args] of SEED) await timed(python, args, dir, toolEnv());
+  for (let i = 0; i < RUNS; i++) {
+    const alone = {};
+    for (const [name, args] of SEED) alone[name] = await timed(python, args, dir, toolEnv());
+    const record = path.join(tmp, `gate-${i}`);
+    const env = toolEnv();
+    const result = await runAction({
+      action: 'lint-gate',
+      workspace: dir,
+      node: timedNode(record),
+      inputs: { 'coverage-threshold': '80' },
+      env: { PATH: env.PATH, BLACK_CACHE_DIR: env.BLACK_CACHE_DIR, DJANGO_SETTINGS_MODULE: undefined },
+      timeoutMs: 900_000,
+    });
+    if (result.exitCode !== 0) throw new Error(`lint-gate failed on ${label}: ${result.log.slice(-2000)}`);
+    const [user, sys] = fs.readFileSync(record, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    const gate = JSON.parse(result.outputs.results);
+    runs.push({
+      alone,
+      gateMs: result.durationMs,
+      gateCpuS: user + sys,
+      inGate: Object.fromEntries(Object.entries(gate).map(([k, v]) => [k, v['duration-ms']])),
+    });
+    console.log(label, i, JSON.stringify(runs.at(-1)));
+  }
+  const aloneMs = Object.fromEntries(SEED.map(([n]) => [n, median(runs.map((r) => r.alone[n].wallMs))]));
+  const aloneCpu = Object.fromEntries(SEED.map(([n]) => [n, median(runs.map((r) => r.alone[n].cpuS))]));
+  const slowestName = Object.entries(aloneMs).sort((a, b) => b[1] - a[1])[0][0];
+  // Per run: the slowest alone and the sum of that same run, so each ratio compares like with like.
+  const slowestMs = median(runs.map((r) => Math.max(...SEED.map(([n]) => r.alone[n].wallMs))));
+  const sumMs = median(runs.map((r) => SEED.reduce((s, [n]) => s + r.alone[n].wallMs, 0)));
+  const gateMs = median(runs.map((r) => r.gateMs));
+  const gateCpuS = median(runs.map((r) => r.gateCpuS));
+  const files = execFileSync('find', [dir, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n').length;
+  return {
+    project: label,
+    pythonFiles: files,
+    aloneMs,
+    aloneCpuS: aloneCpu,
+    slowest: slowestName,
+    slowestMs: Math.round(slowestMs),
+    sequentialMs: Math.round(sumMs),
+    gateMs: Math.round(gateMs),
+    gateCpuS: +gateCpuS.toFixed(1),
+    cpuFloorMs: Math.round((gateCpuS / os.cpus().length) * 1000),
+    gateOverSlowest: +(gateMs / slowestMs).toFixed(2),
+    gateOverSequential: +(gateMs / sumMs).toFixed(2),
+  };
+}
+
+try {
+  const rows = [
+    await measure('examples/django-app', djangoApp()),
+    await measure(`generated (${MODULES} modules + ${MODULES} test files)`, generated(MODULES)),
+  ];
+  const meta = {
+    date: new Date().toISOString(),
+    runs: RUNS,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? '?',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    // The machine is shared: the 1-minute load average says how much these numbers suffered.
+    loadAverage: +os.loadavg()[0].toFixed(1),
+  };
+  const outDir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'lint-gate.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
+  const md = [
+    `Measured ${meta.date} on ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB (load average ${meta.loadAverage} at the end: the machine is shared), medians of ${RUNS} runs. Command: \`node bench/lint-gate.mjs ${RUNS} ${MODULES}\`.`,
+    '',
+    "Each run times the seed's steps alone, one after another (`black --check .`, `flake8 .`, `pytest --cov`), then lint-gate (default tools, coverage-threshold 80) through the committed bundle on Node 24, Black's cache empty every time.",
+    '"CPU-s" is lint-gate\'s CPU time with every process it started; with this many cores no run can be shorter than CPU-s / cores ("CPU floor"). Target: lint-gate ≤ 1.1 × the slowest tool alone.',
+    '',
+    '| Project | .py files | black alone | flake8 alone | pytest + coverage alone | Sequential sum | lint-gate | CPU-s | CPU floor | lint-gate / slowest | lint-gate / sequential |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.project} | ${r.pythonFiles} | ${secs(r.aloneMs.black)} | ${secs(r.aloneMs.flake8)} | ${secs(r.aloneMs['pytest + coverage'])} | ${secs(r.sequentialMs)} | ${secs(r.gateMs)} | ${r.gateCpuS} | ${secs(r.cpuFloorMs)} | ${r.gateOverSlowest} × (slowest: ${r.slowest}) | ${r.gateOverSequential} × |`,
+    ),
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(outDir, 'lint-gate.md'), md);
+  console.log(md);
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
