@@ -8,7 +8,7 @@ import {
   type ParsedClientKey,
   type SshTarget,
 } from '@deploy-kit/shared/ssh';
-import { compose, release, type RemoteScript } from './commands';
+import { compose, images, release, type RemoteScript } from './commands';
 import type { ComposeProject } from './commands/compose';
 import { Cancelled, StepFailed } from './errors';
 import type { HostSpec } from './hosts';
@@ -64,6 +64,8 @@ export class HostCore {
   private cancelled = false;
   /** The step running now (settled, never rejecting): a cancel-rollback waits for it. */
   inFlight: Promise<unknown> = Promise.resolve();
+  /** The per-deploy DOCKER_CONFIG on the host while it holds registry credentials (login → end of pull). */
+  private dockerConfigDir?: string;
   private readonly releaseFiles = new Map<string, { files: string[]; env: boolean }>();
 
   constructor(
@@ -293,6 +295,34 @@ export class HostCore {
       release.switchCurrent(this.spec.projectDir, version),
       true,
     );
+  }
+
+  /** From login on, registry commands use this private DOCKER_CONFIG (see commands/images.ts). */
+  useDockerConfig(dir: string): void {
+    if (!/^\/.+\/docker-config\.[A-Za-z0-9]+$/.test(dir))
+      throw new StepFailed(`could not make a private docker config on ${this.name} (got '${dir}')`);
+    this.dockerConfigDir = dir;
+  }
+
+  withCredentials(argv: readonly string[]): string[] {
+    return images.withDockerConfig(this.dockerConfigDir, argv);
+  }
+
+  /**
+   * Remove the per-deploy docker config and the registry credentials in it: after the pull, and
+   * again (a no-op by then) on rollback, failure and cancel. Never throws: it warns.
+   */
+  async dropCredentials(): Promise<void> {
+    const dir = this.dockerConfigDir;
+    if (!dir) return;
+    try {
+      await this.run('removing the per-deploy docker config', images.removeDockerConfig(dir), true);
+      this.dockerConfigDir = undefined;
+    } catch (error) {
+      core.warning(
+        `${this.name}: could not remove the per-deploy docker config ${dir} (it holds registry credentials; remove it by hand): ${errorMessage(error)}`,
+      );
+    }
   }
 
   close(): void {

@@ -53,8 +53,10 @@ export class HostRun extends HostCore {
     await this.step('lock', () => takeLock(this));
   }
 
-  unlock(): Promise<void> {
-    return releaseLock(this);
+  /** Release the lock; the per-deploy docker config goes first (a failure or cancel between login and pull end). */
+  async unlock(): Promise<void> {
+    await this.dropCredentials();
+    await releaseLock(this);
   }
 
   async upload(): Promise<void> {
@@ -75,9 +77,16 @@ export class HostRun extends HostCore {
     const registry = this.inputs.registry;
     if (!registry) return;
     await this.step('login', async () => {
+      // A per-deploy DOCKER_CONFIG: the credentials docker login stores live only until the pull ends.
+      const made = await this.run(
+        'making a private docker config',
+        imageCmd.makeDockerConfig(this.layout.stateDir),
+        true,
+      );
+      this.useDockerConfig(made.stdout.trim().split('\n').pop() ?? '');
       const r = await (
         await this.shell()
-      ).exec(imageCmd.login(registry.server, registry.username), {
+      ).exec(this.withCredentials(imageCmd.login(registry.server, registry.username)), {
         stdin: registry.password,
         timeoutMs: 60_000,
       });
@@ -85,25 +94,37 @@ export class HostRun extends HostCore {
         throw new StepFailed(
           `docker login to ${registry.server} on ${this.name} ${describeExit(r)}: ${this.tail(r, 5)}`,
         );
-      this.log(`logged in to ${registry.server}`);
+      this.log(
+        `logged in to ${registry.server} (credentials in a per-deploy DOCKER_CONFIG, removed after the pull)`,
+      );
     });
   }
 
   async pull(): Promise<void> {
+    try {
+      await this.pullImages();
+    } finally {
+      await this.dropCredentials();
+    }
+  }
+
+  private async pullImages(): Promise<void> {
     const version = this.inputs.version;
     await this.step('pull', async () => {
       if (this.inputs.rollbackTo) await this.loadReleaseFiles(version);
       const images = this.inputs.rollbackTo ? [] : [...new Set(Object.values(this.inputs.images))];
       if (images.length === 0) {
         const pull = compose.pull(this.project(version), this.inputs.services);
-        await this.run('pulling images', this.inRelease(version, pull));
+        await this.run('pulling images', this.inRelease(version, this.withCredentials(pull)));
         return;
       }
       // The images are named: `docker pull` each (the Go CLI) instead of starting Compose.
       const shell = await this.shell();
       await Promise.all(
         images.map(async (image) => {
-          const r = await shell.exec(imageCmd.pull(image), { timeoutMs: this.inputs.commandTimeoutMs });
+          const r = await shell.exec(this.withCredentials(imageCmd.pull(image)), {
+            timeoutMs: this.inputs.commandTimeoutMs,
+          });
           if (!execSucceeded(r))
             throw new StepFailed(
               `docker pull ${image} on ${this.name} ${describeExit(r)}: ${this.tail(r, 5)}`,
