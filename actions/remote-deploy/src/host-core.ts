@@ -14,7 +14,8 @@ import { Cancelled, StepFailed } from './errors';
 import type { HostSpec } from './hosts';
 import type { Inputs } from './inputs';
 import { cancelledStep } from './messages';
-import { releaseDir, remoteLayout, type RemoteLayout } from './plan';
+import { ENV_FILE_NAME, releaseDir, remoteLayout, type RemoteLayout } from './plan';
+import { isReleasePath } from './release-files';
 import { openSsh, type OpenShell, type RemoteShell } from './remote-shell';
 import type { RunContext } from './run-context';
 
@@ -262,6 +263,7 @@ export class HostCore {
       project: this.spec.projectName,
       files: known?.files ?? this.inputs.composeFileNames,
       envFile: known?.env ?? this.inputs.envFile !== undefined,
+      dir: releaseDir(this.layout, version),
     };
   }
 
@@ -273,7 +275,7 @@ export class HostCore {
       release.readFiles(releaseDir(this.layout, version)),
       true,
     );
-    const lines = r.stdout.split('\n').filter((l) => /^[A-Za-z0-9_.@+-]+$/.test(l));
+    const lines = r.stdout.split('\n').filter((l) => l === ENV_FILE_NAME || isReleasePath(l));
     const files = lines.filter((l) => l !== '.env');
     if (files.length === 0)
       throw new StepFailed(`release ${version} on ${this.name} has no recorded compose files`);

@@ -11,6 +11,7 @@ import { reloadHost } from './host-reload';
 import { rollbackHost, rollbackOnCancel } from './host-rollback';
 import { releaseLock, takeLock } from './lock-holder';
 import { releaseDir } from './plan';
+import { parentDirs } from './release-files';
 import { findDeployed, formatRecord, parseReleaseLog, type ReleaseRecord } from './releaselog';
 
 export type { HostFacts, HostStatus, StepTiming } from './host-core';
@@ -62,14 +63,20 @@ export class HostRun extends HostCore {
   async upload(): Promise<void> {
     await this.step('upload', async () => {
       const shell = await this.shell();
-      const { composeFiles, composeFileNames, envFile, version } = this.inputs;
+      const { composeFiles, composeFileNames, envFile, shippedFiles, version } = this.inputs;
       const dir = releaseDir(this.layout, version);
       const all = [...composeFiles, ...(envFile ? [envFile] : [])];
+      const dirs = parentDirs([...all, ...shippedFiles].map((f) => f.name));
+      if (dirs.length > 0) await this.run('making release directories', release.makeDirs(dir, dirs), true);
       await Promise.all(all.map((f) => shell.upload(`${dir}/${f.name}`, f.content, 0o600)));
+      // One file at a time over the one SFTP session: a 2000-file config tree must not open 2000 requests at once.
+      for (const f of shippedFiles) await shell.upload(`${dir}/${f.name}`, f.content, f.mode);
       const list = [...composeFileNames, ...(envFile ? ['.env'] : [])].join('\n') + '\n';
       await shell.upload(`${dir}/files`, list, 0o600);
       this.rememberReleaseFiles(version, composeFileNames, !!envFile);
-      this.log(`uploaded ${all.length} file(s) to ${dir} (mode 0600)`);
+      this.log(
+        `uploaded ${all.length} file(s) to ${dir} (mode 0600)${shippedFiles.length > 0 ? ` and ${shippedFiles.length} shipped file(s) ('files')` : ''}`,
+      );
     });
   }
 
