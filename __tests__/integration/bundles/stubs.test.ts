@@ -1,7 +1,7 @@
 import { NODE20, NODE24, runAction } from '@deploy-kit/harness';
 
 // Published stubs must fail loudly, never fake success, under both runtimes.
-const STUBS = ['lint-gate', 'pip-audit', '.'];
+const STUBS = ['lint-gate', '.'];
 
 describe.each([
   ['node20', NODE20],

@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { waitFor } from '@deploy-kit/harness';
 import {
   authAttempts,
   baseInputs,
@@ -99,4 +103,163 @@ test('an unparseable key fails at once, before connecting', async () => {
   const result = await deploy(app, { ...inputs(sshd.fingerprint), 'private-key': 'not a key\r\n' });
   expect(result.error).toMatch(/Invalid input: 'private-key' could not be parsed/);
   expect(fs.readFileSync(sshd.log, 'utf8').slice(mark)).not.toMatch(/Connection from/);
+});
+
+/**
+ * #14 B: a stock sshd offering RSA, ECDSA and ed25519 host keys (Debian's default HostKey set).
+ * ssh2 negotiates ed25519 first, so before the fix a genuine RSA or ECDSA fingerprint was
+ * refused as a man-in-the-middle. Its only authorized key forces `touch CANARY`, so the canary
+ * shows whether our key was ever used there.
+ */
+describe('a stock host with RSA, ECDSA and ed25519 host keys', () => {
+  interface StockSshd {
+    host: string;
+    port: number;
+    fingerprints: Record<'rsa' | 'ecdsa' | 'ed25519', string>;
+    keyscan: Record<'rsa' | 'ecdsa' | 'ed25519', string>;
+    hashed: Record<'rsa' | 'ecdsa' | 'ed25519', string>;
+    log: string;
+    canary: string;
+    pidFile: string;
+    dir: string;
+  }
+  let stock: StockSshd;
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-stock-sshd-'));
+    fs.chmodSync(dir, 0o755);
+    const host = `127.0.${200 + Math.floor(Math.random() * 50)}.${2 + Math.floor(Math.random() * 250)}`;
+    const port = 30000 + Math.floor(Math.random() * 20000);
+    fs.mkdirSync(path.join(dir, 'canary'), { mode: 0o777 });
+    fs.chmodSync(path.join(dir, 'canary'), 0o777);
+    const canary = path.join(dir, 'canary', 'CANARY');
+    const types = {
+      rsa: ['-t', 'rsa', '-b', '3072'],
+      ecdsa: ['-t', 'ecdsa', '-b', '256'],
+      ed25519: ['-t', 'ed25519'],
+    };
+    const fingerprints = {} as StockSshd['fingerprints'];
+    for (const [name, args] of Object.entries(types) as [keyof typeof types, string[]][]) {
+      const file = path.join(dir, `ssh_host_${name}_key`);
+      const r = spawnSync('ssh-keygen', ['-q', ...args, '-N', '', '-f', file], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+      fingerprints[name] = spawnSync('ssh-keygen', ['-lf', `${file}.pub`], { encoding: 'utf8' }).stdout.split(
+        ' ',
+      )[1] as string;
+    }
+    fs.mkdirSync(path.join(dir, 'auth'));
+    fs.writeFileSync(
+      path.join(dir, 'auth', sandbox.ssh.user),
+      `command="touch ${canary}; chmod 666 ${canary}" ${fs.readFileSync(sandbox.ssh.clientKeyPub, 'utf8').trim()}\n`,
+      { mode: 0o644 },
+    );
+    fs.chmodSync(path.join(dir, 'auth'), 0o755);
+    const cfg = path.join(dir, 'sshd_config');
+    const pidFile = path.join(dir, 'sshd.pid');
+    fs.writeFileSync(
+      cfg,
+      [
+        `Port ${port}`,
+        `ListenAddress ${host}`,
+        // Debian's stock order and set of host keys.
+        `HostKey ${dir}/ssh_host_rsa_key`,
+        `HostKey ${dir}/ssh_host_ecdsa_key`,
+        `HostKey ${dir}/ssh_host_ed25519_key`,
+        `PidFile ${pidFile}`,
+        `AuthorizedKeysFile ${dir}/auth/%u`,
+        `AllowUsers ${sandbox.ssh.user}`,
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'LogLevel DEBUG1',
+        '',
+      ].join('\n'),
+    );
+    fs.mkdirSync('/run/sshd', { recursive: true });
+    const log = path.join(dir, 'sshd.log');
+    const started = spawnSync('/usr/sbin/sshd', ['-f', cfg, '-E', log], { encoding: 'utf8' });
+    if (started.status !== 0) throw new Error(`sshd failed: ${started.stderr}`);
+    const scan = (t: string, hashed = false): string =>
+      spawnSync('ssh-keyscan', [...(hashed ? ['-H'] : []), '-p', String(port), '-t', t, host], {
+        encoding: 'utf8',
+      }).stdout.trim();
+    await waitFor(`stock sshd on ${host}:${port}`, () => scan('ed25519') !== '');
+    const keyscan = { rsa: scan('rsa'), ecdsa: scan('ecdsa'), ed25519: scan('ed25519') };
+    const hashed = { rsa: scan('rsa', true), ecdsa: scan('ecdsa', true), ed25519: scan('ed25519', true) };
+    stock = { host, port, fingerprints, keyscan, hashed, log, canary, pidFile, dir };
+  });
+  afterAll(async () => {
+    if (!stock) return;
+    if (fs.existsSync(stock.pidFile)) {
+      process.kill(Number(fs.readFileSync(stock.pidFile, 'utf8').trim()));
+      // sshd removes its pid file as it exits: only then is its directory ours to remove.
+      await waitFor('the stock sshd to exit', () => !fs.existsSync(stock.pidFile));
+    }
+    fs.rmSync(stock.dir, { recursive: true, force: true, maxRetries: 3 });
+  });
+
+  let from = 0;
+  beforeEach(() => {
+    if (!stock) return;
+    from = fs.existsSync(stock.log) ? fs.statSync(stock.log).size : 0;
+    fs.rmSync(stock.canary, { force: true });
+  });
+
+  function stockInputs(extra: Record<string, string>): Record<string, string> {
+    return {
+      ...baseInputs(app, []),
+      hosts: `${stock.host}:${stock.port}`,
+      'project-dir': '/tmp/rd-never-created',
+      'known-hosts': '',
+      version: '1.0',
+      'connect-timeout': '3s',
+      'dry-run': 'true',
+      ...extra,
+    };
+  }
+
+  /** Accepted: the key authenticated (the forced command ran), and no host-key error. */
+  function expectAccepted(result: Awaited<ReturnType<typeof deploy>>): void {
+    expect(result.error ?? '').not.toMatch(/host key|man-in-the-middle/);
+    expect(authAttempts(stock.log, from).length).toBeGreaterThan(0);
+    expect(fs.existsSync(stock.canary)).toBe(true);
+  }
+
+  test.each(['rsa', 'ecdsa', 'ed25519'] as const)(
+    "the host's genuine %s fingerprint in 'hosts' is accepted",
+    async (type) => {
+      expectAccepted(
+        await deploy(app, stockInputs({ hosts: `${stock.host}:${stock.port} ${stock.fingerprints[type]}` })),
+      );
+    },
+  );
+
+  test("the genuine RSA fingerprint as a bare SHA256 line of 'known-hosts' (CRLF-pasted) is accepted", async () => {
+    expectAccepted(await deploy(app, stockInputs({ 'known-hosts': `${stock.fingerprints.rsa}\r\n` })));
+  });
+
+  test('hashed known_hosts lines of one type only (RSA, then ECDSA), CRLF-pasted, are accepted', async () => {
+    expectAccepted(await deploy(app, stockInputs({ 'known-hosts': `${stock.hashed.rsa}\r\n` })));
+    from = fs.statSync(stock.log).size;
+    fs.rmSync(stock.canary, { force: true });
+    expectAccepted(
+      await deploy(
+        app,
+        stockInputs({ 'known-hosts': `# pasted from a Windows clipboard\r\n${stock.hashed.ecdsa}\r\n` }),
+      ),
+    );
+  });
+
+  test('a fingerprint of another host is still refused, naming every key this host presented, with nothing sent', async () => {
+    const result = await deploy(
+      app,
+      stockInputs({ hosts: `${stock.host}:${stock.port} ${hosts[0]!.hostKeyFingerprint}` }),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.error).toMatch(/host key mismatch .*possible man-in-the-middle/);
+    for (const fp of Object.values(stock.fingerprints)) expect(result.error).toContain(fp);
+    expect(authAttempts(stock.log, from)).toEqual([]);
+    expect(fs.existsSync(stock.canary)).toBe(false);
+  });
 });

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NODE20, runAction, type RunActionResult } from '@deploy-kit/harness';
-import { startSmokeServers, type SmokeServers } from '../../fixtures/smoke-test/servers';
+import { basePort, startSmokeServers, type SmokeServers } from '../../fixtures/smoke-test/servers';
 
 // Declarative checks, journeys, retries and timeouts through the committed
 // bundle, against real nginx and the real backend behind it.
@@ -16,7 +16,7 @@ let silentPort: number;
 const sockets = new Set<net.Socket>();
 
 beforeAll(async () => {
-  s = await startSmokeServers(18430);
+  s = await startSmokeServers(basePort(18430));
   // A host that accepts connections and never answers.
   silent = net.createServer((socket) => {
     sockets.add(socket);
@@ -104,7 +104,7 @@ describe('checks spec', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(run.error).toMatch(
-      /^Policy failed: check 'new release' failed after \d+ attempts in [\d.]+ s: json \$\.version: expected "2\.0\.0", saw "1\.9\.0"\.$/,
+      /^Policy failed: check 'new release' failed after 1 attempt in [\d.]+ m?s \(not retried: no retry can change this answer; set retry: all to keep retrying\): json \$\.version: expected "2\.0\.0", saw "1\.9\.0"\.$/,
     );
     expect(run.outputs.failed).toBe('1');
     expect(run.summary).toContain('| new release | ❌ fail |');
@@ -236,7 +236,7 @@ journeys:
     const run = await smoke({ url: s.good, checks: journey('not-the-password'), timeout: '2s' });
     expect(run.exitCode).toBe(1);
     expect(run.error).toMatch(
-      /check 'log in and download' failed after \d+ attempts in [\d.]+ s: log in: status: expected 302, saw 200/,
+      /check 'log in and download' failed after 1 attempt in [\d.]+ m?s \(not retried[^)]*\): log in: status: expected 302, saw 200/,
     );
     const j = first(run);
     expect(j.assertions.some((a) => a.name.startsWith('who am I'))).toBe(false);

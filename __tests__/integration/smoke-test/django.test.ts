@@ -1,5 +1,6 @@
 import { runAction, type RunActionResult } from '@deploy-kit/harness';
 import { startDjango, type DjangoSite } from '../../fixtures/smoke-test/django';
+import { basePort } from '../../fixtures/smoke-test/servers';
 
 // The real example app (examples/django-app) under Debian's gunicorn behind
 // nginx with TLS: the suites and a login journey through the committed bundle.
@@ -8,7 +9,7 @@ jest.setTimeout(90_000);
 
 let site: DjangoSite;
 beforeAll(async () => {
-  site = await startDjango(18450);
+  site = await startDjango(basePort(18450));
 }, 120_000);
 afterAll(async () => {
   await site?.stop();
@@ -93,7 +94,7 @@ test('DEBUG = True is caught: technical 404 page, insecure cookies, old version'
     /cookie csrftoken: .*saw missing Secure/,
   );
   expect(byName(run, 'version: deployed release answers').failure).toBe(
-    `version in X-App-Version: expected ${site.version}, saw 3.1.3`,
+    `version answers: expected ${site.version} on 20 of 20 answers, saw 0 of 20 answers; old: 3.1.3 ×20`,
   );
 });
 

@@ -22,7 +22,7 @@ describe('registry helpers', () => {
   test('NAME=value inputs keep later = signs and name bad lines', () => {
     expect(parseKeyValues('build-args', 'A=1\n# c\nB=x=y\n')).toEqual({ A: '1', B: 'x=y' });
     expect(() => parseKeyValues('build-args', 'novalue')).toThrow(
-      "'build-args' entries must look like NAME=value, got 'novalue'.",
+      "'build-args' line 1 must look like NAME=value, got 'novalue'.",
     );
   });
 });

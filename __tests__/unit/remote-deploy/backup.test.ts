@@ -53,7 +53,7 @@ describe('mysql-host connection from the env file', () => {
       'MYSQL_TCP_PORT=3307',
       'MYSQL_UNIX_PORT=',
       "MYSQL_USER='shop'",
-      'MYSQL_PWD="p#ss w$rd"',
+      'MYSQL_PWD="p#ss w$$rd"',
       'MYSQL_PASSWORD=ignored-when-MYSQL_PWD-is-set',
       'export MYSQL_DATABASE=shop_prod',
     ].join('\n');
@@ -67,9 +67,15 @@ describe('mysql-host connection from the env file', () => {
     });
   });
 
-  test('MYSQL_PASSWORD (the official images’ name) when MYSQL_PWD is absent; values are never expanded', () => {
-    const s = mysqlSettingsFromEnv('MYSQL_DATABASE=shop\nMYSQL_PASSWORD=$(id)`id`${HOME}\n');
+  test('MYSQL_PASSWORD (the official images’ name) when MYSQL_PWD is absent; read as Compose reads it, nothing run', () => {
+    // Compose expands ${HOME} from the file (unset here) and keeps a `$(` literal: the same values
+    // the database container gets from this file.
+    const s = mysqlSettingsFromEnv("MYSQL_DATABASE=shop\nMYSQL_PASSWORD='$(id)`id`${HOME}'\n");
     expect(s.password).toBe('$(id)`id`${HOME}');
+    expect(mysqlSettingsFromEnv('MYSQL_DATABASE=shop\nMYSQL_PASSWORD="a${HOME}b$$c"\n').password).toBe(
+      'ab$c',
+    );
+    expect(mysqlSettingsFromEnv('MYSQL_DATABASE=shop\nMYSQL_PASSWORD=$(id)\n').password).toBe('$(id)');
     expect(s.host).toBeUndefined();
     expect(s.port).toBeUndefined();
   });
@@ -148,7 +154,7 @@ describe('presets', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     if (name.startsWith('BACKUP_')) {
-      expect(script).toContain('gzip -t "$f.tmp"');
+      expect(script).toContain('gzip -t -- "$f.tmp"');
       expect(script).toMatch(/trap 'rm -f [^']*"\$f\.tmp"' EXIT/);
       expect(script).toContain('tail -n +$((KEEP + 1))');
     }

@@ -115,7 +115,7 @@ describe('probe, release files, release log', () => {
   test('a hook is the header then the user text, with dir, host, version, previous', () => {
     expect(release.hook('/r/2', 'h1', '2', '1', 'echo hi\n')).toEqual({
       script:
-        'cd "$1" || exit\nexport DEPLOY_HOST="$2" DEPLOY_VERSION="$3" DEPLOY_PREVIOUS_VERSION="$4"\necho hi\n',
+        'cd -- "$1" || exit\nexport DEPLOY_HOST="$2" DEPLOY_VERSION="$3" DEPLOY_PREVIOUS_VERSION="$4"\necho hi\n',
       args: ['/r/2', 'h1', '2', '1'],
     });
   });

@@ -1,6 +1,7 @@
 import { InputError } from '@deploy-kit/shared';
 import { defaultProjectName, parseHosts } from '../../../actions/remote-deploy/src/hosts';
-import { envSecretValues, parseCommand, parseImages } from '../../../actions/remote-deploy/src/inputs';
+import { envFileSecrets } from '../../../actions/remote-deploy/src/envfile';
+import { parseCommand, parseImages, parseSecretKeys } from '../../../actions/remote-deploy/src/inputs';
 import {
   decideHeldLock,
   describeOwner,
@@ -115,18 +116,63 @@ describe('inputs helpers', () => {
     expect(() => parseCommand('migrate-command', 'a; b')).toThrow(/shell operators/);
     expect(() => parseCommand('migrate-command', 'a | b')).toThrow(/shell operators/);
   });
-  test('env values worth masking', () => {
-    expect(envSecretValues('A=1\nB=true\nC="a long secret"\nexport D=hunter22\n# E=commented\nF=')).toEqual([
-      'a long secret',
+  test('env values masked: secret keys whatever their length, plain values not', () => {
+    const text = [
+      'A=1',
+      'PGHOST=127.0.0.1',
+      'DB_PASSWORD=Q#7',
+      'DOOR_PIN=4711',
+      'C="a long plain value"',
+      'export API_TOKEN=hunter22',
+      '# SECRET=commented',
+      'EMPTY_SECRET=',
+      'LISTED=x',
+    ].join('\n');
+    expect(envFileSecrets(text, []).sort()).toEqual(['4711', 'Q#7', 'hunter22']);
+    expect(envFileSecrets(text, ['LISTED', 'C']).sort()).toEqual([
+      '4711',
+      'Q#7',
+      'a long plain value',
       'hunter22',
+      'x',
     ]);
   });
-  test('a value whose escapes readers decode differently is masked in both forms', () => {
-    // Written with an escaped quote: as written it is q\"uoted-pw, decoded it is q"uoted-pw... or
-    // whatever a reader makes of it; a multi-line double-quoted value is only seen parsed.
-    const values = envSecretValues('P="q\\"uoted-pw"\nM="line one\nline two"\n');
-    expect(values).toContain('q\\"uoted-pw');
-    expect(values).toContain('line one\nline two');
+  test('values are decoded as Compose decodes them (escaped quotes, backslashes, CR), not as util.parseEnv', () => {
+    const text = [
+      `QUOTED_PASSWORD="it's \\"quoted\\" X"`,
+      `SQ_PASSWORD='db pa$s \\'q\\''`,
+      `BS_TOKEN="two\\\\\\\\backslashes"`,
+      'CR_SECRET=abc\rdef',
+      'CRLF_SECRET=crlf-value\r',
+      'M_SECRET="line one\nline two"',
+    ].join('\n');
+    expect(envFileSecrets(text, []).sort()).toEqual(
+      [
+        'abc\rdef',
+        'crlf-value',
+        "db pa$s 'q'",
+        `it's "quoted" X`,
+        'line one\nline two',
+        'two\\\\backslashes',
+      ].sort(),
+    );
+  });
+  test('PEM private keys and URL passwords are secret under any name; unknown host variables split a value', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
+    const text = `TLS="${pem.replace(/\n/g, '\\n')}"\nDATABASE_URL=postgres://app:p%40ss@db/app\nX_SECRET="pre-\${HOST_ONLY:?set it}-post"\n`;
+    expect(envFileSecrets(text, []).sort()).toEqual([pem, 'p%40ss', 'p@ss', '-post', 'pre-'].sort());
+  });
+  test('an env file Compose cannot read is an input error naming env-file, never quoting a value', () => {
+    expect(() => envFileSecrets('A_SECRET="never closed\n', [])).toThrow(
+      /'env-file' is not an env file Compose can read: a quoted value is never closed\./,
+    );
+    expect(() => envFileSecrets('BAD KEY=hunter2\n', [])).not.toThrow(/hunter2/);
+  });
+  test('secret-keys: render-env JSON output or names', () => {
+    expect(parseSecretKeys('["A", "B_KEY"]')).toEqual(['A', 'B_KEY']);
+    expect(parseSecretKeys('A, B\nC')).toEqual(['A', 'B', 'C']);
+    expect(parseSecretKeys('')).toEqual([]);
+    expect(() => parseSecretKeys('A=hunter2')).toThrow(/'secret-keys' has "A=hunter2", which is not/);
   });
 });
 

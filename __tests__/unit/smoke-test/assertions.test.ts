@@ -1,5 +1,6 @@
 import type { HttpResponse } from '@deploy-kit/shared/http';
-import { evaluateExpect, jsonEquals, statusMatcher } from '../../../actions/smoke-test/src/assertions';
+import { evaluateExpect, jsonEquals } from '../../../actions/smoke-test/src/assertions';
+import { statusMatcher } from '../../../actions/smoke-test/src/status';
 import { capture } from '../../../actions/smoke-test/src/captures';
 import { CookieJar } from '../../../actions/smoke-test/src/cookies';
 

@@ -1,7 +1,16 @@
-import type { HttpClient } from '@deploy-kit/shared/http';
-import { assertion } from '../../../actions/smoke-test/src/assertions';
+import { maskSecret, resetMasksForTests } from '@deploy-kit/shared';
+import { HttpError, type HttpClient } from '@deploy-kit/shared/http';
+import { assertion, statusAssertion } from '../../../actions/smoke-test/src/assertions';
 import { firstFailure, resultsJson, summaryMarkdown } from '../../../actions/smoke-test/src/report';
-import { runCheck, runChecks, type CheckDef, type CheckResult } from '../../../actions/smoke-test/src/runner';
+import {
+  errorAssertion,
+  isRetryable,
+  runCheck,
+  runChecks,
+  type CheckDef,
+  type CheckResult,
+} from '../../../actions/smoke-test/src/runner';
+import { statusMatcher } from '../../../actions/smoke-test/src/status';
 
 // The runner with checks that need no network: pass on the n-th attempt, never, or throw.
 const client = {} as HttpClient;
@@ -11,10 +20,19 @@ function passOn(n: number, name = `pass-on-${n}`): CheckDef {
     name,
     group: 'check',
     async attempt({ attempt }) {
-      return [assertion('status', attempt >= n, '200', attempt >= n ? '200' : '503')];
+      return [statusAssertion('status', statusMatcher(200), attempt >= n ? 200 : 503)];
     },
   };
 }
+
+/** Fails with a 404: the site's settled answer, which no retry changes. */
+const notFound: CheckDef = {
+  name: 'not-found',
+  group: 'check',
+  async attempt() {
+    return [statusAssertion('status', statusMatcher(200), 404)];
+  },
+};
 
 describe('runner', () => {
   test('retries until the check passes and counts attempts', async () => {
@@ -41,6 +59,65 @@ describe('runner', () => {
     expect(r.attempts).toBeGreaterThan(2);
     expect(r.failure).toBe('status: expected 200, saw 503');
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  test('a failure no retry can change is not retried, unless retry is all', async () => {
+    const options = { client, deadline: Date.now() + 300, concurrency: 1, initialDelayMs: 5, maxDelayMs: 10 };
+    const once = await runCheck(notFound, options);
+    expect(once).toMatchObject({ passed: false, attempts: 1, definitive: true });
+    const all = await runCheck(notFound, { ...options, retry: 'all' });
+    expect(all.attempts).toBeGreaterThan(1);
+    expect(all.definitive).toBeUndefined();
+  });
+
+  test('what is transient: 5xx/408/429, network errors other than certificates, what the check marks', () => {
+    const s = (status: number) => [statusAssertion('status', statusMatcher(200), status)];
+    expect([502, 503, 504, 500, 408, 429].map((c) => isRetryable(s(c)))).toEqual(Array(6).fill(true));
+    expect([404, 403, 301, 400].map((c) => isRetryable(s(c)))).toEqual(Array(4).fill(false));
+    expect(isRetryable([errorAssertion(new HttpError('connection refused', 'ECONNREFUSED'))])).toBe(true);
+    expect(isRetryable([errorAssertion(new HttpError('TLS failed', 'ERR_TLS_CERT_ALTNAME_INVALID'))])).toBe(
+      false,
+    );
+    expect(isRetryable([errorAssertion(new HttpError('TLS failed', 'CERT_HAS_EXPIRED'))])).toBe(false);
+    // The first failing assertion decides: a 503 page without HSTS is retried.
+    expect(isRetryable([...s(503), assertion('Strict-Transport-Security', false, 'x', '(absent)')])).toBe(
+      true,
+    );
+    expect(isRetryable([assertion('no debug page', false, 'x', 'debug page'), ...s(503)])).toBe(false);
+  });
+
+  test('an attempt cut off by the deadline does not hide what the previous attempt saw', async () => {
+    const slowSecond: CheckDef = {
+      name: 'slow-second',
+      group: 'check',
+      attempt: ({ attempt, signal }) =>
+        attempt === 1
+          ? Promise.resolve([statusAssertion('status', statusMatcher(200), 503)])
+          : new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    };
+    const r = await runCheck(slowSecond, {
+      client,
+      deadline: Date.now() + 150,
+      concurrency: 1,
+      initialDelayMs: 5,
+    });
+    expect(r.attempts).toBe(2);
+    expect(r.failure).toBe('status: expected 200, saw 503');
+  });
+
+  test('a cancelled run stops retrying and says so', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const r = await runCheck(passOn(1_000_000), {
+      client,
+      deadline: Date.now() + 60_000,
+      concurrency: 1,
+      initialDelayMs: 5,
+      maxDelayMs: 10,
+      signal: controller.signal,
+    });
+    expect(r.passed).toBe(false);
+    expect(r.definitive).toBeUndefined();
   });
 
   test('a thrown error becomes a failing request assertion; an attempt hanging past the deadline is reported', async () => {
@@ -145,16 +222,66 @@ describe('report', () => {
     expect(md).toContain('| step 0: v0; step 1: v1; step 2: v2; step 3: v3; … 3 more passed |');
   });
 
-  test('first failure in one sentence, counting the others', () => {
+  test('first failure in one sentence, naming the others', () => {
     expect(firstFailure(results)).toBe(
-      "check 'headers: HSTS' failed after 7 attempts in 9.5 s: Strict-Transport-Security: expected max-age >= 15552000, saw (absent) (1 more check failed too).",
+      "check 'headers: HSTS' failed after 7 attempts in 9.5 s: Strict-Transport-Security: expected max-age >= 15552000, saw (absent) (1 more check failed too: 'x | y').",
     );
     expect(firstFailure(results.slice(0, 1))).toBeUndefined();
   });
 
-  test('results JSON keeps every assertion', () => {
-    const json = resultsJson(results) as { failure?: string; assertions: unknown[] }[];
+  test('the implicit GET of url is never named as the cause before a real check; a definitive failure says it was not retried', () => {
+    const implicit: CheckResult = {
+      name: 'GET https://app.test/',
+      group: 'check',
+      implicit: true,
+      definitive: true,
+      passed: false,
+      attempts: 1,
+      durationMs: 3,
+      failure: 'request: expected an HTTP answer, saw TLS to app.test failed',
+      assertions: [],
+    };
+    const cert: CheckResult = { ...implicit, name: 'https: certificate valid for host', implicit: undefined };
+    expect(firstFailure([implicit, cert])).toBe(
+      "check 'https: certificate valid for host' failed after 1 attempt in 3 ms (not retried: no retry can change this answer; set retry: all to keep retrying): request: expected an HTTP answer, saw TLS to app.test failed (1 more check failed too: 'GET https://app.test/').",
+    );
+    expect(firstFailure([implicit])).toMatch(/^check 'GET https:\/\/app.test\/' failed/);
+  });
+
+  test('results JSON keeps every assertion, without internal fields', () => {
+    const json = resultsJson([
+      ...results,
+      { ...results[2]!, assertions: [statusAssertion('status', statusMatcher(200), 503)] },
+    ]) as { failure?: string; assertions: Record<string, unknown>[] }[];
     expect(json[0]).not.toHaveProperty('failure');
     expect(json[1]?.assertions).toHaveLength(2);
+    expect(json[3]?.assertions[0]).toEqual({ name: 'status', passed: false, expected: '200', seen: '503' });
+  });
+
+  test('outputs, the summary and the sentence are redacted before they are cut or escaped', () => {
+    resetMasksForTests();
+    const token = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2';
+    const quoted = 'tok"en\\x9';
+    maskSecret(token);
+    maskSecret(quoted);
+    const body = `{"echo":"${token}","q":${JSON.stringify(quoted)}}`;
+    const leaky: CheckResult = {
+      name: 'echo',
+      group: 'check',
+      passed: false,
+      attempts: 1,
+      durationMs: 1,
+      failure: `body contains: expected "x", saw ${body}`,
+      assertions: [assertion('body contains', false, '"x"', body)],
+    };
+    const text = [
+      JSON.stringify(resultsJson([leaky])),
+      summaryMarkdown([leaky], '', 1),
+      firstFailure([leaky]) ?? '',
+    ].join('\n');
+    for (const piece of [token, token.slice(0, 40), quoted, JSON.stringify(quoted).slice(1, -1)])
+      expect(text).not.toContain(piece);
+    expect(text).toContain('{"echo":"***","q":"***"}'.replace(/"/g, '\\"'));
+    resetMasksForTests();
   });
 });

@@ -18,7 +18,7 @@ import {
   evaluateTlsProtocol,
   evaluateCertificate,
 } from '../../../actions/smoke-test/src/suites/https';
-import { versionMatches } from '../../../actions/smoke-test/src/suites/version';
+import { evaluateVersionAnswers, versionMatches } from '../../../actions/smoke-test/src/suites/version';
 
 describe('version', () => {
   test.each([
@@ -31,6 +31,34 @@ describe('version', () => {
     ['a1b2c3', 'a1b2c3d4e5f6', false],
     ['a1b2c3d', 'a1b2c3e999', false],
   ])('%p vs %p: %p', (expected, seen, ok) => expect(versionMatches(expected, seen)).toBe(ok));
+
+  const answer = (seen: string, status = 200) => ({
+    status,
+    fields: [{ label: 'version at $.version', seen, ok: seen === '2.0.0' }],
+  });
+
+  test('every answer must carry the new version; old answers are counted by version', () => {
+    const mixed = ['2.0.0', '1.9.0', '2.0.0', '1.8.0', '1.9.0'].map((v) => answer(v));
+    const [status, answers, field] = evaluateVersionAnswers('2.0.0', 5, mixed);
+    expect(status?.passed).toBe(true);
+    expect(answers).toMatchObject({
+      name: 'version answers',
+      passed: false,
+      expected: '2.0.0 on 5 of 5 answers',
+      seen: '2 of 5 answers; old: 1.9.0 ×2, 1.8.0 ×1',
+      transient: true,
+    });
+    expect(field).toMatchObject({ passed: false, seen: '1.9.0', transient: true });
+    const all = evaluateVersionAnswers('2.0.0', 3, [answer('2.0.0'), answer('2.0.0'), answer('2.0.0')]);
+    expect(all.every((a) => a.passed)).toBe(true);
+    expect(all[1]?.seen).toBe('3 of 3 answers');
+  });
+
+  test('a failing status stops the count and is what the report names', () => {
+    const [status, ...rest] = evaluateVersionAnswers('2.0.0', 20, [answer('2.0.0'), answer('', 502)]);
+    expect(status).toMatchObject({ passed: false, seen: '502', transient: true });
+    expect(rest).toEqual([]);
+  });
 });
 
 describe('https', () => {
@@ -101,6 +129,16 @@ describe('headers', () => {
     expect(evaluateHsts('includeSubDomains', 1, false).passed).toBe(false);
   });
 
+  test('duplicate HSTS headers: the first one counts (RFC 6797 §8.1), and the report says so', () => {
+    expect(evaluateHsts(['max-age=60', 'max-age=31536000; includeSubDomains'], 15552000, false)).toEqual({
+      name: 'Strict-Transport-Security',
+      passed: false,
+      expected: 'max-age >= 15552000',
+      seen: "max-age=60 (2 Strict-Transport-Security headers: browsers apply only the first; the others were 'max-age=31536000; includeSubDomains')",
+    });
+    expect(evaluateHsts(['max-age=31536000', 'max-age=60'], 15552000, false).passed).toBe(true);
+  });
+
   test('nosniff, framing, referrer policy and CSP', () => {
     expect(evaluateNosniff('nosniff').passed).toBe(true);
     expect(evaluateNosniff('sniff').passed).toBe(false);
@@ -129,8 +167,10 @@ describe('django', () => {
       'Traceback (most recent call last)',
     );
     expect(evaluateNotFound(404, '<h1>Not Found</h1>').every((a) => a.passed)).toBe(true);
-    expect(evaluateNotFound(404, DEBUG_PAGE).map((a) => a.passed)).toEqual([true, false]);
-    expect(evaluateNotFound(500, 'Server Error (500)').map((a) => a.passed)).toEqual([false, true]);
+    // The debug page comes first: it is the cause (and is never retried), whatever the status.
+    expect(evaluateNotFound(404, DEBUG_PAGE).map((a) => a.passed)).toEqual([false, true]);
+    expect(evaluateNotFound(500, 'Server Error (500)').map((a) => a.passed)).toEqual([true, false]);
+    expect(evaluateNotFound(502, 'Bad Gateway')[1]?.transient).toBe(true);
   });
 
   const cookies = (...lines: string[]) => {

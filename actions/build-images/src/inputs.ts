@@ -43,25 +43,56 @@ export interface Inputs {
 
 const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
-/** `KEY=VALUE` lines; the value keeps any further `=`. */
+/**
+ * `KEY=VALUE` lines; the value keeps any further `=`. A bad line is named by
+ * its number (from 1, comments and blank lines counted); for a secret input
+ * nothing of its content is quoted — the line may be the middle of a pasted
+ * key, or a bare token.
+ */
 export function parseKeyValues(
   name: string,
   text: string,
   keyPattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/,
+  options: { secret?: boolean } = {},
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     const key = eq < 0 ? line : line.slice(0, eq).trim();
-    if (eq < 0 || !keyPattern.test(key))
+    if (eq < 0 || !keyPattern.test(key)) {
+      if (options.secret) throw new InputError(secretLineError(name, index + 1, eq < 0));
       throw new InputError(
-        `'${name}' entries must look like NAME=value, got '${eq < 0 ? key : `${key}=…`}'.`,
+        `'${name}' line ${index + 1} must look like NAME=value, got '${eq < 0 ? key : `${key}=…`}'.`,
       );
+    }
     out[key] = line.slice(eq + 1);
   }
   return out;
+}
+
+/** Names the line, never its content. */
+export function secretLineError(name: string, line: number, noEquals: boolean): string {
+  return noEquals
+    ? `'${name}' line ${line} is not id=value; a value must fit on one line (base64-encode a multi-line value such as a key, and decode it in the Dockerfile).`
+    : `'${name}' line ${line} has an id that is not letters, digits, '.', '_' or '-' (id=value per line).`;
+}
+
+/**
+ * Mask everything a `secrets` text could hold before parsing it: the whole
+ * text, each line (a line may be a piece of a multi-line value pasted by
+ * mistake) and each line's value after the first `=`.
+ */
+export function registerSecretLines(text: string): void {
+  registerSecret(text);
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    registerSecret(line);
+    const eq = line.indexOf('=');
+    if (eq >= 0) registerSecret(line.slice(eq + 1));
+  }
 }
 
 export function readInputs(): Inputs {
@@ -69,8 +100,8 @@ export function readInputs(): Inputs {
   const password = getRaw('password').trim();
   registerSecret(password);
   const secretText = getRaw('secrets');
-  const secrets = parseKeyValues('secrets', secretText, /^[A-Za-z0-9_.-]+$/);
-  for (const value of Object.values(secrets)) registerSecret(value);
+  registerSecretLines(secretText);
+  const secrets = parseKeyValues('secrets', secretText, /^[A-Za-z0-9_.-]+$/, { secret: true });
 
   const composeInput = getString('compose-file');
   const targets = getRaw('targets').trim();

@@ -1,5 +1,5 @@
-import { parseEnv } from 'node:util';
 import { InputError } from '@deploy-kit/shared';
+import { readEnvFile } from './envfile';
 
 /** The `backup` input. */
 export const BACKUP_PRESETS = ['none', 'postgres', 'postgres-host', 'mysql', 'mysql-host'] as const;
@@ -45,13 +45,13 @@ export interface MysqlSettings {
 export const MYSQL_OPTION_FILE = '.deploy-kit-mysqldump.cnf';
 
 /**
- * Settings of the host presets, read from env-file text by Node's dotenv parser: as data
- * (quotes and comments understood, nothing expanded or run); empty values count as unset.
+ * Settings of the host presets, read from env-file text as Compose reads it (the same values the
+ * database container gets from that file): as data, nothing run; empty values count as unset.
  */
 function envSettings(text: string, inputName: string) {
-  const env = parseEnv(text);
+  const env = readEnvFile(text, inputName);
   const get = (name: string): string | undefined => {
-    const value = env[name];
+    const value = env.get(name);
     return value === undefined || value === '' ? undefined : value;
   };
   const port = (name: string): number | undefined => {

@@ -111,6 +111,11 @@ export function parseHosts(text: string, defaults: HostDefaults, inputName = 'ho
 /** Default Compose project name: the project dir's last segment, lower-cased, as Compose itself would name it. */
 export function defaultProjectName(projectDir: string): string {
   const base = projectDir.split('/').filter(Boolean).pop() ?? 'app';
-  const name = base.toLowerCase().replace(/[^a-z0-9_-]/g, '');
+  // Compose's own normalisation: lower case, only a-z 0-9 _ -, no leading _ or -.
+  const name = base
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[-_]+/, '')
+    .slice(0, 63);
   return name === '' ? 'app' : name;
 }

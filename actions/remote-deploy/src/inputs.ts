@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { parseEnv } from 'node:util';
 import { parse as parseArgv } from 'shell-quote';
 import {
   getBoolean,
@@ -11,6 +10,7 @@ import {
   getString,
   InputError,
   parseYamlOrJson,
+  derivedForms,
   registerSecret,
   resolveInWorkspace,
   validate,
@@ -32,13 +32,16 @@ import {
   type PostgresSettings,
 } from './backup';
 import { dropBuildSections } from './compose';
+import { envFileSecrets } from './envfile';
 import { readShippedFiles, releasePath, type ShippedFile } from './release-files';
 import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
 import { parseBatchSize } from './plan';
 import {
   checkHost,
+  checkHttpUrl,
   checkImage,
   checkPort,
+  checkProjectName,
   checkRemotePath,
   checkService,
   checkUser,
@@ -108,22 +111,21 @@ export interface Inputs {
 }
 
 /**
- * Values of an env file worth masking: everything but empty, boolean and short numeric values.
- * Each value is taken twice, as written (outer quotes removed) and as Node's dotenv parser reads
- * it: where quoting or escapes are decoded differently by a reader, both forms are masked.
+ * `secret-keys`: render-env's output (a JSON list) or names one per line / comma separated. Keys
+ * only, never values: safe to print.
  */
-export function envSecretValues(text: string): string[] {
-  const written: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const v = (m[1] ?? '').trim();
-    written.push(/^(['"]).*\1$/.test(v) ? v.slice(1, -1) : v);
-  }
-  const parsed = Object.values(parseEnv(text)).filter((v): v is string => typeof v === 'string');
-  return [...new Set([...written, ...parsed])].filter(
-    (v) => v.length >= 6 && !/^(true|false|yes|no|on|off|\d+)$/i.test(v),
-  );
+export function parseSecretKeys(text: string, inputName = 'secret-keys'): string[] {
+  const t = text.trim();
+  if (t === '') return [];
+  const list = t.startsWith('[')
+    ? validate(inputName, z.array(z.string()), parseYamlOrJson(inputName, t))
+    : t.split(/[\s,]+/).filter((k) => k !== '');
+  for (const key of list)
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key))
+      throw new InputError(
+        `'${inputName}' has ${JSON.stringify(key.slice(0, 60))}, which is not an env variable name; pass render-env's secret-keys output or KEY names.`,
+      );
+  return list;
 }
 
 /** `service=image` lines or a YAML/JSON map. */
@@ -187,19 +189,22 @@ export function readInputs(): Inputs {
   const privateKey = getRaw('private-key');
   const passphrase = getRaw('passphrase');
   const registryPassword = getRaw('registry-password');
-  registerSecret(privateKey);
-  registerSecret(passphrase);
-  registerSecret(registryPassword);
-  const secrets = [passphrase, registryPassword].filter((v) => v.trim().length >= 4);
+  registerSecret(privateKey, 'private-key');
+  registerSecret(passphrase, 'passphrase');
+  registerSecret(registryPassword, 'registry-password');
+  // Explicit secret inputs count whatever their length (THE MASKING RULE, packages/shared/src/secrets.ts).
+  const secrets = [privateKey, passphrase, registryPassword].filter((v) => v.trim() !== '');
 
   const envFileInput = getString('env-file');
+  const secretKeys = parseSecretKeys(getRaw('secret-keys'));
   let envFile: LocalFile | undefined;
   if (envFileInput !== '') {
     const file = resolveInWorkspace('env-file', envFileInput);
     if (!fs.existsSync(file))
       throw new InputError(`'env-file' ${envFileInput} does not exist in the workspace.`);
     const content = fs.readFileSync(file);
-    for (const value of envSecretValues(content.toString('utf8'))) {
+    // Masked as Compose will decode them for the containers, before anything else is printed.
+    for (const value of envFileSecrets(content.toString('utf8'), secretKeys)) {
       registerSecret(value);
       secrets.push(value);
     }
@@ -225,7 +230,12 @@ export function readInputs(): Inputs {
     }
 
   const projectDir = checkRemotePath('project-dir', getString('project-dir', { required: true }));
-  const projectName = getString('project-name') || defaultProjectName(projectDir);
+  // Checked here, under the input the user gave: parseHosts reports only what 'hosts' itself sets.
+  const projectNameInput = getString('project-name');
+  const projectName =
+    projectNameInput !== ''
+      ? checkProjectName('project-name', projectNameInput)
+      : defaultProjectName(projectDir);
   const hosts = parseHosts(getRaw('hosts'), {
     user: getString('user'),
     port: checkPort('port', getString('port', { fallback: '22' })),
@@ -341,7 +351,8 @@ export function readInputs(): Inputs {
     throw new InputError(`'private-key' is required with 'jump-host': it authenticates on the jump host.`);
   const healthTimeoutMs = getDuration('health-timeout', 120_000);
   return {
-    secrets,
+    // Every derived form too, longest first: the host log redacts them in this order.
+    secrets: [...new Set(secrets.flatMap(derivedForms))].sort((a, b) => b.length - a.length),
     hostNetworkServices,
     hosts,
     key,
@@ -374,7 +385,7 @@ export function readInputs(): Inputs {
     backupKeep: getInteger('backup-keep', { min: 1, max: 1000, fallback: 5 }),
     preCommand: getRaw('pre-deploy-command'),
     postCommand: getRaw('post-deploy-command'),
-    healthUrl: getString('health-url'),
+    healthUrl: checkHttpUrl('health-url', getString('health-url')),
     healthExpect: getString('health-expect'),
     healthTimeoutMs,
     healthcheck: getEnum('healthcheck', ['compose', 'none'] as const, 'compose'),

@@ -41,7 +41,7 @@ export function checkService(input: string, value: string): string {
 export function checkProjectName(input: string, value: string): string {
   if (!PROJECT_NAME.test(value))
     throw new InputError(
-      `'${input}' must be a Compose project name (lower-case letters, digits, _ and -), got ${show(value)}.`,
+      `'${input}' must be a Compose project name (lower-case letters, digits, _ and -, starting with a letter or digit, at most 63), got ${show(value)}.`,
     );
   return value;
 }
@@ -54,17 +54,21 @@ export function checkImage(input: string, value: string): string {
   return value;
 }
 
-/** Absolute or home-relative path made of plain segments: no `..`, no spaces, no shell metacharacters. */
+/**
+ * Absolute or home-relative path made of plain segments: no `..`, no spaces, no shell
+ * metacharacters, and no segment starting with `-` (remote commands end their options with `--`
+ * as well, but a path that reads as an option is refused before any host is contacted).
+ */
 export function checkRemotePath(input: string, value: string): string {
   const segments = value.split('/').filter((s, i) => !(i === 0 && s === ''));
   const ok =
     value !== '' &&
     !value.endsWith('/') &&
     segments.length > 0 &&
-    segments.every((s) => PATH_SEGMENT.test(s) && s !== '.' && s !== '..');
+    segments.every((s) => PATH_SEGMENT.test(s) && s !== '.' && s !== '..' && !s.startsWith('-'));
   if (!ok)
     throw new InputError(
-      `'${input}' must be a directory path of plain segments (letters, digits, _ . @ + -; no '..', no trailing '/'), got ${show(value)}.`,
+      `'${input}' must be a directory path of plain segments (letters, digits, _ . @ + -; none starting with '-'; no '..', no trailing '/'), got ${show(value)}.`,
     );
   return value;
 }
@@ -85,4 +89,25 @@ export function checkPort(input: string, value: number | string): number {
   if (!Number.isInteger(n) || n < 1 || n > 65535)
     throw new InputError(`'${input}' has port ${show(String(value))}; a port is a number from 1 to 65535.`);
   return n;
+}
+
+/**
+ * An http(s) URL, with the `{host}` and `{version}` placeholders allowed where a host name or
+ * path segment goes. Fetched by curl/wget on the host: anything else (an option such as `-K`,
+ * a file: URL) is refused here.
+ */
+export function checkHttpUrl(input: string, value: string): string {
+  if (value === '') return value;
+  const probe = value.replace(/\{host\}/g, 'host.invalid').replace(/\{version\}/g, 'v');
+  let url: URL | undefined;
+  try {
+    url = /^https?:\/\//i.test(probe) ? new URL(probe) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || /[\s'"\\`]/.test(value))
+    throw new InputError(
+      `'${input}' must be an http:// or https:// URL ({host} and {version} are replaced per host), got ${show(value)}.`,
+    );
+  return value;
 }

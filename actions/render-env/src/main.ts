@@ -120,7 +120,7 @@ function render(inputs: Inputs, values: LoadedValues): RenderedEntry[] {
   };
   const secretValues = [...Object.values(inputs.secrets), ...values.secretValues, inputs.vaultPassword];
   const entries = renderTemplate(parsed, context, secretValues);
-  for (const entry of entries) if (entry.secret) registerSecret(entry.value);
+  for (const entry of entries) if (entry.secret) registerSecret(entry.value, entry.key);
   for (const entry of entries)
     core.info(
       `${entry.key} (line ${entry.line}): ${entry.secret ? 'secret' : 'plain'}, from ${entry.sources.join(' + ') || 'literal text'}`,

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { errorMessage, InputError } from '@deploy-kit/shared';
+import { errorMessage, InputError, isSecretEntry } from '@deploy-kit/shared';
 import { KEY_PATTERN } from './dotenv';
 
 /**
@@ -472,7 +472,12 @@ export function renderTemplate(
       continue;
     }
     const sources = namespacesOf(refs);
-    const secret = sources.some((n) => SECRET_NAMESPACES.includes(n)) || known.some((s) => value.includes(s));
+    // THE MASKING RULE (packages/shared/src/secrets.ts): read from secrets or vault, named like a
+    // secret, equal to a secret, or containing one long enough for containment to mean something.
+    const secret =
+      sources.some((n) => SECRET_NAMESPACES.includes(n)) ||
+      isSecretEntry(line.key, value) ||
+      known.some((s) => value === s || (s.length >= 4 && value.includes(s)));
     entries.push({ key: line.key, value, line: line.line, sources, secret });
   }
   if (problems.length > 0) throw new InputError(problemMessage(parsed.file, problems));

@@ -1,7 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
+import { redactedSnippet } from '@deploy-kit/shared';
 import { headerValue, type HttpResponse } from '@deploy-kit/shared/http';
 import { evaluateJsonPath } from './jsonpath';
 import type { Expect, HeaderExpectation } from './spec';
+import { DEFAULT_STATUS, isTransientStatus, REDIRECT_STATUS, statusMatcher } from './status';
 
 /** One comparison, as the report shows it: what we wanted and what the server gave. */
 export interface Assertion {
@@ -9,51 +11,43 @@ export interface Assertion {
   expected: string;
   seen: string;
   passed: boolean;
+  /**
+   * A failure a retry may fix (a 5xx, a refused connection, a version not yet
+   * rolled out). Other failures are the site's settled answer: retrying them
+   * only makes the user wait for the whole timeout. Never part of the output.
+   */
+  transient?: boolean;
 }
 
-export function assertion(name: string, passed: boolean, expected: string, seen: string): Assertion {
-  return { name, passed, expected, seen };
+export function assertion(
+  name: string,
+  passed: boolean,
+  expected: string,
+  seen: string,
+  options: { transient?: boolean } = {},
+): Assertion {
+  return { name, passed, expected, seen, ...(!passed && options.transient ? { transient: true } : {}) };
 }
 
-/** Status text: 200, 2xx, 200-299, or a comma list of those. */
-export const STATUS_TEXT =
-  /^\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?)(\s*,\s*([1-5]xx|[1-5]\d\d(\s*-\s*[1-5]\d\d)?))*\s*$/i;
-
-/** Parse a status spec (200, '2xx', '200-299', '200,204' or a list) into a predicate and its description. */
-export function statusMatcher(spec: number | string | readonly (number | string)[]): {
-  test: (status: number) => boolean;
-  text: string;
-} {
-  const items = (Array.isArray(spec) ? spec : [spec]).flatMap((item) =>
-    String(item)
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  const ranges = items.map((item) => {
-    const xx = /^([1-5])xx$/i.exec(item);
-    if (xx) return [Number(xx[1]) * 100, Number(xx[1]) * 100 + 99] as const;
-    const range = /^(\d{3})\s*-\s*(\d{3})$/.exec(item);
-    if (range) return [Number(range[1]), Number(range[2])] as const;
-    return [Number(item), Number(item)] as const;
+/** A status comparison; a failing 5xx/408/425/429 is transient. */
+export function statusAssertion(
+  name: string,
+  matcher: { test: (status: number) => boolean; text: string },
+  status: number,
+): Assertion {
+  return assertion(name, matcher.test(status), matcher.text, String(status), {
+    transient: isTransientStatus(status),
   });
-  return {
-    test: (status) => ranges.some(([lo, hi]) => status >= lo && status <= hi),
-    text: items.join(', '),
-  };
 }
-
-export const DEFAULT_STATUS = '200-299';
-export const REDIRECT_STATUS = '301,302,303,307,308';
 
 function list<T>(value: T | readonly T[] | undefined): T[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? [...value] : [value as T];
 }
 
+/** What a report shows of a body or value: redacted first, then cut (a cut would leave a secret's prefix no mask matches). */
 export function snippet(text: string, max = 80): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  return redactedSnippet(text, max);
 }
 
 function show(value: unknown): string {
@@ -101,7 +95,7 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
   const results: Assertion[] = [];
   const e = expect ?? {};
   const status = statusMatcher(e.status ?? (e.redirect !== undefined ? REDIRECT_STATUS : DEFAULT_STATUS));
-  results.push(assertion('status', status.test(res.status), status.text, String(res.status)));
+  results.push(statusAssertion('status', status, res.status));
 
   if (e.redirect !== undefined) {
     const location = headerValue(res.headers, 'location');
@@ -173,11 +167,15 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
 
   if (e['max-time'] !== undefined)
     results.push(
+      // A slow answer may be a cold cache or a worker still warming up.
       assertion(
         'response time',
         res.durationMs <= e['max-time'],
         `<= ${e['max-time']} ms`,
         `${res.durationMs} ms`,
+        {
+          transient: true,
+        },
       ),
     );
   return results;

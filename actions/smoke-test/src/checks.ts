@@ -3,7 +3,7 @@ import { type HttpClient, type HttpResponse } from '@deploy-kit/shared/http';
 import { assertion, evaluateExpect, type Assertion } from './assertions';
 import { capture } from './captures';
 import { CookieJar } from './cookies';
-import type { CheckDef } from './runner';
+import { errorAssertion, type CheckDef } from './runner';
 import type { CheckSpec, JourneySpec, RequestSpec } from './spec';
 import { fill } from './template';
 
@@ -40,6 +40,8 @@ interface BuiltRequest {
   method: string;
   headers: Record<string, string>;
   body?: string;
+  /** Close the connection after this request (the next one opens a new connection). */
+  reset?: boolean;
 }
 
 /** Method, headers and body of a request spec, placeholders filled. */
@@ -114,32 +116,38 @@ export function journeyCheck(spec: JourneySpec, defaults: RequestDefaults): Chec
         try {
           res = await send(client, built, signal, defaults.requestTimeoutMs);
         } catch (error) {
-          all.push(assertion(`${prefix}request`, false, 'an HTTP answer', (error as Error).message));
+          all.push({ ...errorAssertion(error), name: `${prefix}request` });
           return all;
         }
         jar.store(res, built.url);
+        // Captures are read (and secret ones masked) before this response is judged:
+        // a token the response echoes must already be masked when its snippet is shown.
+        const captured = Object.entries(step.capture ?? {}).map(([name, how]) => {
+          try {
+            const value = how.cookie !== undefined ? fromJar(jar, name, how.cookie) : capture(name, how, res);
+            if (how.secret !== false) defaults.onSecret?.(value);
+            return { name, how, value };
+          } catch (error) {
+            return { name, how, error: (error as Error).message };
+          }
+        });
         const results = evaluateExpect(step.expect, res).map((a) => ({ ...a, name: prefix + a.name }));
         all.push(...results);
         if (results.some((a) => !a.passed)) return all;
-        for (const [name, how] of Object.entries(step.capture ?? {})) {
-          try {
-            // Cookies come from the jar (already updated with this response), so a
-            // cookie set by an earlier step, e.g. Django's rotated CSRF token, is found too.
-            const value = how.cookie !== undefined ? fromJar(jar, name, how.cookie) : capture(name, how, res);
-            if (how.secret !== false) defaults.onSecret?.(value);
-            vars[name] = value;
-            all.push(
-              assertion(
-                `${prefix}capture ${name}`,
-                true,
-                'a value',
-                how.secret === false ? value : '(captured)',
-              ),
-            );
-          } catch (error) {
-            all.push(assertion(`${prefix}capture ${name}`, false, 'a value', (error as Error).message));
+        for (const c of captured) {
+          if (c.error !== undefined) {
+            all.push(assertion(`${prefix}capture ${c.name}`, false, 'a value', c.error));
             return all;
           }
+          vars[c.name] = c.value as string;
+          all.push(
+            assertion(
+              `${prefix}capture ${c.name}`,
+              true,
+              'a value',
+              c.how.secret === false ? (c.value as string) : '(captured)',
+            ),
+          );
         }
       }
       return all;

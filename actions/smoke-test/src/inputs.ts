@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import {
   getDuration,
+  getEnum,
   getInteger,
   getList,
   getRaw,
@@ -12,7 +13,8 @@ import {
   resolveInWorkspace,
 } from '@deploy-kit/shared';
 import { parseResolve, type ResolveRule } from '@deploy-kit/shared/http';
-import { STATUS_TEXT } from './assertions';
+import { STATUS_TEXT } from './status';
+import type { RetryPolicy } from './runner';
 import { parseSpec, type Spec } from './spec';
 import { SUITES, type SuiteConfig, type SuiteName } from './suites/config';
 
@@ -23,6 +25,8 @@ export interface Inputs {
   suites: SuiteName[];
   timeoutMs: number;
   requestTimeoutMs: number;
+  /** Which failures are retried until the timeout. */
+  retry: RetryPolicy;
   resolve: ResolveRule[];
   ca?: string;
   concurrency: number;
@@ -77,6 +81,13 @@ function absoluteUrl(name: string, value: string): string | undefined {
 
 const COOKIE_FLAGS = ['secure', 'httponly', 'samesite'] as const;
 
+/**
+ * One stale backend among four escapes n answers spread at random with
+ * probability (3/4)^n: 20 answers leave 0.3 % (and any round-robin balancer
+ * of up to 20 backends shows every one of them).
+ */
+export const DEFAULT_VERSION_ANSWERS = 20;
+
 export function readInputs(): Inputs {
   const url = absoluteUrl('url', getString('url'));
   const expectStatus = getString('expect-status', { fallback: '200' });
@@ -110,6 +121,7 @@ export function readInputs(): Inputs {
     suites,
     timeoutMs: getDuration('timeout', 60_000),
     requestTimeoutMs,
+    retry: getEnum('retry', ['transient', 'all'] as const, 'transient'),
     resolve,
     ca,
     concurrency: getInteger('concurrency', { min: 1, max: 256, fallback: 50 }),
@@ -124,6 +136,7 @@ export function readInputs(): Inputs {
         header: getString('version-header') || undefined,
         jsonPath: getString('version-json-path') || undefined,
         url: getString('version-path') || undefined,
+        answers: getInteger('version-answers', { min: 1, max: 1000, fallback: DEFAULT_VERSION_ANSWERS }),
       },
       https: {
         httpUrl: absoluteUrl('http-url', getString('http-url')),
@@ -147,6 +160,7 @@ export function readInputs(): Inputs {
 
 /** Inputs that only mean something to one suite. */
 const SUITE_INPUTS: Record<SuiteName, readonly string[]> = {
+  // version-answers has a default, so the runner always sets it: not a sign of a forgotten suite.
   version: ['expect-version', 'version-header', 'version-json-path', 'version-path'],
   https: ['http-url'],
   headers: [],

@@ -1,4 +1,4 @@
-import { mdEscape, mdHeading, mdTable, oneSentence } from '@deploy-kit/shared';
+import { mdEscape, mdHeading, mdTable, oneSentence, redactSecrets, redactDeep } from '@deploy-kit/shared';
 import { snippet } from './assertions';
 import type { CheckResult } from './runner';
 
@@ -37,25 +37,43 @@ export function summaryMarkdown(results: readonly CheckResult[], target: string,
   ].join('\n\n');
 }
 
-/** One sentence for the first failing check, e.g. for setFailed and the rollback log. */
+/**
+ * One sentence for the failing check that explains the most, e.g. for
+ * setFailed and the rollback log: a suite's or spec's check before the
+ * implicit GET of `url` (which fails too when, say, the certificate is for
+ * another name, but says less), then the others by name.
+ */
 export function firstFailure(results: readonly CheckResult[]): string | undefined {
-  const r = results.find((x) => !x.passed);
+  const failed = results.filter((x) => !x.passed);
+  const r = failed.find((x) => !x.implicit) ?? failed[0];
   if (!r) return undefined;
-  const count = results.filter((x) => !x.passed).length;
-  const others = count > 1 ? ` (${count - 1} more check${count === 2 ? '' : 's'} failed too)` : '';
+  const others = failed.filter((x) => x !== r).map((x) => `'${x.name}'`);
+  const shown = others.slice(0, 3);
+  const more =
+    others.length === 0
+      ? ''
+      : ` (${others.length} more check${others.length === 1 ? '' : 's'} failed too: ${shown.join(', ')}${others.length > shown.length ? `, … ${others.length - shown.length} more` : ''})`;
+  const notRetried = r.definitive
+    ? ' (not retried: no retry can change this answer; set retry: all to keep retrying)'
+    : '';
   return oneSentence(
-    `check '${r.name}' failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'} in ${formatDuration(r.durationMs)}: ${r.failure ?? 'no assertion ran'}${others}`,
+    redactSecrets(
+      `check '${r.name}' failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'} in ${formatDuration(r.durationMs)}${notRetried}: ${r.failure ?? 'no assertion ran'}${more}`,
+    ),
   );
 }
 
+/** The `results` output: every string redacted (outputs are never masked by the runner). */
 export function resultsJson(results: readonly CheckResult[]): object[] {
-  return results.map((r) => ({
-    name: r.name,
-    group: r.group,
-    passed: r.passed,
-    attempts: r.attempts,
-    durationMs: r.durationMs,
-    ...(r.failure ? { failure: r.failure } : {}),
-    assertions: r.assertions,
-  }));
+  return redactDeep(
+    results.map((r) => ({
+      name: r.name,
+      group: r.group,
+      passed: r.passed,
+      attempts: r.attempts,
+      durationMs: r.durationMs,
+      ...(r.failure ? { failure: r.failure } : {}),
+      assertions: r.assertions.map(({ name, passed, expected, seen }) => ({ name, passed, expected, seen })),
+    })),
+  );
 }

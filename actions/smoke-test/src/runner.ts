@@ -21,6 +21,8 @@ export interface CheckDef {
   name: string;
   /** 'check', 'journey', or the suite name. */
   group: string;
+  /** The `url` shorthand's GET added when nothing else was asked: reported, but never named as the cause before a real check. */
+  implicit?: boolean;
   /** One attempt: every assertion, passed or not. Network errors may throw. */
   attempt(ctx: AttemptContext): Promise<Assertion[]>;
 }
@@ -35,6 +37,9 @@ export interface CheckResult {
   assertions: Assertion[];
   /** The first failing assertion in one phrase, when failed. */
   failure?: string;
+  /** Failed on an answer no retry can change, so it was not retried (see RunOptions.retry). */
+  definitive?: boolean;
+  implicit?: boolean;
 }
 
 class AttemptFailed extends Error {
@@ -51,18 +56,50 @@ export interface RunOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   onAttemptFailed?: (check: CheckDef, attempt: number, reason: string, delayMs: number) => void;
+  /**
+   * 'transient' (default): retry only failures a retry may fix; fail at once on
+   * the rest. 'all': retry every failure until the deadline.
+   */
+  retry?: RetryPolicy;
+  /** Stops every check (the runner cancelling the job); the results so far are reported. */
+  signal?: AbortSignal;
+}
+
+export type RetryPolicy = 'transient' | 'all';
+
+/** TLS verification failures (wrong name, expired, untrusted): the certificate will not change between attempts. */
+function isCertificateError(error: unknown): boolean {
+  const code = error instanceof HttpError ? (error.code ?? '') : '';
+  return code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
 }
 
 /** A network error as an assertion, so the report shows it in the same columns. */
 export function errorAssertion(error: unknown): Assertion {
-  return assertion('request', false, 'an HTTP answer', errorMessage(error));
+  return assertion('request', false, 'an HTTP answer', errorMessage(error), {
+    transient: !isCertificateError(error),
+  });
+}
+
+/**
+ * Whether an attempt is worth repeating: its first failing assertion, the one
+ * the report names as the cause, is transient. (A 503 page also lacks HSTS;
+ * the status comes first, so that attempt is retried.)
+ */
+export function isRetryable(assertions: readonly Assertion[]): boolean {
+  return assertions.find((a) => !a.passed)?.transient === true;
 }
 
 export async function runCheck(check: CheckDef, options: RunOptions): Promise<CheckResult> {
   const started = Date.now();
   let attempts = 0;
   let last: Assertion[] = [];
-  const deadlineSignal = AbortSignal.timeout(Math.max(1, options.deadline - started));
+  /** The last attempt that finished on its own: an attempt cut short by the deadline says less than it. */
+  let lastFinished: Assertion[] | undefined;
+  let definitive = false;
+  const deadlineSignal = AbortSignal.any([
+    AbortSignal.timeout(Math.max(1, options.deadline - started)),
+    ...(options.signal ? [options.signal] : []),
+  ]);
   try {
     last = await retry(
       async (attempt) => {
@@ -73,16 +110,24 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
         } catch (error) {
           results = [
             errorAssertion(
-              deadlineSignal.aborted ? new HttpError('no answer before the timeout', 'DEADLINE') : error,
+              options.signal?.aborted
+                ? new HttpError('the smoke test was cancelled', 'CANCELLED')
+                : deadlineSignal.aborted
+                  ? new HttpError('no answer before the timeout', 'DEADLINE')
+                  : error,
             ),
           ];
         }
         last = results;
+        if (!deadlineSignal.aborted) lastFinished = results;
         if (results.some((a) => !a.passed)) throw new AttemptFailed(results);
         return results;
       },
       {
         deadlineMs: Math.max(0, options.deadline - started),
+        signal: deadlineSignal,
+        retryable: (error) =>
+          error instanceof AttemptFailed && (options.retry === 'all' || isRetryable(error.assertions)),
         initialDelayMs: options.initialDelayMs ?? 250,
         maxDelayMs: options.maxDelayMs ?? 3000,
         onRetry: ({ attempt, delayMs, error }) =>
@@ -90,8 +135,16 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
       },
     );
   } catch (error) {
-    if (!(error instanceof RetryGaveUp) && !(error instanceof AttemptFailed)) throw error;
+    if (error instanceof AttemptFailed) {
+      // Thrown by retry() without waiting: not retryable, or cancelled while it was running.
+      definitive = !deadlineSignal.aborted && !isRetryable(error.assertions);
+    } else if (!(error instanceof RetryGaveUp) && !deadlineSignal.aborted) {
+      throw error;
+    }
   }
+  // Cut off by the deadline mid-attempt: report the last attempt that got its answers.
+  if (deadlineSignal.aborted && !options.signal?.aborted && lastFinished && last !== lastFinished)
+    last = lastFinished;
   const failing = last.find((a) => !a.passed);
   return {
     name: check.name,
@@ -101,6 +154,8 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
     durationMs: Date.now() - started,
     assertions: last,
     failure: failing ? describeFailure(failing) : last.length === 0 ? 'no assertion ran' : undefined,
+    ...(failing && definitive ? { definitive: true } : {}),
+    ...(check.implicit ? { implicit: true } : {}),
   };
 }
 

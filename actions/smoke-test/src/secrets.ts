@@ -1,3 +1,4 @@
+import { isSecretName } from '@deploy-kit/shared';
 import type { RequestSpec, Spec } from './spec';
 
 /** Header names whose values are credentials. */
@@ -10,13 +11,14 @@ export function secretHeaderValues(spec: Spec): string[] {
   const values: string[] = [];
   for (const req of requests) {
     for (const [name, value] of Object.entries(req.headers ?? {})) {
-      if (!SECRET_HEADER.test(name)) continue;
+      // THE MASKING RULE (packages/shared/src/secrets.ts) plus the credential-carrying HTTP headers.
+      if (!SECRET_HEADER.test(name) && !isSecretName(name)) continue;
       values.push(value);
       const credential = /^\s*(?:bearer|basic|token|digest)\s+(.+)$/i.exec(value)?.[1];
       if (credential) values.push(credential.trim());
     }
     for (const [name, value] of Object.entries(req.form ?? {}))
-      if (/pass|token|secret/i.test(name)) values.push(value);
+      if (/pass|token|secret/i.test(name) || isSecretName(name)) values.push(value);
   }
   // Templates ({{ csrf }}) are masked once captured, not as the literal placeholder.
   return values.filter((v) => v.trim() !== '' && !/^\s*\{\{[^}]+\}\}\s*$/.test(v));

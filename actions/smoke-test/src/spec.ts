@@ -1,6 +1,6 @@
 import { InputError, parseDuration } from '@deploy-kit/shared';
 import { z, type ZodIssue } from 'zod';
-import { STATUS_TEXT } from './assertions';
+import { STATUS_TEXT } from './status';
 import { parseJsonPath } from './jsonpath';
 import { placeholders } from './template';
 

@@ -5,4 +5,5 @@ export * from './sandbox';
 export { cliMain } from './cli';
 export * from './wait';
 export * from './pytools';
+export * from './osv-standin';
 export * from './github-standin';

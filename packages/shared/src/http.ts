@@ -66,6 +66,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Overrides the client's cap for this request. */
   maxBodyBytes?: number;
+  /** Close the connection after this request instead of keeping it for the next one. */
+  reset?: boolean;
 }
 
 export interface HttpResponse {
@@ -216,6 +218,7 @@ export class HttpClient {
         headers: req.headers,
         body: req.body,
         signal: req.signal,
+        ...(req.reset ? { reset: true } : {}),
       });
       const chunks: Buffer[] = [];
       let size = 0;

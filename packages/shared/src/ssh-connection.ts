@@ -13,7 +13,16 @@ import {
   type ExecOptions,
   type ExecResult,
 } from './ssh-exec';
-import { decideHostKey, expectedFingerprints, hostKeyAlgorithms, type HostKeyPolicy } from './ssh-hostkeys';
+import {
+  decideHostKey,
+  expectedFingerprints,
+  hostKeyAlgorithms,
+  hostKeyType,
+  mayTryOtherHostKeyTypes,
+  untriedHostKeyAlgorithms,
+  type HostKeyDecision,
+  type HostKeyPolicy,
+} from './ssh-hostkeys';
 
 /**
  * Connection: one ssh2 client per host with strict host-key checking before
@@ -45,7 +54,23 @@ export interface ConnectOptions {
   onWarning?: (message: string) => void;
 }
 
-export class HostKeyRejected extends ToolError {}
+/** What a refused host presented: the decision, its fingerprint and type, and the types it offered. */
+export interface PresentedHostKey {
+  reason: HostKeyDecision['reason'];
+  actual: string;
+  keyType?: string;
+  /** Host-key (signature) algorithms in the server's KEXINIT, when seen. */
+  offered?: string[];
+}
+
+export class HostKeyRejected extends ToolError {
+  constructor(
+    message: string,
+    readonly presented?: PresentedHostKey,
+  ) {
+    super(message);
+  }
+}
 export class AuthFailed extends ToolError {}
 
 /** Errors before authentication that are worth another try (the server may still be starting). */
@@ -71,13 +96,21 @@ interface Attempt {
   client: Client;
   hostKeyError?: HostKeyRejected;
   authAnswer?: string[];
+  offered?: string[];
 }
 
-async function openClient(target: SshTarget, options: ConnectOptions, sock?: Readable): Promise<Client> {
+const REMOTE_HOST_KEY_FORMATS = 'Handshake: (remote) Host key format: ';
+
+/** `algorithms`: the host-key algorithms to negotiate (default: the types known for the host, or ssh2's list). */
+async function openClient(
+  target: SshTarget,
+  options: ConnectOptions,
+  sock?: Readable,
+  algorithms = hostKeyAlgorithms(target.host, target.port, target.hostKeys),
+): Promise<Client> {
   const name = targetName(target);
   const attempt: Attempt = { client: new Client() };
   const client = attempt.client;
-  const algorithms = hostKeyAlgorithms(target.host, target.port, target.hostKeys);
   let authTries = 0;
   const config: ConnectConfig = {
     host: target.host,
@@ -88,6 +121,14 @@ async function openClient(target: SshTarget, options: ConnectOptions, sock?: Rea
     keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
     keepaliveCountMax: options.keepaliveCountMax ?? 3,
     algorithms: algorithms ? { serverHostKey: algorithms as never } : undefined,
+    // Only to learn which host-key types the server offers (its KEXINIT), for trying each in turn;
+    // set only when that can matter (trust by fingerprints), and idle once the handshake is seen.
+    debug: mayTryOtherHostKeyTypes(target.hostKeys, 'mismatch')
+      ? (line: string) => {
+          if (attempt.offered === undefined && line.startsWith(REMOTE_HOST_KEY_FORMATS))
+            attempt.offered = line.slice(REMOTE_HOST_KEY_FORMATS.length).split(',');
+        }
+      : undefined,
     // Synchronous verifier returning a strict boolean: ssh2 treats any truthy
     // return (a Promise included) as "accept", so nothing async happens here.
     hostVerifier: (key: Buffer): boolean => {
@@ -100,12 +141,19 @@ async function openClient(target: SshTarget, options: ConnectOptions, sock?: Rea
         return true;
       }
       const expected = expectedFingerprints(target.host, target.port, target.hostKeys);
+      const presented: PresentedHostKey = {
+        reason: decision.reason,
+        actual: decision.actual,
+        keyType: hostKeyType(key),
+        offered: attempt.offered,
+      };
       attempt.hostKeyError = new HostKeyRejected(
         decision.reason === 'no-expectation'
           ? `host ${name} presented ${decision.actual} and no fingerprint or known_hosts line is given for it; add it to known-hosts (ssh-keyscan -p ${target.port} ${target.host} | ssh-keygen -lf -) — nothing was sent to the host.`
           : decision.reason === 'revoked'
             ? `host ${name} presented a key marked @revoked in known-hosts (${decision.actual}); nothing was sent to the host.`
             : `host key mismatch for ${name}: expected ${expected.join(' or ')}, got ${decision.actual}; refusing to authenticate (possible man-in-the-middle) — nothing was sent to the host.`,
+        presented,
       );
       return false;
     },
@@ -167,10 +215,11 @@ async function connectWithRetry(
   target: SshTarget,
   options: ConnectOptions,
   sock?: () => Promise<Readable>,
+  algorithms?: string[],
 ): Promise<Client> {
   const name = targetName(target);
   try {
-    return await retry(async () => openClient(target, options, sock ? await sock() : undefined), {
+    return await retry(async () => openClient(target, options, sock ? await sock() : undefined, algorithms), {
       deadlineMs: options.connectDeadlineMs ?? 20_000,
       initialDelayMs: 250,
       maxDelayMs: 3000,
@@ -187,6 +236,46 @@ async function connectWithRetry(
     throw new ToolError(
       `could not connect to ${name}${attempts ? ` (${attempts} attempts)` : ''}: ${(cause as Error).message ?? String(cause)}; check that sshd runs there and the host/port are right.`,
       { cause },
+    );
+  }
+}
+
+/**
+ * Connect with a verified host key. Trusted by fingerprints, a host that presents a key of another
+ * type than the one pinned (it negotiated ed25519; the user gave the RSA or ECDSA fingerprint) is
+ * asked again for each other type it offers, one connection each — every one refused before
+ * authentication unless its key matches, so credentials go only to a host whose key matched.
+ * A real mismatch is still refused, naming every key the host presented.
+ */
+async function connectVerified(
+  target: SshTarget,
+  options: ConnectOptions,
+  sock?: () => Promise<Readable>,
+): Promise<Client> {
+  try {
+    return await connectWithRetry(target, options, sock);
+  } catch (error) {
+    const first = error instanceof HostKeyRejected ? error.presented : undefined;
+    if (!first?.keyType || !mayTryOtherHostKeyTypes(target.hostKeys, first.reason)) throw error;
+    const seen: PresentedHostKey[] = [first];
+    for (const algorithms of untriedHostKeyAlgorithms(first.offered, [first.keyType])) {
+      try {
+        return await connectWithRetry(target, options, sock, algorithms);
+      } catch (next) {
+        // A type the server does not offer (when its list was not seen): on to the next one.
+        if (/no matching host key/i.test((next as Error).message ?? '')) continue;
+        const presented = next instanceof HostKeyRejected ? next.presented : undefined;
+        if (!presented || presented.reason !== 'mismatch') throw next;
+        seen.push(presented);
+      }
+    }
+    if (seen.length === 1) throw error;
+    const expected = expectedFingerprints(target.host, target.port, target.hostKeys);
+    throw new HostKeyRejected(
+      `host key mismatch for ${targetName(target)}: expected ${expected.join(' or ')}, got ${seen
+        .map((p) => `${p.actual} (${p.keyType ?? 'unknown type'})`)
+        .join(', ')}; refusing to authenticate (possible man-in-the-middle) — nothing was sent to the host.`,
+      first,
     );
   }
 }
@@ -225,12 +314,10 @@ export class SshConnection {
 
   static async connect(target: SshTarget, options: ConnectOptions = {}): Promise<SshConnection> {
     if (!options.jump)
-      return new SshConnection(target, await connectWithRetry(target, options), undefined, options);
-    const jump = await connectWithRetry(options.jump, options);
+      return new SshConnection(target, await connectVerified(target, options), undefined, options);
+    const jump = await connectVerified(options.jump, options);
     try {
-      const client = await connectWithRetry(target, options, () =>
-        forwardOut(jump, target.host, target.port),
-      );
+      const client = await connectVerified(target, options, () => forwardOut(jump, target.host, target.port));
       return new SshConnection(target, client, jump, options);
     } catch (error) {
       jump.end();

@@ -153,3 +153,52 @@ export function hostKeyAlgorithms(host: string, port: number, policy: HostKeyPol
   }
   return algos;
 }
+
+/**
+ * Host-key types ssh2 can negotiate, in its order of preference, each with the signature
+ * algorithms that select it (an RSA key is negotiated through rsa-sha2-512/256 or ssh-rsa).
+ */
+const HOST_KEY_TYPES: readonly (readonly [string, readonly string[]])[] = [
+  ['ssh-ed25519', ['ssh-ed25519']],
+  ['ecdsa-sha2-nistp256', ['ecdsa-sha2-nistp256']],
+  ['ecdsa-sha2-nistp384', ['ecdsa-sha2-nistp384']],
+  ['ecdsa-sha2-nistp521', ['ecdsa-sha2-nistp521']],
+  ['ssh-rsa', ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']],
+];
+
+/** The key type named at the start of a public key blob (`ssh-ed25519`, `ssh-rsa`, ...). */
+export function hostKeyType(keyBlob: Buffer): string | undefined {
+  if (keyBlob.length < 4) return undefined;
+  const length = keyBlob.readUInt32BE(0);
+  if (length === 0 || length > 64 || keyBlob.length < 4 + length) return undefined;
+  return keyBlob.subarray(4, 4 + length).toString('latin1');
+}
+
+/**
+ * Trusted by fingerprints, a host is asked for one host-key type at a time: a fingerprint does
+ * not say its key type, and a server presents only the one type negotiated (ed25519 first), so a
+ * genuine RSA or ECDSA fingerprint would otherwise never meet its key. Whether retrying can help:
+ * only a mismatch under a policy with fingerprints (known_hosts lines name their type, and the
+ * first negotiation already asks for those types).
+ */
+export function mayTryOtherHostKeyTypes(policy: HostKeyPolicy, decision: HostKeyDecision['reason']): boolean {
+  return decision === 'mismatch' && policy.fingerprints.length > 0 && !policy.acceptAny;
+}
+
+/**
+ * The host-key algorithm lists to negotiate next, one per key type not tried yet, in ssh2's order
+ * of preference, limited to what the server offered in its KEXINIT (`offered`, signature
+ * algorithm names; all types when unknown).
+ */
+export function untriedHostKeyAlgorithms(
+  offered: readonly string[] | undefined,
+  triedTypes: readonly string[],
+): string[][] {
+  const out: string[][] = [];
+  for (const [type, algorithms] of HOST_KEY_TYPES) {
+    if (triedTypes.includes(type)) continue;
+    const usable = offered ? algorithms.filter((a) => offered.includes(a)) : [...algorithms];
+    if (usable.length > 0) out.push(usable);
+  }
+  return out;
+}

@@ -11,19 +11,19 @@ import { assign, joinScript, type RemoteScript } from './script';
  * then it gets its final name and only the newest KEEP dumps stay.
  */
 const KEEP_DUMP = String.raw`
-gzip -t "$f.tmp"
-if [ "$(gzip -dc "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then echo "the dump is empty" >&2; exit 1; fi
+gzip -t -- "$f.tmp"
+if [ "$(gzip -dc -- "$f.tmp" | head -c 64 | wc -c)" -eq 0 ]; then echo "the dump is empty" >&2; exit 1; fi
 if [ -n "$TRAILER" ]; then
-  last=$(gzip -dc "$f.tmp" | tail -n 1)
+  last=$(gzip -dc -- "$f.tmp" | tail -n 1)
   case "$last" in
     "$TRAILER"*) ;;
     *) echo "the dump is incomplete: its last line is not '$TRAILER...'" >&2; exit 1 ;;
   esac
 fi
-mv "$f.tmp" "$f"
+mv -- "$f.tmp" "$f"
 echo "backup=$f bytes=$(wc -c < "$f")"
 # shellcheck disable=SC2012 # our own names (<stamp>-before-<version>): no blanks, no newlines
-ls -1t "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
+ls -1t -- "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f --
 `;
 
 /** Where and how many dumps are kept, and the file name of this one (without .sql.gz). */
@@ -79,7 +79,7 @@ export const MYSQL_DUMP_TRAILER = '-- Dump completed';
  */
 export const BACKUP_IN_SERVICE = joinScript(
   String.raw`
-cd "$1" || exit
+cd -- "$1" || exit
 export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
 B="$4"; STAMP="$5"; KEEP="$6"; SVC="$7"; DUMP="$8"; TRAILER="$9"
 shift 9
@@ -90,8 +90,8 @@ if [ -z "$running" ]; then
   echo "service $SVC has no running container in project $PROJECT (release $DEPLOY_VERSION): the dump runs inside it; check backup-service" >&2
   exit 1
 fi
-mkdir -p "$B"
-chmod 700 "$B"
+mkdir -p -- "$B"
+chmod 700 -- "$B"
 f="$B/$STAMP.sql.gz"
 trap 'rm -f "$f.tmp"' EXIT
 "$@" exec -T "$SVC" sh -c "$DUMP" | gzip > "$f.tmp"
@@ -153,8 +153,8 @@ else echo "neither mariadb-dump nor mysqldump is installed on this host (install
 help=$("$T" --help 2>/dev/null || true)
 set --
 case "$help" in *--column-statistics*) set -- --column-statistics=0 ;; esac
-mkdir -p "$B"
-chmod 700 "$B"
+mkdir -p -- "$B"
+chmod 700 -- "$B"
 "$T" --defaults-file="$CNF" --single-transaction --quick --routines --triggers --no-tablespaces "$@" -- "$DB" | gzip > "$f.tmp"
 `,
   KEEP_DUMP,
@@ -185,8 +185,8 @@ if [ -n "$7" ]; then export PGUSER="$7"; fi
 if [ -n "$8" ]; then export PGDATABASE="$8"; fi
 if [ -n "$PASSFILE" ]; then export PGPASSFILE="$PASSFILE"; fi
 command -v pg_dump >/dev/null 2>&1 || { echo "pg_dump is not installed on this host" >&2; exit 1; }
-mkdir -p "$B"
-chmod 700 "$B"
+mkdir -p -- "$B"
+chmod 700 -- "$B"
 pg_dump --no-password --clean --if-exists | gzip > "$f.tmp"
 `,
   KEEP_DUMP,

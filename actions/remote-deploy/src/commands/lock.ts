@@ -5,22 +5,22 @@ import type { RemoteScript } from './script';
 /** $1 lock dir, $2 owner JSON. mkdir is the atomic test-and-set. */
 export const LOCK = String.raw`
 L="$1"
-mkdir -p "$(dirname "$L")"
-if mkdir "$L" 2>/dev/null; then
+mkdir -p -- "$(dirname -- "$L")"
+if mkdir -- "$L" 2>/dev/null; then
   printf '%s\n' "$2" > "$L/owner.json.tmp"
-  mv "$L/owner.json.tmp" "$L/owner.json"
+  mv -- "$L/owner.json.tmp" "$L/owner.json"
   echo ACQUIRED
   exit 0
 fi
 if [ ! -d "$L" ]; then
-  mkdir "$L"  # not a race we lost: show mkdir's own error (permissions, read-only filesystem...)
+  mkdir -- "$L"  # not a race we lost: show mkdir's own error (permissions, read-only filesystem...)
 fi
 now=$(date +%s)
 if [ -f "$L/owner.json" ]; then
-  echo "HELD $(( now - $(stat -c %Y "$L/owner.json") ))"
-  cat "$L/owner.json"
+  echo "HELD $(( now - $(stat -c %Y -- "$L/owner.json") ))"
+  cat -- "$L/owner.json"
 else
-  echo "HELD-NO-OWNER $(( now - $(stat -c %Y "$L") ))"
+  echo "HELD-NO-OWNER $(( now - $(stat -c %Y -- "$L") ))"
 fi
 `;
 
@@ -32,11 +32,11 @@ export function acquire(lockDir: string, ownerJson: string): RemoteScript {
 export const TAKE_OVER = String.raw`
 L="$1"
 grep -qF "\"token\":\"$3\"" "$L/owner.json" 2>/dev/null || { echo CHANGED; exit 0; }
-mv "$L" "$L.expired.$$" 2>/dev/null || { echo CHANGED; exit 0; }
-rm -rf "$L.expired.$$"
-if mkdir "$L" 2>/dev/null; then
+mv -- "$L" "$L.expired.$$" 2>/dev/null || { echo CHANGED; exit 0; }
+rm -rf -- "$L.expired.$$"
+if mkdir -- "$L" 2>/dev/null; then
   printf '%s\n' "$2" > "$L/owner.json.tmp"
-  mv "$L/owner.json.tmp" "$L/owner.json"
+  mv -- "$L/owner.json.tmp" "$L/owner.json"
   echo ACQUIRED
 else
   echo CHANGED
@@ -50,7 +50,7 @@ export function takeOver(lockDir: string, ownerJson: string, expiredToken: strin
 /** $1 lock dir, $2 our token. Only our own lock is removed. */
 export const UNLOCK = String.raw`
 L="$1"
-if [ -f "$L/owner.json" ] && grep -qF "\"token\":\"$2\"" "$L/owner.json"; then rm -rf "$L"; echo RELEASED; else echo NOT-OURS; fi
+if [ -f "$L/owner.json" ] && grep -qF "\"token\":\"$2\"" "$L/owner.json"; then rm -rf -- "$L"; echo RELEASED; else echo NOT-OURS; fi
 `;
 
 export function release(lockDir: string, token: string): RemoteScript {

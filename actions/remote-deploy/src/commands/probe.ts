@@ -6,18 +6,18 @@ import type { RemoteScript } from './script';
 export const PREPARE = String.raw`
 P="$1"; V="$2"; MODE="$3"
 if [ "$MODE" = deploy ]; then
-  mkdir -p "$P/releases/$V" "$P/.deploy-kit"
-  chmod 700 "$P/releases/$V"
+  mkdir -p -- "$P/releases/$V" "$P/.deploy-kit"
+  chmod 700 -- "$P/releases/$V"
 fi
 prev=""
-if [ -L "$P/current" ]; then prev=$(basename "$(readlink "$P/current")"); fi
+if [ -L "$P/current" ]; then prev=$(basename -- "$(readlink -- "$P/current")"); fi
 echo "previous=$prev"
 if [ -d "$P/releases/$V" ]; then echo "release_exists=yes"; else echo "release_exists=no"; fi
 if docker compose version >/dev/null 2>&1; then echo "compose=v2"
 elif command -v docker-compose >/dev/null 2>&1; then echo "compose=v1"
 else echo "compose=none"; fi
-d="$P"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done
-echo "free_kb=$(df -Pk "$d" | awk 'NR==2 {print $4}')"
+d="$P"; while [ ! -d "$d" ]; do d=$(dirname -- "$d"); done
+echo "free_kb=$(df -Pk -- "$d" | awk 'NR==2 {print $4}')"
 if [ -d "$P/.deploy-kit/lock" ]; then echo "locked=yes"; else echo "locked=no"; fi
 if [ -f "$P/.deploy-kit/releases.log" ]; then echo "log_lines=$(wc -l < "$P/.deploy-kit/releases.log")"; fi
 `;
@@ -45,7 +45,7 @@ export function containerStates(project: string): RemoteScript {
 
 /** $1 URL: fetched on the host itself (curl, else busybox/GNU wget). */
 export const HTTP_GET = String.raw`
-if command -v curl >/dev/null 2>&1; then exec curl -fsS --max-time 5 "$1"; else exec wget -q -T 5 -O - "$1"; fi
+if command -v curl >/dev/null 2>&1; then exec curl -fsS --max-time 5 -- "$1"; else exec wget -q -T 5 -O - -- "$1"; fi
 `;
 
 export function httpGet(url: string): RemoteScript {

@@ -28,7 +28,7 @@ export function makeDirs(releaseDir: string, dirs: readonly string[]): RemoteScr
 
 /** $1 dir, $2 host label, $3 version, then argv: run argv in dir with DEPLOY_HOST / DEPLOY_VERSION exported for Compose. */
 export const IN_DIR = String.raw`
-cd "$1" || exit
+cd -- "$1" || exit
 export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
 shift 3
 exec "$@"
@@ -40,8 +40,8 @@ export function inDir(dir: string, host: string, version: string, argv: readonly
 
 /** $1 project dir, $2 version: point current at the release atomically (rename over the symlink). */
 export const SWITCH_LINK = String.raw`
-cd "$1" || exit
-ln -sfn "releases/$2" .current.tmp
+cd -- "$1" || exit
+ln -sfn -- "releases/$2" .current.tmp
 mv -T .current.tmp current
 `;
 
@@ -51,7 +51,7 @@ export function switchCurrent(projectDir: string, version: string): RemoteScript
 
 /** What every hook starts with: $1 release dir, $2 host, $3 version, $4 previous version. */
 export const HOOK_HEADER = String.raw`
-cd "$1" || exit
+cd -- "$1" || exit
 export DEPLOY_HOST="$2" DEPLOY_VERSION="$3" DEPLOY_PREVIOUS_VERSION="$4"
 `;
 

@@ -4,7 +4,7 @@ import type { RemoteScript } from './script';
 
 /** $1 log file, $2 one JSON line. Append-only. */
 export const RECORD = String.raw`
-mkdir -p "$(dirname "$1")"
+mkdir -p -- "$(dirname -- "$1")"
 printf '%s\n' "$2" >> "$1"
 `;
 
@@ -14,7 +14,7 @@ export function append(logFile: string, line: string): RemoteScript {
 
 /** $1 log file. */
 export const READ_LOG = String.raw`
-if [ -f "$1" ]; then cat "$1"; fi
+if [ -f "$1" ]; then cat -- "$1"; fi
 `;
 
 export function read(logFile: string): RemoteScript {

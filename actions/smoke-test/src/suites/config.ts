@@ -5,7 +5,14 @@ export interface SuiteConfig {
   requestTimeoutMs: number;
   ca?: string;
   resolve: readonly { host: string; port: number; address: string }[];
-  version: { expected?: string; header?: string; jsonPath?: string; url?: string };
+  version: {
+    expected?: string;
+    header?: string;
+    jsonPath?: string;
+    url?: string;
+    /** Consecutive answers (each on a new connection) that must all carry the expected version. */
+    answers: number;
+  };
   https: { httpUrl?: string; minCertDays: number };
   headers: { hstsMinAge: number; hstsIncludeSubdomains: boolean };
   django: {

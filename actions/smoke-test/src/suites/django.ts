@@ -1,36 +1,49 @@
-import { registerSecret } from '@deploy-kit/shared';
+import { maskSecret } from '@deploy-kit/shared';
 import { HttpError } from '@deploy-kit/shared/http';
 import type { Cookie } from 'undici';
-import { assertion, snippet, statusMatcher, type Assertion } from '../assertions';
+import { assertion, snippet, statusAssertion, type Assertion } from '../assertions';
 import { send } from '../checks';
 import { responseCookies } from '../cookies';
 import type { CheckDef } from '../runner';
+import { isTransientStatus, statusMatcher } from '../status';
 import type { SuiteConfig } from './config';
 
-/** Text that only Django's technical (DEBUG = True) pages contain. */
-const DEBUG_MARKERS = [
-  "You're seeing this error because you have <code>DEBUG = True</code>",
-  'Using the URLconf defined in',
-  'Traceback (most recent call last)',
-  '<div id="traceback">',
-  'django.core.exceptions',
+/**
+ * Text that only Django's technical (DEBUG = True) pages contain, as rendered
+ * by Django 3.2 to 5.x: the technical 404 (with the URLconf listing, or without
+ * it when a middleware or view raised Http404), the technical 500 in HTML and
+ * in its plain-text form (sent to clients that do not accept HTML). Since
+ * Django 3.0 the sentence has a curly apostrophe ("You’re"); older pages and
+ * the text form use a straight one, and an HTML-escaped one is matched too.
+ */
+const DEBUG_MARKERS: readonly { label: string; pattern: RegExp }[] = [
+  {
+    label: "You're seeing this error because you have DEBUG = True",
+    pattern: /You(?:’|'|&#x27;|&#39;|&rsquo;)re seeing this error because you have\s+(?:<code>)?DEBUG = True/,
+  },
+  { label: 'Using the URLconf defined in', pattern: /Using the URLconf defined in/ },
+  { label: 'Traceback (most recent call last)', pattern: /Traceback \(most recent call last\)/ },
+  { label: '<div id="traceback">', pattern: /<div id="traceback">/ },
+  { label: 'Django Version:', pattern: /Django Version:/ },
+  { label: 'django.core.exceptions', pattern: /django\.core\.exceptions/ },
 ];
 
 /** The first debug marker found in a page, or undefined for a production error page. */
 export function debugMarker(body: string): string | undefined {
-  return DEBUG_MARKERS.find((m) => body.includes(m));
+  return DEBUG_MARKERS.find((m) => m.pattern.test(body))?.label;
 }
 
+/** A debug page is the settings' answer (DEBUG = True), checked first and never retried, whatever the status. */
 export function evaluateNotFound(status: number, body: string): Assertion[] {
   const marker = debugMarker(body);
   return [
-    assertion('status', status === 404, '404', String(status)),
     assertion(
       'no debug page',
       marker === undefined,
       'no traceback or URLconf listing (DEBUG off)',
       marker ? `debug page: ${snippet(marker, 70)}` : 'plain error page',
     ),
+    statusAssertion('status', statusMatcher([404]), status),
   ];
 }
 
@@ -93,6 +106,7 @@ export function evaluateForeignHost(outcome: { status: number } | { error: strin
     refused.test(outcome.status),
     'refused (400/403/404/421 or closed)',
     String(outcome.status),
+    { transient: isTransientStatus(outcome.status) },
   );
 }
 
@@ -118,7 +132,15 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
       async attempt({ client, signal }) {
         const res = await send(client, get(at(d.staticPath)), signal, config.requestTimeoutMs);
         return [
-          assertion(`GET ${d.staticPath}`, res.status === 200, '200 (collectstatic ran)', String(res.status)),
+          assertion(
+            `GET ${d.staticPath}`,
+            res.status === 200,
+            '200 (collectstatic ran)',
+            String(res.status),
+            {
+              transient: isTransientStatus(res.status),
+            },
+          ),
         ];
       },
     },
@@ -127,6 +149,9 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
       group: 'django',
       async attempt({ client, signal }) {
         const res = await send(client, get(at(d.cookiePath)), signal, config.requestTimeoutMs);
+        // A 502 from a proxy sets no cookies: say that (and retry), not "no cookies".
+        if (isTransientStatus(res.status))
+          return [statusAssertion(`GET ${d.cookiePath}`, statusMatcher('200-499'), res.status)];
         return evaluateCookies(responseCookies(res), d.cookieNames, d.cookieFlags, d.cookiePath);
       },
     },
@@ -154,16 +179,14 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
   if (d.metricsPath) {
     const path = d.metricsPath;
     const token = d.metricsToken;
-    if (token) registerSecret(`Bearer ${token}`);
+    if (token) maskSecret(`Bearer ${token}`);
     checks.push({
       name: `django: ${path} protected`,
       group: 'django',
       async attempt({ client, signal }) {
         const denied = statusMatcher([401, 403]);
         const anonymous = await send(client, get(at(path)), signal, config.requestTimeoutMs);
-        const results = [
-          assertion('without token', denied.test(anonymous.status), denied.text, String(anonymous.status)),
-        ];
+        const results = [statusAssertion('without token', denied, anonymous.status)];
         if (token) {
           const authed = await send(
             client,
@@ -171,7 +194,7 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
             signal,
             config.requestTimeoutMs,
           );
-          results.push(assertion('with token', authed.status === 200, '200', String(authed.status)));
+          results.push(statusAssertion('with token', statusMatcher([200]), authed.status));
         }
         return results;
       },

@@ -1,7 +1,8 @@
-import { headerValue, type HttpResponse } from '@deploy-kit/shared/http';
-import { assertion, statusMatcher, type Assertion } from '../assertions';
+import { headerValue, headerValues, type HttpResponse } from '@deploy-kit/shared/http';
+import { assertion, statusAssertion, type Assertion } from '../assertions';
 import { send } from '../checks';
 import type { CheckDef } from '../runner';
+import { statusMatcher } from '../status';
 import type { SuiteConfig } from './config';
 
 /** Split a header like HSTS or CSP into lower-cased directive names and values. */
@@ -16,17 +17,31 @@ export function directives(value: string, separator = ';'): Map<string, string> 
   return map;
 }
 
+/**
+ * HSTS as a browser applies it. Sent twice (the app's SecurityMiddleware and
+ * the proxy's add_header, say), only the first header counts (RFC 6797
+ * §8.1), whatever the second one promises: judge the first, and say so.
+ */
 export function evaluateHsts(
-  value: string | undefined,
+  values: string | readonly string[] | undefined,
   minAge: number,
   includeSubdomains: boolean,
 ): Assertion {
+  const all = values === undefined ? [] : typeof values === 'string' ? [values] : [...values];
   const expected = `max-age >= ${minAge}${includeSubdomains ? ' with includeSubDomains' : ''}`;
+  const value = all[0];
   if (value === undefined) return assertion('Strict-Transport-Security', false, expected, '(absent)');
   const d = directives(value);
   const age = Number(d.get('max-age'));
   const ok = Number.isFinite(age) && age >= minAge && (!includeSubdomains || d.has('includesubdomains'));
-  return assertion('Strict-Transport-Security', ok, expected, value);
+  const seen =
+    all.length > 1
+      ? `${value} (${all.length} Strict-Transport-Security headers: browsers apply only the first; the others were ${all
+          .slice(1)
+          .map((v) => `'${v}'`)
+          .join(', ')})`
+      : value;
+  return assertion('Strict-Transport-Security', ok, expected, seen);
 }
 
 export function evaluateNosniff(value: string | undefined): Assertion {
@@ -82,7 +97,7 @@ export function headersChecks(config: SuiteConfig): CheckDef[] {
       'HSTS',
       (r) =>
         evaluateHsts(
-          headerValue(r.headers, 'strict-transport-security'),
+          headerValues(r.headers, 'strict-transport-security'),
           h.hstsMinAge,
           h.hstsIncludeSubdomains,
         ),
@@ -110,7 +125,7 @@ export function headersChecks(config: SuiteConfig): CheckDef[] {
         config.requestTimeoutMs,
       );
       // Headers on an error page say nothing about the site: insist on a real answer first.
-      return [assertion('status', ok.test(res.status), ok.text, String(res.status)), evaluate(res)];
+      return [statusAssertion('status', ok, res.status), evaluate(res)];
     },
   }));
 }

@@ -1,8 +1,9 @@
 import { InputError } from '@deploy-kit/shared';
 import { describeTlsError, headerValue, probeTls, type TlsProbeResult } from '@deploy-kit/shared/http';
-import { assertion, statusMatcher, type Assertion } from '../assertions';
+import { assertion, statusAssertion, type Assertion } from '../assertions';
 import { send } from '../checks';
 import type { CheckDef } from '../runner';
+import { statusMatcher } from '../status';
 import type { SuiteConfig } from './config';
 
 const DAY_MS = 86_400_000;
@@ -28,7 +29,7 @@ export function evaluateHttpsRedirect(
     }
   }
   return [
-    assertion('status', permanent.test(status), permanent.text, String(status)),
+    statusAssertion('status', permanent, status),
     assertion('redirect target', sameOrigin, `${want.origin}/…`, target),
   ];
 }

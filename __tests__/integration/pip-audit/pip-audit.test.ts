@@ -1,0 +1,581 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Ajv04 from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
+import {
+  NODE20,
+  loadOsvRecords,
+  type OsvRecord,
+  osvDataDir,
+  pythonTools,
+  runAction,
+  startOsvStandin,
+  type OsvStandin,
+  type RunActionResult,
+} from '@deploy-kit/harness';
+
+/**
+ * The committed bundle, run as the runner runs it, driving the real pip-audit
+ * (pinned, hashed, from scripts/pytools.d/pip-audit.txt) against the OSV
+ * stand-in, which serves real advisory records and checks every request.
+ */
+
+let osv: OsvStandin;
+let toolsBin: string;
+const workspaces: string[] = [];
+
+/**
+ * The SARIF 2.1.0 JSON schema (draft-04), as Microsoft's SARIF SDK ships it in the npm package
+ * @microsoft/jest-sarif (lib/schemas/sarif-2.1.0-rtm.5.json: 2.1.0-rtm.5 is the schema OASIS
+ * published as 2.1.0), checked with Ajv 8.
+ */
+function sarifValidator(): (doc: unknown) => string[] {
+  const file = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+  // The schema's language-tag pattern is not valid as a unicode RegExp; it is a plain ECMA-262 pattern.
+  const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(fs.readFileSync(file, 'utf8')));
+  return (doc) => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+}
+
+beforeAll(async () => {
+  toolsBin = pythonTools('pip-audit');
+  osv = await startOsvStandin();
+});
+afterAll(async () => {
+  await osv.stop();
+  for (const w of workspaces) fs.rmSync(w, { recursive: true, force: true });
+});
+afterEach(() => {
+  osv.fault(undefined);
+  // Every record served and every query pip-audit or the action sent matched the published OSV description.
+  expect(osv.violations).toEqual([]);
+});
+
+function workspace(files: Record<string, string>): string {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-pip-audit-'));
+  workspaces.push(ws);
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(ws, name)), { recursive: true });
+    fs.writeFileSync(path.join(ws, name), content);
+  }
+  return ws;
+}
+
+const shared = (name: string): string => fs.readFileSync(path.join(osvDataDir(), name), 'utf8');
+
+function audit(
+  ws: string,
+  inputs: Record<string, string> = {},
+  extra: { node?: string; osvUrl?: string } = {},
+): Promise<RunActionResult> {
+  return runAction({
+    action: 'pip-audit',
+    workspace: ws,
+    node: extra.node,
+    inputs: { 'osv-url': extra.osvUrl ?? osv.queryUrl, ...inputs },
+    // pip-audit's own cache would let a later run answer from disk instead of the (faulty) service.
+    env: { PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`, XDG_CACHE_HOME: path.join(ws, '.cache') },
+    timeoutMs: 180_000,
+  });
+}
+
+/** A loopback port nothing listens on: bound, then closed, so connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const failure = (r: RunActionResult): string | undefined =>
+  r.annotations.find(
+    (a) => a.level === 'error' && /^(Policy failed|Could not run|Invalid input)/.test(a.message),
+  )?.message;
+
+describe('pip-audit action against the real pip-audit', () => {
+  it('passes a clean, fully pinned file on Node 20 too, and audits the pins as written', async () => {
+    const ws = workspace({ 'requirements.txt': shared('requirements-clean.txt') });
+    const before = osv.requests.length;
+    const r = await audit(ws, { report: 'out/report.json' }, { node: NODE20 });
+    expect(failure(r)).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toMatchObject({ vulnerabilities: '0', fixable: '0', passed: 'true' });
+    expect(JSON.parse(r.outputs['by-severity'] as string)).toEqual({
+      critical: 0,
+      high: 0,
+      medium: 0,
+      low: 0,
+      none: 0,
+      unknown: 0,
+    });
+    expect(r.summary).toContain('pip-audit passed: no known vulnerabilities');
+    // One query per pin, sent to the stand-in through pip-audit's --osv-url: the audit really happened.
+    const queries = osv.requests.slice(before).filter((q) => q.path === '/v1/query');
+    expect(queries.map((q) => (q.body as { package: { name: string } }).package.name).sort()).toEqual([
+      'celery',
+      'certifi',
+      'cryptography',
+      'django',
+      'gunicorn',
+      'idna',
+      'jinja2',
+      'pillow',
+      'pyyaml',
+      'requests',
+      'sqlparse',
+      'urllib3',
+      'werkzeug',
+    ]);
+    expect(r.log).toContain('(pinned, audited as written)');
+    const report = JSON.parse(fs.readFileSync(path.join(ws, 'out/report.json'), 'utf8'));
+    expect(report).toMatchObject({ passed: true, vulnerabilities: 0, findings: [] });
+  });
+
+  it('fails on findings of every severity, with alias-only and missing severity, the withdrawn record left out, SARIF valid', async () => {
+    const ws = workspace({ 'requirements.txt': shared('requirements-vulnerable.txt') });
+    const r = await audit(ws, { sarif: 'out/pip-audit.sarif', report: 'out/report.json' });
+    expect(r.exitCode).toBe(1);
+    expect(failure(r)).toMatch(/^Policy failed: 26 vulnerabilities at any severity/);
+    expect(r.outputs).toMatchObject({ vulnerabilities: '26', fixable: '26', passed: 'false' });
+    expect(JSON.parse(r.outputs['by-severity'] as string)).toEqual({
+      critical: 5,
+      high: 8,
+      medium: 11,
+      low: 1,
+      none: 0,
+      unknown: 1,
+    });
+    const results = JSON.parse(r.outputs.results as string) as {
+      id: string;
+      aliases: string[];
+      severity: string;
+      score?: number;
+      fixedIn?: string;
+      line?: number;
+      package: string;
+    }[];
+    const byId = (id: string) => results.find((f) => f.id === id || f.aliases.includes(id));
+    // PYSEC-2022-190 has no severity of its own: the score is its alias GHSA-2gwj-7jmv-h26r's CVSS vector.
+    expect(byId('PYSEC-2022-190')).toMatchObject({
+      severity: 'critical',
+      score: 9.8,
+      fixedIn: '3.2.13',
+      line: 1,
+    });
+    expect(byId('PYSEC-2023-175')).toMatchObject({ severity: 'unknown', fixedIn: '10.0.1' });
+    expect(byId('GHSA-px8h-6qxv-m22q')).toMatchObject({ severity: 'low', score: 2.6 });
+    expect(byId('GHSA-q4xr-rc97-m4xx')).toMatchObject({ severity: 'high', score: 7.7 });
+    expect(byId('PYSEC-2023-73')).toBeUndefined();
+    expect(results.some((f) => f.package === 'redis')).toBe(false);
+    const django = r.annotations.find((a) => a.title === 'pip-audit: Django 3.2.10');
+    expect(django).toMatchObject({ level: 'error', file: 'requirements.txt', line: 1 });
+    expect(django?.message).toMatch(/upgrade to Django==3\.2\.15\.$/);
+    expect(r.summary).toMatch(
+      /\| django 3\.2\.10 \| PYSEC-2022-190, CVE-2022-28346, GHSA-2gwj-7jmv-h26r \| 🟥 critical 9\.8 \| 3\.2\.13 \|/,
+    );
+
+    const sarif = JSON.parse(fs.readFileSync(path.join(ws, 'out/pip-audit.sarif'), 'utf8'));
+    const sarifErrors = sarifValidator();
+    expect(sarifErrors(sarif)).toEqual([]);
+    // The validator is not a rubber stamp: a result without a message is refused.
+    expect(sarifErrors({ ...sarif, runs: [{ ...sarif.runs[0], results: [{ ruleId: 'X' }] }] })).not.toEqual(
+      [],
+    );
+    const run = sarif.runs[0];
+    expect(run.results).toHaveLength(26);
+    const rule = run.tool.driver.rules.find((x: { id: string }) => x.id === 'PYSEC-2022-190');
+    expect(rule.properties['security-severity']).toBe('9.8');
+    const result = run.results.find((x: { ruleId: string }) => x.ruleId === 'PYSEC-2022-190');
+    expect(result.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'requirements.txt' },
+      region: { startLine: 1 },
+    });
+    // Same fingerprints on a second run, this time on Node 20 (the CVSS library and the rest of the bundle run there too).
+    const again = await audit(ws, { sarif: 'out/second.sarif' }, { node: NODE20 });
+    const prints = (s: { runs: { results: { partialFingerprints: object }[] }[] }) =>
+      s.runs[0]!.results.map((x) => x.partialFingerprints);
+    expect(prints(JSON.parse(fs.readFileSync(path.join(ws, 'out/second.sarif'), 'utf8')))).toEqual(
+      prints(sarif),
+    );
+    expect(again.exitCode).toBe(1);
+    expect(again.outputs['by-severity']).toBe(r.outputs['by-severity']);
+  });
+
+  it('gates on severity and on fixable-only', async () => {
+    const ws = workspace({ 'requirements.txt': 'Werkzeug==2.0.2\nredis==4.1.0\n' });
+    const high = await audit(ws, { 'fail-on': 'critical' });
+    expect(failure(high)).toBeUndefined();
+    expect(high.outputs).toMatchObject({ vulnerabilities: '2', passed: 'true' });
+    expect(
+      high.annotations.filter((a) => a.title === 'pip-audit: Werkzeug 2.0.2').map((a) => a.level),
+    ).toEqual(['warning']);
+    const low = await audit(ws, { 'fail-on': 'high' });
+    expect(failure(low)).toMatch(
+      /^Policy failed: 1 vulnerability at severity high or above, unknown severity counts \(werkzeug 2\.0\.2 CVE-2023-25577\)/,
+    );
+
+    // Pillow 8.4.0's PYSEC-2023-175 has no severity anywhere: unknown fails closed unless told otherwise.
+    const pillow = workspace({ 'requirements.txt': 'pillow==8.4.0\n' });
+    expect(failure(await audit(pillow, { 'fail-on': 'critical' }))).toMatch(
+      /2 vulnerabilities at severity critical or above/,
+    );
+    const relaxed = await audit(pillow, { 'fail-on': 'critical', 'fail-on-unknown': 'false' });
+    expect(failure(relaxed)).toMatch(
+      /1 vulnerability at severity critical or above \(pillow 8\.4\.0 CVE-2022-22817\)/,
+    );
+  });
+
+  it('fixable-only fails on a fixable finding and passes an unfixable one, which stays reported', async () => {
+    const fixable = workspace({ 'requirements.txt': 'idna==3.3\n' });
+    const r = await audit(fixable, { 'fixable-only': 'true' });
+    expect(failure(r)).toMatch(/1 vulnerability at any severity, only when a fix exists/);
+    expect(r.outputs.fixable).toBe('1');
+
+    // No record in the set lacks a fix for a live version, so this one is derived, and says so: the real
+    // gunicorn advisory GHSA-w3h3-4rj7-4ph4 as it stood before 22.0.0 existed (its `fixed` event removed).
+    // It still has to pass the OSV schema, which the stand-in checks.
+    const real = loadOsvRecords();
+    const gunicorn = structuredClone(real.get('GHSA-w3h3-4rj7-4ph4')) as OsvRecord;
+    for (const a of gunicorn.affected ?? [])
+      for (const range of a.ranges ?? []) range.events = range.events.filter((e) => !('fixed' in e));
+    const unfixedOsv = await startOsvStandin({ records: new Map([...real, [gunicorn.id, gunicorn]]) });
+    try {
+      const ws = workspace({ 'requirements.txt': 'gunicorn==20.1.0\n' });
+      const passes = await audit(ws, { 'fixable-only': 'true' }, { osvUrl: unfixedOsv.queryUrl });
+      expect(failure(passes)).toBeUndefined();
+      expect(passes.outputs).toMatchObject({ vulnerabilities: '1', fixable: '0', passed: 'true' });
+      expect(passes.summary).toMatch(
+        /\| gunicorn 20\.1\.0 \| CVE-2024-1135, GHSA-w3h3-4rj7-4ph4 \| 🟧 high 8\.2 \| no fix \|/,
+      );
+      expect(passes.annotations.find((a) => a.title === 'pip-audit: gunicorn 20.1.0')).toMatchObject({
+        level: 'warning',
+        message: expect.stringMatching(/no fixed release is known\.$/),
+      });
+      const fails = await audit(ws, {}, { osvUrl: unfixedOsv.queryUrl });
+      expect(failure(fails)).toMatch(/^Policy failed: 1 vulnerability at any severity/);
+      expect(unfixedOsv.violations).toEqual([]);
+    } finally {
+      await unfixedOsv.stop();
+    }
+  });
+
+  it('applies valid ignores, fails on an expired one naming id, reason and date, warns on a stale one', async () => {
+    const ignore = (expires: string) =>
+      [
+        'ignores:',
+        '  - id: GHSA-jjg7-2v4v-x38h',
+        '    reason: idna only sees our own host names',
+        `    expires: ${expires}`,
+        '  - id: GHSA-0000-1111-2222',
+        '    reason: package removed in March',
+        '    expires: 2099-01-01',
+      ].join('\n');
+    const ws = workspace({
+      'requirements.txt': 'idna==3.3\n',
+      '.pip-audit-ignore.yml': ignore('2099-01-01'),
+    });
+    const ok = await audit(ws);
+    expect(failure(ok)).toBeUndefined();
+    expect(ok.outputs).toMatchObject({ vulnerabilities: '0', passed: 'true' });
+    // The ignored finding stays visible, with its reason and date.
+    expect(ok.summary).toContain('until 2099-01-01: idna only sees our own host names');
+    expect(
+      ok.annotations.find((a) => a.level === 'warning' && /GHSA-0000-1111-2222/.test(a.message))?.message,
+    ).toMatch(/matches no finding/);
+    const strict = await audit(ws, { strict: 'true' });
+    expect(failure(strict)).toMatch(
+      /1 ignore entry matches no finding and can be removed: GHSA-0000-1111-2222 \("package removed in March"\)/,
+    );
+
+    fs.writeFileSync(path.join(ws, '.pip-audit-ignore.yml'), ignore('2024-06-30'));
+    const expired = await audit(ws);
+    expect(failure(expired)).toContain(
+      'the ignore for GHSA-jjg7-2v4v-x38h ("idna only sees our own host names") expired on 2024-06-30',
+    );
+    expect(expired.outputs.vulnerabilities).toBe('1');
+  });
+
+  it('reports new, resolved and about-to-expire against the previous report', async () => {
+    const ws = workspace({ 'requirements.txt': 'idna==3.3\nsqlparse==0.4.2\n' });
+    await audit(ws, { report: 'reports/previous.json' });
+    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    fs.writeFileSync(path.join(ws, 'requirements.txt'), 'idna==3.3\ncertifi==2021.10.8\n');
+    fs.writeFileSync(
+      path.join(ws, '.pip-audit-ignore.yml'),
+      `- id: CVE-2024-3651\n  reason: replaced next sprint\n  expires: ${soon}\n`,
+    );
+    const r = await audit(ws, { report: 'reports/current.json', 'previous-report': 'reports/previous.json' });
+    const report = JSON.parse(fs.readFileSync(path.join(ws, 'reports/current.json'), 'utf8'));
+    expect(report.changes).toEqual({
+      new: ['requirements.txt|certifi|CVE-2023-37920'],
+      resolved: ['requirements.txt|sqlparse|GHSA-2m57-hf25-phgg', 'requirements.txt|sqlparse|CVE-2023-30608'],
+      aboutToExpire: ['CVE-2024-3651'],
+    });
+    expect(r.annotations.some((a) => a.level === 'warning' && a.message.includes(`expires on ${soon}`))).toBe(
+      true,
+    );
+    // A first weekly run has no previous report: noted, not an error.
+    const first = await audit(ws, { 'previous-report': 'reports/missing.json' });
+    expect(first.annotations.some((a) => a.level === 'notice' && /No previous report/.test(a.message))).toBe(
+      true,
+    );
+  });
+
+  it('merges several files, each finding keeping its file and line', async () => {
+    const ws = workspace({
+      'requirements/base.txt': '# base\nidna==3.3\n',
+      'requirements/prod.txt': 'gunicorn==20.1.0\nidna==3.7\n',
+    });
+    const r = await audit(ws, { requirements: 'requirements/*.txt' });
+    const results = JSON.parse(r.outputs.results as string) as {
+      file: string;
+      line: number;
+      package: string;
+    }[];
+    expect(results.map((f) => [f.file, f.line, f.package])).toEqual([
+      ['requirements/base.txt', 2, 'idna'],
+      ['requirements/prod.txt', 1, 'gunicorn'],
+    ]);
+  });
+
+  it('resolves an unpinned requirement through pip, and reports a requirement pip cannot resolve as a tool error', async () => {
+    const ws = workspace({ 'requirements.txt': 'sqlparse>=0.4.2,<0.4.4\n' });
+    const r = await audit(ws);
+    expect(r.log).toContain('(resolved by pip)');
+    const results = JSON.parse(r.outputs.results as string) as {
+      id: string;
+      version: string;
+      line: number;
+    }[];
+    expect(results.map((f) => f.version)).toEqual(['0.4.3', '0.4.3']);
+    expect(results[0]?.line).toBe(1);
+
+    const bad = workspace({ 'requirements.txt': 'sqlparse>=999\n' });
+    const nope = await audit(bad);
+    expect(failure(nope)).toBe(
+      'Could not run: pip-audit could not audit requirements.txt (exit 1): pip could not resolve the requirements: No matching distribution found for sqlparse>=999.',
+    );
+    expect(nope.outputs).toEqual({});
+  });
+
+  it('calls a malformed requirements file what it is', async () => {
+    // pip-audit's own parser rejects this one; the action names pip-audit's reason.
+    const ws = workspace({ 'requirements.txt': 'django==3.2.10 ; [[[\n' });
+    const r = await audit(ws);
+    expect(failure(r)).toMatch(
+      /^Could not run: pip-audit could not audit requirements.txt \(exit 1\): requirement file .*requirements.txt contains invalid specifier at line 1/,
+    );
+    expect(r.outputs).toEqual({});
+  });
+
+  it('never reports a service failure as clean: 500, unreachable, timeout', async () => {
+    const ws = workspace({ 'requirements.txt': shared('requirements-clean.txt') });
+    osv.fault({ route: 'query', status: 500 });
+    const five = await audit(ws);
+    expect(failure(five)).toMatch(
+      /^Could not run: pip-audit could not audit requirements.txt \(exit 1\): .*500/,
+    );
+    expect(five.outputs).toEqual({});
+    expect(five.summary).toBe('');
+
+    // A report left by an earlier run in the same RUNNER_TEMP (a re-run, a self-hosted runner) is
+    // deleted before pip-audit starts, so a crash is never read as last time's findings.
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-runner-temp-'));
+    workspaces.push(temp);
+    const leftover = path.join(temp, 'deploy-kit-pip-audit-run.json');
+    fs.writeFileSync(
+      leftover,
+      JSON.stringify({ dependencies: [{ name: 'idna', version: '3.3', vulns: [] }], fixes: [] }),
+    );
+    const rerun = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'osv-url': osv.queryUrl },
+      env: {
+        PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`,
+        XDG_CACHE_HOME: path.join(ws, '.cache'),
+        RUNNER_TEMP: temp,
+      },
+      timeoutMs: 120_000,
+    });
+    expect(failure(rerun)).toMatch(/^Could not run: .*500/);
+    expect(fs.existsSync(leftover)).toBe(false);
+
+    const port = await closedPort();
+    const down = await audit(ws, {}, { osvUrl: `http://127.0.0.1:${port}/v1/query` });
+    expect(failure(down)).toMatch(/^Could not run: .*ConnectionError: .*Connection refused/);
+    expect(down.outputs).toEqual({});
+
+    osv.fault({ route: 'query', delayMs: 30_000 });
+    const slow = await audit(ws, { 'request-timeout': '2s' });
+    expect(failure(slow)).toMatch(/^Could not run: .*(Read timed out|timed out)/);
+    expect(slow.outputs).toEqual({});
+    expect(slow.durationMs).toBeLessThan(25_000);
+  });
+
+  it('stops a pip-audit run that outlives the timeout input and says so', async () => {
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    osv.fault({ route: 'query', delayMs: 60_000 });
+    const r = await audit(ws, { timeout: '4s', 'request-timeout': '50s' });
+    expect(failure(r)).toBe(
+      "Could not run: pip-audit did not finish auditing requirements.txt within 4 s and was stopped (the 'timeout' input).",
+    );
+    expect(r.outputs).toEqual({});
+    expect(r.durationMs).toBeLessThan(40_000);
+  });
+
+  it('leaves no pip-audit running when the job is cancelled', async () => {
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    osv.fault({ route: 'query', delayMs: 60_000 });
+    const r = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'osv-url': osv.queryUrl, 'request-timeout': '50s' },
+      env: {
+        PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`,
+        XDG_CACHE_HOME: path.join(ws, '.cache'),
+      },
+      signal: 'runner-cancel',
+      signalWhenStdout: 'pip-audit started (pid',
+      timeoutMs: 60_000,
+    });
+    expect(r.timedOut).toBe(false);
+    expect(failure(r)).toMatch(/^Could not run: pip-audit could not audit requirements.txt/);
+    // No process is left whose command line names this workspace's requirements file.
+    const file = path.join(ws, 'requirements.txt');
+    const left = fs
+      .readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(file);
+        } catch {
+          return false;
+        }
+      });
+    expect(left).toEqual([]);
+  });
+
+  it('fails closed when the records for severity cannot be read', async () => {
+    const ws = workspace({ 'requirements.txt': 'idna==3.3\n' });
+    osv.fault({ route: 'vulns', status: 503 });
+    const r = await audit(ws, { 'fail-on': 'critical' });
+    expect(
+      r.annotations.some(
+        (a) =>
+          a.level === 'warning' &&
+          /Could not read 2 OSV record\(s\) \(CVE-2024-3651: HTTP 503/.test(a.message),
+      ),
+    ).toBe(true);
+    expect(failure(r)).toMatch(/1 vulnerability at severity critical or above/);
+    expect(JSON.parse(r.outputs.results as string)[0].severity).toBe('unknown');
+  });
+
+  it('reports the PyPI service it cannot reach as a tool error, not as clean', async () => {
+    // pypi.org's JSON API is not reachable from here: every HTTPS request goes to a proxy address on
+    // loopback that refuses, so nothing leaves the machine and pip-audit fails the way it would offline.
+    const port = await closedPort();
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    const r = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'vulnerability-service': 'pypi' },
+      env: {
+        PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`,
+        XDG_CACHE_HOME: path.join(ws, '.cache'),
+        HTTPS_PROXY: `http://127.0.0.1:${port}`,
+        https_proxy: `http://127.0.0.1:${port}`,
+      },
+      timeoutMs: 120_000,
+    });
+    expect(failure(r)).toMatch(
+      /^Could not run: pip-audit could not audit requirements.txt \(exit 1\): .*(ProxyError|Unable to connect to proxy)/,
+    );
+    expect(r.outputs).toEqual({});
+  });
+
+  it('audits an environment (mode: environment) through its interpreter', async () => {
+    const ws = workspace({});
+    const venv = path.join(ws, 'venv');
+    const py = (args: string[]) =>
+      execFileSync(args[0] as string, args.slice(1), { stdio: 'pipe', timeout: 300_000 });
+    py(['python3', '-m', 'venv', venv]);
+    py([
+      path.join(venv, 'bin', 'python'),
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--no-deps',
+      '--disable-pip-version-check',
+      'idna==3.3',
+    ]);
+    const r = await audit(ws, {
+      mode: 'environment',
+      python: path.join(venv, 'bin', 'python'),
+      sarif: 'env.sarif',
+    });
+    expect(failure(r)).toMatch(/^Policy failed: 1 vulnerability at any severity/);
+    const results = JSON.parse(r.outputs.results as string) as {
+      package: string;
+      version: string;
+      file?: string;
+    }[];
+    expect(results).toEqual([expect.objectContaining({ package: 'idna', version: '3.3' })]);
+    expect(results[0]?.file).toBeUndefined();
+    expect(r.summary).toContain('| environment |');
+    const sarif = JSON.parse(fs.readFileSync(path.join(ws, 'env.sarif'), 'utf8'));
+    expect(sarifValidator()(sarif)).toEqual([]);
+  });
+
+  it('installs the pinned pip-audit from its hashed lock when none is on PATH, and refuses a version without a lock', async () => {
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    // PATH without the test venv: the action must install pip-audit itself into the runner tool cache.
+    const env = { XDG_CACHE_HOME: path.join(ws, '.cache') };
+    const r = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'osv-url': osv.queryUrl },
+      env,
+      timeoutMs: 300_000,
+    });
+    expect(failure(r)).toBeUndefined();
+    expect(r.outputs).toMatchObject({ vulnerabilities: '0', passed: 'true' });
+    const installed = path.join(r.runnerTemp, 'tool-cache', 'deploy-kit-pip-audit');
+    const [dir] = fs.readdirSync(installed);
+    expect(dir).toMatch(/^2\.10\.1-[0-9a-f]{12}$/);
+    expect(fs.existsSync(path.join(installed, dir as string, '.complete'))).toBe(true);
+    const wrong = await runAction({
+      action: 'pip-audit',
+      workspace: ws,
+      inputs: { 'pip-audit-version': '2.9.0' },
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(failure(wrong)).toBe(
+      "Invalid input: 'pip-audit-version' 2.9.0 has no hashed lock in this action; use one of 2.10.1, or put that pip-audit on PATH.",
+    );
+  });
+
+  it('answers bad input with one sentence naming the input', async () => {
+    const ws = workspace({
+      'requirements.txt': 'idna==3.7\n',
+      'bad.yml': 'ignores:\n  - id: X-1\n    expires: 2030-01-01\n',
+    });
+    expect(failure(await audit(ws, { requirements: 'nope.txt' }))).toBe(
+      "Invalid input: 'requirements' names 'nope.txt', which does not exist in the workspace; give requirements files or globs such as requirements/*.txt.",
+    );
+    expect(failure(await audit(ws, { 'fail-on': 'severe' }))).toBe(
+      "Invalid input: 'fail-on' must be one of any, low, medium, high, critical, got 'severe'.",
+    );
+    expect(failure(await audit(ws, { 'ignore-file': 'bad.yml' }))).toBe(
+      "Invalid input: 'ignore-file bad.yml' at '0.reason': needs a reason: say why this vulnerability is accepted.",
+    );
+  });
+});

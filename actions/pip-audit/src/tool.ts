@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as core from '@actions/core';
+import { getExecOutput } from '@actions/exec';
+import { InputError, ToolError } from '@deploy-kit/shared';
+
+/**
+ * Finds or installs the pinned pip-audit. A pip-audit already on PATH at the
+ * requested version is used as is; otherwise the lock file shipped with the
+ * action (every package pinned and hashed) is installed with --require-hashes
+ * into a venv under the runner's tool cache (kept between runs on self-hosted
+ * runners; RUNNER_TEMP when there is none), keyed by the lock's content.
+ */
+
+export function lockFile(actionDir: string, version: string): string {
+  return path.join(actionDir, 'requirements', `pip-audit-${version}.txt`);
+}
+
+async function versionOf(bin: string): Promise<string | undefined> {
+  try {
+    const out = await getExecOutput(bin, ['--version'], { silent: true, ignoreReturnCode: true });
+    return /pip-audit\s+(\S+)/.exec(out.stdout)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export async function ensurePipAudit(options: {
+  version: string;
+  python: string;
+  actionDir: string;
+}): Promise<string> {
+  const existing = onPath('pip-audit');
+  if (existing && (await versionOf(existing)) === options.version) {
+    core.info(`Using ${existing} (pip-audit ${options.version})`);
+    return existing;
+  }
+  const lock = lockFile(options.actionDir, options.version);
+  if (!fs.existsSync(lock)) {
+    const shipped = fs.existsSync(path.dirname(lock))
+      ? fs.readdirSync(path.dirname(lock)).map((f) => f.replace(/^pip-audit-|\.txt$/g, ''))
+      : [];
+    throw new InputError(
+      `'pip-audit-version' ${options.version} has no hashed lock in this action; use one of ${shipped.join(', ') || '(none)'}, or put that pip-audit on PATH.`,
+    );
+  }
+  const hash = createHash('sha256').update(fs.readFileSync(lock)).digest('hex').slice(0, 12);
+  const cacheRoot = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
+  if (!cacheRoot)
+    throw new ToolError('neither RUNNER_TOOL_CACHE nor RUNNER_TEMP is set; cannot install pip-audit');
+  const venv = path.join(cacheRoot, 'deploy-kit-pip-audit', `${options.version}-${hash}`);
+  const bin = path.join(venv, 'bin', 'pip-audit');
+  if (fs.existsSync(path.join(venv, '.complete'))) {
+    core.info(`Using cached pip-audit ${options.version} in ${venv}`);
+    return bin;
+  }
+  fs.rmSync(venv, { recursive: true, force: true });
+  const run = async (cmd: string, args: string[], what: string): Promise<void> => {
+    const out = await getExecOutput(cmd, args, { ignoreReturnCode: true });
+    if (out.exitCode !== 0) {
+      fs.rmSync(venv, { recursive: true, force: true });
+      const last = `${out.stdout}\n${out.stderr}`.trim().split('\n').at(-1) ?? '';
+      throw new ToolError(`could not ${what} (exit ${out.exitCode}): ${last}`);
+    }
+  };
+  await run(options.python, ['-m', 'venv', venv], `create a venv with '${options.python}'`);
+  await run(
+    path.join(venv, 'bin', 'python'),
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--require-hashes',
+      '--no-deps',
+      '-r',
+      lock,
+    ],
+    `install pip-audit ${options.version} from its hashed lock`,
+  );
+  fs.writeFileSync(path.join(venv, '.complete'), '');
+  return bin;
+}
