@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { errorMessage, ToolError } from '@deploy-kit/shared';
+import { errorMessage, redactSecrets, ToolError } from '@deploy-kit/shared';
 import {
   describeExit,
   execSucceeded,
@@ -167,8 +167,9 @@ export class HostCore {
     for (const line of this.redact(message).split('\n')) core.info(`[${this.name}] ${line}`);
   }
 
+  /** This run's secrets, then every form in the shared mask registry and its JSON-escaped spelling. */
   redact(text: string): string {
-    return this.inputs.secrets.reduce((t, secret) => t.split(secret).join('***'), text);
+    return redactSecrets(this.inputs.secrets.reduce((t, secret) => t.split(secret).join('***'), text));
   }
 
   tail(result: ExecResult, n: number): string {
