@@ -7,3 +7,4 @@ export * from './wait';
 export * from './pytools';
 export * from './osv-standin';
 export * from './github-standin';
+export * from './leak-scan';
