@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   backup,
   compose,
@@ -118,6 +122,31 @@ describe('probe, release files, release log', () => {
 });
 
 describe('images and nginx', () => {
+  test('the per-deploy DOCKER_CONFIG: made under the state dir, used as env, only such a dir removed', () => {
+    expect(images.makeDockerConfig('/srv/app/.deploy-kit').args).toEqual(['/srv/app/.deploy-kit']);
+    expect(images.withDockerConfig('/srv/app/.deploy-kit/docker-config.Ab12', images.pull('r/a:1'))).toEqual([
+      'env',
+      'DOCKER_CONFIG=/srv/app/.deploy-kit/docker-config.Ab12',
+      'docker',
+      'pull',
+      '--quiet',
+      'r/a:1',
+    ]);
+    expect(images.withDockerConfig(undefined, ['docker', 'pull', 'x'])).toEqual(['docker', 'pull', 'x']);
+    const rm = (dir: string) =>
+      spawnSync('sh', ['-c', images.REMOVE_DOCKER_CONFIG, 'sh', dir], { encoding: 'utf8' });
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-dc-'));
+    const made = spawnSync('sh', ['-c', images.MAKE_DOCKER_CONFIG, 'sh', base], { encoding: 'utf8' });
+    const dir = made.stdout.trim();
+    expect(dir).toMatch(new RegExp(`^${base}/docker-config\\.`));
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expect(rm(base).status).toBe(3);
+    expect(fs.existsSync(base)).toBe(true);
+    expect(rm(dir).status).toBe(0);
+    expect(fs.existsSync(dir)).toBe(false);
+    fs.rmSync(base, { recursive: true });
+  });
+
   test('argv', () => {
     expect(images.login('reg:5000', 'ci')).toEqual([
       'docker',

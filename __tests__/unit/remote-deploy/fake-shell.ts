@@ -98,6 +98,7 @@ export function inputs(overrides: Partial<Inputs> = {}, hosts = ['h1']): Inputs 
     hostKeyPolicy: { fingerprints: [], knownHosts: [] },
     composeFiles: [{ name: 'compose.yml', content: Buffer.from('services: {}\n') }],
     composeFileNames: ['compose.yml'],
+    shippedFiles: [],
     images: {},
     services: [],
     version: '2.0',

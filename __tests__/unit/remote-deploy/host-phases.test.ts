@@ -258,7 +258,9 @@ describe('rollback', () => {
     expect(host.status).toBe('rolled-back');
     const up = scripts(calls, release.IN_DIR)[0];
     expect(up?.args.slice(0, 3)).toEqual(['/srv/app/releases/1.0', 'h1', '1.0']);
-    expect(up?.args).toEqual(expect.arrayContaining(['--env-file', '.env', 'up', '-d', '--remove-orphans']));
+    expect(up?.args).toEqual(
+      expect.arrayContaining(['--env-file', '/srv/app/releases/1.0/.env', 'up', '-d', '--remove-orphans']),
+    );
     expect(scripts(calls, release.SWITCH_LINK)[0]?.args).toEqual(['/srv/app', '1.0']);
     expect(host.steps.map((s) => s.name)).toEqual(['prepare', 'rollback', 'rollback-health']);
   });

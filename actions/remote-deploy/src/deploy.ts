@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { errorMessage, settleAll, ToolError } from '@deploy-kit/shared';
+import { errorMessage, redactDeep, redactSecrets, settleAll, ToolError } from '@deploy-kit/shared';
 import { cancelOnSignal, processSignals, type SignalSource } from './cancel';
 import { Cancelled } from './errors';
 import { HostRun, runContext, type RunContext } from './host';
@@ -97,16 +97,20 @@ export async function remoteDeploy(
     version: failure ? previousVersion : inputs.version,
     previousVersion,
     outcome,
-    results: resultsOutput(reports),
-    summary: summaryMarkdown({
-      version: inputs.version,
-      dryRun: inputs.dryRun,
-      rollbackTo: !!inputs.rollbackTo,
-      outcome,
-      reports,
-      plan: inputs.dryRun ? planFor(inputs) : undefined,
-      notes,
-    }),
+    // Outputs and the summary are never masked by the runner: redacted here, for every caller
+    // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
+    results: redactDeep(resultsOutput(reports)),
+    summary: redactSecrets(
+      summaryMarkdown({
+        version: inputs.version,
+        dryRun: inputs.dryRun,
+        rollbackTo: !!inputs.rollbackTo,
+        outcome,
+        reports,
+        plan: inputs.dryRun ? planFor(inputs) : undefined,
+        notes,
+      }),
+    ),
     failure,
   };
 }

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { errorMessage, ToolError } from '@deploy-kit/shared';
+import { errorMessage, redactSecrets, ToolError } from '@deploy-kit/shared';
 import {
   describeExit,
   execSucceeded,
@@ -8,13 +8,14 @@ import {
   type ParsedClientKey,
   type SshTarget,
 } from '@deploy-kit/shared/ssh';
-import { compose, release, type RemoteScript } from './commands';
+import { compose, images, release, type RemoteScript } from './commands';
 import type { ComposeProject } from './commands/compose';
 import { Cancelled, StepFailed } from './errors';
 import type { HostSpec } from './hosts';
 import type { Inputs } from './inputs';
 import { cancelledStep } from './messages';
-import { releaseDir, remoteLayout, type RemoteLayout } from './plan';
+import { ENV_FILE_NAME, releaseDir, remoteLayout, type RemoteLayout } from './plan';
+import { isReleasePath } from './release-files';
 import { openSsh, type OpenShell, type RemoteShell } from './remote-shell';
 import type { RunContext } from './run-context';
 
@@ -64,6 +65,8 @@ export class HostCore {
   private cancelled = false;
   /** The step running now (settled, never rejecting): a cancel-rollback waits for it. */
   inFlight: Promise<unknown> = Promise.resolve();
+  /** The per-deploy DOCKER_CONFIG on the host while it holds registry credentials (login → end of pull). */
+  private dockerConfigDir?: string;
   private readonly releaseFiles = new Map<string, { files: string[]; env: boolean }>();
 
   constructor(
@@ -164,8 +167,9 @@ export class HostCore {
     for (const line of this.redact(message).split('\n')) core.info(`[${this.name}] ${line}`);
   }
 
+  /** This run's secrets, then every form in the shared mask registry and its JSON-escaped spelling. */
   redact(text: string): string {
-    return this.inputs.secrets.reduce((t, secret) => t.split(secret).join('***'), text);
+    return redactSecrets(this.inputs.secrets.reduce((t, secret) => t.split(secret).join('***'), text));
   }
 
   tail(result: ExecResult, n: number): string {
@@ -260,6 +264,7 @@ export class HostCore {
       project: this.spec.projectName,
       files: known?.files ?? this.inputs.composeFileNames,
       envFile: known?.env ?? this.inputs.envFile !== undefined,
+      dir: releaseDir(this.layout, version),
     };
   }
 
@@ -271,7 +276,7 @@ export class HostCore {
       release.readFiles(releaseDir(this.layout, version)),
       true,
     );
-    const lines = r.stdout.split('\n').filter((l) => /^[A-Za-z0-9_.@+-]+$/.test(l));
+    const lines = r.stdout.split('\n').filter((l) => l === ENV_FILE_NAME || isReleasePath(l));
     const files = lines.filter((l) => l !== '.env');
     if (files.length === 0)
       throw new StepFailed(`release ${version} on ${this.name} has no recorded compose files`);
@@ -293,6 +298,34 @@ export class HostCore {
       release.switchCurrent(this.spec.projectDir, version),
       true,
     );
+  }
+
+  /** From login on, registry commands use this private DOCKER_CONFIG (see commands/images.ts). */
+  useDockerConfig(dir: string): void {
+    if (!/^\/.+\/docker-config\.[A-Za-z0-9]+$/.test(dir))
+      throw new StepFailed(`could not make a private docker config on ${this.name} (got '${dir}')`);
+    this.dockerConfigDir = dir;
+  }
+
+  withCredentials(argv: readonly string[]): string[] {
+    return images.withDockerConfig(this.dockerConfigDir, argv);
+  }
+
+  /**
+   * Remove the per-deploy docker config and the registry credentials in it: after the pull, and
+   * again (a no-op by then) on rollback, failure and cancel. Never throws: it warns.
+   */
+  async dropCredentials(): Promise<void> {
+    const dir = this.dockerConfigDir;
+    if (!dir) return;
+    try {
+      await this.run('removing the per-deploy docker config', images.removeDockerConfig(dir), true);
+      this.dockerConfigDir = undefined;
+    } catch (error) {
+      core.warning(
+        `${this.name}: could not remove the per-deploy docker config ${dir} (it holds registry credentials; remove it by hand): ${errorMessage(error)}`,
+      );
+    }
   }
 
   close(): void {

@@ -9,6 +9,7 @@ const TIMED_OUT: unique symbol = Symbol('timed out');
 export async function rollbackHost(host: HostCore): Promise<void> {
   // A cancelled run rolls back from the signal handler (rollbackOnCancel), within the runner's grace time.
   if (host.isCancelled) return;
+  await host.dropCredentials();
   const previous = host.previous;
   if (!previous) {
     host.markRollbackFailed(

@@ -11,6 +11,7 @@ import { reloadHost } from './host-reload';
 import { rollbackHost, rollbackOnCancel } from './host-rollback';
 import { releaseLock, takeLock } from './lock-holder';
 import { releaseDir } from './plan';
+import { parentDirs } from './release-files';
 import { findDeployed, formatRecord, parseReleaseLog, type ReleaseRecord } from './releaselog';
 
 export type { HostFacts, HostStatus, StepTiming } from './host-core';
@@ -53,21 +54,29 @@ export class HostRun extends HostCore {
     await this.step('lock', () => takeLock(this));
   }
 
-  unlock(): Promise<void> {
-    return releaseLock(this);
+  /** Release the lock; the per-deploy docker config goes first (a failure or cancel between login and pull end). */
+  async unlock(): Promise<void> {
+    await this.dropCredentials();
+    await releaseLock(this);
   }
 
   async upload(): Promise<void> {
     await this.step('upload', async () => {
       const shell = await this.shell();
-      const { composeFiles, composeFileNames, envFile, version } = this.inputs;
+      const { composeFiles, composeFileNames, envFile, shippedFiles, version } = this.inputs;
       const dir = releaseDir(this.layout, version);
       const all = [...composeFiles, ...(envFile ? [envFile] : [])];
+      const dirs = parentDirs([...all, ...shippedFiles].map((f) => f.name));
+      if (dirs.length > 0) await this.run('making release directories', release.makeDirs(dir, dirs), true);
       await Promise.all(all.map((f) => shell.upload(`${dir}/${f.name}`, f.content, 0o600)));
+      // One file at a time over the one SFTP session: a 2000-file config tree must not open 2000 requests at once.
+      for (const f of shippedFiles) await shell.upload(`${dir}/${f.name}`, f.content, f.mode);
       const list = [...composeFileNames, ...(envFile ? ['.env'] : [])].join('\n') + '\n';
       await shell.upload(`${dir}/files`, list, 0o600);
       this.rememberReleaseFiles(version, composeFileNames, !!envFile);
-      this.log(`uploaded ${all.length} file(s) to ${dir} (mode 0600)`);
+      this.log(
+        `uploaded ${all.length} file(s) to ${dir} (mode 0600)${shippedFiles.length > 0 ? ` and ${shippedFiles.length} shipped file(s) ('files')` : ''}`,
+      );
     });
   }
 
@@ -75,9 +84,16 @@ export class HostRun extends HostCore {
     const registry = this.inputs.registry;
     if (!registry) return;
     await this.step('login', async () => {
+      // A per-deploy DOCKER_CONFIG: the credentials docker login stores live only until the pull ends.
+      const made = await this.run(
+        'making a private docker config',
+        imageCmd.makeDockerConfig(this.layout.stateDir),
+        true,
+      );
+      this.useDockerConfig(made.stdout.trim().split('\n').pop() ?? '');
       const r = await (
         await this.shell()
-      ).exec(imageCmd.login(registry.server, registry.username), {
+      ).exec(this.withCredentials(imageCmd.login(registry.server, registry.username)), {
         stdin: registry.password,
         timeoutMs: 60_000,
       });
@@ -85,25 +101,37 @@ export class HostRun extends HostCore {
         throw new StepFailed(
           `docker login to ${registry.server} on ${this.name} ${describeExit(r)}: ${this.tail(r, 5)}`,
         );
-      this.log(`logged in to ${registry.server}`);
+      this.log(
+        `logged in to ${registry.server} (credentials in a per-deploy DOCKER_CONFIG, removed after the pull)`,
+      );
     });
   }
 
   async pull(): Promise<void> {
+    try {
+      await this.pullImages();
+    } finally {
+      await this.dropCredentials();
+    }
+  }
+
+  private async pullImages(): Promise<void> {
     const version = this.inputs.version;
     await this.step('pull', async () => {
       if (this.inputs.rollbackTo) await this.loadReleaseFiles(version);
       const images = this.inputs.rollbackTo ? [] : [...new Set(Object.values(this.inputs.images))];
       if (images.length === 0) {
         const pull = compose.pull(this.project(version), this.inputs.services);
-        await this.run('pulling images', this.inRelease(version, pull));
+        await this.run('pulling images', this.inRelease(version, this.withCredentials(pull)));
         return;
       }
       // The images are named: `docker pull` each (the Go CLI) instead of starting Compose.
       const shell = await this.shell();
       await Promise.all(
         images.map(async (image) => {
-          const r = await shell.exec(imageCmd.pull(image), { timeoutMs: this.inputs.commandTimeoutMs });
+          const r = await shell.exec(this.withCredentials(imageCmd.pull(image)), {
+            timeoutMs: this.inputs.commandTimeoutMs,
+          });
           if (!execSucceeded(r))
             throw new StepFailed(
               `docker pull ${image} on ${this.name} ${describeExit(r)}: ${this.tail(r, 5)}`,

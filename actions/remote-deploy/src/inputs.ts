@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parse as parseArgv } from 'shell-quote';
 import {
   getBoolean,
@@ -34,6 +33,7 @@ import {
 } from './backup';
 import { dropBuildSections } from './compose';
 import { envFileSecrets } from './envfile';
+import { readShippedFiles, releasePath, type ShippedFile } from './release-files';
 import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
 import { parseBatchSize } from './plan';
 import {
@@ -72,7 +72,10 @@ export interface Inputs {
   hostKeyPolicy: HostKeyPolicy;
   jump?: JumpHost;
   composeFiles: LocalFile[];
+  /** Release-relative paths (their workspace paths), in the order Compose gets them. */
   composeFileNames: string[];
+  /** The `files` input: shipped into every release dir at their workspace paths. */
+  shippedFiles: ShippedFile[];
   envFile?: LocalFile;
   images: Record<string, string>;
   services: string[];
@@ -297,11 +300,9 @@ export function readInputs(): Inputs {
     const file = resolveInWorkspace('compose-files', f);
     if (!fs.existsSync(file))
       throw new InputError(`'compose-files' entry ${f} does not exist in the workspace.`);
-    const name = path.basename(file);
-    if (composeFileNames.includes(name) || name === '.env')
-      throw new InputError(
-        `'compose-files' has two files named ${name}; each file keeps its name in the release dir.`,
-      );
+    // The workspace path, not the bare name: relative paths inside the file resolve as in the repository.
+    const name = releasePath('compose-files', f, file);
+    if (composeFileNames.includes(name)) throw new InputError(`'compose-files' lists ${f} twice.`);
     const content = fs.readFileSync(file);
     const doc = parseYamlOrJson(`compose-files (${f})`, content.toString('utf8')) as {
       version?: unknown;
@@ -326,6 +327,11 @@ export function readInputs(): Inputs {
     composeFiles.push({ name, content: Buffer.from(JSON.stringify(override, null, 2) + '\n') });
     composeFileNames.push(name);
   }
+
+  const shippedFiles = readShippedFiles(getList('files'));
+  const clash = shippedFiles.find((f) => composeFileNames.includes(f.name));
+  if (clash)
+    throw new InputError(`'files' ships ${clash.name}, which 'compose-files' already uploads; list it once.`);
 
   const registryServer = getString('registry');
   const registryUsername = getString('registry-username');
@@ -355,6 +361,7 @@ export function readInputs(): Inputs {
     jump,
     composeFiles,
     composeFileNames,
+    shippedFiles,
     envFile,
     images,
     services: getList('services').map((s) => checkService('services', s)),

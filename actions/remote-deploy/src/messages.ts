@@ -12,14 +12,38 @@ export interface HostLine {
   status: string;
 }
 
+/**
+ * A failure sentence names at most this many hosts with their reasons: a fleet of 40 red hosts
+ * must still fit an annotation a person reads. The job summary has every host.
+ */
+export const MAX_HOSTS_NAMED = 5;
+/** A reason longer than this is cut (reasons are already redacted: see HostCore.redact). */
+export const MAX_REASON_CHARS = 300;
+
+/** One host's reason on one line: a multi-line "last output" joined with ' | ', bounded. */
+export function oneLineReason(reason: string | undefined): string {
+  const text = (reason ?? 'unknown error')
+    .split(/\r?\n|\r/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' | ');
+  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS - 1)}…` : text;
+}
+
+/** "h1: reason; h2: reason", every failed host with its own reason, bounded, then a pointer to the summary. */
+export function hostReasons(bad: readonly HostLine[]): string {
+  const named = bad.slice(0, MAX_HOSTS_NAMED).map((r) => `${r.name}: ${oneLineReason(r.error)}`);
+  const rest = bad.length - named.length;
+  return named.join('; ') + (rest > 0 ? `; and ${rest} more host(s): see the job summary for the rest` : '');
+}
+
 export function dryRunProblems(bad: readonly HostLine[]): string {
-  return `dry run found problems on ${bad.map((r) => `${r.name} (${r.error})`).join('; ')}`;
+  return `dry run found problems on ${hostReasons(bad)}`;
 }
 
 /** Preparing (connect, lock, upload, pull) failed somewhere: nothing changed anywhere. */
 export function preparingFailed(unprepared: readonly HostLine[]): string {
-  const text = unprepared.map((r) => `${r.name}: ${r.error}`).join('; ');
-  return `preparing failed on ${unprepared.length} host(s), nothing was changed: ${text}`;
+  return `preparing failed on ${unprepared.length} host(s), nothing was changed: ${hostReasons(unprepared)}`;
 }
 
 /** Where the switched hosts stand after the fleet rollback. */
@@ -32,9 +56,9 @@ export function rollbackOutcome(switched: readonly HostLine[]): string {
   return `ROLLBACK FAILED on ${notRolled.map((r) => `${r.name} (${r.rollbackError})`).join('; ')}${rolledBack.length ? `; rolled back ${rolledBack.map((r) => r.name).join(', ')}` : ''}`;
 }
 
+/** A fleet failure: every failed host with its own reason (bounded), then where the switched hosts stand. */
 export function deployFailed(version: string, bad: readonly HostLine[], rollback: string): string {
-  const cause = bad[0]?.error ?? 'unknown error';
-  return `deploy of ${version} failed on ${bad.map((r) => r.name).join(', ')}: ${cause}; ${rollback}`;
+  return `deploy of ${version} failed on ${bad.length > 0 ? hostReasons(bad) : 'unknown host: unknown error'}; ${rollback}`;
 }
 
 export function deployOutcome(version: string, hosts: number, failure?: Error): string {

@@ -7646,6 +7646,107 @@ __exportStar(__nccwpck_require__(3663), exports);
 __exportStar(__nccwpck_require__(2998), exports);
 __exportStar(__nccwpck_require__(5702), exports);
 __exportStar(__nccwpck_require__(8271), exports);
+__exportStar(__nccwpck_require__(555), exports);
+
+
+/***/ }),
+
+/***/ 555:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.leakForms = leakForms;
+exports.scanForLeaks = scanForLeaks;
+exports.filesUnder = filesUnder;
+const fs = __importStar(__nccwpck_require__(3024));
+const path = __importStar(__nccwpck_require__(6760));
+/**
+ * Leak scanning, counted the way a reader of a GitHub run would find a secret: every form a
+ * secret can be written in (raw, each of its lines, base64, URL-encoded, JSON-escaped), looked
+ * for in every place that is not masked or only masked by the runner's line-by-line masker.
+ */
+/** PEM armour lines are public; lines of only punctuation/whitespace are not secrets either. */
+function secretLine(line) {
+    const t = line.trim();
+    return t.length >= 3 && /[\p{L}\p{N}]/u.test(t) && !/^-----(BEGIN|END) [A-Z0-9 ]+-----$/.test(t);
+}
+/** The forms of one secret to look for. */
+function leakForms(secret) {
+    const bases = [secret, ...secret.split(/\r?\n|\r/).filter(secretLine)];
+    const forms = new Set();
+    for (const b of bases) {
+        if (b === '')
+            continue;
+        forms.add(b);
+        forms.add(Buffer.from(b, 'utf8').toString('base64'));
+        forms.add(encodeURIComponent(b));
+        forms.add(JSON.stringify(b).slice(1, -1));
+    }
+    return [...forms].filter((f) => f !== '');
+}
+/** Where each form of each secret shows up: "place: secret #i (form)" lines, empty when clean. */
+function scanForLeaks(places, secrets) {
+    const hits = [];
+    secrets.forEach((secret, i) => {
+        for (const form of leakForms(secret))
+            for (const [where, text] of Object.entries(places))
+                if (text.includes(form))
+                    hits.push(`${where}: secret #${i} as ${JSON.stringify(form).slice(0, 60)}`);
+    });
+    return hits;
+}
+/** Every regular file under `dir` (for files left behind), except those `keep` accepts. */
+function filesUnder(dir, keep = () => false) {
+    const out = {};
+    const walk = (d) => {
+        if (!fs.existsSync(d))
+            return;
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const full = path.join(d, e.name);
+            if (e.isDirectory())
+                walk(full);
+            else if (e.isFile() && !keep(full))
+                out[`file ${full}`] = fs.readFileSync(full, 'utf8');
+        }
+    };
+    walk(dir);
+    return out;
+}
 
 
 /***/ }),
@@ -8042,6 +8143,7 @@ exports.actionDir = actionDir;
 exports.readActionMetadata = readActionMetadata;
 exports.inputEnvName = inputEnvName;
 exports.maskLog = maskLog;
+exports.maskLogByLine = maskLogByLine;
 exports.runAction = runAction;
 const node_child_process_1 = __nccwpck_require__(1421);
 const fs = __importStar(__nccwpck_require__(3024));
@@ -8162,6 +8264,18 @@ function maskLog(text, masks) {
         .sort((a, b) => b.length - a.length)
         .reduce((acc, m) => acc.split(m).join('***'), kept);
 }
+/**
+ * The runner's masking, emulated: it masks registered strings (longest first) inside each log
+ * line separately, so a value containing a line break never matches, and nothing else is masked.
+ */
+function maskLogByLine(text, masks) {
+    const ordered = [...new Set(masks)].filter((m) => m !== '').sort((a, b) => b.length - a.length);
+    return text
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .map((line) => ordered.reduce((acc, m) => acc.split(m).join('***'), line))
+        .join('\n');
+}
 async function runAction(options) {
     const dir = actionDir(options.action);
     const meta = readActionMetadata(options.action);
@@ -8256,6 +8370,7 @@ async function runAction(options) {
         annotations,
         masks,
         log: maskLog(rawLog, masks),
+        runnerLog: maskLogByLine(rawLog, masks),
         error: annotations.find((a) => a.level === 'error')?.message,
         post,
         workspace,

@@ -8,3 +8,4 @@ export * from './wait';
 export * from './pytools';
 export * from './osv-standin';
 export * from './github-standin';
+export * from './leak-scan';

@@ -85,6 +85,12 @@ export interface RunActionResult extends PhaseResult {
   masks: string[];
   /** stdout + stderr as the runner's log would show them: add-mask lines dropped, masked values as ***. */
   log: string;
+  /**
+   * The log exactly as the runner masks it: registered strings only, each line on its own (a
+   * registered value spanning lines masks nothing), add-mask lines dropped. `log` masks the
+   * whole text and so hides what the runner would show.
+   */
+  runnerLog: string;
   /** Failure message from ::error:: (what setFailed printed), if any. */
   error?: string;
   post?: PhaseResult;
@@ -198,6 +204,19 @@ export function maskLog(text: string, masks: readonly string[]): string {
     .reduce((acc, m) => acc.split(m).join('***'), kept);
 }
 
+/**
+ * The runner's masking, emulated: it masks registered strings (longest first) inside each log
+ * line separately, so a value containing a line break never matches, and nothing else is masked.
+ */
+export function maskLogByLine(text: string, masks: readonly string[]): string {
+  const ordered = [...new Set(masks)].filter((m) => m !== '').sort((a, b) => b.length - a.length);
+  return text
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .map((line) => ordered.reduce((acc, m) => acc.split(m).join('***'), line))
+    .join('\n');
+}
+
 export async function runAction(options: RunActionOptions): Promise<RunActionResult> {
   const dir = actionDir(options.action);
   const meta = readActionMetadata(options.action);
@@ -290,6 +309,7 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     annotations,
     masks,
     log: maskLog(rawLog, masks),
+    runnerLog: maskLogByLine(rawLog, masks),
     error: annotations.find((a) => a.level === 'error')?.message,
     post,
     workspace,

@@ -10,6 +10,12 @@ export interface ComposeProject {
   project: string;
   files: readonly string[];
   envFile: boolean;
+  /**
+   * The release dir: `--env-file` is given as an absolute path, because Compose resolves a
+   * relative one against the project directory (the first file's directory), which is a
+   * subdirectory when the compose file lives in one.
+   */
+  dir?: string;
 }
 
 /** The compose argv prefix run inside a release dir: project name pinned, every file named, env file explicit. */
@@ -18,6 +24,7 @@ export function composeArgv(
   project: string,
   files: readonly string[],
   withEnvFile: boolean,
+  dir?: string,
 ): string[] {
   const base = kind === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
   return [
@@ -25,13 +32,13 @@ export function composeArgv(
     '--project-name',
     project,
     ...files.flatMap((f) => ['--file', f]),
-    ...(withEnvFile ? ['--env-file', ENV_FILE_NAME] : []),
+    ...(withEnvFile ? ['--env-file', dir ? `${dir}/${ENV_FILE_NAME}` : ENV_FILE_NAME] : []),
   ];
 }
 
 /** The argv before the subcommand. */
 export function base(p: ComposeProject): string[] {
-  return composeArgv(p.kind, p.project, p.files, p.envFile);
+  return composeArgv(p.kind, p.project, p.files, p.envFile, p.dir);
 }
 
 /** `run` for a one-off container: no TTY (-T), removed after, dependencies not restarted. */

@@ -2,13 +2,28 @@ import type { RemoteScript } from './script';
 
 /** A release's directory on the host: its file list, running commands in it, pointing `current` at it. */
 
-/** $1 release dir: the names of the files the release holds (compose files, `.env`), one per line. */
+/** $1 release dir: the release paths of the files the release holds (compose files, `.env`), one per line. */
 export const READ_FILES = String.raw`
 cat "$1/files" 2>/dev/null || true
 `;
 
 export function readFiles(releaseDir: string): RemoteScript {
   return { script: READ_FILES, args: [releaseDir] };
+}
+
+/** $1 release dir, then release-relative dirs (validated on the runner, checked again here): made, 0700. */
+export const MAKE_DIRS = String.raw`
+cd "$1" || exit
+shift
+umask 077
+for d in "$@"; do
+  case "$d" in /* | -* | .. | ../* | */.. | */../*) echo "refusing release path $d" >&2; exit 3 ;; esac
+  mkdir -p -- "$d"
+done
+`;
+
+export function makeDirs(releaseDir: string, dirs: readonly string[]): RemoteScript {
+  return { script: MAKE_DIRS, args: [releaseDir, ...dirs] };
 }
 
 /** $1 dir, $2 host label, $3 version, then argv: run argv in dir with DEPLOY_HOST / DEPLOY_VERSION exported for Compose. */
