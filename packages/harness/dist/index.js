@@ -7806,16 +7806,19 @@ const pep440_1 = __nccwpck_require__(8898);
 const _2020_1 = __importDefault(__nccwpck_require__(2210));
 const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
 const run_action_1 = __nccwpck_require__(764);
-/** Where shared/osv sits: beside the repository (CI's fresh clone) or two levels up (a worktree under wt/). */
+/**
+ * The OSV test data: the committed copy in __tests__/fixtures/osv (real public records, with
+ * the README that credits their sources as CC-BY asks), so a fresh clone anywhere has it;
+ * DEPLOY_KIT_OSV_DIR points elsewhere (e.g. a newer shared/osv).
+ */
 function osvDataDir() {
     const candidates = [
         process.env.DEPLOY_KIT_OSV_DIR,
-        path.resolve(run_action_1.REPO_ROOT, '..', 'shared', 'osv'),
-        path.resolve(run_action_1.REPO_ROOT, '..', '..', 'shared', 'osv'),
+        path.join(run_action_1.REPO_ROOT, '__tests__', 'fixtures', 'osv'),
     ].filter((d) => !!d);
     const found = candidates.find((d) => fs.existsSync(path.join(d, 'schema.json')));
     if (!found)
-        throw new Error(`no OSV test data (shared/osv/schema.json) in ${candidates.join(', ')}`);
+        throw new Error(`no OSV test data (schema.json) in ${candidates.join(', ')}`);
     return found;
 }
 /**

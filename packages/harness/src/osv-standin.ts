@@ -11,8 +11,8 @@ import { REPO_ROOT } from './run-action';
  * A local stand-in for the OSV API (api.osv.dev), for tests that run the real
  * pip-audit with `--osv-url`. It answers the two calls pip-audit and the
  * pip-audit action make — `POST /v1/query` and `GET /v1/vulns/{id}` — from real
- * advisory records (shared/osv/records). Every record it serves is validated
- * against the published OSV schema (shared/osv/schema.json, JSON Schema 2020-12)
+ * advisory records (__tests__/fixtures/osv/records). Every record it serves is validated
+ * against the published OSV schema (__tests__/fixtures/osv/schema.json, JSON Schema 2020-12)
  * and every request body against the query shape of OSV's API description
  * (https://google.github.io/osv.dev/post-v1-query/); anything that does not
  * conform is answered 400/500 and recorded in `violations`, which tests assert
@@ -60,15 +60,18 @@ export interface OsvStandin {
   stop(): Promise<void>;
 }
 
-/** Where shared/osv sits: beside the repository (CI's fresh clone) or two levels up (a worktree under wt/). */
+/**
+ * The OSV test data: the committed copy in __tests__/fixtures/osv (real public records, with
+ * the README that credits their sources as CC-BY asks), so a fresh clone anywhere has it;
+ * DEPLOY_KIT_OSV_DIR points elsewhere (e.g. a newer shared/osv).
+ */
 export function osvDataDir(): string {
   const candidates = [
     process.env.DEPLOY_KIT_OSV_DIR,
-    path.resolve(REPO_ROOT, '..', 'shared', 'osv'),
-    path.resolve(REPO_ROOT, '..', '..', 'shared', 'osv'),
+    path.join(REPO_ROOT, '__tests__', 'fixtures', 'osv'),
   ].filter((d): d is string => !!d);
   const found = candidates.find((d) => fs.existsSync(path.join(d, 'schema.json')));
-  if (!found) throw new Error(`no OSV test data (shared/osv/schema.json) in ${candidates.join(', ')}`);
+  if (!found) throw new Error(`no OSV test data (schema.json) in ${candidates.join(', ')}`);
   return found;
 }
 
@@ -143,7 +146,7 @@ export function loadOsvRecords(dir = path.join(osvDataDir(), 'records')): Map<st
 }
 
 export interface OsvStandinOptions {
-  /** Records to serve; defaults to every record in shared/osv/records. */
+  /** Records to serve; defaults to every record in __tests__/fixtures/osv/records. */
   records?: Map<string, OsvRecord>;
   host?: string;
 }
