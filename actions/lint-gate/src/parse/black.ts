@@ -1,6 +1,7 @@
 import type { Finding, GateReport } from '../types';
 import { abnormalEnd, absolute, plural, toolError, type ToolRun } from './common';
 import { parseFormatterDiff } from './diff';
+import { formatterReports, wouldReformat } from './formatter';
 
 // Both forms black has printed for a file it cannot parse.
 const CANNOT_PARSE =
@@ -44,42 +45,14 @@ export function parseBlack(run: ToolRun, cwd: string): GateReport {
   const firstChange = new Map(diffs.map((d) => [absolute(cwd, d.file), d.firstChangedLine]));
   const findings: Finding[] = [
     ...syntax,
-    ...reformat.map((file): Finding => ({
-      tool: 'black',
-      level: 'warning',
-      file,
-      line: firstChange.get(file) ?? 1,
-      title: 'black: would reformat',
-      message: `Black would reformat this file (first change at line ${firstChange.get(file) ?? 1}); run black and commit the result.`,
-    })),
+    ...reformat.map((file) => wouldReformat('black', 'black', file, firstChange.get(file) ?? 1)),
   ];
-  const counts = { 'would-reformat': reformat.length, 'cannot-parse': syntax.length };
-  const report = (): GateReport => ({
-    gate: 'black',
-    status: 'findings',
-    headline: [
-      reformat.length > 0 ? `${plural(reformat.length, 'file')} would be reformatted` : '',
-      syntax.length > 0 ? `${plural(syntax.length, 'file')} cannot be parsed` : '',
-    ]
-      .filter(Boolean)
-      .join(', '),
-    findings,
-    counts,
-    durationMs: run.durationMs,
-    diff: run.stdout,
-  });
+  const reports = formatterReports('black', run, findings, reformat.length, syntax.length);
   switch (run.exitCode) {
     case 0:
-      return {
-        gate: 'black',
-        status: 'passed',
-        headline: 'formatted',
-        findings: [],
-        counts,
-        durationMs: run.durationMs,
-      };
+      return reports.passed;
     case 1:
-      if (reformat.length > 0) return report();
+      if (reformat.length > 0) return reports.findings;
       return toolError('black', run, 'exited 1 without naming a file to reformat');
     case 123:
       if (internal.length > 0)
@@ -88,7 +61,7 @@ export function parseBlack(run: ToolRun, cwd: string): GateReport {
           run,
           `failed on ${plural(internal.length, 'file')} for a reason other than syntax (${internal[0]})`,
         );
-      if (syntax.length > 0) return report();
+      if (syntax.length > 0) return reports.findings;
       return toolError('black', run, 'exited 123 (internal error)');
     default:
       return toolError('black', run, `exited ${run.exitCode} (usage or configuration error)`);

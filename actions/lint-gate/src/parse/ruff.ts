@@ -1,6 +1,7 @@
 import type { Finding, GateReport } from '../types';
 import { abnormalEnd, absolute, isSevereCode, plural, toolError, type ToolRun } from './common';
 import { parseFormatterDiff } from './diff';
+import { formatterReports, wouldReformat } from './formatter';
 
 interface RuffMessage {
   code: string | null;
@@ -87,41 +88,14 @@ export function parseRuffFormat(run: ToolRun, cwd: string): GateReport {
   const diffs = parseFormatterDiff(run.stdout);
   const findings: Finding[] = [
     ...syntax,
-    ...diffs.map((d): Finding => ({
-      tool: 'ruff-format',
-      level: 'warning',
-      file: absolute(cwd, d.file),
-      line: d.firstChangedLine,
-      title: 'ruff format: would reformat',
-      message: `ruff format would reformat this file (first change at line ${d.firstChangedLine}); run ruff format and commit the result.`,
-    })),
+    ...diffs.map((d) =>
+      wouldReformat('ruff-format', 'ruff format', absolute(cwd, d.file), d.firstChangedLine),
+    ),
   ];
-  const counts = { 'would-reformat': diffs.length, 'cannot-parse': syntax.length };
-  const findingsReport: GateReport = {
-    gate: 'ruff-format',
-    status: 'findings',
-    headline: [
-      diffs.length > 0 ? `${plural(diffs.length, 'file')} would be reformatted` : '',
-      syntax.length > 0 ? `${plural(syntax.length, 'file')} cannot be parsed` : '',
-    ]
-      .filter(Boolean)
-      .join(', '),
-    findings,
-    counts,
-    durationMs: run.durationMs,
-    diff: run.stdout,
-  };
-  if (run.exitCode === 0)
-    return {
-      gate: 'ruff-format',
-      status: 'passed',
-      headline: 'formatted',
-      findings: [],
-      counts,
-      durationMs: run.durationMs,
-    };
+  const reports = formatterReports('ruff-format', run, findings, diffs.length, syntax.length);
+  if (run.exitCode === 0) return reports.passed;
   if (run.exitCode === 1)
-    return diffs.length > 0 ? findingsReport : toolError('ruff-format', run, 'exited 1 without a diff');
-  if (run.exitCode === 2 && syntax.length > 0 && syntax.length === errors.length) return findingsReport;
+    return diffs.length > 0 ? reports.findings : toolError('ruff-format', run, 'exited 1 without a diff');
+  if (run.exitCode === 2 && syntax.length > 0 && syntax.length === errors.length) return reports.findings;
   return toolError('ruff-format', run, `exited ${run.exitCode} (configuration, usage or internal error)`);
 }
