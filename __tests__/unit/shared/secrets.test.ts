@@ -25,6 +25,12 @@ describe('derivedForms', () => {
     expect(forms).toContain('abc');
   });
 
+  test('a value of punctuation alone registers no encoded form either (base64 of "$" is "JA")', () => {
+    expect(derivedForms('$')).toEqual([]);
+    expect(derivedForms('#!')).toEqual([]);
+    expect(derivedForms('Q#7')).toContain(Buffer.from('Q#7').toString('base64'));
+  });
+
   test('has no duplicates for a plain token', () => {
     const forms = derivedForms('ghp_abcdef123456');
     expect(new Set(forms).size).toBe(forms.length);

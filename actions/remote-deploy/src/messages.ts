@@ -17,17 +17,29 @@ export interface HostLine {
  * must still fit an annotation a person reads. The job summary has every host.
  */
 export const MAX_HOSTS_NAMED = 5;
-/** A reason longer than this is cut (reasons are already redacted: see HostCore.redact). */
-export const MAX_REASON_CHARS = 300;
+/**
+ * The remote output quoted after a reason's first line is cut to its last this-many characters
+ * (the end of the output is what explains a failure). The first line — our own sentence, which
+ * says what failed and what to do — is never cut: a host-key mismatch must keep "possible
+ * man-in-the-middle" and an nginx-reload failure its sudoers advice. Reasons are already
+ * redacted (see HostCore.redact), so a cut cannot expose part of a secret.
+ */
+export const MAX_OUTPUT_CHARS = 300;
 
-/** One host's reason on one line: a multi-line "last output" joined with ' | ', bounded. */
+/**
+ * One host's reason on one line: the sentence whole, then its quoted output lines joined with
+ * ' | ' (the first straight after a trailing "last output:"), the output bounded from its end.
+ */
 export function oneLineReason(reason: string | undefined): string {
-  const text = (reason ?? 'unknown error')
+  const lines = (reason ?? '')
     .split(/\r?\n|\r/)
     .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .join(' | ');
-  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS - 1)}…` : text;
+    .filter((l) => l !== '');
+  const [sentence = 'unknown error', ...output] = lines;
+  if (output.length === 0) return sentence;
+  let quoted = output.join(' | ');
+  if (quoted.length > MAX_OUTPUT_CHARS) quoted = `…${quoted.slice(-(MAX_OUTPUT_CHARS - 1))}`;
+  return `${sentence}${sentence.endsWith(':') ? ' ' : ' | '}${quoted}`;
 }
 
 /** "h1: reason; h2: reason", every failed host with its own reason, bounded, then a pointer to the summary. */

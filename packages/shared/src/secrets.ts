@@ -71,6 +71,9 @@ export function derivedForms(secret: string): string[] {
     if (isMaskable(form)) forms.add(form);
   };
   const jsonEscaped = (s: string): string => JSON.stringify(s).slice(1, -1);
+  // A value that cannot be masked itself gets no encoded forms either: base64 of "$" is "JA",
+  // which would blank every "JA" in DJANGO while protecting nothing.
+  if (!isMaskable(secret)) return [];
   add(secret);
   const lines = secret.split(/\r?\n|\r/);
   if (lines.length > 1)
