@@ -4,11 +4,14 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadSandbox, REPO_ROOT } from '@deploy-kit/harness';
 
-// The demo's pipeline as a test: examples/django-app built by build-images, then the one-step
-// deploy (the root bundle) to three sandbox hosts behind nginx with TLS, then a faulty release
-// (HSTS cut to five minutes) that passes every Compose healthcheck, fails the smoke test and is
-// rolled back automatically. Checked from the outside: what the balancer serves over TLS, each
-// host's release log and containers, and that no secret reached a log, output or summary.
+// The demo's pipeline as a test: examples/django-app through lint-gate, pip-audit (against the
+// OSV stand-in serving the committed real records), build-images, then the one-step deploy (the
+// root bundle) to three sandbox hosts behind nginx with TLS, then a faulty release (HSTS cut to
+// five minutes) that passes every Compose healthcheck, fails the smoke test and is rolled back
+// automatically, and tag-release (against the GitHub stand-in) tagging the release that serves.
+// Checked from the outside: what the balancer serves over TLS, each host's release log and
+// containers, the image behind pip-audit's accepted findings, the tag in the demo's origin, and
+// that no secret reached a log, output or summary.
 
 // ansible-vault's ESM types do not fit this CommonJS test; its CommonJS entry is what render-env uses too.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,6 +22,8 @@ const { Vault } = require('ansible-vault') as {
 const sb = loadSandbox();
 const APP = path.join(REPO_ROOT, 'examples', 'django-app');
 const LOGS = path.join(sb.dir, 'demo', 'logs');
+const WORKSPACE = path.join(sb.dir, 'demo', 'workspace');
+const ORIGIN = path.join(sb.dir, 'demo', 'release', 'origin.git');
 const hosts = sb.ssh.hosts.slice(0, 3);
 let demo: ReturnType<typeof spawnSync>;
 let secrets: string[] = [];
@@ -38,6 +43,24 @@ function docker(args: string[]): string {
   });
   if (r.status !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
+}
+
+const outputsOf = (step: string): Record<string, string> =>
+  JSON.parse(fs.readFileSync(path.join(LOGS, `${step}.outputs.json`), 'utf8')) as Record<string, string>;
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
+  });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Runs a shell script in a throw-away container of the image (host network: the sandbox's rule). */
+function inImage(image: string, script: string): string {
+  return docker(['run', '--rm', '--network', 'host', '--entrypoint', 'sh', image, '-c', script]);
 }
 
 function releaseLog(h: (typeof hosts)[number]): { version: string; outcome: string }[] {
@@ -67,17 +90,112 @@ test('the demo ends with the URL that serves the app, after the automatic rollba
   expect(demo.stderr).toBe('');
   expect(demo.status).toBe(0);
   const out = String(demo.stdout);
-  expect(out).toMatch(/1 lint-gate +(not yet|is real)/);
+  expect(out).toMatch(
+    /1 lint-gate +black passed, flake8 passed, pytest passed, coverage passed; coverage [\d.]+ %/,
+  );
+  const pins = fs
+    .readFileSync(path.join(APP, 'requirements.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Za-z0-9]/.test(l)).length;
+  expect(out).toMatch(
+    new RegExp(
+      `2 pip-audit +passed: ${pins} pins of requirements\\.txt audited, 3 findings \\(2 high, 1 medium\\), all accepted`,
+    ),
+  );
+  expect(out).toMatch(
+    /advisories from a local stand-in for OSV \(no internet here\) serving the 33 real, published OSV records in __tests__\/fixtures\/osv; \d+ queries, 0 off OSV's schema/,
+  );
   expect(out).toMatch(/4 deploy +1\.0\.0 on all three hosts, smoke test green over TLS/);
   expect(out).toMatch(/6 deploy +1\.1\.0 deployed healthy, smoke test red, rolled back automatically/);
+  expect(out).toMatch(
+    /7 tag-release +v1\.0\.0 tagged on [0-9a-f]{12} \(the release serving now; 1\.1\.0 was rolled back, so it gets no tag\) and pushed to origin; GitHub Release v1\.0\.0 created on the stand-in, page https:\/\/github\.com\/example\/django-app\/releases\/tag\/v1\.0\.0 /,
+  );
+  expect(out).toMatch(/the GitHub API is a local stand-in \(no internet here\) that checks every request/);
+  expect(out).not.toMatch(/does not run it yet|not yet:/);
   expect(out).toMatch(/The app is served at https:\/\/127\.0\.0\.1:\d+\/\n$/);
 });
 
+test("pip-audit audited the image's Python stack for real, and what it accepted is fixed in the image", () => {
+  const outputs = outputsOf('pip-audit');
+  expect(outputs).toMatchObject({ passed: 'true', vulnerabilities: '0' });
+  const results = JSON.parse(outputs.results ?? '[]') as {
+    id: string;
+    aliases: string[];
+    package: string;
+    version: string;
+    ignoredUntil?: string;
+    ignoreReason?: string;
+  }[];
+  // Each finding is one the OSV records really hold for these pins, accepted by an entry of the app's ignore file.
+  expect(results.map((f) => [f.package, f.version, [f.id, ...f.aliases].sort()]).sort()).toEqual([
+    ['gunicorn', '20.1.0', ['CVE-2024-1135', 'GHSA-w3h3-4rj7-4ph4']],
+    ['sqlparse', '0.4.2', ['CVE-2023-30608', 'GHSA-rrm6-wvj7-cwh2']],
+    ['sqlparse', '0.4.2', ['GHSA-2m57-hf25-phgg']],
+  ]);
+  for (const f of results) expect(f.ignoredUntil).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  const log = fs.readFileSync(path.join(LOGS, 'pip-audit.log'), 'utf8');
+  expect(log).toContain('requirements.txt (pinned, audited as written)');
+  expect(log).toContain('Found 3 known vulnerabilities in 2 packages');
+  const report = JSON.parse(fs.readFileSync(path.join(LOGS, 'pip-audit-report.json'), 'utf8'));
+  expect(report).toMatchObject({ passed: true, vulnerabilities: 0 });
+  expect(fs.existsSync(path.join(LOGS, 'pip-audit.sarif'))).toBe(true);
+
+  // requirements.txt is what the image that serves really holds, so the audit audited the image...
+  const image = JSON.parse(outputsOf('build-images-1.0.0').images ?? '{}').web as string;
+  expect(image).toMatch(/\/demo\/django-app:1\.0\.0@sha256:/);
+  const installed = inImage(
+    image,
+    `python3 -c "import importlib.metadata as m; print('\\n'.join(sorted(f'{d.metadata[\\"Name\\"]}=={d.version}' for d in m.distributions())))"`,
+  );
+  const pinned = fs
+    .readFileSync(path.join(APP, 'requirements.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Za-z0-9]/.test(l));
+  expect(installed.trim().split('\n')).toEqual(pinned);
+  // ...and each accepted advisory is fixed in the Debian package the image runs, as its reason says.
+  for (const f of results) {
+    const [, pkg, version] = /Debian's ([\w.-]+) (\S+),/.exec(f.ignoreReason ?? '') ?? [];
+    const cve = /CVE-\d{4}-\d+/.exec(f.ignoreReason ?? '')?.[0];
+    expect([pkg, version, cve]).not.toContain(undefined);
+    const got = inImage(
+      image,
+      `dpkg-query -W -f='\${Version}\\n' ${pkg} && zcat /usr/share/doc/${pkg}/changelog.Debian.gz`,
+    );
+    const [installedVersion, ...changelog] = got.split('\n');
+    expect(installedVersion).toBe(version);
+    const entry = changelog.join('\n').split(/\n(?=\S+ \()/)[0] ?? '';
+    // The newest changelog entry is that version's, and it names the CVE.
+    expect(entry.split('\n')[0]).toContain(`(${version})`);
+    expect(entry).toContain(cve);
+  }
+});
+
+test('tag-release tagged the serving release on the commit it was built from, with a GitHub Release', () => {
+  const outputs = outputsOf('tag-release');
+  const head = git(WORKSPACE, 'rev-parse', 'HEAD');
+  expect(outputs).toMatchObject({
+    version: '1.0.0',
+    tag: 'v1.0.0',
+    sha: head,
+    'release-url': 'https://github.com/example/django-app/releases/tag/v1.0.0',
+  });
+  // In the demo's origin: an annotated tag on the workspace's HEAD (the commit the images were built from).
+  expect(git(ORIGIN, 'cat-file', '-t', 'refs/tags/v1.0.0')).toBe('tag');
+  expect(git(ORIGIN, 'rev-parse', 'refs/tags/v1.0.0^{commit}')).toBe(head);
+  expect(git(ORIGIN, 'tag', '--list')).toBe('v1.0.0');
+  const notes = fs.readFileSync(path.join(LOGS, 'tag-release.notes.md'), 'utf8');
+  expect(notes).toBe(outputs.notes);
+  expect(notes).toContain('### Features');
+  expect(notes).toContain('notes/migrations/0001_initial.py');
+  // The release notes name the digests the hosts run.
+  for (const ref of Object.values(
+    JSON.parse(outputsOf('build-images-1.0.0').images ?? '{}') as Record<string, string>,
+  ))
+    expect(notes).toContain(ref.split('@')[1]);
+});
+
 test('the faulty release was rolled back on every host, verified over HTTP and by the release log', () => {
-  const outputs = JSON.parse(fs.readFileSync(path.join(LOGS, 'deploy-1.1.0.outputs.json'), 'utf8')) as Record<
-    string,
-    string
-  >;
+  const outputs = outputsOf('deploy-1.1.0');
   expect(outputs['rolled-back']).toBe('true');
   expect(outputs.version).toBe('1.0.0');
   const stages = JSON.parse(outputs.results ?? '{}') as Record<string, { status: string }>;
@@ -130,8 +248,13 @@ test('the faulty release was rolled back on every host, verified over HTTP and b
 
 test('no secret reached a log, an output or a summary of any step', () => {
   const files = fs.readdirSync(LOGS).map((f) => path.join(LOGS, f));
-  expect(files.length).toBeGreaterThanOrEqual(9);
+  const steps = ['lint-gate', 'pip-audit', 'build-images-1.0.0', 'deploy-1.0.0', 'build-images-1.1.0'];
+  for (const step of [...steps, 'deploy-1.1.0', 'tag-release'])
+    for (const ext of ['log', 'summary.md', 'outputs.json'])
+      expect(files).toContain(path.join(LOGS, `${step}.${ext}`));
   const text = [String(demo.stdout), ...files.map((f) => fs.readFileSync(f, 'utf8'))].join('\n');
   for (const secret of secrets) expect(text.includes(secret)).toBe(false);
   expect(text).not.toContain(fs.readFileSync(sb.ssh.clientKey, 'utf8').split('\n')[1]);
+  // tag-release's token (made per run, known only to the demo and the stand-in) was masked everywhere.
+  expect(text).not.toMatch(/ghs_demo[0-9a-f]{36}/);
 });

@@ -11,6 +11,9 @@ const path = require('node:path');
 const { Vault } = require('ansible-vault');
 const YAML = require('yaml');
 const { loadSandbox, runAction, REPO_ROOT } = require('../../packages/harness/dist/index.js');
+const { W, rel, secs, line, saveRun: saveRunIn } = require('./narrative');
+const { pipAudit } = require('./pip-audit');
+const { initRepository, tagRelease } = require('./tag-release');
 
 const sb = loadSandbox();
 const STATE = path.join(sb.dir, 'demo');
@@ -76,29 +79,7 @@ const literal = (v) => `'${v.replace(/'/g, "''")}'`;
 // --- narrative --------------------------------------------------------------
 
 const started = Date.now();
-const rel = (p) => path.relative(process.cwd(), p) || '.';
-const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const W = 14;
-function line(stage, result, ms, where) {
-  const t = ms === undefined ? '' : secs(ms);
-  console.log(`  ${stage.padEnd(W)} ${result}${t ? `  (${t})` : ''}`);
-  if (where) console.log(`  ${''.padEnd(W)} ${where}`);
-}
-
-function saveRun(name, run) {
-  fs.mkdirSync(LOGS, { recursive: true });
-  const base = path.join(LOGS, name);
-  fs.writeFileSync(`${base}.log`, run.log);
-  fs.writeFileSync(`${base}.summary.md`, run.summary);
-  fs.writeFileSync(`${base}.outputs.json`, JSON.stringify(run.outputs, null, 2) + '\n');
-  return `log ${rel(base)}.log, job summary ${rel(base)}.summary.md`;
-}
-
-/** An action whose bundle is still the placeholder says so in its action.yml; it is reported, never run as if real. */
-function isStub(folder) {
-  const meta = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, folder, 'action.yml'), 'utf8'));
-  return /not implemented yet/i.test(String(meta.description ?? ''));
-}
+const saveRun = (name, run) => saveRunIn(LOGS, name, run);
 
 // --- set-up -----------------------------------------------------------------
 
@@ -180,6 +161,9 @@ function prepareWorkspace() {
     recursive: true,
     filter: (src) => !/(^|\/)(\.deploy|__pycache__|\.pytest_cache|staticfiles|db\.sqlite3)$/.test(src),
   });
+  // A git repository with the app's conventional-commit history: the images are built from its
+  // HEAD, which tag-release tags at the end.
+  return initRepository(WORKSPACE, STATE);
 }
 
 async function vaultValues() {
@@ -200,15 +184,8 @@ async function prepareDatabase() {
 // --- the pipeline -------------------------------------------------------------
 
 async function gate(name, n) {
-  if (isStub(name)) {
-    line(
-      `${n} ${name}`,
-      'not yet: the action is still a placeholder in this checkout (its action.yml says so), so the demo skips it',
-    );
-    return;
-  }
-  if (name !== 'lint-gate') {
-    line(`${n} ${name}`, 'is real in this checkout, but this demo does not run it yet');
+  if (name === 'pip-audit') {
+    await pipAudit({ n, workspace: WORKSPACE, logs: LOGS });
     return;
   }
   // lint-gate runs the tools the project pins; here the pinned, hashed set the tests use.
@@ -359,12 +336,12 @@ async function up() {
   console.log(`\ndeploy-kit demo: ${rel(APP_SRC)} through the pipeline, on the sandbox in ${rel(sb.dir)}\n`);
   let t = Date.now();
   removeDemoContainers();
-  prepareWorkspace();
+  const head = prepareWorkspace();
   await prepareDatabase();
   startBalancer();
   line(
     '0 set-up',
-    `three hosts (${HOSTS.map((h) => `${h.name} ${h.host}:${h.port}`).join(', ')}), PostgreSQL database ${DB}, nginx TLS in front at ${PUBLIC_URL}`,
+    `three hosts (${HOSTS.map((h) => `${h.name} ${h.host}:${h.port}`).join(', ')}), PostgreSQL database ${DB}, nginx TLS in front at ${PUBLIC_URL}; workspace ${rel(WORKSPACE)} at commit ${head.slice(0, 12)}`,
     Date.now() - t,
   );
 
@@ -409,12 +386,15 @@ async function up() {
   );
   console.log(`  ${''.padEnd(W)} the step failed with: ${second.run.error}`);
 
-  if (isStub('tag-release'))
-    line(
-      '7 tag-release',
-      'not yet: the action is still a placeholder in this checkout, so no version is tagged',
-    );
-  else line('7 tag-release', 'is real in this checkout, but this demo does not run it yet');
+  // The release that is serving (1.1.0 was rolled back, so it gets no tag), on the commit both were built from.
+  await tagRelease({
+    n: '7',
+    version: RELEASES[0],
+    images: images1,
+    state: STATE,
+    logs: LOGS,
+    note: `the release serving now; ${RELEASES[1]} was rolled back, so it gets no tag`,
+  });
 
   const now = await served();
   console.log(
@@ -435,6 +415,7 @@ function down() {
     // the sandbox's PostgreSQL is already down
   }
   fs.rmSync(WORKSPACE, { recursive: true, force: true });
+  fs.rmSync(path.join(STATE, 'release'), { recursive: true, force: true });
 }
 
 const command = process.argv[2];
