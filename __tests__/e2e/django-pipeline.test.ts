@@ -288,7 +288,9 @@ test('render-env writes the production .env naming this release, its images and 
   expect(envFile.PORT).toBe(String(webPort));
   expect(envFile.NGINX_PORT).toBe(String(nginxPort));
   const url = new URL(envFile.DATABASE_URL ?? '');
-  expect(`${url.hostname}:${url.port}${url.pathname}`).toBe(`127.0.0.1:5433/${dbName}`);
+  expect(`${url.hostname}:${url.port}${url.pathname}`).toBe(
+    `${sandbox.postgres.host}:${sandbox.postgres.port}/${dbName}`,
+  );
   // The real secrets are in the file (and nowhere in the log: expectClean).
   for (const secret of secrets.slice(0, 1)) expect(fs.readFileSync(file, 'utf8')).toContain(secret);
 });

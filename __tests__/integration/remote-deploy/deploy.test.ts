@@ -56,7 +56,7 @@ test('first deploy: both hosts serve 1.0, release files are 0600, lock released,
   const results = JSON.parse(result.outputs.results as string) as { host: string; status: string }[];
   expect(results.map((r) => r.status)).toEqual(['deployed', 'deployed']);
   expect(result.summary).toContain('```mermaid');
-  expect(result.summary).toMatch(/\| 127\.0\.0\.\d+:2222 \| deployed \|/);
+  expect(result.summary).toMatch(/\| 127\.0\.\d+\.\d+:\d+ \| deployed \|/);
   expect(result.leaks([app.secret])).toEqual([]);
 });
 
