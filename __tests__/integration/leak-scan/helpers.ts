@@ -21,13 +21,20 @@ export function places(
   };
 }
 
-/** Hits of every secret in every place of every run, each hit named by its run's label. */
+/**
+ * Hits of the secrets in every place of every run, each hit named by its run's label. A run given
+ * its own `secrets` (one token per run) is scanned for those only: a 4-digit shape another run
+ * used is no secret here, and a commit hash or timestamp may well contain it.
+ */
 export function scanRuns(
-  runs: Record<string, { result: RunActionResult; files?: Record<string, string> }>,
-  secrets: readonly string[],
+  runs: Record<
+    string,
+    { result: RunActionResult; files?: Record<string, string>; secrets?: readonly string[] }
+  >,
+  secrets: readonly string[] = [],
 ): string[] {
-  return Object.entries(runs).flatMap(([label, { result, files }]) =>
-    scanForLeaks(places(result, files), secrets).map((hit) => `${label}: ${hit}`),
+  return Object.entries(runs).flatMap(([label, run]) =>
+    scanForLeaks(places(run.result, run.files), run.secrets ?? secrets).map((hit) => `${label}: ${hit}`),
   );
 }
 
@@ -45,4 +52,16 @@ export function headerSafe(value: string): boolean {
 /** A value that fits in one `id=value` line as it is: no line break, no surrounding blank. */
 export function oneLine(value: string): boolean {
   return !/[\r\n]/.test(value) && value === value.trim();
+}
+
+/** `fn` over every item, at most `width` at a time (the machine has 2 cores; runs mostly wait on I/O). */
+export async function inBatches<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += width)
+    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
+  return out;
 }
