@@ -100,6 +100,18 @@ export const TEMPLATE = [
   '',
 ].join('\n');
 
+/** The smoke-test half of the one-step inputs: the version suite over TLS through the balancer. */
+export function versionSuiteInputs(balancerUrl: string): Record<string, string> {
+  return {
+    url: `${balancerUrl}/version`,
+    'ca-cert': sandbox.nginx.caCert,
+    suites: 'version',
+    'version-path': '/version.json',
+    'version-json-path': '$.version',
+    timeout: '8s',
+  };
+}
+
 export function lockHeld(projectDir: string): boolean {
   return fs.existsSync(path.join(projectDir, '.deploy-kit', 'lock'));
 }

@@ -13,7 +13,14 @@ import {
   served,
   type App,
 } from '../remote-deploy/helpers';
-import { buildReleaseImage, lockHeld, startBalancer, TEMPLATE, type Balancer } from './helpers';
+import {
+  buildReleaseImage,
+  lockHeld,
+  startBalancer,
+  TEMPLATE,
+  versionSuiteInputs,
+  type Balancer,
+} from './helpers';
 
 // The one-step deploy (the root action's committed bundle, run as the runner runs it) on three
 // sandbox hosts behind nginx with TLS: render-env -> remote-deploy -> smoke-test over the public
@@ -64,12 +71,7 @@ function inputs(version: string, extra: Record<string, string> = {}): Record<str
     version,
     'health-timeout': '30s',
     'lock-timeout': '5s',
-    url: `${lb.url}/version`,
-    'ca-cert': sandbox.nginx.caCert,
-    suites: 'version',
-    'version-path': '/version.json',
-    'version-json-path': '$.version',
-    timeout: '8s',
+    ...versionSuiteInputs(lb.url),
     ...extra,
   };
 }

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { filesUnder, runAction, scanForLeaks, type RunActionResult } from '@deploy-kit/harness';
+import { notTheEnvFile, places } from './helpers';
 import {
   baseInputs,
   buildAppImages,
@@ -27,21 +28,6 @@ const secretsJson = JSON.stringify(Object.fromEntries(shapes.map((s, i) => [`s${
 const target = hosts[2] as Host;
 let app: App;
 let images: ReturnType<typeof buildAppImages>;
-
-/** Every place a reader (or the next step) sees, the log masked exactly as the runner masks it. */
-function places(result: RunActionResult, extraFiles: Record<string, string> = {}): Record<string, string> {
-  return {
-    log: result.runnerLog,
-    outputs: Object.values(result.outputs).join('\n'),
-    summary: result.summary,
-    annotations: result.annotations.map((a) => a.message).join('\n'),
-    ...filesUnder(result.runnerTemp),
-    ...extraFiles,
-  };
-}
-
-/** The rendered .env is the product (mode 0600, it holds the secrets by design); nothing else may. */
-const notTheEnvFile = (file: string) => path.basename(file) === '.env';
 
 function writeTemplate(extra: string[] = []): void {
   fs.writeFileSync(

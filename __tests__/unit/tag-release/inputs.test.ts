@@ -1,5 +1,6 @@
 import { InputError } from '@deploy-kit/shared';
 import {
+  checkToken,
   parseImages,
   parseInitialVersion,
   parseRepository,
@@ -25,4 +26,13 @@ test('tag-prefix, initial-version, GITHUB_REPOSITORY', () => {
   expect(() => parseInitialVersion('v1.0.0')).toThrow(InputError);
   expect(parseRepository('o/r')).toEqual({ owner: 'o', repo: 'r' });
   expect(() => parseRepository('o')).toThrow(/GITHUB_REPOSITORY must be owner\/name/);
+});
+
+test('token: one header-safe line, refused otherwise without quoting it', () => {
+  expect(() => checkToken('ghs_abc 123')).not.toThrow();
+  for (const bad of ['line1\nline2-sekrit', 'pässwörd-日本-sekrit', 'nul\u0000-sekrit'])
+    expect(() => checkToken(bad)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('sekrit') as string }) as Error,
+    );
+  expect(() => checkToken('a\r\nb')).toThrow(/'token' holds a line break/);
 });

@@ -8,7 +8,10 @@ import {
   getList,
   getString,
   InputError,
+  redactSecrets,
+  registerSecret,
   resolveInWorkspace,
+  urlPasswords,
   workspaceRoot,
 } from '@deploy-kit/shared';
 import { globSync } from 'tinyglobby';
@@ -73,6 +76,9 @@ function optionalPath(name: string, value: string): string | undefined {
 
 function osvUrl(value: string): string | undefined {
   if (value === '') return undefined;
+  // A private mirror's URL may carry credentials (https://user:password@host/...): the password is
+  // masked (THE MASKING RULE) before the URL can reach a log line, an error or pip-audit's argv.
+  for (const password of urlPasswords(value)) registerSecret(password);
   let url: URL;
   try {
     url = new URL(value);
@@ -81,7 +87,7 @@ function osvUrl(value: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new InputError(
-      `'osv-url' must be the OSV query endpoint as an http(s) URL, such as https://api.osv.dev/v1/query, got '${value}'.`,
+      `'osv-url' must be the OSV query endpoint as an http(s) URL, such as https://api.osv.dev/v1/query, got '${redactSecrets(value)}'.`,
     );
   return url.href;
 }

@@ -86,6 +86,7 @@ export function readInputs(): Inputs {
     throw new InputError(
       "'token' is required to push the tag and publish the release; the default is ${{ github.token }} with contents: write.",
     );
+  checkToken(token);
   const moveMajor = getBoolean('move-major', false);
   const moveMinor = getBoolean('move-minor', false);
   if (moveMinor && !moveMajor)
@@ -112,4 +113,16 @@ export function readInputs(): Inputs {
     serverUrl: urlFromEnv('GITHUB_SERVER_URL', 'https://github.com'),
     apiUrl: urlFromEnv('GITHUB_API_URL', 'https://api.github.com'),
   };
+}
+
+/**
+ * The token travels in HTTP headers; a value no header can carry (a pasted key, a line break)
+ * would otherwise fail every API call as a "server error" retried until the deadline. The
+ * message never quotes the value.
+ */
+export function checkToken(token: string): void {
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(token))
+    throw new InputError(
+      "'token' holds a line break or a character an HTTP header cannot carry; give the token itself (one line), e.g. ${{ secrets.GITHUB_TOKEN }}.",
+    );
 }

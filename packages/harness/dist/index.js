@@ -7311,10 +7311,9 @@ class GitHubStandIn {
                 ? `the description has no ${method.toUpperCase()} for this path`
                 : 'the path is not in the description');
         record.template = operation.template;
-        const auth = req.headers.authorization ?? '';
-        if (this.options.token &&
-            auth !== `token ${this.options.token}` &&
-            auth !== `Bearer ${this.options.token}`) {
+        // The scheme is case-insensitive (RFC 9110): octokit sends a token shaped like a JWT as `bearer X`.
+        const [, scheme = '', credentials] = /^(\S+) (.*)$/s.exec(req.headers.authorization ?? '') ?? [];
+        if (this.options.token && (!/^(token|bearer)$/i.test(scheme) || credentials !== this.options.token)) {
             this.violations.push(`${method.toUpperCase()} ${url.pathname}: missing or wrong token`);
             return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
         }
@@ -7697,7 +7696,7 @@ const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
 /**
  * Leak scanning, counted the way a reader of a GitHub run would find a secret: every form a
- * secret can be written in (raw, each of its lines, base64, URL-encoded, JSON-escaped), looked
+ * secret can be written in (raw, each of its lines, base64, URL- and form-encoded, JSON-escaped), looked
  * for in every place that is not masked or only masked by the runner's line-by-line masker.
  */
 /** PEM armour lines are public; lines of only punctuation/whitespace are not secrets either. */
@@ -7715,6 +7714,8 @@ function leakForms(secret) {
         forms.add(b);
         forms.add(Buffer.from(b, 'utf8').toString('base64'));
         forms.add(encodeURIComponent(b));
+        // Form encoding (a request body, a query string) spells more characters in %XX and space as +.
+        forms.add(new URLSearchParams([['', b]]).toString().slice(1));
         forms.add(JSON.stringify(b).slice(1, -1));
     }
     return [...forms].filter((f) => f !== '');

@@ -277,12 +277,9 @@ export class GitHubStandIn {
       );
     record.template = operation.template;
 
-    const auth = req.headers.authorization ?? '';
-    if (
-      this.options.token &&
-      auth !== `token ${this.options.token}` &&
-      auth !== `Bearer ${this.options.token}`
-    ) {
+    // The scheme is case-insensitive (RFC 9110): octokit sends a token shaped like a JWT as `bearer X`.
+    const [, scheme = '', credentials] = /^(\S+) (.*)$/s.exec(req.headers.authorization ?? '') ?? [];
+    if (this.options.token && (!/^(token|bearer)$/i.test(scheme) || credentials !== this.options.token)) {
       this.violations.push(`${method.toUpperCase()} ${url.pathname}: missing or wrong token`);
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }

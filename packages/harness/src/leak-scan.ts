@@ -3,7 +3,7 @@ import * as path from 'node:path';
 
 /**
  * Leak scanning, counted the way a reader of a GitHub run would find a secret: every form a
- * secret can be written in (raw, each of its lines, base64, URL-encoded, JSON-escaped), looked
+ * secret can be written in (raw, each of its lines, base64, URL- and form-encoded, JSON-escaped), looked
  * for in every place that is not masked or only masked by the runner's line-by-line masker.
  */
 
@@ -22,6 +22,8 @@ export function leakForms(secret: string): string[] {
     forms.add(b);
     forms.add(Buffer.from(b, 'utf8').toString('base64'));
     forms.add(encodeURIComponent(b));
+    // Form encoding (a request body, a query string) spells more characters in %XX and space as +.
+    forms.add(new URLSearchParams([['', b]]).toString().slice(1));
     forms.add(JSON.stringify(b).slice(1, -1));
   }
   return [...forms].filter((f) => f !== '');
