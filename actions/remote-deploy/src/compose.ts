@@ -1,5 +1,7 @@
 import { parseDocument, stringify } from 'yaml';
-import { InputError } from '@deploy-kit/shared';
+import * as fs from 'node:fs';
+import { InputError, parseYamlOrJson, resolveInWorkspace } from '@deploy-kit/shared';
+import { releasePath } from './release-files';
 
 /**
  * A deploy runs images; it never builds on a host. Compose (v1 and v2) still checks that every
@@ -30,4 +32,66 @@ export function dropBuildSections(
     dropped.push(name);
   }
   return dropped.length === 0 ? { text, dropped } : { text: stringify(compose), dropped };
+}
+
+/** A file uploaded into every release dir. */
+export interface LocalFile {
+  /** Name inside the release dir on the host. */
+  name: string;
+  content: Buffer;
+}
+
+export interface ComposeFiles {
+  composeFiles: LocalFile[];
+  composeFileNames: string[];
+  /** Services with network_mode: host (a one-off migrate container of such a service runs on the host network too). */
+  hostNetworkServices: string[];
+}
+
+/**
+ * The 'compose-files' as they go to the host: each under its workspace path (relative paths
+ * inside resolve as in the repository), build sections of pinned services dropped, and — unless
+ * this is a rollback to a release made earlier — an override pinning 'images', generated as
+ * YAML data, never by string templating.
+ */
+export function readComposeFiles(
+  list: readonly string[],
+  images: Record<string, string>,
+  { pinImages }: { pinImages: boolean },
+): ComposeFiles {
+  const composeFiles: LocalFile[] = [];
+  const hostNetworkServices: string[] = [];
+  const composeFileNames: string[] = [];
+  let composeVersion: unknown;
+  for (const f of list) {
+    const file = resolveInWorkspace('compose-files', f);
+    if (!fs.existsSync(file))
+      throw new InputError(`'compose-files' entry ${f} does not exist in the workspace.`);
+    // The workspace path, not the bare name: relative paths inside the file resolve as in the repository.
+    const name = releasePath('compose-files', f, file);
+    if (composeFileNames.includes(name)) throw new InputError(`'compose-files' lists ${f} twice.`);
+    const content = fs.readFileSync(file);
+    const doc = parseYamlOrJson(`compose-files (${f})`, content.toString('utf8')) as {
+      version?: unknown;
+      services?: Record<string, { network_mode?: unknown } | null>;
+    } | null;
+    if (composeVersion === undefined && doc && typeof doc === 'object') composeVersion = doc.version;
+    for (const [service, spec] of Object.entries(doc?.services ?? {}))
+      if (spec && spec.network_mode === 'host') hostNetworkServices.push(service);
+    const deployable = dropBuildSections(f, content.toString('utf8'), new Set(Object.keys(images)));
+    composeFiles.push({
+      name,
+      content: deployable.dropped.length > 0 ? Buffer.from(deployable.text, 'utf8') : content,
+    });
+    composeFileNames.push(name);
+  }
+  if (Object.keys(images).length > 0 && pinImages) {
+    const override: Record<string, unknown> = {};
+    if (composeVersion !== undefined) override.version = composeVersion;
+    override.services = Object.fromEntries(Object.entries(images).map(([s, image]) => [s, { image }]));
+    const name = 'deploy-kit.images.yml';
+    composeFiles.push({ name, content: Buffer.from(JSON.stringify(override, null, 2) + '\n') });
+    composeFileNames.push(name);
+  }
+  return { composeFiles, composeFileNames, hostNetworkServices };
 }

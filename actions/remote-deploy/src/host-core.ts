@@ -1,41 +1,19 @@
 import * as core from '@actions/core';
 import { errorMessage, redactSecrets, ToolError } from '@deploy-kit/shared';
-import {
-  describeExit,
-  execSucceeded,
-  lastLines,
-  type ExecResult,
-  type ParsedClientKey,
-  type SshTarget,
-} from '@deploy-kit/shared/ssh';
+import { describeExit, execSucceeded, lastLines, type ExecResult } from '@deploy-kit/shared/ssh';
 import { compose, images, release, type RemoteScript } from './commands';
 import type { ComposeProject } from './commands/compose';
 import { Cancelled, StepFailed } from './errors';
-import type { HostSpec } from './hosts';
+import { sshTarget, type HostSpec } from './hosts';
 import type { Inputs } from './inputs';
 import { cancelledStep } from './messages';
 import { ENV_FILE_NAME, releaseDir, remoteLayout, type RemoteLayout } from './plan';
 import { isReleasePath } from './release-files';
 import { openSsh, type OpenShell, type RemoteShell } from './remote-shell';
 import type { RunContext } from './run-context';
+import type { HostFacts, HostStatus, StepTiming } from './host-state';
 
-export interface StepTiming {
-  name: string;
-  start: number;
-  end: number;
-  ok: boolean;
-}
-
-export interface HostFacts {
-  previous: string;
-  releaseExists: boolean;
-  compose: 'v2' | 'v1' | 'none';
-  freeKb: number;
-  locked: boolean;
-}
-
-export type HostStatus =
-  'pending' | 'prepared' | 'deployed' | 'failed' | 'rolled-back' | 'rollback-failed' | 'planned';
+export type { HostFacts, HostStatus, StepTiming } from './host-state';
 
 /** Steps that still start once the run is cancelled: putting hosts back and releasing locks. */
 const STEPS_AFTER_CANCEL = new Set(['cancel-rollback', 'unlock']);
@@ -198,34 +176,18 @@ export class HostCore {
 
   // ------------------------------------------------------------ the remote shell
 
-  private target(
-    spec: { host: string; port: number; user: string; name?: string },
-    key: ParsedClientKey,
-  ): SshTarget {
-    return {
-      name: spec.name,
-      host: spec.host,
-      port: spec.port,
-      user: spec.user,
-      key,
-      hostKeys: {
-        ...this.inputs.hostKeyPolicy,
-        fingerprints: [
-          ...this.inputs.hostKeyPolicy.fingerprints,
-          ...('fingerprints' in spec ? (spec as HostSpec).fingerprints : []),
-        ],
-      },
-    };
-  }
-
   /** The host's shell, (re)connected when needed (after a lost connection, unlock reconnects). */
   async shell(): Promise<RemoteShell> {
     if (this.shellConn?.isOpen) return this.shellConn;
     const key = this.inputs.hostKeys.get(this.name) ?? this.inputs.key;
     const jump = this.inputs.jump;
-    this.shellConn = await this.openShell(this.target(this.spec, key), {
+    this.shellConn = await this.openShell(sshTarget(this.spec, key, this.inputs.hostKeyPolicy), {
       jump: jump
-        ? this.target({ ...jump, name: `jump host ${jump.host}:${jump.port}` }, this.inputs.key)
+        ? sshTarget(
+            { ...jump, name: `jump host ${jump.host}:${jump.port}`, fingerprints: [] },
+            this.inputs.key,
+            this.inputs.hostKeyPolicy,
+          )
         : undefined,
       connectDeadlineMs: this.inputs.connectTimeoutMs,
       onRetry: (m) => this.log(m),

@@ -1,5 +1,10 @@
 import { InputError, parseYamlOrJson, validate } from '@deploy-kit/shared';
-import { normaliseFingerprint } from '@deploy-kit/shared/ssh';
+import {
+  normaliseFingerprint,
+  type HostKeyPolicy,
+  type ParsedClientKey,
+  type SshTarget,
+} from '@deploy-kit/shared/ssh';
 import { z } from 'zod';
 import { checkHost, checkPort, checkProjectName, checkRemotePath, checkUser } from './validate';
 
@@ -118,4 +123,23 @@ export function defaultProjectName(projectDir: string): string {
     .replace(/^[-_]+/, '')
     .slice(0, 63);
   return name === '' ? 'app' : name;
+}
+
+/**
+ * How to reach a host (or the jump host) over ssh2: the run's host-key policy plus the
+ * fingerprints given on the host's own line, which trust that host and no other.
+ */
+export function sshTarget(
+  spec: { host: string; port: number; user: string; name?: string; fingerprints: readonly string[] },
+  key: ParsedClientKey,
+  policy: HostKeyPolicy,
+): SshTarget {
+  return {
+    name: spec.name,
+    host: spec.host,
+    port: spec.port,
+    user: spec.user,
+    key,
+    hostKeys: { ...policy, fingerprints: [...policy.fingerprints, ...spec.fingerprints] },
+  };
 }

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { parse as parseArgv } from 'shell-quote';
 import {
   getBoolean,
   getDuration,
@@ -9,11 +8,9 @@ import {
   getRaw,
   getString,
   InputError,
-  parseYamlOrJson,
   derivedForms,
   registerSecret,
   resolveInWorkspace,
-  validate,
 } from '@deploy-kit/shared';
 import {
   normaliseFingerprint,
@@ -22,7 +19,6 @@ import {
   type HostKeyPolicy,
   type ParsedClientKey,
 } from '@deploy-kit/shared/ssh';
-import { z } from 'zod';
 import {
   BACKUP_PRESETS,
   mysqlSettingsFromEnv,
@@ -31,15 +27,15 @@ import {
   type MysqlSettings,
   type PostgresSettings,
 } from './backup';
-import { dropBuildSections } from './compose';
+import { readComposeFiles, type LocalFile } from './compose';
+import { parseCommand, parseImages, parseSecretKeys } from './input-parsers';
 import { envFileSecrets } from './envfile';
-import { readShippedFiles, releasePath, type ShippedFile } from './release-files';
+import { readShippedFiles, type ShippedFile } from './release-files';
 import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
 import { parseBatchSize } from './plan';
 import {
   checkHost,
   checkHttpUrl,
-  checkImage,
   checkPort,
   checkProjectName,
   checkRemotePath,
@@ -48,11 +44,8 @@ import {
   checkVersion,
 } from './validate';
 
-export interface LocalFile {
-  /** Name inside the release dir on the host. */
-  name: string;
-  content: Buffer;
-}
+export type { LocalFile } from './compose';
+export { parseCommand, parseImages, parseSecretKeys } from './input-parsers';
 
 export interface JumpHost {
   host: string;
@@ -108,63 +101,6 @@ export interface Inputs {
   lockExpiryMs: number;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
-}
-
-/**
- * `secret-keys`: render-env's output (a JSON list) or names one per line / comma separated. Keys
- * only, never values: safe to print.
- */
-export function parseSecretKeys(text: string, inputName = 'secret-keys'): string[] {
-  const t = text.trim();
-  if (t === '') return [];
-  const list = t.startsWith('[')
-    ? validate(inputName, z.array(z.string()), parseYamlOrJson(inputName, t))
-    : t.split(/[\s,]+/).filter((k) => k !== '');
-  for (const key of list)
-    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key))
-      throw new InputError(
-        `'${inputName}' has ${JSON.stringify(key.slice(0, 60))}, which is not an env variable name; pass render-env's secret-keys output or KEY names.`,
-      );
-  return list;
-}
-
-/** `service=image` lines or a YAML/JSON map. */
-export function parseImages(text: string, inputName = 'images'): Record<string, string> {
-  const t = text.trim();
-  if (t === '') return {};
-  let map: Record<string, string>;
-  // Image references never contain "=", so any "=" means the service=image line form.
-  if (t.includes('=') && !t.startsWith('{')) {
-    map = {};
-    for (const line of t.split(/\r?\n/).map((l) => l.trim())) {
-      if (line === '' || line.startsWith('#')) continue;
-      const eq = line.indexOf('=');
-      if (eq <= 0) throw new InputError(`'${inputName}' line '${line.slice(0, 60)}' must be service=image.`);
-      map[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
-    }
-  } else {
-    map = validate(inputName, z.record(z.string()), parseYamlOrJson(inputName, t));
-  }
-  for (const [service, image] of Object.entries(map)) {
-    checkService(inputName, service);
-    checkImage(inputName, image);
-  }
-  return map;
-}
-
-/** A command as argv (shell-quote parsing); operators like `;` or `|` are refused. */
-export function parseCommand(inputName: string, text: string): string[] {
-  if (text.trim() === '') return [];
-  const parsed = parseArgv(text, (name) => `$${name}`);
-  const argv: string[] = [];
-  for (const part of parsed) {
-    if (typeof part !== 'string')
-      throw new InputError(
-        `'${inputName}' must be one command with arguments; shell operators and globs (${JSON.stringify(part)}) are not allowed.`,
-      );
-    argv.push(part);
-  }
-  return argv;
 }
 
 function parseJump(value: string): JumpHost | undefined {
@@ -288,45 +224,13 @@ export function readInputs(): Inputs {
     throw new InputError(`'version' is required unless 'rollback-to' is set.`);
   const version = checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
 
-  const composeFiles: LocalFile[] = [];
-  const hostNetworkServices: string[] = [];
-  const composeFileNames: string[] = [];
   const composeList = getList('compose-files');
   if (composeList.length === 0 && !rollbackTo)
     throw new InputError(`'compose-files' is required: list the Compose file(s) to deploy.`);
-  let composeVersion: unknown;
   const images = parseImages(getRaw('images'));
-  for (const f of composeList) {
-    const file = resolveInWorkspace('compose-files', f);
-    if (!fs.existsSync(file))
-      throw new InputError(`'compose-files' entry ${f} does not exist in the workspace.`);
-    // The workspace path, not the bare name: relative paths inside the file resolve as in the repository.
-    const name = releasePath('compose-files', f, file);
-    if (composeFileNames.includes(name)) throw new InputError(`'compose-files' lists ${f} twice.`);
-    const content = fs.readFileSync(file);
-    const doc = parseYamlOrJson(`compose-files (${f})`, content.toString('utf8')) as {
-      version?: unknown;
-      services?: Record<string, { network_mode?: unknown } | null>;
-    } | null;
-    if (composeVersion === undefined && doc && typeof doc === 'object') composeVersion = doc.version;
-    for (const [service, spec] of Object.entries(doc?.services ?? {}))
-      if (spec && spec.network_mode === 'host') hostNetworkServices.push(service);
-    const deployable = dropBuildSections(f, content.toString('utf8'), new Set(Object.keys(images)));
-    composeFiles.push({
-      name,
-      content: deployable.dropped.length > 0 ? Buffer.from(deployable.text, 'utf8') : content,
-    });
-    composeFileNames.push(name);
-  }
-  if (Object.keys(images).length > 0 && !rollbackTo) {
-    // Pin the images in an override file generated here, as YAML, never by string templating.
-    const override: Record<string, unknown> = {};
-    if (composeVersion !== undefined) override.version = composeVersion;
-    override.services = Object.fromEntries(Object.entries(images).map(([s, image]) => [s, { image }]));
-    const name = 'deploy-kit.images.yml';
-    composeFiles.push({ name, content: Buffer.from(JSON.stringify(override, null, 2) + '\n') });
-    composeFileNames.push(name);
-  }
+  const { composeFiles, composeFileNames, hostNetworkServices } = readComposeFiles(composeList, images, {
+    pinImages: !rollbackTo,
+  });
 
   const shippedFiles = readShippedFiles(getList('files'));
   const clash = shippedFiles.find((f) => composeFileNames.includes(f.name));
