@@ -1,4 +1,7 @@
 import { InputError, PolicyFailure, ToolError } from '@deploy-kit/shared';
+import { messages } from './messages';
+
+export { messages } from './messages';
 
 /**
  * The one-step deploy's order of stages, as pure logic over injected stage functions (the entry
@@ -121,42 +124,6 @@ function names(lines: readonly HostLine[]): string {
   return lines.map((l) => l.host).join(', ');
 }
 
-/** The one sentence the step fails with, for each way a red smoke test can end. Pure. */
-export const messages = {
-  noPrevious: (version: string, smoke: string): string =>
-    `The smoke test of ${version} failed (${smoke}); there is no previous release to go back to, so every host stays on ${version}: fix it and deploy again.`,
-  rolledBackVerified: (
-    version: string,
-    previous: string,
-    smoke: string,
-    hosts: string,
-    url: string,
-  ): string =>
-    `The smoke test of ${version} failed (${smoke}); every host (${hosts}) is back on ${previous}, and the rollback was verified: the smoke test of ${previous} passed on ${url}.`,
-  rollbackNotVerified: (
-    version: string,
-    previous: string,
-    smoke: string,
-    hosts: string,
-    url: string,
-    again: string,
-  ): string =>
-    `ROLLBACK NOT VERIFIED: the smoke test of ${version} failed (${smoke}); every host (${hosts}) was put back on ${previous} and passed remote-deploy's health gate, but the smoke test of ${previous} failed too (${again}): check ${url} and the hosts now.`,
-  rollbackFailed: (version: string, previous: string, smoke: string, failure: string, bad: string): string =>
-    `ROLLBACK FAILED: the smoke test of ${version} failed (${smoke}); putting every host back on ${previous} failed (${failure})${bad ? `; hosts not on ${previous}: ${bad}` : ''}: check the hosts now.`,
-  notRolledBackAgain: (version: string, smoke: string): string =>
-    `The smoke test of ${version} failed (${smoke}) after rollback-to ${version}; every host is on ${version}, and this run does not roll back a rollback: check the hosts and deploy a known good release.`,
-  renderFailed: (error: string): string => `render-env failed, so no host was touched: ${error}.`,
-  cancelledBeforeDeploy: (signal: string): string =>
-    `Cancelled by ${signal} before remote-deploy started: no host was touched.`,
-  cancelledInSmoke: (version: string, hosts: string): string =>
-    `Cancelled before the smoke test finished: every host (${hosts}) is on ${version}, which passed remote-deploy's health gate, but its smoke test did not finish; run the smoke test again or deploy a known good release.`,
-  cancelledBeforeRollback: (version: string, previous: string, smoke: string, hosts: string): string =>
-    `NOT ROLLED BACK: cancelled after the smoke test of ${version} failed (${smoke}), before the rollback; every host (${hosts}) is still on ${version}: put them back now with rollback-to: ${previous}.`,
-  cancelledInRollbackSmoke: (version: string, previous: string, hosts: string): string =>
-    `Cancelled while verifying the rollback: the smoke test of ${version} had failed, every host (${hosts}) is back on ${previous} (health gate passed), but the smoke test of ${previous} did not finish.`,
-};
-
 /** Run the stages in order; never throws for a stage failure (it is in `failure`). */
 export async function runPipeline(stages: Stages, options: PipelineOptions): Promise<PipelineResult> {
   const now = options.now ?? Date.now;
@@ -167,6 +134,21 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
     records.push(full);
     return full;
   };
+  /** A stage that reports its failure or cancel in its result instead of throwing. */
+  const recordOutcome = (
+    stage: StageName,
+    startMs: number,
+    outcome: { failure?: unknown; cancelled?: boolean; summary: string; results: unknown },
+    passedDetail: string,
+  ): StageRecord =>
+    record({
+      stage,
+      status: outcome.cancelled ? 'cancelled' : outcome.failure ? 'failed' : 'passed',
+      startMs,
+      detail: outcome.failure ? errorText(outcome.failure) : passedDetail,
+      summary: outcome.summary,
+      results: outcome.results,
+    });
 
   // 1. render-env: local only; any error stops before any host is touched.
   let start = now() - t0;
@@ -231,14 +213,7 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
     });
   start = now() - t0;
   const deployed = await stages.deploy();
-  record({
-    stage: 'remote-deploy',
-    status: deployed.cancelled ? 'cancelled' : deployed.failure ? 'failed' : 'passed',
-    startMs: start,
-    detail: deployed.failure ? errorText(deployed.failure) : deployed.outcome,
-    summary: deployed.summary,
-    results: deployed.results,
-  });
+  recordOutcome('remote-deploy', start, deployed, deployed.outcome);
   const base = { version: deployed.version, previousVersion: deployed.previousVersion, stages: records };
   if (deployed.failure) return { ...base, rolledBack: false, failure: deployed.failure };
   if (options.dryRun) return { ...base, rolledBack: false };
@@ -250,14 +225,7 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
   if (signal()) return cancelled(messages.cancelledInSmoke(version, hosts), { ...base, rolledBack: false });
   start = now() - t0;
   const smoked = await stages.smoke(version, 'smoke-test');
-  record({
-    stage: 'smoke-test',
-    status: smoked.cancelled ? 'cancelled' : smoked.failure ? 'failed' : 'passed',
-    startMs: start,
-    detail: smoked.failure ? errorText(smoked.failure) : `${smoked.passed} check(s) passed`,
-    summary: smoked.summary,
-    results: smoked.results,
-  });
+  recordOutcome('smoke-test', start, smoked, `${smoked.passed} check(s) passed`);
   if (smoked.cancelled)
     return {
       ...base,
@@ -288,14 +256,7 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
   start = now() - t0;
   const back = await stages.rollback(previous);
   const backHosts = hostLines(back.results);
-  record({
-    stage: 'rollback',
-    status: back.cancelled ? 'cancelled' : back.failure ? 'failed' : 'passed',
-    startMs: start,
-    detail: back.failure ? errorText(back.failure) : `every host back on ${previous}`,
-    summary: back.summary,
-    results: back.results,
-  });
+  recordOutcome('rollback', start, back, `every host back on ${previous}`);
   if (back.failure) {
     const bad = backHosts.filter((h) => h.status !== 'deployed');
     return {
@@ -316,14 +277,7 @@ export async function runPipeline(stages: Stages, options: PipelineOptions): Pro
   if (signal()) return cancelled(messages.cancelledInRollbackSmoke(version, previous, backNames), rolled);
   start = now() - t0;
   const again = await stages.smoke(previous, 'rollback-smoke-test');
-  record({
-    stage: 'rollback-smoke-test',
-    status: again.cancelled ? 'cancelled' : again.failure ? 'failed' : 'passed',
-    startMs: start,
-    detail: again.failure ? errorText(again.failure) : `${again.passed} check(s) passed for ${previous}`,
-    summary: again.summary,
-    results: again.results,
-  });
+  recordOutcome('rollback-smoke-test', start, again, `${again.passed} check(s) passed for ${previous}`);
   if (again.cancelled)
     return {
       ...rolled,
