@@ -28,7 +28,8 @@ export function secretShapes(): string[] {
     `%0A%25pct-${id}`,
     `pässwörd-日本-🔑-${id}`,
     'Q#7',
-    String(1000 + (parseInt(id.slice(0, 4), 16) % 9000)),
+    // A 4-digit PIN, never a year (2026 is in every timestamp left behind).
+    String(3000 + (parseInt(id.slice(0, 4), 16) % 7000)),
     String(10_000_000 + parseInt(id.slice(0, 6), 16)),
     b64,
     hex,

@@ -29,13 +29,22 @@ export function leakForms(secret: string): string[] {
   return [...forms].filter((f) => f !== '');
 }
 
+/**
+ * A short all-digit secret (a PIN) is a leak where it stands as a number of its own, not inside a
+ * longer one: "4821" inside an epoch timestamp or a byte count is a coincidence, not the PIN.
+ */
+function contains(text: string, form: string): boolean {
+  if (!/^\d{1,6}$/.test(form)) return text.includes(form);
+  return new RegExp(`(?<!\\d)${form}(?!\\d)`).test(text);
+}
+
 /** Where each form of each secret shows up: "place: secret #i (form)" lines, empty when clean. */
 export function scanForLeaks(places: Record<string, string>, secrets: readonly string[]): string[] {
   const hits: string[] = [];
   secrets.forEach((secret, i) => {
     for (const form of leakForms(secret))
       for (const [where, text] of Object.entries(places))
-        if (text.includes(form)) hits.push(`${where}: secret #${i} as ${JSON.stringify(form).slice(0, 60)}`);
+        if (contains(text, form)) hits.push(`${where}: secret #${i} as ${JSON.stringify(form).slice(0, 60)}`);
   });
   return hits;
 }
