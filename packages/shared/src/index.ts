@@ -3,6 +3,7 @@ export * from './run';
 export * from './inputs';
 export * from './secrets';
 export * from './redact';
+export * from './masker';
 export * from './retry';
 export * from './summary';
 export * from './outputs';

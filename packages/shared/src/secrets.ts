@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { quote } from 'shell-quote';
+import { Masker } from './masker';
 
 /*
  * THE MASKING RULE (one rule for every deploy-kit action; documented in the root README):
@@ -104,6 +105,22 @@ function urlEncode(value: string): string | undefined {
 }
 
 const registered = new Set<string>();
+/** Bumped on every new registration: what is compiled from the registry is rebuilt only then. */
+let version = 0;
+let compiled: { version: number; sorted: string[]; masker: Masker } | undefined;
+
+function compiledRegistry(): { sorted: string[]; masker: Masker } {
+  if (compiled?.version !== version) {
+    const sorted = sortLongestFirst(registered);
+    compiled = { version, sorted, masker: new Masker(sorted.filter(isMaskable)) };
+  }
+  return compiled;
+}
+
+/** Changes whenever a form is registered (for caches of what is derived from the registry). */
+export function registryVersion(): number {
+  return version;
+}
 
 /**
  * Register a secret and its derived forms with the log masker, whatever its length. Call before
@@ -120,6 +137,7 @@ export function registerSecret(secret: string | undefined | null, name?: string)
   for (const form of forms) {
     if (registered.has(form)) continue;
     registered.add(form);
+    version++;
     core.setSecret(form);
   }
 }
@@ -131,11 +149,12 @@ export function registerSecrets(secrets: Iterable<string>): void {
 /** Forget every registered form (tests only; the runner's masks cannot be unregistered). */
 export function resetMasksForTests(): void {
   registered.clear();
+  version++;
 }
 
 /** Every form registered so far, longest first (the order to replace them in). */
 export function registeredForms(): string[] {
-  return sortLongestFirst(registered);
+  return [...compiledRegistry().sorted];
 }
 
 function sortLongestFirst(forms: Iterable<string>): string[] {
@@ -143,19 +162,13 @@ function sortLongestFirst(forms: Iterable<string>): string[] {
 }
 
 /**
- * Replace every registered form (or the given ones) by `***`, line by line and longest first, as
- * the runner does. For text the runner does not mask itself — step outputs, files — and for text
- * that is cut or escaped afterwards (redact first, then cut).
+ * Replace every registered form (or the given ones) by `***`, line by line, overlapping matches
+ * merged, as the runner does (see Masker). For text the runner does not mask itself — step
+ * outputs, files — and for text that is cut or escaped afterwards (redact first, then cut).
  */
 export function redact(text: string, forms: Iterable<string> = registered): string {
-  const sorted = sortLongestFirst(forms).filter(isMaskable);
-  if (sorted.length === 0) return text;
-  return text
-    .split('\n')
-    .map((line) =>
-      sorted.reduce((acc, form) => (acc.includes(form) ? acc.split(form).join('***') : acc), line),
-    )
-    .join('\n');
+  const masker = forms === registered ? compiledRegistry().masker : new Masker([...forms].filter(isMaskable));
+  return masker.redact(text);
 }
 
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
