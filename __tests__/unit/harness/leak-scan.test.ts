@@ -1,4 +1,4 @@
-import { leakForms, scanForLeaks } from '@deploy-kit/harness';
+import { leakForms, maskLogByLine, scanForLeaks } from '@deploy-kit/harness';
 
 describe('scanForLeaks', () => {
   test('finds a secret in every form it looks for, and names the place', () => {
@@ -16,5 +16,15 @@ describe('scanForLeaks', () => {
     expect(scanForLeaks({ log: 'took 1765031234567 ms; 248213 bytes' }, ['4821'])).toEqual([]);
     expect(scanForLeaks({ log: 'pin=4821.' }, ['4821'])).toEqual(['log: secret #0 as "4821"']);
     expect(scanForLeaks({ log: 'PIN:4821' }, ['4821'])).toHaveLength(1);
+  });
+});
+
+describe("maskLogByLine: the runner's masking", () => {
+  test('overlapping masks are merged, as the runner does: no fragment of either is left', () => {
+    expect(maskLogByLine('abcdefg\n::add-mask::bcd\nxbcdy', ['def', 'bcd'])).toBe('a***g\nx***y');
+  });
+
+  test('a mask never matches across lines', () => {
+    expect(maskLogByLine('one\ntwo', ['one\ntwo'])).toBe('one\ntwo');
   });
 });
