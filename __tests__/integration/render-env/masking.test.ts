@@ -61,3 +61,21 @@ test.each([
     ]);
   },
 );
+
+test('key names come out whole even when a secret value spells part of one (outputs keys, secret-keys)', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 're-names-'));
+  try {
+    fs.writeFileSync(path.join(ws, 'env.template'), 'DJANGO_SECRET_KEY={{secrets.key}}\nDEBUG=false\n');
+    const result = await runAction({
+      action: 'render-env',
+      workspace: ws,
+      inputs: { template: 'env.template', secrets: JSON.stringify({ key: 'JANGO' }) },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.masks).toContain('JANGO');
+    expect(JSON.parse(result.outputs.keys as string)).toEqual(['DJANGO_SECRET_KEY', 'DEBUG']);
+    expect(JSON.parse(result.outputs['secret-keys'] as string)).toEqual(['DJANGO_SECRET_KEY']);
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+});

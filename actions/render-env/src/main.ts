@@ -1,4 +1,4 @@
-import { setOutputs, writeSummary } from '@deploy-kit/shared';
+import { setNameListOutputs, setOutputs, writeSummary } from '@deploy-kit/shared';
 import { readInputs } from './inputs';
 import { renderEnv, RenderPolicyFailure } from './render';
 
@@ -16,10 +16,6 @@ export async function main(): Promise<void> {
     throw error;
   }
   await writeSummary(result.summary);
-  setOutputs({
-    path: result.path,
-    keys: result.keys,
-    'secret-keys': result.secretKeys,
-    sha256: result.sha256,
-  });
+  setOutputs({ path: result.path, sha256: result.sha256 });
+  setNameListOutputs({ keys: result.keys, 'secret-keys': result.secretKeys });
 }
