@@ -330,7 +330,7 @@ test('first deploy: Django under Gunicorn behind nginx, both from local/debian:b
 test('hup-services: Gunicorn reloads gracefully, same master, new workers reading the new release, no failed request', async () => {
   // The first deploy's own SIGHUP may still be retiring its old workers (4 processes for a
   // moment): start from the settled state of two workers.
-  await waitFor('gunicorn settled on two workers', () => gunicorn(0).workers.length === 2);
+  await waitFor('gunicorn settled on two workers', () => gunicorn(0).workers.length === 2, 60_000);
   const before = gunicorn(0);
   const webContainer = containerId(0, 'web');
   const first = await get(targets[0]);
