@@ -365,10 +365,14 @@ test('hup-services: Gunicorn reloads gracefully, same master, new workers readin
   expect(containerId(0, 'web')).toBe(webContainer);
   expect(before.workers).toHaveLength(2);
   // The old workers finish their requests and exit while the new ones start: wait for two new ones.
-  await waitFor('two new gunicorn workers', () => {
-    const now = gunicorn(0);
-    return now.workers.length === 2 && now.workers.every((w) => !before.workers.includes(w));
-  });
+  await waitFor(
+    'two new gunicorn workers',
+    () => {
+      const now = gunicorn(0);
+      return now.workers.length === 2 && now.workers.every((w) => !before.workers.includes(w));
+    },
+    60_000,
+  );
   expect(gunicorn(0).master).toBe(before.master);
 
   for (const h of targets)
