@@ -77,7 +77,9 @@ function optionalPath(name: string, value: string): string | undefined {
 function osvUrl(value: string): string | undefined {
   if (value === '') return undefined;
   // A private mirror's URL may carry credentials (https://user:password@host/...): the password is
-  // masked (THE MASKING RULE) before the URL can reach a log line, an error or pip-audit's argv.
+  // masked (THE MASKING RULE) before the URL can reach a log line or an error. It still reaches
+  // pip-audit as --osv-url: pip-audit's PIP_AUDIT_OSV_URL would keep it out of argv, but a
+  // pip-audit older than 2.10 ignores that variable and would silently audit against api.osv.dev.
   for (const password of urlPasswords(value)) registerSecret(password);
   let url: URL;
   try {

@@ -48,8 +48,10 @@ export class Masker {
         maskEnd = Math.max(maskEnd, end);
         continue;
       }
-      if (maskStart >= 0) out += `${line.slice(copiedTo, maskStart)}***`;
-      if (maskStart >= 0) copiedTo = maskEnd;
+      if (maskStart >= 0) {
+        out += `${line.slice(copiedTo, maskStart)}***`;
+        copiedTo = maskEnd;
+      }
       maskStart = p;
       maskEnd = end;
     }

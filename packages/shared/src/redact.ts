@@ -1,5 +1,4 @@
-import { Masker } from './masker';
-import { isMaskable, registeredForms, registerSecret, registerSecrets, registryVersion } from './secrets';
+import { redactWithJsonSpellings, registerSecret, registerSecrets } from './secrets';
 
 /**
  * The runner masks registered strings in the log only, line by line. It never
@@ -26,19 +25,7 @@ export function maskSecrets(secrets: Iterable<string>): void {
  * registered form written inside a JSON string, as outputs and reports carry it).
  */
 export function redactSecrets(text: string): string {
-  return withJsonSpellings().redact(text);
-}
-
-let cached: { version: number; masker: Masker } | undefined;
-
-/** The registry's forms and their JSON-escaped spellings, compiled once per registry state. */
-function withJsonSpellings(): Masker {
-  const version = registryVersion();
-  if (cached?.version !== version) {
-    const forms = registeredForms().flatMap((f) => [f, JSON.stringify(f).slice(1, -1)]);
-    cached = { version, masker: new Masker(forms.filter(isMaskable)) };
-  }
-  return cached.masker;
+  return redactWithJsonSpellings(text);
 }
 
 /** Every string inside a JSON-like value redacted (keys included); the shape is kept. */

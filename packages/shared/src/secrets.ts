@@ -71,7 +71,6 @@ export function derivedForms(secret: string): string[] {
   const add = (form: string): void => {
     if (isMaskable(form)) forms.add(form);
   };
-  const jsonEscaped = (s: string): string => JSON.stringify(s).slice(1, -1);
   // A value that cannot be masked itself gets no encoded forms either: base64 of "$" is "JA",
   // which would blank every "JA" in DJANGO while protecting nothing.
   if (!isMaskable(secret)) return [];
@@ -95,6 +94,11 @@ export function derivedForms(secret: string): string[] {
   return [...forms];
 }
 
+/** A string as it stands inside a JSON string literal. */
+function jsonEscaped(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
 /** encodeURIComponent throws on a lone UTF-16 surrogate; such a value has no URL-encoded form to mask. */
 function urlEncode(value: string): string | undefined {
   try {
@@ -107,19 +111,17 @@ function urlEncode(value: string): string | undefined {
 const registered = new Set<string>();
 /** Bumped on every new registration: what is compiled from the registry is rebuilt only then. */
 let version = 0;
-let compiled: { version: number; sorted: string[]; masker: Masker } | undefined;
+let compiled: { version: number; sorted: string[]; masker: Masker; withJsonSpellings: Masker } | undefined;
 
-function compiledRegistry(): { sorted: string[]; masker: Masker } {
+/** The registry sorted and compiled into maskers, once per registry state (see Masker). */
+function compiledRegistry(): NonNullable<typeof compiled> {
   if (compiled?.version !== version) {
     const sorted = sortLongestFirst(registered);
-    compiled = { version, sorted, masker: new Masker(sorted.filter(isMaskable)) };
+    const maskable = sorted.filter(isMaskable);
+    const spellings = maskable.flatMap((f) => [f, jsonEscaped(f)]).filter(isMaskable);
+    compiled = { version, sorted, masker: new Masker(maskable), withJsonSpellings: new Masker(spellings) };
   }
   return compiled;
-}
-
-/** Changes whenever a form is registered (for caches of what is derived from the registry). */
-export function registryVersion(): number {
-  return version;
 }
 
 /**
@@ -166,6 +168,14 @@ function sortLongestFirst(forms: Iterable<string>): string[] {
  * merged, as the runner does (see Masker). For text the runner does not mask itself — step
  * outputs, files — and for text that is cut or escaped afterwards (redact first, then cut).
  */
+/**
+ * redact() with the registry, and each registered form's JSON-escaped spelling too (a form
+ * written inside a JSON string, as outputs and reports carry it).
+ */
+export function redactWithJsonSpellings(text: string): string {
+  return compiledRegistry().withJsonSpellings.redact(text);
+}
+
 export function redact(text: string, forms: Iterable<string> = registered): string {
   const masker = forms === registered ? compiledRegistry().masker : new Masker([...forms].filter(isMaskable));
   return masker.redact(text);
