@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeActionDefaults } from './action-defaults.mjs';
 
 const require = createRequire(import.meta.url);
 const ncc = require('@vercel/ncc');
@@ -60,6 +61,9 @@ async function build(name) {
   const kb = Math.round(Buffer.byteLength(code) / 1024);
   console.log(`built ${ACTIONS[name]}/dist/index.js (${kb} KiB) in ${Date.now() - started} ms`);
 }
+
+// The defaults every action's parseInputs applies for an in-process caller (scripts/action-defaults.mjs).
+writeActionDefaults();
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : [...Object.keys(ACTIONS), ...Object.keys(TOOLS)]) {

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { ZodType, ZodError } from 'zod';
 import { InputError } from './errors';
@@ -14,20 +13,92 @@ interface StringOptions {
   fallback?: string;
 }
 
-export function getString(name: string, options: StringOptions = {}): string {
-  const value = core.getInput(name, { trimWhitespace: true });
-  if (value === '') {
-    if (options.required) throw new InputError(`'${name}' is required and was empty.`);
-    return options.fallback ?? '';
+/**
+ * An action's raw inputs by name, as the runner gives them (INPUT_* variables) or as a caller
+ * builds them (the root action, the `deploy-kit` command, tests). A missing name reads as ''.
+ */
+export type RawInputs = Readonly<Record<string, string | undefined>>;
+
+/** The runner's inputs: every INPUT_<NAME> variable, under the name core.getInput would ask for. */
+export function rawInputsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env))
+    if (key.startsWith('INPUT_') && value !== undefined)
+      raw[key.slice('INPUT_'.length).toLowerCase()] = value;
+  return raw;
+}
+
+/**
+ * Typed reads over raw inputs: the pure half of every action's `parseInputs(raw)`. `defaults`
+ * are the action.yml defaults, applied to names the caller did not give (the runner applies them
+ * itself; an in-process caller gets the same values this way).
+ */
+export class InputReader {
+  constructor(
+    private readonly inputs: RawInputs,
+    private readonly defaults: RawInputs = {},
+  ) {}
+
+  /** The value as given (or its default), whitespace kept. */
+  private value(name: string): string {
+    return this.inputs[name] ?? this.defaults[name] ?? '';
   }
-  return value;
+
+  /** True when the caller gave this input a non-blank value (a default does not count). */
+  has(name: string): boolean {
+    return (this.inputs[name] ?? '').trim() !== '';
+  }
+
+  string(name: string, options: StringOptions = {}): string {
+    const value = this.value(name).trim();
+    if (value === '') {
+      if (options.required) throw new InputError(`'${name}' is required and was empty.`);
+      return options.fallback ?? '';
+    }
+    return value;
+  }
+
+  /** Raw value, whitespace kept (for keys, certificates, templates). */
+  raw(name: string, options: { required?: boolean } = {}): string {
+    const value = this.value(name);
+    if (options.required && value.trim() === '') throw new InputError(`'${name}' is required and was empty.`);
+    return value;
+  }
+
+  boolean(name: string, fallback = false): boolean {
+    return parseBoolean(name, this.value(name), fallback);
+  }
+
+  /** Newline- or comma-separated list; blank entries and `#` comments dropped. */
+  list(name: string): string[] {
+    return parseList(this.value(name));
+  }
+
+  enum<T extends string>(name: string, allowed: readonly T[], fallback?: T): T {
+    return parseEnum(name, this.value(name), allowed, fallback);
+  }
+
+  integer(name: string, options: { min?: number; max?: number; fallback?: number } = {}): number {
+    return parseInteger(name, this.value(name), options);
+  }
+
+  duration(name: string, fallbackMs?: number): number {
+    return parseDuration(name, this.value(name), fallbackMs);
+  }
+}
+
+/** The runner's inputs as a reader (the edge of an action; `parseInputs` takes raw inputs instead). */
+function runnerInputs(): InputReader {
+  return new InputReader(rawInputsFromEnv());
+}
+
+export function getString(name: string, options: StringOptions = {}): string {
+  return runnerInputs().string(name, options);
 }
 
 /** Raw value, whitespace kept (for keys, certificates, templates). */
 export function getRaw(name: string, options: { required?: boolean } = {}): string {
-  const value = core.getInput(name, { trimWhitespace: false });
-  if (options.required && value.trim() === '') throw new InputError(`'${name}' is required and was empty.`);
-  return value;
+  return runnerInputs().raw(name, options);
 }
 
 export function parseBoolean(name: string, value: string, fallback = false): boolean {
@@ -39,7 +110,7 @@ export function parseBoolean(name: string, value: string, fallback = false): boo
 }
 
 export function getBoolean(name: string, fallback = false): boolean {
-  return parseBoolean(name, core.getInput(name), fallback);
+  return runnerInputs().boolean(name, fallback);
 }
 
 export function parseList(value: string): string[] {
@@ -51,7 +122,7 @@ export function parseList(value: string): string[] {
 
 /** Newline- or comma-separated list; blank entries and `#` comments dropped. */
 export function getList(name: string): string[] {
-  return parseList(core.getInput(name));
+  return runnerInputs().list(name);
 }
 
 export function parseEnum<T extends string>(
@@ -67,7 +138,7 @@ export function parseEnum<T extends string>(
 }
 
 export function getEnum<T extends string>(name: string, allowed: readonly T[], fallback?: T): T {
-  return parseEnum(name, core.getInput(name), allowed, fallback);
+  return runnerInputs().enum(name, allowed, fallback);
 }
 
 export function parseInteger(
@@ -90,7 +161,7 @@ export function getInteger(
   name: string,
   options: { min?: number; max?: number; fallback?: number } = {},
 ): number {
-  return parseInteger(name, core.getInput(name), options);
+  return runnerInputs().integer(name, options);
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -107,7 +178,7 @@ export function parseDuration(name: string, value: string, fallbackMs?: number):
 }
 
 export function getDuration(name: string, fallbackMs?: number): number {
-  return parseDuration(name, core.getInput(name), fallbackMs);
+  return runnerInputs().duration(name, fallbackMs);
 }
 
 /** Parse YAML (a superset of JSON) and name the input, line and column on error. */
