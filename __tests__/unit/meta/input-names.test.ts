@@ -14,8 +14,8 @@ const ACTIONS = Object.entries(
   JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'scripts/actions.json'), 'utf8')) as Record<string, string>,
 );
 
-/** The input readers of packages/shared/src/inputs.ts and @actions/core. */
-const READER = String.raw`\b(?:get(?:String|Raw|Boolean|List|Enum|Integer|Duration)|getInput|getBooleanInput|getMultilineInput)(?:<[^>()]*>)?\(`;
+/** The input readers of packages/shared/src/inputs.ts (the runner's, and an InputReader named `read`) and @actions/core. */
+const READER = String.raw`(?:\b(?:get(?:String|Raw|Boolean|List|Enum|Integer|Duration)|getInput|getBooleanInput|getMultilineInput)|\bread\.(?:string|raw|boolean|list|enum|integer|duration|has))(?:<[^>()]*>)?\(`;
 const LITERAL_READ = new RegExp(`${READER}\\s*['"\`]([^'"\`]+)['"\`]`, 'g');
 const ANY_READ = new RegExp(`${READER}\\s*([^\\s)])`, 'g');
 
@@ -68,10 +68,10 @@ test('the scanner sees literal reads and flags computed ones', () => {
     const file = path.join(tmp, 'x.ts');
     fs.writeFileSync(
       file,
-      "getString('a-b');\ncore.getInput(\"c\");\ngetEnum(\n  'd', []);\ngetEnum<Mode>('e', []);\ngetRaw(name);\n",
+      "getString('a-b');\ncore.getInput(\"c\");\ngetEnum(\n  'd', []);\ngetEnum<Mode>('e', []);\ngetRaw(name);\nread.duration('f');\nread.enum<Mode>('g', []);\n",
     );
     const { names, dynamic } = inputsRead([file]);
-    expect([...names].sort()).toEqual(['a-b', 'c', 'd', 'e']);
+    expect([...names].sort()).toEqual(['a-b', 'c', 'd', 'e', 'f', 'g']);
     expect(dynamic).toHaveLength(1);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
