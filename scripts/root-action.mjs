@@ -13,12 +13,21 @@ const require = createRequire(import.meta.url);
 const { parse, stringify } = require('yaml');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const STAGES = ['render-env', 'remote-deploy', 'smoke-test'];
+/**
+ * How the three stages' inputs become the one-step deploy's (actions/deploy/src/stage-inputs.json,
+ * read by the action's parseInputs too): an input every stage has with the same meaning is given
+ * once (`shared`); an input two stages name alike with different meanings keeps its name for
+ * remote-deploy and is prefixed for the other (`renamed`: smoke-test's parallel and timeout); and
+ * a few are left out (`leftOut`, with why).
+ */
+const TABLE = JSON.parse(fs.readFileSync(path.join(root, 'actions/deploy/src/stage-inputs.json'), 'utf8'));
+export const STAGES = TABLE.stages;
 
-/** Inputs of the three actions that the one-step deploy does not take, and why (said in its docs). */
-export const LEFT_OUT = {
-  check: "render-env's check mode: here 'dry-run' renders, checks every host and deploys nothing",
-};
+/** The root input name of a stage's input, or undefined when the root leaves it out. */
+export function rootName(stage, name) {
+  if (TABLE.leftOut[stage]?.[name]) return undefined;
+  return TABLE.renamed[stage]?.[name] ?? name;
+}
 
 /** Where the composition changes an input's meaning: the one rule, appended to its description. */
 export const RULES = {
@@ -37,7 +46,7 @@ export const RULES = {
   'expect-version':
     'Default here: the version this step deploys. After an automatic rollback the smoke test expects the previous version; when expect-version is given, that second smoke test leaves the version suite out (what the previous release reports is not known).',
   'dry-run':
-    "Also renders the env file (render-env's check mode is not an input here) and skips the smoke test.",
+    "Also renders the env file (render-env's own dry run is not an input here) and skips the smoke test.",
 };
 
 const OUTPUTS = {
@@ -47,11 +56,16 @@ const OUTPUTS = {
   },
   'previous-version': { description: 'The version the hosts ran before this step.' },
   'rolled-back': {
-    description: 'true when the smoke test was red and every host was put back on previous-version.',
+    description:
+      "true when hosts were put back on previous-version: after remote-deploy's health gate went red, after a red smoke test, or on a cancel after hosts switched (rollback-reason says which).",
+  },
+  'rollback-reason': {
+    description:
+      "Why hosts were put back: health-gate, smoke-test or cancel; empty when they were not.",
   },
   results: {
     description:
-      "JSON object keyed by stage (render-env, remote-deploy, smoke-test, and rollback, rollback-smoke-test when they ran): status, startMs, durationMs, detail, and the stage's own results output.",
+      "JSON object: status (passed, failed, could-not-run, invalid-input, cancelled), failure (the sentence, when not passed), version, previousVersion, rolledBack, rollbackReason, and stages keyed by stage (render-env, remote-deploy, smoke-test, and rollback, rollback-smoke-test when they ran): status, startMs, durationMs, detail, and the stage's own results output.",
   },
 };
 
@@ -59,10 +73,15 @@ export function rootAction() {
   const inputs = {};
   for (const stage of STAGES) {
     const meta = parse(fs.readFileSync(path.join(root, stage, 'action.yml'), 'utf8'));
-    for (const [name, spec] of Object.entries(meta.inputs ?? {})) {
-      if (name in LEFT_OUT) continue;
-      if (inputs[name]) throw new Error(`${name} is an input of two stages; write its rule in RULES`);
-      const description = [`(${stage}) ${String(spec.description ?? '').trim()}`, RULES[name]]
+    for (const [stageName, spec] of Object.entries(meta.inputs ?? {})) {
+      const name = rootName(stage, stageName);
+      if (name === undefined) continue;
+      if (inputs[name] && TABLE.shared.includes(name)) continue;
+      if (inputs[name])
+        throw new Error(`${name} is an input of two stages; add it to stage-inputs.json (shared or renamed)`);
+      const owner = TABLE.shared.includes(name) ? 'every stage' : stage;
+      const renamed = name !== stageName ? ` (${stage}'s '${stageName}')` : '';
+      const description = [`(${owner}) ${String(spec.description ?? '').trim()}${renamed}`, RULES[name]]
         .filter(Boolean)
         .join(' ');
       inputs[name] = {

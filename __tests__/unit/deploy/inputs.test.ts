@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '@deploy-kit/harness';
 import { InputError } from '@deploy-kit/shared';
-import { smokeFor, varsWithVersion, withInputs } from '../../../actions/deploy/src/inputs';
+import { rootNameOf, smokeFor, stageInputs, varsWithVersion } from '../../../actions/deploy/src/inputs';
 import type { Inputs as SmokeInputs } from '../../../actions/smoke-test/src/inputs';
 
 describe('varsWithVersion: the deployed version reaches the template as vars.version', () => {
@@ -33,16 +33,47 @@ describe('varsWithVersion: the deployed version reaches the template as vars.ver
   });
 });
 
-test('withInputs replaces INPUT_* for one read only', () => {
-  process.env['INPUT_ENV-FILE'] = 'given.env';
-  const seen = withInputs({ 'env-file': '/w/.deploy/.env', 'rollback-to': '1.0' }, () => [
-    process.env['INPUT_ENV-FILE'],
-    process.env['INPUT_ROLLBACK-TO'],
-  ]);
-  expect(seen).toEqual(['/w/.deploy/.env', '1.0']);
-  expect(process.env['INPUT_ENV-FILE']).toBe('given.env');
-  expect('INPUT_ROLLBACK-TO' in process.env).toBe(false);
-  delete process.env['INPUT_ENV-FILE'];
+describe("stageInputs: each stage gets its own inputs, cut from the root's as a plain object", () => {
+  const root = {
+    parallel: '4',
+    'smoke-parallel': '20',
+    'smoke-timeout': '30s',
+    'request-timeout': '5s',
+    'dry-run': 'true',
+    'working-directory': 'app',
+    hosts: 'web1',
+  };
+
+  test("smoke-test's renamed inputs go back to its own names; remote-deploy's parallel is not its", () => {
+    const smoke = stageInputs('smoke-test', root);
+    expect(smoke).toMatchObject({
+      parallel: '20',
+      timeout: '30s',
+      'request-timeout': '5s',
+      'working-directory': 'app',
+    });
+    expect('smoke-parallel' in smoke).toBe(false);
+  });
+
+  test('remote-deploy keeps parallel and dry-run; render-env gets no dry-run (the root renders on a dry run)', () => {
+    expect(stageInputs('remote-deploy', root)).toMatchObject({
+      parallel: '4',
+      'dry-run': 'true',
+      hosts: 'web1',
+    });
+    expect('smoke-timeout' in stageInputs('remote-deploy', root)).toBe(false);
+    expect('dry-run' in stageInputs('render-env', root)).toBe(false);
+  });
+
+  test('overrides are what an earlier stage produced', () => {
+    expect(stageInputs('remote-deploy', root, { 'env-file': '/w/.env' })['env-file']).toBe('/w/.env');
+  });
+
+  test('rootNameOf names a stage input as the root action declares it', () => {
+    expect(rootNameOf('smoke-test', 'timeout')).toBe('smoke-timeout');
+    expect(rootNameOf('remote-deploy', 'parallel')).toBe('parallel');
+    expect(rootNameOf('render-env', 'dry-run')).toBeUndefined();
+  });
 });
 
 const smoke = {
@@ -74,14 +105,16 @@ describe('the root action.yml', () => {
     expect(r.status).toBe(0);
   });
 
-  test("takes every input of render-env, remote-deploy and smoke-test under its own name (check is dry-run's)", () => {
-    for (const stage of ['render-env', 'remote-deploy', 'smoke-test']) {
+  test('takes every input of render-env, remote-deploy and smoke-test under its root name (stage-inputs.json)', () => {
+    for (const stage of ['render-env', 'remote-deploy', 'smoke-test'] as const) {
       const own = parse(fs.readFileSync(path.join(REPO_ROOT, stage, 'action.yml'), 'utf8')) as {
         inputs: Record<string, unknown>;
       };
       for (const name of Object.keys(own.inputs)) {
-        if (name === 'check') continue;
-        expect(meta.inputs[name]?.description).toMatch(new RegExp(`^\\(${stage}\\) `));
+        const rootName = rootNameOf(stage, name);
+        if (rootName === undefined) continue;
+        const owner = rootName === 'working-directory' ? 'every stage' : stage;
+        expect(meta.inputs[rootName]?.description).toMatch(new RegExp(`^\\(${owner}\\) `));
       }
     }
     expect(meta.inputs.template?.required).toBe(false);
@@ -96,7 +129,13 @@ describe('the root action.yml', () => {
       'expect-version': /Default here: the version this step deploys/,
     };
     for (const [name, rule] of Object.entries(rules)) expect(meta.inputs[name]?.description).toMatch(rule);
-    expect(meta.inputs['dry-run']?.description).toMatch(/check mode is not an input here/);
-    expect(Object.keys(meta.outputs)).toEqual(['version', 'previous-version', 'rolled-back', 'results']);
+    expect(meta.inputs['dry-run']?.description).toMatch(/dry run is not an input here/);
+    expect(Object.keys(meta.outputs)).toEqual([
+      'version',
+      'previous-version',
+      'rolled-back',
+      'rollback-reason',
+      'results',
+    ]);
   });
 });

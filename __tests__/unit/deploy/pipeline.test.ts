@@ -1,11 +1,6 @@
-import { InputError, PolicyFailure, ToolError } from '@deploy-kit/shared';
-import {
-  PipelineCancelled,
-  runPipeline,
-  type DeployOutcome,
-  type SmokeOutcome,
-  type Stages,
-} from '../../../actions/deploy/src/pipeline';
+import { InputError, PolicyFailure, ToolError, type ActionError } from '@deploy-kit/shared';
+import { messages, PipelineCancelled, runPipeline, type Stages } from '../../../actions/deploy/src/pipeline';
+import type { DeployRun, RenderRun, SmokeRun } from '../../../actions/deploy/src/stage-results';
 import { resultsJson, stagesGantt, summaryMarkdown } from '../../../actions/deploy/src/summary';
 
 const HOSTS = [
@@ -13,25 +8,35 @@ const HOSTS = [
   { host: 'web2', status: 'deployed' },
 ];
 
-function deployed(version: string, previous: string, extra: Partial<DeployOutcome> = {}): DeployOutcome {
+function deployed(
+  version: string,
+  previous: string,
+  extra: { hosts?: unknown[]; failure?: ActionError; status?: string } = {},
+): DeployRun {
   return {
-    version,
-    previousVersion: previous,
-    outcome: `${version} deployed to 2 host(s)`,
-    results: HOSTS,
+    outputs: {
+      version,
+      'previous-version': previous,
+      results: { status: extra.status ?? (extra.failure ? 'failed' : 'passed'), hosts: extra.hosts ?? HOSTS },
+    },
     summary: `### remote-deploy ${version}`,
-    ...extra,
+    ...(extra.failure ? { failure: extra.failure } : {}),
   };
 }
 
-const green: SmokeOutcome = { passed: 3, failed: 0, results: [], summary: '### smoke green' };
-const red = (why: string): SmokeOutcome => ({
-  passed: 0,
-  failed: 1,
-  results: [],
+const green: SmokeRun = {
+  outputs: { 'passed-count': 3, results: { status: 'passed' } },
+  summary: '### smoke green',
+};
+const red = (why: string, status = 'failed'): SmokeRun => ({
+  outputs: { 'passed-count': 0, results: { status } },
   summary: '### smoke red',
   failure: new PolicyFailure(why),
 });
+const rendered: RenderRun = {
+  outputs: { keys: ['A', 'B'], sha256: 'f'.repeat(64), results: { status: 'passed' } },
+  summary: '### render',
+};
 
 interface Calls {
   calls: string[];
@@ -43,7 +48,7 @@ function fake(overrides: Partial<Stages> = {}): Stages & Calls {
     calls,
     async render() {
       calls.push('render');
-      return { path: '/w/.env', keys: ['A', 'B'], sha256: 'f'.repeat(64), summary: '### render' };
+      return rendered;
     },
     async deploy() {
       calls.push('deploy');
@@ -89,8 +94,9 @@ test('smoke red: every host back on the previous release, verified by a second s
   expect(result.rolledBack).toBe(true);
   expect(result.version).toBe('1.0');
   expect(result.failure).toBeInstanceOf(PolicyFailure);
+  expect(result.rollbackReason).toBe('smoke-test');
   expect(result.failure?.message).toBe(
-    "The smoke test of 2.0 failed (check 'home' failed); every host (web1, web2) is back on 1.0, and the rollback was verified: the smoke test of 1.0 passed on https://app.example.com.",
+    "The smoke test of 2.0 failed (check 'home' failed); every host is back on 1.0, verified by its smoke test.",
   );
 });
 
@@ -98,11 +104,11 @@ test('smoke red twice: the rollback is not verified, loudly, naming the hosts', 
   const stages = fake({ smoke: async () => red('home 500') });
   const result = await runPipeline(stages, OPTIONS);
   expect(result.rolledBack).toBe(true);
-  expect(result.failure?.message).toMatch(
-    /^ROLLBACK NOT VERIFIED: the smoke test of 2\.0 failed \(home 500\)/,
+  expect(result.failure?.message).toBe(
+    'ROLLBACK NOT VERIFIED: 2.0 failed its smoke test and every host is back on 1.0, but 1.0 failed its smoke test too: check https://app.example.com now.',
   );
-  expect(result.failure?.message).toContain('every host (web1, web2) was put back on 1.0');
-  expect(result.failure?.message).toContain('the smoke test of 1.0 failed too (home 500)');
+  // What each smoke test found is in the stage table, not in the one line.
+  expect(result.stages.map((s) => s.detail)).toContain('home 500');
 });
 
 test('the rollback itself failing says so and names the hosts not back', async () => {
@@ -110,7 +116,7 @@ test('the rollback itself failing says so and names the hosts not back', async (
     smoke: async () => red('home 500'),
     rollback: async (to) =>
       deployed(to, '2.0', {
-        results: [
+        hosts: [
           { host: 'web1', status: 'deployed' },
           { host: 'web2', status: 'failed' },
         ],
@@ -121,7 +127,7 @@ test('the rollback itself failing says so and names the hosts not back', async (
   expect(result.rolledBack).toBe(false);
   expect(result.failure).toBeInstanceOf(ToolError);
   expect(result.failure?.message).toMatch(
-    /^ROLLBACK FAILED: .*putting every host back on 1\.0 failed \(web2: pull failed\); hosts not on 1\.0: web2/,
+    /^ROLLBACK FAILED: 2\.0 failed its smoke test and putting the hosts back on 1\.0 failed \(not on 1\.0: web2\)/,
   );
   expect(result.stages.map((s) => s.stage)).toEqual([
     'render-env',
@@ -137,7 +143,7 @@ test('a first deploy has nothing to go back to: the hosts stay, the sentence say
   expect(stages.calls.some((c) => c.startsWith('rollback'))).toBe(false);
   expect(result.rolledBack).toBe(false);
   expect(result.failure?.message).toMatch(
-    /there is no previous release to go back to, so every host stays on 1\.0/,
+    /there is no previous release to go back to: every host stays on 1\.0/,
   );
 });
 
@@ -145,17 +151,13 @@ test('a rollback-to run is not rolled back again', async () => {
   const stages = fake({ smoke: async () => red('home 500') });
   const result = await runPipeline(stages, { ...OPTIONS, isRollback: true });
   expect(stages.calls.some((c) => c.startsWith('rollback'))).toBe(false);
-  expect(result.failure?.message).toMatch(/does not roll back a rollback/);
+  expect(result.failure?.message).toMatch(/a rollback is not rolled back/);
 });
 
 test('render-env failing stops before remote-deploy, keeping the error kind and the summary', async () => {
-  const violation = Object.assign(new PolicyFailure('1 violation of django-production'), {
-    summary: '### policy',
-  });
+  const violation = new PolicyFailure('1 violation of django-production');
   const stages = fake({
-    render: async () => {
-      throw violation;
-    },
+    render: async () => ({ ...rendered, summary: '### policy', failure: violation }),
   });
   const result = await runPipeline(stages, OPTIONS);
   expect(stages.calls).toEqual([]);
@@ -168,7 +170,7 @@ test('render-env failing stops before remote-deploy, keeping the error kind and 
     expect.objectContaining({ stage: 'render-env', status: 'failed', summary: '### policy' }),
   ]);
   const bad = await runPipeline(
-    fake({ render: async () => Promise.reject(new InputError("'template' is required")) }),
+    fake({ render: async () => ({ ...rendered, failure: new InputError("'template' is required") }) }),
     OPTIONS,
   );
   expect(bad.failure).toBeInstanceOf(InputError);
@@ -183,6 +185,65 @@ test("remote-deploy failing is remote-deploy's own failure: no smoke test, no se
   expect(stages.calls).toEqual(['render']); // the overridden deploy records nothing; no smoke test, no rollback
   expect(result.failure).toBe(failure);
   expect(result.stages.map((s) => s.stage)).toEqual(['render-env', 'remote-deploy']);
+  expect(result.rolledBack).toBe(false);
+});
+
+test('hosts remote-deploy put back after its health gate went red: rolled-back, reason health-gate, a rollback stage', async () => {
+  const failure = new PolicyFailure(
+    'deploy of 2.0 failed on web2: health check red; rolled back web1, web2 to 1.0',
+  );
+  const hosts = [
+    { host: 'web1', status: 'rolled-back', steps: [{ name: 'rollback', ms: 1200 }] },
+    {
+      host: 'web2',
+      status: 'rolled-back',
+      steps: [
+        { name: 'health', ms: 900 },
+        { name: 'rollback', ms: 1500 },
+      ],
+    },
+  ];
+  const stages = fake({ deploy: async () => deployed('1.0', '1.0', { failure, hosts }) });
+  const result = await runPipeline(stages, OPTIONS);
+  expect(result).toMatchObject({ rolledBack: true, rollbackReason: 'health-gate', failure });
+  const rollback = result.stages.find((s) => s.stage === 'rollback');
+  expect(rollback).toMatchObject({
+    status: 'passed',
+    detail: 'remote-deploy put 2 hosts back on 1.0 (health gate red)',
+  });
+  expect((rollback?.endMs ?? 0) - (rollback?.startMs ?? 0)).toBe(1500);
+  const cancelled = await runPipeline(
+    fake({ deploy: async () => deployed('1.0', '1.0', { failure, hosts, status: 'cancelled' }) }),
+    OPTIONS,
+  );
+  expect(cancelled).toMatchObject({ rolledBack: true, rollbackReason: 'cancel' });
+  const notBack = await runPipeline(
+    fake({
+      deploy: async () =>
+        deployed('1.0', '1.0', { failure, hosts: [{ host: 'web1', status: 'rollback-failed' }] }),
+    }),
+    OPTIONS,
+  );
+  expect(notBack.rolledBack).toBe(false);
+  expect(notBack.stages.at(-1)).toMatchObject({ stage: 'rollback', status: 'failed' });
+});
+
+test('every failure sentence is one short line (at most 200 characters) for ordinary names', () => {
+  const url = 'https://shop.example.com/';
+  const hosts = 'web1.example.com, web2.example.com, web3.example.com';
+  const long = 'x'.repeat(400);
+  for (const sentence of [
+    messages.noPrevious('2.10.3-rc.1'),
+    messages.rolledBackVerified('2.10.3-rc.1', '2.10.2', long),
+    messages.rollbackNotVerified('2.10.3-rc.1', '2.10.2', url),
+    messages.rollbackFailed('2.10.3-rc.1', '2.10.2', hosts),
+    messages.notRolledBackAgain('2.10.3-rc.1'),
+    messages.cancelledBeforeDeploy('SIGINT'),
+    messages.cancelledInSmoke('2.10.3-rc.1', hosts),
+    messages.cancelledBeforeRollback('2.10.3-rc.1', '2.10.2', hosts),
+    messages.cancelledInRollbackSmoke('2.10.3-rc.1', '2.10.2', hosts),
+  ])
+    expect({ sentence, short: sentence.length <= 200 }).toEqual({ sentence, short: true });
 });
 
 test('no template: render-env is skipped, the rest runs', async () => {
@@ -200,11 +261,11 @@ test('dry run: no smoke test', async () => {
 });
 
 test('cancelled during the smoke test: where every host stands, as a cancellation', async () => {
-  const stages = fake({ smoke: async () => ({ ...red('cancelled by SIGINT'), cancelled: true }) });
+  const stages = fake({ smoke: async () => red('cancelled by SIGINT', 'cancelled') });
   const result = await runPipeline(stages, OPTIONS);
   expect(result.failure).toBeInstanceOf(PipelineCancelled);
   expect(result.failure?.message).toMatch(
-    /^Cancelled before the smoke test finished: every host \(web1, web2\) is on 2\.0/,
+    /^Cancelled during the smoke test: every host \(web1, web2\) stays on 2\.0/,
   );
   expect(result.stages.at(-1)).toMatchObject({ stage: 'smoke-test', status: 'cancelled' });
 });
@@ -225,27 +286,28 @@ test('the summary: one timeline of the stages, a table, then each stage summary;
   expect(gantt).toContain('section rollback\n  passed 1.0 s :done, st3,');
   const md = summaryMarkdown(result);
   expect(md).toMatch(/^## One-step deploy failed: The smoke test of 2\.0 failed/);
-  for (const part of [
-    '### render',
-    '### remote-deploy 2.0',
-    '### smoke red',
-    '### smoke green',
-    'Stage: smoke-test of the rollback',
-  ])
+  for (const part of ['### render', '### remote-deploy 2.0', '### smoke red', '### smoke green'])
     expect(md).toContain(part);
-  const json = resultsJson(result.stages);
-  expect(Object.keys(json)).toEqual([
+  const json = resultsJson(result, { status: 'failed', failure: 'x' });
+  expect(json).toMatchObject({
+    status: 'failed',
+    failure: 'x',
+    rolledBack: true,
+    rollbackReason: 'smoke-test',
+  });
+  const byStage = json.stages as Record<string, unknown>;
+  expect(Object.keys(byStage)).toEqual([
     'render-env',
     'remote-deploy',
     'smoke-test',
     'rollback',
     'rollback-smoke-test',
   ]);
-  expect(json['remote-deploy']).toMatchObject({ status: 'passed', results: HOSTS });
+  expect(byStage['remote-deploy']).toMatchObject({ status: 'passed', results: { hosts: HOSTS } });
 });
 
 test('a cancel between stages starts no other stage, and says where the hosts stand', async () => {
-  let signal: NodeJS.Signals | undefined;
+  let signal: string | undefined;
   const afterRender = fake({
     async render() {
       signal = 'SIGINT';
@@ -267,6 +329,6 @@ test('a cancel between stages starts no other stage, and says where the hosts st
   expect(afterSmoke.calls).toEqual(['render', 'deploy']);
   expect(r2.failure).toBeInstanceOf(PipelineCancelled);
   expect(r2.failure?.message).toBe(
-    'NOT ROLLED BACK: cancelled after the smoke test of 2.0 failed (home 500), before the rollback; every host (web1, web2) is still on 2.0: put them back now with rollback-to: 1.0.',
+    'NOT ROLLED BACK: cancelled after 2.0 failed its smoke test; every host (web1, web2) is still on 2.0: run rollback-to: 1.0 now.',
   );
 });

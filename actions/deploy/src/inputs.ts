@@ -1,14 +1,19 @@
-import * as core from '@actions/core';
-import { getBoolean, getRaw, getString, InputError } from '@deploy-kit/shared';
+import { InputError, InputReader, type RawInputs } from '@deploy-kit/shared';
 import { parse as parseYaml } from 'yaml';
 import type { Inputs as SmokeInputs } from '../../smoke-test/src/inputs';
+import defaults from './action-defaults.json';
+import table from './stage-inputs.json';
+
+export type ActionStage = 'render-env' | 'remote-deploy' | 'smoke-test';
 
 /**
- * The one-step deploy's inputs are the three actions' inputs under their own names, read by each
- * action's own reader (so every check of the single action applies unchanged). This module holds
- * only what the composition adds: which stages run, and the rules where one stage feeds the next.
+ * The one-step deploy's inputs are the three actions' inputs under the names in
+ * stage-inputs.json (scripts/root-action.mjs writes action.yml from the same table). Each stage's
+ * inputs are cut from the root's raw inputs as a plain object and parsed by that action's own
+ * `parseInputs`, so every check of the single action applies unchanged. This module holds only
+ * what the composition adds: which stages run, and the rules where one stage feeds the next.
  */
-export interface OneStepInputs {
+export interface OneStepOptions {
   /** render-env runs when a template is given; without one, env-file is uploaded as it is. */
   render: boolean;
   /** remote-deploy's version (or rollback-to). */
@@ -20,24 +25,59 @@ export interface OneStepInputs {
   url: string;
 }
 
-export function readOneStepInputs(): OneStepInputs {
-  const render = getString('template') !== '';
-  if (render && getString('env-file') !== '')
+export function parseOneStepOptions(raw: RawInputs): OneStepOptions {
+  const read = new InputReader(raw, defaults);
+  const render = read.string('template') !== '';
+  if (render && read.string('env-file') !== '')
     throw new InputError(
       `give 'template' (render-env writes the env file, at 'output') or 'env-file' (an env file you made), not both.`,
     );
-  if (getString('url') === '' && getRaw('checks').trim() === '')
+  if (read.string('url') === '' && read.raw('checks').trim() === '')
     throw new InputError(
       `'url' is required: the public URL the smoke test checks after the deploy (or give 'checks').`,
     );
   return {
     render,
-    version: getString('version'),
-    rollbackTo: getString('rollback-to'),
-    expectVersion: getString('expect-version'),
-    dryRun: getBoolean('dry-run'),
-    url: getString('url'),
+    version: read.string('version'),
+    rollbackTo: read.string('rollback-to'),
+    expectVersion: read.string('expect-version'),
+    dryRun: read.boolean('dry-run'),
+    url: read.string('url'),
   };
+}
+
+const renamed = table.renamed as Partial<Record<ActionStage, Record<string, string>>>;
+const leftOut = table.leftOut as Partial<Record<ActionStage, Record<string, string>>>;
+
+/**
+ * One stage's raw inputs, cut from the root's: names the root renamed for this stage go back to
+ * the stage's own names; another stage's input under the same name (remote-deploy's `parallel`
+ * for smoke-test, which has its own as `smoke-parallel`) is not passed; left-out inputs are not
+ * passed (the stage's default applies). `overrides` are what an earlier stage produced.
+ */
+export function stageInputs(
+  stage: ActionStage,
+  raw: RawInputs,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const ownRenames = renamed[stage] ?? {};
+  const takenByRename = new Set(Object.values(ownRenames));
+  const othersRenamed = new Set(
+    Object.entries(renamed)
+      .filter(([s]) => s !== stage)
+      .flatMap(([, names]) => Object.values(names ?? {})),
+  );
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined || takenByRename.has(name) || othersRenamed.has(name)) continue;
+    if (name in ownRenames || leftOut[stage]?.[name]) continue;
+    out[name] = value;
+  }
+  for (const [own, rootName] of Object.entries(ownRenames)) {
+    const value = raw[rootName];
+    if (value !== undefined) out[own] = value;
+  }
+  return { ...out, ...overrides };
 }
 
 /**
@@ -70,33 +110,6 @@ export function varsWithVersion(vars: string, version: string): string {
 }
 
 /**
- * Read another action's inputs with some of them replaced by what an earlier stage produced (the
- * rendered env file, the version to roll back to). Each action's reader takes its inputs from the
- * runner's INPUT_* variables, so the replacement is made there, for the duration of the read only.
- */
-export function withInputs<T>(overrides: Record<string, string>, read: () => T): T {
-  const saved = new Map<string, string | undefined>();
-  for (const [name, value] of Object.entries(overrides)) {
-    const key = `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-    saved.set(key, process.env[key]);
-    process.env[key] = value;
-  }
-  try {
-    return read();
-  } finally {
-    for (const [key, value] of saved) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
-
-/** core.getInput, for the warning about suite inputs set while their suite is off. */
-export function isInputSet(name: string): boolean {
-  return core.getInput(name) !== '';
-}
-
-/**
  * The smoke test's inputs for one phase. The version suite expects the version just deployed
  * (or `expect-version` when given); the rollback's smoke test expects the previous release, and
  * when `expect-version` was pinned (the app reports something other than the deployed tag) there
@@ -111,4 +124,10 @@ export function smokeFor(
   if (rollback && pinned !== '') return { ...inputs, suites: inputs.suites.filter((s) => s !== 'version') };
   const expected = rollback ? version : pinned || version;
   return { ...inputs, suite: { ...inputs.suite, version: { ...inputs.suite.version, expected } } };
+}
+
+/** The root action's name for a stage's input (undefined: the root leaves it out). */
+export function rootNameOf(stage: ActionStage, name: string): string | undefined {
+  if (leftOut[stage]?.[name]) return undefined;
+  return renamed[stage]?.[name] ?? name;
 }

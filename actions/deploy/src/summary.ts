@@ -1,4 +1,4 @@
-import { mdEscape, mdHeading, mdTable } from '@deploy-kit/shared';
+import { mdEscape, mdHeading, mdTable, type ResultsEnvelope, type RunStatus } from '@deploy-kit/shared';
 import type { PipelineResult, StageRecord, StageStatus } from './pipeline';
 
 /** The one-step deploy's job summary and `results` output. Pure: markdown and JSON from the stage records. */
@@ -68,23 +68,34 @@ export function summaryMarkdown(result: PipelineResult): string {
   const parts = [mdHeading(headline(result), 2), stagesGantt(result.stages), stagesTable(result.stages)];
   for (const s of result.stages) {
     if (s.summary.trim() === '') continue;
-    parts.push(mdHeading(`Stage: ${TITLE[s.stage]}`, 2), s.summary.trim());
+    // Each stage's summary starts with its own heading: one heading scheme, no "Stage: x" above "x".
+    parts.push(s.summary.trim());
   }
   return parts.join('\n\n');
 }
 
-/** The `results` output: each stage that ran, with its own results, keyed by stage. */
-export function resultsJson(stages: readonly StageRecord[]): Record<string, unknown> {
-  return Object.fromEntries(
-    stages.map((s) => [
-      s.stage,
-      {
-        status: s.status,
-        startMs: s.startMs,
-        durationMs: s.endMs - s.startMs,
-        detail: s.detail,
-        results: s.results,
-      },
-    ]),
-  );
+/** The `results` output: the envelope, where the hosts stand, and each stage that ran, keyed by stage. */
+export function resultsJson(
+  result: PipelineResult,
+  envelope: { status: RunStatus; failure?: string },
+): ResultsEnvelope & Record<string, unknown> {
+  return {
+    ...envelope,
+    version: result.version,
+    previousVersion: result.previousVersion,
+    rolledBack: result.rolledBack,
+    rollbackReason: result.rollbackReason,
+    stages: Object.fromEntries(
+      result.stages.map((s) => [
+        s.stage,
+        {
+          status: s.status,
+          startMs: s.startMs,
+          durationMs: s.endMs - s.startMs,
+          detail: s.detail,
+          results: s.results,
+        },
+      ]),
+    ),
+  };
 }
