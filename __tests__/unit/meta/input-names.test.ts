@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '@deploy-kit/harness';
+import { rootNameOf } from '../../../actions/deploy/src/inputs';
 
 /**
  * Every input name an action's code reads is declared in its action.yml, and every declared
@@ -31,14 +32,27 @@ const KNOWN_DYNAMIC = [
 ];
 
 /**
- * The one-step deploy (the root action) reads its stages' inputs through their own readers, so
- * its inputs are read in their sources too. It leaves out render-env's `check` (its dry-run
- * covers it; scripts/root-action.mjs LEFT_OUT): read by render-env's reader, never set here.
+ * The one-step deploy (the root action) reads its stages' inputs through their own parsers, under
+ * the root names of actions/deploy/src/stage-inputs.json (smoke-test's `timeout` is the root's
+ * `smoke-timeout`; render-env's `dry-run` is left out: the root's dry run renders).
  */
-const STAGE_SOURCES: Record<string, string[]> = {
-  deploy: ['deploy', 'render-env', 'remote-deploy', 'smoke-test'],
-};
-const LEFT_OUT: Record<string, string[]> = { deploy: ['check'] };
+const STAGES = ['render-env', 'remote-deploy', 'smoke-test'] as const;
+
+function sourcesRead(source: string): { names: Set<string>; dynamic: string[] } {
+  if (source !== 'deploy') return inputsRead(sources(path.join(REPO_ROOT, 'actions', source, 'src')));
+  const own = inputsRead(sources(path.join(REPO_ROOT, 'actions', 'deploy', 'src')));
+  const names = new Set(own.names);
+  const dynamic = [...own.dynamic];
+  for (const stage of STAGES) {
+    const read = inputsRead(sources(path.join(REPO_ROOT, 'actions', stage, 'src')));
+    for (const name of read.names) {
+      const rootName = rootNameOf(stage, name);
+      if (rootName !== undefined) names.add(rootName);
+    }
+    dynamic.push(...read.dynamic);
+  }
+  return { names, dynamic };
+}
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -83,29 +97,17 @@ describe.each(ACTIONS)('%s', (source, folder) => {
     inputs?: Record<string, unknown>;
   };
   const declared = new Set(Object.keys(meta.inputs ?? {}));
-  const files = (STAGE_SOURCES[source] ?? [source]).flatMap((s) =>
-    sources(path.join(REPO_ROOT, 'actions', s, 'src')),
-  );
-  const { names, dynamic } = inputsRead(files);
-  const isStub = files.some((f) => /is not implemented yet/.test(fs.readFileSync(f, 'utf8')));
+  const { names, dynamic } = sourcesRead(source);
 
   test('reads every input by a literal name', () => {
     expect(dynamic.filter((d) => !KNOWN_DYNAMIC.some((k) => k.test(d)))).toEqual([]);
   });
 
   test('every input read is declared in action.yml', () => {
-    expect(
-      [...names].filter((n) => !declared.has(n) && !(LEFT_OUT[source] ?? []).includes(n)).sort(),
-    ).toEqual([]);
+    expect([...names].filter((n) => !declared.has(n)).sort()).toEqual([]);
   });
 
-  test(
-    isStub
-      ? 'is still a stub: reads no input yet (its action.yml is the interface to come)'
-      : 'every input declared in action.yml is read',
-    () => {
-      if (isStub) expect([...names]).toEqual([]);
-      else expect([...declared].filter((n) => !names.has(n)).sort()).toEqual([]);
-    },
-  );
+  test('every input declared in action.yml is read', () => {
+    expect([...declared].filter((n) => !names.has(n)).sort()).toEqual([]);
+  });
 });
