@@ -128,16 +128,16 @@ async function buildAndPublish(
     throw new ToolError(
       `'secrets' need BuildKit, but this runner only has the legacy builder (${builder.binary} ${builder.clientVersion}, no buildx); install docker buildx, or remove 'secrets': they are never passed as build args`,
     );
-  const loginRegistry = await login(docker, inputs, units, context.signal);
+  const publish = { signal: context.signal, ...(options.progress ? { progress: options.progress } : {}) };
+  const loginRegistry = await login(docker, inputs, units, publish);
   const run = { docker, builder, tags, ctx, created: new Date(), inputs, progress: options.progress };
   await buildAll({ ...run, secretDir: undefined }, units, context.signal, done);
 
   // 5. Push with retries, then ask the registry which digest each tag points at.
   if (push) {
-    const publish = { signal: context.signal, ...(options.progress ? { progress: options.progress } : {}) };
     await pushAll(docker, units, tags, done.reports, inputs, publish);
     done.pushed = true;
-    await verifyDigests(units, tags, done.reports, inputs, loginRegistry);
+    await verifyDigests(units, tags, done.reports, inputs, loginRegistry, publish);
   }
   const results = serviceResults(units, done.reports, tags, push);
   const savedTo = await saveImages(docker, inputs, done.reports);

@@ -48,7 +48,7 @@ export async function login(
   docker: Docker,
   inputs: Inputs,
   units: readonly Planned[],
-  signal?: AbortSignal,
+  options: PublishOptions = {},
 ): Promise<string | undefined> {
   if (!inputs.registryUsername) return undefined;
   const domains = new Set(
@@ -63,23 +63,14 @@ export async function login(
   docker.setEnv('DOCKER_CONFIG', config);
   core.saveState(STATE.dockerConfig, config);
   core.saveState(STATE.registry, registry);
+  const describe = (): string => `Logging in to ${registry} (retrying up to push-timeout)`;
   await core.group(`Log in to ${registry}`, async () => {
     try {
-      await retry(
-        async () => {
-          const result = await docker.run(
-            ['login', '--username', inputs.registryUsername, '--password-stdin', registry],
-            {
-              input: Buffer.from(inputs.registryPassword),
-              silent: false,
-            },
-          );
-          if (result.exitCode !== 0) throw new RegistryCommandError(result.stderr || result.stdout);
-          core.info(
-            `Logged in to ${registry} as ${inputs.registryUsername} (credentials in a private DOCKER_CONFIG).`,
-          );
-        },
-        retryOptions(inputs, 'login', signal),
+      const attempt = (): Promise<void> => dockerLogin(docker, inputs, registry);
+      await withProgress(
+        describe,
+        () => retry(attempt, retryOptions(inputs, 'login', options.signal)),
+        options.progress,
       );
     } catch (error) {
       const text = errorMessage(error instanceof RetryGaveUp ? error.lastError : error);
@@ -91,6 +82,18 @@ export async function login(
     }
   });
   return registry;
+}
+
+/** One `docker login --password-stdin`; a failure carries docker's output, which decides whether to retry. */
+async function dockerLogin(docker: Docker, inputs: Inputs, registry: string): Promise<void> {
+  const result = await docker.run(
+    ['login', '--username', inputs.registryUsername, '--password-stdin', registry],
+    { input: Buffer.from(inputs.registryPassword), silent: false },
+  );
+  if (result.exitCode !== 0) throw new RegistryCommandError(result.stderr || result.stdout);
+  core.info(
+    `Logged in to ${registry} as ${inputs.registryUsername} (credentials in a private DOCKER_CONFIG).`,
+  );
 }
 
 /** Repositories pushed at once: layers are shared, so after the first most pushes are a manifest PUT. */
@@ -202,40 +205,52 @@ export async function verifyDigests(
   reports: BuildReport[],
   inputs: Inputs,
   loginRegistry: string | undefined,
+  options: PublishOptions = {},
 ): Promise<void> {
-  await core.group('Verify digests with the registry', async () => {
-    const clients = new Map<string, RegistryClient>();
-    try {
-      for (const [i, unit] of units.entries()) {
-        const expected = (reports[i] as BuildReport).digest;
-        for (const repo of new Set(unit.repositories.values())) {
-          const name = parseImageName(repo, 'image');
-          const creds =
-            name.domain === loginRegistry
-              ? { username: inputs.registryUsername, password: inputs.registryPassword }
-              : undefined;
-          let client = clients.get(name.domain);
-          if (!client) clients.set(name.domain, (client = new RegistryClient(creds, inputs.pushTimeoutMs)));
-          for (const tag of tags) {
-            let served: string;
-            try {
-              served = await client.manifestDigest(name.domain, name.path, tag);
-            } catch (error) {
-              const reason = errorMessage(error instanceof RetryGaveUp ? error.lastError : error);
-              throw new ToolError(
-                `could not read the manifest of ${repo}:${tag} from the registry to verify its digest: ${reason}`,
-              );
-            }
-            if (served !== expected)
-              throw new ToolError(
-                `the registry serves ${repo}:${tag} as ${served}, but the push reported ${expected}`,
-              );
+  const describe = (): string => 'Verifying digests with the registry';
+  await core.group('Verify digests with the registry', () =>
+    withProgress(describe, () => verifyEach(units, tags, reports, inputs, loginRegistry), options.progress),
+  );
+}
+
+async function verifyEach(
+  units: readonly Planned[],
+  tags: readonly string[],
+  reports: BuildReport[],
+  inputs: Inputs,
+  loginRegistry: string | undefined,
+): Promise<void> {
+  const clients = new Map<string, RegistryClient>();
+  try {
+    for (const [i, unit] of units.entries()) {
+      const expected = (reports[i] as BuildReport).digest;
+      for (const repo of new Set(unit.repositories.values())) {
+        const name = parseImageName(repo, 'image');
+        const creds =
+          name.domain === loginRegistry
+            ? { username: inputs.registryUsername, password: inputs.registryPassword }
+            : undefined;
+        let client = clients.get(name.domain);
+        if (!client) clients.set(name.domain, (client = new RegistryClient(creds, inputs.pushTimeoutMs)));
+        for (const tag of tags) {
+          let served: string;
+          try {
+            served = await client.manifestDigest(name.domain, name.path, tag);
+          } catch (error) {
+            const reason = errorMessage(error instanceof RetryGaveUp ? error.lastError : error);
+            throw new ToolError(
+              `could not read the manifest of ${repo}:${tag} from the registry to verify its digest: ${reason}`,
+            );
           }
-          core.info(`${repo}: ${tags.length} tag${tags.length === 1 ? '' : 's'} -> ${expected} (verified)`);
+          if (served !== expected)
+            throw new ToolError(
+              `the registry serves ${repo}:${tag} as ${served}, but the push reported ${expected}`,
+            );
         }
+        core.info(`${repo}: ${tags.length} tag${tags.length === 1 ? '' : 's'} -> ${expected} (verified)`);
       }
-    } finally {
-      for (const client of clients.values()) await client.close();
     }
-  });
+  } finally {
+    for (const client of clients.values()) await client.close();
+  }
 }
