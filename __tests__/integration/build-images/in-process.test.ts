@@ -8,10 +8,9 @@ import { namespace, registryDigest, removeTestImages, sandbox, workspaceFrom } f
 
 afterAll(removeTestImages);
 
-test('parseInputs + run in-process: builds, pushes and returns typed outputs with results', async () => {
+/** The runner's environment for a checkout of main at a known sha; returns what to restore. */
+function runnerEnv(ws: string, ns: string): NodeJS.ProcessEnv {
   const sb = sandbox();
-  const ns = namespace();
-  const ws = workspaceFrom('app');
   const saved = { ...process.env };
   Object.assign(process.env, {
     GITHUB_WORKSPACE: ws,
@@ -21,6 +20,19 @@ test('parseInputs + run in-process: builds, pushes and returns typed outputs wit
     REGISTRY: sb.registry.address,
     IMAGE_NS: ns,
   });
+  return saved;
+}
+
+function restoreEnv(saved: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+  Object.assign(process.env, saved);
+}
+
+test('parseInputs + run in-process: builds, pushes and returns typed outputs with results', async () => {
+  const sb = sandbox();
+  const ns = namespace();
+  const ws = workspaceFrom('app');
+  const saved = runnerEnv(ws, ns);
   const cancel = listenForCancel(manualSignals().source);
   try {
     const inputs = buildImagesAction.parseInputs({
@@ -44,8 +56,29 @@ test('parseInputs + run in-process: builds, pushes and returns typed outputs wit
     expect(result.summary).toMatch(/^\| web \|/m);
   } finally {
     cancel.stop();
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
+    restoreEnv(saved);
     fs.rmSync(ws, { recursive: true, force: true });
   }
 }, 120_000);
+
+test('a run cancelled before its builds returns status cancelled and builds nothing', async () => {
+  const ws = workspaceFrom('app');
+  const saved = runnerEnv(ws, namespace());
+  const signals = manualSignals();
+  const cancel = listenForCancel(signals.source);
+  try {
+    const inputs = buildImagesAction.parseInputs({ services: 'web', tags: 'type=sha', push: 'false' });
+    signals.send('SIGINT');
+    const result = await buildImagesAction.run(inputs, { signal: cancel.signal, signals: cancel.source });
+    expect(result.failure?.kind).toBe('tool');
+    expect(result.outputs.results).toMatchObject({
+      status: 'cancelled',
+      failure: 'Could not run: cancelled by the runner (SIGINT).',
+      images: {},
+    });
+  } finally {
+    cancel.stop();
+    restoreEnv(saved);
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}, 60_000);
