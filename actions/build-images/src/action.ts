@@ -131,7 +131,7 @@ async function buildAndPublish(
   const publish = { signal: context.signal, ...(options.progress ? { progress: options.progress } : {}) };
   const loginRegistry = await login(docker, inputs, units, publish);
   const run = { docker, builder, tags, ctx, created: new Date(), inputs, progress: options.progress };
-  await buildAll({ ...run, secretDir: undefined }, units, context.signal, done);
+  await buildAll(run, units, context.signal, done);
 
   // 5. Push with retries, then ask the registry which digest each tag points at.
   if (push) {
@@ -168,7 +168,7 @@ function tagsFor(inputs: Inputs, ctx: GitContext): string[] {
 
 /** Every unit in turn; the secret files exist only while the builds run. */
 async function buildAll(
-  run: BuildRun,
+  run: Omit<BuildRun, 'secretDir'>,
   units: readonly Planned[],
   signal: AbortSignal,
   done: Progress,
