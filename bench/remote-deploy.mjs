@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { runAction, loadSandbox } = require(path.join(root, 'packages/harness/dist/index.js'));
+const { runAction, loadSandbox, versionAppDockerfile } = require(
+  path.join(root, 'packages/harness/dist/index.js'),
+);
 
 const HOSTS = 20;
 const SSH_PORT = 2299;
@@ -43,14 +45,7 @@ function buildImages() {
   fs.mkdirSync(ctx);
   fs.writeFileSync(
     path.join(ctx, 'Dockerfile'),
-    [
-      `FROM ${sandbox.images.busybox}`,
-      'ARG VERSION',
-      'RUN mkdir -p /www && echo "$VERSION" > /www/version',
-      'HEALTHCHECK --interval=1s --timeout=5s --retries=5 CMD wget -q -O /dev/null "http://$BIND:$PORT/version" || exit 1',
-      'CMD httpd -f -p "$BIND:$PORT" -h /www',
-      '',
-    ].join('\n'),
+    versionAppDockerfile({ base: sandbox.images.busybox, healthRetries: 5, healthTimeout: '5s' }),
   );
   for (const v of ['1.0', '2.0']) {
     sh('docker', ['build', '-q', '--build-arg', `VERSION=${v}`, '-t', `${REPO}:${v}`, ctx], {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runAction, type RunActionResult } from '@deploy-kit/harness';
+import { runAction, versionAppDockerfile, type RunActionResult } from '@deploy-kit/harness';
 import {
   baseInputs,
   cleanup,
@@ -39,15 +39,7 @@ services:
       PORT: \${APP_PORT}
 `;
 
-const DOCKERFILE = [
-  `FROM ${sandbox.images.busybox}`,
-  'ARG VERSION=dev',
-  'RUN mkdir -p /www && echo "$VERSION" > /www/version',
-  'USER 1000',
-  'HEALTHCHECK --interval=1s --timeout=2s --retries=5 CMD wget -q -O /dev/null "http://$BIND:$PORT/version" || exit 1',
-  'CMD httpd -f -p "$BIND:$PORT" -h /www',
-  '',
-].join('\n');
+const DOCKERFILE = versionAppDockerfile({ base: sandbox.images.busybox, user: '1000', healthRetries: 5 });
 
 beforeAll(async () => {
   app = makeApp([host]);

@@ -35,7 +35,13 @@ describe('build-images: Compose app with web, celery, celery_beat on one context
         tags: `type=sha\ntype=raw,value=run-${ns}`,
         network: 'host',
       },
-      env: { DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userConfig, IMAGE_NS: ns, RELEASE: '4.2.0' },
+      env: {
+        DOCKER_HOST: sb.docker.host,
+        DOCKER_CONFIG: userConfig,
+        REGISTRY: sb.registry.address,
+        IMAGE_NS: ns,
+        RELEASE: '4.2.0',
+      },
       post: true,
       timeoutMs: 180_000,
     });

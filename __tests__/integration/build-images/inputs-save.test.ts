@@ -9,7 +9,12 @@ import { namespace, sandbox, userDockerConfig, workspaceFrom, removeTestImages }
 afterAll(removeTestImages);
 
 const sb = sandbox();
-const env = () => ({ DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userDockerConfig() });
+// REGISTRY: the fixture's Compose file defaults to port 5000, which a sandbox with a port offset moves.
+const env = () => ({
+  DOCKER_HOST: sb.docker.host,
+  DOCKER_CONFIG: userDockerConfig(),
+  REGISTRY: sb.registry.address,
+});
 
 /** File names inside a tar archive (ustar headers), enough to read docker save's manifest.json. */
 function tarEntries(tar: Buffer): Map<string, Buffer> {
@@ -37,11 +42,14 @@ function tarEntries(tar: Buffer): Map<string, Buffer> {
 describe('build-images: explicit list, no registry, save-to', () => {
   test('builds the listed services once, does not push, and saves every tag to a tar.gz that docker load accepts', async () => {
     const ns = namespace();
-    const ws = workspaceFrom('app');
+    // The app in a subfolder: the contexts in targets and save-to resolve against working-directory.
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-ws-'));
+    fs.renameSync(workspaceFrom('app'), path.join(ws, 'app'));
     const result = await runAction({
       action: 'build-images',
       workspace: ws,
       inputs: {
+        'working-directory': 'app',
         targets:
           '- service: web\n  context: .\n  args: { RELEASE: "9" }\n- service: worker\n  context: .\n  args: { RELEASE: 9 }\n',
         'image-prefix': ns,
@@ -60,7 +68,19 @@ describe('build-images: explicit list, no registry, save-to', () => {
     expect(images).toEqual({ web: `${ns}/web:sha-0123456`, worker: `${ns}/worker:sha-0123456` });
     const digests = JSON.parse(result.outputs.digests as string) as Record<string, string>;
     expect(digests.web).toMatch(/^sha256:[a-f0-9]{64}$/); // the local image ID
-    expect(result.outputs['saved-to']).toBe(path.join(fs.realpathSync(ws), 'out/images.tar.gz'));
+    expect(result.outputs['saved-to']).toBe(path.join(fs.realpathSync(ws), 'app/out/images.tar.gz'));
+    expect(JSON.parse(result.outputs.results as string)).toEqual({
+      status: 'passed',
+      builder: result.outputs.builder,
+      pushed: false,
+      images,
+      digests,
+      tags: {
+        web: [`${ns}/web:sha-0123456`, `${ns}/web:main`],
+        worker: [`${ns}/worker:sha-0123456`, `${ns}/worker:main`],
+      },
+      savedTo: result.outputs['saved-to'],
+    });
 
     const tar = gunzipSync(fs.readFileSync(result.outputs['saved-to'] as string));
     const manifest = JSON.parse(tarEntries(tar).get('manifest.json')?.toString('utf8') ?? '[]') as {
@@ -171,6 +191,11 @@ describe('build-images: bad input is one sentence naming what and where', () => 
     expect(result.annotations.filter((a) => a.level === 'error')).toHaveLength(1);
     if (typeof message === 'string') expect(result.error).toBe(message);
     else expect(result.error).toMatch(message);
-    expect(result.outputs).toEqual({});
+    // Only `results`, whose envelope says how the run ended.
+    expect(Object.keys(result.outputs)).toEqual(['results']);
+    expect(JSON.parse(result.outputs.results as string)).toMatchObject({
+      status: 'invalid-input',
+      failure: result.error,
+    });
   });
 });

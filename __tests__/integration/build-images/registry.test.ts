@@ -36,7 +36,7 @@ describe('build-images: login to the htpasswd registry', () => {
     const result = await runAction({
       action: 'build-images',
       workspace: workspaceFrom('app'),
-      inputs: { ...inputsFor(address, ns), username, password },
+      inputs: { ...inputsFor(address, ns), 'registry-username': username, 'registry-password': password },
       env: { DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userConfig },
       post: true,
       timeoutMs: 180_000,
@@ -70,8 +70,8 @@ describe('build-images: login to the htpasswd registry', () => {
       workspace: workspaceFrom('app'),
       inputs: {
         ...inputsFor(sb.authRegistry.address, namespace()),
-        username: sb.authRegistry.username,
-        password: wrong,
+        'registry-username': sb.authRegistry.username,
+        'registry-password': wrong,
       },
       env: { DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userDockerConfig() },
       post: true,
@@ -79,7 +79,7 @@ describe('build-images: login to the htpasswd registry', () => {
     expect(result.exitCode).toBe(1);
     expect(result.annotations.filter((a) => a.level === 'error')).toHaveLength(1);
     expect(result.error).toMatch(
-      /^Invalid input: registry 127\.0\.0\.1:\d+ refused the login for 'deploykit' \([^)]*unauthorized[^)]*\); check 'username' and 'password'\.$/i,
+      /^Invalid input: registry 127\.0\.0\.1:\d+ refused the login for 'deploykit' \([^)]*unauthorized[^)]*\); check 'registry-username' and 'registry-password'\.$/i,
     );
     expect(result.log).not.toMatch(/^::group::Build /m); // nothing built after a refused login
     expect(result.leaks([wrong])).toEqual([]);
@@ -100,7 +100,7 @@ describe('build-images: a registry answering 429/503 and dropping connections', 
       const result = await runAction({
         action: 'build-images',
         workspace: workspaceFrom('app'),
-        inputs: { ...inputsFor(proxy.address, ns), 'retry-deadline': '60s' },
+        inputs: { ...inputsFor(proxy.address, ns), 'push-timeout': '60s' },
         env: { DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userDockerConfig() },
         timeoutMs: 180_000,
       });
@@ -143,7 +143,7 @@ describe('build-images: a registry answering 429/503 and dropping connections', 
       const result = await runAction({
         action: 'build-images',
         workspace: workspaceFrom('app'),
-        inputs: { ...inputsFor(proxy.address, ns), 'retry-deadline': '3s' },
+        inputs: { ...inputsFor(proxy.address, ns), 'push-timeout': '3s' },
         env: { DOCKER_HOST: sb.docker.host, DOCKER_CONFIG: userDockerConfig() },
         timeoutMs: 120_000,
       });
@@ -159,7 +159,9 @@ describe('build-images: a registry answering 429/503 and dropping connections', 
       expect([pushed, notPushed].sort()).toEqual(
         [`${proxy.address}/${ns}/web:sha-0123456`, `${proxy.address}/${ns}/worker:sha-0123456`].sort(),
       );
-      expect(result.summary).toContain(`**Push failed:** pushing ${failed} failed`);
+      // The summary still shows the builds, then the failure's sentence.
+      expect(result.summary).toMatch(/^\| web, worker \|/m);
+      expect(result.summary).toContain(`**Could not run: pushing ${failed} failed`);
       expect(result.summary).toContain(`pushed: ${pushed}; not pushed: ${notPushed}`);
       // The registry agrees: exactly the tag reported as pushed is there.
       const service = (ref: string) => ref.split('/')[2]?.split(':')[0] as string;

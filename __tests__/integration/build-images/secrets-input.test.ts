@@ -23,7 +23,7 @@ test('a pasted SSH key in secrets: the error names line 3, no key material anywh
       timeoutMs: 30_000,
     });
     expect(run.exitCode).toBe(1);
-    expect(run.error).toMatch(/^Invalid input: 'secrets' line 3 is not id=value/);
+    expect(run.error).toMatch(/^Invalid input: 'secrets' line 3 is not NAME=value/);
     expect(run.leaks([body, body.slice(0, 12), token])).toEqual([]);
     expect(run.masks).toEqual(expect.arrayContaining([body, token]));
     // Every add-mask comes before any other output line.

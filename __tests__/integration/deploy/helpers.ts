@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { waitFor } from '@deploy-kit/harness';
+import { versionAppDockerfile, waitFor } from '@deploy-kit/harness';
 import { docker, freePort, REPO, sandbox, type Host } from '../remote-deploy/helpers';
 
 /**
@@ -73,19 +73,9 @@ export async function startBalancer(upstreams: readonly string[]): Promise<Balan
  */
 export function buildReleaseImage(tag: string, reports: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-img-'));
-  fs.writeFileSync(
-    path.join(dir, 'Dockerfile'),
-    [
-      `FROM ${sandbox.images.busybox}`,
-      'ARG REPORTS',
-      'RUN mkdir -p /www && echo "$REPORTS" > /www/version && printf \'{"version": "%s"}\\n\' "$REPORTS" > /www/version.json',
-      'HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O /dev/null "http://$BIND:$PORT/version" || exit 1',
-      'CMD httpd -f -p "$BIND:$PORT" -h /www',
-      '',
-    ].join('\n'),
-  );
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), versionAppDockerfile({ base: sandbox.images.busybox }));
   const image = `${REPO}-onestep:${tag}`;
-  docker(['build', '-q', '--build-arg', `REPORTS=${reports}`, '-t', image, dir]);
+  docker(['build', '-q', '--build-arg', `VERSION=${reports}`, '-t', image, dir]);
   docker(['push', '-q', image]);
   fs.rmSync(dir, { recursive: true, force: true });
   return image;

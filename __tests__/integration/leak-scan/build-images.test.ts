@@ -1,12 +1,12 @@
 /**
  * The leak scan (issue 14 A7) through build-images' committed bundle, on the sandbox's dockerd
- * with BuildKit. Its secrets are the `secrets` input (build secrets, id=value per line) and the
+ * with BuildKit. Its secrets are the `secrets` input (build secrets, NAME=value per line or a JSON object) and the
  * registry password (covered by the existing registry tests). Every shape is one build secret: a
  * one-line shape as it is, a multi-line one base64-encoded, as the action's own error tells users
  * to. A Dockerfile mounts them all and PRINTS them (the worst a Dockerfile can do), then succeeds,
  * or fails: the build log the action relays, its error tail, the outputs, summary, annotations,
  * RUNNER_TEMP after the post step and the workspace hold none of them in any form. And the
- * parse-error path: every shape pasted raw (so a PEM's second line is not id=value) fails naming
+ * parse-error path: every shape pasted raw (so a PEM's second line is not NAME=value) fails naming
  * the line, quoting nothing. Zero hits.
  */
 import * as fs from 'node:fs';
@@ -77,7 +77,7 @@ test('build-images, a Dockerfile printing every build secret, success and failur
   const failed = await build(secretsInput, true);
   expect(failed.exitCode).toBe(1);
   const malformed = await build(shapes.map((s, i) => `s${i}=${s}`).join('\n'), false);
-  expect(malformed.error).toMatch(/^Invalid input: 'secrets' line \d+ is not id=value/);
+  expect(malformed.error).toMatch(/^Invalid input: 'secrets' line \d+ is not NAME=value/);
   // The RUN step did print every secret: the zero below is the masking's doing.
   for (const v of values) expect(ok.stdout).toContain(`secret: ${v}`);
   const files = filesUnder(workspace, (f) => path.basename(f) === 'Dockerfile');

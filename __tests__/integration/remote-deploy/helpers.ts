@@ -8,6 +8,7 @@ import {
   runAction,
   type RunActionResult,
   type SandboxInfo,
+  versionAppDockerfile,
   type SandboxSshHost,
 } from '@deploy-kit/harness';
 
@@ -35,18 +36,7 @@ export function docker(args: string[], input?: string): string {
  */
 export function buildAppImages(): Record<'v1' | 'v2' | 'v3' | 'bad', string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-img-'));
-  fs.writeFileSync(
-    path.join(dir, 'Dockerfile'),
-    [
-      `FROM ${sandbox.images.busybox}`,
-      'ARG VERSION',
-      'ARG BROKEN=',
-      'RUN mkdir -p /www && echo "$VERSION" > /www/version && if [ -n "$BROKEN" ]; then rm /www/version; fi',
-      'HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O /dev/null "http://$BIND:$PORT/version" || exit 1',
-      'CMD httpd -f -p "$BIND:$PORT" -h /www',
-      '',
-    ].join('\n'),
-  );
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), versionAppDockerfile({ base: sandbox.images.busybox }));
   const out = { v1: `${REPO}:1.0`, v2: `${REPO}:2.0`, v3: `${REPO}:3.0`, bad: `${REPO}:bad` };
   const builds: [string, string, string][] = [
     [out.v1, '1.0', ''],

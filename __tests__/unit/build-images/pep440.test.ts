@@ -1,4 +1,4 @@
-import { parsePep440 } from '../../../actions/build-images/src/pep440';
+import { parsePep440 } from '../../../actions/build-images/src/tags';
 
 describe('pep440', () => {
   test.each([

@@ -4,11 +4,13 @@ import type { GitContext } from '../../../actions/build-images/src/tags';
 import type { ServiceTarget } from '../../../actions/build-images/src/targets';
 
 const inputs = (over: Partial<Inputs> = {}): Inputs => ({
+  workspace: '/ws',
+  workingDirectory: '/ws',
   services: [],
   registry: '127.0.0.1:5000',
   imagePrefix: 'example/app',
-  username: '',
-  password: '',
+  registryUsername: '',
+  registryPassword: '',
   push: 'auto',
   tagRules: [],
   labels: {},
@@ -19,7 +21,7 @@ const inputs = (over: Partial<Inputs> = {}): Inputs => ({
   cacheFrom: [],
   cacheTo: [],
   network: '',
-  retryDeadlineMs: 1000,
+  pushTimeoutMs: 1000,
   ...over,
 });
 const target = (
@@ -66,7 +68,7 @@ describe('planning builds', () => {
       /'build-args' has DJANGO_SECRET_KEY, which looks like a secret/,
     );
     expect(() =>
-      refuseSecretBuildArgs(inputs({ password: 'hunter2hunter2' }), [
+      refuseSecretBuildArgs(inputs({ registryPassword: 'hunter2hunter2' }), [
         target('web', { args: { URL: 'https://u:hunter2hunter2@x' } }),
       ]),
     ).toThrow(

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { ToolError, workspaceRoot } from '@deploy-kit/shared';
+import { ToolError, withProgress, type ProgressOptions } from '@deploy-kit/shared';
 import { buildStats, lastErrorLine } from './buildlog';
 import type { Builder, Docker } from './docker';
 import type { Inputs } from './inputs';
@@ -23,28 +23,28 @@ export function writeSecretFiles(secrets: Record<string, string>): string | unde
   return dir;
 }
 
-/** One `docker build` for every service sharing this build definition, in its own log group. */
-export async function buildUnit(
-  docker: Docker,
-  builder: Builder,
-  unit: Planned,
-  tags: readonly string[],
-  ctx: GitContext,
-  created: Date,
-  inputs: Inputs,
-  secretDir: string | undefined,
-): Promise<BuildReport> {
+/** What every build of one run shares. */
+export interface BuildRun {
+  docker: Docker;
+  builder: Builder;
+  tags: readonly string[];
+  ctx: GitContext;
+  created: Date;
+  inputs: Inputs;
+  secretDir: string | undefined;
+  progress?: ProgressOptions;
+}
+
+/** The `docker build` / `docker buildx build` argv for one unit (ends with the context). */
+export function buildArgv(run: BuildRun, unit: Planned, refs: readonly string[], iidFile: string): string[] {
+  const { builder, inputs } = run;
   const { build } = unit;
   const services = unit.services.map((s) => s.service);
-  const repositories = [...new Set(unit.repositories.values())];
-  const refs = repositories.flatMap((repo) => tags.map((t) => `${repo}:${t}`));
-  const title = ctx.repository?.split('/').pop() || services.join(', ');
-  const labels = { ...ociLabels(ctx, { title, version: versionOf(ctx, tags), created }), ...inputs.labels };
-  const iidFile = path.join(
-    fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'build-images-iid-')),
-    'iid',
-  );
-
+  const title = run.ctx.repository?.split('/').pop() || services.join(', ');
+  const labels = {
+    ...ociLabels(run.ctx, { title, version: versionOf(run.ctx, run.tags), created: run.created }),
+    ...inputs.labels,
+  };
   const argv: string[] = builder.kind === 'buildx' ? ['buildx', 'build', '--load'] : ['build'];
   if (builder.kind !== 'legacy') argv.push('--progress=plain');
   argv.push('--file', build.dockerfile);
@@ -58,61 +58,80 @@ export async function buildUnit(
   if (build.network) argv.push('--network', build.network);
   for (const c of inputs.cacheFrom) argv.push('--cache-from', c);
   if (builder.kind === 'buildx') for (const c of inputs.cacheTo) argv.push('--cache-to', c);
-  if (secretDir)
+  if (run.secretDir)
     for (const id of Object.keys(inputs.secrets))
-      argv.push('--secret', `id=${id},src=${path.join(secretDir, id)}`);
+      argv.push('--secret', `id=${id},src=${path.join(run.secretDir, id)}`);
   argv.push('--iidfile', iidFile, build.context);
+  return argv;
+}
 
+/** The legacy builder only uses local images as cache; a missing one is a cold cache, not an error. */
+async function pullLegacyCache(run: BuildRun): Promise<void> {
+  if (run.builder.kind !== 'legacy') return;
+  for (const c of run.inputs.cacheFrom) {
+    const pulled = await run.docker.run(['pull', c]);
+    core.info(pulled.exitCode === 0 ? `cache image ${c} pulled` : `cache image ${c} not available`);
+  }
+}
+
+/**
+ * One `docker build` for every service sharing this build definition, in its own log group, with
+ * a progress line (elapsed time) at least every 30 s while it runs.
+ */
+export async function buildUnit(run: BuildRun, unit: Planned): Promise<BuildReport> {
+  const { docker, builder, inputs } = run;
+  const services = unit.services.map((s) => s.service);
+  const dockerfile = path.relative(inputs.workspace, unit.build.dockerfile);
+  const repositories = [...new Set(unit.repositories.values())];
+  const refs = repositories.flatMap((repo) => run.tags.map((t) => `${repo}:${t}`));
+  const iidDir = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'build-images-iid-'));
+  const iidFile = path.join(iidDir, 'iid');
+  const argv = buildArgv(run, unit, refs, iidFile);
   const env = { DOCKER_BUILDKIT: builder.kind === 'legacy' ? '0' : '1' };
-  return core.group(
-    `Build ${services.join(', ')} (${path.relative(workspaceRoot(), build.dockerfile)})`,
-    async () => {
-      if (builder.kind === 'legacy')
-        for (const c of inputs.cacheFrom) {
-          // The legacy builder only uses local images as cache; a missing one is a cold cache, not an error.
-          const pulled = await docker.run(['pull', c]);
-          core.info(pulled.exitCode === 0 ? `cache image ${c} pulled` : `cache image ${c} not available`);
-        }
-      // Build output is not ours: stop it from issuing workflow commands.
-      const token = `build-images-${process.pid}-${Date.now()}`;
-      core.info(`::stop-commands::${token}`);
-      const started = Date.now();
-      let result;
-      try {
-        result = await docker.run(argv, { silent: false, binary: builder.binary, env });
-      } finally {
-        core.info(`::${token}::`);
-      }
-      const buildMs = Date.now() - started;
-      if (result.exitCode !== 0) {
-        const reason = lastErrorLine(result.stderr || result.stdout);
-        // A daemon started with --bridge=none cannot give RUN steps the default network.
-        const hint = /network bridge not found/.test(reason)
-          ? ` (this Docker daemon has no bridge network; set 'network: host')`
-          : '';
-        throw new ToolError(
-          `building ${services.join(', ')} from ${path.relative(workspaceRoot(), build.dockerfile)} failed: ${reason}${hint}`,
-        );
-      }
-      const imageId = fs.readFileSync(iidFile, 'utf8').trim();
-      fs.rmSync(path.dirname(iidFile), { recursive: true, force: true });
-      const info = await docker.imageInfo(imageId);
-      const stats = buildStats(`${result.stdout}\n${result.stderr}`);
-      core.info(
-        `Built ${imageId} in ${(buildMs / 1000).toFixed(1)} s (${stats.cacheHits}/${stats.steps} steps cached), tagged ${refs.join(', ')}.`,
+  return core.group(`Build ${services.join(', ')} (${dockerfile})`, async () => {
+    await pullLegacyCache(run);
+    // Build output is not ours: stop it from issuing workflow commands.
+    const token = `build-images-${process.pid}-${Date.now()}`;
+    core.info(`::stop-commands::${token}`);
+    const started = Date.now();
+    let result;
+    try {
+      result = await withProgress(
+        () => `Building ${services.join(', ')}`,
+        () => docker.run(argv, { silent: false, binary: builder.binary, env }),
+        run.progress,
       );
-      return {
-        services,
-        repositories,
-        tags: [...tags],
-        digest: '',
-        imageId,
-        sizeBytes: info.size,
-        buildMs,
-        cacheHits: stats.cacheHits,
-        steps: stats.steps,
-        pushed: false,
-      };
-    },
-  );
+    } finally {
+      core.info(`::${token}::`);
+    }
+    const buildMs = Date.now() - started;
+    if (result.exitCode !== 0) {
+      fs.rmSync(iidDir, { recursive: true, force: true });
+      const reason = lastErrorLine(result.stderr || result.stdout);
+      // A daemon started with --bridge=none cannot give RUN steps the default network.
+      const hint = /network bridge not found/.test(reason)
+        ? ` (this Docker daemon has no bridge network; set 'network: host')`
+        : '';
+      throw new ToolError(`building ${services.join(', ')} from ${dockerfile} failed: ${reason}${hint}`);
+    }
+    const imageId = fs.readFileSync(iidFile, 'utf8').trim();
+    fs.rmSync(iidDir, { recursive: true, force: true });
+    const info = await docker.imageInfo(imageId);
+    const stats = buildStats(`${result.stdout}\n${result.stderr}`);
+    core.info(
+      `Built ${imageId} in ${(buildMs / 1000).toFixed(1)} s (${stats.cacheHits}/${stats.steps} steps cached), tagged ${refs.join(', ')}.`,
+    );
+    return {
+      services,
+      repositories,
+      tags: [...run.tags],
+      digest: '',
+      imageId,
+      sizeBytes: info.size,
+      buildMs,
+      cacheHits: stats.cacheHits,
+      steps: stats.steps,
+      pushed: false,
+    };
+  });
 }

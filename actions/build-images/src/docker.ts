@@ -4,13 +4,13 @@ import { spawn } from 'node:child_process';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import * as exec from '@actions/exec';
-import { ToolError } from '@deploy-kit/shared';
+import { ToolError, toolEnv } from '@deploy-kit/shared';
 import { lastErrorLine } from './buildlog';
 
 /**
  * The docker CLI, always called with an argv array (never a shell string).
- * DOCKER_HOST and friends come from the environment; `extraEnv` adds our own
- * (DOCKER_CONFIG for a private login, DOCKER_BUILDKIT to choose the builder).
+ * DOCKER_HOST and friends come from the environment (toolEnv: without the runner's file
+ * commands); `extraEnv` adds our own (DOCKER_CONFIG for a private login, DOCKER_BUILDKIT).
  */
 export interface ExecResult {
   exitCode: number;
@@ -38,9 +38,7 @@ export class Docker {
   }
 
   get env(): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-    return { ...env, ...this.extraEnv };
+    return definedEnv(toolEnv(process.env, this.extraEnv));
   }
 
   async run(
@@ -109,6 +107,13 @@ export class Docker {
       fs.rmSync(tmp, { force: true });
     }
   }
+}
+
+/** An environment without unset names, as @actions/exec takes it. */
+export function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 /** Every distinct `docker` executable on PATH, in PATH order. */

@@ -6,8 +6,15 @@ import type { Inputs } from './inputs';
 import type { Planned } from './plan';
 import { checkDockerfile, type Finding } from './policy';
 
-/** Check every Dockerfile once, annotate each finding on its line, and fail under strict. */
-export function enforcePolicy(units: readonly Planned[], inputs: Inputs, workspace: string): void {
+/**
+ * Check every Dockerfile once and annotate each finding on its line. Under strict, findings are
+ * the returned PolicyFailure (returned, not thrown: the run reports it as its result).
+ */
+export function enforcePolicy(
+  units: readonly Planned[],
+  inputs: Inputs,
+  workspace: string,
+): PolicyFailure | undefined {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const unit of units) {
@@ -37,9 +44,9 @@ export function enforcePolicy(units: readonly Planned[], inputs: Inputs, workspa
     else core.warning(f.message, props);
   }
   core.info(`${findings.length} finding${findings.length === 1 ? '' : 's'} (policy: ${inputs.policy}).`);
-  if (inputs.policy === 'strict' && findings.length > 0)
-    throw new PolicyFailure(
-      `${findings.length} Dockerfile finding${findings.length === 1 ? '' : 's'} under policy strict: ${findings.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}`,
-      findings.map((f) => `${f.file}:${f.line}: ${f.message}`),
-    );
+  if (inputs.policy !== 'strict' || findings.length === 0) return undefined;
+  return new PolicyFailure(
+    `${findings.length} Dockerfile finding${findings.length === 1 ? '' : 's'} under policy strict: ${findings.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}`,
+    findings.map((f) => `${f.file}:${f.line}: ${f.message}`),
+  );
 }

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as exec from '@actions/exec';
+import { toolEnv } from '@deploy-kit/shared';
+import { definedEnv } from './docker';
 import type { GitContext } from './tags';
 
 /**
@@ -11,7 +13,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 async function git(args: string[], cwd: string): Promise<string | undefined> {
   try {
-    const result = await exec.getExecOutput('git', args, { cwd, silent: true, ignoreReturnCode: true });
+    const result = await exec.getExecOutput('git', args, {
+      cwd,
+      env: definedEnv(toolEnv()),
+      silent: true,
+      ignoreReturnCode: true,
+    });
     return result.exitCode === 0 ? result.stdout.trim() || undefined : undefined;
   } catch {
     return undefined; // no git on PATH: the runner's variables are all we have

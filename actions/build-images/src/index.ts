@@ -1,5 +1,4 @@
-import { run } from '@deploy-kit/shared';
-import { main } from './main';
-import { post } from './post';
+import { runOnRunner } from '@deploy-kit/shared';
+import { buildImagesAction } from './action';
 
-void run(main, post);
+void runOnRunner(buildImagesAction);

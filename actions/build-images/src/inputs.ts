@@ -2,31 +2,33 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   InputError,
-  getDuration,
-  getEnum,
-  getList,
-  getRaw,
-  getString,
-  parseList,
-  registerSecret,
+  InputReader,
+  parseSecretsInput,
   resolveInWorkspace,
   workspaceRoot,
+  type RawInputs,
 } from '@deploy-kit/shared';
+import defaults from './action-defaults.json';
 import type { BuilderKind } from './docker';
 import type { PolicyMode } from './policy';
 import { normalizeRegistry } from './reference';
 import { DEFAULT_TAG_RULES, parseTagRules, type TagRule } from './tags';
 
 export interface Inputs {
+  /** Absolute path of the workspace: build contexts must stay inside it. */
+  workspace: string;
+  /** Absolute path of `working-directory`; relative path inputs resolve against it. */
+  workingDirectory: string;
   /** Absolute path of the Compose file, when building from one. */
   composeFile?: string;
   /** Raw `targets` YAML, when building from an explicit list. */
   targets?: string;
   services: string[];
   registry: string;
+  /** Lower-cased; '' means the GitHub repository (owner/name), read from the git context in run. */
   imagePrefix: string;
-  username: string;
-  password: string;
+  registryUsername: string;
+  registryPassword: string;
   push: 'auto' | 'true' | 'false';
   tagRules: TagRule[];
   labels: Record<string, string>;
@@ -38,22 +40,20 @@ export interface Inputs {
   cacheTo: string[];
   network: string;
   saveTo?: string;
-  retryDeadlineMs: number;
+  /** Time budget for retrying a login, push or manifest request. */
+  pushTimeoutMs: number;
 }
 
 const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
-/**
- * `KEY=VALUE` lines; the value keeps any further `=`. A bad line is named by
- * its number (from 1, comments and blank lines counted); for a secret input
- * nothing of its content is quoted — the line may be the middle of a pasted
- * key, or a bare token.
- */
+/** BuildKit secret ids: a leading digit is fine (`--secret id=1password`). */
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+
+/** `KEY=VALUE` lines (labels, build args); the value keeps any further `=`. A bad line is named by its number. */
 export function parseKeyValues(
   name: string,
   text: string,
   keyPattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/,
-  options: { secret?: boolean } = {},
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
@@ -61,93 +61,99 @@ export function parseKeyValues(
     if (line === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     const key = eq < 0 ? line : line.slice(0, eq).trim();
-    if (eq < 0 || !keyPattern.test(key)) {
-      if (options.secret) throw new InputError(secretLineError(name, index + 1, eq < 0));
+    if (eq < 0 || !keyPattern.test(key))
       throw new InputError(
         `'${name}' line ${index + 1} must look like NAME=value, got '${eq < 0 ? key : `${key}=…`}'.`,
       );
-    }
     out[key] = line.slice(eq + 1);
   }
   return out;
 }
 
-/** Names the line, never its content. */
-export function secretLineError(name: string, line: number, noEquals: boolean): string {
-  return noEquals
-    ? `'${name}' line ${line} is not id=value; a value must fit on one line (base64-encode a multi-line value such as a key, and decode it in the Dockerfile).`
-    : `'${name}' line ${line} has an id that is not letters, digits, '.', '_' or '-' (id=value per line).`;
+/** One entry per line: a buildx cache spec has commas of its own (type=registry,ref=...). */
+function lines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-/**
- * Mask everything a `secrets` text could hold before parsing it: the whole
- * text, each line (a line may be a piece of a multi-line value pasted by
- * mistake) and each line's value after the first `=`.
- */
-export function registerSecretLines(text: string): void {
-  registerSecret(text);
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    registerSecret(line);
-    const eq = line.indexOf('=');
-    if (eq >= 0) registerSecret(line.slice(eq + 1));
+/** A path input relative to `working-directory`, kept inside the workspace. */
+function resolveFrom(workingDirectory: string, name: string, value: string): string {
+  try {
+    return resolveInWorkspace(name, path.resolve(workingDirectory, value));
+  } catch {
+    throw new InputError(
+      `'${name}' must be a path inside the workspace (${workspaceRoot()}), got '${value}'.`,
+    );
   }
 }
 
-export function readInputs(): Inputs {
-  // Secrets first: nothing below may print before the masker knows them.
-  const password = getRaw('password').trim();
-  registerSecret(password);
-  const secretText = getRaw('secrets');
-  registerSecretLines(secretText);
-  const secrets = parseKeyValues('secrets', secretText, /^[A-Za-z0-9_.-]+$/, { secret: true });
+/** How an error names the directory path inputs resolve against. */
+export function placeOf(workspace: string, workingDirectory: string): string {
+  const rel = path.relative(workspace, workingDirectory);
+  return rel === '' ? 'the workspace' : `working-directory '${rel}'`;
+}
 
-  const composeInput = getString('compose-file');
-  const targets = getRaw('targets').trim();
-  if (composeInput && targets) throw new InputError(`set either 'compose-file' or 'targets', not both.`);
-  let composeFile: string | undefined;
-  if (!targets) {
-    if (composeInput) {
-      composeFile = resolveInWorkspace('compose-file', composeInput);
-      if (!fs.existsSync(composeFile))
-        throw new InputError(
-          `'compose-file' ${composeInput} does not exist in the workspace (${workspaceRoot()}).`,
-        );
-    } else {
-      composeFile = COMPOSE_NAMES.map((n) => path.join(workspaceRoot(), n)).find((f) => fs.existsSync(f));
-      if (!composeFile)
-        throw new InputError(
-          `no Compose file in the workspace (looked for ${COMPOSE_NAMES.join(', ')}); set 'compose-file' or list images in 'targets'.`,
-        );
-    }
+function composeFileOf(read: InputReader, workspace: string, workingDirectory: string): string | undefined {
+  const place = placeOf(workspace, workingDirectory);
+  const composeInput = read.string('compose-file');
+  if (read.raw('targets').trim()) {
+    if (composeInput) throw new InputError(`set either 'compose-file' or 'targets', not both.`);
+    return undefined;
   }
+  if (composeInput) {
+    const file = resolveFrom(workingDirectory, 'compose-file', composeInput);
+    if (!fs.existsSync(file))
+      throw new InputError(`'compose-file' ${composeInput} does not exist in ${place}.`);
+    return file;
+  }
+  const found = COMPOSE_NAMES.map((n) => path.join(workingDirectory, n)).find((f) => fs.existsSync(f));
+  if (!found)
+    throw new InputError(
+      `no Compose file in ${place} (looked for ${COMPOSE_NAMES.join(', ')}); set 'compose-file' or list images in 'targets'.`,
+    );
+  return found;
+}
 
-  const username = getString('username');
-  if ((username === '') !== (password === ''))
-    throw new InputError(`'username' and 'password' go together; set both or neither.`);
+/** The action's inputs from raw values (the runner's INPUT_* or a caller's object): pure, nothing run. */
+export function parseInputs(raw: RawInputs): Inputs {
+  const read = new InputReader(raw, defaults);
+  // Secrets first: parseSecretsInput masks every form of the text before it can be quoted.
+  const secrets = parseSecretsInput('secrets', read.raw('secrets'), SECRET_ID);
+  const registryPassword = read.raw('registry-password').trim();
+  const registryUsername = read.string('registry-username');
+  if ((registryUsername === '') !== (registryPassword === ''))
+    throw new InputError(`'registry-username' and 'registry-password' go together; set both or neither.`);
 
-  const retryDeadlineMs = getDuration('retry-deadline', 120_000);
-  const saveTo = getString('save-to');
+  const workspace = fs.realpathSync(workspaceRoot());
+  const workingDirectory = resolveInWorkspace('working-directory', read.string('working-directory') || '.');
+  if (!fs.existsSync(workingDirectory))
+    throw new InputError(`'working-directory' ${read.string('working-directory')} does not exist.`);
+  const composeFile = composeFileOf(read, workspace, workingDirectory);
+  const targets = read.raw('targets').trim();
+  const saveTo = read.string('save-to');
   return {
+    workspace,
+    workingDirectory,
     ...(composeFile ? { composeFile } : {}),
     ...(targets ? { targets } : {}),
-    services: getList('services'),
-    registry: normalizeRegistry(getString('registry'), `'registry'`),
-    imagePrefix: getString('image-prefix', { fallback: process.env.GITHUB_REPOSITORY ?? '' }).toLowerCase(),
-    username,
-    password,
-    push: getEnum('push', ['auto', 'true', 'false'] as const, 'auto'),
-    tagRules: parseTagRules(getString('tags') || DEFAULT_TAG_RULES),
-    labels: parseKeyValues('labels', getRaw('labels')),
-    buildArgs: parseKeyValues('build-args', getRaw('build-args')),
+    services: read.list('services'),
+    registry: normalizeRegistry(read.string('registry'), `'registry'`),
+    imagePrefix: read.string('image-prefix').toLowerCase(),
+    registryUsername,
+    registryPassword,
+    push: read.enum('push', ['auto', 'true', 'false'] as const, 'auto'),
+    tagRules: parseTagRules(read.string('tags') || DEFAULT_TAG_RULES),
+    labels: parseKeyValues('labels', read.raw('labels')),
+    buildArgs: parseKeyValues('build-args', read.raw('build-args')),
     secrets,
-    policy: getEnum('policy', ['strict', 'warn', 'off'] as const, 'warn'),
-    builder: getEnum('builder', ['auto', 'buildx', 'buildkit', 'legacy'] as const, 'auto'),
-    cacheFrom: parseList(getRaw('cache-from')),
-    cacheTo: parseList(getRaw('cache-to')),
-    network: getString('network'),
-    ...(saveTo ? { saveTo: resolveInWorkspace('save-to', saveTo) } : {}),
-    retryDeadlineMs,
+    policy: read.enum('policy', ['strict', 'warn', 'off'] as const, 'warn'),
+    builder: read.enum('builder', ['auto', 'buildx', 'buildkit', 'legacy'] as const, 'auto'),
+    cacheFrom: lines(read.raw('cache-from')),
+    cacheTo: lines(read.raw('cache-to')),
+    network: read.string('network'),
+    ...(saveTo ? { saveTo: resolveFrom(workingDirectory, 'save-to', saveTo) } : {}),
+    pushTimeoutMs: read.duration('push-timeout', 120_000),
   };
 }

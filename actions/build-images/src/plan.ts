@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { InputError } from '@deploy-kit/shared';
 import { filterServices, parseCompose } from './compose';
 import { parseTargets } from './explicit';
-import type { Inputs } from './inputs';
+import { placeOf, type Inputs } from './inputs';
 import { looksSecret } from './policy';
 import { parseImageName, resolveRepository } from './reference';
 import type { GitContext } from './tags';
@@ -17,12 +17,12 @@ export interface Planned extends BuildUnit {
   repositories: Map<string, string>; // service -> repository
 }
 
-export function loadTargets(
-  inputs: Inputs,
-  workspace: string,
-): { targets: ServiceTarget[]; composeVersion?: string } {
+export function loadTargets(inputs: Inputs): { targets: ServiceTarget[]; composeVersion?: string } {
+  const { workspace, workingDirectory } = inputs;
   if (inputs.targets) {
-    const all = parseTargets(inputs.targets, (value, what) => resolveIn(workspace, value, what));
+    const all = parseTargets(inputs.targets, (value, what) =>
+      resolveIn(workspace, workingDirectory, value, what),
+    );
     if (inputs.services.length === 0) return { targets: all };
     return {
       targets: inputs.services.map((s) => {
@@ -55,11 +55,16 @@ export function loadTargets(
   return { targets, ...(compose.version ? { composeVersion: compose.version } : {}) };
 }
 
-/** Contexts must exist and stay inside the workspace, symlinks included (the build reads every file in them). */
-function resolveIn(workspace: string, value: string, what: string): string {
-  const resolved = path.resolve(workspace, value);
+/**
+ * Contexts resolve against working-directory, and must exist and stay inside the workspace,
+ * symlinks included (the build reads every file in them).
+ */
+function resolveIn(workspace: string, workingDirectory: string, value: string, what: string): string {
+  const resolved = path.resolve(workingDirectory, value);
   if (!fs.existsSync(resolved))
-    throw new InputError(`'targets' ${what} '${value}' does not exist in the workspace.`);
+    throw new InputError(
+      `'targets' ${what} '${value}' does not exist in ${placeOf(workspace, workingDirectory)}.`,
+    );
   const rel = path.relative(fs.realpathSync(workspace), fs.realpathSync(resolved));
   if (rel.startsWith('..') || path.isAbsolute(rel))
     throw new InputError(`'targets' ${what} '${value}' is outside the workspace.`);
@@ -73,7 +78,9 @@ export function refuseSecretBuildArgs(inputs: Inputs, targets: readonly ServiceT
       throw new InputError(
         `'build-args' has ${name}, which looks like a secret; pass it in 'secrets' (it reaches the build as a BuildKit secret, RUN --mount=type=secret,id=${name}) instead of a build arg.`,
       );
-  const secretValues = [inputs.password, ...Object.values(inputs.secrets)].filter((v) => v.length >= 4);
+  const secretValues = [inputs.registryPassword, ...Object.values(inputs.secrets)].filter(
+    (v) => v.length >= 4,
+  );
   const all = [
     ...targets.map((t) => ({ args: t.build.args, where: `service '${t.service}' in ${t.source}` })),
     { args: inputs.buildArgs, where: `'build-args'` },

@@ -1,4 +1,4 @@
-import { declaredNames, parseDockerfile, substitute, type Stage } from './dockerfile';
+import { declaredNames, parseDockerfile, substitute, type ParsedDockerfile, type Stage } from './dockerfile';
 
 /**
  * Dockerfile policy. Each finding carries the line an annotation should point
@@ -38,11 +38,13 @@ function isRootUser(user: string): boolean {
   return who === '' || who === 'root' || who === '0';
 }
 
+type Add = (rule: RuleId, line: number, message: string) => void;
+
 export function checkDockerfile(input: PolicyInput): Finding[] {
   const { file, text } = input;
   const parsed = parseDockerfile(text);
   const findings: Finding[] = [];
-  const add = (rule: RuleId, line: number, message: string): void => {
+  const add: Add = (rule, line, message) => {
     findings.push({ rule, file, line, message });
   };
   if (parsed.stages.length === 0) {
@@ -56,6 +58,19 @@ export function checkDockerfile(input: PolicyInput): Finding[] {
     for (const { name, value } of declaredNames(ins)) if (value !== undefined) fromValues[name] = value;
   Object.assign(fromValues, input.args);
 
+  checkSecretNames(parsed, add);
+  const byName = checkBases(parsed, fromValues, add);
+  const target = input.target?.toLowerCase();
+  const final = target ? byName.get(target) : parsed.stages[parsed.stages.length - 1];
+  if (!final) {
+    add('non-root-user', 1, `${file} has no stage named '${input.target}' (the build target).`);
+    return findings;
+  }
+  checkFinalStage(final, byName, fromValues, input.servicesWithoutHealthcheck, add);
+  return findings;
+}
+
+function checkSecretNames(parsed: ParsedDockerfile, add: Add): void {
   for (const ins of parsed.instructions) {
     if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
     for (const { name } of declaredNames(ins)) {
@@ -67,7 +82,14 @@ export function checkDockerfile(input: PolicyInput): Finding[] {
         );
     }
   }
+}
 
+/** Every external base must be pinned; returns the named stages (a FROM of one is no base image). */
+function checkBases(
+  parsed: ParsedDockerfile,
+  fromValues: Record<string, string>,
+  add: Add,
+): Map<string, Stage> {
   const byName = new Map<string, Stage>();
   for (const stage of parsed.stages) {
     const base = substitute(stage.base, fromValues);
@@ -88,15 +110,17 @@ export function checkDockerfile(input: PolicyInput): Finding[] {
     }
     if (stage.name) byName.set(stage.name, stage);
   }
+  return byName;
+}
 
-  const target = input.target?.toLowerCase();
-  const final = target ? byName.get(target) : parsed.stages[parsed.stages.length - 1];
-  if (!final) {
-    add('non-root-user', 1, `${file} has no stage named '${input.target}' (the build target).`);
-    return findings;
-  }
-
-  // Walk the final stage and the stages it is built FROM: USER and HEALTHCHECK are inherited.
+/** USER and HEALTHCHECK of the final stage, inherited through the stages it is built FROM. */
+function checkFinalStage(
+  final: Stage,
+  byName: Map<string, Stage>,
+  fromValues: Record<string, string>,
+  servicesWithoutHealthcheck: readonly string[],
+  add: Add,
+): void {
   const chain: Stage[] = [];
   for (
     let s: Stage | undefined = final;
@@ -123,13 +147,12 @@ export function checkDockerfile(input: PolicyInput): Finding[] {
 
   const health = lastOf('HEALTHCHECK');
   const hasHealth = health !== undefined && !/^NONE\b/i.test(health.args.trim());
-  if (!hasHealth && input.servicesWithoutHealthcheck.length > 0)
+  if (!hasHealth && servicesWithoutHealthcheck.length > 0)
     add(
       'healthcheck',
       health?.line ?? final.from.line,
-      `the final stage has no HEALTHCHECK and Compose declares none for ${input.servicesWithoutHealthcheck.join(', ')}; add one to either.`,
+      `the final stage has no HEALTHCHECK and Compose declares none for ${servicesWithoutHealthcheck.join(', ')}; add one to either.`,
     );
-  return findings;
 }
 
 /** A base is pinned when it carries a digest or a tag other than latest. */

@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
 import * as semver from 'semver';
+import { explain } from '@renovatebot/pep440';
 import { InputError } from '@deploy-kit/shared';
-import { parsePep440 } from './pep440';
 import { isValidTag } from './reference';
 
 /**
@@ -24,6 +24,25 @@ export interface GitContext {
   /** e.g. https://github.com/org/app */
   repositoryUrl?: string;
   repository?: string;
+}
+
+/** A PEP 440 (Python) version, normalised: `v1.2.3-rc.1` is `1.2.3rc1`, `1.0-alpha2` is `1.0a2`. */
+export interface Pep440 {
+  version: string;
+  major: number;
+  minor: number;
+  patch: number;
+  /** Has a pre-release or dev segment. */
+  prerelease: boolean;
+}
+
+export function parsePep440(text: string): Pep440 | undefined {
+  const v = explain(text.trim());
+  if (!v) return undefined;
+  // The library's own clean() joins a local version's parts with ','; PEP 440 says '.'.
+  const version = v.local ? `${v.public}+${v.local}` : v.public;
+  const [major = 0, minor = 0, patch = 0] = v.release;
+  return { version, major, minor, patch, prerelease: v.is_prerelease };
 }
 
 export type RuleType = 'semver' | 'pep440' | 'sha' | 'ref' | 'raw';

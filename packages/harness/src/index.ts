@@ -9,3 +9,4 @@ export * from './pytools';
 export * from './osv-standin';
 export * from './github-standin';
 export * from './leak-scan';
+export * from './fixtures';
