@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
+import { toolEnv } from '@deploy-kit/shared';
 import type { ToolRun } from './parse/common';
 
 /** Output kept per stream; a runaway tool cannot exhaust the runner's memory. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-
-/** Every process group we started, so a cancelled job stops them all. */
-const running = new Set<number>();
 
 /** Processes started at a lower priority that still run. */
 const yielding = new Set<number>();
@@ -21,10 +20,6 @@ const yielding = new Set<number>();
 export function stopYielding(): void {
   for (const pid of yielding) setNiceness(pid, 0);
   yielding.clear();
-}
-
-export function stopAll(signal: NodeJS.Signals = 'SIGTERM'): void {
-  for (const pid of running) killGroup(pid, signal);
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -57,28 +52,32 @@ function setNiceness(pid: number, niceness: number): void {
 
 export interface RunOptions {
   cwd: string;
+  /** The tool's environment; the runner's file-command variables are always left out (toolEnv). */
   env?: NodeJS.ProcessEnv;
   timeoutMs: number;
   /** Lower the scheduling priority (lint tools yield the CPU to pytest). */
   niceness?: number;
+  /** Aborted (the step was cancelled): the whole process group is stopped. */
+  signal?: AbortSignal;
+  /** Each chunk of output as it comes (both streams), for a log that streams it. */
+  onOutput?: (chunk: string) => void;
 }
 
 /**
  * Run a program without a shell, capture both streams, stop its whole process
- * group at the deadline. Never rejects: a program that cannot start comes back
- * with spawnError, so the caller reports it as a tool error.
+ * group at the deadline or when `signal` aborts. Never rejects: a program that
+ * cannot start comes back with spawnError, so the caller reports it as a tool error.
  */
 export function runProcess(command: string, args: readonly string[], options: RunOptions): Promise<ToolRun> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(command, [...args], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: toolEnv(options.env ?? process.env),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     if (child.pid !== undefined) {
-      running.add(child.pid);
       if (options.niceness) {
         setNiceness(child.pid, options.niceness);
         yielding.add(child.pid);
@@ -88,14 +87,24 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     const err: Buffer[] = [];
     let outBytes = 0;
     let errBytes = 0;
+    // A chunk can end inside a multi-byte character: each stream decodes its own.
+    const outText = new StringDecoder('utf8');
+    const errText = new StringDecoder('utf8');
     child.stdout.on('data', (chunk: Buffer) => {
       if (outBytes < MAX_OUTPUT_BYTES) out.push(chunk);
       outBytes += chunk.length;
+      options.onOutput?.(outText.write(chunk));
     });
     child.stderr.on('data', (chunk: Buffer) => {
       if (errBytes < MAX_OUTPUT_BYTES) err.push(chunk);
       errBytes += chunk.length;
+      options.onOutput?.(errText.write(chunk));
     });
+    const abort = (): void => {
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    };
+    if (options.signal?.aborted) abort();
+    else options.signal?.addEventListener('abort', abort, { once: true });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -107,8 +116,8 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       if (child.pid !== undefined) {
-        running.delete(child.pid);
         yielding.delete(child.pid);
         // Anything the tool left behind in its group (a test's server) goes too.
         killGroup(child.pid, 'SIGKILL');
