@@ -24,10 +24,10 @@ function stillRunning(pid: number): boolean {
   }
 }
 
-function lint(files: Files, inputs: Record<string, string>): Promise<RunActionResult> {
+function lint(files: Files, inputs: Record<string, string>, timeoutMs = 240_000): Promise<RunActionResult> {
   const ws = workspace(files);
   workspaces.push(ws);
-  return runAction({ action: 'lint-gate', workspace: ws, inputs, env: toolEnv(), timeoutMs: 240_000 });
+  return runAction({ action: 'lint-gate', workspace: ws, inputs, env: toolEnv(), timeoutMs });
 }
 
 type Gates = Record<string, { status: string; summary: string; findings: number; version: string }>;
@@ -86,6 +86,45 @@ test('a tool past the timeout is stopped with every process it started, and repo
     expect(stillRunning(grandchild)).toBe(false);
     expect(run.durationMs).toBeLessThan(60_000);
   } finally {
+    fs.rmSync(pidFile, { force: true });
+  }
+});
+
+test("a test's leftover children do not turn a passing run into a timeout (pytest -s: they hold its output pipes)", async () => {
+  const pidFile = path.join(os.tmpdir(), `dk-lint-leftover-${process.pid}.pids`);
+  const run = await lint(
+    {
+      ...CLEAN,
+      'tests/test_leftover.py': [
+        'import subprocess',
+        '',
+        '',
+        'def test_leaves_children_behind():',
+        '    in_group = subprocess.Popen(["sleep", "1000"])',
+        '    own_session = subprocess.Popen(["sleep", "1001"], start_new_session=True)',
+        `    with open(${JSON.stringify(pidFile)}, "w") as f:`,
+        '        f.write(f"{in_group.pid} {own_session.pid}")',
+        '',
+      ].join('\n'),
+    },
+    { tools: 'pytest', 'pytest-args': '-s', timeout: '100s' },
+    // The old bundle waited for the pipes to close: the whole timeout, then "timed out".
+    150_000,
+  );
+  const [inGroup, ownSession] = fs.readFileSync(pidFile, 'utf8').split(' ').map(Number) as [number, number];
+  try {
+    expect(results(run).pytest).toMatchObject({ status: 'passed', summary: '3 tests passed' });
+    expect(run.exitCode).toBe(0);
+    expect(run.durationMs).toBeLessThan(60_000);
+    // The child left in pytest's process group is stopped with it; one that left the group is
+    // not waited for (its own session: lint-gate cannot tell it from the runner's processes).
+    expect(stillRunning(inGroup)).toBe(false);
+  } finally {
+    try {
+      process.kill(ownSession, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
     fs.rmSync(pidFile, { force: true });
   }
 });
