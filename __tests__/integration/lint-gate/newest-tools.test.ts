@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runAction, type RunActionResult } from '@deploy-kit/harness';
-import { CLEAN, toolEnv, toolsBin, workspace, type Files } from '../../fixtures/lint-gate/projects';
+import { CLEAN, CONFIG, toolEnv, toolsBin, workspace, type Files } from '../../fixtures/lint-gate/projects';
 
 // The newest black (26.10.1, from a pinned, hashed file through 'install') with the rest of the
 // tool set: what it does differently from black 25 must not change lint-gate's verdict or outputs.
@@ -64,4 +64,25 @@ test("the tools cannot write the step's files: a run with black 26 leaves only l
   expect(gates(run).pytest?.status).toBe('passed');
   expect(run.path).toEqual([]);
   expect(run.summary).not.toContain('leaked_by_a_test');
+});
+
+test('black 26\'s "error: cannot parse: path:4:6" is a syntax finding annotated at the line, as with black 25', async () => {
+  const run = await lint({ ...CONFIG, 'broken.py': 'x = 1\n\n\ndef f(:\n    pass\n' }, { tools: 'black' });
+  expect(gates(run).black).toMatchObject({
+    status: 'findings',
+    summary: '1 file cannot be parsed',
+    version: '26.10.1',
+  });
+  expect(run.annotations.filter((a) => a.file === 'broken.py')).toEqual([
+    expect.objectContaining({
+      level: 'error',
+      title: 'black: cannot parse',
+      line: 4,
+      col: 7,
+      message: 'Black cannot parse this file: syntax error at 4:7 (def f(:).',
+    }),
+  ]);
+  expect(run.annotations.filter((a) => a.level === 'error' && a.file === undefined).pop()?.message).toBe(
+    'Policy failed: black: 1 file cannot be parsed.',
+  );
 });
