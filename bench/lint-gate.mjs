@@ -174,12 +174,12 @@ async function measure(label, dir) {
     });
     if (result.exitCode !== 0) throw new Error(`lint-gate failed on ${label}: ${result.log.slice(-2000)}`);
     const [user, sys] = fs.readFileSync(record, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-    const gate = JSON.parse(result.outputs.results);
+    const { gates: gate } = JSON.parse(result.outputs.results);
     runs.push({
       alone,
       gateMs: result.durationMs,
       gateCpuS: user + sys,
-      inGate: Object.fromEntries(Object.entries(gate).map(([k, v]) => [k, v['duration-ms']])),
+      inGate: Object.fromEntries(Object.entries(gate).map(([k, v]) => [k, v.durationMs])),
     });
     console.log(label, i, JSON.stringify(runs.at(-1)));
   }

@@ -208,8 +208,8 @@ async function gate(name, n) {
     line(`${n} lint-gate`, `FAILED: ${run.error ?? 'see the log'}`, Date.now() - t, where);
     throw new Error('lint-gate failed: the pipeline stops before the build');
   }
-  const results = JSON.parse(run.outputs.results ?? '{}');
-  const tools = Object.entries(results)
+  const { gates = {} } = JSON.parse(run.outputs.results ?? '{}');
+  const tools = Object.entries(gates)
     .map(([tool, r]) => `${tool} ${r.status}`)
     .join(', ');
   line(`${n} lint-gate`, `${tools}; coverage ${run.outputs.coverage} %`, Date.now() - t, where);

@@ -38,12 +38,18 @@ test('examples/django-app passes the gate with ci.yml inputs, coverage >= 80 %',
       env: toolEnv(),
       timeoutMs: 280_000,
     });
-    const results = JSON.parse(run.outputs.results ?? '{}') as Record<
-      string,
-      { status: string; counts: Record<string, number> }
-    >;
-    expect({ exit: run.exitCode, failed: run.outputs.failed, annotations: run.annotations }).toEqual({
+    const { status, gates: results } = JSON.parse(run.outputs.results ?? '{}') as {
+      status: string;
+      gates: Record<string, { status: string; counts: Record<string, number> }>;
+    };
+    expect({
+      exit: run.exitCode,
+      status,
+      failed: run.outputs['failed-tools'],
+      annotations: run.annotations,
+    }).toEqual({
       exit: 0,
+      status: 'passed',
       failed: '[]',
       annotations: [],
     });

@@ -16,14 +16,21 @@ interface GateResult {
   findings: number;
   counts: Record<string, number>;
   version: string | null;
+  durationMs: number | null;
 }
 
-const results = (run: RunActionResult): Record<string, GateResult> =>
-  JSON.parse(run.outputs.results ?? '{}') as Record<string, GateResult>;
+interface Results {
+  status: string;
+  failure?: string;
+  gates: Record<string, GateResult>;
+}
+const envelope = (run: RunActionResult): Results => JSON.parse(run.outputs.results ?? '{}') as Results;
+const results = (run: RunActionResult): Record<string, GateResult> => envelope(run).gates ?? {};
 /** setFailed's message: the last error annotation without a file (findings come before it). */
 const failure = (run: RunActionResult): string | undefined =>
   run.annotations.filter((a) => a.level === 'error' && a.file === undefined).pop()?.message;
-const failed = (run: RunActionResult): string[] => JSON.parse(run.outputs.failed ?? 'null') as string[];
+const failed = (run: RunActionResult): string[] =>
+  JSON.parse(run.outputs['failed-tools'] ?? 'null') as string[];
 
 const workspaces: string[] = [];
 afterAll(() => {
@@ -49,8 +56,11 @@ describe('passed', () => {
     const run = await lint(CLEAN, { tools: 'black, flake8, ruff, ruff-format, pytest' });
     expect(failure(run)).toBeUndefined();
     expect(run.exitCode).toBe(0);
+    expect(envelope(run)).toMatchObject({ status: 'passed' });
+    expect(envelope(run).failure).toBeUndefined();
     const r = results(run);
     expect(Object.keys(r)).toEqual(['black', 'flake8', 'ruff', 'ruff-format', 'pytest', 'coverage']);
+    expect(r.pytest?.durationMs).toEqual(expect.any(Number));
     for (const gate of Object.values(r)) expect(gate.status).toBe('passed');
     expect(r.black?.version).toBe('25.11.0');
     expect(r.pytest?.counts).toEqual({ tests: 2, failed: 0, skipped: 0, passed: 2 });
@@ -59,8 +69,10 @@ describe('passed', () => {
     expect(run.annotations).toEqual([]);
     expect(run.summary).toContain('**All gates passed.**');
     expect(run.summary).toMatch(/\| pytest \| ✅ passed \| 2 tests passed \|/);
-    // Each tool's output is grouped in the log.
-    expect(run.stdout).toMatch(/^::group::pytest: passed, 2 tests passed/m);
+    // Each tool's output is grouped in the log; pytest's is streamed into its group as it runs.
+    expect(run.stdout).toMatch(/^::group::black: passed, formatted/m);
+    expect(run.stdout).toMatch(/^::group::pytest \(its output as it runs\)\n\$ python -m pytest /m);
+    expect(run.stdout).toMatch(/^pytest: passed, 2 tests passed/m);
   });
 
   test('the bundle runs on Node 20 too', async () => {
@@ -98,6 +110,8 @@ describe('findings (policy failures)', () => {
     expect(r.ruff).toMatchObject({ status: 'findings', findings: 1 });
     expect(r['ruff-format']).toMatchObject({ status: 'findings', summary: '1 file would be reformatted' });
     expect(failed(run)).toEqual(['black', 'flake8', 'ruff', 'ruff-format']);
+    expect(envelope(run).status).toBe('failed');
+    expect(envelope(run).failure).toBe(failure(run));
     // One sentence naming every failed gate.
     expect(failure(run)).toBe(
       'Policy failed: black: 1 file would be reformatted; flake8: 4 findings in 2 files; ruff: 1 finding in 1 file; ruff-format: 1 file would be reformatted.',
@@ -179,6 +193,7 @@ describe('could not run (tool errors)', () => {
     expect(r.pytest?.summary).toMatch(/could not collect the tests \(1 collection error\)/);
     expect(r.coverage).toMatchObject({ status: 'error', summary: 'not measured: pytest did not complete' });
     expect(run.outputs.coverage).toBe('');
+    expect(envelope(run).status).toBe('could-not-run');
     expect(failure(run)).toMatch(
       /^Could not run: pytest: could not collect the tests .*; coverage: not measured: pytest did not complete/,
     );
@@ -283,6 +298,8 @@ describe('bad input: one sentence naming the input and the expected form', () =>
     if (typeof message === 'string') expect(failure(run)).toBe(message);
     else expect(failure(run)).toMatch(message);
     expect(run.annotations).toHaveLength(1);
-    expect(run.outputs).toEqual({});
+    // results is written on every path: a later step reads how the run ended.
+    expect(run.outputs.coverage ?? '').toBe('');
+    expect(envelope(run)).toMatchObject({ status: 'invalid-input', failure: failure(run) });
   });
 });

@@ -100,17 +100,16 @@ test('diff coverage of the added lines, uncovered ones as notices; the change fi
   const ws = checkout(origin, 'full');
   const run = await pr(ws, { 'diff-coverage-threshold': '80' });
   expect(run.env).toEqual({});
-  const results = JSON.parse(run.outputs.results ?? '{}') as Record<
-    string,
-    { status: string; summary: string }
-  >;
+  const results = (
+    JSON.parse(run.outputs.results ?? '{}') as { gates: Record<string, { status: string; summary: string }> }
+  ).gates;
   // Added and measured: import sys (ran), def sub (ran), return a - b (did not).
   expect(results['diff-coverage']).toEqual(
     expect.objectContaining({ status: 'findings', summary: '66.6 % of 3 added lines < 80 %' }),
   );
   expect(run.outputs['diff-coverage']).toBe('66.66');
   expect(results.coverage).toBeUndefined(); // measured for diff coverage, no threshold of its own
-  expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual(['flake8', 'diff-coverage']);
+  expect(JSON.parse(run.outputs['failed-tools'] ?? '[]')).toEqual(['flake8', 'diff-coverage']);
 
   const shown = run.annotations.filter((a) => a.file !== undefined);
   // Paths are relative to the repository root: working-directory added back.
@@ -147,10 +146,9 @@ test('diff coverage of the added lines, uncovered ones as notices; the change fi
 test('a shallow checkout without the base branch fails diff coverage with the fetch-depth sentence', async () => {
   const ws = checkout(origin, 'shallow', 1);
   const run = await pr(ws, { 'diff-coverage-threshold': '80', tools: 'pytest' });
-  const results = JSON.parse(run.outputs.results ?? '{}') as Record<
-    string,
-    { status: string; summary: string }
-  >;
+  const results = (
+    JSON.parse(run.outputs.results ?? '{}') as { gates: Record<string, { status: string; summary: string }> }
+  ).gates;
   expect(results.pytest?.status).toBe('passed');
   expect(results['diff-coverage']?.status).toBe('error');
   const failure = run.annotations.filter((a) => a.level === 'error').pop()?.message;

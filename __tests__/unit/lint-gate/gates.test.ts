@@ -7,7 +7,7 @@ import {
   formatPercent,
   parseCoverageJson,
 } from '../../../actions/lint-gate/src/parse/coverage';
-import { parsePytestArgs, parseThreshold, parseTools } from '../../../actions/lint-gate/src/inputs';
+import { parseInputs, parseThreshold, parseTools } from '../../../actions/lint-gate/src/inputs';
 import { allocate, summaryMarkdown, SUMMARY_LIMIT_BYTES } from '../../../actions/lint-gate/src/summary';
 import type { Finding, GateReport } from '../../../actions/lint-gate/src/types';
 
@@ -111,12 +111,28 @@ describe('inputs', () => {
     expect(() => parseThreshold('coverage-threshold', '120')).toThrow(/0 to 100/);
   });
   test('pytest-args: shell words, no operators', () => {
-    expect(parsePytestArgs('--disable-warnings -m "not slow"')).toEqual([
+    expect(parseInputs({ 'pytest-args': '--disable-warnings -m "not slow"' }).pytestArgs).toEqual([
       '--disable-warnings',
       '-m',
       'not slow',
     ]);
-    expect(() => parsePytestArgs('-x | tee out')).toThrow(/plain arguments/);
+    expect(() => parseInputs({ 'pytest-args': '-x | tee out' })).toThrow(
+      /^'pytest-args' must be one command with plain arguments/,
+    );
+  });
+  test('defaults from action.yml: python3, 20 minutes, coverage at 80 %', () => {
+    expect(parseInputs({})).toMatchObject({
+      python: 'python3',
+      timeoutMs: 20 * 60_000,
+      coverageThreshold: 80,
+      tools: ['black', 'flake8', 'pytest'],
+      maxAnnotations: 20,
+      allowNoTests: false,
+    });
+    expect(parseInputs({ 'coverage-threshold': '', timeout: '90s' })).toMatchObject({
+      coverageThreshold: undefined,
+      timeoutMs: 90_000,
+    });
   });
 });
 

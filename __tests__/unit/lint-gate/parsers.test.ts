@@ -97,6 +97,41 @@ describe('black outcomes', () => {
       expect.objectContaining({ file: '/p/app/b.py', line: 3, col: 7, level: 'error' }),
     ]);
   });
+  test.each([
+    ['error: cannot parse: /p/app/b.py:3:6\n    def f(:\n         ^\nParseError: bad input', 'def f(:'],
+    [
+      'error: cannot parse for target version Python 3.12: b.py:3:6\n    def f(:\n         ^\nParseError: bad input',
+      'def f(:',
+    ],
+    ['error: cannot parse: /p/app/b.py:3:6\nTokenError: unexpected EOF', undefined],
+  ])('black 26: exit 123 on a syntax error is a finding with file and line (%s)', (text, source) => {
+    const r = parseBlack(
+      run({ exitCode: 123, stderr: `${text}\n\nOh no! 💥 💔 💥\n1 file would fail to reformat.\n` }),
+      '/p/app',
+    );
+    expect(r).toMatchObject({ status: 'findings', headline: '1 file cannot be parsed' });
+    expect(r.findings).toEqual([
+      expect.objectContaining({
+        file: '/p/app/b.py',
+        line: 3,
+        col: 7,
+        level: 'error',
+        message: `Black cannot parse this file: syntax error at 3:7${source ? ` (${source})` : ''}.`,
+      }),
+    ]);
+  });
+  test('black 26 failing on its own output is a tool error, not a syntax finding', () => {
+    const r = parseBlack(
+      run({
+        exitCode: 123,
+        stderr:
+          'error: INTERNAL ERROR: Black 26.10.1 on Python (CPython) 3.11.7 produced invalid code:\ncannot parse: /p/app/c.py:2:1\n    x\n^\nParseError: bad input\nPlease report a bug on https://github.com/psf/black/issues.\n',
+      }),
+      '/p/app',
+    );
+    expect(r.status).toBe('error');
+    expect(r.headline).toMatch(/^failed on 1 file for a reason other than syntax \(INTERNAL ERROR: Black 26/);
+  });
   test('exit 123 for another reason (black crashed on a file) is a tool error', () => {
     const r = parseBlack(
       run({

@@ -1,17 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseShell } from 'shell-quote';
 import {
-  getBoolean,
-  getDuration,
-  getInteger,
-  getString,
   InputError,
+  InputReader,
   parseList,
   resolveInWorkspace,
+  splitShellWords,
   workspaceRoot,
+  type RawInputs,
 } from '@deploy-kit/shared';
-import * as core from '@actions/core';
+import defaults from './action-defaults.json';
 import { TOOL_NAMES, type ToolName } from './types';
 
 /** Every input of action.yml, parsed and validated once. */
@@ -31,10 +29,12 @@ export interface Inputs {
   install: string | undefined;
   maxAnnotations: number;
   allowNoTests: boolean;
-  toolTimeoutMs: number;
+  /** The whole run's time limit: installing the tools, then every tool (they run at once). */
+  timeoutMs: number;
 }
 
 export const DEFAULT_TOOLS: ToolName[] = ['black', 'flake8', 'pytest'];
+export const DEFAULT_TIMEOUT_MS = 20 * 60_000;
 
 export function parseTools(value: string): ToolName[] {
   const names = parseList(value.toLowerCase());
@@ -44,10 +44,7 @@ export function parseTools(value: string): ToolName[] {
     throw new InputError(
       `'tools' must be a comma- or newline-separated list of ${TOOL_NAMES.join(', ')}; unknown: ${unknown.join(', ')}.`,
     );
-  const chosen = [...new Set(names)] as ToolName[];
-  if (chosen.includes('flake8') && chosen.includes('ruff'))
-    core.info('Both flake8 and ruff are selected: each reports its own findings.');
-  return chosen;
+  return [...new Set(names)] as ToolName[];
 }
 
 /** A percentage from 0 to 100 ('80', '72.5', '80%'); empty turns the gate off. */
@@ -61,21 +58,6 @@ export function parseThreshold(name: string, value: string): number | undefined 
   return Number(v);
 }
 
-/** Arguments as a shell would split them, without a shell: operators and globs are refused. */
-export function parsePytestArgs(value: string): string[] {
-  if (value.trim() === '') return [];
-  const parsed = parseShell(value, (name) => `$${name}`);
-  const args: string[] = [];
-  for (const token of parsed) {
-    if (typeof token !== 'string')
-      throw new InputError(
-        `'pytest-args' must be plain arguments (quoted as in a shell, no pipes, redirections or globs), got '${value.trim()}'.`,
-      );
-    args.push(token);
-  }
-  return args;
-}
-
 export function parseWorkingDirectory(value: string): { dir: string; name: string } {
   const dir = resolveInWorkspace('working-directory', value || '.');
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
@@ -86,33 +68,34 @@ export function parseWorkingDirectory(value: string): { dir: string; name: strin
   return { dir, name };
 }
 
-export function readInputs(): Inputs {
-  const { dir, name } = parseWorkingDirectory(getString('working-directory', { fallback: '.' }));
-  const installValue = getString('install');
-  let install: string | undefined;
-  if (installValue !== '') {
-    install = resolveInWorkspace('install', installValue);
-    if (!fs.existsSync(install) || !fs.statSync(install).isFile())
-      throw new InputError(
-        `'install' must be a requirements file in the workspace (pinned, with --hash), got '${installValue}'.`,
-      );
-  }
+/** `install`: a requirements file, relative to the working directory, inside the workspace. */
+function parseInstall(value: string, workingDirectory: string): string | undefined {
+  if (value === '') return undefined;
+  const file = resolveInWorkspace('install', path.resolve(workingDirectory, value));
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile())
+    throw new InputError(
+      `'install' must be a requirements file in the workspace (pinned, with --hash), got '${value}'.`,
+    );
+  return file;
+}
+
+/** The inputs, from the runner's or a caller's raw values (action.yml defaults for the rest). Pure. */
+export function parseInputs(raw: RawInputs): Inputs {
+  const read = new InputReader(raw, defaults);
+  const { dir, name } = parseWorkingDirectory(read.string('working-directory', { fallback: '.' }));
   return {
     workspace: fs.realpathSync(workspaceRoot()),
     workingDirectory: dir,
     workingDirectoryName: name,
-    tools: parseTools(core.getInput('tools')),
-    python: getString('python'),
-    pytestArgs: parsePytestArgs(core.getInput('pytest-args')),
-    coverageThreshold: parseThreshold('coverage-threshold', core.getInput('coverage-threshold')),
-    diffCoverageThreshold: parseThreshold(
-      'diff-coverage-threshold',
-      core.getInput('diff-coverage-threshold'),
-    ),
-    baseRef: getString('base-ref'),
-    install,
-    maxAnnotations: getInteger('max-annotations', { min: 0, max: 50, fallback: 20 }),
-    allowNoTests: getBoolean('allow-no-tests', false),
-    toolTimeoutMs: getDuration('tool-timeout', 20 * 60_000),
+    tools: parseTools(read.string('tools')),
+    python: read.string('python', { fallback: 'python3' }),
+    pytestArgs: splitShellWords('pytest-args', read.string('pytest-args')),
+    coverageThreshold: parseThreshold('coverage-threshold', read.string('coverage-threshold')),
+    diffCoverageThreshold: parseThreshold('diff-coverage-threshold', read.string('diff-coverage-threshold')),
+    baseRef: read.string('base-ref'),
+    install: parseInstall(read.string('install'), dir),
+    maxAnnotations: read.integer('max-annotations', { min: 0, max: 50, fallback: 20 }),
+    allowNoTests: read.boolean('allow-no-tests', false),
+    timeoutMs: read.duration('timeout', DEFAULT_TIMEOUT_MS),
   };
 }

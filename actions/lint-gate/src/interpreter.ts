@@ -39,12 +39,15 @@ export interface Probe {
   missing: string[];
 }
 
-/** The interpreter the input names: a path (relative to the workspace) or a name on PATH. */
-export async function findPython(value: string, workspace: string): Promise<string> {
-  const names = value === '' ? ['python3', 'python'] : [value];
+/**
+ * The interpreter the input names: a path (relative to the working directory) or a name on PATH.
+ * The default, python3, falls back to python when PATH has no python3 (as before it was a default).
+ */
+export async function findPython(value: string, cwd: string): Promise<string> {
+  const names = value === 'python3' ? ['python3', 'python'] : [value];
   for (const name of names) {
     if (name.includes('/') || name.includes(path.sep)) {
-      const file = path.resolve(workspace, name);
+      const file = path.resolve(cwd, name);
       if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
       continue;
     }
@@ -52,14 +55,18 @@ export async function findPython(value: string, workspace: string): Promise<stri
     if (found) return found;
   }
   throw new InputError(
-    value === ''
-      ? `'python' was not given and neither python3 nor python is on PATH; add actions/setup-python before this step or set python to an interpreter such as .venv/bin/python.`
+    value === 'python3'
+      ? `'python' is python3 and neither python3 nor python is on PATH; add actions/setup-python before this step or set python to an interpreter such as .venv/bin/python.`
       : `'python' must name a Python interpreter on PATH or a path to one (such as python3.11 or .venv/bin/python); '${value}' was not found.`,
   );
 }
 
-export async function probe(python: string, cwd: string): Promise<Probe> {
-  const run = await runProcess(python, ['-c', PROBE, JSON.stringify(MODULES)], { cwd, timeoutMs: 60_000 });
+export async function probe(python: string, cwd: string, signal?: AbortSignal): Promise<Probe> {
+  const run = await runProcess(python, ['-c', PROBE, JSON.stringify(MODULES)], {
+    cwd,
+    timeoutMs: 60_000,
+    signal,
+  });
   if (run.exitCode !== 0)
     throw new InputError(
       `'python' must be a working Python 3 interpreter; '${python}' ${run.spawnError ? `could not start (${run.spawnError})` : `exited ${run.exitCode ?? run.signal}: ${tail(run.stderr, 3).replace(/\n/g, ' ')}`}.`,
@@ -91,12 +98,13 @@ export async function installTools(
   requirements: string,
   cwd: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<string> {
   const root = process.env.RUNNER_TEMP || fs.mkdtempSync(path.join(os.tmpdir(), 'lint-gate-'));
   const venv = path.join(root, 'lint-gate-venv');
   fs.rmSync(venv, { recursive: true, force: true });
-  const sites = await runProcess(python, ['-c', SITE_PROBE], { cwd, timeoutMs: 60_000 });
-  const create = await runProcess(python, ['-m', 'venv', venv], { cwd, timeoutMs });
+  const sites = await runProcess(python, ['-c', SITE_PROBE], { cwd, timeoutMs: 60_000, signal });
+  const create = await runProcess(python, ['-m', 'venv', venv], { cwd, timeoutMs, signal });
   if (create.exitCode !== 0 || sites.exitCode !== 0)
     throw new ToolError(
       `could not create a venv for 'install' with ${python}: ${tail(create.stderr || sites.stderr || create.stdout, 3).replace(/\n/g, ' ')}`,
@@ -105,10 +113,7 @@ export async function installTools(
   const own = await runProcess(
     venvPython,
     ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
-    {
-      cwd,
-      timeoutMs: 60_000,
-    },
+    { cwd, timeoutMs: 60_000, signal },
   );
   fs.writeFileSync(
     path.join(own.stdout.trim(), 'lint-gate-project.pth'),
@@ -126,7 +131,7 @@ export async function installTools(
       '-r',
       requirements,
     ],
-    { cwd, timeoutMs },
+    { cwd, timeoutMs, signal },
   );
   if (pip.exitCode !== 0) {
     const why = tail(pip.stderr || pip.stdout, 4).replace(/\n/g, ' ');

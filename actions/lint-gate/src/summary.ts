@@ -129,6 +129,115 @@ export function allocate(naturals: readonly number[], room: number): number[] {
   return shares;
 }
 
+function errorsSection(input: SummaryInput): Section | undefined {
+  const errors = input.reports.filter((r) => r.status === 'error');
+  if (errors.length === 0) return undefined;
+  return section((max) =>
+    [
+      mdHeading('Could not run', 3),
+      ...errors.map(
+        (r) =>
+          `**${r.gate}** ${mdEscape(r.headline)}.\n\n${fence(fitText(r.output ?? '(no output)', Math.max(400, max / errors.length - 200)))}`,
+      ),
+    ].join('\n\n'),
+  );
+}
+
+function testsSection(input: SummaryInput): Section | undefined {
+  const tests = input.reports.flatMap((r) => r.failedTests ?? []);
+  if (tests.length === 0) return undefined;
+  return section((max) =>
+    [
+      mdHeading(`Failing tests (${tests.length})`, 3),
+      fitItems(
+        tests.map(
+          (t) =>
+            `<details><summary>${mdEscape(t.id)}: ${mdEscape(t.message.split('\n')[0] ?? '')}</summary>\n\n${fence(fitText(t.details || t.message, 8000))}\n\n</details>`,
+        ),
+        max - 100,
+        'failing tests',
+      ),
+    ].join('\n\n'),
+  );
+}
+
+function coverageSection(input: SummaryInput): Section | undefined {
+  const cov = input.coverage;
+  if (!cov) return undefined;
+  return section((max) => {
+    const worst = [...cov.files]
+      .filter((f) => f.statements > 0)
+      .sort((a, b) => a.percent - b.percent)
+      .slice(0, 10);
+    const lines = [
+      mdHeading('Coverage', 3),
+      `Total: **${formatPercent(cov.percent)} %** of ${cov.statements} statements${input.coverageThreshold === undefined ? ' (no threshold)' : ` (threshold ${input.coverageThreshold} %)`}.`,
+    ];
+    if (input.diff)
+      lines.push(
+        input.diff.percent === undefined
+          ? 'Diff coverage: the change adds no lines that coverage measures.'
+          : `Diff coverage: **${formatPercent(input.diff.percent)} %** (${input.diff.covered} of ${input.diff.measured} added lines).`,
+      );
+    else if (input.diffNote) lines.push(`Diff coverage: ${input.diffNote}`);
+    const table = mdTable(
+      ['Least covered file', 'Coverage', 'Missing lines'],
+      worst.map((f) => [
+        rel(f.file, input.repoRoot),
+        `${formatPercent(f.percent)} %`,
+        fitText(lineRanges(f.missing), 300),
+      ]),
+    );
+    lines.push(fitText(table, Math.max(500, max - 600)));
+    return lines.join('\n\n');
+  });
+}
+
+function uncoveredSection(input: SummaryInput): Section | undefined {
+  const d = input.diff;
+  if (!d || d.uncovered.size === 0) return undefined;
+  return section((max) =>
+    [
+      mdHeading('Added lines not covered', 3),
+      fitItems(
+        [...d.uncovered].map(
+          ([file, lines]) => `- ${mdCode(rel(file, input.repoRoot))}: ${lineRanges(lines)}`,
+        ),
+        max - 100,
+        'files',
+      ),
+    ].join('\n\n'),
+  );
+}
+
+function findingsSection(input: SummaryInput): Section | undefined {
+  if (input.findings.length === 0) return undefined;
+  return section((max) =>
+    [
+      mdHeading(`Findings (${input.findings.length}; ${input.annotated} annotated in the code)`, 3),
+      fitItems(
+        input.findings.map(
+          (f) =>
+            `- ${mdCode(`${rel(f.file, input.repoRoot)}${f.line ? `:${f.line}` : ''}${f.col ? `:${f.col}` : ''}`)} ${f.level} **${mdEscape(f.title)}**: ${mdEscape(f.message)}`,
+        ),
+        max - 100,
+        'findings',
+      ),
+    ].join('\n\n'),
+  );
+}
+
+function diffSections(input: SummaryInput): Section[] {
+  return input.reports
+    .filter((x) => x.diff)
+    .map((r) =>
+      section(
+        (max) =>
+          `<details><summary>${r.gate} diff (${r.headline})</summary>\n\n${fence(fitText(r.diff as string, Math.max(0, max - 200)), 'diff')}\n\n</details>`,
+      ),
+    );
+}
+
 export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string {
   const failed = input.reports.filter((r) => r.status !== 'passed');
   const verdict =
@@ -137,110 +246,14 @@ export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string
       : `**${failed.some((r) => r.status === 'error') ? 'Could not complete' : 'Failed'}:** ${failed.map((r) => `${r.gate}: ${mdEscape(r.headline)}`).join('; ')}.`;
   const where = `Python ${mdCode(input.versions.python ?? '?')} (${mdCode(input.python)}), in ${mdCode(input.workingDirectory)}.`;
   const head = [mdHeading('lint-gate', 2), verdict, gateTable(input), where].join('\n\n');
-
-  const sections: Section[] = [];
-  const errors = input.reports.filter((r) => r.status === 'error');
-  if (errors.length > 0)
-    sections.push(
-      section((max) =>
-        [
-          mdHeading('Could not run', 3),
-          ...errors.map(
-            (r) =>
-              `**${r.gate}** ${mdEscape(r.headline)}.\n\n${fence(fitText(r.output ?? '(no output)', Math.max(400, max / errors.length - 200)))}`,
-          ),
-        ].join('\n\n'),
-      ),
-    );
-  const tests = input.reports.flatMap((r) => r.failedTests ?? []);
-  if (tests.length > 0)
-    sections.push(
-      section((max) =>
-        [
-          mdHeading(`Failing tests (${tests.length})`, 3),
-          fitItems(
-            tests.map(
-              (t) =>
-                `<details><summary>${mdEscape(t.id)}: ${mdEscape(t.message.split('\n')[0] ?? '')}</summary>\n\n${fence(fitText(t.details || t.message, 8000))}\n\n</details>`,
-            ),
-            max - 100,
-            'failing tests',
-          ),
-        ].join('\n\n'),
-      ),
-    );
-  if (input.coverage) {
-    const cov = input.coverage;
-    sections.push(
-      section((max) => {
-        const worst = [...cov.files]
-          .filter((f) => f.statements > 0)
-          .sort((a, b) => a.percent - b.percent)
-          .slice(0, 10);
-        const lines = [
-          mdHeading('Coverage', 3),
-          `Total: **${formatPercent(cov.percent)} %** of ${cov.statements} statements${input.coverageThreshold === undefined ? ' (no threshold)' : ` (threshold ${input.coverageThreshold} %)`}.`,
-        ];
-        if (input.diff)
-          lines.push(
-            input.diff.percent === undefined
-              ? 'Diff coverage: the change adds no lines that coverage measures.'
-              : `Diff coverage: **${formatPercent(input.diff.percent)} %** (${input.diff.covered} of ${input.diff.measured} added lines).`,
-          );
-        else if (input.diffNote) lines.push(`Diff coverage: ${input.diffNote}`);
-        const table = mdTable(
-          ['Least covered file', 'Coverage', 'Missing lines'],
-          worst.map((f) => [
-            rel(f.file, input.repoRoot),
-            `${formatPercent(f.percent)} %`,
-            fitText(lineRanges(f.missing), 300),
-          ]),
-        );
-        lines.push(fitText(table, Math.max(500, max - 600)));
-        return lines.join('\n\n');
-      }),
-    );
-  }
-  if (input.diff && input.diff.uncovered.size > 0) {
-    const d = input.diff;
-    sections.push(
-      section((max) =>
-        [
-          mdHeading('Added lines not covered', 3),
-          fitItems(
-            [...d.uncovered].map(
-              ([file, lines]) => `- ${mdCode(rel(file, input.repoRoot))}: ${lineRanges(lines)}`,
-            ),
-            max - 100,
-            'files',
-          ),
-        ].join('\n\n'),
-      ),
-    );
-  }
-  if (input.findings.length > 0)
-    sections.push(
-      section((max) =>
-        [
-          mdHeading(`Findings (${input.findings.length}; ${input.annotated} annotated in the code)`, 3),
-          fitItems(
-            input.findings.map(
-              (f) =>
-                `- ${mdCode(`${rel(f.file, input.repoRoot)}${f.line ? `:${f.line}` : ''}${f.col ? `:${f.col}` : ''}`)} ${f.level} **${mdEscape(f.title)}**: ${mdEscape(f.message)}`,
-            ),
-            max - 100,
-            'findings',
-          ),
-        ].join('\n\n'),
-      ),
-    );
-  for (const r of input.reports.filter((x) => x.diff))
-    sections.push(
-      section(
-        (max) =>
-          `<details><summary>${r.gate} diff (${r.headline})</summary>\n\n${fence(fitText(r.diff as string, Math.max(0, max - 200)), 'diff')}\n\n</details>`,
-      ),
-    );
+  const sections = [
+    errorsSection(input),
+    testsSection(input),
+    coverageSection(input),
+    uncoveredSection(input),
+    findingsSection(input),
+    ...diffSections(input),
+  ].filter((s): s is Section => s !== undefined);
 
   const shares = allocate(
     sections.map((s) => s.natural),

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { toolEnv } from '@deploy-kit/shared';
 import { parseBlack } from './parse/black';
 import { toolError, type ToolRun } from './parse/common';
 import { FLAKE8_FORMAT, parseFlake8 } from './parse/flake8';
@@ -22,6 +23,8 @@ export interface ToolContext {
   lintWorkers: number;
   /** pytest runs too: the lint tools start at a lower priority until it is done. */
   yieldToPytest: boolean;
+  /** The step was cancelled: every tool is stopped. */
+  signal?: AbortSignal;
 }
 
 export interface ToolPlan {
@@ -53,7 +56,7 @@ export const COVERAGE_JSON = 'coverage.json';
  * the workers. Pure.
  */
 export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
-  const env = { ...process.env };
+  const env = toolEnv();
   const lint = { niceness: ctx.yieldToPytest ? 10 : 0, env };
   const workers = String(ctx.lintWorkers);
   switch (tool) {
@@ -125,15 +128,19 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
   }
 }
 
+/** Run one planned tool and read its outcome; `onOutput` sees its output as it comes. */
 export async function runTool(
   plan: ToolPlan,
   ctx: ToolContext,
+  onOutput?: (chunk: string) => void,
 ): Promise<{ report: GateReport; run: ToolRun }> {
   const run = await runProcess(ctx.python, plan.args, {
     cwd: ctx.cwd,
     env: plan.env,
     timeoutMs: ctx.timeoutMs,
     niceness: plan.niceness,
+    signal: ctx.signal,
+    onOutput,
   });
   let report: GateReport;
   try {

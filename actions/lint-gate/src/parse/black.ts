@@ -3,11 +3,30 @@ import { abnormalEnd, absolute, plural, toolError, type ToolRun } from './common
 import { parseFormatterDiff } from './diff';
 import { formatterReports, wouldReformat } from './formatter';
 
-// Both forms black has printed for a file it cannot parse.
+// Every form black 22-26 prints for a file it cannot parse. Up to 25: the position after the
+// path, then the source line. From 26: the position joined to the path, then on the next lines
+// the source line (indented 4), a caret and `ParseError: …` / `TokenError: …`. The column is the
+// parser's, counted from 0, in both.
 const CANNOT_PARSE =
   /^error: cannot format (.+?): Cannot parse(?: for target version [^:]+)?: (\d+):(\d+): ?(.*)$/;
+const CANNOT_PARSE_26 = /^error: cannot parse(?: for target version [^:]+)?: (.+):(\d+):(\d+)$/;
 const CANNOT_FORMAT = /^error: cannot format (.+?): (.*)$/;
+// black 26 on its own invalid output (never the user's syntax): the position follows on the next line.
+const INTERNAL = /^error: INTERNAL ERROR: /;
 const WOULD_REFORMAT = /^would reformat (.+)$/;
+
+function cannotParse(cwd: string, file: string, row: string, col: string, text = ''): Finding {
+  const column = Number(col) + 1; // black counts columns from 0
+  return {
+    tool: 'black',
+    level: 'error',
+    file: absolute(cwd, file),
+    line: Number(row),
+    col: column,
+    title: 'black: cannot parse',
+    message: `Black cannot parse this file: syntax error at ${row}:${column}${text.trim() ? ` (${text.trim()})` : ''}.`,
+  };
+}
 
 /**
  * `black --check --diff`: exit 0 clean, 1 files would be reformatted, 123 some
@@ -23,24 +42,19 @@ export function parseBlack(run: ToolRun, cwd: string): GateReport {
   const reformat = stderr.flatMap((l) => WOULD_REFORMAT.exec(l)?.[1] ?? []).map((f) => absolute(cwd, f));
   const syntax: Finding[] = [];
   const internal: string[] = [];
-  for (const line of stderr) {
+  stderr.forEach((line, i) => {
     const parse = CANNOT_PARSE.exec(line);
-    if (parse) {
-      const [, file, row, col, text] = parse as unknown as [string, string, string, string, string];
-      syntax.push({
-        tool: 'black',
-        level: 'error',
-        file: absolute(cwd, file),
-        line: Number(row),
-        col: Number(col) + 1, // black counts columns from 0
-        title: 'black: cannot parse',
-        message: `Black cannot parse this file: syntax error at ${row}:${Number(col) + 1}${text ? ` (${text.trim()})` : ''}.`,
-      });
-      continue;
+    const parse26 = parse ? undefined : CANNOT_PARSE_26.exec(line);
+    const [, file = '', row = '', col = '', text] = parse ?? parse26 ?? [];
+    // black 26: the source line follows, indented by 4.
+    const source = parse26 && /^ {4}\S/.test(stderr[i + 1] ?? '') ? stderr[i + 1] : text;
+    if (parse || parse26) syntax.push(cannotParse(cwd, file, row, col, source));
+    else if (INTERNAL.test(line)) internal.push(line.replace(/^error: /, ''));
+    else {
+      const other = CANNOT_FORMAT.exec(line);
+      if (other) internal.push(`${other[1]}: ${other[2]}`);
     }
-    const other = CANNOT_FORMAT.exec(line);
-    if (other) internal.push(`${other[1]}: ${other[2]}`);
-  }
+  });
   const diffs = parseFormatterDiff(run.stdout);
   const firstChange = new Map(diffs.map((d) => [absolute(cwd, d.file), d.firstChangedLine]));
   const findings: Finding[] = [

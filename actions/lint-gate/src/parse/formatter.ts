@@ -30,7 +30,7 @@ export function formatterReports(
   reformatCount: number,
   cannotParseCount: number,
 ): FormatterReports {
-  const counts = { 'would-reformat': reformatCount, 'cannot-parse': cannotParseCount };
+  const counts = { wouldReformat: reformatCount, cannotParse: cannotParseCount };
   const base = { gate, counts, durationMs: run.durationMs };
   return {
     passed: { ...base, status: 'passed', headline: 'formatted', findings: [] },

@@ -134,6 +134,32 @@ function firstLine(message: string): string {
   );
 }
 
+/** The failed tests of a report, each with its file and line, and one finding each. */
+function failures(
+  problems: readonly JUnitCase[],
+  ctx: PytestContext,
+): { failedTests: FailedTest[]; findings: Finding[] } {
+  const failedTests: FailedTest[] = problems.map((c) => {
+    const file = c.file ? resolveTestFile(c.file, ctx.cwd, ctx.workspace) : undefined;
+    return {
+      id: testId(c),
+      file,
+      line: failureLine(c),
+      message: c.message || firstLine(c.details),
+      details: c.details,
+    };
+  });
+  const findings: Finding[] = failedTests.map((t) => ({
+    tool: 'pytest',
+    level: 'error',
+    file: t.file ?? ctx.cwd,
+    line: t.line,
+    title: `pytest: ${t.id.split('::').slice(1).join('::') || t.id} failed`,
+    message: t.message || 'failed',
+  }));
+  return { failedTests, findings };
+}
+
 /**
  * pytest's exit codes: 0 all passed, 1 some tests failed, 2 interrupted (also
  * collection errors), 3 internal error, 4 usage error (also a conftest that
@@ -154,24 +180,7 @@ export function parsePytest(run: ToolRun, ctx: PytestContext): GateReport {
   } else junitProblem = 'it wrote no JUnit report';
 
   const problems = (report?.cases ?? []).filter((c) => c.outcome === 'failed' || c.outcome === 'error');
-  const failedTests: FailedTest[] = problems.map((c) => {
-    const file = c.file ? resolveTestFile(c.file, ctx.cwd, ctx.workspace) : undefined;
-    return {
-      id: testId(c),
-      file,
-      line: failureLine(c),
-      message: c.message || firstLine(c.details),
-      details: c.details,
-    };
-  });
-  const findings: Finding[] = failedTests.map((t) => ({
-    tool: 'pytest',
-    level: 'error',
-    file: t.file ?? ctx.cwd,
-    line: t.line,
-    title: `pytest: ${t.id.split('::').slice(1).join('::') || t.id} failed`,
-    message: t.message || 'failed',
-  }));
+  const { failedTests, findings } = failures(problems, ctx);
   const counts: Record<string, number> = report
     ? {
         tests: report.tests,

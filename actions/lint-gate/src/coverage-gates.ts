@@ -1,0 +1,114 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as core from '@actions/core';
+import type { ChangedLines } from './git';
+import type { Inputs } from './inputs';
+import type { Probe } from './interpreter';
+import {
+  coverageGate,
+  diffCoverage,
+  diffCoverageGate,
+  parseCoverageJson,
+  type CoverageData,
+  type DiffCoverage,
+} from './parse/coverage';
+import { COVERAGE_JSON } from './tools';
+import type { GateReport } from './types';
+
+function errorGate(gate: 'coverage' | 'diff-coverage', headline: string): GateReport {
+  return { gate, status: 'error', headline, findings: [], counts: {} };
+}
+
+/** Coverage is measured when pytest runs and a coverage or diff-coverage threshold is set. */
+export function wantsCoverage(inputs: Inputs): boolean {
+  return (
+    inputs.tools.includes('pytest') &&
+    (inputs.coverageThreshold !== undefined || inputs.diffCoverageThreshold !== undefined)
+  );
+}
+
+function readCoverage(
+  tmp: string,
+  inputs: Inputs,
+  pytestOutput: string,
+): { report: GateReport; coverage?: CoverageData } {
+  const file = path.join(tmp, COVERAGE_JSON);
+  if (!fs.existsSync(file))
+    return {
+      report: errorGate(
+        'coverage',
+        /No data to report/i.test(pytestOutput)
+          ? 'wrote no report: "No data to report" (the tests ran none of the measured code; check [coverage:run] source or --cov)'
+          : 'wrote no JSON report (see the pytest log)',
+      ),
+    };
+  try {
+    const coverage = parseCoverageJson(fs.readFileSync(file, 'utf8'), inputs.workingDirectory);
+    return { report: coverageGate(coverage, inputs.coverageThreshold), coverage };
+  } catch (error) {
+    return { report: errorGate('coverage', `report could not be read (${(error as Error).message})`) };
+  }
+}
+
+/**
+ * The coverage gate, from coverage.py's JSON report. Reported when a threshold is set, or when
+ * coverage was wanted (for diff coverage) and could not be measured.
+ */
+export function coverageReports(
+  inputs: Inputs,
+  info: Probe,
+  pytest: GateReport | undefined,
+  tmp: string,
+  pytestOutput: string,
+): { reports: GateReport[]; coverage?: CoverageData } {
+  if (!wantsCoverage(inputs)) return { reports: [] };
+  let measured: { report: GateReport; coverage?: CoverageData };
+  if (info.missing.includes('pytest-cov'))
+    measured = {
+      report: errorGate('coverage', `not measured: pytest-cov is not installed for ${info.executable}`),
+    };
+  else if (!pytest || pytest.status === 'error')
+    measured = { report: errorGate('coverage', 'not measured: pytest did not complete') };
+  else measured = readCoverage(tmp, inputs, pytestOutput);
+  const report = { ...measured.report, version: info.versions.coverage };
+  const shown = inputs.coverageThreshold !== undefined || report.status === 'error';
+  return { reports: shown ? [report] : [], coverage: measured.coverage };
+}
+
+export interface DiffOutcome {
+  reports: GateReport[];
+  diff?: DiffCoverage;
+  note?: string;
+}
+
+/** Diff coverage: the lines the pull request adds, measured against coverage.py's report. */
+export function diffCoverageReports(
+  inputs: Inputs,
+  changed: ChangedLines | undefined,
+  coverage: CoverageData | undefined,
+  coverageFailed: boolean,
+): DiffOutcome {
+  const threshold = inputs.diffCoverageThreshold;
+  if (changed && !changed.ok) {
+    if (threshold !== undefined) return { reports: [errorGate('diff-coverage', changed.reason)] };
+    core.warning(`Annotations are not ordered by the pull request's lines: ${changed.reason}.`);
+    return { reports: [], note: `not computed: ${changed.reason}.` };
+  }
+  if (changed?.ok) {
+    const added = [...changed.lines.values()].reduce((n, s) => n + s.size, 0);
+    core.info(
+      `Pull request lines: ${added} added since ${changed.mergeBase.slice(0, 12)} (${changed.base}).`,
+    );
+    if (coverage) {
+      const diff = diffCoverage(coverage, changed.lines);
+      return { reports: [diffCoverageGate(diff, threshold)], diff };
+    }
+    if (threshold !== undefined && !coverageFailed)
+      return { reports: [errorGate('diff-coverage', 'not measured: coverage was not measured')] };
+    return { reports: [] };
+  }
+  if (threshold === undefined) return { reports: [] };
+  const note = 'not computed: this run is not for a pull request and base-ref is empty.';
+  core.info(`Diff coverage: ${note}`);
+  return { reports: [], note };
+}

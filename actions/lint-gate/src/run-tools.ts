@@ -1,0 +1,106 @@
+import * as os from 'node:os';
+import { settleAll, startProgress } from '@deploy-kit/shared';
+import type { Probe } from './interpreter';
+import { ToolLog } from './log';
+import { combinedOutput } from './parse/common';
+import { stopYielding } from './process';
+import { planTool, runTool, TOOL_DISTRIBUTION, type ToolContext } from './tools';
+import type { GateReport, ToolName } from './types';
+
+export interface ToolsOutcome {
+  /** One report per selected tool, in the order of the `tools` input. */
+  reports: GateReport[];
+  /** pytest's output, for what only its text says (coverage's "No data to report"). */
+  pytestOutput: string;
+  wallMs: number;
+}
+
+/**
+ * Workers per lint tool: the cores, never more. pytest is protected by priority
+ * instead (the lint tools yield while it runs): a static cores - 1 left a core idle
+ * once pytest was done and black still had files (measured in bench/lint-gate.mjs).
+ */
+export function lintWorkers(): number {
+  return Math.max(
+    1,
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
+  );
+}
+
+function errorReport(tool: ToolName, headline: string): GateReport {
+  return { gate: tool, status: 'error', headline, findings: [], counts: {} };
+}
+
+/** One tool: pytest's output streamed into its group, any other's logged when it ends. */
+async function runOne(tool: ToolName, ctx: ToolContext, log: ToolLog): Promise<[GateReport, string]> {
+  const plan = planTool(tool, ctx);
+  if (tool !== 'pytest') {
+    const { report, run } = await runTool(plan, ctx);
+    const output = combinedOutput(run);
+    log.finished(report, output);
+    return [report, output];
+  }
+  log.openStream('pytest (its output as it runs)', ['python', ...plan.args]);
+  let report = errorReport(tool, 'did not finish');
+  try {
+    const result = await runTool(plan, ctx, (chunk) => log.write(chunk));
+    report = result.report;
+    return [report, combinedOutput(result.run)];
+  } finally {
+    // The lint tools yielded the CPU to pytest; once it is done they get all of it.
+    stopYielding();
+    log.closeStream(report);
+  }
+}
+
+/**
+ * Every selected tool at once (there are at most five), pytest first. What is bounded is the CPU
+ * the lint tools take: their worker counts and a lower priority while pytest runs. While they run,
+ * a line every `progressEveryMs` names the tools still running.
+ */
+export async function runTools(
+  tools: readonly ToolName[],
+  info: Probe,
+  ctx: ToolContext,
+  progressEveryMs?: number,
+): Promise<ToolsOutcome> {
+  const order = [...tools].sort((a, b) => Number(b === 'pytest') - Number(a === 'pytest'));
+  const installed = order.filter((t) => !info.missing.includes(TOOL_DISTRIBUTION[t]));
+  const running = new Set(installed);
+  const log = new ToolLog();
+  const started = Date.now();
+  const stopProgress = startProgress(
+    () => (running.size > 0 ? `Still running: ${[...running].join(', ')}` : ''),
+    { everyMs: progressEveryMs },
+  );
+  let settled;
+  try {
+    settled = await settleAll(installed, installed.length || 1, async (tool) => {
+      try {
+        return await runOne(tool, ctx, log);
+      } finally {
+        running.delete(tool);
+      }
+    });
+  } finally {
+    stopProgress();
+  }
+  const byTool = new Map<ToolName, [GateReport, string]>();
+  settled.forEach((s, i) => {
+    const tool = installed[i] as ToolName;
+    byTool.set(
+      tool,
+      s.status === 'fulfilled' ? s.value : [errorReport(tool, `could not run (${String(s.reason)})`), ''],
+    );
+  });
+  const reports = tools.map((tool) => {
+    const report =
+      byTool.get(tool)?.[0] ??
+      errorReport(
+        tool,
+        `is not installed for ${info.executable} (add ${TOOL_DISTRIBUTION[tool]} to the project's requirements, or give a pinned file in 'install')`,
+      );
+    return { ...report, version: info.versions[TOOL_DISTRIBUTION[tool]] };
+  });
+  return { reports, pytestOutput: byTool.get('pytest')?.[1] ?? '', wallMs: Date.now() - started };
+}
