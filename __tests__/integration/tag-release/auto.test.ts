@@ -131,8 +131,15 @@ describe('tag-release auto', () => {
       expect(notes).not.toContain('this merge body');
       expect(notes.match(/align buttons/g)).toHaveLength(1);
 
-      const plan = JSON.parse(r.outputs.plan!);
-      expect(plan.deciding.map((c: { subject: string }) => c.subject)).toEqual(['accept gzip bodies']);
+      const results = JSON.parse(r.outputs.results!);
+      expect(results).toMatchObject({
+        status: 'passed',
+        tag: 'v1.3.0',
+        dryRun: false,
+        done: { tag: 'pushed', release: 'created', releaseUrl: r.outputs['release-url'], moved: [] },
+      });
+      expect(results.failure).toBeUndefined();
+      expect(results.deciding.map((c: { subject: string }) => c.subject)).toEqual(['accept gzip bodies']);
       expect(r.summary).toContain('tag-release: v1.3.0 (minor)');
       expect(r.summary).toContain('accept gzip bodies');
 
@@ -140,6 +147,7 @@ describe('tag-release auto', () => {
       expect(r.masks).toEqual(expect.arrayContaining(tokenForms()));
       expect(r.leaks(tokenForms())).toEqual([]);
       expect(repos.argv()).toContain('git push');
+      expect(repos.argv()).not.toContain('RUNNER FILE VARIABLES SEEN');
       for (const form of tokenForms()) expect(repos.argv()).not.toContain(form);
       expect(fs.readFileSync(path.join(ws, '.git', 'config'), 'utf8')).toBe(configBefore);
     },
@@ -199,10 +207,16 @@ describe('tag-release auto', () => {
     const mode = await runTagRelease(repos, repos.checkout(), gh, { mode: 'final' });
     expect(mode.exitCode).toBe(1);
     expect(mode.error).toBe("Invalid input: 'mode' must be one of auto, rc, promote, got 'final'.");
+    expect(JSON.parse(mode.outputs.results!)).toEqual({ status: 'invalid-input', failure: mode.error });
     const notRepo = await runTagRelease(repos, fs.mkdtempSync(path.join(repos.root, 'empty-')), gh);
     expect(notRepo.error).toMatch(
       /'working-directory' \(.*\) is not a git repository; run actions\/checkout with fetch-depth: 0 first\.$/,
     );
+    expect(JSON.parse(notRepo.outputs.results!)).toEqual({
+      status: 'invalid-input',
+      failure: notRepo.error,
+      dryRun: false,
+    });
     const images = await runTagRelease(repos, repos.checkout(), gh, { images: '["web"]' });
     expect(images.error).toMatch(/'images' must be build-images' images output/);
     expect(gh.requests).toEqual([]);
@@ -252,8 +266,10 @@ describe('tag-release auto', () => {
       { node: NODE20 },
     );
     expect(r.exitCode).toBe(0);
-    const plan = JSON.parse(r.outputs.plan!);
+    const plan = JSON.parse(r.outputs.results!);
     expect(plan).toMatchObject({
+      status: 'passed',
+      dryRun: true,
       version: '1.3.0',
       tag: 'v1.3.0',
       previousTag: 'v1.2.0',
@@ -266,6 +282,7 @@ describe('tag-release auto', () => {
       'move-tag v1',
     ]);
     expect(plan.notes).toContain('### Features');
+    expect(plan.done).toBeUndefined();
     expect(r.stdout).toContain('"create-or-update-release"');
     expect(repos.remoteTag('v1.3.0')).toBeUndefined();
     expect(repos.remoteTag('v1')).toBeUndefined();

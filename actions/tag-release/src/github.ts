@@ -69,12 +69,17 @@ export const API_DEADLINE_MS = 60_000;
  * Retried under a deadline. A create whose answer was lost is safe to retry: the second attempt
  * gets 422 already_exists, which upsert turns into find-and-update.
  */
-async function call<T>(fn: () => Promise<T>, onRetry?: (message: string) => void): Promise<T> {
+async function call<T>(
+  fn: () => Promise<T>,
+  onRetry?: (message: string) => void,
+  signal?: AbortSignal,
+): Promise<T> {
   try {
     return await retry(fn, {
       deadlineMs: API_DEADLINE_MS,
       initialDelayMs: 500,
       retryable: transient,
+      signal,
       onRetry: ({ attempt, delayMs, error }) =>
         onRetry?.(
           `GitHub API attempt ${attempt} failed (${isHttpError(error) ? error.status : String(error)}); retrying in ${delayMs} ms`,
@@ -85,23 +90,36 @@ async function call<T>(fn: () => Promise<T>, onRetry?: (message: string) => void
   }
 }
 
-export class Releases {
+export interface ReleasesOptions {
+  /** A line for each retry (the log). */
   onRetry?: (message: string) => void;
+  /** Aborts the request in flight and any wait between attempts (the runner cancelled the step). */
+  signal?: AbortSignal;
+}
 
+export class Releases {
   private readonly octokit: Octokit;
 
   constructor(
     token: string,
     private readonly repo: Repo,
     apiUrl: string,
+    private readonly options: ReleasesOptions = {},
   ) {
-    this.octokit = github.getOctokit(token, { baseUrl: apiUrl, request: { timeout: 60_000 } });
+    this.octokit = github.getOctokit(token, {
+      baseUrl: apiUrl,
+      request: { timeout: 60_000, signal: options.signal },
+    });
+  }
+
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return call(fn, this.options.onRetry, this.options.signal);
   }
 
   /** Every release (drafts included, which GET /releases/tags/{tag} never returns), to find a tag's. */
   async findByTag(tag: string): Promise<{ id: number; url: string } | undefined> {
     try {
-      return await call(async () => {
+      return await this.call(async () => {
         for await (const page of this.octokit.paginate.iterator(this.octokit.rest.repos.listReleases, {
           ...this.repo,
           per_page: 100,
@@ -110,7 +128,7 @@ export class Releases {
           if (hit) return { id: hit.id, url: hit.html_url };
         }
         return undefined;
-      }, this.onRetry);
+      });
     } catch (error) {
       throw apiFailed(`listing the releases to find ${tag}'s`, error);
     }
@@ -126,15 +144,13 @@ export class Releases {
       make_latest: (spec.latest ? 'true' : 'false') as 'true' | 'false',
     };
     try {
-      const created = await call(
-        () =>
-          this.octokit.rest.repos.createRelease({
-            ...this.repo,
-            tag_name: spec.tag,
-            target_commitish: spec.sha,
-            ...fields,
-          }),
-        this.onRetry,
+      const created = await this.call(() =>
+        this.octokit.rest.repos.createRelease({
+          ...this.repo,
+          tag_name: spec.tag,
+          target_commitish: spec.sha,
+          ...fields,
+        }),
       );
       return { id: created.data.id, url: created.data.html_url, outcome: 'created' };
     } catch (error) {
@@ -146,9 +162,8 @@ export class Releases {
         `GitHub says a release for ${spec.tag} already exists, but it is not in the repository's release list; rerun the job.`,
       );
     try {
-      const updated = await call(
-        () => this.octokit.rest.repos.updateRelease({ ...this.repo, release_id: existing.id, ...fields }),
-        this.onRetry,
+      const updated = await this.call(() =>
+        this.octokit.rest.repos.updateRelease({ ...this.repo, release_id: existing.id, ...fields }),
       );
       return { id: updated.data.id, url: updated.data.html_url, outcome: 'updated' };
     } catch (error) {
@@ -159,10 +174,7 @@ export class Releases {
   /** A release attached to a floating tag (v1) would silently change under users: refuse to move it. */
   async assertNoRelease(tag: string): Promise<void> {
     try {
-      const r = await call(
-        () => this.octokit.rest.repos.getReleaseByTag({ ...this.repo, tag }),
-        this.onRetry,
-      );
+      const r = await this.call(() => this.octokit.rest.repos.getReleaseByTag({ ...this.repo, tag }));
       throw new PolicyFailure(
         `${tag} has a GitHub Release attached (${r.data.html_url}); a moving major tag must not carry one: ` +
           `delete that release (the tag can stay) or set move-major: false.`,
