@@ -190,6 +190,46 @@ describe('tag-release auto', () => {
     expect(gh.violations).toEqual([]);
   });
 
+  test("tag-prefix: '' releases unprefixed tags (1.2.0 → 1.3.0), and moves 1, not v1", async () => {
+    repos.commit('feat: first');
+    repos.tag('1.2.0');
+    // Another scheme's tag on the same commit: not a version tag when there is no prefix.
+    repos.tag('v9.9.9');
+    repos.commit('feat: second');
+    repos.push();
+    const r = await runTagRelease(repos, repos.checkout(), gh, { 'tag-prefix': '', 'move-major': 'true' });
+    expect(r.error).toBeUndefined();
+    expect(r.outputs).toMatchObject({
+      version: '1.3.0',
+      tag: '1.3.0',
+      'previous-tag': '1.2.0',
+      bump: 'minor',
+    });
+    expect(repos.remoteTag('1.3.0')).toBe(repos.head());
+    expect(repos.remoteTag('1')).toBe(repos.head());
+    expect(repos.remoteTags()).toEqual(['1', '1.2.0', '1.3.0', 'v9.9.9']);
+    expect(gh.releases[0]!.body).toContain('compare/1.2.0...1.3.0');
+  });
+
+  test('body prose is not breaking: only `!` or an upper-case BREAKING CHANGE footer is (the spec)', async () => {
+    repos.commit('feat: first');
+    repos.tag('v1.4.0');
+    repos.commit(
+      'fix(api): handle empty payloads (#12)\n\n* fix(api): handle empty payloads\n\nBreaking change: none',
+    );
+    repos.commit('fix: keep the old setting name\n\nbreaking change avoided by keeping the alias');
+    repos.push();
+    const patch = await runTagRelease(repos, repos.checkout(), gh, { 'dry-run': 'true', token: '' });
+    expect(patch.error).toBeUndefined();
+    expect(patch.outputs).toMatchObject({ version: '1.4.1', bump: 'patch' });
+    expect(patch.outputs.notes).not.toContain('Breaking changes');
+    repos.commit('refactor(db): rename columns\n\nBREAKING CHANGE: run manage.py migrate first');
+    repos.push();
+    const major = await runTagRelease(repos, repos.checkout(), gh, { 'dry-run': 'true', token: '' });
+    expect(major.outputs).toMatchObject({ version: '2.0.0', bump: 'major' });
+    expect(major.outputs.notes).toContain('run manage.py migrate first');
+  });
+
   test('every tag is read (no 100-tag ceiling) and sorted as SemVer, not as text', async () => {
     repos.commit('feat: first');
     // 150 tags on one commit, created out of order; v0.1.149 is the newest by SemVer, v0.1.99 by text.

@@ -98,7 +98,9 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
   return {
     token,
     mode: read.enum<Mode>('mode', ['auto', 'rc', 'promote'], 'auto'),
-    tagPrefix: parseTagPrefix(read.string('tag-prefix', { fallback: 'v' })),
+    // '' is a prefix like any other (unprefixed tags, 1.2.3), not "unset": the runner gives an
+    // input left out its action.yml default (v), and an explicit `tag-prefix: ''` as ''.
+    tagPrefix: parseTagPrefix(read.raw('tag-prefix').trim()),
     initialVersion: parseInitialVersion(read.string('initial-version', { fallback: '0.1.0' })),
     preMajor: read.enum<PreMajor>('pre-major', ['minor', 'major'], 'minor'),
     release: read.boolean('release', true),
