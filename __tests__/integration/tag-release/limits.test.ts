@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { GitHubStandIn } from '@deploy-kit/harness';
-import { Repos, runTagRelease, TOKEN } from './repo';
+import { ALICE, Repos, runTagRelease, TOKEN } from './repo';
 
-// GitHub's limits through the committed bundle (issue 18 C3): rate limits are waited out as
-// GitHub asks and said as "rate limit".
+// GitHub's limits through the committed bundle (issue 18 C3, C6): rate limits are waited out as
+// GitHub asks and said as "rate limit"; the release body stays under 125,000 characters.
 
 const CREATE = ['post', '/repos/{owner}/{repo}/releases'] as const;
 
@@ -81,5 +82,51 @@ describe('tag-release and GitHub rate limits', () => {
       status: 'could-not-run',
       done: { tag: 'pushed' },
     });
+  });
+});
+
+/** `count` commits on main in one `git fast-import` (thousands of `git commit` would take minutes). */
+function manyCommits(repos: Repos, count: number): void {
+  const chunks: string[] = [];
+  const data = (text: string): string => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  for (let i = 0; i < count; i++) {
+    const type = ['feat', 'fix', 'chore', 'refactor'][i % 4] as string;
+    const message = `${type}(area${i % 25}): change number ${i}, described in a subject of ordinary length (#${i + 1})`;
+    chunks.push(
+      'commit refs/heads/main\n' +
+        `committer ${ALICE.name} <${ALICE.email}> ${1_700_000_000 + i} +0000\n` +
+        data(message) +
+        `M 644 inline src/file-${i % 50}.txt\n` +
+        data(`${i}\n`),
+    );
+  }
+  execFileSync('git', ['fast-import', '--quiet'], {
+    cwd: repos.author,
+    env: repos.env(),
+    input: chunks.join(''),
+  });
+}
+
+describe('tag-release and the release body limit', () => {
+  test('a first release of 2,500 commits lands: the notes are shortened under 125,000 characters, the changelog linked', async () => {
+    const repos = new Repos();
+    const gh = await GitHubStandIn.start({ token: TOKEN });
+    try {
+      manyCommits(repos, 2500);
+      repos.push();
+      const r = await runTagRelease(repos, repos.checkout(), gh, {}, { timeoutMs: 120_000 });
+      expect(r.error).toBeUndefined();
+      expect(r.outputs.tag).toBe('v0.1.0');
+      const body = gh.releases[0]?.body ?? '';
+      expect(body.length).toBeGreaterThan(50_000);
+      expect(body.length).toBeLessThanOrEqual(125_000);
+      expect(body).toMatch(/^> These notes list \d+ of \d+ entries: GitHub takes at most 125,000 characters/);
+      expect(body).toContain('https://github.com/example/app/commits/v0.1.0');
+      expect(body).toContain('### Features');
+      expect(r.outputs.notes).toBe(body);
+    } finally {
+      await gh.close();
+      repos.cleanup();
+    }
   });
 });
