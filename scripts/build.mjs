@@ -10,6 +10,7 @@ import { writeActionDefaults } from './action-defaults.mjs';
 
 const require = createRequire(import.meta.url);
 const ncc = require('@vercel/ncc');
+const { bundleLicenses } = require('./licenses.js');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // source folder under actions/ -> published folder ('.' is the root one-step action)
@@ -40,10 +41,10 @@ async function build(name) {
   const entry = path.join(root, 'actions', name, 'src', 'index.ts');
   const outDir = path.join(root, ACTIONS[name], 'dist');
   const started = Date.now();
-  const { code, assets } = await ncc(entry, {
+  // No `license` option: ncc's keeps only the last chunk's list (scripts/licenses.js).
+  const { code, assets, stats } = await ncc(entry, {
     minify: true,
     sourceMap: false,
-    license: 'licenses.txt',
     quiet: true,
     target: 'es2022',
     // Type errors are caught by `tsc --noEmit` over the whole project (CI runs it first);
@@ -53,6 +54,7 @@ async function build(name) {
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'index.js'), code);
+  fs.writeFileSync(path.join(outDir, 'licenses.txt'), bundleLicenses(stats));
   for (const [file, asset] of Object.entries(assets)) {
     const target = path.join(outDir, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });

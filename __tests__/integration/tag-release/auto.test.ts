@@ -131,8 +131,15 @@ describe('tag-release auto', () => {
       expect(notes).not.toContain('this merge body');
       expect(notes.match(/align buttons/g)).toHaveLength(1);
 
-      const plan = JSON.parse(r.outputs.plan!);
-      expect(plan.deciding.map((c: { subject: string }) => c.subject)).toEqual(['accept gzip bodies']);
+      const results = JSON.parse(r.outputs.results!);
+      expect(results).toMatchObject({
+        status: 'passed',
+        tag: 'v1.3.0',
+        dryRun: false,
+        done: { tag: 'pushed', release: 'created', releaseUrl: r.outputs['release-url'], moved: [] },
+      });
+      expect(results.failure).toBeUndefined();
+      expect(results.deciding.map((c: { subject: string }) => c.subject)).toEqual(['accept gzip bodies']);
       expect(r.summary).toContain('tag-release: v1.3.0 (minor)');
       expect(r.summary).toContain('accept gzip bodies');
 
@@ -140,6 +147,7 @@ describe('tag-release auto', () => {
       expect(r.masks).toEqual(expect.arrayContaining(tokenForms()));
       expect(r.leaks(tokenForms())).toEqual([]);
       expect(repos.argv()).toContain('git push');
+      expect(repos.argv()).not.toContain('RUNNER FILE VARIABLES SEEN');
       for (const form of tokenForms()) expect(repos.argv()).not.toContain(form);
       expect(fs.readFileSync(path.join(ws, '.git', 'config'), 'utf8')).toBe(configBefore);
     },
@@ -182,6 +190,46 @@ describe('tag-release auto', () => {
     expect(gh.violations).toEqual([]);
   });
 
+  test("tag-prefix: '' releases unprefixed tags (1.2.0 → 1.3.0), and moves 1, not v1", async () => {
+    repos.commit('feat: first');
+    repos.tag('1.2.0');
+    // Another scheme's tag on the same commit: not a version tag when there is no prefix.
+    repos.tag('v9.9.9');
+    repos.commit('feat: second');
+    repos.push();
+    const r = await runTagRelease(repos, repos.checkout(), gh, { 'tag-prefix': '', 'move-major': 'true' });
+    expect(r.error).toBeUndefined();
+    expect(r.outputs).toMatchObject({
+      version: '1.3.0',
+      tag: '1.3.0',
+      'previous-tag': '1.2.0',
+      bump: 'minor',
+    });
+    expect(repos.remoteTag('1.3.0')).toBe(repos.head());
+    expect(repos.remoteTag('1')).toBe(repos.head());
+    expect(repos.remoteTags()).toEqual(['1', '1.2.0', '1.3.0', 'v9.9.9']);
+    expect(gh.releases[0]!.body).toContain('compare/1.2.0...1.3.0');
+  });
+
+  test('body prose is not breaking: only `!` or an upper-case BREAKING CHANGE footer is (the spec)', async () => {
+    repos.commit('feat: first');
+    repos.tag('v1.4.0');
+    repos.commit(
+      'fix(api): handle empty payloads (#12)\n\n* fix(api): handle empty payloads\n\nBreaking change: none',
+    );
+    repos.commit('fix: keep the old setting name\n\nbreaking change avoided by keeping the alias');
+    repos.push();
+    const patch = await runTagRelease(repos, repos.checkout(), gh, { 'dry-run': 'true', token: '' });
+    expect(patch.error).toBeUndefined();
+    expect(patch.outputs).toMatchObject({ version: '1.4.1', bump: 'patch' });
+    expect(patch.outputs.notes).not.toContain('Breaking changes');
+    repos.commit('refactor(db): rename columns\n\nBREAKING CHANGE: run manage.py migrate first');
+    repos.push();
+    const major = await runTagRelease(repos, repos.checkout(), gh, { 'dry-run': 'true', token: '' });
+    expect(major.outputs).toMatchObject({ version: '2.0.0', bump: 'major' });
+    expect(major.outputs.notes).toContain('run manage.py migrate first');
+  });
+
   test('every tag is read (no 100-tag ceiling) and sorted as SemVer, not as text', async () => {
     repos.commit('feat: first');
     // 150 tags on one commit, created out of order; v0.1.149 is the newest by SemVer, v0.1.99 by text.
@@ -199,10 +247,16 @@ describe('tag-release auto', () => {
     const mode = await runTagRelease(repos, repos.checkout(), gh, { mode: 'final' });
     expect(mode.exitCode).toBe(1);
     expect(mode.error).toBe("Invalid input: 'mode' must be one of auto, rc, promote, got 'final'.");
+    expect(JSON.parse(mode.outputs.results!)).toEqual({ status: 'invalid-input', failure: mode.error });
     const notRepo = await runTagRelease(repos, fs.mkdtempSync(path.join(repos.root, 'empty-')), gh);
     expect(notRepo.error).toMatch(
       /'working-directory' \(.*\) is not a git repository; run actions\/checkout with fetch-depth: 0 first\.$/,
     );
+    expect(JSON.parse(notRepo.outputs.results!)).toEqual({
+      status: 'invalid-input',
+      failure: notRepo.error,
+      dryRun: false,
+    });
     const images = await runTagRelease(repos, repos.checkout(), gh, { images: '["web"]' });
     expect(images.error).toMatch(/'images' must be build-images' images output/);
     expect(gh.requests).toEqual([]);
@@ -252,8 +306,10 @@ describe('tag-release auto', () => {
       { node: NODE20 },
     );
     expect(r.exitCode).toBe(0);
-    const plan = JSON.parse(r.outputs.plan!);
+    const plan = JSON.parse(r.outputs.results!);
     expect(plan).toMatchObject({
+      status: 'passed',
+      dryRun: true,
       version: '1.3.0',
       tag: 'v1.3.0',
       previousTag: 'v1.2.0',
@@ -266,6 +322,7 @@ describe('tag-release auto', () => {
       'move-tag v1',
     ]);
     expect(plan.notes).toContain('### Features');
+    expect(plan.done).toBeUndefined();
     expect(r.stdout).toContain('"create-or-update-release"');
     expect(repos.remoteTag('v1.3.0')).toBeUndefined();
     expect(repos.remoteTag('v1')).toBeUndefined();

@@ -208,6 +208,14 @@ describe('tag-release idempotence, interruptions and concurrency', () => {
     expect(r.exitCode).toBe(1);
     expect(r.error).toContain(`v1.1.0 already exists at commit ${elsewhere}, not at ${repos.head()}`);
     expect(gh.releases).toHaveLength(0);
+    // results: the policy failure's sentence, the plan, and how far it got (no tag).
+    const results = JSON.parse(r.outputs.results!);
+    expect(results).toMatchObject({
+      status: 'failed',
+      failure: r.error,
+      tag: 'v1.1.0',
+      done: { tag: null, release: null, releaseUrl: null, moved: [] },
+    });
   });
 
   test('two runs at once, pushing the same tag in the same moment: one tag, one release, both succeed', async () => {
@@ -302,6 +310,11 @@ describe('tag-release move-major', () => {
     expect(r.exitCode).toBe(1);
     expect(r.error).toMatch(/v1 has a GitHub Release attached.*move-major: false/);
     expect(repos.remoteTag('v1')).toBe(repos.head('HEAD~1'));
+    // The tag and the release were done before the refusal: results says so.
+    expect(JSON.parse(r.outputs.results!)).toMatchObject({
+      status: 'failed',
+      done: { tag: 'pushed', release: 'created', moved: [] },
+    });
     expect(gh.violations).toEqual([]);
   });
 

@@ -40,7 +40,10 @@ export class Repos {
     // Every git the action runs goes through this shim, which records its command line.
     fs.writeFileSync(
       path.join(this.shim, 'git'),
-      `#!/bin/sh\nprintf '%s\\n' "git $*" >> '${this.argvLog}'\nexec '${REAL_GIT}' "$@"\n`,
+      `#!/bin/sh\nprintf '%s\\n' "git $*" >> '${this.argvLog}'\n` +
+        // toolEnv: no git process may see the runner's file-command variables.
+        `if [ -n "$GITHUB_OUTPUT$GITHUB_ENV$GITHUB_PATH$GITHUB_STATE$GITHUB_STEP_SUMMARY" ]; then echo 'RUNNER FILE VARIABLES SEEN' >> '${this.argvLog}'; fi\n` +
+        `exec '${REAL_GIT}' "$@"\n`,
       { mode: 0o755 },
     );
     this.git(this.root, 'init', '--quiet', '--bare', '--initial-branch=main', this.remote);

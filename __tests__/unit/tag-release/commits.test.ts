@@ -1,4 +1,10 @@
-import { classify, decideBump, parseGitLog, type RawCommit } from '../../../actions/tag-release/src/commits';
+import {
+  breakingOf,
+  classify,
+  decideBump,
+  parseGitLog,
+  type RawCommit,
+} from '../../../actions/tag-release/src/commits';
 import { parse } from './parser';
 
 let n = 0;
@@ -97,4 +103,39 @@ test('parseGitLog splits records with multi-line bodies', () => {
     },
     { sha: 'd'.repeat(40), parents: [], authorName: 'Bob', authorEmail: 'b@x', message: 'feat: root' },
   ]);
+});
+
+describe('breaking, per the spec only (issue 18 C2)', () => {
+  test.each([
+    ['fix: x\n\nBreaking change: none', false],
+    ['fix: x\n\nbreaking change avoided by keeping the alias', false],
+    ['fix: x\n\nBREAKING CHANGE avoided by keeping the alias', false],
+    ['fix: x\n\nbreaking-change: lower case token', false],
+    ['fix: x\nBREAKING CHANGE: not after a blank line, so body text', false],
+    ['fix: x\n\nsome body\n\nBREAKING CHANGE: real', true],
+    ['fix: x\n\nRefs: #12\nBREAKING-CHANGE: after another footer', true],
+    ['fix!: bang', true],
+    ['fix(api)!: bang with scope', true],
+  ])('%j → %s', (message, breaking) => {
+    expect(breakingOf(message).breaking).toBe(breaking);
+  });
+
+  test('the note runs to the next footer, over lines and paragraphs', () => {
+    const { notes } = breakingOf(
+      'feat: x\n\nBREAKING CHANGE: rename A\nto B\n\nand run migrate\nReviewed-by: Z\nBREAKING-CHANGE: second',
+    );
+    expect(notes).toEqual(['rename A\nto B\n\nand run migrate', 'second']);
+  });
+
+  test('a squash body with a PR-template line is a patch, not a major', () => {
+    const { changes } = classify(
+      [
+        commit(
+          'fix(api): handle empty payloads (#12)\n\n* fix(api): handle empty payloads\n\nBreaking change: none',
+        ),
+      ],
+      parse,
+    );
+    expect(decideBump(changes).bump).toBe('patch');
+  });
 });

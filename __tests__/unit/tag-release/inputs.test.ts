@@ -4,8 +4,17 @@ import {
   parseImages,
   parseInitialVersion,
   parseRepository,
+  parseInputs,
   parseTagPrefix,
 } from '../../../actions/tag-release/src/inputs';
+
+const ENV = { GITHUB_REPOSITORY: 'o/r' };
+
+test("tag-prefix: left out gives action.yml's v, an explicit '' means no prefix", () => {
+  expect(parseInputs({ token: 't' }, ENV).tagPrefix).toBe('v');
+  expect(parseInputs({ token: 't', 'tag-prefix': '' }, ENV).tagPrefix).toBe('');
+  expect(parseInputs({ token: 't', 'tag-prefix': ' release/v ' }, ENV).tagPrefix).toBe('release/v');
+});
 
 test('images: build-images output, or one sentence naming the input', () => {
   expect(parseImages('{"web":"r/web:1@sha256:abc"}')).toEqual({ web: 'r/web:1@sha256:abc' });

@@ -1,5 +1,11 @@
 import { classify } from '../../../actions/tag-release/src/commits';
-import { contributorOf, imageRows, releaseNotes } from '../../../actions/tag-release/src/notes';
+import {
+  contributorOf,
+  imageRows,
+  NOTES_BUDGET,
+  RELEASE_BODY_LIMIT,
+  releaseNotes,
+} from '../../../actions/tag-release/src/notes';
 import { parse } from './parser';
 
 const commit = (sha: string, message: string, authorName = 'A', authorEmail = 'a@x') => ({
@@ -60,4 +66,38 @@ test('image rows: digest split from the reference, or said to be missing', () =>
     '| db | `r/db:1` | `not pushed (no digest)` |',
     '| web | `r/app:1` | `sha256:abc` |',
   ]);
+});
+
+test("notes over GitHub's 125,000-character limit are shortened, breaking changes kept, the changelog linked", () => {
+  const commits = Array.from({ length: 2500 }, (_, i) =>
+    commit(
+      (i % 16).toString(16),
+      i === 7
+        ? 'refactor: rename settings\n\nBREAKING CHANGE: set DATABASE_URL before deploying'
+        : `${['feat', 'fix', 'chore'][i % 3]}(area${i % 20}): change number ${i} with a subject of some length (#${i})`,
+      `Person ${i % 40}`,
+      `p${i % 40}@example.org`,
+    ),
+  );
+  const input = {
+    tag: 'v0.1.0',
+    changes: classify(commits, parse),
+    commits,
+    migrations: ['shop/migrations/0001_initial.py'],
+    images: {},
+    links: { repoUrl: 'https://github.com/o/r' },
+  };
+  const full = releaseNotes(input, Infinity);
+  expect(full.length).toBeGreaterThan(RELEASE_BODY_LIMIT);
+  const notes = releaseNotes(input);
+  expect(notes.length).toBeLessThanOrEqual(NOTES_BUDGET);
+  expect(notes.replace(/\n/g, '\r\n').length).toBeLessThan(RELEASE_BODY_LIMIT);
+  expect(notes).toMatch(/^> These notes list \d+ of 2541 entries: GitHub takes at most 125,000 characters/);
+  expect(notes).toContain('set DATABASE_URL before deploying');
+  expect(notes).toContain('`shop/migrations/0001_initial.py`');
+  expect(notes).toMatch(
+    /… and \d+ more in the full changelog: https:\/\/github\.com\/o\/r\/commits\/v0\.1\.0/,
+  );
+  expect(notes).toContain('### Features');
+  expect(notes.trimEnd().endsWith('**Full changelog:** https://github.com/o/r/commits/v0.1.0')).toBe(true);
 });

@@ -1,6 +1,11 @@
 import { PolicyFailure, ToolError } from '@deploy-kit/shared';
 import { authEnv, basicCredentials } from '../../../actions/tag-release/src/git';
-import { alreadyExists, transient } from '../../../actions/tag-release/src/github';
+import {
+  alreadyExists,
+  apiFailed,
+  rateLimitOf,
+  transient,
+} from '../../../actions/tag-release/src/api-errors';
 import { explainRefusal, pushFailed, tagConflict } from '../../../actions/tag-release/src/tag';
 
 test('a tag at another commit names both', () => {
@@ -55,4 +60,43 @@ test('transient GitHub answers are retried, answers are not', () => {
   expect(
     alreadyExists({ status: 422, message: 'x', response: { data: { errors: [{ code: 'invalid' }] } } }),
   ).toBe(false);
+});
+
+describe('rate limits (issue 18 C3)', () => {
+  const now = Date.UTC(2026, 11, 7, 10, 0, 0);
+  const limited = (status: number, headers: Record<string, string>, message = 'API rate limit exceeded') => ({
+    status,
+    message,
+    response: { headers },
+  });
+
+  test('primary: x-ratelimit-remaining 0 waits until the reset, a second more', () => {
+    const e = limited(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 30) });
+    expect(rateLimitOf(e, now)).toEqual({ kind: 'primary', waitMs: 31_000, resetAt: new Date(now + 30_000) });
+    expect(transient(e)).toBe(false);
+  });
+
+  test('secondary: retry-after, or the message alone', () => {
+    expect(rateLimitOf(limited(429, { 'retry-after': '7' }), now)).toEqual({
+      kind: 'secondary',
+      waitMs: 7000,
+    });
+    expect(rateLimitOf(limited(403, {}, 'You have exceeded a secondary rate limit'), now)).toMatchObject({
+      kind: 'secondary',
+      waitMs: 60_000,
+    });
+  });
+
+  test('a 403 that is not a limit is the permission sentence; a limit says "rate limit", not permissions', () => {
+    expect(
+      rateLimitOf(limited(403, { 'x-ratelimit-remaining': '12' }, 'Resource not accessible'), now),
+    ).toBeUndefined();
+    expect(
+      apiFailed('creating the release v1.0.0', limited(403, {}, 'Resource not accessible')).message,
+    ).toMatch(/contents: write/);
+    const e = limited(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1891000000' });
+    const sentence = apiFailed('creating the release v1.0.0', e).message;
+    expect(sentence).toMatch(/primary API rate limit for this token is used up until 2029-\d\d-\d\dT[\d:]+Z/);
+    expect(sentence).not.toMatch(/contents: write/);
+  });
 });

@@ -27,6 +27,9 @@ test('version tags: the prefix and strict SemVer only', () => {
   ]);
   expect(versionOf('release-3.0.0', 'release-')?.version).toBe('3.0.0');
   expect(versionOf('1.5.0', '')?.version).toBe('1.5.0');
+  // No prefix means none: semver would read v1.5.0 as 1.5.0, but it is another prefix's tag.
+  expect(versionOf('v1.5.0', '')).toBeUndefined();
+  expect(versionOf('=1.5.0', '')).toBeUndefined();
 });
 
 describe('nextVersion', () => {

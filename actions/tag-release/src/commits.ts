@@ -41,6 +41,43 @@ function prOf(subject: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+const BANG_HEADER = /^\w+(?:\([^)]*\))?!: /;
+/** A footer: a word token (or BREAKING CHANGE) and `: ` or ` #` (Conventional Commits 1.0 §8-§10, git trailers). */
+const FOOTER = /^(?:BREAKING CHANGE|[\w-]+)(?:: | #)/;
+const BREAKING_FOOTER = /^BREAKING[ -]CHANGE: (.*)$/;
+
+/**
+ * Whether a message is breaking, per the Conventional Commits spec (§12-§16) and nothing looser:
+ * a `!` before the header's colon, or a footer whose token is `BREAKING CHANGE` or
+ * `BREAKING-CHANGE` in upper case followed by `: `. A footer starts a paragraph (a blank line
+ * before it) or follows another footer, and its value runs to the next footer. Body prose such as
+ * a PR template's `Breaking change: none` or "breaking change avoided by ..." is not breaking
+ * (conventional-commits-parser matches its note keywords in any case, anywhere).
+ */
+export function breakingOf(message: string): { breaking: boolean; notes: string[] } {
+  const lines = message.split('\n');
+  const footers: string[][] = [];
+  let current: string[] | undefined;
+  let inFooters = false;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (FOOTER.test(line) && (inFooters || (lines[i - 1] as string).trim() === '')) {
+      inFooters = true;
+      const m = BREAKING_FOOTER.exec(line);
+      current = m ? [m[1] as string] : undefined;
+      if (current) footers.push(current);
+    } else if (BULLET.test(line)) {
+      // A squash body's next commit: the footer before it has ended.
+      inFooters = false;
+      current = undefined;
+    } else current?.push(line);
+  }
+  return {
+    breaking: BANG_HEADER.test(lines[0] ?? '') || footers.length > 0,
+    notes: footers.map((f) => f.join('\n').trim()).filter((t) => t !== ''),
+  };
+}
+
 function toChange(
   parse: ParseMessage,
   sha: string,
@@ -51,16 +88,14 @@ function toChange(
   const parsed = parse(message);
   if (!parsed.type || !parsed.subject) return undefined;
   if (parsed.revert) return undefined;
-  const notes = parsed.notes.map((n) => n.text.trim()).filter((t) => t !== '');
-  const breaking = parsed.notes.length > 0;
+  const { breaking, notes } = breakingOf(message);
   return {
     sha,
     type: parsed.type.toLowerCase(),
     scope: parsed.scope ?? undefined,
     subject: parsed.subject.replace(PR_SUFFIX, ''),
     breaking,
-    // The `!` header alone gives a note whose text is the subject: that is not an upgrade note.
-    notes: notes.filter((t) => t !== parsed.subject),
+    notes,
     pr,
     from,
   };

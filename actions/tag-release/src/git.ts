@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { ToolError } from '@deploy-kit/shared';
+import { toolEnv, ToolError, withProgress, type ProgressOptions } from '@deploy-kit/shared';
 import type { Tag } from './versions';
 
 /** git at the edge: every call is an argv (never a shell string) and no argv ever holds the token. */
@@ -38,27 +38,66 @@ export function basicCredentials(token: string): string {
   return Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
 }
 
+export interface GitOptions {
+  /** Variables only network commands get (the token's header): see authEnv. */
+  auth?: Record<string, string>;
+  /** Tagger identity for `git tag -a` when the clone has none. */
+  identity?: Record<string, string>;
+  /** Cancels every git process (it is killed) when the runner cancels the step. */
+  signal?: AbortSignal;
+  /** Progress lines while a network command (fetch, push, ls-remote) runs; tests inject a short interval. */
+  progress?: ProgressOptions;
+}
+
 export class Git {
   constructor(
     readonly cwd: string,
-    private readonly auth: Record<string, string>,
-    private readonly identity: Record<string, string> = {},
+    private readonly options: GitOptions = {},
   ) {}
 
+  /** The same repository with the auth and identity given (the signal and progress kept). */
+  with(options: Pick<GitOptions, 'auth' | 'identity'>): Git {
+    return new Git(this.cwd, { ...this.options, ...options });
+  }
+
   run(args: readonly string[], options: { network?: boolean; allowFail?: boolean } = {}): Promise<GitResult> {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...this.identity,
-      ...(options.network ? this.auth : {}),
+    if (!options.network) return this.exec(args, options);
+    return withProgress(
+      () => `git ${args[0]} is still running`,
+      () => this.exec(args, options),
+      this.options.progress,
+    );
+  }
+
+  private exec(
+    args: readonly string[],
+    options: { network?: boolean; allowFail?: boolean },
+  ): Promise<GitResult> {
+    // toolEnv: git runs hooks and helpers; none of them may write this step's outputs or env.
+    const env = toolEnv(process.env, {
+      ...this.options.identity,
+      ...(options.network ? this.options.auth : {}),
       GIT_TERMINAL_PROMPT: '0',
       LC_ALL: 'C',
-    };
+    });
+    const signal = this.options.signal;
     return new Promise((resolve, reject) => {
       execFile(
         'git',
         args as string[],
-        { cwd: this.cwd, env, timeout: GIT_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+        {
+          cwd: this.cwd,
+          env,
+          timeout: GIT_TIMEOUT_MS,
+          maxBuffer: 256 * 1024 * 1024,
+          encoding: 'utf8',
+          signal,
+        },
         (error, stdout, stderr) => {
+          if (signal?.aborted)
+            return reject(
+              new ToolError(`git ${args[0]} was stopped: the step was cancelled (${String(signal.reason)}).`),
+            );
           const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
           if (error && (error as NodeJS.ErrnoException).code === 'ENOENT')
             return reject(new ToolError('git is not installed on this runner (it was not found on PATH).'));

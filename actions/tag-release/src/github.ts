@@ -1,5 +1,23 @@
 import * as github from '@actions/github';
-import { PolicyFailure, retry, RetryGaveUp, ToolError } from '@deploy-kit/shared';
+import {
+  PolicyFailure,
+  retry,
+  RetryGaveUp,
+  sleep,
+  ToolError,
+  withProgress,
+  type ProgressOptions,
+} from '@deploy-kit/shared';
+import {
+  alreadyExists,
+  apiFailed,
+  isHttpError,
+  RATE_LIMIT_WAIT_MS,
+  rateLimitOf,
+  transient,
+} from './api-errors';
+
+export { alreadyExists, apiFailed, transient } from './api-errors';
 
 /** The GitHub Releases API at the edge (GITHUB_API_URL, so GHES and the tests' stand-in work alike). */
 
@@ -26,82 +44,77 @@ export interface ReleaseResult {
   outcome: 'created' | 'updated';
 }
 
-interface HttpError {
-  status: number;
-  message: string;
-  response?: { data?: { errors?: { code?: string; field?: string }[] } };
-}
-
-function isHttpError(error: unknown): error is HttpError {
-  return typeof error === 'object' && error !== null && typeof (error as HttpError).status === 'number';
-}
-
-export function alreadyExists(error: unknown): boolean {
-  return (
-    isHttpError(error) &&
-    error.status === 422 &&
-    (error.response?.data?.errors ?? []).some((e) => e.code === 'already_exists')
-  );
-}
-
-export function apiFailed(what: string, error: unknown): Error {
-  if (isHttpError(error)) {
-    if (error.status === 401)
-      return new ToolError(`${what}: GitHub rejected the token (401); check the 'token' input.`);
-    if (error.status === 403 || error.status === 404)
-      return new ToolError(
-        `${what}: GitHub answered ${error.status} (${error.message}); the token needs "contents: write" on this repository.`,
-      );
-    return new ToolError(`${what}: GitHub answered ${error.status} (${error.message}).`);
-  }
-  return new ToolError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-/** 5xx, 429 and network errors are worth another try; a 4xx is an answer. */
-export function transient(error: unknown): boolean {
-  if (!isHttpError(error)) return true;
-  return error.status >= 500 || error.status === 429 || error.status === 0;
-}
-
 export const API_DEADLINE_MS = 60_000;
 
 /**
  * Retried under a deadline. A create whose answer was lost is safe to retry: the second attempt
- * gets 422 already_exists, which upsert turns into find-and-update.
+ * gets 422 already_exists, which upsert turns into find-and-update. A rate limit (403/429 with
+ * x-ratelimit-remaining: 0, or retry-after) is waited out as GitHub asks, within RATE_LIMIT_WAIT_MS.
  */
-async function call<T>(fn: () => Promise<T>, onRetry?: (message: string) => void): Promise<T> {
-  try {
-    return await retry(fn, {
-      deadlineMs: API_DEADLINE_MS,
-      initialDelayMs: 500,
-      retryable: transient,
-      onRetry: ({ attempt, delayMs, error }) =>
-        onRetry?.(
-          `GitHub API attempt ${attempt} failed (${isHttpError(error) ? error.status : String(error)}); retrying in ${delayMs} ms`,
-        ),
-    });
-  } catch (error) {
-    throw error instanceof RetryGaveUp ? error.lastError : error;
+async function call<T>(fn: () => Promise<T>, options: ReleasesOptions): Promise<T> {
+  const { onRetry, signal } = options;
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await retry(fn, {
+        deadlineMs: API_DEADLINE_MS,
+        initialDelayMs: 500,
+        retryable: transient,
+        signal,
+        onRetry: ({ attempt, delayMs, error }) =>
+          onRetry?.(
+            `GitHub API attempt ${attempt} failed (${isHttpError(error) ? error.status : String(error)}); retrying in ${delayMs} ms`,
+          ),
+      });
+    } catch (caught) {
+      const error = caught instanceof RetryGaveUp ? caught.lastError : caught;
+      const limit = rateLimitOf(error, Date.now());
+      // Past the wait we allow, the error goes up and apiFailed says "rate limit" and until when.
+      if (!limit || Date.now() - started + limit.waitMs > RATE_LIMIT_WAIT_MS) throw error;
+      onRetry?.(
+        `GitHub's ${limit.kind} rate limit was hit; waiting ${Math.ceil(limit.waitMs / 1000)} s as it asks`,
+      );
+      await withProgress(
+        () => `waiting for GitHub's ${limit.kind} rate limit`,
+        () => sleep(limit.waitMs, signal),
+        options.progress,
+      );
+    }
   }
 }
 
-export class Releases {
+export interface ReleasesOptions {
+  /** A line for each retry (the log). */
   onRetry?: (message: string) => void;
+  /** Aborts the request in flight and any wait between attempts (the runner cancelled the step). */
+  signal?: AbortSignal;
+  /** Progress lines while a rate limit is waited out. */
+  progress?: ProgressOptions;
+}
 
+export class Releases {
   private readonly octokit: Octokit;
 
   constructor(
     token: string,
     private readonly repo: Repo,
     apiUrl: string,
+    private readonly options: ReleasesOptions = {},
   ) {
-    this.octokit = github.getOctokit(token, { baseUrl: apiUrl, request: { timeout: 60_000 } });
+    this.octokit = github.getOctokit(token, {
+      baseUrl: apiUrl,
+      request: { timeout: 60_000, signal: options.signal },
+    });
+  }
+
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return call(fn, this.options);
   }
 
   /** Every release (drafts included, which GET /releases/tags/{tag} never returns), to find a tag's. */
   async findByTag(tag: string): Promise<{ id: number; url: string } | undefined> {
     try {
-      return await call(async () => {
+      return await this.call(async () => {
         for await (const page of this.octokit.paginate.iterator(this.octokit.rest.repos.listReleases, {
           ...this.repo,
           per_page: 100,
@@ -110,7 +123,7 @@ export class Releases {
           if (hit) return { id: hit.id, url: hit.html_url };
         }
         return undefined;
-      }, this.onRetry);
+      });
     } catch (error) {
       throw apiFailed(`listing the releases to find ${tag}'s`, error);
     }
@@ -126,15 +139,13 @@ export class Releases {
       make_latest: (spec.latest ? 'true' : 'false') as 'true' | 'false',
     };
     try {
-      const created = await call(
-        () =>
-          this.octokit.rest.repos.createRelease({
-            ...this.repo,
-            tag_name: spec.tag,
-            target_commitish: spec.sha,
-            ...fields,
-          }),
-        this.onRetry,
+      const created = await this.call(() =>
+        this.octokit.rest.repos.createRelease({
+          ...this.repo,
+          tag_name: spec.tag,
+          target_commitish: spec.sha,
+          ...fields,
+        }),
       );
       return { id: created.data.id, url: created.data.html_url, outcome: 'created' };
     } catch (error) {
@@ -146,9 +157,8 @@ export class Releases {
         `GitHub says a release for ${spec.tag} already exists, but it is not in the repository's release list; rerun the job.`,
       );
     try {
-      const updated = await call(
-        () => this.octokit.rest.repos.updateRelease({ ...this.repo, release_id: existing.id, ...fields }),
-        this.onRetry,
+      const updated = await this.call(() =>
+        this.octokit.rest.repos.updateRelease({ ...this.repo, release_id: existing.id, ...fields }),
       );
       return { id: updated.data.id, url: updated.data.html_url, outcome: 'updated' };
     } catch (error) {
@@ -159,10 +169,7 @@ export class Releases {
   /** A release attached to a floating tag (v1) would silently change under users: refuse to move it. */
   async assertNoRelease(tag: string): Promise<void> {
     try {
-      const r = await call(
-        () => this.octokit.rest.repos.getReleaseByTag({ ...this.repo, tag }),
-        this.onRetry,
-      );
+      const r = await this.call(() => this.octokit.rest.repos.getReleaseByTag({ ...this.repo, tag }));
       throw new PolicyFailure(
         `${tag} has a GitHub Release attached (${r.data.html_url}); a moving major tag must not carry one: ` +
           `delete that release (the tag can stay) or set move-major: false.`,

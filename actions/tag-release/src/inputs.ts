@@ -1,13 +1,12 @@
 import * as semver from 'semver';
 import {
-  getBoolean,
-  getEnum,
-  getRaw,
-  getString,
   InputError,
+  InputReader,
   parseYamlOrJson,
   resolveInWorkspace,
+  type RawInputs,
 } from '@deploy-kit/shared';
+import defaults from './action-defaults.json';
 import type { Mode } from './plan';
 import type { PreMajor } from './versions';
 
@@ -25,6 +24,7 @@ export interface Inputs {
   dryRun: boolean;
   remote: string;
   workingDirectory: string;
+  /** From the runner's GITHUB_REPOSITORY / GITHUB_SERVER_URL / GITHUB_API_URL (a caller may set them). */
   repository: { owner: string; repo: string };
   serverUrl: string;
   apiUrl: string;
@@ -69,8 +69,8 @@ export function parseRepository(value: string | undefined): { owner: string; rep
   return { owner: m[1] as string, repo: m[2] as string };
 }
 
-function urlFromEnv(name: string, fallback: string): string {
-  const value = (process.env[name] ?? '').trim() || fallback;
+function urlFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = (env[name] ?? '').trim() || fallback;
   try {
     return new URL(value).href.replace(/\/$/, '');
   } catch {
@@ -78,40 +78,45 @@ function urlFromEnv(name: string, fallback: string): string {
   }
 }
 
-export function readInputs(): Inputs {
-  const dryRun = getBoolean('dry-run', false);
-  const release = getBoolean('release', true);
-  const token = getString('token');
+/**
+ * The inputs, checked: pure apart from resolving `working-directory` in the workspace and reading
+ * the runner's GITHUB_* variables (the repository and the server's URLs), which `env` stands for.
+ */
+export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): Inputs {
+  const read = new InputReader(raw, defaults);
+  const dryRun = read.boolean('dry-run');
+  const token = read.string('token');
   if (token === '' && !dryRun)
     throw new InputError(
       "'token' is required to push the tag and publish the release; the default is ${{ github.token }} with contents: write.",
     );
   checkToken(token);
-  const moveMajor = getBoolean('move-major', false);
-  const moveMinor = getBoolean('move-minor', false);
+  const moveMajor = read.boolean('move-major');
+  const moveMinor = read.boolean('move-minor');
   if (moveMinor && !moveMajor)
     throw new InputError("'move-minor' moves vN.M along with vN: set 'move-major: true' too.");
-  const workingDirectory = resolveInWorkspace(
-    'working-directory',
-    getString('working-directory', { fallback: '.' }),
-  );
   return {
     token,
-    mode: getEnum<Mode>('mode', ['auto', 'rc', 'promote'], 'auto'),
-    tagPrefix: parseTagPrefix(getString('tag-prefix', { fallback: 'v' })),
-    initialVersion: parseInitialVersion(getString('initial-version', { fallback: '0.1.0' })),
-    preMajor: getEnum<PreMajor>('pre-major', ['minor', 'major'], 'minor'),
-    release,
-    images: parseImages(getRaw('images')),
-    migrations: getString('migrations', { fallback: '**/migrations/[0-9]*.py' }),
+    mode: read.enum<Mode>('mode', ['auto', 'rc', 'promote'], 'auto'),
+    // '' is a prefix like any other (unprefixed tags, 1.2.3), not "unset": the runner gives an
+    // input left out its action.yml default (v), and an explicit `tag-prefix: ''` as ''.
+    tagPrefix: parseTagPrefix(read.raw('tag-prefix').trim()),
+    initialVersion: parseInitialVersion(read.string('initial-version', { fallback: '0.1.0' })),
+    preMajor: read.enum<PreMajor>('pre-major', ['minor', 'major'], 'minor'),
+    release: read.boolean('release', true),
+    images: parseImages(read.raw('images')),
+    migrations: read.string('migrations', { fallback: '**/migrations/[0-9]*.py' }),
     moveMajor,
     moveMinor,
     dryRun,
-    remote: getString('remote', { fallback: 'origin' }),
-    workingDirectory,
-    repository: parseRepository(process.env.GITHUB_REPOSITORY),
-    serverUrl: urlFromEnv('GITHUB_SERVER_URL', 'https://github.com'),
-    apiUrl: urlFromEnv('GITHUB_API_URL', 'https://api.github.com'),
+    remote: read.string('remote', { fallback: 'origin' }),
+    workingDirectory: resolveInWorkspace(
+      'working-directory',
+      read.string('working-directory', { fallback: '.' }),
+    ),
+    repository: parseRepository(env.GITHUB_REPOSITORY),
+    serverUrl: urlFromEnv(env, 'GITHUB_SERVER_URL', 'https://github.com'),
+    apiUrl: urlFromEnv(env, 'GITHUB_API_URL', 'https://api.github.com'),
   };
 }
 

@@ -57,47 +57,116 @@ export function imageRows(images: Readonly<Record<string, string>>): string[] {
     });
 }
 
-export function releaseNotes(input: NotesInput): string {
+/** GitHub refuses a release body over 125,000 characters (422 "body is too long"). */
+export const RELEASE_BODY_LIMIT = 125_000;
+/** What the notes aim under: room for GitHub counting a line end as two (\r\n), and for the shortening's own lines. */
+export const NOTES_BUDGET = 118_000;
+
+/** One section of the notes: a heading, lines that stay, and the entries that may be left out. */
+interface Section {
+  lines: string[];
+  items: string[];
+  /** How the entries are joined (a list: newline; contributors: a comma). */
+  join?: string;
+  /** Entries left out (said at the list's end, with the full changelog's link). */
+  omitted?: number;
+  /** The order in which sections give up entries when the notes are too long: lowest first. */
+  keep: number;
+}
+
+function sections(input: NotesInput): Section[] {
   const { changes, links } = input;
-  const sections: string[] = [];
   const breaking = changes.changes.filter((c) => c.breaking);
-  if (breaking.length > 0) {
-    const items = breaking.map((c) => {
-      const notes = c.notes.map((n) => `  ${n.replace(/\n/g, '\n  ')}`);
-      return [line(c, links), ...notes].join('\n');
-    });
-    sections.push(['### ⚠ Breaking changes and upgrade notes', ...items].join('\n'));
-  }
   const rest = changes.changes.filter((c) => !c.breaking);
   const feats = rest.filter((c) => FEATURES.has(c.type));
   const fixes = rest.filter((c) => FIXES.has(c.type));
   const others = rest.filter((c) => !FEATURES.has(c.type) && !FIXES.has(c.type));
-  if (feats.length > 0) sections.push(['### Features', ...feats.map((c) => line(c, links))].join('\n'));
-  if (fixes.length > 0) sections.push(['### Fixes', ...fixes.map((c) => line(c, links))].join('\n'));
-  const otherLines = [
-    ...others.map((c) => line({ ...c, subject: `${c.type}: ${c.subject}` }, links)),
-    ...changes.unconventional.map((u) => `- ${u.subject} ${refs(u.sha, u.pr, links)}`),
-  ];
-  if (otherLines.length > 0) sections.push(['### Other changes', ...otherLines].join('\n'));
-  if (input.migrations.length > 0)
-    sections.push(
-      [
+  return [
+    {
+      lines: ['### ⚠ Breaking changes and upgrade notes'],
+      keep: 7,
+      items: breaking.map((c) =>
+        [line(c, links), ...c.notes.map((n) => `  ${n.replace(/\n/g, '\n  ')}`)].join('\n'),
+      ),
+    },
+    { lines: ['### Features'], items: feats.map((c) => line(c, links)), keep: 3 },
+    { lines: ['### Fixes'], items: fixes.map((c) => line(c, links)), keep: 2 },
+    {
+      lines: ['### Other changes'],
+      keep: 1,
+      items: [
+        ...others.map((c) => line({ ...c, subject: `${c.type}: ${c.subject}` }, links)),
+        ...changes.unconventional.map((u) => `- ${u.subject} ${refs(u.sha, u.pr, links)}`),
+      ],
+    },
+    {
+      lines: [
         '### Database migrations',
         'New Django migrations in this release (applied by the deploy; check them before a rollback past this version):',
-        ...input.migrations.map((m) => `- ${mdCode(m)}`),
-      ].join('\n'),
-    );
-  const images = imageRows(input.images);
-  if (images.length > 0)
-    sections.push(
-      ['### Images', '| Service | Image | Digest |', '| --- | --- | --- |', ...images].join('\n'),
-    );
-  const people = contributors(input.commits);
-  if (people.length > 0) sections.push(['### Contributors', people.join(', ')].join('\n'));
-  sections.push(
-    input.previousTag
-      ? `**Full changelog:** ${links.repoUrl}/compare/${input.previousTag}...${input.tag}`
-      : `**Full changelog:** ${links.repoUrl}/commits/${input.tag}`,
-  );
-  return sections.join('\n\n') + '\n';
+      ],
+      items: input.migrations.map((m) => `- ${mdCode(m)}`),
+      keep: 6,
+    },
+    {
+      lines: ['### Images', '| Service | Image | Digest |', '| --- | --- | --- |'],
+      items: imageRows(input.images),
+      keep: 5,
+    },
+    { lines: ['### Contributors'], items: contributors(input.commits), join: ', ', keep: 4 },
+  ].filter((section) => section.items.length > 0);
+}
+
+function render(section: Section, changelog: string): string {
+  const body = section.items.join(section.join ?? '\n');
+  const n = section.omitted ?? 0;
+  const more =
+    n === 0
+      ? ''
+      : section.join
+        ? `${body ? ', ' : ''}and ${n} more (full changelog: ${changelog})`
+        : `${body ? '\n\n' : ''}… and ${n} more in the full changelog: ${changelog}`;
+  return [...section.lines, body + more].join('\n');
+}
+
+/**
+ * Leave entries out, least needed first (other changes, fixes, features, contributors, images,
+ * migrations, breaking changes last), from the end of each list, until the notes fit the budget.
+ * Each shortened list ends with how many were left out and the full changelog's link.
+ */
+function fit(all: Section[], fixed: number, changelog: string, budget: number): number {
+  const length = (): number => all.reduce((n, s) => n + render(s, changelog).length + 2, fixed);
+  let left = 0;
+  const drop = (section: Section): void => {
+    section.items.pop();
+    section.omitted = (section.omitted ?? 0) + 1;
+    left += 1;
+  };
+  for (const section of [...all].sort((a, b) => a.keep - b.keep)) {
+    // Subtract as we go (one render per section, not per entry), then settle exactly.
+    let over = length() - budget;
+    while (over > 0 && section.items.length > 0) {
+      over -= (section.items.at(-1) as string).length + (section.join ?? '\n').length;
+      drop(section);
+    }
+    while (length() > budget && section.items.length > 0) drop(section);
+  }
+  return left;
+}
+
+export function releaseNotes(input: NotesInput, budget = NOTES_BUDGET): string {
+  const { links } = input;
+  const changelog = input.previousTag
+    ? `${links.repoUrl}/compare/${input.previousTag}...${input.tag}`
+    : `${links.repoUrl}/commits/${input.tag}`;
+  const footer = `**Full changelog:** ${changelog}`;
+  const all = sections(input);
+  const total = all.reduce((n, s) => n + s.items.length, 0);
+  const notice = (left: number): string =>
+    `> These notes list ${total - left} of ${total} entries: GitHub takes at most ` +
+    `${RELEASE_BODY_LIMIT.toLocaleString('en-US')} characters in a release. Everything is in the full changelog: ${changelog}`;
+  const left = fit(all, footer.length + notice(total).length + 2, changelog, budget);
+  const parts = all.map((s) => render(s, changelog));
+  if (left > 0) parts.unshift(notice(left));
+  parts.push(footer);
+  return parts.join('\n\n') + '\n';
 }

@@ -66,98 +66,33 @@ export function noCandidate(prefix: string, base: VersionTag | undefined): strin
   );
 }
 
+/** What every branch of the decision shares: the facts, the reachable tags and the base. */
+interface Ctx {
+  facts: Facts;
+  changesSince: ChangesSince;
+  reachable: VersionTag[];
+  base: VersionTag | undefined;
+  atHead(t: VersionTag): boolean;
+}
+
 /** Decide what to release. Pure apart from `changesSince`, which reads commits. */
 export async function makePlan(facts: Facts, changesSince: ChangesSince): Promise<Plan> {
-  const { tags, merged, head, prefix } = facts;
-  const reachable = tags.filter((t) => merged.has(t.name));
-  const base = newestFinal(reachable);
-  const atHead = (t: VersionTag): boolean => t.commit === head;
-  const finalsBelow = (v: VersionTag): VersionTag | undefined =>
-    reachable.find((t) => isFinal(t) && t.name !== v.name && t.version.compare(v.version) < 0);
-
-  const resume = async (tag: VersionTag, previous: VersionTag | undefined, why: string): Promise<Plan> => {
-    const changes = await changesSince(previous?.commit);
-    const { deciding } = decideBump(changes.changes);
-    return {
-      mode: facts.mode,
-      sha: head,
-      bump: bumpBetween(previous?.version, coreOf(tag.version)),
-      version: tag.version.version,
-      tag: tag.name,
-      previousTag: previous?.name,
-      previousCommit: previous?.commit,
-      prerelease: !isFinal(tag),
-      resumed: true,
-      reason: why,
-      deciding,
-      changes,
-    };
+  const reachable = facts.tags.filter((t) => facts.merged.has(t.name));
+  const ctx: Ctx = {
+    facts,
+    changesSince,
+    reachable,
+    base: newestFinal(reachable),
+    atHead: (t) => t.commit === facts.head,
   };
-
-  if (facts.mode === 'promote') {
-    const promotedHere = reachable.find(
-      (t) =>
-        isFinal(t) &&
-        atHead(t) &&
-        tags.some(
-          (rc) =>
-            rcNumber(rc.version) !== undefined &&
-            atHead(rc) &&
-            coreOf(rc.version) === t.name.slice(prefix.length),
-        ),
-    );
-    if (promotedHere)
-      return resume(
-        promotedHere,
-        finalsBelow(promotedHere),
-        `${promotedHere.name} is already on HEAD: completing its release.`,
-      );
-    const candidates = reachable.filter(
-      (t) => rcNumber(t.version) !== undefined && (!base || t.version.compare(base.version) > 0),
-    );
-    const newest = candidates[0];
-    if (!newest) throw new PolicyFailure(noCandidate(prefix, base));
-    if (!atHead(newest)) throw new PolicyFailure(promoteRefusal(newest, head));
-    const version = coreOf(newest.version);
-    const changes = await changesSince(base?.commit);
-    const { deciding } = decideBump(changes.changes);
-    return {
-      mode: 'promote',
-      sha: head,
-      bump: bumpBetween(base?.version, version),
-      version,
-      tag: `${prefix}${version}`,
-      previousTag: base?.name,
-      previousCommit: base?.commit,
-      prerelease: false,
-      resumed: false,
-      reason: `${newest.name} was validated; ${prefix}${version} goes on the same commit.`,
-      deciding,
-      changes,
-    };
-  }
-
-  if (base && atHead(base)) {
-    if (facts.mode === 'auto')
-      return resume(base, finalsBelow(base), `${base.name} is already on HEAD: completing its release.`);
-    const none = await changesSince(head);
-    return {
-      mode: facts.mode,
-      sha: head,
-      bump: 'none',
-      prerelease: true,
-      resumed: false,
-      reason: `HEAD is already released as ${base.name}; there is nothing to cut a candidate from.`,
-      deciding: [],
-      changes: none,
-      previousTag: base.name,
-      previousCommit: base.commit,
-    };
-  }
-
+  if (facts.mode === 'promote') return promotePlan(ctx);
+  if (ctx.base && ctx.atHead(ctx.base)) return headReleasedPlan(ctx, ctx.base);
   if (facts.mode === 'rc') {
     const rcHere = reachable.find(
-      (t) => rcNumber(t.version) !== undefined && atHead(t) && (!base || t.version.compare(base.version) > 0),
+      (t) =>
+        rcNumber(t.version) !== undefined &&
+        ctx.atHead(t) &&
+        (!ctx.base || t.version.compare(ctx.base.version) > 0),
     );
     if (rcHere) {
       const previousRc = reachable.find(
@@ -166,27 +101,142 @@ export async function makePlan(facts: Facts, changesSince: ChangesSince): Promis
           coreOf(t.version) === coreOf(rcHere.version) &&
           t.version.compare(rcHere.version) < 0,
       );
-      return resume(rcHere, previousRc ?? base, `${rcHere.name} is already on HEAD: completing its release.`);
+      return resume(
+        ctx,
+        rcHere,
+        previousRc ?? ctx.base,
+        `${rcHere.name} is already on HEAD: completing its release.`,
+      );
     }
   }
+  return nextPlan(ctx);
+}
 
-  const sinceBase = await changesSince(base?.commit);
+/** A version already tagged on HEAD: a rerun completes its release (the release, the moved tags). */
+async function resume(
+  ctx: Ctx,
+  tag: VersionTag,
+  previous: VersionTag | undefined,
+  why: string,
+): Promise<Plan> {
+  const changes = await ctx.changesSince(previous?.commit);
+  const { deciding } = decideBump(changes.changes);
+  return {
+    mode: ctx.facts.mode,
+    sha: ctx.facts.head,
+    bump: bumpBetween(previous?.version, coreOf(tag.version)),
+    version: tag.version.version,
+    tag: tag.name,
+    previousTag: previous?.name,
+    previousCommit: previous?.commit,
+    prerelease: !isFinal(tag),
+    resumed: true,
+    reason: why,
+    deciding,
+    changes,
+  };
+}
+
+/** The newest final reachable below `v` (a resumed final's previous release). */
+function finalBelow(ctx: Ctx, v: VersionTag): VersionTag | undefined {
+  return ctx.reachable.find((t) => isFinal(t) && t.name !== v.name && t.version.compare(v.version) < 0);
+}
+
+/** promote: vX.Y.Z on exactly the commit of the newest rc, or a refusal. */
+async function promotePlan(ctx: Ctx): Promise<Plan> {
+  const { facts, reachable, base, atHead } = ctx;
+  const { prefix, head, tags } = facts;
+  const promotedHere = reachable.find(
+    (t) =>
+      isFinal(t) &&
+      atHead(t) &&
+      tags.some(
+        (rc) =>
+          rcNumber(rc.version) !== undefined &&
+          atHead(rc) &&
+          coreOf(rc.version) === t.name.slice(prefix.length),
+      ),
+  );
+  if (promotedHere)
+    return resume(
+      ctx,
+      promotedHere,
+      finalBelow(ctx, promotedHere),
+      `${promotedHere.name} is already on HEAD: completing its release.`,
+    );
+  const candidates = reachable.filter(
+    (t) => rcNumber(t.version) !== undefined && (!base || t.version.compare(base.version) > 0),
+  );
+  const newest = candidates[0];
+  if (!newest) throw new PolicyFailure(noCandidate(prefix, base));
+  if (!atHead(newest)) throw new PolicyFailure(promoteRefusal(newest, head));
+  const version = coreOf(newest.version);
+  const changes = await ctx.changesSince(base?.commit);
+  const { deciding } = decideBump(changes.changes);
+  return {
+    mode: 'promote',
+    sha: head,
+    bump: bumpBetween(base?.version, version),
+    version,
+    tag: `${prefix}${version}`,
+    previousTag: base?.name,
+    previousCommit: base?.commit,
+    prerelease: false,
+    resumed: false,
+    reason: `${newest.name} was validated; ${prefix}${version} goes on the same commit.`,
+    deciding,
+    changes,
+  };
+}
+
+/** HEAD carries the newest final already: auto completes it; rc has nothing to cut. */
+async function headReleasedPlan(ctx: Ctx, base: VersionTag): Promise<Plan> {
+  if (ctx.facts.mode === 'auto')
+    return resume(
+      ctx,
+      base,
+      finalBelow(ctx, base),
+      `${base.name} is already on HEAD: completing its release.`,
+    );
+  return {
+    mode: ctx.facts.mode,
+    sha: ctx.facts.head,
+    bump: 'none',
+    prerelease: true,
+    resumed: false,
+    reason: `HEAD is already released as ${base.name}; there is nothing to cut a candidate from.`,
+    deciding: [],
+    changes: await ctx.changesSince(ctx.facts.head),
+    previousTag: base.name,
+    previousCommit: base.commit,
+  };
+}
+
+/** A new version from the changes since the base: the final (auto) or its next rc. */
+async function nextPlan(ctx: Ctx): Promise<Plan> {
+  const { facts, base, reachable } = ctx;
+  const { head, prefix } = facts;
+  const sinceBase = await ctx.changesSince(base?.commit);
   const { bump, deciding } = decideBump(sinceBase.changes);
   const core = nextVersion(base?.version, bump, facts);
+  const common = {
+    mode: facts.mode,
+    sha: head,
+    resumed: false,
+    deciding,
+    previousTag: base?.name,
+    previousCommit: base?.commit,
+  };
   if (!core)
     return {
-      mode: facts.mode,
-      sha: head,
+      ...common,
       bump: 'none',
       prerelease: facts.mode === 'rc',
-      resumed: false,
       reason: base
         ? `no feat, fix, perf or breaking change since ${base.name}: nothing to release.`
         : 'no feat, fix, perf or breaking change in the history: nothing to release.',
       deciding: [],
       changes: sinceBase,
-      previousTag: base?.name,
-      previousCommit: base?.commit,
     };
 
   const one = deciding.length === 1;
@@ -195,37 +245,28 @@ export async function makePlan(facts: Facts, changesSince: ChangesSince): Promis
     : `first release: ${deciding.length} releasable ${one ? 'change' : 'changes'}, starting at ${facts.initialVersion}.`;
   if (facts.mode === 'auto')
     return {
-      mode: 'auto',
-      sha: head,
+      ...common,
       bump,
       version: core,
       tag: `${prefix}${core}`,
-      previousTag: base?.name,
-      previousCommit: base?.commit,
       prerelease: false,
-      resumed: false,
       reason,
-      deciding,
       changes: sinceBase,
     };
 
-  const n = nextRc(core, tags);
-  const version = `${core}-rc.${n}`;
+  const version = `${core}-rc.${nextRc(core, facts.tags)}`;
   // RC notes compare with the previous rc of the same version, when there is one.
   const previousRc = reachable.find((t) => rcNumber(t.version) !== undefined && coreOf(t.version) === core);
   const previous = previousRc ?? base;
   return {
-    mode: 'rc',
-    sha: head,
+    ...common,
     bump,
     version,
     tag: `${prefix}${version}`,
     previousTag: previous?.name,
     previousCommit: previous?.commit,
     prerelease: true,
-    resumed: false,
     reason,
-    deciding,
-    changes: previousRc ? await changesSince(previousRc.commit) : sinceBase,
+    changes: previousRc ? await ctx.changesSince(previousRc.commit) : sinceBase,
   };
 }

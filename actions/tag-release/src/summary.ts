@@ -2,7 +2,7 @@ import { mdCode, mdHeading, mdTable } from '@deploy-kit/shared';
 import { bumpOf, type Change } from './commits';
 import type { Plan } from './plan';
 
-/** The plan as JSON (the `plan` output and what dry-run prints). */
+/** The plan as JSON (the plan's fields of the `results` output, and what a dry run prints). */
 export interface PlanStep {
   action: 'push-tag' | 'create-or-update-release' | 'move-tag';
   ref: string;
@@ -30,7 +30,32 @@ export function planSteps(
   return steps;
 }
 
-const changeJson = (c: Change): Record<string, unknown> => ({
+export interface ChangeJson {
+  sha: string;
+  type: string;
+  scope?: string;
+  subject: string;
+  breaking: boolean;
+  pr?: number;
+  bump: string;
+}
+
+export interface PlanJson {
+  mode: Plan['mode'];
+  sha: string;
+  bump: Plan['bump'];
+  version: string | null;
+  tag: string | null;
+  previousTag: string | null;
+  prerelease: boolean;
+  resumed: boolean;
+  reason: string;
+  deciding: ChangeJson[];
+  steps: PlanStep[];
+  notes: string;
+}
+
+const changeJson = (c: Change): ChangeJson => ({
   sha: c.sha,
   type: c.type,
   scope: c.scope,
@@ -40,7 +65,7 @@ const changeJson = (c: Change): Record<string, unknown> => ({
   bump: bumpOf(c),
 });
 
-export function planJson(plan: Plan, steps: readonly PlanStep[], notes: string): Record<string, unknown> {
+export function planJson(plan: Plan, steps: readonly PlanStep[], notes: string): PlanJson {
   return {
     mode: plan.mode,
     sha: plan.sha,
@@ -52,7 +77,7 @@ export function planJson(plan: Plan, steps: readonly PlanStep[], notes: string):
     resumed: plan.resumed,
     reason: plan.reason,
     deciding: plan.deciding.map(changeJson),
-    steps,
+    steps: [...steps],
     notes,
   };
 }

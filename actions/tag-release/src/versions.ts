@@ -17,6 +17,8 @@ export type PreMajor = 'minor' | 'major';
 export function versionOf(name: string, prefix: string): semver.SemVer | undefined {
   if (!name.startsWith(prefix)) return undefined;
   const rest = name.slice(prefix.length);
+  // semver.parse takes `v1.2.3` as 1.2.3: with prefix '' that tag is not one of ours.
+  if (!/^\d/.test(rest)) return undefined;
   const parsed = semver.parse(rest, { loose: false });
   return parsed && parsed.raw === rest ? parsed : undefined;
 }

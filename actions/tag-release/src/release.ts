@@ -1,0 +1,223 @@
+import * as core from '@actions/core';
+import picomatch from 'picomatch';
+import {
+  errorMessage,
+  InputError,
+  isActionError,
+  registerSecret,
+  ToolError,
+  type ActionContext,
+  type ActionError,
+  type ActionResult,
+} from '@deploy-kit/shared';
+import { classify, parseGitLog } from './commits';
+import { authEnv, basicCredentials, Git } from './git';
+import { Releases } from './github';
+import type { Inputs } from './inputs';
+import { releaseNotes } from './notes';
+import { loadParser } from './parser';
+import { makePlan, type Plan } from './plan';
+import { finish, type Outputs, type Planned } from './results';
+import { planJson, planSteps, type Done } from './summary';
+import { ensureTag, moveFloatingTag } from './tag';
+import { versionTags, type Tag } from './versions';
+
+/**
+ * tag-release, as its README tells it: read the history and every tag → decide the version from
+ * the Conventional Commits since the base → write the notes → push the annotated tag, publish the
+ * GitHub Release, move vN. A dry run stops after the notes. Every step is safe to rerun.
+ */
+export async function tagRelease(inputs: Inputs, context: ActionContext): Promise<ActionResult<Outputs>> {
+  maskToken(inputs.token);
+  const repoUrl = `${inputs.serverUrl}/${inputs.repository.owner}/${inputs.repository.repo}`;
+  const done: Done = { moved: [], dryRun: inputs.dryRun };
+  let planned: Planned | undefined;
+  try {
+    const git = await openCheckout(inputs, context.signal);
+    const history = await readHistory(git, inputs.remote);
+    planned = await planRelease(git, inputs, history, repoUrl);
+    core.info(planned.plan.reason);
+    if (inputs.dryRun)
+      core.info(`Dry run, nothing changed. The plan:\n${JSON.stringify(planned.json, null, 2)}`);
+    else if (planned.plan.tag) await publish(git, inputs, planned, done, context.signal);
+    return finish({ planned, done, repoUrl });
+  } catch (error) {
+    return finish({
+      planned,
+      done,
+      repoUrl,
+      failure: asFailure(error, context.signal),
+      cancelled: context.signal.aborted,
+    });
+  }
+}
+
+/** The token, and the Basic credentials and header git sends it in, reach no log line. */
+function maskToken(token: string): void {
+  if (token === '') return;
+  registerSecret(token);
+  registerSecret(basicCredentials(token));
+  registerSecret(`AUTHORIZATION: basic ${basicCredentials(token)}`);
+}
+
+/** A failure is returned with its kind; anything else thrown is a bug and goes up (unless the step was cancelled). */
+function asFailure(error: unknown, signal: AbortSignal): ActionError {
+  if (isActionError(error)) return error;
+  if (signal.aborted)
+    return new ToolError(`the step was cancelled (${String(signal.reason)}): ${errorMessage(error)}`, {
+      cause: error,
+    });
+  throw error;
+}
+
+export function notShallowable(detail: string): InputError {
+  return new InputError(
+    `the checkout is shallow and could not be deepened (${detail}); check out with ` +
+      '`fetch-depth: 0` (actions/checkout) so every commit and tag since the last release is there.',
+  );
+}
+
+/** The floating tags a final release moves: vN, and vN.M with move-minor. */
+export function floatingTags(
+  inputs: Pick<Inputs, 'moveMajor' | 'moveMinor' | 'tagPrefix'>,
+  plan: Plan,
+): string[] {
+  if (!inputs.moveMajor || plan.prerelease || !plan.version) return [];
+  const [major, minor] = plan.version.split('.');
+  const names = [`${inputs.tagPrefix}${major}`];
+  if (inputs.moveMinor) names.push(`${inputs.tagPrefix}${major}.${minor}`);
+  return names;
+}
+
+async function identity(git: Git): Promise<Record<string, string>> {
+  // An annotated tag needs a tagger; a runner's clone has none configured.
+  const name = await git.run(['config', 'user.name'], { allowFail: true });
+  if (name.code === 0 && name.stdout.trim() !== '') return {};
+  const bot = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+  return {
+    GIT_AUTHOR_NAME: bot.name,
+    GIT_AUTHOR_EMAIL: bot.email,
+    GIT_COMMITTER_NAME: bot.name,
+    GIT_COMMITTER_EMAIL: bot.email,
+  };
+}
+
+/** The checkout as a Git with the token's header (network commands only) and a tagger. */
+async function openCheckout(inputs: Inputs, signal: AbortSignal): Promise<Git> {
+  const probe = new Git(inputs.workingDirectory, { signal });
+  if (!(await probe.isRepository()))
+    throw new InputError(
+      `'working-directory' (${inputs.workingDirectory}) is not a git repository; run actions/checkout with fetch-depth: 0 first.`,
+    );
+  // No token (a dry run may go without) means no header at all: an empty Basic header would be refused.
+  const auth = inputs.token === '' ? {} : authEnv(inputs.serverUrl, inputs.token);
+  const git = probe.with({ auth, identity: await identity(probe) });
+  if (!(await git.hasRemote(inputs.remote)))
+    throw new InputError(`'remote' names '${inputs.remote}', which this clone does not have.`);
+  return git;
+}
+
+interface History {
+  head: string;
+  tags: Tag[];
+  merged: Set<string>;
+}
+
+async function readHistory(git: Git, remote: string): Promise<History> {
+  return core.group('Reading the history and tags', async () => {
+    if (await git.isShallow()) {
+      core.info('The clone is shallow: fetching the whole history and every tag.');
+      const r = await git.unshallow(remote);
+      if (r.code !== 0) throw notShallowable(r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`);
+    }
+    await git.fetchTags(remote);
+    const facts = { head: await git.head(), tags: await git.tags(), merged: await git.mergedTags() };
+    core.info(`HEAD ${facts.head}; ${facts.tags.length} tag(s), ${facts.merged.size} reachable from HEAD.`);
+    return facts;
+  });
+}
+
+/** The version, the notes and the steps: everything a dry run shows. */
+async function planRelease(git: Git, inputs: Inputs, history: History, repoUrl: string): Promise<Planned> {
+  const { head, tags, merged } = history;
+  const parse = await loadParser();
+  const changesSince = async (from: string | undefined) =>
+    classify(parseGitLog(await git.log(from, head)), parse);
+  const plan = await makePlan(
+    {
+      mode: inputs.mode,
+      prefix: inputs.tagPrefix,
+      initialVersion: inputs.initialVersion,
+      preMajor: inputs.preMajor,
+      head,
+      tags: versionTags(tags, inputs.tagPrefix),
+      merged,
+    },
+    changesSince,
+  );
+  let notes = '';
+  if (plan.tag) {
+    const isMigration = picomatch(inputs.migrations, { dot: true });
+    const migrations = (await git.addedFiles(plan.previousCommit, head)).filter((f) => isMigration(f)).sort();
+    const commits = parseGitLog(await git.log(plan.previousCommit, head)).filter((c) => c.parents.length < 2);
+    notes = releaseNotes({
+      tag: plan.tag,
+      previousTag: plan.previousTag,
+      changes: plan.changes,
+      commits,
+      migrations,
+      images: inputs.images,
+      links: { repoUrl },
+    });
+  }
+  const floating = floatingTags(inputs, plan);
+  const steps = planSteps(plan, { release: inputs.release, floating });
+  return { plan, notes, floating, json: planJson(plan, steps, notes) };
+}
+
+/** Tag, release, move vN; `done` records how far it got (a rerun completes the rest). */
+async function publish(
+  git: Git,
+  inputs: Inputs,
+  planned: Planned,
+  done: Done,
+  signal: AbortSignal,
+): Promise<void> {
+  const { plan, notes, floating } = planned;
+  const tag = plan.tag as string;
+  const head = plan.sha;
+  done.tag = await core.group(`Tagging ${tag} at ${head.slice(0, 12)}`, async () => {
+    const outcome = await ensureTag(git, inputs.remote, tag, head, `${tag}\n\n${plan.reason}`);
+    core.info(outcome === 'pushed' ? `Pushed ${tag}.` : `${tag} is already at ${head}: nothing to do.`);
+    return outcome;
+  });
+
+  const releases = new Releases(inputs.token, inputs.repository, inputs.apiUrl, {
+    onRetry: (message) => core.info(message),
+    signal,
+  });
+  if (inputs.release)
+    done.release = await core.group(`Publishing the release ${tag}`, async () => {
+      const r = await releases.upsert({
+        tag,
+        sha: head,
+        name: tag,
+        body: notes,
+        prerelease: plan.prerelease,
+        latest: !plan.prerelease,
+      });
+      core.info(`Release ${tag} ${r.outcome}: ${r.url}`);
+      return r;
+    });
+
+  if (floating.length > 0)
+    await core.group(`Moving ${floating.join(', ')} to ${head.slice(0, 12)}`, async () => {
+      for (const name of floating) {
+        await releases.assertNoRelease(name);
+        const outcome = await moveFloatingTag(git, inputs.remote, name, head);
+        core.info(`${name}: ${outcome}.`);
+        done.moved.push({ name, outcome });
+      }
+    });
+  core.info(`${tag} released${done.release ? `: ${done.release.url}` : ''}.`);
+}
