@@ -29,7 +29,7 @@ export interface RecordLookup {
 export async function fetchRecords(
   osvQueryUrl: string,
   ids: readonly string[],
-  options: { timeoutMs: number; concurrency?: number },
+  options: { timeoutMs: number; concurrency?: number; signal?: AbortSignal },
 ): Promise<RecordLookup> {
   const base = vulnsBase(osvQueryUrl);
   const client = new HttpClient({
@@ -42,12 +42,14 @@ export async function fetchRecords(
   const failures: string[] = [];
   const queue = [...new Set(ids)];
   const worker = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    for (let id = queue.shift(); id !== undefined && !options.signal?.aborted; id = queue.shift()) {
       try {
         const res = await client.request({
           url: base + encodeURIComponent(id),
           headers: { accept: 'application/json' },
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal: options.signal
+            ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal])
+            : AbortSignal.timeout(options.timeoutMs),
         });
         // Aliases such as CVE ids are often not records of their own: 404 is an answer, not a failure.
         if (res.status === 404) continue;
