@@ -106,10 +106,14 @@ interface Results {
 const resultsOf = (r: RunActionResult): Results => JSON.parse(r.outputs.results ?? 'null') as Results;
 const findingsOf = (r: RunActionResult) => resultsOf(r).findings ?? [];
 
-/** A run that did not complete: `results` holds the envelope only, and no count is set. */
+/**
+ * A run that did not complete: `results` holds the envelope only, and no count is set. osv-url is
+ * a secret input, so the endpoint is masked in the output (a private mirror's URL carries its password).
+ */
 function expectNotAudited(r: RunActionResult, status = 'could-not-run'): void {
   expect(Object.keys(r.outputs)).toEqual(['results']);
-  expect(resultsOf(r)).toEqual({ status, failure: failure(r) });
+  const masked = failure(r)?.replace(/http:\/\/127\.0\.0\.1:\d+\/v1\/query/g, '***');
+  expect(resultsOf(r)).toEqual({ status, failure: masked });
   expect(r.summary).toContain('No vulnerability count is given');
 }
 
@@ -370,7 +374,9 @@ describe('pip-audit action against the real pip-audit', () => {
       report: 'out/report.json',
       sarif: 'out/a.sarif',
     });
-    expect(failure(r)).toMatch(/^Policy failed: 1 vulnerability at any severity \(idna 3\.3 /);
+    expect(failure(r)).toMatch(
+      /^Policy failed: 1 vulnerability at any severity, unknown severity counts \(idna 3\.3 /,
+    );
     expect(findingsOf(r).map((f) => [f.file, f.line, f.package])).toEqual([
       ['app/requirements.txt', 2, 'idna'],
     ]);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOsvRecords, type OsvRecord } from '@deploy-kit/harness';
-import { pipAuditArgs } from '../../../actions/pip-audit/src/audit';
+import { pipAuditArgs, pipAuditEnv } from '../../../actions/pip-audit/src/audit';
 import type { Finding } from '../../../actions/pip-audit/src/findings';
 import { fixedIn, fixFromList, upgradeFor } from '../../../actions/pip-audit/src/fixes';
 import { breaks, type GatePolicy } from '../../../actions/pip-audit/src/gate';
@@ -109,12 +109,18 @@ describe('pip-audit outcomes', () => {
       osvUrl: 'http://127.0.0.1:1/v1/query',
     };
     expect(pipAuditArgs({ file: 'r.txt', pinned: true }, base)).toEqual(
-      expect.arrayContaining(['--disable-pip', '--no-deps', '--osv-url']),
+      expect.arrayContaining(['--disable-pip', '--no-deps']),
     );
     expect(pipAuditArgs({ file: 'r.txt', pinned: false }, base)).not.toContain('--disable-pip');
-    expect(pipAuditArgs({ file: 'r.txt', pinned: true }, { ...base, service: 'pypi' })).not.toContain(
-      '--osv-url',
+    // The OSV endpoint (which may carry a mirror's password) is never on the command line.
+    expect(pipAuditArgs({ file: 'r.txt', pinned: true }, base).join(' ')).not.toContain('127.0.0.1:1');
+    expect(pipAuditEnv({ file: 'r.txt', pinned: true }, base)).toMatchObject({
+      PIP_AUDIT_OSV_URL: 'http://127.0.0.1:1/v1/query',
+    });
+    expect(pipAuditEnv({ pinned: false }, { service: 'osv' }).PIP_AUDIT_OSV_URL).toBe(
+      'https://api.osv.dev/v1/query',
     );
+    expect(pipAuditEnv({ pinned: false }, { ...base, service: 'pypi' }).PIP_AUDIT_OSV_URL).toBeUndefined();
   });
 });
 

@@ -83,6 +83,8 @@ test('prints a progress line with the elapsed time while pip-audit runs, then pa
   const env = fs.readFileSync(path.join(dir, 'env'), 'utf8');
   expect(env).toContain(`FAKE_DIR=${dir}`);
   expect(env).not.toMatch(/^GITHUB_OUTPUT=/m);
+  // The OSV endpoint reaches pip-audit in its environment, not on its command line.
+  expect(env).toContain('PIP_AUDIT_OSV_URL=http://127.0.0.1:9/v1/query');
 });
 
 test("the job's cancel stops pip-audit and its process group; the result says cancelled", async () => {
@@ -132,5 +134,12 @@ test('parseInputs resolves path inputs against working-directory and keeps them 
   ).toThrow(
     "'osv-url' must be the OSV query endpoint as an http(s) URL, such as https://api.osv.dev/v1/query, got 'ftp://u:***@127.0.0.1/v1/query'.",
   );
+  expect(() =>
+    pipAuditAction.parseInputs({
+      'working-directory': 'app',
+      'osv-url': 'https://mirror.example/v1/query',
+      'pip-audit-version': '2.9.0',
+    }),
+  ).toThrow("'osv-url' needs pip-audit 2.10 or later ('pip-audit-version' is 2.9.0)");
   expect(pipAuditAction.secretInputs).toEqual(['osv-url']);
 });

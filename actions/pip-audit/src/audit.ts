@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ToolError, withProgress, type ProgressOptions } from '@deploy-kit/shared';
+import { DEFAULT_OSV_QUERY_URL } from './osv';
 import { classify, type Outcome } from './outcome';
 import { spawnBounded, type RawRun } from './spawn';
 
@@ -51,12 +52,27 @@ export interface AuditOptions {
 export function pipAuditArgs(target: AuditTarget, options: Omit<AuditOptions, 'bin' | 'cwd'>): string[] {
   const args = ['-f', 'json', '-o', options.reportFile, '--desc', 'on', '--aliases', 'on'];
   args.push('--progress-spinner', 'off', '--timeout', String(options.requestTimeoutS), '-s', options.service);
-  if (options.service === 'osv' && options.osvUrl) args.push('--osv-url', options.osvUrl);
   if (target.file) {
     args.push('-r', target.file);
     if (target.pinned) args.push('--disable-pip', '--no-deps');
   }
   return args;
+}
+
+/**
+ * pip-audit's environment beyond toolEnv(). The OSV endpoint goes in PIP_AUDIT_OSV_URL (pip-audit
+ * 2.10+; parseInputs refuses 'osv-url' for older versions), never on the command line, where a
+ * private mirror's password would show in the process list; it is set even for the default
+ * endpoint, so pip-audit and the record reads always ask the same service.
+ */
+export function pipAuditEnv(
+  target: AuditTarget,
+  options: Pick<AuditOptions, 'service' | 'osvUrl' | 'python'>,
+): Record<string, string> {
+  const env: Record<string, string> = { PYTHONUNBUFFERED: '1' };
+  if (options.service === 'osv') env.PIP_AUDIT_OSV_URL = options.osvUrl ?? DEFAULT_OSV_QUERY_URL;
+  if (!target.file && options.python) env.PIPAPI_PYTHON_LOCATION = options.python;
+  return env;
 }
 
 export async function auditOnce(
@@ -69,8 +85,7 @@ export async function auditOnce(
   // A report left from an earlier run must never be read as this run's result.
   fs.rmSync(options.reportFile, { force: true });
   fs.mkdirSync(path.dirname(options.reportFile), { recursive: true });
-  const env: Record<string, string> = { PYTHONUNBUFFERED: '1' };
-  if (!target.file && options.python) env.PIPAPI_PYTHON_LOCATION = options.python;
+  const env = pipAuditEnv(target, options);
   const run = await withProgress(
     () => `pip-audit is still auditing ${what}`,
     () =>

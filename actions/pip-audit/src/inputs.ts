@@ -96,12 +96,18 @@ export function withoutPassword(value: string): string {
 /**
  * A private mirror's URL may carry credentials (https://user:password@host/...). 'osv-url' is a
  * secret input (masked whole by the runner edge) and run() masks its password on its own before
- * anything prints; a message here quotes it with the password already replaced. It still reaches
- * pip-audit as --osv-url: pip-audit's PIP_AUDIT_OSV_URL would keep it out of argv, but a
- * pip-audit older than 2.10 ignores that variable and would silently audit against api.osv.dev.
+ * anything prints; a message here quotes it with the password already replaced. It reaches
+ * pip-audit as PIP_AUDIT_OSV_URL, never on its command line; a pip-audit older than 2.10 ignores
+ * that variable (and has no --osv-url) and would silently audit against api.osv.dev, so it is
+ * refused with one.
  */
-function osvUrl(value: string): string | undefined {
+function osvUrl(value: string, version: string): string | undefined {
   if (value === '') return undefined;
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < 2 || (major === 2 && minor < 10))
+    throw new InputError(
+      `'osv-url' needs pip-audit 2.10 or later ('pip-audit-version' is ${version}); leave 'osv-url' empty or use 2.10.1.`,
+    );
   let url: URL;
   try {
     url = new URL(value);
@@ -149,7 +155,7 @@ export function parseInputs(raw: RawInputs): Inputs {
     workingDirectory,
     requirements: mode === 'requirements' ? resolveRequirements(patterns, workingDirectory) : [],
     service: read.enum('vulnerability-service', ['osv', 'pypi'] as const, 'osv'),
-    osvUrl: osvUrl(read.string('osv-url')),
+    osvUrl: osvUrl(read.string('osv-url'), version),
     failOn: read.enum('fail-on', FAIL_ON, 'any'),
     fixableOnly: read.boolean('fixable-only', false),
     failOnUnknown: read.boolean('fail-on-unknown', true),
