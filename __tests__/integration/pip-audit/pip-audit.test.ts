@@ -429,7 +429,7 @@ describe('pip-audit action against the real pip-audit', () => {
     osv.fault({ route: 'query', status: 500 });
     const five = await audit(ws);
     expect(failure(five)).toMatch(
-      /^Could not run: pip-audit could not audit requirements.txt \(exit 1\): .*500/,
+      /^Could not run: the OSV service gave no valid answer while auditing requirements\.txt: [\w-]+ [\w.]+: the OSV service answered HTTP 500; an audit without one is never called clean\.$/,
     );
     expectNotAudited(five);
 
@@ -458,14 +458,54 @@ describe('pip-audit action against the real pip-audit', () => {
 
     const port = await closedPort();
     const down = await audit(ws, {}, { osvUrl: `http://127.0.0.1:${port}/v1/query` });
-    expect(failure(down)).toMatch(/^Could not run: .*ConnectionError: .*Connection refused/);
+    expect(failure(down)).toMatch(
+      /^Could not run: the OSV service gave no valid answer while auditing requirements\.txt: [\w-]+ [\w.]+: the OSV service could not be asked \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/,
+    );
     expectNotAudited(down);
 
     osv.fault({ route: 'query', delayMs: 30_000 });
     const slow = await audit(ws, { 'request-timeout': '2s' });
-    expect(failure(slow)).toMatch(/^Could not run: .*(Read timed out|timed out)/);
+    expect(failure(slow)).toMatch(
+      /^Could not run: .*the OSV service could not be asked \(no answer within 1\.5 s\)/,
+    );
     expectNotAudited(slow);
     expect(slow.durationMs).toBeLessThan(25_000);
+  });
+
+  it('never calls an answer that is not an OSV answer clean: null, [] and a record without an id are Could not run (#18 B2)', async () => {
+    // pip-audit reads any empty-looking body as "no vulnerabilities"; the action checks every answer.
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    const cases: [string, string][] = [
+      ['null', 'the answer is not an OSV answer (null)'],
+      ['[]', 'the answer is not an OSV answer ([])'],
+      [
+        '{"vulns":[{"summary":"no id"}]}',
+        `the answer's vulns is not a list of OSV records ({"vulns":[{"summary":"no id"}]})`,
+      ],
+    ];
+    for (const [body, reason] of cases) {
+      const server = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        const r = await audit(ws, {}, { osvUrl: `http://127.0.0.1:${port}/v1/query` });
+        expect(failure(r)).toBe(
+          `Could not run: the OSV service gave no valid answer while auditing requirements.txt: idna 3.7: ${reason}; an audit without one is never called clean.`,
+        );
+        expect(r.exitCode).toBe(1);
+        expectNotAudited(r);
+        expect(r.log).not.toContain('no known vulnerabilities');
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+    // The same file against the real records is clean: the answers above were the only difference.
+    const clean = await audit(ws);
+    expect(resultsOf(clean).status).toBe('passed');
   });
 
   it('stops a pip-audit run that outlives the timeout input and says so', async () => {

@@ -8,6 +8,7 @@ import { breaks, type GatePolicy } from '../../../actions/pip-audit/src/gate';
 import { applyIgnores, expiredMessage, parseIgnoreFile } from '../../../actions/pip-audit/src/ignores';
 import { classify, lastErrorLine } from '../../../actions/pip-audit/src/outcome';
 import { lookupIds, vulnsBase } from '../../../actions/pip-audit/src/osv';
+import { notAnOsvAnswer } from '../../../actions/pip-audit/src/osv-relay';
 import { compareReports } from '../../../actions/pip-audit/src/report';
 import { fullyPinned, normalizeName, parseRequirements } from '../../../actions/pip-audit/src/requirements';
 import { cvssScore, levelOf, severityOf, type SeverityRecord } from '../../../actions/pip-audit/src/severity';
@@ -285,5 +286,20 @@ describe('shipped lock', () => {
     expect(lock).toBe(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'pytools.d', 'pip-audit.txt'), 'utf8'));
     expect(lock).toMatch(/^pip-audit==2\.10\.1 \\$/m);
     expect(lock).toMatch(/--hash=sha256:[0-9a-f]{64}/);
+  });
+});
+
+describe('OSV answers (#18 B2)', () => {
+  it('accepts only a JSON object whose vulns, when present, are records with an id', () => {
+    expect(notAnOsvAnswer('{}')).toBeUndefined();
+    expect(notAnOsvAnswer('{"vulns":[{"id":"GHSA-x"}],"next_page_token":"t"}')).toBeUndefined();
+    expect(notAnOsvAnswer('null')).toBe('the answer is not an OSV answer (null)');
+    expect(notAnOsvAnswer('[]')).toBe('the answer is not an OSV answer ([])');
+    expect(notAnOsvAnswer('""')).toBe('the answer is not an OSV answer ("")');
+    expect(notAnOsvAnswer('0')).toBe('the answer is not an OSV answer (0)');
+    expect(notAnOsvAnswer('')).toBe('the answer is not JSON (an empty body)');
+    expect(notAnOsvAnswer('<html>')).toBe('the answer is not JSON (<html>)');
+    expect(notAnOsvAnswer('{"vulns":null}')).toMatch(/^the answer's vulns is not a list of OSV records/);
+    expect(notAnOsvAnswer('{"vulns":[{}]}')).toMatch(/^the answer's vulns is not a list of OSV records/);
   });
 });

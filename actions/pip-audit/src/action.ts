@@ -20,6 +20,7 @@ import type { GatePolicy } from './gate';
 import { parseIgnoreFile, type IgnoreEntry } from './ignores';
 import { parseInputs, type Inputs } from './inputs';
 import { DEFAULT_OSV_QUERY_URL, fetchRecords, lookupIds } from './osv';
+import { startOsvRelay, type OsvRelay } from './osv-relay';
 import { auditedOutputs, readPrevious, unauditedOutputs, writeReports, type Outputs } from './results';
 import { auditSources, rel } from './sources';
 import { ensurePipAudit } from './tool';
@@ -47,6 +48,19 @@ export interface PipAuditOptions {
 function limitsOf(inputs: Inputs, context: ActionContext): Limits {
   const signal = AbortSignal.any([context.signal, AbortSignal.timeout(inputs.timeoutMs)]);
   return { signal, cancel: context.signal, timeoutMs: inputs.timeoutMs };
+}
+
+/** pip-audit asks the OSV service through the relay, which checks every answer (service: osv). */
+async function withRelay<T>(inputs: Inputs, work: (relay: OsvRelay | undefined) => Promise<T>): Promise<T> {
+  if (inputs.service !== 'osv') return work(undefined);
+  // A little under pip-audit's own request timeout, so the relay says why before pip-audit gives up.
+  const timeoutMs = Math.max(500, inputs.requestTimeoutS * 1000 - 500);
+  const relay = await startOsvRelay(inputs.osvUrl ?? DEFAULT_OSV_QUERY_URL, { timeoutMs });
+  try {
+    return await work(relay);
+  } finally {
+    await relay.close();
+  }
 }
 
 function readIgnores(inputs: Inputs): IgnoreEntry[] {
@@ -113,7 +127,9 @@ export async function pipAudit(
     );
     const temp = process.env.RUNNER_TEMP || workspaceRoot();
     const reportFile = path.join(temp, 'deploy-kit-pip-audit-run.json');
-    const sources = await auditSources(inputs, { bin, limits, reportFile, progress: options.progress });
+    const sources = await withRelay(inputs, (relay) =>
+      auditSources(inputs, { bin, limits, reportFile, progress: options.progress, relay }),
+    );
     const records = await readRecords(inputs, sources, limits);
     const verdict = judge(sources, records, ignores, {
       policy,

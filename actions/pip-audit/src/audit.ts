@@ -70,7 +70,12 @@ export function pipAuditEnv(
   options: Pick<AuditOptions, 'service' | 'osvUrl' | 'python'>,
 ): Record<string, string> {
   const env: Record<string, string> = { PYTHONUNBUFFERED: '1' };
-  if (options.service === 'osv') env.PIP_AUDIT_OSV_URL = options.osvUrl ?? DEFAULT_OSV_QUERY_URL;
+  if (options.service === 'osv') {
+    env.PIP_AUDIT_OSV_URL = options.osvUrl ?? DEFAULT_OSV_QUERY_URL;
+    // The relay on loopback is asked directly, never through the runner's proxy.
+    const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, '127.0.0.1'].filter(Boolean).join(',');
+    env.NO_PROXY = env.no_proxy = noProxy;
+  }
   if (!target.file && options.python) env.PIPAPI_PYTHON_LOCATION = options.python;
   return env;
 }

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { InputError, workspaceRoot, type ProgressOptions } from '@deploy-kit/shared';
+import { InputError, ToolError, workspaceRoot, type ProgressOptions } from '@deploy-kit/shared';
 import { auditOnce, type AuditOptions, type Limits } from './audit';
 import type { Source } from './findings';
 import type { Inputs } from './inputs';
+import type { OsvRelay } from './osv-relay';
 import { fullyPinned, parseRequirements, type RequirementsFile } from './requirements';
 
 /** What to audit, each run by pip-audit on its own: every requirements file, or one environment. */
@@ -42,6 +43,8 @@ export interface AuditRun {
   /** Where pip-audit writes its JSON report (deleted before each run). */
   reportFile: string;
   progress?: ProgressOptions;
+  /** The loopback relay pip-audit asks instead of the OSV service (service: osv). */
+  relay?: OsvRelay;
 }
 
 const started = (pid: number | undefined): void => core.info(`pip-audit started (pid ${pid ?? '?'})`);
@@ -52,6 +55,32 @@ function echo(stderr: string): void {
     if (line.trim() !== '' && !line.startsWith('WARNING:pip_audit._cli:')) core.info(line);
 }
 
+/**
+ * One pip-audit run, judged by what the OSV service really answered: any answer the relay could
+ * not accept makes the run "Could not run", whatever pip-audit made of it.
+ */
+async function auditChecked(
+  run: AuditRun,
+  what: string,
+  once: () => ReturnType<typeof auditOnce>,
+): ReturnType<typeof auditOnce> {
+  run.relay?.takeProblems();
+  let result: Awaited<ReturnType<typeof auditOnce>> | undefined;
+  let failure: unknown;
+  try {
+    result = await once();
+  } catch (error) {
+    failure = error;
+  }
+  const problems = run.relay?.takeProblems() ?? [];
+  if (problems.length > 0)
+    throw new ToolError(
+      `the OSV service gave no valid answer while auditing ${what}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}; an audit without one is never called clean`,
+    );
+  if (failure !== undefined || !result) throw failure;
+  return result;
+}
+
 async function auditFile(file: string, options: AuditOptions, run: AuditRun): Promise<Source> {
   const { parsed, pinned } = loadRequirements(file);
   const name = rel(file);
@@ -59,7 +88,9 @@ async function auditFile(file: string, options: AuditOptions, run: AuditRun): Pr
   const { outcome, run: raw } = await core.group(
     `pip-audit: ${name}${pinned ? ' (pinned, audited as written)' : ' (resolved by pip)'}`,
     async () => {
-      const result = await auditOnce({ file, pinned }, options, name, run.limits, hooks);
+      const result = await auditChecked(run, name, () =>
+        auditOnce({ file, pinned }, options, name, run.limits, hooks),
+      );
       echo(result.run.stderr);
       return result;
     },
@@ -76,7 +107,7 @@ export async function auditSources(inputs: Inputs, run: AuditRun): Promise<Sourc
   const options: AuditOptions = {
     bin: run.bin,
     service: inputs.service,
-    osvUrl: inputs.osvUrl,
+    osvUrl: run.relay?.url ?? inputs.osvUrl,
     requestTimeoutS: inputs.requestTimeoutS,
     reportFile: run.reportFile,
     cwd: inputs.workingDirectory,
@@ -84,8 +115,9 @@ export async function auditSources(inputs: Inputs, run: AuditRun): Promise<Sourc
   };
   if (inputs.mode === 'environment') {
     const what = `the environment of ${inputs.python}`;
+    const hooks = { onSpawn: started, progress: run.progress };
     const { outcome } = await core.group(`pip-audit: ${what}`, () =>
-      auditOnce({ pinned: false }, options, what, run.limits, { onSpawn: started, progress: run.progress }),
+      auditChecked(run, what, () => auditOnce({ pinned: false }, options, what, run.limits, hooks)),
     );
     return [{ report: outcome.report }];
   }
