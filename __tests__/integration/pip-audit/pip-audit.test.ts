@@ -398,6 +398,53 @@ describe('pip-audit action against the real pip-audit', () => {
     );
   });
 
+  it('audits the pins of -r and -c includes at their own file and line; a missing include is Invalid input (#18 B1)', async () => {
+    // A fully pinned file with an include: pip-audit's --disable-pip mode reads no includes, so
+    // base.txt's Django used to go unaudited and the file was called clean.
+    const ws = workspace({
+      'requirements.txt': '-r requirements/base.txt\nidna==3.7\n',
+      'requirements/base.txt': '# base\nDjango==3.2.10\n',
+    });
+    const r = await audit(ws, { sarif: 'out.sarif' });
+    expect(failure(r)).toMatch(/^Policy failed: \d+ vulnerabilities at any severity/);
+    const django = findingsOf(r).filter((f) => f.package === 'django');
+    expect(django.length).toBeGreaterThanOrEqual(8);
+    expect([...new Set(django.map((f) => `${String(f.file)}:${String(f.line)}`))]).toEqual([
+      'requirements/base.txt:2',
+    ]);
+    expect(findingsOf(r).filter((f) => f.package !== 'django')).toEqual([]);
+    expect(r.annotations.find((a) => a.title === 'pip-audit: Django 3.2.10')).toMatchObject({
+      level: 'error',
+      file: 'requirements/base.txt',
+      line: 2,
+    });
+    expect(r.log).toContain('requirements.txt (pinned, with its includes: 2 pins audited as written)');
+    const sarif = JSON.parse(fs.readFileSync(path.join(ws, 'out.sarif'), 'utf8'));
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'requirements/base.txt' },
+      region: { startLine: 2 },
+    });
+
+    // Resolved by pip, the version pinned in a -c file: reported at that pin.
+    const constrained = workspace({
+      'requirements.txt': 'sqlparse\n-c constraints.txt\n',
+      'constraints.txt': '# pins\nsqlparse==0.4.2\n',
+    });
+    const c = await audit(constrained);
+    expect(c.log).toContain('(resolved by pip)');
+    expect(findingsOf(c).map((f) => [f.package, f.version, f.file, f.line])).toEqual([
+      ['sqlparse', '0.4.2', 'constraints.txt', 2],
+      ['sqlparse', '0.4.2', 'constraints.txt', 2],
+    ]);
+
+    const missing = workspace({ 'requirements.txt': '-r base.txt\nidna==3.7\n' });
+    const m = await audit(missing);
+    expect(failure(m)).toBe(
+      "Invalid input: 'requirements' file requirements.txt line 1 includes 'base.txt' (-r), which does not exist; fix the path or remove the line.",
+    );
+    expectNotAudited(m, 'invalid-input');
+  });
+
   it('resolves an unpinned requirement through pip, and reports a requirement pip cannot resolve as a tool error', async () => {
     const ws = workspace({ 'requirements.txt': 'sqlparse>=0.4.2,<0.4.4\n' });
     const r = await audit(ws);

@@ -23,6 +23,7 @@ describe('requirements files', () => {
       [
         '# app deps',
         '-r base.txt',
+        '-c constraints.txt',
         'Django==3.2.10  # web',
         'Pillow==8.4.0 \\',
         '    --hash=sha256:abc',
@@ -30,11 +31,22 @@ describe('requirements files', () => {
         '',
       ].join('\n'),
     );
-    expect(parsed.includes).toEqual(['base.txt']);
+    expect(parsed.includes).toEqual([
+      { kind: 'requirement', path: 'base.txt', line: 2 },
+      { kind: 'constraint', path: 'constraints.txt', line: 3 },
+    ]);
     expect(parsed.requirements.map((r) => [r.name, r.pinned, r.line])).toEqual([
-      ['django', '3.2.10', 3],
-      ['pillow', '8.4.0', 4],
-      ['zope-interface', '5.4.0', 6],
+      ['django', '3.2.10', 4],
+      ['pillow', '8.4.0', 5],
+      ['zope-interface', '5.4.0', 7],
+    ]);
+    expect(
+      parseRequirements('-rbase.txt\n--requirement=more.txt\n--constraint c.txt\n--require-hashes\n')
+        .includes,
+    ).toEqual([
+      { kind: 'requirement', path: 'base.txt', line: 1 },
+      { kind: 'requirement', path: 'more.txt', line: 2 },
+      { kind: 'constraint', path: 'c.txt', line: 3 },
     ]);
     expect(fullyPinned(parsed)).toBe(true);
   });

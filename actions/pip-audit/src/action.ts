@@ -22,7 +22,8 @@ import { parseInputs, type Inputs } from './inputs';
 import { DEFAULT_OSV_QUERY_URL, fetchRecords, lookupIds } from './osv';
 import { startOsvRelay, type OsvRelay } from './osv-relay';
 import { auditedOutputs, readPrevious, unauditedOutputs, writeReports, type Outputs } from './results';
-import { auditSources, rel } from './sources';
+import { auditSources } from './sources';
+import { rel } from './tree';
 import { ensurePipAudit } from './tool';
 import { judge } from './verdict';
 

@@ -22,7 +22,7 @@ import {
   type ReportFinding,
 } from './report';
 import { buildSarif } from './sarif';
-import { rel } from './sources';
+import { rel } from './tree';
 import type { Verdict } from './verdict';
 
 /** What the run leaves behind: the JSON report, the SARIF, the outputs and the job summary. */

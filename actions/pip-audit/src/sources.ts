@@ -1,41 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { InputError, ToolError, workspaceRoot, type ProgressOptions } from '@deploy-kit/shared';
+import { ToolError, type ProgressOptions } from '@deploy-kit/shared';
 import { auditOnce, type AuditOptions, type Limits } from './audit';
 import type { Source } from './findings';
 import type { Inputs } from './inputs';
 import type { OsvRelay } from './osv-relay';
-import { fullyPinned, parseRequirements, type RequirementsFile } from './requirements';
+import { flatRequirements, loadTree, rel } from './tree';
 
 /** What to audit, each run by pip-audit on its own: every requirements file, or one environment. */
-
-/** A workspace-relative path with forward slashes (annotations, SARIF, reports). */
-export function rel(file: string): string {
-  return path.relative(workspaceRoot(), file).split(path.sep).join('/');
-}
-
-/** A file and everything it pulls in with -r is pinned only if every requirement in all of them is. */
-export function loadRequirements(
-  file: string,
-  seen = new Set<string>(),
-): { parsed: RequirementsFile; pinned: boolean } {
-  seen.add(file);
-  const parsed = parseRequirements(fs.readFileSync(file, 'utf8'));
-  if (parsed.problems.length > 0) {
-    const p = parsed.problems[0]!;
-    throw new InputError(
-      `'requirements' file ${rel(file)} line ${p.line} ('${p.text}') is not a requirement pip understands; write name==version, one per line.`,
-    );
-  }
-  let pinned = fullyPinned(parsed);
-  for (const inc of parsed.includes) {
-    const child = path.resolve(path.dirname(file), inc);
-    if (seen.has(child) || !fs.existsSync(child)) continue;
-    pinned = loadRequirements(child, seen).pinned && pinned;
-  }
-  return { parsed, pinned };
-}
 
 export interface AuditRun {
   bin: string;
@@ -81,25 +54,38 @@ async function auditChecked(
   return result;
 }
 
-async function auditFile(file: string, options: AuditOptions, run: AuditRun): Promise<Source> {
-  const { parsed, pinned } = loadRequirements(file);
+/**
+ * A fully pinned file is audited as written (`--disable-pip --no-deps`); in that mode pip-audit
+ * reads no includes, so a file that pulls in others with -r is audited as one flat file of every
+ * pin in the tree. Any other file is resolved by pip, which follows -r and -c itself.
+ */
+async function auditFile(file: string, options: AuditOptions, run: AuditRun, n: number): Promise<Source> {
+  const tree = loadTree(file);
   const name = rel(file);
+  let target = file;
+  if (tree.pinned && tree.hasIncludes) {
+    target = path.join(path.dirname(run.reportFile), `deploy-kit-pip-audit-pins-${n}.txt`);
+    fs.writeFileSync(target, flatRequirements(tree));
+  }
+  const how = tree.pinned
+    ? tree.hasIncludes
+      ? ` (pinned, with its includes: ${tree.requirements.length} pins audited as written)`
+      : ' (pinned, audited as written)'
+    : ' (resolved by pip)';
   const hooks = { onSpawn: started, progress: run.progress };
-  const { outcome, run: raw } = await core.group(
-    `pip-audit: ${name}${pinned ? ' (pinned, audited as written)' : ' (resolved by pip)'}`,
-    async () => {
-      const result = await auditChecked(run, name, () =>
-        auditOnce({ file, pinned }, options, name, run.limits, hooks),
-      );
-      echo(result.run.stderr);
-      return result;
-    },
-  );
+  const { outcome, run: raw } = await core.group(`pip-audit: ${name}${how}`, async () => {
+    const result = await auditChecked(run, name, () =>
+      auditOnce({ file: target, pinned: tree.pinned }, options, name, run.limits, hooks),
+    );
+    echo(result.run.stderr);
+    return result;
+  });
+  if (target !== file) fs.rmSync(target, { force: true });
   const last = raw.stdout.trim().split('\n').at(-1);
   core.info(
     `${name}: ${outcome.kind === 'clean' ? 'no known vulnerabilities' : 'vulnerabilities found'}${last ? ` (${last})` : ''}`,
   );
-  return { file: name, parsed, report: outcome.report };
+  return { file: name, tree, report: outcome.report };
 }
 
 /** Runs pip-audit over what the inputs name; the first run that cannot complete stops the audit (a ToolError). */
@@ -122,6 +108,6 @@ export async function auditSources(inputs: Inputs, run: AuditRun): Promise<Sourc
     return [{ report: outcome.report }];
   }
   const sources: Source[] = [];
-  for (const file of inputs.requirements) sources.push(await auditFile(file, options, run));
+  for (const [n, file] of inputs.requirements.entries()) sources.push(await auditFile(file, options, run, n));
   return sources;
 }
