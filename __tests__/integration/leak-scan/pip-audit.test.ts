@@ -7,8 +7,9 @@
  * http(s), and the error that names the input used to quote it whole (this test failed before the
  * fix, with the password in the annotation and the log). The second test runs whole audits with a
  * credentialed osv-url (the success path: pip-audit through the action's relay, which sends the
- * password as Basic auth, and the record reads), every shape as the password. Not covered: a
- * mirror that refuses requests without the credentials (the stand-in does not check them).
+ * password as Basic auth, and the record reads), every shape as the password. The stand-in does
+ * not check credentials; a mirror that refuses requests without them is in
+ * __tests__/integration/pip-audit/pip-audit.test.ts (#18 B3).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -616,6 +616,57 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(findingsOf(r)[0]?.severity).toBe('unknown');
   });
 
+  it("sends a mirror's credentials with every request, the record reads too (#18 B3)", async () => {
+    // A mirror that answers only with the credentials, in front of the stand-in.
+    const auth = `Basic ${Buffer.from('mirror:s3cr%t pw').toString('base64')}`;
+    const seen: string[] = [];
+    const mirror = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const ok = req.headers.authorization === auth;
+        seen.push(
+          `${req.method} ${(req.url ?? '').replace(/\/vulns\/.*/, '/vulns/…')} ${ok ? 'ok' : 'refused'}`,
+        );
+        if (!ok) {
+          res
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end('{"code":16,"message":"unauthenticated"}');
+          return;
+        }
+        const target = new URL(req.url ?? '/', osv.base.replace(/\/v1$/, ''));
+        const up = http.request(
+          target,
+          { method: req.method, headers: { 'content-type': 'application/json' } },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        up.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+    const { port } = mirror.address() as AddressInfo;
+    try {
+      const ws = workspace({ 'requirements.txt': 'Django==3.2.10\n' });
+      const r = await audit(
+        ws,
+        { 'fail-on': 'critical', 'fail-on-unknown': 'false' },
+        { osvUrl: `http://mirror:${encodeURIComponent('s3cr%t pw')}@127.0.0.1:${port}/v1/query` },
+      );
+      // With the records unread every severity was unknown, and a critical Django passed the gate.
+      expect(failure(r)).toMatch(/^Policy failed: \d+ vulnerabilit(y|ies) at severity critical or above/);
+      expect(findingsOf(r).some((f) => f.severity === 'critical')).toBe(true);
+      expect(r.annotations.some((a) => /Could not read \d+ OSV record/.test(a.message))).toBe(false);
+      expect(seen.filter((line) => line.endsWith('refused'))).toEqual([]);
+      expect(seen.some((line) => line.startsWith('GET /v1/vulns/'))).toBe(true);
+    } finally {
+      mirror.closeAllConnections();
+      await new Promise<void>((resolve) => mirror.close(() => resolve()));
+    }
+  });
+
   it('reports the PyPI service it cannot reach as a tool error, not as clean', async () => {
     // pypi.org's JSON API is not reachable from here: every HTTPS request goes to a proxy address on
     // loopback that refuses, so nothing leaves the machine and pip-audit fails the way it would offline.

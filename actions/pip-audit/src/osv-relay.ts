@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvHttpProxyAgent, request } from 'undici';
+import { withBasicAuth } from './osv';
 
 /**
  * A relay on loopback between pip-audit and the OSV service, so the action sees every answer
@@ -53,19 +54,6 @@ function asked(body: string): string {
   }
 }
 
-function upstreamOf(queryUrl: string): { url: string; headers: Record<string, string> } {
-  const url = new URL(queryUrl);
-  const headers: Record<string, string> = {};
-  if (url.username || url.password) {
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
-    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
-  }
-  return { url: url.href, headers };
-}
-
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -76,7 +64,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 export async function startOsvRelay(queryUrl: string, options: { timeoutMs: number }): Promise<OsvRelay> {
-  const upstream = upstreamOf(queryUrl);
+  const upstream = withBasicAuth(queryUrl);
   const agent = new EnvHttpProxyAgent({
     connect: { timeout: options.timeoutMs },
     headersTimeout: options.timeoutMs,
