@@ -66,7 +66,8 @@ async function pipAudit({ n, workspace, logs }) {
     `OSV records in ${rel(path.join(__dirname, '..', '..', '__tests__', 'fixtures', 'osv'))}; ` +
     `${queries} queries, ${osv.violations.length} off OSV's schema`;
 
-  if (run.exitCode !== 0 || run.outputs.passed !== 'true') {
+  const results = JSON.parse(run.outputs.results ?? '{}');
+  if (run.exitCode !== 0 || results.status !== 'passed') {
     // "Could not run" and "policy failed" are different results; neither is a pass.
     const why = failure(run);
     const kind = /^Policy failed/.test(why) ? 'FAILED' : 'COULD NOT RUN';
@@ -84,17 +85,17 @@ async function pipAudit({ n, workspace, logs }) {
     throw new Error('pip-audit talked to the OSV stand-in in a way OSV does not accept');
   }
 
-  const results = JSON.parse(run.outputs.results ?? '[]');
-  const open = results.filter((f) => !f.ignoredUntil);
-  const accepted = results.filter((f) => f.ignoredUntil);
+  const findings = results.findings ?? [];
+  const open = findings.filter((f) => !f.ignoredUntil);
+  const accepted = findings.filter((f) => f.ignoredUntil);
   const pins = fs
     .readFileSync(path.join(workspace, FILES[0]), 'utf8')
     .split('\n')
     .filter((l) => /^[A-Za-z0-9]/.test(l)).length;
   let result = `passed: ${pins} pins of requirements.txt audited, `;
-  if (results.length === 0) result += 'no known vulnerabilities';
+  if (findings.length === 0) result += 'no known vulnerabilities';
   else {
-    result += `${results.length} ${results.length === 1 ? 'finding' : 'findings'} (${bySeverity(results)})`;
+    result += `${findings.length} ${findings.length === 1 ? 'finding' : 'findings'} (${bySeverity(findings)})`;
     result += open.length === 0 ? ', all accepted' : `, ${open.length} open (${bySeverity(open)})`;
   }
   line(label, result, Date.now() - t, where);

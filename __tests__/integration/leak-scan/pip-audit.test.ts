@@ -5,14 +5,16 @@
  * OSV mirror's URL may carry credentials (https://user:password@host/v1/query). Here every shape
  * is that password (URL-encoded, as a URL must carry it) on the input-error path: the URL is not
  * http(s), and the error that names the input used to quote it whole (this test failed before the
- * fix, with the password in the annotation and the log). Not covered yet: an audit that runs with
- * a credentialed osv-url (a whole audit takes minutes, and no test yet runs pip-audit, or the
- * action's own record fetch, against a mirror that demands credentials).
+ * fix, with the password in the annotation and the log). The second test runs whole audits with a
+ * credentialed osv-url (the success path: pip-audit through the action's relay, which sends the
+ * password as Basic auth, and the record reads), every shape as the password. The stand-in does
+ * not check credentials; a mirror that refuses requests without them is in
+ * __tests__/integration/pip-audit/pip-audit.test.ts (#18 B3).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runAction, type RunActionResult } from '@deploy-kit/harness';
+import { pythonTools, runAction, startOsvStandin, type RunActionResult } from '@deploy-kit/harness';
 import { inBatches, scanRuns } from './helpers';
 import { secretShapes } from './shapes';
 
@@ -38,3 +40,46 @@ test('pip-audit, every shape as the password of a malformed osv-url: zero hits',
   });
   expect(scanRuns(runs)).toEqual([]);
 });
+
+test('pip-audit, whole audits with every shape as the password of a credentialed osv-url: zero hits', async () => {
+  const bin = pythonTools('pip-audit');
+  const osv = await startOsvStandin();
+  const runs: Record<string, { result: RunActionResult; secrets: string[] }> = {};
+  const scanned: string[] = [];
+  try {
+    await inBatches([...shapes.entries()], 4, async ([i, shape]) => {
+      const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-pa-'));
+      fs.writeFileSync(path.join(workspace, 'requirements.txt'), 'idna==3.3\n');
+      const url = new URL(osv.queryUrl);
+      const result = await runAction({
+        action: 'pip-audit',
+        workspace,
+        inputs: {
+          'osv-url': `http://mirror:${encodeURIComponent(shape)}@${url.host}${url.pathname}`,
+          sarif: 'out.sarif',
+          report: 'report.json',
+        },
+        env: {
+          PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+          XDG_CACHE_HOME: path.join(workspace, '.cache'),
+        },
+        timeoutMs: 120_000,
+      });
+      // The audit ran to the end through the credentialed URL: idna 3.3's advisory found.
+      const failed = result.annotations.find((a) => /^Policy failed/.test(a.message))?.message;
+      expect(failed).toMatch(/^Policy failed: 1 vulnerability at any severity/);
+      const files = {
+        report: fs.readFileSync(path.join(workspace, 'report.json'), 'utf8'),
+        sarif: fs.readFileSync(path.join(workspace, 'out.sarif'), 'utf8'),
+      };
+      runs[`#${i}`] = { result, secrets: [shape] };
+      scanned.push(...scanRuns({ [`#${i}`]: { result, files, secrets: [shape] } }));
+      fs.rmSync(workspace, { recursive: true, force: true });
+    });
+  } finally {
+    await osv.stop();
+  }
+  expect(Object.keys(runs)).toHaveLength(shapes.length);
+  expect(scanned).toEqual([]);
+  expect(osv.violations).toEqual([]);
+}, 900_000);

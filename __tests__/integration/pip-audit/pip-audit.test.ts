@@ -93,6 +93,30 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+interface Results {
+  status: string;
+  failure?: string;
+  vulnerabilityCount?: number;
+  fixableCount?: number;
+  findings?: ({ id: string; aliases: string[]; package: string; version: string } & Record<
+    string,
+    unknown
+  >)[];
+}
+const resultsOf = (r: RunActionResult): Results => JSON.parse(r.outputs.results ?? 'null') as Results;
+const findingsOf = (r: RunActionResult) => resultsOf(r).findings ?? [];
+
+/**
+ * A run that did not complete: `results` holds the envelope only, and no count is set. osv-url is
+ * a secret input, so the endpoint is masked in the output (a private mirror's URL carries its password).
+ */
+function expectNotAudited(r: RunActionResult, status = 'could-not-run'): void {
+  expect(Object.keys(r.outputs)).toEqual(['results']);
+  const masked = failure(r)?.replace(/http:\/\/127\.0\.0\.1:\d+\/v1\/query/g, '***');
+  expect(resultsOf(r)).toEqual({ status, failure: masked });
+  expect(r.summary).toContain('No vulnerability count is given');
+}
+
 const failure = (r: RunActionResult): string | undefined =>
   r.annotations.find(
     (a) => a.level === 'error' && /^(Policy failed|Could not run|Invalid input)/.test(a.message),
@@ -105,7 +129,9 @@ describe('pip-audit action against the real pip-audit', () => {
     const r = await audit(ws, { report: 'out/report.json' }, { node: NODE20 });
     expect(failure(r)).toBeUndefined();
     expect(r.exitCode).toBe(0);
-    expect(r.outputs).toMatchObject({ vulnerabilities: '0', fixable: '0', passed: 'true' });
+    expect(r.outputs).toMatchObject({ 'vulnerability-count': '0', 'fixable-count': '0' });
+    expect(resultsOf(r)).toMatchObject({ status: 'passed', vulnerabilityCount: 0, findings: [] });
+    expect(resultsOf(r).failure).toBeUndefined();
     expect(JSON.parse(r.outputs['by-severity'] as string)).toEqual({
       critical: 0,
       high: 0,
@@ -142,7 +168,8 @@ describe('pip-audit action against the real pip-audit', () => {
     const r = await audit(ws, { sarif: 'out/pip-audit.sarif', report: 'out/report.json' });
     expect(r.exitCode).toBe(1);
     expect(failure(r)).toMatch(/^Policy failed: 26 vulnerabilities at any severity/);
-    expect(r.outputs).toMatchObject({ vulnerabilities: '26', fixable: '26', passed: 'false' });
+    expect(r.outputs).toMatchObject({ 'vulnerability-count': '26', 'fixable-count': '26' });
+    expect(resultsOf(r)).toMatchObject({ status: 'failed', failure: failure(r), fixableCount: 26 });
     expect(JSON.parse(r.outputs['by-severity'] as string)).toEqual({
       critical: 5,
       high: 8,
@@ -151,15 +178,7 @@ describe('pip-audit action against the real pip-audit', () => {
       none: 0,
       unknown: 1,
     });
-    const results = JSON.parse(r.outputs.results as string) as {
-      id: string;
-      aliases: string[];
-      severity: string;
-      score?: number;
-      fixedIn?: string;
-      line?: number;
-      package: string;
-    }[];
+    const results = findingsOf(r);
     const byId = (id: string) => results.find((f) => f.id === id || f.aliases.includes(id));
     // PYSEC-2022-190 has no severity of its own: the score is its alias GHSA-2gwj-7jmv-h26r's CVSS vector.
     expect(byId('PYSEC-2022-190')).toMatchObject({
@@ -211,7 +230,8 @@ describe('pip-audit action against the real pip-audit', () => {
     const ws = workspace({ 'requirements.txt': 'Werkzeug==2.0.2\nredis==4.1.0\n' });
     const high = await audit(ws, { 'fail-on': 'critical' });
     expect(failure(high)).toBeUndefined();
-    expect(high.outputs).toMatchObject({ vulnerabilities: '2', passed: 'true' });
+    expect(high.outputs).toMatchObject({ 'vulnerability-count': '2' });
+    expect(resultsOf(high).status).toBe('passed');
     expect(
       high.annotations.filter((a) => a.title === 'pip-audit: Werkzeug 2.0.2').map((a) => a.level),
     ).toEqual(['warning']);
@@ -235,7 +255,7 @@ describe('pip-audit action against the real pip-audit', () => {
     const fixable = workspace({ 'requirements.txt': 'idna==3.3\n' });
     const r = await audit(fixable, { 'fixable-only': 'true' });
     expect(failure(r)).toMatch(/1 vulnerability at any severity, only when a fix exists/);
-    expect(r.outputs.fixable).toBe('1');
+    expect(r.outputs['fixable-count']).toBe('1');
 
     // No record in the set lacks a fix for a live version, so this one is derived, and says so: the real
     // gunicorn advisory GHSA-w3h3-4rj7-4ph4 as it stood before 22.0.0 existed (its `fixed` event removed).
@@ -249,7 +269,8 @@ describe('pip-audit action against the real pip-audit', () => {
       const ws = workspace({ 'requirements.txt': 'gunicorn==20.1.0\n' });
       const passes = await audit(ws, { 'fixable-only': 'true' }, { osvUrl: unfixedOsv.queryUrl });
       expect(failure(passes)).toBeUndefined();
-      expect(passes.outputs).toMatchObject({ vulnerabilities: '1', fixable: '0', passed: 'true' });
+      expect(passes.outputs).toMatchObject({ 'vulnerability-count': '1', 'fixable-count': '0' });
+      expect(resultsOf(passes).status).toBe('passed');
       expect(passes.summary).toMatch(
         /\| gunicorn 20\.1\.0 \| CVE-2024-1135, GHSA-w3h3-4rj7-4ph4 \| 🟧 high 8\.2 \| no fix \|/,
       );
@@ -282,7 +303,8 @@ describe('pip-audit action against the real pip-audit', () => {
     });
     const ok = await audit(ws);
     expect(failure(ok)).toBeUndefined();
-    expect(ok.outputs).toMatchObject({ vulnerabilities: '0', passed: 'true' });
+    expect(ok.outputs).toMatchObject({ 'vulnerability-count': '0' });
+    expect(resultsOf(ok).status).toBe('passed');
     // The ignored finding stays visible, with its reason and date.
     expect(ok.summary).toContain('until 2099-01-01: idna only sees our own host names');
     expect(
@@ -298,7 +320,7 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(failure(expired)).toContain(
       'the ignore for GHSA-jjg7-2v4v-x38h ("idna only sees our own host names") expired on 2024-06-30',
     );
-    expect(expired.outputs.vulnerabilities).toBe('1');
+    expect(expired.outputs['vulnerability-count']).toBe('1');
   });
 
   it('reports new, resolved and about-to-expire against the previous report', async () => {
@@ -333,26 +355,101 @@ describe('pip-audit action against the real pip-audit', () => {
       'requirements/prod.txt': 'gunicorn==20.1.0\nidna==3.7\n',
     });
     const r = await audit(ws, { requirements: 'requirements/*.txt' });
-    const results = JSON.parse(r.outputs.results as string) as {
-      file: string;
-      line: number;
-      package: string;
-    }[];
+    const results = findingsOf(r);
     expect(results.map((f) => [f.file, f.line, f.package])).toEqual([
       ['requirements/base.txt', 2, 'idna'],
       ['requirements/prod.txt', 1, 'gunicorn'],
     ]);
   });
 
+  it('resolves requirements, ignore-file, report and sarif against working-directory; annotations keep workspace paths', async () => {
+    const ws = workspace({
+      'app/requirements.txt': '# app\nidna==3.3\n',
+      'app/.pip-audit-ignore.yml':
+        'ignores:\n  - id: GHSA-0000-1111-2222\n    reason: gone\n    expires: 2099-01-01\n',
+      'requirements.txt': 'django==3.2.10\n',
+    });
+    const r = await audit(ws, {
+      'working-directory': 'app',
+      report: 'out/report.json',
+      sarif: 'out/a.sarif',
+    });
+    expect(failure(r)).toMatch(
+      /^Policy failed: 1 vulnerability at any severity, unknown severity counts \(idna 3\.3 /,
+    );
+    expect(findingsOf(r).map((f) => [f.file, f.line, f.package])).toEqual([
+      ['app/requirements.txt', 2, 'idna'],
+    ]);
+    expect(r.outputs.report).toBe(path.join(fs.realpathSync(ws), 'app/out/report.json'));
+    expect(fs.existsSync(path.join(ws, 'app/out/report.json'))).toBe(true);
+    expect(fs.existsSync(path.join(ws, 'app/out/a.sarif'))).toBe(true);
+    expect(r.annotations.find((a) => a.title === 'pip-audit: idna 3.3')).toMatchObject({
+      file: 'app/requirements.txt',
+      line: 2,
+    });
+    // The app's ignore file was read (its stale entry is named, at its workspace path).
+    expect(r.annotations.find((a) => /GHSA-0000-1111-2222/.test(a.message))).toMatchObject({
+      level: 'warning',
+      file: 'app/.pip-audit-ignore.yml',
+    });
+    const out = await audit(ws, { 'working-directory': 'app', report: '../../elsewhere.json' });
+    expect(failure(out)).toBe(
+      "Invalid input: 'report' must be a path inside the workspace, got '../../elsewhere.json'.",
+    );
+  });
+
+  it('audits the pins of -r and -c includes at their own file and line; a missing include is Invalid input (#18 B1)', async () => {
+    // A fully pinned file with an include: pip-audit's --disable-pip mode reads no includes, so
+    // base.txt's Django used to go unaudited and the file was called clean.
+    const ws = workspace({
+      'requirements.txt': '-r requirements/base.txt\nidna==3.7\n',
+      'requirements/base.txt': '# base\nDjango==3.2.10\n',
+    });
+    const r = await audit(ws, { sarif: 'out.sarif' });
+    expect(failure(r)).toMatch(/^Policy failed: \d+ vulnerabilities at any severity/);
+    const django = findingsOf(r).filter((f) => f.package === 'django');
+    expect(django.length).toBeGreaterThanOrEqual(8);
+    expect([...new Set(django.map((f) => `${String(f.file)}:${String(f.line)}`))]).toEqual([
+      'requirements/base.txt:2',
+    ]);
+    expect(findingsOf(r).filter((f) => f.package !== 'django')).toEqual([]);
+    expect(r.annotations.find((a) => a.title === 'pip-audit: Django 3.2.10')).toMatchObject({
+      level: 'error',
+      file: 'requirements/base.txt',
+      line: 2,
+    });
+    expect(r.log).toContain('requirements.txt (pinned, with its includes: 2 pins audited as written)');
+    const sarif = JSON.parse(fs.readFileSync(path.join(ws, 'out.sarif'), 'utf8'));
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'requirements/base.txt' },
+      region: { startLine: 2 },
+    });
+
+    // Resolved by pip, the version pinned in a -c file: reported at that pin.
+    const constrained = workspace({
+      'requirements.txt': 'sqlparse\n-c constraints.txt\n',
+      'constraints.txt': '# pins\nsqlparse==0.4.2\n',
+    });
+    const c = await audit(constrained);
+    expect(c.log).toContain('(resolved by pip)');
+    expect(findingsOf(c).map((f) => [f.package, f.version, f.file, f.line])).toEqual([
+      ['sqlparse', '0.4.2', 'constraints.txt', 2],
+      ['sqlparse', '0.4.2', 'constraints.txt', 2],
+    ]);
+
+    const missing = workspace({ 'requirements.txt': '-r base.txt\nidna==3.7\n' });
+    const m = await audit(missing);
+    expect(failure(m)).toBe(
+      "Invalid input: 'requirements' file requirements.txt line 1 includes 'base.txt' (-r), which does not exist; fix the path or remove the line.",
+    );
+    expectNotAudited(m, 'invalid-input');
+  });
+
   it('resolves an unpinned requirement through pip, and reports a requirement pip cannot resolve as a tool error', async () => {
     const ws = workspace({ 'requirements.txt': 'sqlparse>=0.4.2,<0.4.4\n' });
     const r = await audit(ws);
     expect(r.log).toContain('(resolved by pip)');
-    const results = JSON.parse(r.outputs.results as string) as {
-      id: string;
-      version: string;
-      line: number;
-    }[];
+    const results = findingsOf(r);
     expect(results.map((f) => f.version)).toEqual(['0.4.3', '0.4.3']);
     expect(results[0]?.line).toBe(1);
 
@@ -361,7 +458,7 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(failure(nope)).toBe(
       'Could not run: pip-audit could not audit requirements.txt (exit 1): pip could not resolve the requirements: No matching distribution found for sqlparse>=999.',
     );
-    expect(nope.outputs).toEqual({});
+    expectNotAudited(nope);
   });
 
   it('calls a malformed requirements file what it is', async () => {
@@ -371,7 +468,7 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(failure(r)).toMatch(
       /^Could not run: pip-audit could not audit requirements.txt \(exit 1\): requirement file .*requirements.txt contains invalid specifier at line 1/,
     );
-    expect(r.outputs).toEqual({});
+    expectNotAudited(r);
   });
 
   it('never reports a service failure as clean: 500, unreachable, timeout', async () => {
@@ -379,10 +476,9 @@ describe('pip-audit action against the real pip-audit', () => {
     osv.fault({ route: 'query', status: 500 });
     const five = await audit(ws);
     expect(failure(five)).toMatch(
-      /^Could not run: pip-audit could not audit requirements.txt \(exit 1\): .*500/,
+      /^Could not run: the OSV service gave no valid answer while auditing requirements\.txt: [\w-]+ [\w.]+: the OSV service answered HTTP 500; an audit without one is never called clean\.$/,
     );
-    expect(five.outputs).toEqual({});
-    expect(five.summary).toBe('');
+    expectNotAudited(five);
 
     // A report left by an earlier run in the same RUNNER_TEMP (a re-run, a self-hosted runner) is
     // deleted before pip-audit starts, so a crash is never read as last time's findings.
@@ -409,14 +505,54 @@ describe('pip-audit action against the real pip-audit', () => {
 
     const port = await closedPort();
     const down = await audit(ws, {}, { osvUrl: `http://127.0.0.1:${port}/v1/query` });
-    expect(failure(down)).toMatch(/^Could not run: .*ConnectionError: .*Connection refused/);
-    expect(down.outputs).toEqual({});
+    expect(failure(down)).toMatch(
+      /^Could not run: the OSV service gave no valid answer while auditing requirements\.txt: [\w-]+ [\w.]+: the OSV service could not be asked \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/,
+    );
+    expectNotAudited(down);
 
     osv.fault({ route: 'query', delayMs: 30_000 });
     const slow = await audit(ws, { 'request-timeout': '2s' });
-    expect(failure(slow)).toMatch(/^Could not run: .*(Read timed out|timed out)/);
-    expect(slow.outputs).toEqual({});
+    expect(failure(slow)).toMatch(
+      /^Could not run: .*the OSV service could not be asked \(no answer within 1\.5 s\)/,
+    );
+    expectNotAudited(slow);
     expect(slow.durationMs).toBeLessThan(25_000);
+  });
+
+  it('never calls an answer that is not an OSV answer clean: null, [] and a record without an id are Could not run (#18 B2)', async () => {
+    // pip-audit reads any empty-looking body as "no vulnerabilities"; the action checks every answer.
+    const ws = workspace({ 'requirements.txt': 'idna==3.7\n' });
+    const cases: [string, string][] = [
+      ['null', 'the answer is not an OSV answer (null)'],
+      ['[]', 'the answer is not an OSV answer ([])'],
+      [
+        '{"vulns":[{"summary":"no id"}]}',
+        `the answer's vulns is not a list of OSV records ({"vulns":[{"summary":"no id"}]})`,
+      ],
+    ];
+    for (const [body, reason] of cases) {
+      const server = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        const r = await audit(ws, {}, { osvUrl: `http://127.0.0.1:${port}/v1/query` });
+        expect(failure(r)).toBe(
+          `Could not run: the OSV service gave no valid answer while auditing requirements.txt: idna 3.7: ${reason}; an audit without one is never called clean.`,
+        );
+        expect(r.exitCode).toBe(1);
+        expectNotAudited(r);
+        expect(r.log).not.toContain('no known vulnerabilities');
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+    // The same file against the real records is clean: the answers above were the only difference.
+    const clean = await audit(ws);
+    expect(resultsOf(clean).status).toBe('passed');
   });
 
   it('stops a pip-audit run that outlives the timeout input and says so', async () => {
@@ -424,9 +560,9 @@ describe('pip-audit action against the real pip-audit', () => {
     osv.fault({ route: 'query', delayMs: 60_000 });
     const r = await audit(ws, { timeout: '4s', 'request-timeout': '50s' });
     expect(failure(r)).toBe(
-      "Could not run: pip-audit did not finish auditing requirements.txt within 4 s and was stopped (the 'timeout' input).",
+      "Could not run: the run did not finish within 4 s, the limit the 'timeout' input sets for the whole run: stopped while auditing requirements.txt with pip-audit.",
     );
-    expect(r.outputs).toEqual({});
+    expectNotAudited(r);
     expect(r.durationMs).toBeLessThan(40_000);
   });
 
@@ -446,7 +582,10 @@ describe('pip-audit action against the real pip-audit', () => {
       timeoutMs: 60_000,
     });
     expect(r.timedOut).toBe(false);
-    expect(failure(r)).toMatch(/^Could not run: pip-audit could not audit requirements.txt/);
+    expect(failure(r)).toMatch(
+      /^Could not run: the job was cancelled \(SIGINT\): stopped while auditing requirements\.txt with pip-audit, before the audit completed\.$/,
+    );
+    expectNotAudited(r, 'cancelled');
     // No process is left whose command line names this workspace's requirements file.
     const file = path.join(ws, 'requirements.txt');
     const left = fs
@@ -474,7 +613,58 @@ describe('pip-audit action against the real pip-audit', () => {
       ),
     ).toBe(true);
     expect(failure(r)).toMatch(/1 vulnerability at severity critical or above/);
-    expect(JSON.parse(r.outputs.results as string)[0].severity).toBe('unknown');
+    expect(findingsOf(r)[0]?.severity).toBe('unknown');
+  });
+
+  it("sends a mirror's credentials with every request, the record reads too (#18 B3)", async () => {
+    // A mirror that answers only with the credentials, in front of the stand-in.
+    const auth = `Basic ${Buffer.from('mirror:s3cr%t pw').toString('base64')}`;
+    const seen: string[] = [];
+    const mirror = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const ok = req.headers.authorization === auth;
+        seen.push(
+          `${req.method} ${(req.url ?? '').replace(/\/vulns\/.*/, '/vulns/…')} ${ok ? 'ok' : 'refused'}`,
+        );
+        if (!ok) {
+          res
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end('{"code":16,"message":"unauthenticated"}');
+          return;
+        }
+        const target = new URL(req.url ?? '/', osv.base.replace(/\/v1$/, ''));
+        const up = http.request(
+          target,
+          { method: req.method, headers: { 'content-type': 'application/json' } },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        up.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+    const { port } = mirror.address() as AddressInfo;
+    try {
+      const ws = workspace({ 'requirements.txt': 'Django==3.2.10\n' });
+      const r = await audit(
+        ws,
+        { 'fail-on': 'critical', 'fail-on-unknown': 'false' },
+        { osvUrl: `http://mirror:${encodeURIComponent('s3cr%t pw')}@127.0.0.1:${port}/v1/query` },
+      );
+      // With the records unread every severity was unknown, and a critical Django passed the gate.
+      expect(failure(r)).toMatch(/^Policy failed: \d+ vulnerabilit(y|ies) at severity critical or above/);
+      expect(findingsOf(r).some((f) => f.severity === 'critical')).toBe(true);
+      expect(r.annotations.some((a) => /Could not read \d+ OSV record/.test(a.message))).toBe(false);
+      expect(seen.filter((line) => line.endsWith('refused'))).toEqual([]);
+      expect(seen.some((line) => line.startsWith('GET /v1/vulns/'))).toBe(true);
+    } finally {
+      mirror.closeAllConnections();
+      await new Promise<void>((resolve) => mirror.close(() => resolve()));
+    }
   });
 
   it('reports the PyPI service it cannot reach as a tool error, not as clean', async () => {
@@ -497,7 +687,7 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(failure(r)).toMatch(
       /^Could not run: pip-audit could not audit requirements.txt \(exit 1\): .*(ProxyError|Unable to connect to proxy)/,
     );
-    expect(r.outputs).toEqual({});
+    expectNotAudited(r);
   });
 
   it('audits an environment (mode: environment) through its interpreter', async () => {
@@ -522,11 +712,7 @@ describe('pip-audit action against the real pip-audit', () => {
       sarif: 'env.sarif',
     });
     expect(failure(r)).toMatch(/^Policy failed: 1 vulnerability at any severity/);
-    const results = JSON.parse(r.outputs.results as string) as {
-      package: string;
-      version: string;
-      file?: string;
-    }[];
+    const results = findingsOf(r);
     expect(results).toEqual([expect.objectContaining({ package: 'idna', version: '3.3' })]);
     expect(results[0]?.file).toBeUndefined();
     expect(r.summary).toContain('| environment |');
@@ -546,7 +732,7 @@ describe('pip-audit action against the real pip-audit', () => {
       timeoutMs: 300_000,
     });
     expect(failure(r)).toBeUndefined();
-    expect(r.outputs).toMatchObject({ vulnerabilities: '0', passed: 'true' });
+    expect(r.outputs).toMatchObject({ 'vulnerability-count': '0' });
     const installed = path.join(r.runnerTemp, 'tool-cache', 'deploy-kit-pip-audit');
     const [dir] = fs.readdirSync(installed);
     expect(dir).toMatch(/^2\.10\.1-[0-9a-f]{12}$/);
@@ -561,6 +747,7 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(failure(wrong)).toBe(
       "Invalid input: 'pip-audit-version' 2.9.0 has no hashed lock in this action; use one of 2.10.1, or put that pip-audit on PATH.",
     );
+    expectNotAudited(wrong, 'invalid-input');
   });
 
   it('answers bad input with one sentence naming the input', async () => {
@@ -568,9 +755,12 @@ describe('pip-audit action against the real pip-audit', () => {
       'requirements.txt': 'idna==3.7\n',
       'bad.yml': 'ignores:\n  - id: X-1\n    expires: 2030-01-01\n',
     });
-    expect(failure(await audit(ws, { requirements: 'nope.txt' }))).toBe(
+    const nope = await audit(ws, { requirements: 'nope.txt' });
+    expect(failure(nope)).toBe(
       "Invalid input: 'requirements' names 'nope.txt', which does not exist in the workspace; give requirements files or globs such as requirements/*.txt.",
     );
+    // Refused before anything ran: the runner edge writes the envelope alone, and no summary.
+    expect(resultsOf(nope)).toEqual({ status: 'invalid-input', failure: failure(nope) });
     expect(failure(await audit(ws, { 'fail-on': 'severe' }))).toBe(
       "Invalid input: 'fail-on' must be one of any, low, medium, high, critical, got 'severe'.",
     );

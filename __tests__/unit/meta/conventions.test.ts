@@ -79,9 +79,13 @@ describe.each(Object.entries(ACTIONS))('%s follows the conventions', (name, fold
   });
 
   test('yes/no inputs default to true or false; dry-run is one', () => {
-    for (const [input, spec] of Object.entries(inputs))
+    // pip-audit's `fail-on` is a threshold (any, low, medium, high, critical), not a yes/no.
+    const THRESHOLDS = ['fail-on'];
+    for (const [input, spec] of Object.entries(inputs)) {
+      if (THRESHOLDS.includes(input)) continue;
       if (input === 'dry-run' || /^(allow|fail|insecure|strict|move|fixable)-/.test(input))
         expect([`${input}=true`, `${input}=false`]).toContain(`${input}=${String(spec.default)}`);
+    }
   });
 
   test('python defaults to python3 wherever it is an input', () => {

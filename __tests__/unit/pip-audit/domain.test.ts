@@ -1,13 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOsvRecords, type OsvRecord } from '@deploy-kit/harness';
-import { pipAuditArgs } from '../../../actions/pip-audit/src/audit';
+import { pipAuditArgs, pipAuditEnv } from '../../../actions/pip-audit/src/audit';
 import type { Finding } from '../../../actions/pip-audit/src/findings';
 import { fixedIn, fixFromList, upgradeFor } from '../../../actions/pip-audit/src/fixes';
 import { breaks, type GatePolicy } from '../../../actions/pip-audit/src/gate';
 import { applyIgnores, expiredMessage, parseIgnoreFile } from '../../../actions/pip-audit/src/ignores';
 import { classify, lastErrorLine } from '../../../actions/pip-audit/src/outcome';
 import { lookupIds, vulnsBase } from '../../../actions/pip-audit/src/osv';
+import { notAnOsvAnswer } from '../../../actions/pip-audit/src/osv-relay';
 import { compareReports } from '../../../actions/pip-audit/src/report';
 import { fullyPinned, normalizeName, parseRequirements } from '../../../actions/pip-audit/src/requirements';
 import { cvssScore, levelOf, severityOf, type SeverityRecord } from '../../../actions/pip-audit/src/severity';
@@ -22,6 +23,7 @@ describe('requirements files', () => {
       [
         '# app deps',
         '-r base.txt',
+        '-c constraints.txt',
         'Django==3.2.10  # web',
         'Pillow==8.4.0 \\',
         '    --hash=sha256:abc',
@@ -29,11 +31,22 @@ describe('requirements files', () => {
         '',
       ].join('\n'),
     );
-    expect(parsed.includes).toEqual(['base.txt']);
+    expect(parsed.includes).toEqual([
+      { kind: 'requirement', path: 'base.txt', line: 2 },
+      { kind: 'constraint', path: 'constraints.txt', line: 3 },
+    ]);
     expect(parsed.requirements.map((r) => [r.name, r.pinned, r.line])).toEqual([
-      ['django', '3.2.10', 3],
-      ['pillow', '8.4.0', 4],
-      ['zope-interface', '5.4.0', 6],
+      ['django', '3.2.10', 4],
+      ['pillow', '8.4.0', 5],
+      ['zope-interface', '5.4.0', 7],
+    ]);
+    expect(
+      parseRequirements('-rbase.txt\n--requirement=more.txt\n--constraint c.txt\n--require-hashes\n')
+        .includes,
+    ).toEqual([
+      { kind: 'requirement', path: 'base.txt', line: 1 },
+      { kind: 'requirement', path: 'more.txt', line: 2 },
+      { kind: 'constraint', path: 'c.txt', line: 3 },
     ]);
     expect(fullyPinned(parsed)).toBe(true);
   });
@@ -109,12 +122,18 @@ describe('pip-audit outcomes', () => {
       osvUrl: 'http://127.0.0.1:1/v1/query',
     };
     expect(pipAuditArgs({ file: 'r.txt', pinned: true }, base)).toEqual(
-      expect.arrayContaining(['--disable-pip', '--no-deps', '--osv-url']),
+      expect.arrayContaining(['--disable-pip', '--no-deps']),
     );
     expect(pipAuditArgs({ file: 'r.txt', pinned: false }, base)).not.toContain('--disable-pip');
-    expect(pipAuditArgs({ file: 'r.txt', pinned: true }, { ...base, service: 'pypi' })).not.toContain(
-      '--osv-url',
+    // The OSV endpoint (which may carry a mirror's password) is never on the command line.
+    expect(pipAuditArgs({ file: 'r.txt', pinned: true }, base).join(' ')).not.toContain('127.0.0.1:1');
+    expect(pipAuditEnv({ file: 'r.txt', pinned: true }, base)).toMatchObject({
+      PIP_AUDIT_OSV_URL: 'http://127.0.0.1:1/v1/query',
+    });
+    expect(pipAuditEnv({ pinned: false }, { service: 'osv' }).PIP_AUDIT_OSV_URL).toBe(
+      'https://api.osv.dev/v1/query',
     );
+    expect(pipAuditEnv({ pinned: false }, { ...base, service: 'pypi' }).PIP_AUDIT_OSV_URL).toBeUndefined();
   });
 });
 
@@ -279,5 +298,20 @@ describe('shipped lock', () => {
     expect(lock).toBe(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'pytools.d', 'pip-audit.txt'), 'utf8'));
     expect(lock).toMatch(/^pip-audit==2\.10\.1 \\$/m);
     expect(lock).toMatch(/--hash=sha256:[0-9a-f]{64}/);
+  });
+});
+
+describe('OSV answers (#18 B2)', () => {
+  it('accepts only a JSON object whose vulns, when present, are records with an id', () => {
+    expect(notAnOsvAnswer('{}')).toBeUndefined();
+    expect(notAnOsvAnswer('{"vulns":[{"id":"GHSA-x"}],"next_page_token":"t"}')).toBeUndefined();
+    expect(notAnOsvAnswer('null')).toBe('the answer is not an OSV answer (null)');
+    expect(notAnOsvAnswer('[]')).toBe('the answer is not an OSV answer ([])');
+    expect(notAnOsvAnswer('""')).toBe('the answer is not an OSV answer ("")');
+    expect(notAnOsvAnswer('0')).toBe('the answer is not an OSV answer (0)');
+    expect(notAnOsvAnswer('')).toBe('the answer is not JSON (an empty body)');
+    expect(notAnOsvAnswer('<html>')).toBe('the answer is not JSON (<html>)');
+    expect(notAnOsvAnswer('{"vulns":null}')).toMatch(/^the answer's vulns is not a list of OSV records/);
+    expect(notAnOsvAnswer('{"vulns":[{}]}')).toMatch(/^the answer's vulns is not a list of OSV records/);
   });
 });

@@ -1,10 +1,35 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ToolError } from '@deploy-kit/shared';
+import { ToolError, withProgress, type ProgressOptions } from '@deploy-kit/shared';
+import { DEFAULT_OSV_QUERY_URL } from './osv';
 import { classify, type Outcome } from './outcome';
+import { spawnBounded, type RawRun } from './spawn';
 
-/** Runs pip-audit once, with the report file deleted first, a hard time limit, and output captured. */
+/**
+ * Runs pip-audit once: the report file deleted first, stopped with its process group when the
+ * job is cancelled or the whole run's time limit runs out, output captured, and a progress line
+ * at least every 30 s while it runs (resolving through pip can take minutes).
+ */
+
+/** What stops the run: the job's cancel, or the 'timeout' input running out. */
+export interface Limits {
+  /** Aborted by either. */
+  signal: AbortSignal;
+  /** The job's own cancel (context.signal). */
+  cancel: AbortSignal;
+  timeoutMs: number;
+}
+
+/** The sentence for work stopped by the limits: cancelled, or out of time. `doing`: "auditing requirements.txt with pip-audit". */
+export function stoppedError(limits: Limits, doing: string): ToolError {
+  if (limits.cancel.aborted)
+    return new ToolError(
+      `the job was cancelled (${String(limits.cancel.reason)}): stopped while ${doing}, before the audit completed`,
+    );
+  return new ToolError(
+    `the run did not finish within ${+(limits.timeoutMs / 1000).toFixed(1)} s, the limit the 'timeout' input sets for the whole run: stopped while ${doing}`,
+  );
+}
 
 export interface AuditTarget {
   /** Absolute requirements file, or undefined to audit an environment. */
@@ -18,20 +43,15 @@ export interface AuditOptions {
   service: 'osv' | 'pypi';
   osvUrl?: string;
   requestTimeoutS: number;
-  timeoutMs: number;
   reportFile: string;
   cwd: string;
   /** Interpreter whose environment is audited (mode: environment). */
   python?: string;
 }
 
-export function pipAuditArgs(
-  target: AuditTarget,
-  options: Omit<AuditOptions, 'bin' | 'timeoutMs' | 'cwd'>,
-): string[] {
+export function pipAuditArgs(target: AuditTarget, options: Omit<AuditOptions, 'bin' | 'cwd'>): string[] {
   const args = ['-f', 'json', '-o', options.reportFile, '--desc', 'on', '--aliases', 'on'];
   args.push('--progress-spinner', 'off', '--timeout', String(options.requestTimeoutS), '-s', options.service);
-  if (options.service === 'osv' && options.osvUrl) args.push('--osv-url', options.osvUrl);
   if (target.file) {
     args.push('-r', target.file);
     if (target.pinned) args.push('--disable-pip', '--no-deps');
@@ -39,89 +59,55 @@ export function pipAuditArgs(
   return args;
 }
 
-export interface RawRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-export function spawnBounded(
-  cmd: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-  onSpawn?: (pid: number | undefined) => void,
-): Promise<RawRun> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout also stops the pip that pip-audit started to resolve.
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const killGroup = (): void => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    };
-    // A cancelled job (the runner's SIGINT/SIGTERM) must not leave pip-audit or pip running.
-    process.once('SIGINT', killGroup);
-    process.once('SIGTERM', killGroup);
-    const done = (): void => {
-      clearTimeout(timer);
-      process.removeListener('SIGINT', killGroup);
-      process.removeListener('SIGTERM', killGroup);
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup();
-    }, timeoutMs);
-    child.on('spawn', () => onSpawn?.(child.pid));
-    child.on('error', (e) => {
-      done();
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      done();
-      resolve({
-        exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        timedOut,
-      });
-    });
-  });
+/**
+ * pip-audit's environment beyond toolEnv(). The OSV endpoint goes in PIP_AUDIT_OSV_URL (pip-audit
+ * 2.10+; parseInputs refuses 'osv-url' for older versions), never on the command line, where a
+ * private mirror's password would show in the process list; it is set even for the default
+ * endpoint, so pip-audit and the record reads always ask the same service.
+ */
+export function pipAuditEnv(
+  target: AuditTarget,
+  options: Pick<AuditOptions, 'service' | 'osvUrl' | 'python'>,
+): Record<string, string> {
+  const env: Record<string, string> = { PYTHONUNBUFFERED: '1' };
+  if (options.service === 'osv') {
+    env.PIP_AUDIT_OSV_URL = options.osvUrl ?? DEFAULT_OSV_QUERY_URL;
+    // The relay on loopback is asked directly, never through the runner's proxy.
+    const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, '127.0.0.1'].filter(Boolean).join(',');
+    env.NO_PROXY = env.no_proxy = noProxy;
+  }
+  if (!target.file && options.python) env.PIPAPI_PYTHON_LOCATION = options.python;
+  return env;
 }
 
 export async function auditOnce(
   target: AuditTarget,
   options: AuditOptions,
   what: string,
-  onSpawn?: (pid: number | undefined) => void,
+  limits: Limits,
+  hooks: { onSpawn?: (pid: number | undefined) => void; progress?: ProgressOptions } = {},
 ): Promise<{ outcome: Outcome; run: RawRun }> {
   // A report left from an earlier run must never be read as this run's result.
   fs.rmSync(options.reportFile, { force: true });
   fs.mkdirSync(path.dirname(options.reportFile), { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1' };
-  if (!target.file && options.python) env.PIPAPI_PYTHON_LOCATION = options.python;
-  const run = await spawnBounded(
-    options.bin,
-    pipAuditArgs(target, options),
-    options.cwd,
-    env,
-    options.timeoutMs,
-    onSpawn,
-  );
-  // A killed run may have left a partial report: it is not read at all.
-  if (run.timedOut)
+  const env = pipAuditEnv(target, options);
+  const run = await withProgress(
+    () => `pip-audit is still auditing ${what}`,
+    () =>
+      spawnBounded(options.bin, pipAuditArgs(target, options), {
+        cwd: options.cwd,
+        env,
+        signal: limits.signal,
+        onSpawn: hooks.onSpawn,
+      }),
+    hooks.progress,
+  ).catch((error: unknown) => {
     throw new ToolError(
-      `pip-audit did not finish auditing ${what} within ${Math.round(options.timeoutMs / 1000)} s and was stopped (the 'timeout' input)`,
+      `could not start pip-audit (${options.bin}): ${error instanceof Error ? error.message : String(error)}`,
     );
+  });
+  // A stopped run may have left a partial report: it is not read at all.
+  if (run.stopped !== undefined) throw stoppedError(limits, `auditing ${what} with pip-audit`);
   const reportText = fs.existsSync(options.reportFile)
     ? fs.readFileSync(options.reportFile, 'utf8')
     : undefined;

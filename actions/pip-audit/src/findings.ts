@@ -1,7 +1,8 @@
 import type { PipAuditReport } from './audit-report';
 import { fixedIn, fixFromList, type FixRecord } from './fixes';
-import { normalizeName, type RequirementsFile, lineOf } from './requirements';
+import { normalizeName } from './requirements';
 import { severityOf, type Severity, type SeverityRecord } from './severity';
+import { locate, type RequirementsTree } from './tree';
 
 /** One vulnerability in one package of one audited source, with everything the outputs need. Pure assembly. */
 export interface Finding {
@@ -27,7 +28,8 @@ export interface Finding {
 export interface Source {
   /** Workspace-relative path, or undefined for the environment. */
   file?: string;
-  parsed?: RequirementsFile;
+  /** The file and its includes, to place each finding at the line that pins it. */
+  tree?: RequirementsTree;
   report: PipAuditReport;
 }
 
@@ -44,7 +46,7 @@ export function buildFindings(sources: readonly Source[], records: ReadonlyMap<s
   for (const source of sources)
     for (const dep of source.report.dependencies) {
       if (!dep.version) continue;
-      const req = source.parsed ? lineOf(source.parsed, dep.name) : undefined;
+      const req = source.tree ? locate(source.tree, dep.name) : undefined;
       for (const v of dep.vulns ?? []) {
         const recs = recordsFor([v.id, ...v.aliases], records);
         // pip-audit already drops withdrawn records from the query; a record read since then may say so too.
@@ -56,7 +58,7 @@ export function buildFindings(sources: readonly Source[], records: ReadonlyMap<s
           package: normalizeName(dep.name),
           written: req?.written ?? dep.name,
           version: dep.version,
-          file: source.file,
+          file: req?.file ?? source.file,
           line: req?.line,
           description: (v.description ?? '').trim(),
           severity: severityOf(recs),

@@ -1,24 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  getBoolean,
-  getDuration,
-  getEnum,
-  getInteger,
-  getList,
-  getString,
   InputError,
-  redactSecrets,
-  registerSecret,
+  InputReader,
   resolveInWorkspace,
   urlPasswords,
   workspaceRoot,
+  type RawInputs,
 } from '@deploy-kit/shared';
 import { globSync } from 'tinyglobby';
+import defaults from './action-defaults.json';
 import { FAIL_ON, type FailOn } from './gate';
 
 export interface Inputs {
   mode: 'requirements' | 'environment';
+  /** Absolute directory the path inputs are relative to (inside the workspace). */
+  workingDirectory: string;
   /** Absolute paths of the requirements files to audit, in the order given. */
   requirements: string[];
   service: 'osv' | 'pypi';
@@ -30,35 +27,55 @@ export interface Inputs {
   strict: boolean;
   /** Absolute path, undefined when the file does not exist (no ignores). */
   ignoreFile?: string;
+  /** The ignore file as the workflow names it, for messages and annotations. */
   ignoreFileName: string;
   expiryWarningDays: number;
   sarif?: string;
-  report: string;
+  /** Absolute path of the JSON report; undefined writes it under RUNNER_TEMP. */
+  report?: string;
   previousReport?: string;
   pipAuditVersion: string;
   python: string;
   requestTimeoutS: number;
-  auditTimeoutMs: number;
+  /** The whole run's time limit (the 'timeout' input). */
+  timeoutMs: number;
 }
 
 export const DEFAULT_IGNORE_FILE = '.pip-audit-ignore.yml';
 
-/** Requirements inputs: file names or globs, each resolved inside the workspace; a name that matches nothing is an error. */
-export function resolveRequirements(patterns: readonly string[], root: string): string[] {
+/** A path input resolved against the working directory, refused when it leaves the workspace. */
+export function inDirectory(name: string, directory: string, value: string): string {
+  try {
+    return resolveInWorkspace(name, path.resolve(directory, value));
+  } catch (error) {
+    if (error instanceof InputError)
+      throw new InputError(`'${name}' must be a path inside the workspace, got '${value}'.`);
+    throw error;
+  }
+}
+
+/** Where a name was looked for, for messages: "the workspace" or the working directory. */
+function where(directory: string): string {
+  const rel = path.relative(workspaceRoot(), directory);
+  return rel === '' ? 'the workspace' : `'${rel.split(path.sep).join('/')}' (the working directory)`;
+}
+
+/** Requirements inputs: file names or globs, each resolved in the working directory; a name that matches nothing is an error. */
+export function resolveRequirements(patterns: readonly string[], directory: string): string[] {
   const files: string[] = [];
   for (const pattern of patterns) {
     const isGlob = /[*?[\]{}]/.test(pattern);
     const matched = isGlob
-      ? globSync([pattern], { cwd: root, onlyFiles: true, dot: false }).sort()
-      : fs.existsSync(path.resolve(root, pattern))
+      ? globSync([pattern], { cwd: directory, onlyFiles: true, dot: false }).sort()
+      : fs.existsSync(path.resolve(directory, pattern))
         ? [pattern]
         : [];
     if (matched.length === 0)
       throw new InputError(
-        `'requirements' names '${pattern}', which ${isGlob ? 'matches no file' : 'does not exist'} in the workspace; give requirements files or globs such as requirements/*.txt.`,
+        `'requirements' names '${pattern}', which ${isGlob ? 'matches no file' : 'does not exist'} in ${where(directory)}; give requirements files or globs such as requirements/*.txt.`,
       );
     for (const m of matched) {
-      const abs = resolveInWorkspace('requirements', m);
+      const abs = inDirectory('requirements', directory, m);
       if (!fs.statSync(abs).isFile())
         throw new InputError(
           `'requirements' names '${m}', which is not a file; give requirements files or globs.`,
@@ -69,18 +86,28 @@ export function resolveRequirements(patterns: readonly string[], root: string): 
   return files;
 }
 
-/** An optional path input, resolved in the workspace; the caller reads it by its literal name. */
-function optionalPath(name: string, value: string): string | undefined {
-  return value === '' ? undefined : resolveInWorkspace(name, value);
+/** The URL with any password in it replaced by ***, for messages. */
+export function withoutPassword(value: string): string {
+  let out = value;
+  for (const password of urlPasswords(value)) out = out.split(password).join('***');
+  return out;
 }
 
-function osvUrl(value: string): string | undefined {
+/**
+ * A private mirror's URL may carry credentials (https://user:password@host/...). 'osv-url' is a
+ * secret input (masked whole by the runner edge) and run() masks its password on its own before
+ * anything prints; a message here quotes it with the password already replaced. It reaches
+ * pip-audit as PIP_AUDIT_OSV_URL, never on its command line; a pip-audit older than 2.10 ignores
+ * that variable (and has no --osv-url) and would silently audit against api.osv.dev, so it is
+ * refused with one.
+ */
+function osvUrl(value: string, version: string): string | undefined {
   if (value === '') return undefined;
-  // A private mirror's URL may carry credentials (https://user:password@host/...): the password is
-  // masked (THE MASKING RULE) before the URL can reach a log line or an error. It still reaches
-  // pip-audit as --osv-url: pip-audit's PIP_AUDIT_OSV_URL would keep it out of argv, but a
-  // pip-audit older than 2.10 ignores that variable and would silently audit against api.osv.dev.
-  for (const password of urlPasswords(value)) registerSecret(password);
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < 2 || (major === 2 && minor < 10))
+    throw new InputError(
+      `'osv-url' needs pip-audit 2.10 or later ('pip-audit-version' is ${version}); leave 'osv-url' empty or use 2.10.1.`,
+    );
   let url: URL;
   try {
     url = new URL(value);
@@ -89,47 +116,59 @@ function osvUrl(value: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new InputError(
-      `'osv-url' must be the OSV query endpoint as an http(s) URL, such as https://api.osv.dev/v1/query, got '${redactSecrets(value)}'.`,
+      `'osv-url' must be the OSV query endpoint as an http(s) URL, such as https://api.osv.dev/v1/query, got '${withoutPassword(value)}'.`,
     );
   return url.href;
 }
 
-export function readInputs(): Inputs {
-  const root = workspaceRoot();
-  const mode = getEnum('mode', ['requirements', 'environment'] as const, 'requirements');
-  const patterns = getList('requirements');
+/** The ignore file: the default name may be absent (no ignores); a name the workflow chose must exist. */
+function ignoreFile(name: string, directory: string): string | undefined {
+  const file = inDirectory('ignore-file', directory, name);
+  if (fs.existsSync(file)) return file;
+  if (name !== DEFAULT_IGNORE_FILE)
+    throw new InputError(`'ignore-file' names '${name}', which does not exist in ${where(directory)}.`);
+  return undefined;
+}
+
+/** The pure half of the action: raw inputs → typed inputs, every name and form checked, nothing run. */
+export function parseInputs(raw: RawInputs): Inputs {
+  const read = new InputReader(raw, defaults);
+  const workingDirectory = resolveInWorkspace('working-directory', read.string('working-directory') || '.');
+  if (!fs.existsSync(workingDirectory) || !fs.statSync(workingDirectory).isDirectory())
+    throw new InputError(
+      `'working-directory' names '${read.string('working-directory')}', which is not a directory in the workspace.`,
+    );
+  const mode = read.enum('mode', ['requirements', 'environment'] as const, 'requirements');
+  const patterns = read.list('requirements');
   if (mode === 'requirements' && patterns.length === 0)
     throw new InputError(
       `'requirements' is empty; give one or more requirements files or globs (mode: requirements).`,
     );
-  const ignoreFileName = getString('ignore-file', { fallback: DEFAULT_IGNORE_FILE });
-  const ignorePath = resolveInWorkspace('ignore-file', ignoreFileName);
-  const ignoreExists = fs.existsSync(ignorePath);
-  // The default name may be absent (no ignores); a name the workflow chose must exist.
-  if (!ignoreExists && ignoreFileName !== DEFAULT_IGNORE_FILE)
-    throw new InputError(`'ignore-file' names '${ignoreFileName}', which does not exist in the workspace.`);
-  const runnerTemp = process.env.RUNNER_TEMP || root;
-  const version = getString('pip-audit-version', { fallback: '2.10.1' });
+  const ignoreFileName = read.string('ignore-file', { fallback: DEFAULT_IGNORE_FILE });
+  const version = read.string('pip-audit-version', { fallback: '2.10.1' });
   if (!/^\d+\.\d+\.\d+$/.test(version))
     throw new InputError(`'pip-audit-version' must be an exact version such as 2.10.1, got '${version}'.`);
+  const optional = (name: string, value: string): string | undefined =>
+    value === '' ? undefined : inDirectory(name, workingDirectory, value);
   return {
     mode,
-    requirements: mode === 'requirements' ? resolveRequirements(patterns, root) : [],
-    service: getEnum('vulnerability-service', ['osv', 'pypi'] as const, 'osv'),
-    osvUrl: osvUrl(getString('osv-url')),
-    failOn: getEnum('fail-on', FAIL_ON, 'any'),
-    fixableOnly: getBoolean('fixable-only', false),
-    failOnUnknown: getBoolean('fail-on-unknown', true),
-    strict: getBoolean('strict', false),
-    ignoreFile: ignoreExists ? ignorePath : undefined,
+    workingDirectory,
+    requirements: mode === 'requirements' ? resolveRequirements(patterns, workingDirectory) : [],
+    service: read.enum('vulnerability-service', ['osv', 'pypi'] as const, 'osv'),
+    osvUrl: osvUrl(read.string('osv-url'), version),
+    failOn: read.enum('fail-on', FAIL_ON, 'any'),
+    fixableOnly: read.boolean('fixable-only', false),
+    failOnUnknown: read.boolean('fail-on-unknown', true),
+    strict: read.boolean('strict', false),
+    ignoreFile: ignoreFile(ignoreFileName, workingDirectory),
     ignoreFileName,
-    expiryWarningDays: getInteger('expiry-warning-days', { min: 0, max: 365, fallback: 14 }),
-    sarif: optionalPath('sarif', getString('sarif')),
-    report: optionalPath('report', getString('report')) ?? path.join(runnerTemp, 'pip-audit-report.json'),
-    previousReport: optionalPath('previous-report', getString('previous-report')),
+    expiryWarningDays: read.integer('expiry-warning-days', { min: 0, max: 365, fallback: 14 }),
+    sarif: optional('sarif', read.string('sarif')),
+    report: optional('report', read.string('report')),
+    previousReport: optional('previous-report', read.string('previous-report')),
     pipAuditVersion: version,
-    python: getString('python', { fallback: 'python3' }),
-    requestTimeoutS: Math.max(1, Math.round(getDuration('request-timeout', 15_000) / 1000)),
-    auditTimeoutMs: getDuration('timeout', 10 * 60_000),
+    python: read.string('python', { fallback: 'python3' }),
+    requestTimeoutS: Math.max(1, Math.round(read.duration('request-timeout', 15_000) / 1000)),
+    timeoutMs: read.duration('timeout', 10 * 60_000),
   };
 }

@@ -8,6 +8,31 @@ import { HttpClient } from '@deploy-kit/shared/http';
 
 export const DEFAULT_OSV_QUERY_URL = 'https://api.osv.dev/v1/query';
 
+/**
+ * A URL's credentials (a private mirror's https://user:password@host/...) as a Basic auth header,
+ * the way requests sends them for pip-audit; the URL without them. Every request to the mirror
+ * carries them: the queries (through the relay) and the record reads alike.
+ */
+export function withBasicAuth(href: string): { url: string; headers: Record<string, string> } {
+  const url = new URL(href);
+  const headers: Record<string, string> = {};
+  if (url.username || url.password) {
+    const decode = (text: string): string => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        return text;
+      }
+    };
+    const user = decode(url.username);
+    const pass = decode(url.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  return { url: url.href, headers };
+}
+
 export function vulnsBase(osvQueryUrl: string): string {
   const url = new URL(osvQueryUrl);
   url.pathname = url.pathname.replace(/\/query\/?$/, '').replace(/\/$/, '') + '/vulns/';
@@ -29,9 +54,10 @@ export interface RecordLookup {
 export async function fetchRecords(
   osvQueryUrl: string,
   ids: readonly string[],
-  options: { timeoutMs: number; concurrency?: number },
+  options: { timeoutMs: number; concurrency?: number; signal?: AbortSignal },
 ): Promise<RecordLookup> {
-  const base = vulnsBase(osvQueryUrl);
+  const { url: queryUrl, headers: auth } = withBasicAuth(osvQueryUrl);
+  const base = vulnsBase(queryUrl);
   const client = new HttpClient({
     connectTimeoutMs: options.timeoutMs,
     headersTimeoutMs: options.timeoutMs,
@@ -42,12 +68,14 @@ export async function fetchRecords(
   const failures: string[] = [];
   const queue = [...new Set(ids)];
   const worker = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    for (let id = queue.shift(); id !== undefined && !options.signal?.aborted; id = queue.shift()) {
       try {
         const res = await client.request({
           url: base + encodeURIComponent(id),
-          headers: { accept: 'application/json' },
-          signal: AbortSignal.timeout(options.timeoutMs),
+          headers: { accept: 'application/json', ...auth },
+          signal: options.signal
+            ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal])
+            : AbortSignal.timeout(options.timeoutMs),
         });
         // Aliases such as CVE ids are often not records of their own: 404 is an answer, not a failure.
         if (res.status === 404) continue;

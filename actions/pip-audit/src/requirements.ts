@@ -16,12 +16,22 @@ export interface Requirement {
   /** 1-based line where the requirement starts. */
   line: number;
   text: string;
+  /** Workspace-relative file that names it (set when a file's includes are followed). */
+  file?: string;
+}
+
+export interface Include {
+  /** `-r` pulls in requirements; `-c` pins versions of what is required elsewhere. */
+  kind: 'requirement' | 'constraint';
+  /** As written (relative to the including file). */
+  path: string;
+  line: number;
 }
 
 export interface RequirementsFile {
   requirements: Requirement[];
-  /** Files pulled in with -r / --requirement, as written (relative to this file). */
-  includes: string[];
+  /** Files pulled in with -r / --requirement and -c / --constraint. */
+  includes: Include[];
   /** Lines pip would not accept, with why. */
   problems: { line: number; text: string }[];
 }
@@ -43,8 +53,13 @@ export function parseRequirements(text: string): RequirementsFile {
     const stripped = logical.replace(/(^|\s)#.*$/, '').trim();
     if (stripped === '') continue;
     if (stripped.startsWith('-')) {
-      const include = /^(?:-r|--requirement)(?:\s+|=)(\S+)/.exec(stripped);
-      if (include) out.includes.push(include[1] as string);
+      const include = /^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=^-[rc]))(\S+)/.exec(stripped);
+      if (include)
+        out.includes.push({
+          kind: /^-(c|-constraint)$/.test(include[1] as string) ? 'constraint' : 'requirement',
+          path: include[2] as string,
+          line: start,
+        });
       continue;
     }
     // URLs, paths and editable installs are not index packages; pip-audit reports how it treats them.
@@ -84,10 +99,4 @@ export function parseRequirements(text: string): RequirementsFile {
 /** True when pip-audit can audit the file as written (`--disable-pip --no-deps`). */
 export function fullyPinned(file: RequirementsFile): boolean {
   return file.requirements.length > 0 && file.requirements.every((r) => r.pinned !== undefined);
-}
-
-/** The line naming a package in a file, if any. */
-export function lineOf(file: RequirementsFile, name: string): Requirement | undefined {
-  const wanted = normalizeName(name);
-  return file.requirements.find((r) => r.name === wanted);
 }

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { getExecOutput } from '@actions/exec';
-import { InputError, ToolError } from '@deploy-kit/shared';
+import { InputError, ToolError, withProgress } from '@deploy-kit/shared';
+import { stoppedError, type Limits } from './audit';
+import { spawnBounded } from './spawn';
 
 /**
  * Finds or installs the pinned pip-audit. A pip-audit already on PATH at the
@@ -17,9 +18,9 @@ export function lockFile(actionDir: string, version: string): string {
   return path.join(actionDir, 'requirements', `pip-audit-${version}.txt`);
 }
 
-async function versionOf(bin: string): Promise<string | undefined> {
+async function versionOf(bin: string, signal: AbortSignal): Promise<string | undefined> {
   try {
-    const out = await getExecOutput(bin, ['--version'], { silent: true, ignoreReturnCode: true });
+    const out = await spawnBounded(bin, ['--version'], { signal });
     return /pip-audit\s+(\S+)/.exec(out.stdout)?.[1];
   } catch {
     return undefined;
@@ -38,9 +39,10 @@ export async function ensurePipAudit(options: {
   version: string;
   python: string;
   actionDir: string;
+  limits: Limits;
 }): Promise<string> {
   const existing = onPath('pip-audit');
-  if (existing && (await versionOf(existing)) === options.version) {
+  if (existing && (await versionOf(existing, options.limits.signal)) === options.version) {
     core.info(`Using ${existing} (pip-audit ${options.version})`);
     return existing;
   }
@@ -65,9 +67,17 @@ export async function ensurePipAudit(options: {
   }
   fs.rmSync(venv, { recursive: true, force: true });
   const run = async (cmd: string, args: string[], what: string): Promise<void> => {
-    const out = await getExecOutput(cmd, args, { ignoreReturnCode: true });
+    const out = await withProgress(
+      () => `still working to ${what}`,
+      () => spawnBounded(cmd, args, { signal: options.limits.signal }),
+    ).catch((error: unknown) => {
+      throw new ToolError(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    if (out.stdout.trim() !== '') core.info(out.stdout.trimEnd());
+    if (out.stderr.trim() !== '') core.info(out.stderr.trimEnd());
+    if (out.stopped !== undefined || out.exitCode !== 0) fs.rmSync(venv, { recursive: true, force: true });
+    if (out.stopped !== undefined) throw stoppedError(options.limits, `trying to ${what}`);
     if (out.exitCode !== 0) {
-      fs.rmSync(venv, { recursive: true, force: true });
       const last = `${out.stdout}\n${out.stderr}`.trim().split('\n').at(-1) ?? '';
       throw new ToolError(`could not ${what} (exit ${out.exitCode}): ${last}`);
     }
