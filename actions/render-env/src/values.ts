@@ -100,11 +100,16 @@ function groupFiles(dir: string, group: string): string[] {
  * group. A missing file, or a directory with nothing for the environment, is an
  * error: it almost always means a typo in the path or the environment name.
  */
-export function expandEntry(inputName: string, entry: string, environment: string): string[] {
+export function expandEntry(
+  inputName: string,
+  entry: string,
+  environment: string,
+  workingDirectory: string = workspaceRoot(),
+): string[] {
   const expanded = expandEnvironment(inputName, entry, environment);
-  const resolved = resolveInWorkspace(inputName, expanded);
+  const resolved = resolveInWorkspace(inputName, path.resolve(workingDirectory, expanded));
   if (!fs.existsSync(resolved))
-    throw new InputError(`'${inputName}' entry '${expanded}' does not exist in the workspace.`);
+    throw new InputError(`'${inputName}' entry '${expanded}' does not exist in the working directory.`);
   const stat = fs.statSync(resolved);
   if (stat.isFile()) return [resolved];
   if (!stat.isDirectory())
@@ -258,6 +263,8 @@ export interface LoadOptions {
   inlineVars: string;
   environment: string;
   vaultPassword: string;
+  /** Where relative entries start (the working-directory input); default the workspace. */
+  workingDirectory?: string;
 }
 
 export function loadValues(options: LoadOptions): LoadedValues {
@@ -281,12 +288,12 @@ export function loadValues(options: LoadOptions): LoadedValues {
   const readFile = (file: string): string => fs.readFileSync(file, 'utf8');
 
   for (const entry of options.varsFiles)
-    for (const file of expandEntry('vars-files', entry, options.environment)) {
+    for (const file of expandEntry('vars-files', entry, options.environment, options.workingDirectory)) {
       const source = displayPath(file);
       add(source, parseValues(readFile(file), source, options.vaultPassword, false));
     }
   for (const entry of options.vaultFiles)
-    for (const file of expandEntry('vault-files', entry, options.environment)) {
+    for (const file of expandEntry('vault-files', entry, options.environment, options.workingDirectory)) {
       const source = displayPath(file);
       add(source, parseValues(readFile(file), source, options.vaultPassword, true), 'vault');
     }
