@@ -387,7 +387,12 @@ describe('render-env bad input: exit 1, one ::error:: sentence, no file (an exis
     [
       'secrets that are not JSON',
       { secrets: `{"METRICS_TOKEN": ${METRICS_TOKEN}}` },
-      "Invalid input: 'secrets' is not valid JSON; pass one object, e.g. secrets: ${{ toJSON(secrets) }}.",
+      "Invalid input: 'secrets' is not valid JSON; give NAME=value lines, or one JSON object of names to strings.",
+    ],
+    [
+      'a secrets line that is not NAME=value (a multi-line value)',
+      { secrets: `METRICS_TOKEN=${METRICS_TOKEN}\n${METRICS_TOKEN}` },
+      "Invalid input: 'secrets' line 2 is not NAME=value; a value must fit on one line (base64-encode a multi-line value such as a key).",
     ],
     [
       'values no dotenv encoding keeps literal (all listed, with their lines)',

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   InputError,
   InputReader,
@@ -48,11 +47,6 @@ export function parseEnvironment(value: string): string {
   return value;
 }
 
-/** A path input resolved against the working directory, and still inside the workspace. */
-export function resolveFrom(workingDirectory: string, inputName: string, value: string): string {
-  return resolveInWorkspace(inputName, path.resolve(workingDirectory, value));
-}
-
 /** The `working-directory` input: an existing directory inside the workspace. */
 export function parseWorkingDirectory(value: string): string {
   const dir = resolveInWorkspace('working-directory', value || '.');
@@ -64,7 +58,7 @@ export function parseWorkingDirectory(value: string): string {
 }
 
 function existingFile(workingDirectory: string, inputName: string, value: string): string {
-  const file = resolveFrom(workingDirectory, inputName, value);
+  const file = resolveInWorkspace(inputName, value, workingDirectory);
   if (!fs.existsSync(file))
     throw new InputError(`'${inputName}' file '${value}' does not exist in the working directory.`);
   if (!fs.statSync(file).isFile()) throw new InputError(`'${inputName}' path '${value}' is not a file.`);
@@ -86,7 +80,7 @@ export function parseInputs(raw: RawInputs): Inputs {
   const template = existingFile(workingDirectory, 'template', read.string('template', { required: true }));
   const environment = parseEnvironment(read.string('environment'));
   const outputValue = read.string('output', { fallback: '.env' });
-  const output = resolveFrom(workingDirectory, 'output', outputValue);
+  const output = resolveInWorkspace('output', outputValue, workingDirectory);
   if (fs.existsSync(output) && fs.statSync(output).isDirectory())
     throw new InputError(`'output' '${outputValue}' is a directory; name a file, e.g. .env.`);
   if (output === template)

@@ -107,7 +107,7 @@ export function expandEntry(
   workingDirectory: string = workspaceRoot(),
 ): string[] {
   const expanded = expandEnvironment(inputName, entry, environment);
-  const resolved = resolveInWorkspace(inputName, path.resolve(workingDirectory, expanded));
+  const resolved = resolveInWorkspace(inputName, expanded, workingDirectory);
   if (!fs.existsSync(resolved))
     throw new InputError(`'${inputName}' entry '${expanded}' does not exist in the working directory.`);
   const stat = fs.statSync(resolved);

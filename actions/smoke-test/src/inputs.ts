@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   InputError,
   InputReader,
@@ -53,7 +52,7 @@ export function readSpec(value: string, workingDirectory: string = workspaceRoot
   if (text === '') return { checks: [], journeys: [] };
   const looksInline = text.includes('\n') || /^[[{-]/.test(text) || text.includes(': ');
   if (looksInline) return parseSpec('checks', parseYamlOrJson('checks', text));
-  const file = resolveInWorkspace('checks', path.resolve(workingDirectory, text));
+  const file = resolveInWorkspace('checks', text, workingDirectory);
   if (!fs.existsSync(file))
     throw new InputError(
       `'checks' names the file '${text}', which does not exist in the working directory; give inline YAML or a repository path.`,
@@ -68,7 +67,7 @@ export function readSpec(value: string, workingDirectory: string = workspaceRoot
 export function readCa(value: string, workingDirectory: string = workspaceRoot()): string | undefined {
   if (value.trim() === '') return undefined;
   if (value.includes('-----BEGIN CERTIFICATE-----')) return value;
-  const file = resolveInWorkspace('ca-cert', path.resolve(workingDirectory, value.trim()));
+  const file = resolveInWorkspace('ca-cert', value.trim(), workingDirectory);
   if (!fs.existsSync(file))
     throw new InputError(
       `'ca-cert' file '${value.trim()}' does not exist; give PEM text or a repository path.`,
