@@ -163,6 +163,9 @@ beforeAll(async () => {
         nginx_port: nginxPort,
         db_user: dbName,
         db_name: dbName,
+        // The sandbox's PostgreSQL (its port moves with DEPLOY_KIT_SANDBOX_PORT_OFFSET).
+        db_host: sandbox.postgres.host,
+        db_port: sandbox.postgres.port,
         gunicorn_workers: 2,
       }),
     },
