@@ -163,6 +163,9 @@ beforeAll(async () => {
         nginx_port: nginxPort,
         db_user: dbName,
         db_name: dbName,
+        // The sandbox's PostgreSQL (its port moves with DEPLOY_KIT_SANDBOX_PORT_OFFSET).
+        db_host: sandbox.postgres.host,
+        db_port: sandbox.postgres.port,
         gunicorn_workers: 2,
       }),
     },
@@ -326,14 +329,14 @@ test('remote-deploy runs exactly the pushed digests on the host, every container
 
 test('smoke-test: the deployed release answers /healthz with its version', () => {
   expectClean(smoked);
-  expect(Number(smoked.outputs.failed)).toBe(0);
-  expect(Number(smoked.outputs.passed)).toBeGreaterThan(0);
-  const results = JSON.parse(smoked.outputs.results ?? '[]') as {
-    name: string;
-    passed: boolean;
-    assertions: { name: string; seen: string }[];
-  }[];
-  const v = results.find((r) => r.name.startsWith('version'));
+  expect(Number(smoked.outputs['failed-count'])).toBe(0);
+  expect(Number(smoked.outputs['passed-count'])).toBeGreaterThan(0);
+  const results = JSON.parse(smoked.outputs.results ?? '{}') as {
+    status: string;
+    checks: { name: string; passed: boolean; assertions: { name: string; seen: string }[] }[];
+  };
+  expect(results.status).toBe('passed');
+  const v = results.checks.find((r) => r.name.startsWith('version'));
   expect(v?.passed).toBe(true);
   // The status, every one of 20 answers (one per connection, across the hosts behind nginx) on the
   // new release, then the version in the X-App-Version header and at $.version of /healthz.

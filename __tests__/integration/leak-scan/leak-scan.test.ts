@@ -43,7 +43,7 @@ function writeTemplate(extra: string[] = []): void {
   );
 }
 
-function renderEnv(): Promise<RunActionResult> {
+function renderEnv(extra: Record<string, string> = {}): Promise<RunActionResult> {
   return runAction({
     action: 'render-env',
     workspace: app.workspace,
@@ -52,6 +52,7 @@ function renderEnv(): Promise<RunActionResult> {
       secrets: secretsJson,
       vars: JSON.stringify({ port: String(app.port), data: app.dataDir }),
       output: '.env',
+      ...extra,
     },
   });
 }
@@ -63,15 +64,19 @@ beforeAll(() => {
 });
 afterAll(() => cleanup(app, [target]));
 
-test('render-env, success and failure: zero hits', async () => {
+test('render-env, success, failure and a policy failure (returned with every output): zero hits', async () => {
   writeTemplate(['MISSING={{secrets.not_given}}']);
   const failed = await renderEnv();
   expect(failed.exitCode).toBe(1);
   writeTemplate();
+  const policy = await renderEnv({ profile: 'django-production', 'dry-run': 'true' });
+  expect(policy.exitCode).toBe(1);
+  expect(JSON.parse(policy.outputs.results as string)).toMatchObject({ status: 'failed' });
   const ok = await renderEnv();
   expect(ok.error).toBeUndefined();
   const hits = [
     ...scanForLeaks(places(failed, filesUnder(app.workspace, notTheEnvFile)), shapes),
+    ...scanForLeaks(places(policy, filesUnder(app.workspace, notTheEnvFile)), shapes),
     ...scanForLeaks(places(ok, filesUnder(app.workspace, notTheEnvFile)), shapes),
   ];
   expect(hits).toEqual([]);

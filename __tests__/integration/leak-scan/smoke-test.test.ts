@@ -63,7 +63,7 @@ test('smoke-test, success and failing checks, with a server echoing every secret
     metricsToken,
   );
   expect(ok.error).toBeUndefined();
-  expect(ok.outputs.failed).toBe('0');
+  expect(ok.outputs['failed-count']).toBe('0');
 
   const failed = await smoke(
     [
@@ -81,7 +81,7 @@ test('smoke-test, success and failing checks, with a server echoing every secret
     `${metricsToken}-rejected`,
   );
   expect(failed.exitCode).toBe(1);
-  expect(Number(failed.outputs.failed)).toBeGreaterThanOrEqual(3);
+  expect(Number(failed.outputs['failed-count'])).toBeGreaterThanOrEqual(3);
   expect(failed.runnerLog).toMatch(/attempt \d+ failed/);
 
   // The server did send every shape back, and the failure report quoted what it saw with *** in

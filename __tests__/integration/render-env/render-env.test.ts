@@ -19,7 +19,8 @@ const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3
 
 const METRICS_TOKEN = 'mt_' + 'Zq8mW2kP9vL4xR7nT1bY6cH3dJ5fG0sA'.repeat(2) + '$end';
 const GITHUB_TOKEN = 'ghs_0123456789abcdefghijklmnopqrstuvwxyzAB';
-const SECRETS = JSON.stringify({ github_token: GITHUB_TOKEN, METRICS_TOKEN });
+/** The `secrets` input as a workflow passes it: only what the template needs, NAME=value lines. */
+const SECRETS = `github_token=${GITHUB_TOKEN}\nMETRICS_TOKEN=${METRICS_TOKEN}\n`;
 
 const workspaces: string[] = [];
 afterAll(() => {
@@ -140,11 +141,23 @@ describe.each([
     expect(fs.readdirSync(path.dirname(file))).toEqual(['app.env']);
 
     const content = fs.readFileSync(file);
+    const sha256 = createHash('sha256').update(content).digest('hex');
     expect(result.outputs).toEqual({
       path: file,
       keys: JSON.stringify(Object.keys(EXPECTED)),
       'secret-keys': JSON.stringify(SECRET_KEYS),
-      sha256: createHash('sha256').update(content).digest('hex'),
+      sha256,
+      results: JSON.stringify({
+        status: 'passed',
+        written: true,
+        dryRun: false,
+        path: file,
+        sha256,
+        keyCount: Object.keys(EXPECTED).length,
+        secretKeyCount: SECRET_KEYS.length,
+        policy: 'django-production',
+        violations: [],
+      }),
     });
 
     expect(result.summary).toContain('| Key | Kind | Source | Template line |');
@@ -194,7 +207,7 @@ describe('render-env bundle', () => {
     expect(result.leaks(forms([staging.django_secret_key, staging.db_password, PASSWORD]))).toEqual([]);
   });
 
-  test('check mode validates everything and writes nothing; the outputs describe what would be written', async () => {
+  test('dry-run validates everything and writes nothing; the outputs describe what would be written', async () => {
     const written = await runAction({
       action: 'render-env',
       workspace: workspaceFrom(FIXTURE),
@@ -207,7 +220,7 @@ describe('render-env bundle', () => {
     const result = await runAction({
       action: 'render-env',
       workspace,
-      inputs: baseInputs({ check: 'true' }),
+      inputs: baseInputs({ 'dry-run': 'true' }),
     });
     expect(result.error).toBeUndefined();
     expect(result.exitCode).toBe(0);
@@ -216,7 +229,12 @@ describe('render-env bundle', () => {
     expect(result.outputs.path).toBe('');
     expect(result.outputs.sha256).toBe(written.outputs.sha256);
     expect(result.outputs.keys).toBe(written.outputs.keys);
-    expect(result.summary).toContain('Check mode: nothing written (would write `.env`)');
+    expect(result.summary).toContain('Dry run: nothing written (would write `.env`)');
+    expect(JSON.parse(result.outputs.results as string)).toMatchObject({
+      status: 'passed',
+      written: false,
+      dryRun: true,
+    });
   });
 
   test('a policy with several violations lists them all, annotates each template line, and writes nothing', async () => {
@@ -247,7 +265,12 @@ describe('render-env bundle', () => {
     );
     for (const [message, line] of violations) expect(result.summary).toContain(`- line ${line}: ${message}`);
     expect(result.summary).toContain('failed with 4 violations');
-    expect(result.outputs).toEqual({});
+    // The failure is returned with every output, so a later step (if: always()) reads how it ended.
+    expect(result.outputs.path).toBe('');
+    const results = JSON.parse(result.outputs.results as string) as Record<string, unknown>;
+    expect(results).toMatchObject({ status: 'failed', written: false, policy: 'django-production' });
+    expect(results.failure).toBe(errors[violations.length]?.message);
+    expect(results.violations).toHaveLength(4);
     expect(result.leaks(forms(['short-metrics-token', PROD_VAULT.django_secret_key]))).toEqual([]);
   });
 
@@ -364,7 +387,12 @@ describe('render-env bad input: exit 1, one ::error:: sentence, no file (an exis
     [
       'secrets that are not JSON',
       { secrets: `{"METRICS_TOKEN": ${METRICS_TOKEN}}` },
-      "Invalid input: 'secrets' is not valid JSON; pass one object, e.g. secrets: ${{ toJSON(secrets) }}.",
+      "Invalid input: 'secrets' is not valid JSON; give NAME=value lines, or one JSON object of names to strings.",
+    ],
+    [
+      'a secrets line that is not NAME=value (a multi-line value)',
+      { secrets: `METRICS_TOKEN=${METRICS_TOKEN}\n${METRICS_TOKEN}` },
+      "Invalid input: 'secrets' line 2 is not NAME=value; a value must fit on one line (base64-encode a multi-line value such as a key).",
     ],
     [
       'values no dotenv encoding keeps literal (all listed, with their lines)',
@@ -407,7 +435,11 @@ describe('render-env bad input: exit 1, one ::error:: sentence, no file (an exis
     expect(fs.readFileSync(path.join(workspace, '.env'), 'utf8')).toBe('OLD=1\n');
     expect(fs.readdirSync(workspace).sort()).toEqual(before);
     expect(fs.existsSync(path.join(os.tmpdir(), 'app.env'))).toBe(false);
-    expect(result.outputs).toEqual({});
+    expect(result.outputs.path ?? '').toBe('');
+    expect(JSON.parse(result.outputs.results as string)).toMatchObject({
+      status: 'invalid-input',
+      failure: errors[0]?.message,
+    });
     expect(
       result.leaks(forms([PASSWORD, METRICS_TOKEN, GITHUB_TOKEN, PROD_VAULT.django_secret_key])),
     ).toEqual([]);

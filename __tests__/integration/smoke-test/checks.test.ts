@@ -41,7 +41,8 @@ interface Result {
   assertions: { name: string; passed: boolean; expected: string; seen: string }[];
 }
 
-const results = (run: RunActionResult): Result[] => JSON.parse(run.outputs.results ?? '[]') as Result[];
+const results = (run: RunActionResult): Result[] =>
+  (JSON.parse(run.outputs.results ?? '{}') as { checks?: Result[] }).checks ?? [];
 const first = (run: RunActionResult): Result => results(run)[0] as Result;
 
 const smoke = (inputs: Record<string, string>, workspace?: string): Promise<RunActionResult> =>
@@ -79,7 +80,7 @@ describe('checks spec', () => {
     });
     expect(run.error).toBeUndefined();
     expect(run.exitCode).toBe(0);
-    expect(run.outputs.passed).toBe('2');
+    expect(run.outputs['passed-count']).toBe('2');
     const v = first(run);
     expect(v.assertions.map((a) => a.name)).toEqual([
       'status',
@@ -106,7 +107,7 @@ describe('checks spec', () => {
     expect(run.error).toMatch(
       /^Policy failed: check 'new release' failed after 1 attempt in [\d.]+ m?s \(not retried: no retry can change this answer; set retry: all to keep retrying\): json \$\.version: expected "2\.0\.0", saw "1\.9\.0"\.$/,
     );
-    expect(run.outputs.failed).toBe('1');
+    expect(run.outputs['failed-count']).toBe('1');
     expect(run.summary).toContain('| new release | ❌ fail |');
   });
 
@@ -352,7 +353,11 @@ describe('input errors', () => {
     const run = await runAction({ action: 'smoke-test', inputs: { url: s.good, checks } });
     expect(run.exitCode).toBe(1);
     expect(run.error).toMatch(message);
-    expect(run.outputs).toEqual({});
+    expect(Object.keys(run.outputs)).toEqual(['results']);
+    expect(JSON.parse(run.outputs.results as string)).toEqual({
+      status: 'invalid-input',
+      failure: run.error,
+    });
   });
 
   test('bad resolve entry, unknown suite and bad expect-status', async () => {
@@ -381,12 +386,15 @@ test('the bundle also runs under Node 20, and ca-cert may be a repository file',
     /^Policy failed: check 'GET https:\/\/localhost:\d+\/' failed .*TLS to localhost:\d+ failed/,
   );
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-'));
-  fs.copyFileSync(s.caCertFile, path.join(workspace, 'internal-ca.pem'));
+  fs.mkdirSync(path.join(workspace, 'deploy'));
+  fs.copyFileSync(s.caCertFile, path.join(workspace, 'deploy', 'internal-ca.pem'));
   const ok = await runAction({
     action: 'smoke-test',
     node: NODE20,
     workspace,
-    inputs: { url: s.good, 'ca-cert': 'internal-ca.pem' },
+    // A repository path starts from working-directory.
+    inputs: { url: s.good, 'ca-cert': 'internal-ca.pem', 'working-directory': 'deploy' },
   });
   expect(ok.exitCode).toBe(0);
+  expect(JSON.parse(ok.outputs.results as string)).toMatchObject({ status: 'passed', passedCount: 1 });
 });

@@ -129,12 +129,11 @@ describe('through the bundle: the django suite on a site whose middleware 404s u
 
   test('DEBUG = True fails the 404 check at once, naming the debug page', async () => {
     const result = await run(current.debug.url);
-    const rows = JSON.parse(result.outputs.results ?? '[]') as {
-      name: string;
-      passed: boolean;
-      attempts: number;
-      failure?: string;
-    }[];
+    const rows = (
+      JSON.parse(result.outputs.results ?? '{}') as {
+        checks: { name: string; passed: boolean; attempts: number; failure?: string }[];
+      }
+    ).checks;
     const notFound = rows.find((r) => r.name === 'django: 404 without debug page');
     expect(notFound).toMatchObject({ passed: false, attempts: 1 });
     expect(notFound?.failure).toMatch(/^no debug page: .*saw debug page: You're seeing this error/);
@@ -142,7 +141,9 @@ describe('through the bundle: the django suite on a site whose middleware 404s u
 
   test('DEBUG = False passes the 404 check', async () => {
     const result = await run(current.prod.url);
-    const rows = JSON.parse(result.outputs.results ?? '[]') as { name: string; passed: boolean }[];
+    const rows = (
+      JSON.parse(result.outputs.results ?? '{}') as { checks: { name: string; passed: boolean }[] }
+    ).checks;
     expect(rows.find((r) => r.name === 'django: 404 without debug page')?.passed).toBe(true);
   });
 });

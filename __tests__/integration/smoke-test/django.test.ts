@@ -21,7 +21,8 @@ interface Result {
   failure?: string;
   assertions: { name: string; seen: string }[];
 }
-const results = (run: RunActionResult): Result[] => JSON.parse(run.outputs.results ?? '[]') as Result[];
+const results = (run: RunActionResult): Result[] =>
+  (JSON.parse(run.outputs.results ?? '{}') as { checks?: Result[] }).checks ?? [];
 const byName = (run: RunActionResult, name: string): Result => {
   const r = results(run).find((x) => x.name === name);
   if (!r) throw new Error(`no '${name}' in ${run.outputs.results}`);

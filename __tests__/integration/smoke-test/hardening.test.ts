@@ -28,7 +28,8 @@ interface Result {
   failure?: string;
   assertions: { name: string; passed: boolean; expected: string; seen: string }[];
 }
-const results = (run: RunActionResult): Result[] => JSON.parse(run.outputs.results ?? '[]') as Result[];
+const results = (run: RunActionResult): Result[] =>
+  (JSON.parse(run.outputs.results ?? '{}') as { checks?: Result[] }).checks ?? [];
 const byName = (run: RunActionResult, name: string): Result => {
   const found = results(run).find((r) => r.name === name);
   if (!found) throw new Error(`no result '${name}' in ${run.outputs.results}`);
@@ -98,7 +99,11 @@ describe('version suite behind a round-robin load balancer (D1)', () => {
     const run = await smoke(versionInputs(s.good, { 'version-answers': '0' }));
     expect(run.exitCode).toBe(1);
     expect(run.error).toMatch(/'version-answers'/);
-    expect(run.outputs.results).toBeUndefined();
+    // Written on every path: how the run ended, and nothing checked.
+    expect(JSON.parse(run.outputs.results as string)).toEqual({
+      status: 'invalid-input',
+      failure: run.error,
+    });
   });
 });
 

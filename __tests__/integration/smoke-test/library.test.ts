@@ -1,13 +1,12 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PolicyFailure, ToolError } from '@deploy-kit/shared';
-import type { Inputs } from '../../../actions/smoke-test/src/inputs';
-import { smokeTest } from '../../../actions/smoke-test/src/smoke';
+import { smokeTest, smokeTestAction, type Inputs } from '../../../actions/smoke-test/src/action';
 
-// smokeTest(inputs) as the root action calls it (issue 12 Part 1): typed inputs,
-// no INPUT_* read, nothing failed on the runner, a typed result with redacted
-// results and summary; a cancel resolves with a ToolError instead of hanging.
-// A real HTTP server on loopback plays the site.
+// smokeTest(inputs, context) as the root action calls it (issues 12 and 17): typed inputs,
+// no INPUT_* read, nothing failed on the runner, a typed result (outputs, summary, failure)
+// with redacted results; a cancel through context.signal resolves with a ToolError instead of
+// hanging; a progress line while checks are still failing. A real HTTP server plays the site.
 
 let server: http.Server;
 let base: string;
@@ -21,6 +20,10 @@ beforeAll(async () => {
       return res.end(`you sent ${req.headers['x-api-token'] ?? ''}`);
     }
     if (req.url === '/hang') return; // never answers
+    if (req.url === '/down') {
+      res.writeHead(503);
+      return res.end('starting');
+    }
     if (req.url === '/version.json') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"version":"2.0.0"}');
@@ -39,6 +42,7 @@ afterAll(async () => {
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
   return {
+    workingDirectory: process.cwd(),
     url: base,
     expectStatus: '200',
     spec: { checks: [], journeys: [] },
@@ -47,7 +51,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     requestTimeoutMs: 2_000,
     retry: 'transient',
     resolve: [],
-    concurrency: 4,
+    parallel: 4,
     maxBodyBytes: 1 << 20,
     suite: {
       baseUrl: base,
@@ -63,14 +67,18 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
         cookieFlags: ['secure'],
       },
     },
+    warnings: [],
     ...overrides,
   };
 }
 
 test('a passing run: counts, results, a summary, no failure, the process exit code untouched', async () => {
   const result = await smokeTest(inputs());
-  expect(result).toMatchObject({ passed: 1, failed: 0, failure: undefined });
-  expect(result.results).toEqual([
+  expect(result.failure).toBeUndefined();
+  expect(result.outputs).toMatchObject({ 'passed-count': 1, 'failed-count': 0 });
+  expect(result.outputs.results).toMatchObject({ status: 'passed', passedCount: 1, failedCount: 0 });
+  expect(result.outputs.results).not.toHaveProperty('failure');
+  expect(result.outputs.results.checks).toEqual([
     expect.objectContaining({ name: `GET ${base}`, passed: true, attempts: 1 }),
   ]);
   expect(result.summary).toContain('Smoke test passed: 1 passed, 0 failed');
@@ -93,12 +101,14 @@ test('a failing check comes back as a PolicyFailure with redacted results, never
       },
     }),
   );
-  expect(result.failed).toBe(1);
+  expect(result.outputs['failed-count']).toBe(1);
   expect(result.failure).toBeInstanceOf(PolicyFailure);
+  expect(result.outputs.results.status).toBe('failed');
+  expect(result.outputs.results.failure).toBe(`Policy failed: ${result.failure?.message}`);
   expect(result.failure?.message).toMatch(
     /^check 'echo' failed after 1 attempt .*not retried.*you sent \*\*\*/,
   );
-  const text = JSON.stringify(result.results) + result.summary + (result.failure?.message ?? '');
+  const text = JSON.stringify(result.outputs.results) + result.summary + (result.failure?.message ?? '');
   expect(text).not.toContain(token.slice(0, 12));
   expect(process.exitCode).toBeUndefined();
 });
@@ -115,9 +125,7 @@ test('the version suite asks on a new connection every time (a balancer that bal
     }),
   );
   expect(result.failure).toBeUndefined();
-  const version = (result.results as { name: string; assertions: { seen: string }[] }[]).find((r) =>
-    r.name.startsWith('version'),
-  );
+  const version = result.outputs.results.checks.find((r) => r.name.startsWith('version'));
   expect(version?.assertions[1]?.seen).toBe('6 of 6 answers');
   // With keep-alive the six answers would share one or two connections; the implicit GET of url
   // adds at most one more (its idle socket may carry the first answer).
@@ -134,7 +142,54 @@ test('a cancel stops a hanging check at once and resolves with a ToolError', asy
   const result = await running;
   expect(result.failure).toBeInstanceOf(ToolError);
   expect(result.failure?.message).toMatch(/cancelled/);
-  expect(result.results).toEqual([
+  expect(result.outputs.results.status).toBe('cancelled');
+  expect(result.outputs.results.checks).toEqual([
     expect.objectContaining({ passed: false, failure: expect.stringMatching(/cancelled/) }),
   ]);
+});
+
+test('while a check keeps failing, a progress line names it with its last failure and the elapsed time', async () => {
+  const lines: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n'));
+    return true;
+  });
+  let result;
+  try {
+    result = await smokeTest(inputs({ url: `${base}down`, timeoutMs: 1_500, requestTimeoutMs: 1_000 }), {
+      progressEveryMs: 200,
+    });
+  } finally {
+    write.mockRestore();
+  }
+  expect(result.failure).toBeInstanceOf(PolicyFailure);
+  const progress = lines.filter((l) => l.includes('still failing'));
+  expect(progress.length).toBeGreaterThanOrEqual(2);
+  expect(progress[0]).toMatch(
+    new RegExp(
+      `^1 of 1 check still failing or running: 'GET ${base}down' \\(status: expected 200, saw 503\\) \\(\\d+s elapsed\\)$`,
+    ),
+  );
+});
+
+test('smokeTestAction: raw inputs with the action.yml defaults, the context signal, and warnings for suites left off', async () => {
+  const lines: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  let result;
+  try {
+    const parsed = smokeTestAction.parseInputs({ url: base, 'metrics-path': '/metrics' });
+    expect(parsed).toMatchObject({ parallel: 50, timeoutMs: 60_000 });
+    const controller = new AbortController();
+    result = await smokeTestAction.run(parsed, { signal: controller.signal, signals: () => () => undefined });
+  } finally {
+    write.mockRestore();
+  }
+  expect(result.failure).toBeUndefined();
+  expect(result.outputs['passed-count']).toBe(1);
+  expect(lines.join('')).toContain(
+    "::warning::'metrics-path' is set but the 'django' suite is not enabled; add django to 'suites' to use it.",
+  );
 });

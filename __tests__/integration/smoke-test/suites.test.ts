@@ -24,7 +24,7 @@ interface Result {
 }
 
 function results(run: RunActionResult): Result[] {
-  return JSON.parse(run.outputs.results ?? '[]') as Result[];
+  return (JSON.parse(run.outputs.results ?? '{}') as { checks?: Result[] }).checks ?? [];
 }
 
 function byName(run: RunActionResult, name: string): Result {
@@ -40,7 +40,7 @@ describe('https suite', () => {
   test('passes on the good server: 301 to the same https origin, TLS >= 1.2, trusted cert, enough days left', async () => {
     const run = await smoke({ url: s.good, suites: 'https', 'http-url': s.httpRedirect, timeout: '10s' });
     expect(run.exitCode).toBe(0);
-    expect(run.outputs.failed).toBe('0');
+    expect(run.outputs['failed-count']).toBe('0');
     const rows = results(run).filter((r) => r.group === 'https');
     expect(rows.map((r) => r.passed)).toEqual([true, true, true, true]);
     expect(byName(run, 'https: TLS 1.2 or newer only').assertions[0]?.seen).toMatch(/^TLSv1\.[23]$/);
@@ -126,7 +126,7 @@ describe('headers suite', () => {
       timeout: '10s',
     });
     expect(run.exitCode).toBe(0);
-    expect(run.outputs.passed).toBe('6');
+    expect(run.outputs['passed-count']).toBe('6');
     expect(run.summary).toContain('Strict-Transport-Security: max-age=31536000; includeSubDomains');
     expect(run.summary).toContain("frame-ancestors 'none'");
     expect(run.summary).toContain('Referrer-Policy: same-origin');
@@ -138,13 +138,13 @@ describe('headers suite', () => {
     expect(byName(run, 'headers: HSTS').failure).toBe(
       'Strict-Transport-Security: expected max-age >= 63072000, saw max-age=31536000; includeSubDomains',
     );
-    expect(run.outputs.failed).toBe('1');
+    expect(run.outputs['failed-count']).toBe('1');
   });
 
   test('fails on a server without security headers, naming missing HSTS first', async () => {
     const run = await smoke({ url: s.weak, suites: 'headers', timeout: '2s' });
     expect(run.exitCode).toBe(1);
-    expect(run.outputs.failed).toBe('5');
+    expect(run.outputs['failed-count']).toBe('5');
     expect(byName(run, 'headers: HSTS').failure).toContain('saw (absent)');
     expect(run.error).toMatch(
       /^Policy failed: check 'headers: HSTS' failed after 1 attempt in .*Strict-Transport-Security: expected max-age >= 15552000, saw \(absent\) \(4 more checks failed too: 'headers: nosniff', 'headers: framing', 'headers: Referrer-Policy', … 1 more\)\.$/,
@@ -248,8 +248,8 @@ test('every suite at once on the good server, with the shorthand check, all pass
   });
   expect(run.error).toBeUndefined();
   expect(run.exitCode).toBe(0);
-  expect(run.outputs.passed).toBe('16');
-  expect(run.outputs.failed).toBe('0');
+  expect(run.outputs['passed-count']).toBe('16');
+  expect(run.outputs['failed-count']).toBe('0');
   expect(run.summary).toMatch(/### Smoke test passed: 16 passed, 0 failed/);
   expect(run.summary).toContain('| Check | Result | Attempts | Time | Seen vs expected |');
 });

@@ -5,7 +5,7 @@ const base: SummaryInput = {
   environment: 'production',
   output: '.env',
   written: true,
-  check: false,
+  dryRun: false,
   keys: [
     { key: 'DEBUG', line: 3, secret: false, sources: ['vars'] },
     { key: 'SECRET_KEY', line: 4, secret: true, sources: ['vault'] },
@@ -50,9 +50,9 @@ describe('summary', () => {
     expect(md).toContain('| deploy/vars/production.yml | vars | plain, with !vault values | 1 |');
   });
 
-  test('check mode says nothing was written', () => {
-    expect(summaryMarkdown({ ...base, written: false, check: true })).toContain(
-      'Check mode: nothing written (would write `.env`)',
+  test('a dry run says nothing was written', () => {
+    expect(summaryMarkdown({ ...base, written: false, dryRun: true })).toContain(
+      'Dry run: nothing written (would write `.env`)',
     );
   });
 

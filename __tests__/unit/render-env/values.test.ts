@@ -88,7 +88,7 @@ describe('expandEnvironment / expandEntry', () => {
 
   test('a missing file is an error naming the input', () => {
     expect(() => expandEntry('vars-files', 'deploy/vars/{environment}.yml', 'qa')).toThrow(
-      "'vars-files' entry 'deploy/vars/qa.yml' does not exist in the workspace.",
+      "'vars-files' entry 'deploy/vars/qa.yml' does not exist in the working directory.",
     );
   });
 

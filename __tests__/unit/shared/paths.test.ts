@@ -27,6 +27,15 @@ describe('workspace paths', () => {
     expect(() => resolveInWorkspace('template', '/etc/passwd')).toThrow(/'template' must be a path inside/);
   });
 
+  test('resolves from a working directory, still inside the workspace, quoting the value as given', () => {
+    const app = path.join(ws, 'app');
+    expect(resolveInWorkspace('output', '.env', app)).toBe(path.join(app, '.env'));
+    expect(resolveInWorkspace('output', '../shared/.env', 'app')).toBe(path.join(ws, 'shared/.env'));
+    expect(() => resolveInWorkspace('output', '../../x', app)).toThrow(
+      `'output' must be a path inside the workspace (${ws}), got '../../x'.`,
+    );
+  });
+
   test('refuses a symlink that leads outside', () => {
     fs.symlinkSync(outside, path.join(ws, 'link'));
     expect(() => resolveInWorkspace('output', 'link/.env')).toThrow(/inside the workspace/);

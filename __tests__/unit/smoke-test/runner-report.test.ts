@@ -1,7 +1,7 @@
 import { maskSecret, resetMasksForTests } from '@deploy-kit/shared';
 import { HttpError, type HttpClient } from '@deploy-kit/shared/http';
 import { assertion, statusAssertion } from '../../../actions/smoke-test/src/assertions';
-import { firstFailure, resultsJson, summaryMarkdown } from '../../../actions/smoke-test/src/report';
+import { firstFailure, checksJson, summaryMarkdown } from '../../../actions/smoke-test/src/report';
 import {
   errorAssertion,
   isRetryable,
@@ -39,7 +39,7 @@ describe('runner', () => {
     const r = await runCheck(passOn(3), {
       client,
       deadline: Date.now() + 5000,
-      concurrency: 1,
+      parallel: 1,
       initialDelayMs: 5,
       maxDelayMs: 10,
     });
@@ -51,7 +51,7 @@ describe('runner', () => {
     const r = await runCheck(passOn(1000), {
       client,
       deadline: started + 300,
-      concurrency: 1,
+      parallel: 1,
       initialDelayMs: 20,
       maxDelayMs: 40,
     });
@@ -62,7 +62,7 @@ describe('runner', () => {
   });
 
   test('a failure no retry can change is not retried, unless retry is all', async () => {
-    const options = { client, deadline: Date.now() + 300, concurrency: 1, initialDelayMs: 5, maxDelayMs: 10 };
+    const options = { client, deadline: Date.now() + 300, parallel: 1, initialDelayMs: 5, maxDelayMs: 10 };
     const once = await runCheck(notFound, options);
     expect(once).toMatchObject({ passed: false, attempts: 1, definitive: true });
     const all = await runCheck(notFound, { ...options, retry: 'all' });
@@ -98,7 +98,7 @@ describe('runner', () => {
     const r = await runCheck(slowSecond, {
       client,
       deadline: Date.now() + 150,
-      concurrency: 1,
+      parallel: 1,
       initialDelayMs: 5,
     });
     expect(r.attempts).toBe(2);
@@ -111,7 +111,7 @@ describe('runner', () => {
     const r = await runCheck(passOn(1_000_000), {
       client,
       deadline: Date.now() + 60_000,
-      concurrency: 1,
+      parallel: 1,
       initialDelayMs: 5,
       maxDelayMs: 10,
       signal: controller.signal,
@@ -129,7 +129,7 @@ describe('runner', () => {
     const r = await runCheck(thrower, {
       client,
       deadline: Date.now() + 50,
-      concurrency: 1,
+      parallel: 1,
       initialDelayMs: 100,
     });
     expect(r).toMatchObject({
@@ -143,7 +143,7 @@ describe('runner', () => {
       attempt: ({ signal }) =>
         new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
     };
-    const h = await runCheck(hanging, { client, deadline: Date.now() + 100, concurrency: 1 });
+    const h = await runCheck(hanging, { client, deadline: Date.now() + 100, parallel: 1 });
     expect(h.failure).toBe('request: expected an HTTP answer, saw no answer before the timeout');
   });
 
@@ -164,7 +164,7 @@ describe('runner', () => {
     const results = await runChecks(['a', 'b', 'c', 'd', 'e'].map(slow), {
       client,
       deadline: Date.now() + 5000,
-      concurrency: 2,
+      parallel: 2,
     });
     expect(results.map((r) => r.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(peak).toBe(2);
@@ -249,7 +249,7 @@ describe('report', () => {
   });
 
   test('results JSON keeps every assertion, without internal fields', () => {
-    const json = resultsJson([
+    const json = checksJson([
       ...results,
       { ...results[2]!, assertions: [statusAssertion('status', statusMatcher(200), 503)] },
     ]) as { failure?: string; assertions: Record<string, unknown>[] }[];
@@ -275,7 +275,7 @@ describe('report', () => {
       assertions: [assertion('body contains', false, '"x"', body)],
     };
     const text = [
-      JSON.stringify(resultsJson([leaky])),
+      JSON.stringify(checksJson([leaky])),
       summaryMarkdown([leaky], '', 1),
       firstFailure([leaky]) ?? '',
     ].join('\n');

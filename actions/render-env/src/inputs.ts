@@ -1,25 +1,27 @@
 import * as fs from 'node:fs';
 import {
-  getBoolean,
-  getEnum,
-  getList,
-  getRaw,
-  getString,
   InputError,
+  InputReader,
+  parseSecretsInput,
   registerSecret,
   resolveInWorkspace,
+  type RawInputs,
 } from '@deploy-kit/shared';
+import defaults from './action-defaults.json';
 import { PROFILES, type ProfileName } from './policy';
 import { displayPath } from './values';
 
 /** Every input of action.yml, parsed and validated once. Secrets are masked before this returns. */
 export interface Inputs {
+  /** Absolute path of the directory relative paths start from, inside the workspace. */
+  workingDirectory: string;
   /** Absolute path of the template, inside the workspace. */
   template: string;
   /** The template as the messages name it (workspace-relative). */
   templateName: string;
   /** Inline YAML/JSON mapping (raw text; '' when not given). */
   vars: string;
+  /** Entries as given (they may hold {environment}); resolved against workingDirectory when read. */
   varsFiles: string[];
   vaultFiles: string[];
   secrets: Record<string, string>;
@@ -32,40 +34,10 @@ export interface Inputs {
   /** Absolute path of the policy file, when given. */
   policyFile?: string;
   policyFileName?: string;
-  check: boolean;
+  dryRun: boolean;
 }
 
 const ENVIRONMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/**
- * `secrets` is one JSON object (`${{ toJSON(secrets) }}`), so a workflow passes
- * every secret through a single declared input.
- */
-export function parseSecrets(raw: string): Record<string, string> {
-  if (raw.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    // JSON.parse's message quotes the text around the error, which here is secret.
-    throw new InputError(
-      `'secrets' is not valid JSON; pass one object, e.g. secrets: \${{ toJSON(secrets) }}.`,
-    );
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new InputError(
-      `'secrets' must be a JSON object of names to strings, e.g. \${{ toJSON(secrets) }}.`,
-    );
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string')
-      throw new InputError(
-        `'secrets' entry '${name}' must be a string, got ${value === null ? 'null' : typeof value}.`,
-      );
-    out[name] = value;
-  }
-  return out;
-}
 
 export function parseEnvironment(value: string): string {
   if (value !== '' && !ENVIRONMENT.test(value))
@@ -75,46 +47,63 @@ export function parseEnvironment(value: string): string {
   return value;
 }
 
-function existingFile(inputName: string, value: string): string {
-  const file = resolveInWorkspace(inputName, value);
+/** The `working-directory` input: an existing directory inside the workspace. */
+export function parseWorkingDirectory(value: string): string {
+  const dir = resolveInWorkspace('working-directory', value || '.');
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new InputError(
+      `'working-directory' must be an existing directory inside the workspace, got '${value}'.`,
+    );
+  return dir;
+}
+
+function existingFile(workingDirectory: string, inputName: string, value: string): string {
+  const file = resolveInWorkspace(inputName, value, workingDirectory);
   if (!fs.existsSync(file))
-    throw new InputError(`'${inputName}' file '${value}' does not exist in the workspace.`);
+    throw new InputError(`'${inputName}' file '${value}' does not exist in the working directory.`);
   if (!fs.statSync(file).isFile()) throw new InputError(`'${inputName}' path '${value}' is not a file.`);
   return file;
 }
 
-export function readInputs(): Inputs {
-  // Mask first: nothing below may print before every secret is registered.
-  const vaultPassword = getString('vault-password');
-  registerSecret(vaultPassword);
-  const secrets = parseSecrets(getRaw('secrets'));
-  for (const value of Object.values(secrets)) registerSecret(value);
+/**
+ * render-env's inputs from raw values (the runner's INPUT_*, or objects from the root action).
+ * No runner reads; the secrets are registered with the masker first, so nothing below may print
+ * one (parseSecretsInput masks every form of its text before it parses).
+ */
+export function parseInputs(raw: RawInputs): Inputs {
+  const read = new InputReader(raw, defaults);
+  const vaultPassword = read.string('vault-password');
+  registerSecret(vaultPassword, "'vault-password'");
+  const secrets = parseSecretsInput('secrets', read.raw('secrets'));
 
-  const template = existingFile('template', getString('template', { required: true }));
-  const environment = parseEnvironment(getString('environment'));
-  const outputValue = getString('output', { fallback: '.env' });
-  const output = resolveInWorkspace('output', outputValue);
+  const workingDirectory = parseWorkingDirectory(read.string('working-directory', { fallback: '.' }));
+  const template = existingFile(workingDirectory, 'template', read.string('template', { required: true }));
+  const environment = parseEnvironment(read.string('environment'));
+  const outputValue = read.string('output', { fallback: '.env' });
+  const output = resolveInWorkspace('output', outputValue, workingDirectory);
   if (fs.existsSync(output) && fs.statSync(output).isDirectory())
     throw new InputError(`'output' '${outputValue}' is a directory; name a file, e.g. .env.`);
   if (output === template)
     throw new InputError(`'output' must not be the template itself ('${outputValue}').`);
-  const policyValue = getString('policy-file');
-  const policyFile = policyValue === '' ? undefined : existingFile('policy-file', policyValue);
+  const policyValue = read.string('policy-file');
+  const policyFile =
+    policyValue === '' ? undefined : existingFile(workingDirectory, 'policy-file', policyValue);
 
   return {
+    workingDirectory,
     template,
     templateName: displayPath(template),
-    vars: getRaw('vars'),
-    varsFiles: getList('vars-files'),
-    vaultFiles: getList('vault-files'),
+    vars: read.raw('vars'),
+    varsFiles: read.list('vars-files'),
+    vaultFiles: read.list('vault-files'),
     secrets,
     environment,
     vaultPassword,
     output,
     outputName: displayPath(output),
-    profile: getEnum('profile', PROFILES, 'none'),
+    profile: read.enum('profile', PROFILES, 'none'),
     policyFile,
     policyFileName: policyFile ? displayPath(policyFile) : undefined,
-    check: getBoolean('check', false),
+    dryRun: read.boolean('dry-run', false),
   };
 }

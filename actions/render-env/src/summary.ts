@@ -1,4 +1,4 @@
-import { mdCode, mdHeading, mdList, mdTable } from '@deploy-kit/shared';
+import { mdCode, mdEscape, mdHeading, mdList, mdTable } from '@deploy-kit/shared';
 import type { Violation } from './policy';
 import type { NamespaceName } from './template';
 import type { LoadedLayer } from './values';
@@ -15,10 +15,10 @@ export interface SummaryKey {
 export interface SummaryInput {
   template: string;
   environment: string;
-  /** Workspace-relative output path; written=false in check mode or when the policy failed. */
+  /** Workspace-relative output path; written=false in a dry run or when the policy failed. */
   output: string;
   written: boolean;
-  check: boolean;
+  dryRun: boolean;
   keys: readonly SummaryKey[];
   layers: readonly Pick<LoadedLayer, 'source' | 'namespace' | 'encryption' | 'vaultFormat' | 'keys'>[];
   policy: { name: string; violations: readonly Violation[] } | undefined;
@@ -44,8 +44,8 @@ export function policyMarkdown(policy: SummaryInput['policy']): string {
 export function summaryMarkdown(s: SummaryInput): string {
   const where = s.written
     ? `Wrote ${mdCode(s.output)} (mode 0600)`
-    : s.check
-      ? `Check mode: nothing written (would write ${mdCode(s.output)})`
+    : s.dryRun
+      ? `Dry run: nothing written (would write ${mdCode(s.output)})`
       : `Nothing written to ${mdCode(s.output)}`;
   const facts = [
     `${where} from ${mdCode(s.template)}${s.environment ? ` for environment ${mdCode(s.environment)}` : ''}: ${s.keys.length} key${s.keys.length === 1 ? '' : 's'}, ${s.keys.filter((k) => k.secret).length} secret.`,
@@ -75,5 +75,13 @@ export function summaryMarkdown(s: SummaryInput): string {
     sources,
     mdHeading('Policy', 3),
     policyMarkdown(s.policy),
+  ].join('\n\n');
+}
+
+/** The summary of a run that stopped before anything was rendered: the one sentence, nothing else. */
+export function notRenderedMarkdown(template: string, output: string, sentence: string): string {
+  return [
+    mdHeading('render-env', 2),
+    `Nothing written to ${mdCode(output)} from ${mdCode(template)}: ${mdEscape(sentence)}`,
   ].join('\n\n');
 }

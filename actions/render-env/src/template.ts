@@ -1,6 +1,17 @@
 import Handlebars from 'handlebars';
 import { errorMessage, InputError, isSecretEntry } from '@deploy-kit/shared';
 import { KEY_PATTERN } from './dotenv';
+import {
+  checkReference,
+  KNOWN_HELPERS,
+  NAMESPACES,
+  references,
+  type NamespaceName,
+  type Reference,
+} from './template-refs';
+
+export { checkReference, NAMESPACES, references } from './template-refs';
+export type { NamespaceName, Reference } from './template-refs';
 
 /**
  * The env template: dotenv-like `KEY=<value template>` lines, blank lines and
@@ -16,14 +27,7 @@ import { KEY_PATTERN } from './dotenv';
  * contain a known secret value.
  */
 
-export const NAMESPACES = ['vars', 'secrets', 'vault', 'env'] as const;
-export type NamespaceName = (typeof NAMESPACES)[number];
 const SECRET_NAMESPACES: readonly string[] = ['secrets', 'vault'];
-
-const BLOCK_CONTEXT_HELPERS = ['each', 'with'];
-const CONDITION_HELPERS = ['if', 'unless'];
-const CUSTOM_HELPERS = ['join', 'urlencode'];
-const KNOWN_HELPERS = [...BLOCK_CONTEXT_HELPERS, ...CONDITION_HELPERS, ...CUSTOM_HELPERS];
 
 export const COMPILE_OPTIONS = {
   strict: true,
@@ -49,22 +53,6 @@ export interface ParsedTemplate {
   lines: TemplateLine[];
   /** Line-numbered warnings (annotated on the template line). */
   warnings: { line: number; message: string }[];
-}
-
-type Namespaces = ReadonlySet<string> | 'all';
-
-export interface Reference {
-  /** As written in the template, e.g. `vars.allowed_hosts`, `../vars.x`, `this`. */
-  original: string;
-  /** Path from the root context when it can be known without rendering; null inside #each. */
-  path: string[] | null;
-  namespaces: Namespaces;
-  /** Printed by `{{path}}` (must be a value), rather than given to a helper. */
-  output: boolean;
-  /** An `#if`/`#unless` condition: null is a legitimate "false" there. */
-  condition: boolean;
-  /** 0-based column inside the value template. */
-  column: number;
 }
 
 export function problemMessage(file: string, problems: readonly { line: number; message: string }[]): string {
@@ -206,176 +194,6 @@ export function parseTemplate(text: string, file: string): ParsedTemplate {
 
   if (problems.length > 0) throw new InputError(problemMessage(file, problems));
   return { file, lines, warnings };
-}
-
-type Frame =
-  | { kind: 'root'; params: Map<string, Namespaces> }
-  | { kind: 'static'; path: string[]; namespaces: Namespaces; params: Map<string, Namespaces> }
-  | { kind: 'dynamic'; namespaces: Namespaces; params: Map<string, Namespaces> };
-
-function blockParamNamespaces(stack: readonly Frame[], head: string | undefined): Namespaces | undefined {
-  if (head === undefined) return undefined;
-  for (let i = stack.length - 1; i >= 0; i--) {
-    const found = stack[i]?.params.get(head);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function resolve(
-  p: hbs.AST.PathExpression,
-  stack: readonly Frame[],
-): { path: string[] | null; namespaces: Namespaces } {
-  let parts = p.parts;
-  let frame: Frame;
-  if (p.data) {
-    if (parts[0] !== 'root') return { path: null, namespaces: new Set() }; // @index, @key, @first, @last
-    parts = parts.slice(1);
-    frame = stack[0] as Frame;
-  } else {
-    const fromParam = p.depth === 0 ? blockParamNamespaces(stack, parts[0]) : undefined;
-    if (fromParam) return { path: null, namespaces: fromParam };
-    frame = stack[stack.length - 1 - p.depth] ?? (stack[0] as Frame);
-  }
-  if (frame.kind === 'root')
-    return { path: parts, namespaces: parts.length > 0 ? new Set([parts[0] as string]) : 'all' };
-  if (frame.kind === 'static') return { path: [...frame.path, ...parts], namespaces: frame.namespaces };
-  return { path: null, namespaces: frame.namespaces };
-}
-
-/** Every name a value template reads, with where it comes from. */
-export function references(program: hbs.AST.Program): Reference[] {
-  const refs: Reference[] = [];
-  const root: Frame = { kind: 'root', params: new Map() };
-
-  const ref = (
-    p: hbs.AST.PathExpression,
-    stack: readonly Frame[],
-    output: boolean,
-    condition: boolean,
-  ): Reference => {
-    const r: Reference = {
-      original: p.original,
-      ...resolve(p, stack),
-      output,
-      condition,
-      column: p.loc.start.column,
-    };
-    refs.push(r);
-    return r;
-  };
-  const expression = (e: hbs.AST.Expression, stack: readonly Frame[], condition: boolean): void => {
-    if (e.type === 'PathExpression') ref(e as hbs.AST.PathExpression, stack, false, condition);
-    else if (e.type === 'SubExpression') call(e as hbs.AST.SubExpression, stack);
-  };
-  const call = (
-    node: {
-      path: hbs.AST.PathExpression | hbs.AST.Literal;
-      params: hbs.AST.Expression[];
-      hash: hbs.AST.Hash;
-    },
-    stack: readonly Frame[],
-  ): void => {
-    const helper = (node.path as hbs.AST.PathExpression).original;
-    const condition = CONDITION_HELPERS.includes(helper);
-    for (const param of node.params) expression(param, stack, condition);
-    for (const pair of node.hash?.pairs ?? []) expression(pair.value, stack, false);
-  };
-  const statements = (body: readonly hbs.AST.Statement[], stack: readonly Frame[]): void => {
-    for (const s of body) {
-      if (s.type === 'MustacheStatement') {
-        const m = s as hbs.AST.MustacheStatement;
-        const isPath = m.path.type === 'PathExpression';
-        const name = isPath ? (m.path as hbs.AST.PathExpression).original : '';
-        const isCall = m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0 || KNOWN_HELPERS.includes(name);
-        if (isCall) call(m, stack);
-        else if (isPath) ref(m.path as hbs.AST.PathExpression, stack, true, false);
-      } else if (s.type === 'BlockStatement') {
-        const b = s as hbs.AST.BlockStatement;
-        const helper = b.path.original;
-        let inner: Frame | undefined;
-        if (BLOCK_CONTEXT_HELPERS.includes(helper)) {
-          const first = b.params[0];
-          call(b, stack);
-          const target =
-            first?.type === 'PathExpression'
-              ? resolve(first as hbs.AST.PathExpression, stack)
-              : { path: null, namespaces: new Set<string>() as Namespaces };
-          inner =
-            helper === 'with' && target.path
-              ? { kind: 'static', path: target.path, namespaces: target.namespaces, params: new Map() }
-              : { kind: 'dynamic', namespaces: target.namespaces, params: new Map() };
-        } else if (CONDITION_HELPERS.includes(helper)) {
-          call(b, stack);
-        } else {
-          // A section on a name ({{#vars.list}}...{{/vars.list}}) iterates or enters it, like #each / #with.
-          const r = ref(b.path, stack, false, false);
-          inner = { kind: 'dynamic', namespaces: r.namespaces, params: new Map() };
-        }
-        if (inner && inner.kind !== 'root') {
-          const ns = inner.namespaces;
-          for (const name of b.program?.blockParams ?? []) inner.params.set(name, ns);
-          statements(b.program?.body ?? [], [...stack, inner]);
-        } else {
-          statements(b.program?.body ?? [], stack);
-        }
-        statements(b.inverse?.body ?? [], stack);
-      }
-    }
-  };
-  statements(program.body, [root]);
-  return refs;
-}
-
-function hasOwn(value: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(value, key);
-}
-
-function kindOf(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'a mapping';
-  return `a ${typeof value}`;
-}
-
-/**
- * Check a name that can be resolved before rendering. Handlebars' own strict
- * mode only covers `{{name}}` output (not helper arguments such as `#if` or
- * `#each`) and lets null through as an empty string; this closes both gaps.
- */
-export function checkReference(ref: Reference, root: Record<string, unknown>): string | undefined {
-  if (!ref.path) return undefined;
-  const shown = (n: number): string => (ref.path as string[]).slice(0, n).join('.') || 'this';
-  let current: unknown = root;
-  for (let i = 0; i < ref.path.length; i++) {
-    const part = ref.path[i] as string;
-    if (current === null || typeof current !== 'object') {
-      return `'${shown(i + 1)}' is not defined ('${shown(i)}' is ${kindOf(current)})`;
-    }
-    if (Array.isArray(current)) {
-      if (part === 'length') current = current.length;
-      else if (/^\d+$/.test(part) && Number(part) < current.length) current = current[Number(part)];
-      else return `'${shown(i + 1)}' is not defined ('${shown(i)}' is a list of ${current.length})`;
-    } else if (hasOwn(current, part)) {
-      current = (current as Record<string, unknown>)[part];
-    } else {
-      const ns = ref.path[0] as string;
-      const hint =
-        i === 0 && !(NAMESPACES as readonly string[]).includes(ns)
-          ? ` (names start with ${NAMESPACES.map((n) => `${n}.`).join(', ')})`
-          : i === 1 && ns === 'env'
-            ? " (env.name is the 'environment' input)"
-            : '';
-      return `'${shown(i + 1)}' is not defined${hint}`;
-    }
-    if (current === null && !(ref.condition && i === ref.path.length - 1)) return `'${shown(i + 1)}' is null`;
-  }
-  if (ref.output && current !== null && typeof current === 'object') {
-    if (!Array.isArray(current)) return `'${shown(ref.path.length)}' is a mapping; use one of its keys`;
-    if (current.some((item) => item === null || typeof item === 'object'))
-      return `'${shown(ref.path.length)}' is a list of mappings or lists; use {{#each}} or {{join}}`;
-  }
-  return undefined;
 }
 
 /**

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { InputError, resolveInWorkspace, workspaceRoot } from '@deploy-kit/shared';
+import { InputError } from '@deploy-kit/shared';
 import { isMap, isSeq, LineCounter, parseDocument, type ScalarTag, type YAMLError } from 'yaml';
+import { displayPath, expandEntry } from './value-files';
 import { decryptVault, isVaultText, parseVaultHeader } from './vault';
+
+export { displayPath, expandEntry, expandEnvironment } from './value-files';
 
 /**
  * Loading and merging of the values a template can use.
@@ -52,76 +54,6 @@ const CUSTOM_TAGS: ScalarTag[] = [
   // Ansible's marker for "do not template this"; we never template values, so it is a plain string.
   { tag: '!unsafe', resolve: (text: string) => text },
 ];
-
-export function displayPath(file: string): string {
-  const rel = path.relative(fs.realpathSync(workspaceRoot()), file);
-  return rel.split(path.sep).join('/');
-}
-
-const ENVIRONMENT_PLACEHOLDER = '{environment}';
-
-export function expandEnvironment(inputName: string, pattern: string, environment: string): string {
-  if (!pattern.includes(ENVIRONMENT_PLACEHOLDER)) return pattern;
-  if (environment === '')
-    throw new InputError(`'${inputName}' entry '${pattern}' uses {environment} but 'environment' is empty.`);
-  return pattern.split(ENVIRONMENT_PLACEHOLDER).join(environment);
-}
-
-const VALUE_FILE = /\.(ya?ml|json)$/i;
-
-function filesIn(dir: string): string[] {
-  return (
-    fs
-      .readdirSync(dir)
-      .filter((name) => !name.startsWith('.') && VALUE_FILE.test(name))
-      .map((name) => path.join(dir, name))
-      // statSync follows symlinks, so a linked file is listed and then checked against the workspace.
-      .filter((file) => (fs.existsSync(file) ? fs.statSync(file).isFile() : true))
-      .sort()
-  );
-}
-
-/** `<dir>/<group>.yml|.yaml|.json` and/or `<dir>/<group>/*`, as Ansible reads group_vars. */
-function groupFiles(dir: string, group: string): string[] {
-  const found: string[] = [];
-  for (const ext of ['', '.yml', '.yaml', '.json']) {
-    const candidate = path.join(dir, group + ext);
-    if (!fs.existsSync(candidate)) continue;
-    const stat = fs.statSync(candidate);
-    if (ext === '' && stat.isDirectory()) found.push(...filesIn(candidate));
-    else if (ext !== '' && stat.isFile()) found.push(candidate);
-  }
-  return found;
-}
-
-/**
- * The files one `vars-files` / `vault-files` entry stands for. A file is itself;
- * a directory is an Ansible group_vars layout: all first, then the environment's
- * group. A missing file, or a directory with nothing for the environment, is an
- * error: it almost always means a typo in the path or the environment name.
- */
-export function expandEntry(inputName: string, entry: string, environment: string): string[] {
-  const expanded = expandEnvironment(inputName, entry, environment);
-  const resolved = resolveInWorkspace(inputName, expanded);
-  if (!fs.existsSync(resolved))
-    throw new InputError(`'${inputName}' entry '${expanded}' does not exist in the workspace.`);
-  const stat = fs.statSync(resolved);
-  if (stat.isFile()) return [resolved];
-  if (!stat.isDirectory())
-    throw new InputError(`'${inputName}' entry '${expanded}' is not a file or directory.`);
-  if (environment === '')
-    throw new InputError(
-      `'${inputName}' entry '${expanded}' is a group_vars directory, which needs 'environment' to pick a group.`,
-    );
-  const own = groupFiles(resolved, environment);
-  if (own.length === 0)
-    throw new InputError(
-      `'${inputName}' directory '${expanded}' has no ${environment}.yml or ${environment}/ for environment '${environment}'.`,
-    );
-  const all = environment === 'all' ? [] : groupFiles(resolved, 'all');
-  // Every file must still be inside the workspace once symlinks inside the directory are followed.
-  return [...all, ...own].map((file) => resolveInWorkspace(inputName, file));
-}
 
 function yamlError(source: string, error: YAMLError, lines: LineCounter, showReason: boolean): InputError {
   const pos = lines.linePos(error.pos[0]);
@@ -258,6 +190,8 @@ export interface LoadOptions {
   inlineVars: string;
   environment: string;
   vaultPassword: string;
+  /** Where relative entries start (the working-directory input); default the workspace. */
+  workingDirectory?: string;
 }
 
 export function loadValues(options: LoadOptions): LoadedValues {
@@ -281,12 +215,12 @@ export function loadValues(options: LoadOptions): LoadedValues {
   const readFile = (file: string): string => fs.readFileSync(file, 'utf8');
 
   for (const entry of options.varsFiles)
-    for (const file of expandEntry('vars-files', entry, options.environment)) {
+    for (const file of expandEntry('vars-files', entry, options.environment, options.workingDirectory)) {
       const source = displayPath(file);
       add(source, parseValues(readFile(file), source, options.vaultPassword, false));
     }
   for (const entry of options.vaultFiles)
-    for (const file of expandEntry('vault-files', entry, options.environment)) {
+    for (const file of expandEntry('vault-files', entry, options.environment, options.workingDirectory)) {
       const source = displayPath(file);
       add(source, parseValues(readFile(file), source, options.vaultPassword, true), 'vault');
     }

@@ -92,20 +92,40 @@ export function evaluateHeader(name: string, want: HeaderExpectation, value: str
  * expectation, any 2xx passes (3xx when a redirect target is expected).
  */
 export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): Assertion[] {
-  const results: Assertion[] = [];
   const e = expect ?? {};
   const status = statusMatcher(e.status ?? (e.redirect !== undefined ? REDIRECT_STATUS : DEFAULT_STATUS));
-  results.push(statusAssertion('status', status, res.status));
-
+  const results: Assertion[] = [statusAssertion('status', status, res.status)];
   if (e.redirect !== undefined) {
     const location = headerValue(res.headers, 'location');
     const want = resolveUrl(e.redirect, res.url);
     const seen = location === undefined ? '(no Location header)' : resolveUrl(location, res.url);
     results.push(assertion('redirect', seen === want, want, seen));
   }
-
   const text = res.body.toString('utf8');
   const sizeNote = res.truncated ? ` (first ${res.body.length} bytes; body was cut at the size cap)` : '';
+  results.push(...bodyAssertions(e, text, sizeNote));
+  if (e.json !== undefined) results.push(...jsonAssertions(e.json, text, sizeNote));
+  for (const [name, want] of Object.entries(e.headers ?? {}))
+    results.push(evaluateHeader(name, want, headerValue(res.headers, name)));
+  if (e['max-time'] !== undefined)
+    results.push(
+      // A slow answer may be a cold cache or a worker still warming up.
+      assertion(
+        'response time',
+        res.durationMs <= e['max-time'],
+        `<= ${e['max-time']} ms`,
+        `${res.durationMs} ms`,
+        {
+          transient: true,
+        },
+      ),
+    );
+  return results;
+}
+
+/** body-contains, body-not-contains and body-matches. */
+function bodyAssertions(e: Expect, text: string, sizeNote: string): Assertion[] {
+  const results: Assertion[] = [];
   for (const needle of list(e['body-contains']))
     results.push(
       assertion(
@@ -135,50 +155,33 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
       ),
     );
   }
-
-  if (e.json !== undefined) {
-    let parsed: { ok: true; value: unknown } | { ok: false } = { ok: false };
-    try {
-      parsed = { ok: true, value: JSON.parse(text) };
-    } catch {
-      parsed = { ok: false };
-    }
-    for (const [path, want] of Object.entries(e.json)) {
-      if (!parsed.ok) {
-        results.push(
-          assertion(`json ${path}`, false, show(want), `body is not JSON: ${snippet(text, 60)}${sizeNote}`),
-        );
-        continue;
-      }
-      const found = evaluateJsonPath(parsed.value, path);
-      results.push(
-        assertion(
-          `json ${path}`,
-          found.found && jsonEquals(found.value, want),
-          show(want),
-          found.found ? show(found.value) : '(missing)',
-        ),
-      );
-    }
-  }
-
-  for (const [name, want] of Object.entries(e.headers ?? {}))
-    results.push(evaluateHeader(name, want, headerValue(res.headers, name)));
-
-  if (e['max-time'] !== undefined)
-    results.push(
-      // A slow answer may be a cold cache or a worker still warming up.
-      assertion(
-        'response time',
-        res.durationMs <= e['max-time'],
-        `<= ${e['max-time']} ms`,
-        `${res.durationMs} ms`,
-        {
-          transient: true,
-        },
-      ),
-    );
   return results;
+}
+
+/** One assertion per JSON path: the body must be JSON and the value at the path equal. */
+function jsonAssertions(json: Record<string, unknown>, text: string, sizeNote: string): Assertion[] {
+  let parsed: { ok: true; value: unknown } | { ok: false };
+  try {
+    parsed = { ok: true, value: JSON.parse(text) };
+  } catch {
+    parsed = { ok: false };
+  }
+  return Object.entries(json).map(([path, want]) => {
+    if (!parsed.ok)
+      return assertion(
+        `json ${path}`,
+        false,
+        show(want),
+        `body is not JSON: ${snippet(text, 60)}${sizeNote}`,
+      );
+    const found = evaluateJsonPath(parsed.value, path);
+    return assertion(
+      `json ${path}`,
+      found.found && jsonEquals(found.value, want),
+      show(want),
+      found.found ? show(found.value) : '(missing)',
+    );
+  });
 }
 
 /** One sentence for the first failing assertion, e.g. "status was 503, expected 200". */

@@ -1,24 +1,23 @@
 import * as fs from 'node:fs';
 import {
-  getDuration,
-  getEnum,
-  getInteger,
-  getList,
-  getRaw,
-  getString,
-  getBoolean,
   InputError,
+  InputReader,
   parseList,
   parseYamlOrJson,
   resolveInWorkspace,
+  workspaceRoot,
+  type RawInputs,
 } from '@deploy-kit/shared';
 import { parseResolve, type ResolveRule } from '@deploy-kit/shared/http';
+import defaults from './action-defaults.json';
 import { STATUS_TEXT } from './status';
 import type { RetryPolicy } from './runner';
 import { parseSpec, type Spec } from './spec';
 import { SUITES, type SuiteConfig, type SuiteName } from './suites/config';
 
 export interface Inputs {
+  /** Absolute path of the directory a checks file or ca-cert file is read from. */
+  workingDirectory: string;
   url?: string;
   expectStatus: string;
   spec: Spec;
@@ -29,21 +28,34 @@ export interface Inputs {
   retry: RetryPolicy;
   resolve: ResolveRule[];
   ca?: string;
-  concurrency: number;
+  /** How many checks run at the same time. */
+  parallel: number;
   maxBodyBytes: number;
   suite: SuiteConfig;
+  /** Inputs set for a suite that is not enabled (a likely forgotten `suites` entry): printed by run. */
+  warnings: string[];
 }
 
-/** Inline YAML/JSON, or the path of a file in the repository holding it. */
-export function readSpec(value: string): Spec {
+/** The `working-directory` input: an existing directory inside the workspace. */
+export function parseWorkingDirectory(value: string): string {
+  const dir = resolveInWorkspace('working-directory', value || '.');
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new InputError(
+      `'working-directory' must be an existing directory inside the workspace, got '${value}'.`,
+    );
+  return dir;
+}
+
+/** Inline YAML/JSON, or the path of a file in the repository (from the working directory) holding it. */
+export function readSpec(value: string, workingDirectory: string = workspaceRoot()): Spec {
   const text = value.trim();
   if (text === '') return { checks: [], journeys: [] };
   const looksInline = text.includes('\n') || /^[[{-]/.test(text) || text.includes(': ');
   if (looksInline) return parseSpec('checks', parseYamlOrJson('checks', text));
-  const file = resolveInWorkspace('checks', text);
+  const file = resolveInWorkspace('checks', text, workingDirectory);
   if (!fs.existsSync(file))
     throw new InputError(
-      `'checks' names the file '${text}', which does not exist in the workspace; give inline YAML or a repository path.`,
+      `'checks' names the file '${text}', which does not exist in the working directory; give inline YAML or a repository path.`,
     );
   return parseSpec(
     `checks file ${text}`,
@@ -51,11 +63,11 @@ export function readSpec(value: string): Spec {
   );
 }
 
-/** PEM text, or the path of a PEM file in the repository. */
-export function readCa(value: string): string | undefined {
+/** PEM text, or the path of a PEM file in the repository (from the working directory). */
+export function readCa(value: string, workingDirectory: string = workspaceRoot()): string | undefined {
   if (value.trim() === '') return undefined;
   if (value.includes('-----BEGIN CERTIFICATE-----')) return value;
-  const file = resolveInWorkspace('ca-cert', value.trim());
+  const file = resolveInWorkspace('ca-cert', value.trim(), workingDirectory);
   if (!fs.existsSync(file))
     throw new InputError(
       `'ca-cert' file '${value.trim()}' does not exist; give PEM text or a repository path.`,
@@ -88,24 +100,30 @@ const COOKIE_FLAGS = ['secure', 'httponly', 'samesite'] as const;
  */
 export const DEFAULT_VERSION_ANSWERS = 20;
 
-export function readInputs(): Inputs {
-  const url = absoluteUrl('url', getString('url'));
-  const expectStatus = getString('expect-status', { fallback: '200' });
+/**
+ * smoke-test's inputs from raw values (the runner's INPUT_*, or objects from the root action).
+ * Pure but for reading a checks or ca-cert file; nothing is printed (suite warnings are returned).
+ */
+export function parseInputs(raw: RawInputs): Inputs {
+  const read = new InputReader(raw, defaults);
+  const workingDirectory = parseWorkingDirectory(read.string('working-directory', { fallback: '.' }));
+  const url = absoluteUrl('url', read.string('url'));
+  const expectStatus = read.string('expect-status', { fallback: '200' });
   if (!STATUS_TEXT.test(expectStatus))
     throw new InputError(
       `'expect-status' must be statuses such as 200, 2xx, 200-299 or 200,301, got '${expectStatus}'.`,
     );
-  const suites = getList('suites').map((s) => {
+  const suites = read.list('suites').map((s) => {
     if (!(SUITES as readonly string[]).includes(s))
       throw new InputError(`'suites' may list ${SUITES.join(', ')}; '${s}' is not one of them.`);
     return s as SuiteName;
   });
   if (suites.length > 0 && !url)
     throw new InputError(`'suites' (${suites.join(', ')}) need 'url', the site to test.`);
-  const requestTimeoutMs = getDuration('request-timeout', 10_000);
-  const resolve = parseResolve('resolve', getRaw('resolve'));
-  const ca = readCa(getRaw('ca-cert'));
-  const cookieFlags = parseList(getString('cookie-flags', { fallback: 'secure,httponly,samesite' })).map(
+  const requestTimeoutMs = read.duration('request-timeout', 10_000);
+  const resolve = parseResolve('resolve', read.raw('resolve'));
+  const ca = readCa(read.raw('ca-cert'), workingDirectory);
+  const cookieFlags = parseList(read.string('cookie-flags', { fallback: 'secure,httponly,samesite' })).map(
     (f) => {
       const flag = f.toLowerCase();
       if (!(COOKIE_FLAGS as readonly string[]).includes(flag))
@@ -113,48 +131,50 @@ export function readInputs(): Inputs {
       return flag as (typeof COOKIE_FLAGS)[number];
     },
   );
-  const spec = readSpec(getRaw('checks'));
+  const spec = readSpec(read.raw('checks'), workingDirectory);
   return {
+    workingDirectory,
     url,
     expectStatus,
     spec,
     suites,
-    timeoutMs: getDuration('timeout', 60_000),
+    timeoutMs: read.duration('timeout', 60_000),
     requestTimeoutMs,
-    retry: getEnum('retry', ['transient', 'all'] as const, 'transient'),
+    retry: read.enum('retry', ['transient', 'all'] as const, 'transient'),
     resolve,
     ca,
-    concurrency: getInteger('concurrency', { min: 1, max: 256, fallback: 50 }),
-    maxBodyBytes: getInteger('max-body-bytes', { min: 1024, fallback: 5 * 1024 * 1024 }),
+    parallel: read.integer('parallel', { min: 1, max: 256, fallback: 50 }),
+    maxBodyBytes: read.integer('max-body-bytes', { min: 1024, fallback: 5 * 1024 * 1024 }),
     suite: {
       baseUrl: url ?? '',
       requestTimeoutMs,
       ca,
       resolve,
       version: {
-        expected: getString('expect-version') || undefined,
-        header: getString('version-header') || undefined,
-        jsonPath: getString('version-json-path') || undefined,
-        url: getString('version-path') || undefined,
-        answers: getInteger('version-answers', { min: 1, max: 1000, fallback: DEFAULT_VERSION_ANSWERS }),
+        expected: read.string('expect-version') || undefined,
+        header: read.string('version-header') || undefined,
+        jsonPath: read.string('version-json-path') || undefined,
+        url: read.string('version-path') || undefined,
+        answers: read.integer('version-answers', { min: 1, max: 1000, fallback: DEFAULT_VERSION_ANSWERS }),
       },
       https: {
-        httpUrl: absoluteUrl('http-url', getString('http-url')),
-        minCertDays: getInteger('min-cert-days', { min: 0, fallback: 14 }),
+        httpUrl: absoluteUrl('http-url', read.string('http-url')),
+        minCertDays: read.integer('min-cert-days', { min: 0, fallback: 14 }),
       },
       headers: {
-        hstsMinAge: getInteger('hsts-min-age', { min: 0, fallback: 15_552_000 }),
-        hstsIncludeSubdomains: getBoolean('hsts-include-subdomains', false),
+        hstsMinAge: read.integer('hsts-min-age', { min: 0, fallback: 15_552_000 }),
+        hstsIncludeSubdomains: read.boolean('hsts-include-subdomains', false),
       },
       django: {
-        staticPath: getString('static-path', { fallback: '/static/admin/css/base.css' }),
-        cookiePath: getString('cookie-path', { fallback: '/admin/login/' }),
-        cookieNames: parseList(getString('cookie-names', { fallback: 'sessionid,csrftoken' })),
+        staticPath: read.string('static-path', { fallback: '/static/admin/css/base.css' }),
+        cookiePath: read.string('cookie-path', { fallback: '/admin/login/' }),
+        cookieNames: parseList(read.string('cookie-names', { fallback: 'sessionid,csrftoken' })),
         cookieFlags,
-        metricsPath: getString('metrics-path') || undefined,
-        metricsToken: getString('metrics-token') || undefined,
+        metricsPath: read.string('metrics-path') || undefined,
+        metricsToken: read.string('metrics-token') || undefined,
       },
     },
+    warnings: unusedSuiteInputs(suites, (name) => (raw[name] ?? '').trim() !== ''),
   };
 }
 

@@ -63,8 +63,19 @@ export function firstFailure(results: readonly CheckResult[]): string | undefine
   );
 }
 
-/** The `results` output: every string redacted (outputs are never masked by the runner). */
-export function resultsJson(results: readonly CheckResult[]): object[] {
+/** One check in the `results` output. */
+export interface CheckJson {
+  name: string;
+  group: string;
+  passed: boolean;
+  attempts: number;
+  durationMs: number;
+  failure?: string;
+  assertions: { name: string; passed: boolean; expected: string; seen: string }[];
+}
+
+/** The checks of the `results` output: every string redacted (outputs are never masked by the runner). */
+export function checksJson(results: readonly CheckResult[]): CheckJson[] {
   return redactDeep(
     results.map((r) => ({
       name: r.name,

@@ -52,10 +52,13 @@ export interface RunOptions {
   client: HttpClient;
   /** Epoch ms after which no attempt starts and running ones are aborted. */
   deadline: number;
-  concurrency: number;
+  /** How many checks run at once. */
+  parallel: number;
   initialDelayMs?: number;
   maxDelayMs?: number;
   onAttemptFailed?: (check: CheckDef, attempt: number, reason: string, delayMs: number) => void;
+  /** A check has its final answer (passed, failed, or cut off by the deadline). */
+  onCheckDone?: (check: CheckDef, result: CheckResult) => void;
   /**
    * 'transient' (default): retry only failures a retry may fix; fail at once on
    * the rest. 'all': retry every failure until the deadline.
@@ -159,7 +162,11 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
   };
 }
 
-/** Run every check, at most `concurrency` at a time; results come back in the order given. */
+/** Run every check, at most `parallel` at a time; results come back in the order given. */
 export function runChecks(checks: readonly CheckDef[], options: RunOptions): Promise<CheckResult[]> {
-  return mapPool(checks, options.concurrency, (check) => runCheck(check, options));
+  return mapPool(checks, options.parallel, async (check) => {
+    const result = await runCheck(check, options);
+    options.onCheckDone?.(check, result);
+    return result;
+  });
 }

@@ -57,6 +57,12 @@ export interface ActionDefinition<Inputs, Outputs extends { results: object }> {
   secretInputs: readonly string[];
   /** The action.yml defaults, applied to inputs a caller leaves out. */
   defaults: RawInputs;
+  /**
+   * Outputs that hold only names the repository itself wrote (render-env's keys), never a value:
+   * written as JSON lists without redaction, so a short secret cannot blank part of a name
+   * (see setNameListOutputs). Every other output is redacted.
+   */
+  nameListOutputs?: readonly (keyof Outputs & string)[];
   parseInputs(raw: RawInputs): Inputs;
   run(inputs: Inputs, context: ActionContext): Promise<ActionResult<Outputs>>;
   /** The runner's post step, for actions that declare one (build-images: log out). */

@@ -25,12 +25,13 @@ function realpathOfExistingPrefix(target: string): string {
 }
 
 /**
- * Resolve a path input against the workspace and refuse anything that leaves it,
- * symlinks included: templates come from the repository, outputs stay in it.
+ * Resolve a path input against the workspace (or `from`, e.g. the action's working directory)
+ * and refuse anything that leaves the workspace, symlinks included: templates come from the
+ * repository, outputs stay in it. The error quotes the value as the user gave it.
  */
-export function resolveInWorkspace(inputName: string, value: string): string {
+export function resolveInWorkspace(inputName: string, value: string, from?: string): string {
   const root = fs.realpathSync(workspaceRoot());
-  const resolved = realpathOfExistingPrefix(path.resolve(root, value));
+  const resolved = realpathOfExistingPrefix(path.resolve(root, from ?? '.', value));
   if (!isInside(root, resolved))
     throw new InputError(`'${inputName}' must be a path inside the workspace (${root}), got '${value}'.`);
   return resolved;

@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
-import { statusOf, type ActionDefinition, type RunStatus } from './action';
+import { statusOf, type ActionDefinition, type OutputValue, type RunStatus } from './action';
 import { listenForCancel } from './cancel';
 import { errorMessage, isActionError } from './errors';
 import { rawInputsFromEnv, type RawInputs } from './inputs';
-import { setOutputs } from './outputs';
+import { setNameListOutputs, setOutputs } from './outputs';
 import { registerSecret } from './secrets';
 import { writeSummary } from './summary';
 
@@ -60,6 +60,18 @@ function envelopeOnly(failure: unknown): { status: RunStatus; failure: string } 
   return { status: statusOf({ kind }), failure: failureMessage(failure) };
 }
 
+/** An action's outputs: name lists as they are, everything else redacted. */
+function writeOutputs(outputs: Record<string, unknown>, nameLists: readonly string[]): void {
+  const redacted: Record<string, OutputValue> = {};
+  const names: Record<string, readonly string[]> = {};
+  for (const [name, value] of Object.entries(outputs)) {
+    if (nameLists.includes(name) && Array.isArray(value)) names[name] = value.map(String);
+    else redacted[name] = value as OutputValue;
+  }
+  setOutputs(redacted);
+  setNameListOutputs(names);
+}
+
 /**
  * The runner edge of every action's index.ts: `void runOnRunner(definition)`.
  *   INPUT_* → mask the secret inputs → parseInputs → run(inputs, {signal}) →
@@ -85,7 +97,7 @@ export async function runOnRunner<I, O extends { results: object }>(
   try {
     const inputs = definition.parseInputs(raw);
     const result = await definition.run(inputs, { signal: cancel.signal, signals: cancel.source });
-    setOutputs(result.outputs);
+    writeOutputs(result.outputs, definition.nameListOutputs ?? []);
     await writeSummary(result.summary);
     if (result.failure) {
       core.setFailed(failureMessage(result.failure));

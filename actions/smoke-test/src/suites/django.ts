@@ -116,7 +116,6 @@ export const NOT_FOUND_PATH = '/deploy-kit-smoke-test-does-not-exist/';
 export function djangoChecks(config: SuiteConfig): CheckDef[] {
   const d = config.django;
   const at = (path: string): string => new URL(path, config.baseUrl).href;
-  const get = (url: string, headers: Record<string, string> = {}) => ({ url, method: 'GET', headers });
   const checks: CheckDef[] = [
     {
       name: 'django: 404 without debug page',
@@ -155,50 +154,59 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
         return evaluateCookies(responseCookies(res), d.cookieNames, d.cookieFlags, d.cookiePath);
       },
     },
-    {
-      name: 'django: foreign Host refused',
-      group: 'django',
-      async attempt({ client, signal }) {
-        try {
-          const res = await send(
-            client,
-            get(config.baseUrl, { host: FOREIGN_HOST }),
-            signal,
-            config.requestTimeoutMs,
-          );
-          return [evaluateForeignHost({ status: res.status })];
-        } catch (error) {
-          // Only a connection the server closed on us counts as refusal; refused or timed-out connections are outages.
-          if (!(error instanceof HttpError) || !['ECONNRESET', 'UND_ERR_SOCKET'].includes(error.code ?? ''))
-            throw error;
-          return [evaluateForeignHost({ error: error.message })];
-        }
-      },
-    },
+    foreignHostCheck(config),
   ];
-  if (d.metricsPath) {
-    const path = d.metricsPath;
-    const token = d.metricsToken;
-    if (token) maskSecret(`Bearer ${token}`);
-    checks.push({
-      name: `django: ${path} protected`,
-      group: 'django',
-      async attempt({ client, signal }) {
-        const denied = statusMatcher([401, 403]);
-        const anonymous = await send(client, get(at(path)), signal, config.requestTimeoutMs);
-        const results = [statusAssertion('without token', denied, anonymous.status)];
-        if (token) {
-          const authed = await send(
-            client,
-            get(at(path), { authorization: `Bearer ${token}` }),
-            signal,
-            config.requestTimeoutMs,
-          );
-          results.push(statusAssertion('with token', statusMatcher([200]), authed.status));
-        }
-        return results;
-      },
-    });
-  }
+  if (d.metricsPath) checks.push(metricsCheck(config, d.metricsPath, d.metricsToken));
   return checks;
+}
+
+function get(url: string, headers: Record<string, string> = {}) {
+  return { url, method: 'GET', headers };
+}
+
+function foreignHostCheck(config: SuiteConfig): CheckDef {
+  return {
+    name: 'django: foreign Host refused',
+    group: 'django',
+    async attempt({ client, signal }) {
+      try {
+        const res = await send(
+          client,
+          get(config.baseUrl, { host: FOREIGN_HOST }),
+          signal,
+          config.requestTimeoutMs,
+        );
+        return [evaluateForeignHost({ status: res.status })];
+      } catch (error) {
+        // Only a connection the server closed on us counts as refusal; refused or timed-out connections are outages.
+        if (!(error instanceof HttpError) || !['ECONNRESET', 'UND_ERR_SOCKET'].includes(error.code ?? ''))
+          throw error;
+        return [evaluateForeignHost({ error: error.message })];
+      }
+    },
+  };
+}
+
+/** The metrics endpoint refuses an anonymous request (401/403) and answers 200 with the token. */
+function metricsCheck(config: SuiteConfig, path: string, token: string | undefined): CheckDef {
+  const at = new URL(path, config.baseUrl).href;
+  if (token) maskSecret(`Bearer ${token}`);
+  return {
+    name: `django: ${path} protected`,
+    group: 'django',
+    async attempt({ client, signal }) {
+      const anonymous = await send(client, get(at), signal, config.requestTimeoutMs);
+      const results = [statusAssertion('without token', statusMatcher([401, 403]), anonymous.status)];
+      if (token) {
+        const authed = await send(
+          client,
+          get(at, { authorization: `Bearer ${token}` }),
+          signal,
+          config.requestTimeoutMs,
+        );
+        results.push(statusAssertion('with token', statusMatcher([200]), authed.status));
+      }
+      return results;
+    },
+  };
 }
