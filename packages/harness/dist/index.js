@@ -1,7 +1,7 @@
 /******/ (() => { // webpackBootstrap
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 779:
+/***/ 2005:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -216,15 +216,15 @@ function regex(str) {
 
 /***/ }),
 
-/***/ 2815:
+/***/ 6373:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const formats_1 = __nccwpck_require__(779);
-const limit_1 = __nccwpck_require__(1284);
-const codegen_1 = __nccwpck_require__(1436);
+const formats_1 = __nccwpck_require__(2005);
+const limit_1 = __nccwpck_require__(6638);
+const codegen_1 = __nccwpck_require__(8762);
 const fullName = new codegen_1.Name("fullFormats");
 const fastName = new codegen_1.Name("fastFormats");
 const formatsPlugin = (ajv, opts = { keywords: true }) => {
@@ -260,15 +260,15 @@ exports["default"] = formatsPlugin;
 
 /***/ }),
 
-/***/ 1284:
+/***/ 6638:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.formatLimitDefinition = void 0;
-const ajv_1 = __nccwpck_require__(2463);
-const codegen_1 = __nccwpck_require__(1436);
+const ajv_1 = __nccwpck_require__(9153);
+const codegen_1 = __nccwpck_require__(8762);
 const ops = codegen_1.operators;
 const KWDs = {
     formatMaximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -336,17 +336,17 @@ exports["default"] = formatLimitPlugin;
 
 /***/ }),
 
-/***/ 2210:
+/***/ 5848:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv2020 = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft2020_1 = __nccwpck_require__(4298);
-const discriminator_1 = __nccwpck_require__(8886);
-const json_schema_2020_12_1 = __nccwpck_require__(3995);
+const core_1 = __nccwpck_require__(2439);
+const draft2020_1 = __nccwpck_require__(9220);
+const discriminator_1 = __nccwpck_require__(2936);
+const json_schema_2020_12_1 = __nccwpck_require__(3029);
 const META_SCHEMA_ID = "https://json-schema.org/draft/2020-12/schema";
 class Ajv2020 extends core_1.default {
     constructor(opts = {}) {
@@ -381,34 +381,34 @@ module.exports = exports = Ajv2020;
 module.exports.Ajv2020 = Ajv2020;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv2020;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(7391);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8762);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(5402);
+var validation_error_1 = __nccwpck_require__(535);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
+var ref_error_1 = __nccwpck_require__(5268);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=2020.js.map
 
 /***/ }),
 
-/***/ 2463:
+/***/ 9153:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft7_1 = __nccwpck_require__(9941);
-const discriminator_1 = __nccwpck_require__(8886);
-const draft7MetaSchema = __nccwpck_require__(2079);
+const core_1 = __nccwpck_require__(2439);
+const draft7_1 = __nccwpck_require__(3967);
+const discriminator_1 = __nccwpck_require__(2936);
+const draft7MetaSchema = __nccwpck_require__(372);
 const META_SUPPORT_DATA = ["/properties"];
 const META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
 class Ajv extends core_1.default {
@@ -438,24 +438,24 @@ module.exports = exports = Ajv;
 module.exports.Ajv = Ajv;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(7391);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8762);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(5402);
+var validation_error_1 = __nccwpck_require__(535);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
+var ref_error_1 = __nccwpck_require__(5268);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=ajv.js.map
 
 /***/ }),
 
-/***/ 567:
+/***/ 7565:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -618,16 +618,16 @@ exports.regexpCode = regexpCode;
 
 /***/ }),
 
-/***/ 1436:
+/***/ 8762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
-const code_1 = __nccwpck_require__(567);
-const scope_1 = __nccwpck_require__(5407);
-var code_2 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(7565);
+const scope_1 = __nccwpck_require__(4146);
+var code_2 = __nccwpck_require__(7565);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return code_2._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return code_2.str; } }));
 Object.defineProperty(exports, "strConcat", ({ enumerable: true, get: function () { return code_2.strConcat; } }));
@@ -636,7 +636,7 @@ Object.defineProperty(exports, "getProperty", ({ enumerable: true, get: function
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return code_2.stringify; } }));
 Object.defineProperty(exports, "regexpCode", ({ enumerable: true, get: function () { return code_2.regexpCode; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return code_2.Name; } }));
-var scope_2 = __nccwpck_require__(5407);
+var scope_2 = __nccwpck_require__(4146);
 Object.defineProperty(exports, "Scope", ({ enumerable: true, get: function () { return scope_2.Scope; } }));
 Object.defineProperty(exports, "ValueScope", ({ enumerable: true, get: function () { return scope_2.ValueScope; } }));
 Object.defineProperty(exports, "ValueScopeName", ({ enumerable: true, get: function () { return scope_2.ValueScopeName; } }));
@@ -1322,14 +1322,14 @@ function par(x) {
 
 /***/ }),
 
-/***/ 5407:
+/***/ 4146:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
-const code_1 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(7565);
 class ValueError extends Error {
     constructor(name) {
         super(`CodeGen: "code" for ${name} not defined`);
@@ -1472,16 +1472,16 @@ exports.ValueScope = ValueScope;
 
 /***/ }),
 
-/***/ 1283:
+/***/ 9905:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const names_1 = __nccwpck_require__(8636);
 exports.keywordError = {
     message: ({ keyword }) => (0, codegen_1.str) `must pass "${keyword}" keyword validation`,
 };
@@ -1602,19 +1602,19 @@ function extraErrorProps(cxt, { params, message }, keyValues) {
 
 /***/ }),
 
-/***/ 2718:
+/***/ 4992:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const validation_error_1 = __nccwpck_require__(5402);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const validate_1 = __nccwpck_require__(7881);
+const codegen_1 = __nccwpck_require__(8762);
+const validation_error_1 = __nccwpck_require__(535);
+const names_1 = __nccwpck_require__(8636);
+const resolve_1 = __nccwpck_require__(1128);
+const util_1 = __nccwpck_require__(7802);
+const validate_1 = __nccwpck_require__(7391);
 class SchemaEnv {
     constructor(env) {
         var _a;
@@ -1851,13 +1851,13 @@ function getJsonPointer(parsedRef, { baseId, schema, root }) {
 
 /***/ }),
 
-/***/ 630:
+/***/ 8636:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const names = {
     // validation function arguments
     data: new codegen_1.Name("data"), // data passed to validation function
@@ -1886,13 +1886,13 @@ exports["default"] = names;
 
 /***/ }),
 
-/***/ 3162:
+/***/ 5268:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const resolve_1 = __nccwpck_require__(4090);
+const resolve_1 = __nccwpck_require__(1128);
 class MissingRefError extends Error {
     constructor(resolver, baseId, ref, msg) {
         super(msg || `can't resolve reference ${ref} from id ${baseId}`);
@@ -1905,16 +1905,16 @@ exports["default"] = MissingRefError;
 
 /***/ }),
 
-/***/ 4090:
+/***/ 1128:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
-const util_1 = __nccwpck_require__(4464);
-const equal = __nccwpck_require__(3430);
-const traverse = __nccwpck_require__(1167);
+const util_1 = __nccwpck_require__(7802);
+const equal = __nccwpck_require__(6136);
+const traverse = __nccwpck_require__(1165);
 // TODO refactor to use keyword definitions
 const SIMPLE_INLINED = new Set([
     "type",
@@ -2067,7 +2067,7 @@ exports.getSchemaRefs = getSchemaRefs;
 
 /***/ }),
 
-/***/ 7353:
+/***/ 2335:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -2100,15 +2100,15 @@ exports.getRules = getRules;
 
 /***/ }),
 
-/***/ 4464:
+/***/ 7802:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const code_1 = __nccwpck_require__(567);
+const codegen_1 = __nccwpck_require__(8762);
+const code_1 = __nccwpck_require__(7565);
 // TODO refactor to use Set
 function toHash(arr) {
     const hash = {};
@@ -2285,7 +2285,7 @@ exports.checkStrictMode = checkStrictMode;
 
 /***/ }),
 
-/***/ 7692:
+/***/ 454:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -2311,16 +2311,16 @@ exports.shouldUseRule = shouldUseRule;
 
 /***/ }),
 
-/***/ 5346:
+/***/ 8284:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
+const errors_1 = __nccwpck_require__(9905);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
 const boolError = {
     message: "boolean schema is false",
 };
@@ -2368,18 +2368,18 @@ function falseSchemaError(it, overrideAllErrors) {
 
 /***/ }),
 
-/***/ 6685:
+/***/ 5931:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
-const rules_1 = __nccwpck_require__(7353);
-const applicability_1 = __nccwpck_require__(7692);
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const rules_1 = __nccwpck_require__(2335);
+const applicability_1 = __nccwpck_require__(454);
+const errors_1 = __nccwpck_require__(9905);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 var DataType;
 (function (DataType) {
     DataType[DataType["Correct"] = 0] = "Correct";
@@ -2578,15 +2578,15 @@ function getTypeErrorContext(it) {
 
 /***/ }),
 
-/***/ 1699:
+/***/ 3769:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.assignDefaults = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 function assignDefaults(it, ty) {
     const { properties, items } = it.schema;
     if (ty === "object" && properties) {
@@ -2620,25 +2620,25 @@ function assignDefault(it, prop, defaultValue) {
 
 /***/ }),
 
-/***/ 7881:
+/***/ 7391:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
-const boolSchema_1 = __nccwpck_require__(5346);
-const dataType_1 = __nccwpck_require__(6685);
-const applicability_1 = __nccwpck_require__(7692);
-const dataType_2 = __nccwpck_require__(6685);
-const defaults_1 = __nccwpck_require__(1699);
-const keyword_1 = __nccwpck_require__(5202);
-const subschema_1 = __nccwpck_require__(6200);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const errors_1 = __nccwpck_require__(1283);
+const boolSchema_1 = __nccwpck_require__(8284);
+const dataType_1 = __nccwpck_require__(5931);
+const applicability_1 = __nccwpck_require__(454);
+const dataType_2 = __nccwpck_require__(5931);
+const defaults_1 = __nccwpck_require__(3769);
+const keyword_1 = __nccwpck_require__(4852);
+const subschema_1 = __nccwpck_require__(7914);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const resolve_1 = __nccwpck_require__(1128);
+const util_1 = __nccwpck_require__(7802);
+const errors_1 = __nccwpck_require__(9905);
 // schema compilation - generates validation function, subschemaCode (below) is used for subschemas
 function validateFunctionCode(it) {
     if (isSchemaObj(it)) {
@@ -3147,17 +3147,17 @@ exports.getData = getData;
 
 /***/ }),
 
-/***/ 5202:
+/***/ 4852:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const code_1 = __nccwpck_require__(8484);
-const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const code_1 = __nccwpck_require__(322);
+const errors_1 = __nccwpck_require__(9905);
 function macroKeywordCode(cxt, def) {
     const { gen, keyword, schema, parentSchema, it } = cxt;
     const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
@@ -3278,15 +3278,15 @@ exports.validateKeywordUsage = validateKeywordUsage;
 
 /***/ }),
 
-/***/ 6200:
+/***/ 7914:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
     if (keyword !== undefined && schema !== undefined) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
@@ -3366,32 +3366,32 @@ exports.extendSubschemaMode = extendSubschemaMode;
 
 /***/ }),
 
-/***/ 3893:
+/***/ 2439:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(7391);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8762);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-const validation_error_1 = __nccwpck_require__(5402);
-const ref_error_1 = __nccwpck_require__(3162);
-const rules_1 = __nccwpck_require__(7353);
-const compile_1 = __nccwpck_require__(2718);
-const codegen_2 = __nccwpck_require__(1436);
-const resolve_1 = __nccwpck_require__(4090);
-const dataType_1 = __nccwpck_require__(6685);
-const util_1 = __nccwpck_require__(4464);
-const $dataRefSchema = __nccwpck_require__(3837);
-const uri_1 = __nccwpck_require__(6285);
+const validation_error_1 = __nccwpck_require__(535);
+const ref_error_1 = __nccwpck_require__(5268);
+const rules_1 = __nccwpck_require__(2335);
+const compile_1 = __nccwpck_require__(4992);
+const codegen_2 = __nccwpck_require__(8762);
+const resolve_1 = __nccwpck_require__(1128);
+const dataType_1 = __nccwpck_require__(5931);
+const util_1 = __nccwpck_require__(7802);
+const $dataRefSchema = __nccwpck_require__(9422);
+const uri_1 = __nccwpck_require__(975);
 const defaultRegExp = (str, flags) => new RegExp(str, flags);
 defaultRegExp.code = "new RegExp";
 const META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
@@ -3991,20 +3991,20 @@ function schemaOrData(schema) {
 
 /***/ }),
 
-/***/ 3995:
+/***/ 3029:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const metaSchema = __nccwpck_require__(1678);
-const applicator = __nccwpck_require__(7216);
-const unevaluated = __nccwpck_require__(9547);
-const content = __nccwpck_require__(8226);
-const core = __nccwpck_require__(518);
-const format = __nccwpck_require__(4588);
-const metadata = __nccwpck_require__(5707);
-const validation = __nccwpck_require__(7082);
+const metaSchema = __nccwpck_require__(5193);
+const applicator = __nccwpck_require__(4097);
+const unevaluated = __nccwpck_require__(4456);
+const content = __nccwpck_require__(2897);
+const core = __nccwpck_require__(9647);
+const format = __nccwpck_require__(8163);
+const metadata = __nccwpck_require__(9232);
+const validation = __nccwpck_require__(5867);
 const META_SUPPORT_DATA = ["/properties"];
 function addMetaSchema2020($data) {
     ;
@@ -4028,21 +4028,21 @@ exports["default"] = addMetaSchema2020;
 
 /***/ }),
 
-/***/ 4951:
+/***/ 8325:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // https://github.com/ajv-validator/ajv/issues/889
-const equal = __nccwpck_require__(3430);
+const equal = __nccwpck_require__(6136);
 equal.code = 'require("ajv/dist/runtime/equal").default';
 exports["default"] = equal;
 //# sourceMappingURL=equal.js.map
 
 /***/ }),
 
-/***/ 6214:
+/***/ 3908:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -4073,20 +4073,20 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 
 /***/ }),
 
-/***/ 6285:
+/***/ 975:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const uri = __nccwpck_require__(4352);
+const uri = __nccwpck_require__(7041);
 uri.code = 'require("ajv/dist/runtime/uri").default';
 exports["default"] = uri;
 //# sourceMappingURL=uri.js.map
 
 /***/ }),
 
-/***/ 5402:
+/***/ 535:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -4104,15 +4104,15 @@ exports["default"] = ValidationError;
 
 /***/ }),
 
-/***/ 3448:
+/***/ 9810:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateAdditionalItems = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -4160,16 +4160,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2431:
+/***/ 2089:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(322);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: "must NOT have additional properties",
     params: ({ params }) => (0, codegen_1._) `{additionalProperty: ${params.additionalProperty}}`,
@@ -4273,13 +4273,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9205:
+/***/ 4971:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: "allOf",
     schemaType: "array",
@@ -4303,13 +4303,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9380:
+/***/ 5046:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
+const code_1 = __nccwpck_require__(322);
 const def = {
     keyword: "anyOf",
     schemaType: "array",
@@ -4322,14 +4322,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6182:
+/***/ 6988:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { min, max } }) => max === undefined
         ? (0, codegen_1.str) `must contain at least ${min} valid item(s)`
@@ -4424,16 +4424,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5826:
+/***/ 684:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const code_1 = __nccwpck_require__(322);
 exports.error = {
     message: ({ params: { property, depsCount, deps } }) => {
         const property_ies = depsCount === 1 ? "property" : "properties";
@@ -4516,13 +4516,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3818:
+/***/ 9624:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
+const dependencies_1 = __nccwpck_require__(684);
 const def = {
     keyword: "dependentSchemas",
     type: "object",
@@ -4534,14 +4534,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8584:
+/***/ 5102:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params }) => (0, codegen_1.str) `must match "${params.ifClause}" schema`,
     params: ({ params }) => (0, codegen_1._) `{failingKeyword: ${params.ifClause}}`,
@@ -4607,28 +4607,28 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8775:
+/***/ 3841:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const additionalItems_1 = __nccwpck_require__(3448);
-const prefixItems_1 = __nccwpck_require__(6467);
-const items_1 = __nccwpck_require__(5791);
-const items2020_1 = __nccwpck_require__(2959);
-const contains_1 = __nccwpck_require__(6182);
-const dependencies_1 = __nccwpck_require__(5826);
-const propertyNames_1 = __nccwpck_require__(1372);
-const additionalProperties_1 = __nccwpck_require__(2431);
-const properties_1 = __nccwpck_require__(8778);
-const patternProperties_1 = __nccwpck_require__(664);
-const not_1 = __nccwpck_require__(8350);
-const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
-const allOf_1 = __nccwpck_require__(9205);
-const if_1 = __nccwpck_require__(8584);
-const thenElse_1 = __nccwpck_require__(9210);
+const additionalItems_1 = __nccwpck_require__(9810);
+const prefixItems_1 = __nccwpck_require__(4357);
+const items_1 = __nccwpck_require__(9769);
+const items2020_1 = __nccwpck_require__(8745);
+const contains_1 = __nccwpck_require__(6988);
+const dependencies_1 = __nccwpck_require__(684);
+const propertyNames_1 = __nccwpck_require__(8094);
+const additionalProperties_1 = __nccwpck_require__(2089);
+const properties_1 = __nccwpck_require__(8252);
+const patternProperties_1 = __nccwpck_require__(6662);
+const not_1 = __nccwpck_require__(7868);
+const anyOf_1 = __nccwpck_require__(5046);
+const oneOf_1 = __nccwpck_require__(4384);
+const allOf_1 = __nccwpck_require__(4971);
+const if_1 = __nccwpck_require__(5102);
+const thenElse_1 = __nccwpck_require__(167);
 function getApplicator(draft2020 = false) {
     const applicator = [
         // any
@@ -4658,16 +4658,16 @@ exports["default"] = getApplicator;
 
 /***/ }),
 
-/***/ 5791:
+/***/ 9769:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateTuple = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const code_1 = __nccwpck_require__(322);
 const def = {
     keyword: "items",
     type: "array",
@@ -4717,16 +4717,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2959:
+/***/ 8745:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
-const additionalItems_1 = __nccwpck_require__(3448);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const code_1 = __nccwpck_require__(322);
+const additionalItems_1 = __nccwpck_require__(9810);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -4754,13 +4754,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8350:
+/***/ 7868:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: "not",
     schemaType: ["object", "boolean"],
@@ -4787,14 +4787,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 4384:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: "must match exactly one schema in oneOf",
     params: ({ params }) => (0, codegen_1._) `{passingSchemas: ${params.passing}}`,
@@ -4854,16 +4854,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 664:
+/***/ 6662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const util_2 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(322);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const util_2 = __nccwpck_require__(7802);
 const def = {
     keyword: "patternProperties",
     type: "object",
@@ -4936,13 +4936,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6467:
+/***/ 4357:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const items_1 = __nccwpck_require__(5791);
+const items_1 = __nccwpck_require__(9769);
 const def = {
     keyword: "prefixItems",
     type: "array",
@@ -4955,16 +4955,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8778:
+/***/ 8252:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const validate_1 = __nccwpck_require__(7881);
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const additionalProperties_1 = __nccwpck_require__(2431);
+const validate_1 = __nccwpck_require__(7391);
+const code_1 = __nccwpck_require__(322);
+const util_1 = __nccwpck_require__(7802);
+const additionalProperties_1 = __nccwpck_require__(2089);
 const def = {
     keyword: "properties",
     type: "object",
@@ -5016,14 +5016,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1372:
+/***/ 8094:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: "property name must be valid",
     params: ({ params }) => (0, codegen_1._) `{propertyName: ${params.propertyName}}`,
@@ -5061,13 +5061,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9210:
+/***/ 167:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: ["then", "else"],
     schemaType: ["object", "boolean"],
@@ -5081,17 +5081,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8484:
+/***/ 322:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
-const util_2 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const names_1 = __nccwpck_require__(8636);
+const util_2 = __nccwpck_require__(7802);
 function checkReportMissingProp(cxt, prop) {
     const { gen, data, it } = cxt;
     gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
@@ -5219,7 +5219,7 @@ exports.validateUnion = validateUnion;
 
 /***/ }),
 
-/***/ 9872:
+/***/ 4586:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -5236,14 +5236,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7397:
+/***/ 3119:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const id_1 = __nccwpck_require__(9872);
-const ref_1 = __nccwpck_require__(2996);
+const id_1 = __nccwpck_require__(4586);
+const ref_1 = __nccwpck_require__(7002);
 const core = [
     "$schema",
     "$id",
@@ -5259,19 +5259,19 @@ exports["default"] = core;
 
 /***/ }),
 
-/***/ 2996:
+/***/ 7002:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.callRef = exports.getValidate = void 0;
-const ref_error_1 = __nccwpck_require__(3162);
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const util_1 = __nccwpck_require__(4464);
+const ref_error_1 = __nccwpck_require__(5268);
+const code_1 = __nccwpck_require__(322);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const compile_1 = __nccwpck_require__(4992);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: "$ref",
     schemaType: "string",
@@ -5388,17 +5388,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8886:
+/***/ 2936:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const types_1 = __nccwpck_require__(7115);
-const compile_1 = __nccwpck_require__(2718);
-const ref_error_1 = __nccwpck_require__(3162);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const types_1 = __nccwpck_require__(3837);
+const compile_1 = __nccwpck_require__(4992);
+const ref_error_1 = __nccwpck_require__(5268);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
         ? `tag "${tagName}" must be string`
@@ -5499,7 +5499,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7115:
+/***/ 3837:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -5515,20 +5515,20 @@ var DiscrError;
 
 /***/ }),
 
-/***/ 4298:
+/***/ 9220:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const dynamic_1 = __nccwpck_require__(9923);
-const next_1 = __nccwpck_require__(7844);
-const unevaluated_1 = __nccwpck_require__(2010);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(3119);
+const validation_1 = __nccwpck_require__(3467);
+const applicator_1 = __nccwpck_require__(3841);
+const dynamic_1 = __nccwpck_require__(7077);
+const next_1 = __nccwpck_require__(8294);
+const unevaluated_1 = __nccwpck_require__(2420);
+const format_1 = __nccwpck_require__(3627);
+const metadata_1 = __nccwpck_require__(2098);
 const draft2020Vocabularies = [
     dynamic_1.default,
     core_1.default,
@@ -5545,17 +5545,17 @@ exports["default"] = draft2020Vocabularies;
 
 /***/ }),
 
-/***/ 9941:
+/***/ 3967:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(3119);
+const validation_1 = __nccwpck_require__(3467);
+const applicator_1 = __nccwpck_require__(3841);
+const format_1 = __nccwpck_require__(3627);
+const metadata_1 = __nccwpck_require__(2098);
 const draft7Vocabularies = [
     core_1.default,
     validation_1.default,
@@ -5569,17 +5569,17 @@ exports["default"] = draft7Vocabularies;
 
 /***/ }),
 
-/***/ 8639:
+/***/ 7317:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dynamicAnchor = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const ref_1 = __nccwpck_require__(2996);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const compile_1 = __nccwpck_require__(4992);
+const ref_1 = __nccwpck_require__(7002);
 const def = {
     keyword: "$dynamicAnchor",
     schemaType: "string",
@@ -5606,16 +5606,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5065:
+/***/ 9667:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dynamicRef = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const ref_1 = __nccwpck_require__(2996);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const ref_1 = __nccwpck_require__(7002);
 const def = {
     keyword: "$dynamicRef",
     schemaType: "string",
@@ -5664,30 +5664,30 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9923:
+/***/ 7077:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const dynamicRef_1 = __nccwpck_require__(5065);
-const recursiveAnchor_1 = __nccwpck_require__(9982);
-const recursiveRef_1 = __nccwpck_require__(1794);
+const dynamicAnchor_1 = __nccwpck_require__(7317);
+const dynamicRef_1 = __nccwpck_require__(9667);
+const recursiveAnchor_1 = __nccwpck_require__(7608);
+const recursiveRef_1 = __nccwpck_require__(6680);
 const dynamic = [dynamicAnchor_1.default, dynamicRef_1.default, recursiveAnchor_1.default, recursiveRef_1.default];
 exports["default"] = dynamic;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 9982:
+/***/ 7608:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const util_1 = __nccwpck_require__(4464);
+const dynamicAnchor_1 = __nccwpck_require__(7317);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: "$recursiveAnchor",
     schemaType: "boolean",
@@ -5703,13 +5703,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1794:
+/***/ 6680:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicRef_1 = __nccwpck_require__(5065);
+const dynamicRef_1 = __nccwpck_require__(9667);
 const def = {
     keyword: "$recursiveRef",
     schemaType: "string",
@@ -5720,13 +5720,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6402:
+/***/ 1664:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match format "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{format: ${schemaCode}}`,
@@ -5819,20 +5819,20 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2601:
+/***/ 3627:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const format_1 = __nccwpck_require__(6402);
+const format_1 = __nccwpck_require__(1664);
 const format = [format_1.default];
 exports["default"] = format;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 6620:
+/***/ 2098:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -5857,43 +5857,43 @@ exports.contentVocabulary = [
 
 /***/ }),
 
-/***/ 7844:
+/***/ 8294:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependentRequired_1 = __nccwpck_require__(643);
-const dependentSchemas_1 = __nccwpck_require__(3818);
-const limitContains_1 = __nccwpck_require__(3907);
+const dependentRequired_1 = __nccwpck_require__(9337);
+const dependentSchemas_1 = __nccwpck_require__(9624);
+const limitContains_1 = __nccwpck_require__(7845);
 const next = [dependentRequired_1.default, dependentSchemas_1.default, limitContains_1.default];
 exports["default"] = next;
 //# sourceMappingURL=next.js.map
 
 /***/ }),
 
-/***/ 2010:
+/***/ 2420:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const unevaluatedProperties_1 = __nccwpck_require__(6855);
-const unevaluatedItems_1 = __nccwpck_require__(4144);
+const unevaluatedProperties_1 = __nccwpck_require__(4189);
+const unevaluatedItems_1 = __nccwpck_require__(4614);
 const unevaluated = [unevaluatedProperties_1.default, unevaluatedItems_1.default];
 exports["default"] = unevaluated;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 4144:
+/***/ 4614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -5933,15 +5933,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6855:
+/***/ 4189:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const names_1 = __nccwpck_require__(8636);
 const error = {
     message: "must NOT have unevaluated properties",
     params: ({ params }) => (0, codegen_1._) `{unevaluatedProperty: ${params.unevaluatedProperty}}`,
@@ -6005,15 +6005,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8026:
+/***/ 1488:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const equal_1 = __nccwpck_require__(8325);
 const error = {
     message: "must be equal to constant",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValue: ${schemaCode}}`,
@@ -6037,13 +6037,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 643:
+/***/ 9337:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
+const dependencies_1 = __nccwpck_require__(684);
 const def = {
     keyword: "dependentRequired",
     type: "object",
@@ -6056,15 +6056,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3200:
+/***/ 7350:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const equal_1 = __nccwpck_require__(8325);
 const error = {
     message: "must be equal to one of the allowed values",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValues: ${schemaCode}}`,
@@ -6111,22 +6111,22 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5481:
+/***/ 3467:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const limitNumber_1 = __nccwpck_require__(3723);
-const multipleOf_1 = __nccwpck_require__(8132);
-const limitLength_1 = __nccwpck_require__(6962);
-const pattern_1 = __nccwpck_require__(6023);
-const limitProperties_1 = __nccwpck_require__(895);
-const required_1 = __nccwpck_require__(4504);
-const limitItems_1 = __nccwpck_require__(6296);
-const uniqueItems_1 = __nccwpck_require__(5132);
-const const_1 = __nccwpck_require__(8026);
-const enum_1 = __nccwpck_require__(3200);
+const limitNumber_1 = __nccwpck_require__(5341);
+const multipleOf_1 = __nccwpck_require__(9822);
+const limitLength_1 = __nccwpck_require__(6944);
+const pattern_1 = __nccwpck_require__(7805);
+const limitProperties_1 = __nccwpck_require__(7973);
+const required_1 = __nccwpck_require__(858);
+const limitItems_1 = __nccwpck_require__(7150);
+const uniqueItems_1 = __nccwpck_require__(7066);
+const const_1 = __nccwpck_require__(1488);
+const enum_1 = __nccwpck_require__(7350);
 const validation = [
     // number
     limitNumber_1.default,
@@ -6151,13 +6151,13 @@ exports["default"] = validation;
 
 /***/ }),
 
-/***/ 3907:
+/***/ 7845:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: ["maxContains", "minContains"],
     type: "array",
@@ -6173,13 +6173,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6296:
+/***/ 7150:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxItems" ? "more" : "fewer";
@@ -6204,15 +6204,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6962:
+/***/ 6944:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const ucs2length_1 = __nccwpck_require__(6214);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const ucs2length_1 = __nccwpck_require__(3908);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxLength" ? "more" : "fewer";
@@ -6238,13 +6238,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3723:
+/***/ 5341:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const ops = codegen_1.operators;
 const KWDs = {
     maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -6272,13 +6272,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 895:
+/***/ 7973:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxProperties" ? "more" : "fewer";
@@ -6303,13 +6303,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8132:
+/***/ 9822:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must be multiple of ${schemaCode}`,
     params: ({ schemaCode }) => (0, codegen_1._) `{multipleOf: ${schemaCode}}`,
@@ -6336,15 +6336,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6023:
+/***/ 7805:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const codegen_1 = __nccwpck_require__(1436);
+const code_1 = __nccwpck_require__(322);
+const util_1 = __nccwpck_require__(7802);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match pattern "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{pattern: ${schemaCode}}`,
@@ -6376,15 +6376,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 4504:
+/***/ 858:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(322);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { missingProperty } }) => (0, codegen_1.str) `must have required property '${missingProperty}'`,
     params: ({ params: { missingProperty } }) => (0, codegen_1._) `{missingProperty: ${missingProperty}}`,
@@ -6462,16 +6462,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5132:
+/***/ 7066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dataType_1 = __nccwpck_require__(6685);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const dataType_1 = __nccwpck_require__(5931);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const equal_1 = __nccwpck_require__(8325);
 const error = {
     message: ({ params: { i, j } }) => (0, codegen_1.str) `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
     params: ({ params: { i, j } }) => (0, codegen_1._) `{i: ${i}, j: ${j}}`,
@@ -6533,7 +6533,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3430:
+/***/ 6136:
 /***/ ((module) => {
 
 "use strict";
@@ -6587,7 +6587,7 @@ module.exports = function equal(a, b) {
 
 /***/ }),
 
-/***/ 1167:
+/***/ 1165:
 /***/ ((module) => {
 
 "use strict";
@@ -6688,7 +6688,181 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
-/***/ 6794:
+/***/ 5203:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.actionFolders = actionFolders;
+exports.usage = usage;
+exports.wrap = wrap;
+exports.mainHelp = mainHelp;
+exports.actionHelp = actionHelp;
+/**
+ * `deploy-kit --help` and `deploy-kit <action> --help`, generated from the actions' action.yml
+ * (the one-step deploy's is generated from the three it composes): what each action does, and
+ * every input with its default, whether it is required and whether it is a secret.
+ */
+const fs = __importStar(__nccwpck_require__(3024));
+const path = __importStar(__nccwpck_require__(6760));
+const run_action_1 = __nccwpck_require__(3763);
+const secret_inputs_1 = __nccwpck_require__(3351);
+/** Action name → published folder ('.' for the one-step deploy), as scripts/actions.json lists them. */
+function actionFolders() {
+    const file = path.join(run_action_1.REPO_ROOT, 'scripts', 'actions.json');
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+/** The usage lines, for one action or for any. */
+function usage(action = '<action>') {
+    const lead = `deploy-kit ${action} `;
+    return [
+        `usage: ${lead}[--workspace DIR] [--input name=value ...] [--input-file name=PATH ...]`,
+        `       ${' '.repeat(lead.length)}[--input-env name=VARIABLE ...] [--debug] [--node20]`,
+        `       ${lead}--help`,
+    ].join('\n');
+}
+const OPTIONS = [
+    ['--workspace DIR', "the app's checkout: GITHUB_WORKSPACE and where relative paths start (default: here)"],
+    ['--input name=value', 'a plain input (a secret input is refused here: ps and the shell history see it)'],
+    ['--input-file name=PATH', "an input's value read from a file; a relative PATH starts at --workspace"],
+    ['--input-env name=VAR', "an input's value read from the environment variable VAR"],
+    ['--debug', "show the action's debug lines (as RUNNER_DEBUG=1 does on the runner)"],
+    ['--node20', "run the bundle on this machine's node instead of Node 24"],
+    ['--help, -h', "this help; after an action's name, that action's inputs"],
+];
+const EXIT_CODES = 'exit status: 0 the action passed, 1 it failed (or could not run, or was cancelled), 2 a usage error';
+/** Words filled into lines of at most `width` columns, each line after the first indented. */
+function wrap(text, width, indent, firstIndent = indent) {
+    const words = text.trim().split(/\s+/).filter(Boolean);
+    const lines = [];
+    let line = ' '.repeat(firstIndent);
+    let empty = true;
+    for (const word of words) {
+        if (!empty && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = ' '.repeat(indent) + word;
+        }
+        else
+            line += (empty ? '' : ' ') + word;
+        empty = false;
+    }
+    lines.push(line);
+    return lines.join('\n');
+}
+/** A name column and its wrapped text, the text on the same line when the name fits. */
+function row(name, text, width, column, margin = 2) {
+    const head = `${' '.repeat(margin)}${name}`;
+    if (head.length + 2 > column)
+        return `${head}\n${wrap(text, width, column)}`;
+    return head + wrap(text, width, column, column).slice(head.length);
+}
+function mainHelp(width = 100) {
+    const folders = actionFolders();
+    const actions = Object.entries(folders).map(([name, folder]) => {
+        const description = (0, run_action_1.readActionMetadata)(folder).description ?? '';
+        return row(name, description, width, 17);
+    });
+    return [
+        'deploy-kit: run a deploy-kit action, or the one-step deploy, from your machine, with the same',
+        'inputs and checks as in a workflow (the committed bundle, run the way the runner runs it).',
+        '',
+        usage(),
+        '',
+        'actions:',
+        ...actions,
+        '',
+        'options:',
+        ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)),
+        '',
+        EXIT_CODES,
+        '',
+    ].join('\n');
+}
+/** How an input's default reads in help: as written, or quoted when blank around or multi-line. */
+function shownDefault(value) {
+    if (value === undefined || value === null || String(value) === '')
+        return undefined;
+    const text = String(value);
+    return /^\s|\s$|\n/.test(text) ? JSON.stringify(text) : text;
+}
+function inputLines(name, meta, width) {
+    const inputs = meta.inputs ?? {};
+    const secrets = (0, secret_inputs_1.secretInputsOf)(name, Object.keys(inputs)).names;
+    return Object.entries(inputs).map(([input, spec]) => {
+        const facts = [
+            spec?.required === true ? 'required' : undefined,
+            secrets.includes(input) ? 'secret: --input-file or --input-env only' : undefined,
+            shownDefault(spec?.default) === undefined ? undefined : `default: ${shownDefault(spec?.default)}`,
+        ].filter((fact) => fact !== undefined);
+        const head = `  ${input}${facts.length > 0 ? `  (${facts.join('; ')})` : ''}`;
+        return `${head}\n${wrap(spec?.description ?? '', width, 6)}`;
+    });
+}
+/** `deploy-kit <action> --help`: the action's description, inputs and outputs. */
+function actionHelp(name, width = 100) {
+    const folder = actionFolders()[name];
+    if (folder === undefined)
+        throw new Error(`unknown action '${name}'`);
+    const meta = (0, run_action_1.readActionMetadata)(folder);
+    const outputs = Object.entries(meta.outputs ?? {}).map(([output, spec]) => row(output, spec?.description ?? '', width, 22, 2));
+    return [
+        `deploy-kit ${name}`,
+        wrap(meta.description ?? '', width, 2),
+        '',
+        usage(name),
+        '',
+        'inputs:',
+        ...inputLines(name, meta, width),
+        '',
+        'outputs (printed after the run):',
+        ...outputs,
+        '',
+        'options:',
+        ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)),
+        '',
+        EXIT_CODES,
+        '',
+    ].join('\n');
+}
+
+
+/***/ }),
+
+/***/ 5379:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6739,7 +6913,7 @@ exports.cliMain = cliMain;
  */
 const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
-const run_action_1 = __nccwpck_require__(764);
+const run_action_1 = __nccwpck_require__(3763);
 function usage(message) {
     console.error(`${message}\nusage: run-action.js <action> [--workspace DIR] [--input name=value] [--input-file name=path] [--env NAME=value] [--node20] [--post]`);
     process.exit(2);
@@ -6800,7 +6974,7 @@ async function cliMain(argv) {
 
 /***/ }),
 
-/***/ 6308:
+/***/ 2687:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -6808,6 +6982,7 @@ async function cliMain(argv) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.unescapeData = unescapeData;
 exports.unescapeProperty = unescapeProperty;
+exports.parseWorkflowCommandLine = parseWorkflowCommandLine;
 exports.parseWorkflowCommands = parseWorkflowCommands;
 exports.annotationsFrom = annotationsFrom;
 exports.parseFileCommand = parseFileCommand;
@@ -6823,19 +6998,25 @@ function unescapeProperty(value) {
         .replace(/%25/g, '%');
 }
 const COMMAND_LINE = /^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/;
+/** One stdout line as a workflow command (`::name key=value::data`), or undefined for plain text. */
+function parseWorkflowCommandLine(text) {
+    const match = COMMAND_LINE.exec(text);
+    if (!match)
+        return undefined;
+    const properties = {};
+    for (const pair of (match[2] ?? '').split(',')) {
+        const eq = pair.indexOf('=');
+        if (eq > 0)
+            properties[pair.slice(0, eq).trim()] = unescapeProperty(pair.slice(eq + 1));
+    }
+    return { command: match[1], properties, data: unescapeData(match[3] ?? '') };
+}
 function parseWorkflowCommands(stdout) {
     const commands = [];
     stdout.split(/\r?\n/).forEach((text, line) => {
-        const match = COMMAND_LINE.exec(text);
-        if (!match)
-            return;
-        const properties = {};
-        for (const pair of (match[2] ?? '').split(',')) {
-            const eq = pair.indexOf('=');
-            if (eq > 0)
-                properties[pair.slice(0, eq).trim()] = unescapeProperty(pair.slice(eq + 1));
-        }
-        commands.push({ command: match[1], properties, data: unescapeData(match[3] ?? ''), line });
+        const command = parseWorkflowCommandLine(text);
+        if (command)
+            commands.push({ ...command, line });
     });
     return commands;
 }
@@ -6889,7 +7070,7 @@ function parseFileCommand(content) {
 
 /***/ }),
 
-/***/ 4420:
+/***/ 4287:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6928,74 +7109,92 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.StreamMasker = exports.UsageError = void 0;
-exports.isSecretInput = isSecretInput;
+exports.UsageError = exports.isSecretInput = void 0;
 exports.parseCli = parseCli;
+exports.exitStatus = exitStatus;
+exports.runCli = runCli;
 exports.deployKitMain = deployKitMain;
 /**
  * `deploy-kit`: run any deploy-kit action, or the one-step deploy, from an operator's machine with
  * the same inputs and the same checks as the workflow (the committed bundle, run the way the
- * runner runs it).
+ * runner runs it: INPUT_* variables, the runner's files, its cancel sequence).
  *
- *   deploy-kit <deploy|action> [--workspace DIR] [--input name=value ...] [--input-file name=path ...]
- *              [--input-env name=VARIABLE ...] [--node20]
+ *   deploy-kit <action> [--workspace DIR] [--input name=value ...] [--input-file name=PATH ...]
+ *              [--input-env name=VARIABLE ...] [--debug] [--node20]
+ *   deploy-kit [<action>] --help
  *
- * Secret inputs (passwords, passphrases, tokens, private keys, `secrets`) are refused on the
- * command line, where `ps` and the shell history see them: give them with --input-file or
- * --input-env. The log streams as it comes, masked the way the runner masks it.
+ * Secret inputs are refused on the command line, where `ps` and the shell history see them: give
+ * them with --input-file (relative to --workspace) or --input-env. The log streams as it comes,
+ * rendered for a terminal and masked (terminal-log.ts). Exit status: 0 passed, 1 failed, 2 usage.
  */
 const fs = __importStar(__nccwpck_require__(3024));
+const os = __importStar(__nccwpck_require__(8161));
 const path = __importStar(__nccwpck_require__(6760));
-const run_action_1 = __nccwpck_require__(764);
+const cli_help_1 = __nccwpck_require__(5203);
+const run_action_1 = __nccwpck_require__(3763);
+const secret_inputs_1 = __nccwpck_require__(3351);
+const terminal_log_1 = __nccwpck_require__(9790);
+var secret_inputs_2 = __nccwpck_require__(3351);
+Object.defineProperty(exports, "isSecretInput", ({ enumerable: true, get: function () { return secret_inputs_2.isSecretInput; } }));
 class UsageError extends Error {
 }
 exports.UsageError = UsageError;
-/** Inputs whose value is a secret in some action: never accepted in argv. */
-function isSecretInput(name) {
-    return /(^|-)(password|passphrase|token|secrets?|private-key)$/.test(name);
-}
-function actionFolders() {
-    return JSON.parse(fs.readFileSync(path.join(run_action_1.REPO_ROOT, 'scripts', 'actions.json'), 'utf8'));
-}
+const HELP_FLAGS = ['--help', '-h'];
 function pair(flag, value) {
     const eq = value?.indexOf('=') ?? -1;
     if (!value || eq <= 0)
         throw new UsageError(`${flag} expects name=value, got '${value ?? ''}'`);
     return [value.slice(0, eq), value.slice(eq + 1)];
 }
-/** Parse argv into a request; reads --input-file and --input-env values. Throws UsageError. */
+/** The action named first on the command line (its name and folder). */
+function actionNamed(name) {
+    const folders = (0, cli_help_1.actionFolders)();
+    const names = Object.keys(folders).join(', ');
+    if (!name || name.startsWith('-'))
+        throw new UsageError(`name what to run: ${names}`);
+    const known = name === '.' ? 'deploy' : name;
+    const folder = folders[known];
+    if (folder === undefined)
+        throw new UsageError(`unknown action '${name}'; one of: ${names}`);
+    return { name: known, folder };
+}
+/** A --input-file path: `~/` is the home folder, a relative path starts at the workspace. */
+function inputFilePath(file, workspace) {
+    if (file === '~' || file.startsWith('~/'))
+        return path.join(os.homedir(), file.slice(1));
+    return path.resolve(workspace, file);
+}
+/** Parse argv into a run or a help request; reads --input-file and --input-env values. Throws UsageError. */
 function parseCli(argv, env = process.env, cwd = process.cwd()) {
     const args = [...argv];
-    const name = args.shift();
-    const folders = actionFolders();
-    if (!name || name.startsWith('-'))
-        throw new UsageError(`name what to run: ${Object.keys(folders).join(', ')}`);
-    const action = name === '.' ? '.' : folders[name];
-    if (action === undefined)
-        throw new UsageError(`unknown action '${name}'; one of: ${Object.keys(folders).join(', ')}`);
-    const declared = Object.keys((0, run_action_1.readActionMetadata)(action).inputs ?? {});
-    const inputs = {};
-    let workspace = cwd;
-    let node;
+    if (HELP_FLAGS.includes(args[0] ?? ''))
+        return { help: (0, cli_help_1.mainHelp)() };
+    if (args[0] === 'help')
+        return args[1] ? { help: (0, cli_help_1.actionHelp)(actionNamed(args[1]).name) } : { help: (0, cli_help_1.mainHelp)() };
+    const { name, folder } = actionNamed(args.shift());
+    if (args.some((arg) => HELP_FLAGS.includes(arg)))
+        return { help: (0, cli_help_1.actionHelp)(name) };
+    const declared = Object.keys((0, run_action_1.readActionMetadata)(folder).inputs ?? {});
+    const secrets = (0, secret_inputs_1.secretInputsOf)(name, declared).names;
+    const request = { name, action: folder, workspace: cwd, inputs: {}, debug: false };
+    const files = [];
     const set = (flag, key, value) => {
         if (!declared.includes(key))
             throw new UsageError(`${flag}: '${name}' has no input '${key}' (its inputs: ${declared.join(', ')})`);
-        inputs[key] = value;
+        request.inputs[key] = value;
     };
     while (args.length > 0) {
         const flag = args.shift();
         if (flag === '--input') {
             const [k, v] = pair(flag, args.shift());
-            if (isSecretInput(k))
+            if (secrets.includes(k))
                 throw new UsageError(`'${k}' is a secret and is not accepted on the command line (ps and the shell history see it); use --input-file ${k}=PATH or --input-env ${k}=VARIABLE`);
             set(flag, k, v);
         }
         else if (flag === '--input-file') {
             const [k, file] = pair(flag, args.shift());
-            const full = path.resolve(cwd, file);
-            if (!fs.existsSync(full))
-                throw new UsageError(`--input-file ${k}: ${file} does not exist`);
-            set(flag, k, fs.readFileSync(full, 'utf8'));
+            set(flag, k, '');
+            files.push([k, file]);
         }
         else if (flag === '--input-env') {
             const [k, variable] = pair(flag, args.shift());
@@ -7008,99 +7207,113 @@ function parseCli(argv, env = process.env, cwd = process.cwd()) {
             const dir = args.shift();
             if (!dir)
                 throw new UsageError('--workspace expects a directory');
-            workspace = path.resolve(cwd, dir);
+            request.workspace = path.resolve(cwd, dir);
         }
-        else if (flag === '--node20') {
-            node = run_action_1.NODE20;
-        }
+        else if (flag === '--node20')
+            request.node = run_action_1.NODE20;
+        else if (flag === '--debug')
+            request.debug = true;
         else
             throw new UsageError(`unknown flag '${flag}'`);
     }
-    return { action, workspace, inputs, node };
+    if (!fs.existsSync(request.workspace) || !fs.statSync(request.workspace).isDirectory())
+        throw new UsageError(`--workspace: ${request.workspace} is not a directory`);
+    // After every flag: --workspace may come after the --input-file it anchors.
+    for (const [k, file] of files) {
+        const full = inputFilePath(file, request.workspace);
+        if (!fs.existsSync(full) || !fs.statSync(full).isFile())
+            throw new UsageError(`--input-file ${k}: ${full} is not a file`);
+        request.inputs[k] = fs.readFileSync(full, 'utf8');
+    }
+    return request;
 }
-/** Masks values as the runner does, line by line as the log streams (add-mask always comes first). */
-class StreamMasker {
-    masks = [];
-    partial = '';
-    push(chunk) {
-        const text = this.partial + chunk;
-        const cut = text.lastIndexOf('\n');
-        if (cut === -1) {
-            this.partial = text;
-            return '';
-        }
-        this.partial = text.slice(cut + 1);
-        return this.lines(text.slice(0, cut + 1));
-    }
-    flush() {
-        const rest = this.partial;
-        this.partial = '';
-        return rest === '' ? '' : this.lines(rest);
-    }
-    lines(text) {
-        const out = [];
-        for (const line of text.split('\n')) {
-            const m = /^::add-mask::(.*)$/.exec(line);
-            if (m) {
-                // The runner decodes workflow command escapes: %25 %0D %0A.
-                const value = (m[1] ?? '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-                if (value.trim() !== '')
-                    this.masks = [...this.masks, value].sort((a, b) => b.length - a.length);
-                continue;
-            }
-            out.push(this.masks.reduce((acc, mask) => acc.split(mask).join('***'), line));
-        }
-        return out.join('\n');
-    }
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** The action's exit status as the command's: 0 passed, 1 anything else (failed, killed, timed out). */
+function exitStatus(result) {
+    return result.exitCode === 0 && result.signal === null && !result.timedOut ? 0 : 1;
 }
-exports.StreamMasker = StreamMasker;
-async function deployKitMain(argv) {
-    let request;
+/** After the log: the outputs and the job summary, masked like the log. */
+function report(result, masks, io) {
+    io.out.write('\n--- outputs\n');
+    for (const [k, v] of Object.entries(result.outputs))
+        io.out.write(`${k}: ${masks.apply(v)}\n`);
+    if (result.summary.trim() !== '')
+        io.out.write(`\n--- job summary\n${masks.apply(result.summary.trimEnd())}\n`);
+    const how = exitStatus(result) === 0 ? 'passed' : result.signal ? `ended by ${result.signal}` : 'failed';
+    io.out.write(`\n--- ${how} (exit ${exitStatus(result)}) in ${(result.durationMs / 1000).toFixed(1)} s\n`);
+}
+/** Run one action for a person at a terminal: live log rendered and masked, Ctrl-C as the runner cancels. */
+async function runCli(request, io = { out: process.stdout, err: process.stderr }) {
+    const masks = new terminal_log_1.MaskSet();
+    const stdout = new terminal_log_1.TerminalLog({ debug: request.debug, masks });
+    const stderr = new terminal_log_1.TerminalLog({ debug: request.debug, masks });
+    // The action runs in its own process group, so Ctrl-C reaches only this process, which cancels
+    // it the way the runner cancels a step: SIGINT, SIGTERM 7.5 s later, then the group is killed.
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (!cancel.signal.aborted)
+            io.err.write(`\ndeploy-kit: ${signal}: cancelling ${request.name} as the runner does (SIGINT, SIGTERM in 7.5 s, killed 2.5 s later)\n`);
+        cancel.abort(signal);
+    };
+    for (const signal of CANCEL_SIGNALS)
+        process.on(signal, onSignal);
+    let result;
     try {
-        request = parseCli(argv);
+        result = await (0, run_action_1.runAction)({
+            action: request.action,
+            workspace: request.workspace,
+            inputs: request.inputs,
+            node: request.node,
+            env: { SSH_AUTH_SOCK: undefined, RUNNER_DEBUG: request.debug ? '1' : undefined },
+            post: true,
+            timeoutMs: 6 * 60 * 60 * 1000,
+            onStdout: (chunk) => io.out.write(stdout.push(chunk)),
+            onStderr: (chunk) => io.err.write(stderr.push(chunk)),
+            cancel: cancel.signal,
+            processGroup: true,
+            removeTemp: 'after-run',
+        });
+    }
+    catch (error) {
+        io.err.write(`deploy-kit: could not run ${request.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+        return 1;
+    }
+    finally {
+        for (const signal of CANCEL_SIGNALS)
+            process.off(signal, onSignal);
+    }
+    const rest = stdout.flush();
+    if (rest !== '')
+        io.out.write(`${rest}\n`);
+    const restErr = stderr.flush();
+    if (restErr !== '')
+        io.err.write(`${restErr}\n`);
+    report(result, masks, io);
+    return exitStatus(result);
+}
+/** The command: help, a usage error (exit 2), or a run (the action's exit status). */
+async function deployKitMain(argv, io = { out: process.stdout, err: process.stderr }) {
+    let command;
+    try {
+        command = parseCli(argv);
     }
     catch (error) {
         if (!(error instanceof UsageError))
             throw error;
-        console.error(`deploy-kit: ${error.message}`);
-        console.error('usage: deploy-kit <deploy|action> [--workspace DIR] [--input name=value] [--input-file name=path] [--input-env name=VARIABLE] [--node20]');
+        io.err.write(`deploy-kit: ${error.message}\n${(0, cli_help_1.usage)()}\n(deploy-kit --help lists the actions; deploy-kit <action> --help its inputs)\n`);
         return 2;
     }
-    const masker = new StreamMasker();
-    // Ctrl-C reaches the action too (same process group): it cancels the way the runner's SIGINT
-    // does (remote-deploy puts switched hosts back, releases locks). Stay to show how it ended.
-    const onSignal = (signal) => {
-        process.stderr.write(`\ndeploy-kit: ${signal} passed on to the action; waiting for it to stop cleanly\n`);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const result = await (0, run_action_1.runAction)({
-        action: request.action,
-        workspace: request.workspace,
-        inputs: request.inputs,
-        node: request.node,
-        env: { SSH_AUTH_SOCK: undefined },
-        timeoutMs: 60 * 60 * 1000,
-        onStdout: (chunk) => process.stdout.write(masker.push(chunk)),
-    });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.stdout.write(masker.flush());
-    if (result.stderr.trim() !== '')
-        process.stderr.write((0, run_action_1.maskLog)(result.stderr, result.masks));
-    console.log('\n--- outputs');
-    for (const [k, v] of Object.entries(result.outputs))
-        console.log(`${k}: ${v}`);
-    console.log(`\n--- job summary (also in ${path.join(result.runnerTemp, 'summary')})`);
-    console.log(result.summary.trimEnd());
-    console.log(`\n--- exit code ${result.exitCode ?? 1} in ${(result.durationMs / 1000).toFixed(1)} s`);
-    return result.exitCode ?? 1;
+    if ('help' in command) {
+        io.out.write(command.help);
+        return 0;
+    }
+    return runCli(command, io);
 }
 
 
 /***/ }),
 
-/***/ 8271:
+/***/ 1732:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -7147,9 +7360,9 @@ exports.githubDescription = githubDescription;
 const fs = __importStar(__nccwpck_require__(3024));
 const http = __importStar(__nccwpck_require__(7067));
 const path = __importStar(__nccwpck_require__(6760));
-const ajv_1 = __importDefault(__nccwpck_require__(2463));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
-const run_action_1 = __nccwpck_require__(764);
+const ajv_1 = __importDefault(__nccwpck_require__(9153));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(6373));
+const run_action_1 = __nccwpck_require__(3763);
 /**
  * A local stand-in for GitHub's REST API that holds itself to GitHub's published description
  * (@octokit/openapi, generated/api.github.com.json, validated with Ajv 8 + ajv-formats): every
@@ -7608,7 +7821,7 @@ function checkParam(p, value) {
 
 /***/ }),
 
-/***/ 9788:
+/***/ 7253:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -7628,29 +7841,40 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.UsageError = exports.StreamMasker = exports.parseCli = exports.isSecretInput = exports.deployKitMain = exports.cliMain = void 0;
-__exportStar(__nccwpck_require__(6308), exports);
-__exportStar(__nccwpck_require__(957), exports);
-__exportStar(__nccwpck_require__(764), exports);
-__exportStar(__nccwpck_require__(1355), exports);
-var cli_1 = __nccwpck_require__(6794);
+exports.TerminalLog = exports.MaskSet = exports.secretInputsOf = exports.wrap = exports.usage = exports.mainHelp = exports.actionHelp = exports.UsageError = exports.runCli = exports.parseCli = exports.isSecretInput = exports.exitStatus = exports.deployKitMain = exports.cliMain = void 0;
+__exportStar(__nccwpck_require__(2687), exports);
+__exportStar(__nccwpck_require__(2892), exports);
+__exportStar(__nccwpck_require__(3763), exports);
+__exportStar(__nccwpck_require__(430), exports);
+var cli_1 = __nccwpck_require__(5379);
 Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
-var deploy_kit_1 = __nccwpck_require__(4420);
+var deploy_kit_1 = __nccwpck_require__(4287);
 Object.defineProperty(exports, "deployKitMain", ({ enumerable: true, get: function () { return deploy_kit_1.deployKitMain; } }));
+Object.defineProperty(exports, "exitStatus", ({ enumerable: true, get: function () { return deploy_kit_1.exitStatus; } }));
 Object.defineProperty(exports, "isSecretInput", ({ enumerable: true, get: function () { return deploy_kit_1.isSecretInput; } }));
 Object.defineProperty(exports, "parseCli", ({ enumerable: true, get: function () { return deploy_kit_1.parseCli; } }));
-Object.defineProperty(exports, "StreamMasker", ({ enumerable: true, get: function () { return deploy_kit_1.StreamMasker; } }));
+Object.defineProperty(exports, "runCli", ({ enumerable: true, get: function () { return deploy_kit_1.runCli; } }));
 Object.defineProperty(exports, "UsageError", ({ enumerable: true, get: function () { return deploy_kit_1.UsageError; } }));
-__exportStar(__nccwpck_require__(3663), exports);
-__exportStar(__nccwpck_require__(2998), exports);
-__exportStar(__nccwpck_require__(5702), exports);
-__exportStar(__nccwpck_require__(8271), exports);
-__exportStar(__nccwpck_require__(555), exports);
+var cli_help_1 = __nccwpck_require__(5203);
+Object.defineProperty(exports, "actionHelp", ({ enumerable: true, get: function () { return cli_help_1.actionHelp; } }));
+Object.defineProperty(exports, "mainHelp", ({ enumerable: true, get: function () { return cli_help_1.mainHelp; } }));
+Object.defineProperty(exports, "usage", ({ enumerable: true, get: function () { return cli_help_1.usage; } }));
+Object.defineProperty(exports, "wrap", ({ enumerable: true, get: function () { return cli_help_1.wrap; } }));
+var secret_inputs_1 = __nccwpck_require__(3351);
+Object.defineProperty(exports, "secretInputsOf", ({ enumerable: true, get: function () { return secret_inputs_1.secretInputsOf; } }));
+var terminal_log_1 = __nccwpck_require__(9790);
+Object.defineProperty(exports, "MaskSet", ({ enumerable: true, get: function () { return terminal_log_1.MaskSet; } }));
+Object.defineProperty(exports, "TerminalLog", ({ enumerable: true, get: function () { return terminal_log_1.TerminalLog; } }));
+__exportStar(__nccwpck_require__(7920), exports);
+__exportStar(__nccwpck_require__(1683), exports);
+__exportStar(__nccwpck_require__(7199), exports);
+__exportStar(__nccwpck_require__(1732), exports);
+__exportStar(__nccwpck_require__(6250), exports);
 
 
 /***/ }),
 
-/***/ 555:
+/***/ 6250:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -7761,7 +7985,68 @@ function filesUnder(dir, keep = () => false) {
 
 /***/ }),
 
-/***/ 5702:
+/***/ 494:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/** The runner's log masking, emulated: what a reader of the job's log would see. */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.maskLog = maskLog;
+exports.maskLogByLine = maskLogByLine;
+function maskLog(text, masks) {
+    const kept = text
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+    // Longest first, as the runner does, so a value containing another is masked whole.
+    return [...masks]
+        .filter((m) => m !== '')
+        .sort((a, b) => b.length - a.length)
+        .reduce((acc, m) => acc.split(m).join('***'), kept);
+}
+/**
+ * The runner's masking, emulated: it masks registered strings inside each log line separately
+ * (overlapping matches merged, see maskLine), so a value containing a line break never matches,
+ * and nothing else is masked.
+ */
+function maskLogByLine(text, masks) {
+    const ordered = [...new Set(masks)].filter((m) => m !== '');
+    return text
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .map((line) => maskLine(line, ordered))
+        .join('\n');
+}
+/**
+ * One line as the runner's SecretMasker writes it: every occurrence of every mask marked, and
+ * each run of marked characters (overlapping or touching matches merged) replaced by one ***.
+ * Written independently of the product's Masker on purpose: this is the oracle it is checked by.
+ */
+function maskLine(line, masks) {
+    const marked = new Array(line.length).fill(false);
+    let any = false;
+    for (const m of masks)
+        for (let at = line.indexOf(m); at !== -1; at = line.indexOf(m, at + 1)) {
+            marked.fill(true, at, at + m.length);
+            any = true;
+        }
+    if (!any)
+        return line;
+    let out = '';
+    for (let i = 0; i < line.length; i++) {
+        if (!marked[i])
+            out += line[i];
+        else if (i === 0 || !marked[i - 1])
+            out += '***';
+    }
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 7199:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -7812,10 +8097,10 @@ exports.startOsvStandin = startOsvStandin;
 const fs = __importStar(__nccwpck_require__(3024));
 const http = __importStar(__nccwpck_require__(7067));
 const path = __importStar(__nccwpck_require__(6760));
-const pep440_1 = __nccwpck_require__(8898);
-const _2020_1 = __importDefault(__nccwpck_require__(2210));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
-const run_action_1 = __nccwpck_require__(764);
+const pep440_1 = __nccwpck_require__(2044);
+const _2020_1 = __importDefault(__nccwpck_require__(5848));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(6373));
+const run_action_1 = __nccwpck_require__(3763);
 /**
  * The OSV test data: the committed copy in __tests__/fixtures/osv (real public records, with
  * the README that credits their sources as CC-BY asks), so a fresh clone anywhere has it;
@@ -8028,7 +8313,7 @@ async function startOsvStandin(options = {}) {
 
 /***/ }),
 
-/***/ 957:
+/***/ 2892:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -8052,7 +8337,7 @@ function processExists(pid) {
 
 /***/ }),
 
-/***/ 2998:
+/***/ 1683:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8094,7 +8379,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.pythonTools = pythonTools;
 const node_child_process_1 = __nccwpck_require__(1421);
 const path = __importStar(__nccwpck_require__(6760));
-const run_action_1 = __nccwpck_require__(764);
+const run_action_1 = __nccwpck_require__(3763);
 /**
  * The bin directory of a pinned, hashed Python tool set (scripts/pytools.d/NAME.txt),
  * installed into its own venv under the cache on first use. Tests put it first on
@@ -8112,7 +8397,7 @@ function pythonTools(name) {
 
 /***/ }),
 
-/***/ 764:
+/***/ 3763:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8150,20 +8435,24 @@ var __importStar = (this && this.__importStar) || (function () {
         return result;
     };
 })();
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.RUNNER_SIGTERM_GRACE_MS = exports.RUNNER_SIGINT_GRACE_MS = exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = void 0;
+exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = void 0;
 exports.actionDir = actionDir;
 exports.readActionMetadata = readActionMetadata;
 exports.inputEnvName = inputEnvName;
-exports.maskLog = maskLog;
-exports.maskLogByLine = maskLogByLine;
 exports.runAction = runAction;
-const node_child_process_1 = __nccwpck_require__(1421);
 const fs = __importStar(__nccwpck_require__(3024));
 const os = __importStar(__nccwpck_require__(8161));
 const path = __importStar(__nccwpck_require__(6760));
-const yaml_1 = __nccwpck_require__(8815);
-const commands_1 = __nccwpck_require__(6308);
+const yaml_1 = __nccwpck_require__(3645);
+const commands_1 = __nccwpck_require__(2687);
+const mask_log_1 = __nccwpck_require__(494);
+const run_phase_1 = __nccwpck_require__(8766);
+__exportStar(__nccwpck_require__(494), exports);
+__exportStar(__nccwpck_require__(8766), exports);
 /**
  * Runs a committed action bundle the way the GitHub runner does: `node` on the
  * file named by action.yml's runs.main, inputs as INPUT_* variables (with the
@@ -8186,9 +8475,6 @@ function findSystemNode() {
     }
     return process.execPath;
 }
-/** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
-exports.RUNNER_SIGINT_GRACE_MS = 7500;
-exports.RUNNER_SIGTERM_GRACE_MS = 2500;
 function actionDir(action) {
     return path.isAbsolute(action) ? action : path.join(exports.REPO_ROOT, action);
 }
@@ -8203,133 +8489,75 @@ function readActionMetadata(action) {
 function inputEnvName(name) {
     return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function runPhase(node, script, env, cwd, options) {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = (0, node_child_process_1.spawn)(node, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        let stdoutText = '';
-        let signalled = false;
-        let timedOut = false;
-        const escalation = [];
-        const sendSignal = () => {
-            if (signalled || !options.signal)
-                return;
-            signalled = true;
-            if (options.signal !== 'runner-cancel') {
-                child.kill(options.signal);
-                return;
-            }
-            child.kill('SIGINT');
-            escalation.push(setTimeout(() => child.kill('SIGTERM'), exports.RUNNER_SIGINT_GRACE_MS));
-            escalation.push(setTimeout(() => child.kill('SIGKILL'), exports.RUNNER_SIGINT_GRACE_MS + exports.RUNNER_SIGTERM_GRACE_MS));
-        };
-        child.stdout.on('data', (chunk) => {
-            out.push(chunk);
-            options.onStdout?.(chunk.toString('utf8'));
-            if (options.signalWhenStdout && !signalled) {
-                stdoutText += chunk.toString('utf8');
-                const hit = typeof options.signalWhenStdout === 'string'
-                    ? stdoutText.includes(options.signalWhenStdout)
-                    : options.signalWhenStdout.test(stdoutText);
-                if (hit)
-                    sendSignal();
-            }
-        });
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        const signalTimer = options.signal && options.signalAfterMs !== undefined
-            ? setTimeout(sendSignal, options.signalAfterMs)
-            : undefined;
-        const timeout = setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-        }, options.timeoutMs ?? 120_000);
-        child.on('error', reject);
-        child.on('close', (exitCode, signal) => {
-            clearTimeout(timeout);
-            if (signalTimer)
-                clearTimeout(signalTimer);
-            for (const t of escalation)
-                clearTimeout(t);
-            resolve({
-                exitCode,
-                signal,
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: Buffer.concat(err).toString('utf8'),
-                durationMs: Date.now() - started,
-                timedOut,
-            });
-        });
-    });
-}
 function readIfExists(file) {
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
-function maskLog(text, masks) {
-    const kept = text
+/** Every place a value could reach a reader: log lines other than add-mask, outputs, summary, env, state. */
+function leaksIn(values, rawLog, files) {
+    const visible = rawLog
         .split('\n')
         .filter((line) => !line.startsWith('::add-mask::'))
         .join('\n');
-    // Longest first, as the runner does, so a value containing another is masked whole.
-    return [...masks]
-        .filter((m) => m !== '')
-        .sort((a, b) => b.length - a.length)
-        .reduce((acc, m) => acc.split(m).join('***'), kept);
-}
-/**
- * The runner's masking, emulated: it masks registered strings inside each log line separately
- * (overlapping matches merged, see maskLine), so a value containing a line break never matches,
- * and nothing else is masked.
- */
-function maskLogByLine(text, masks) {
-    const ordered = [...new Set(masks)].filter((m) => m !== '');
-    return text
-        .split('\n')
-        .filter((line) => !line.startsWith('::add-mask::'))
-        .map((line) => maskLine(line, ordered))
-        .join('\n');
-}
-/**
- * One line as the runner's SecretMasker writes it: every occurrence of every mask marked, and
- * each run of marked characters (overlapping or touching matches merged) replaced by one ***.
- * Written independently of the product's Masker on purpose: this is the oracle it is checked by.
- */
-function maskLine(line, masks) {
-    const marked = new Array(line.length).fill(false);
-    let any = false;
-    for (const m of masks)
-        for (let at = line.indexOf(m); at !== -1; at = line.indexOf(m, at + 1)) {
-            marked.fill(true, at, at + m.length);
-            any = true;
+    const places = {
+        log: visible,
+        outputs: JSON.stringify(files.outputs),
+        summary: files.summary,
+        env: JSON.stringify(files.env),
+        state: JSON.stringify(files.state),
+    };
+    const found = [];
+    for (const value of values) {
+        if (value === '')
+            continue;
+        for (const [where, text] of Object.entries(places)) {
+            // Structured places were JSON-encoded above, so look for the JSON-escaped form there too.
+            if (text.includes(value) || (where !== 'log' && text.includes(JSON.stringify(value).slice(1, -1))))
+                found.push(`${where}: ${JSON.stringify(value).slice(0, 40)}`);
         }
-    if (!any)
-        return line;
-    let out = '';
-    for (let i = 0; i < line.length; i++) {
-        if (!marked[i])
-            out += line[i];
-        else if (i === 0 || !marked[i - 1])
-            out += '***';
     }
-    return out;
+    return found;
+}
+/** Temp folders made by runs whose results may still be read: deleted when this process exits. */
+const removeAtExit = new Set();
+let exitHook = false;
+function removeTempDirs(dirs) {
+    for (const dir of [...dirs]) {
+        try {
+            fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+        }
+        catch {
+            // best effort: a file held open elsewhere
+        }
+        removeAtExit.delete(dir);
+    }
+}
+function deleteAtExit(dirs) {
+    for (const dir of dirs)
+        removeAtExit.add(dir);
+    if (exitHook)
+        return;
+    exitHook = true;
+    process.on('exit', () => removeTempDirs(removeAtExit));
 }
 async function runAction(options) {
-    const dir = actionDir(options.action);
     const meta = readActionMetadata(options.action);
     const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-runner-'));
-    const workspace = options.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-'));
-    const files = {
-        GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
-        GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary'),
-        GITHUB_ENV: path.join(runnerTemp, 'env'),
-        GITHUB_PATH: path.join(runnerTemp, 'path'),
-        GITHUB_STATE: path.join(runnerTemp, 'state'),
-    };
-    for (const file of Object.values(files))
-        fs.writeFileSync(file, '');
-    const eventPath = path.join(runnerTemp, 'event.json');
-    fs.writeFileSync(eventPath, JSON.stringify({}));
+    const temps = [runnerTemp];
+    if (!options.workspace)
+        temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-')));
+    // Registered at once, so even a run that throws or a process that exits mid-run leaves nothing.
+    deleteAtExit(temps);
+    try {
+        return await runIn(options, meta, runnerTemp, options.workspace ?? temps[1]);
+    }
+    finally {
+        if (options.removeTemp === 'after-run')
+            removeTempDirs(temps);
+    }
+}
+/** The environment the runner gives an action's process: GITHUB_*, RUNNER_*, the file commands, INPUT_*. */
+function runnerEnv(options, meta, at) {
+    const { dir, workspace, runnerTemp, eventPath, files } = at;
     const env = {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -8375,17 +8603,35 @@ async function runAction(options) {
         else
             env[name] = value;
     }
+    return env;
+}
+async function runIn(options, meta, runnerTemp, workspace) {
+    const dir = actionDir(options.action);
+    const files = {
+        GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
+        GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary'),
+        GITHUB_ENV: path.join(runnerTemp, 'env'),
+        GITHUB_PATH: path.join(runnerTemp, 'path'),
+        GITHUB_STATE: path.join(runnerTemp, 'state'),
+    };
+    for (const file of Object.values(files))
+        fs.writeFileSync(file, '');
+    const eventPath = path.join(runnerTemp, 'event.json');
+    fs.writeFileSync(eventPath, JSON.stringify({}));
+    const env = runnerEnv(options, meta, { dir, workspace, runnerTemp, eventPath, files });
     const node = options.node ?? (fs.existsSync(exports.NODE24) ? exports.NODE24 : exports.NODE20);
-    const main = await runPhase(node, path.join(dir, meta.runs.main), env, workspace, options);
+    const main = await (0, run_phase_1.runPhase)(node, path.join(dir, meta.runs.main), env, workspace, options);
     const state = (0, commands_1.parseFileCommand)(readIfExists(files.GITHUB_STATE));
     let post;
     if (options.post && meta.runs.post) {
         const postEnv = { ...env };
         for (const [name, value] of Object.entries(state))
             postEnv[`STATE_${name}`] = value;
-        post = await runPhase(node, path.join(dir, meta.runs.post), postEnv, workspace, {
+        // The runner runs post steps of a cancelled job too: the post phase is not cancelled.
+        post = await (0, run_phase_1.runPhase)(node, path.join(dir, meta.runs.post), postEnv, workspace, {
             ...options,
             signal: undefined,
+            cancel: undefined,
         });
     }
     const allStdout = main.stdout + (post ? '\n' + post.stdout : '');
@@ -8407,43 +8653,135 @@ async function runAction(options) {
         commands,
         annotations,
         masks,
-        log: maskLog(rawLog, masks),
-        runnerLog: maskLogByLine(rawLog, masks),
+        log: (0, mask_log_1.maskLog)(rawLog, masks),
+        runnerLog: (0, mask_log_1.maskLogByLine)(rawLog, masks),
         error: annotations.find((a) => a.level === 'error')?.message,
         post,
         workspace,
         runnerTemp,
-        leaks(values) {
-            const visible = rawLog
-                .split('\n')
-                .filter((line) => !line.startsWith('::add-mask::'))
-                .join('\n');
-            const places = {
-                log: visible,
-                outputs: JSON.stringify(outputs),
-                summary,
-                env: JSON.stringify(exported),
-                state: JSON.stringify(state),
-            };
-            const found = [];
-            for (const value of values) {
-                if (value === '')
-                    continue;
-                for (const [where, text] of Object.entries(places)) {
-                    // Structured places were JSON-encoded above, so look for the JSON-escaped form there too.
-                    if (text.includes(value) || (where !== 'log' && text.includes(JSON.stringify(value).slice(1, -1))))
-                        found.push(`${where}: ${JSON.stringify(value).slice(0, 40)}`);
-                }
-            }
-            return found;
-        },
+        leaks: (values) => leaksIn(values, rawLog, { outputs, summary, env: exported, state }),
     };
 }
 
 
 /***/ }),
 
-/***/ 1355:
+/***/ 8766:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RUNNER_SIGTERM_GRACE_MS = exports.RUNNER_SIGINT_GRACE_MS = void 0;
+exports.runPhase = runPhase;
+const node_child_process_1 = __nccwpck_require__(1421);
+const node_string_decoder_1 = __nccwpck_require__(6193);
+/** One phase (main or post) of an action: its node process, run the way the runner runs it. */
+/** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
+exports.RUNNER_SIGINT_GRACE_MS = 7500;
+exports.RUNNER_SIGTERM_GRACE_MS = 2500;
+function runPhase(node, script, env, cwd, options) {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = (0, node_child_process_1.spawn)(node, [script], {
+            cwd,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: options.processGroup ?? false,
+        });
+        // With its own process group, the last resort takes every process the action started.
+        const kill = (signal) => {
+            try {
+                if (options.processGroup && signal === 'SIGKILL' && child.pid)
+                    process.kill(-child.pid, signal);
+                else
+                    child.kill(signal);
+            }
+            catch {
+                // already gone
+            }
+        };
+        const out = [];
+        const err = [];
+        let stdoutText = '';
+        // Callbacks get text; a character split between two chunks waits for its second half.
+        const outText = new node_string_decoder_1.StringDecoder('utf8');
+        const errText = new node_string_decoder_1.StringDecoder('utf8');
+        let signalled = false;
+        let timedOut = false;
+        const escalation = [];
+        const sendSignal = (signal = options.signal) => {
+            if (signalled || !signal)
+                return;
+            signalled = true;
+            if (signal !== 'runner-cancel') {
+                kill(signal);
+                return;
+            }
+            kill('SIGINT');
+            escalation.push(setTimeout(() => kill('SIGTERM'), exports.RUNNER_SIGINT_GRACE_MS));
+            escalation.push(setTimeout(() => kill('SIGKILL'), exports.RUNNER_SIGINT_GRACE_MS + exports.RUNNER_SIGTERM_GRACE_MS));
+        };
+        const onCancel = () => sendSignal('runner-cancel');
+        if (options.cancel?.aborted)
+            onCancel();
+        else
+            options.cancel?.addEventListener('abort', onCancel, { once: true });
+        child.stdout.on('data', (chunk) => {
+            out.push(chunk);
+            if (options.onStdout)
+                options.onStdout(outText.write(chunk));
+            if (options.signalWhenStdout && !signalled) {
+                stdoutText += chunk.toString('utf8');
+                const hit = typeof options.signalWhenStdout === 'string'
+                    ? stdoutText.includes(options.signalWhenStdout)
+                    : options.signalWhenStdout.test(stdoutText);
+                if (hit)
+                    sendSignal();
+            }
+        });
+        child.stderr.on('data', (chunk) => {
+            err.push(chunk);
+            if (options.onStderr)
+                options.onStderr(errText.write(chunk));
+        });
+        const signalTimer = options.signal && options.signalAfterMs !== undefined
+            ? setTimeout(() => sendSignal(), options.signalAfterMs)
+            : undefined;
+        const timeout = setTimeout(() => {
+            timedOut = true;
+            kill('SIGKILL');
+        }, options.timeoutMs ?? 120_000);
+        child.on('error', (error) => {
+            clearTimeout(timeout);
+            if (signalTimer)
+                clearTimeout(signalTimer);
+            options.cancel?.removeEventListener('abort', onCancel);
+            reject(error);
+        });
+        child.on('close', (exitCode, signal) => {
+            clearTimeout(timeout);
+            options.cancel?.removeEventListener('abort', onCancel);
+            if (signalTimer)
+                clearTimeout(signalTimer);
+            for (const t of escalation)
+                clearTimeout(t);
+            resolve({
+                exitCode,
+                signal,
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+                durationMs: Date.now() - started,
+                timedOut,
+            });
+        });
+    });
+}
+
+
+/***/ }),
+
+/***/ 430:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8487,7 +8825,7 @@ exports.loadSandbox = loadSandbox;
 exports.sandboxDockerEnv = sandboxDockerEnv;
 const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
-const run_action_1 = __nccwpck_require__(764);
+const run_action_1 = __nccwpck_require__(3763);
 function sandboxDir() {
     // An empty DEPLOY_KIT_SANDBOX means the default, as in scripts/sandbox (`${VAR:-default}`).
     return path.resolve(process.env.DEPLOY_KIT_SANDBOX || path.join(run_action_1.REPO_ROOT, '.sandbox'));
@@ -8518,7 +8856,199 @@ function sandboxDockerEnv(sb, extra = {}) {
 
 /***/ }),
 
-/***/ 3663:
+/***/ 3351:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isSecretInput = isSecretInput;
+exports.secretInputsOf = secretInputsOf;
+/**
+ * Which inputs of an action are secrets, for the `deploy-kit` command (marked in its help, refused
+ * on its command line). The lists come from the actions themselves: `secretInputs` of the
+ * definition each actions/<name>/src/action.ts exports, collected at build time into
+ * secret-inputs.json (scripts/secret-inputs.mjs, run by `node scripts/build.mjs harness-lib`).
+ * An action not in that file yet is judged by the name rule below.
+ */
+const secret_inputs_json_1 = __importDefault(__nccwpck_require__(8868));
+/** The name rule, for an action that declares no list: passwords, passphrases, tokens, keys, secrets. */
+function isSecretInput(name) {
+    return /(^|-)(password|passphrase|token|secrets?|private-key)$/.test(name);
+}
+/** The secret inputs of an action (by its name in scripts/actions.json) among its declared inputs. */
+function secretInputsOf(action, inputs) {
+    const lists = secret_inputs_json_1.default;
+    const list = lists[action];
+    if (list)
+        return { names: inputs.filter((name) => list.includes(name)), source: 'action.ts' };
+    return { names: inputs.filter(isSecretInput), source: 'name rule' };
+}
+
+
+/***/ }),
+
+/***/ 9790:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TerminalLog = exports.MaskSet = void 0;
+/**
+ * An action's log rendered for a terminal, as it streams: the workflow commands the runner would
+ * act on become what a person reads at a prompt.
+ *
+ *   ::group::Title                     → `==> Title`
+ *   ::endgroup::                       → nothing
+ *   ::error file=a.py,line=3::msg      → `error: a.py:3: msg` (warning, notice alike; col and title kept)
+ *   ::debug::msg                       → nothing, or `debug: msg` with --debug
+ *   ::add-mask::value                  → nothing; the value is masked in every later line
+ *   ::stop-commands::T ... ::T::       → the lines between are printed as they are (masked)
+ *   ::set-output / save-state / echo / add-matcher / remove-matcher → nothing (runner bookkeeping)
+ *
+ * Every line is masked the way the runner masks it: each registered value, wherever it occurs in
+ * the line (overlapping matches merged into one ***); stdout and stderr share one set of masks.
+ */
+const commands_1 = __nccwpck_require__(2687);
+/** Registered secret values, applied to each rendered line. */
+class MaskSet {
+    values = [];
+    add(value) {
+        if (value.trim() !== '' && !this.values.includes(value))
+            this.values.push(value);
+    }
+    get size() {
+        return this.values.length;
+    }
+    /** Every occurrence of every value marked, each run of marked characters replaced by one ***. */
+    apply(text) {
+        const marked = new Array(text.length).fill(false);
+        let any = false;
+        for (const value of this.values)
+            for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
+                marked.fill(true, at, at + value.length);
+                any = true;
+            }
+        if (!any)
+            return text;
+        let out = '';
+        for (let i = 0; i < text.length; i++) {
+            if (!marked[i])
+                out += text[i];
+            else if (i === 0 || !marked[i - 1])
+                out += '***';
+        }
+        return out;
+    }
+}
+exports.MaskSet = MaskSet;
+/** Commands the runner consumes without showing anything. */
+const SILENT = new Set([
+    'endgroup',
+    'set-output',
+    'save-state',
+    'set-env',
+    'add-path',
+    'echo',
+    'add-matcher',
+    'remove-matcher',
+]);
+/** A multi-line message with its continuation lines indented under the first. */
+function indented(text) {
+    return text.replace(/\r?\n/g, '\n  ');
+}
+/** `level: file:line:col: title: message`, each part already masked. */
+function annotation(level, properties, message) {
+    const { file, line, col, title } = properties;
+    let where = '';
+    if (file)
+        where = `${file}${line ? `:${line}` : ''}${line && col ? `:${col}` : ''}: `;
+    else if (line)
+        where = `line ${line}: `;
+    return `${level}: ${where}${title ? `${title}: ` : ''}${indented(message)}`;
+}
+class TerminalLog {
+    masks;
+    debug;
+    partial = '';
+    /** Set by ::stop-commands::TOKEN: commands are plain text until ::TOKEN::. */
+    stopToken;
+    constructor(options = {}) {
+        this.masks = options.masks ?? new MaskSet();
+        this.debug = options.debug ?? false;
+    }
+    /** Render the complete lines of a chunk; an unfinished last line waits for the next chunk. */
+    push(chunk) {
+        const text = this.partial + chunk;
+        const cut = text.lastIndexOf('\n');
+        if (cut === -1) {
+            this.partial = text;
+            return '';
+        }
+        this.partial = text.slice(cut + 1);
+        return text
+            .slice(0, cut)
+            .split('\n')
+            .map((line) => this.line(line))
+            .filter((line) => line !== undefined)
+            .map((line) => `${line}\n`)
+            .join('');
+    }
+    /** Render what is left of an unfinished last line (no newline added). */
+    flush() {
+        const rest = this.partial;
+        this.partial = '';
+        if (rest === '')
+            return '';
+        return this.line(rest) ?? '';
+    }
+    /** One line of the log as the terminal shows it, or undefined when it shows nothing. */
+    line(raw) {
+        const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (this.stopToken !== undefined) {
+            if (text === `::${this.stopToken}::`) {
+                this.stopToken = undefined;
+                return undefined;
+            }
+            return this.masks.apply(text);
+        }
+        const command = (0, commands_1.parseWorkflowCommandLine)(text);
+        if (!command)
+            return this.masks.apply(text);
+        const { command: name, properties, data } = command;
+        if (name === 'add-mask') {
+            this.masks.add(data);
+            return undefined;
+        }
+        if (name === 'stop-commands') {
+            this.stopToken = data;
+            return undefined;
+        }
+        if (SILENT.has(name))
+            return undefined;
+        // Masked before formatting, so a registered multi-line value still matches across its lines.
+        const mask = (value) => this.masks.apply(value);
+        if (name === 'group')
+            return `==> ${mask(data)}`;
+        if (name === 'debug')
+            return this.debug ? `debug: ${indented(mask(data))}` : undefined;
+        if (name === 'error' || name === 'warning' || name === 'notice') {
+            const masked = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, mask(v)]));
+            return annotation(name, masked, mask(data));
+        }
+        return mask(text);
+    }
+}
+exports.TerminalLog = TerminalLog;
+
+
+/***/ }),
+
+/***/ 7920:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -8606,6 +9136,14 @@ module.exports = require("node:path");
 
 /***/ }),
 
+/***/ 6193:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:string_decoder");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
@@ -8614,12 +9152,12 @@ module.exports = require("process");
 
 /***/ }),
 
-/***/ 8898:
+/***/ 2044:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { valid, clean, explain, parse } = __nccwpck_require__(4818);
+const { valid, clean, explain, parse } = __nccwpck_require__(2260);
 
-const { lt, le, eq, ne, ge, gt, compare, rcompare } = __nccwpck_require__(2124);
+const { lt, le, eq, ne, ge, gt, compare, rcompare } = __nccwpck_require__(3590);
 
 const {
   filter,
@@ -8628,9 +9166,9 @@ const {
   RANGE_PATTERN,
   satisfies,
   validRange,
-} = __nccwpck_require__(790);
+} = __nccwpck_require__(4252);
 
-const { major, minor, patch, inc } = __nccwpck_require__(8940);
+const { major, minor, patch, inc } = __nccwpck_require__(8466);
 
 module.exports = {
   // version
@@ -8670,10 +9208,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2124:
+/***/ 3590:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { parse } = __nccwpck_require__(4818);
+const { parse } = __nccwpck_require__(2260);
 
 module.exports = {
   compare,
@@ -8818,10 +9356,10 @@ function calculateKey(input) {
 
 /***/ }),
 
-/***/ 8940:
+/***/ 8466:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { explain, parse, stringify } = __nccwpck_require__(4818);
+const { explain, parse, stringify } = __nccwpck_require__(2260);
 
 // those notation are borrowed from semver
 module.exports = {
@@ -8997,16 +9535,16 @@ function inc(input, release, preReleaseIdentifier) {
 
 /***/ }),
 
-/***/ 790:
+/***/ 4252:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // This file is dual licensed under the terms of the Apache License, Version
 // 2.0, and the BSD License. See the LICENSE file in the root of this repository
 // for complete details.
 
-const { VERSION_PATTERN, explain: explainVersion } = __nccwpck_require__(4818);
+const { VERSION_PATTERN, explain: explainVersion } = __nccwpck_require__(2260);
 
-const Operator = __nccwpck_require__(2124);
+const Operator = __nccwpck_require__(3590);
 
 const RANGE_PATTERN = [
   '(?<operator>(===|~=|==|!=|<=|>=|<|>))',
@@ -9196,7 +9734,7 @@ function validRange(specifier) {
 
 /***/ }),
 
-/***/ 4818:
+/***/ 2260:
 /***/ ((module) => {
 
 const VERSION_PATTERN = [
@@ -9393,14 +9931,14 @@ function explain(version) {
 
 /***/ }),
 
-/***/ 4352:
+/***/ 7041:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
-const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
+const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(563)
+const { SCHEMES, getSchemeHandler } = __nccwpck_require__(4698)
 
 const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
 const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
@@ -10112,13 +10650,13 @@ module.exports.fastUri = fastUri
 
 /***/ }),
 
-/***/ 5300:
+/***/ 4698:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { isUUID } = __nccwpck_require__(5077)
+const { isUUID } = __nccwpck_require__(563)
 const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
 
 const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
@@ -10392,7 +10930,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5077:
+/***/ 563:
 /***/ ((module) => {
 
 "use strict";
@@ -11199,19 +11737,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7349:
+/***/ 2387:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
+var YAMLMap = __nccwpck_require__(2448);
+var YAMLSeq = __nccwpck_require__(5125);
+var resolveBlockMap = __nccwpck_require__(1653);
+var resolveBlockSeq = __nccwpck_require__(2624);
+var resolveFlowCollection = __nccwpck_require__(692);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -11297,16 +11835,16 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 2873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(5755);
+var composeNode = __nccwpck_require__(3755);
+var resolveEnd = __nccwpck_require__(1462);
+var resolveProps = __nccwpck_require__(8017);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -11350,18 +11888,18 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 3755:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(9671);
+var identity = __nccwpck_require__(2617);
+var composeCollection = __nccwpck_require__(2387);
+var composeScalar = __nccwpck_require__(4995);
+var resolveEnd = __nccwpck_require__(1462);
+var utilEmptyScalarPosition = __nccwpck_require__(9933);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -11470,16 +12008,16 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 4995:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
+var resolveBlockScalar = __nccwpck_require__(599);
+var resolveFlowScalar = __nccwpck_require__(7120);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -11566,19 +12104,19 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 2750:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(8144);
+var Document = __nccwpck_require__(5755);
+var errors = __nccwpck_require__(2130);
+var identity = __nccwpck_require__(2617);
+var composeDoc = __nccwpck_require__(2873);
+var resolveEnd = __nccwpck_require__(1462);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -11798,18 +12336,18 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 1653:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(2815);
+var YAMLMap = __nccwpck_require__(2448);
+var resolveProps = __nccwpck_require__(8017);
+var utilContainsNewline = __nccwpck_require__(6761);
+var utilFlowIndentCheck = __nccwpck_require__(4437);
+var utilMapIncludes = __nccwpck_require__(3485);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -11923,13 +12461,13 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 599:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(9271);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -12131,15 +12669,15 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 2624:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(5125);
+var resolveProps = __nccwpck_require__(8017);
+var utilFlowIndentCheck = __nccwpck_require__(4437);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -12190,7 +12728,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1462:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -12237,20 +12775,20 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 692:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var YAMLMap = __nccwpck_require__(2448);
+var YAMLSeq = __nccwpck_require__(5125);
+var resolveEnd = __nccwpck_require__(1462);
+var resolveProps = __nccwpck_require__(8017);
+var utilContainsNewline = __nccwpck_require__(6761);
+var utilMapIncludes = __nccwpck_require__(3485);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -12454,14 +12992,14 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 7120:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(9271);
+var resolveEnd = __nccwpck_require__(1462);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -12690,7 +13228,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 8017:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -12846,7 +13384,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 6761:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -12890,7 +13428,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 9933:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -12926,13 +13464,13 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 4437:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(6761);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -12951,13 +13489,13 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 3485:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(2617);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -12974,23 +13512,23 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 5755:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(9671);
+var Collection = __nccwpck_require__(6039);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var toJS = __nccwpck_require__(3709);
+var Schema = __nccwpck_require__(4902);
+var stringifyDocument = __nccwpck_require__(5719);
+var anchors = __nccwpck_require__(5702);
+var applyReviver = __nccwpck_require__(2703);
+var createNode = __nccwpck_require__(9462);
+var directives = __nccwpck_require__(8144);
 
 class Document {
     constructor(value, replacer, options) {
@@ -13319,14 +13857,14 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 5702:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(2617);
+var visit = __nccwpck_require__(7182);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -13403,7 +13941,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 2703:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13468,15 +14006,15 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 9462:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(9671);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -13566,14 +14104,14 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 8144:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(2617);
+var visit = __nccwpck_require__(7182);
 
 const escapeChars = {
     '!': '%21',
@@ -13752,7 +14290,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 2130:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13822,28 +14360,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 3645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(2750);
+var Document = __nccwpck_require__(5755);
+var Schema = __nccwpck_require__(4902);
+var errors = __nccwpck_require__(2130);
+var Alias = __nccwpck_require__(9671);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var Scalar = __nccwpck_require__(9271);
+var YAMLMap = __nccwpck_require__(2448);
+var YAMLSeq = __nccwpck_require__(5125);
+var cst = __nccwpck_require__(3427);
+var lexer = __nccwpck_require__(795);
+var lineCounter = __nccwpck_require__(9706);
+var parser = __nccwpck_require__(7374);
+var publicApi = __nccwpck_require__(6205);
+var visit = __nccwpck_require__(7182);
 
 
 
@@ -13880,7 +14418,7 @@ exports.visitAsync = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 9923:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -13907,17 +14445,17 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 9671:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(5702);
+var visit = __nccwpck_require__(7182);
+var identity = __nccwpck_require__(2617);
+var Node = __nccwpck_require__(4615);
+var toJS = __nccwpck_require__(3709);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -14035,15 +14573,15 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 6039:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(9462);
+var identity = __nccwpck_require__(2617);
+var Node = __nccwpck_require__(4615);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -14194,15 +14732,15 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 4615:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(2703);
+var identity = __nccwpck_require__(2617);
+var toJS = __nccwpck_require__(3709);
 
 class NodeBase {
     constructor(type) {
@@ -14242,16 +14780,16 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 2815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(9462);
+var stringifyPair = __nccwpck_require__(1174);
+var addPairToJSMap = __nccwpck_require__(614);
+var identity = __nccwpck_require__(2617);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -14289,15 +14827,15 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 9271:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(2617);
+var Node = __nccwpck_require__(4615);
+var toJS = __nccwpck_require__(3709);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -14324,18 +14862,18 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 2448:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(8454);
+var addPairToJSMap = __nccwpck_require__(614);
+var Collection = __nccwpck_require__(6039);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var Scalar = __nccwpck_require__(9271);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -14479,18 +15017,18 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 5125:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(9462);
+var stringifyCollection = __nccwpck_require__(8454);
+var Collection = __nccwpck_require__(6039);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
+var toJS = __nccwpck_require__(3709);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -14602,17 +15140,17 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var log = __nccwpck_require__(9923);
+var merge = __nccwpck_require__(2610);
+var stringify = __nccwpck_require__(9666);
+var identity = __nccwpck_require__(2617);
+var toJS = __nccwpck_require__(3709);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -14675,7 +15213,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 2617:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -14736,13 +15274,13 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 3709:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(2617);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -14783,16 +15321,16 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 8564:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(599);
+var resolveFlowScalar = __nccwpck_require__(7120);
+var errors = __nccwpck_require__(2130);
+var stringifyString = __nccwpck_require__(6179);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -15009,7 +15547,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 7455:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -15080,7 +15618,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 4257:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -15187,15 +15725,15 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 3427:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(8564);
+var cstStringify = __nccwpck_require__(7455);
+var cstVisit = __nccwpck_require__(4257);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -15307,13 +15845,13 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 795:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(3427);
 
 /*
 START -> stream
@@ -16038,7 +16576,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 9706:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -16087,15 +16625,15 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 7374:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(3427);
+var lexer = __nccwpck_require__(795);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -17075,19 +17613,19 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 6205:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(2750);
+var Document = __nccwpck_require__(5755);
+var errors = __nccwpck_require__(2130);
+var log = __nccwpck_require__(9923);
+var identity = __nccwpck_require__(2617);
+var lineCounter = __nccwpck_require__(9706);
+var parser = __nccwpck_require__(7374);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -17190,17 +17728,17 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 4902:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(2617);
+var map = __nccwpck_require__(8229);
+var seq = __nccwpck_require__(2400);
+var string = __nccwpck_require__(2374);
+var tags = __nccwpck_require__(1656);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -17237,14 +17775,14 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 8229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(2617);
+var YAMLMap = __nccwpck_require__(2448);
 
 const map = {
     collection: 'map',
@@ -17264,13 +17802,13 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 7890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(9271);
 
 const nullTag = {
     identify: value => value == null,
@@ -17289,14 +17827,14 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 2400:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(2617);
+var YAMLSeq = __nccwpck_require__(5125);
 
 const seq = {
     collection: 'seq',
@@ -17316,13 +17854,13 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 2374:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(6179);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -17340,13 +17878,13 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 1477:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(9271);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -17369,14 +17907,14 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 8251:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(9271);
+var stringifyNumber = __nccwpck_require__(2491);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -17424,13 +17962,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 7052:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2491);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -17474,19 +18012,19 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 4810:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(8229);
+var _null = __nccwpck_require__(7890);
+var seq = __nccwpck_require__(2400);
+var string = __nccwpck_require__(2374);
+var bool = __nccwpck_require__(1477);
+var float = __nccwpck_require__(8251);
+var int = __nccwpck_require__(7052);
 
 const schema = [
     map.map,
@@ -17507,15 +18045,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 7925:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(9271);
+var map = __nccwpck_require__(8229);
+var seq = __nccwpck_require__(2400);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -17579,28 +18117,28 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 1656:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(8229);
+var _null = __nccwpck_require__(7890);
+var seq = __nccwpck_require__(2400);
+var string = __nccwpck_require__(2374);
+var bool = __nccwpck_require__(1477);
+var float = __nccwpck_require__(8251);
+var int = __nccwpck_require__(7052);
+var schema = __nccwpck_require__(4810);
+var schema$1 = __nccwpck_require__(7925);
+var binary = __nccwpck_require__(6817);
+var merge = __nccwpck_require__(2610);
+var omap = __nccwpck_require__(61);
+var pairs = __nccwpck_require__(7815);
+var schema$2 = __nccwpck_require__(7755);
+var set = __nccwpck_require__(9138);
+var timestamp = __nccwpck_require__(6282);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -17686,15 +18224,15 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 6817:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(9271);
+var stringifyString = __nccwpck_require__(6179);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -17764,13 +18302,13 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 3260:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(9271);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -17801,14 +18339,14 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 396:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(9271);
+var stringifyNumber = __nccwpck_require__(2491);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -17859,13 +18397,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 5883:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2491);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -17943,14 +18481,14 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 2610:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -18022,17 +18560,17 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 61:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(2617);
+var toJS = __nccwpck_require__(3709);
+var YAMLMap = __nccwpck_require__(2448);
+var YAMLSeq = __nccwpck_require__(5125);
+var pairs = __nccwpck_require__(7815);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -18107,16 +18645,16 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 7815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var Scalar = __nccwpck_require__(9271);
+var YAMLSeq = __nccwpck_require__(5125);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -18197,25 +18735,25 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 7755:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(8229);
+var _null = __nccwpck_require__(7890);
+var seq = __nccwpck_require__(2400);
+var string = __nccwpck_require__(2374);
+var binary = __nccwpck_require__(6817);
+var bool = __nccwpck_require__(3260);
+var float = __nccwpck_require__(396);
+var int = __nccwpck_require__(5883);
+var merge = __nccwpck_require__(2610);
+var omap = __nccwpck_require__(61);
+var pairs = __nccwpck_require__(7815);
+var set = __nccwpck_require__(9138);
+var timestamp = __nccwpck_require__(6282);
 
 const schema = [
     map.map,
@@ -18246,15 +18784,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 9138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var YAMLMap = __nccwpck_require__(2448);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -18350,13 +18888,13 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 6282:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2491);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -18463,7 +19001,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 7089:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -18622,16 +19160,16 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 9666:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(5702);
+var identity = __nccwpck_require__(2617);
+var stringifyComment = __nccwpck_require__(6949);
+var stringifyString = __nccwpck_require__(6179);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -18762,15 +19300,15 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 8454:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(2617);
+var stringify = __nccwpck_require__(9666);
+var stringifyComment = __nccwpck_require__(6949);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -18925,7 +19463,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 6949:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -18957,15 +19495,15 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 5719:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(2617);
+var stringify = __nccwpck_require__(9666);
+var stringifyComment = __nccwpck_require__(6949);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -19052,7 +19590,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 2491:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -19087,16 +19625,16 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 1174:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
+var stringify = __nccwpck_require__(9666);
+var stringifyComment = __nccwpck_require__(6949);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -19247,14 +19785,14 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 6179:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(9271);
+var foldFlowLines = __nccwpck_require__(7089);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -19593,13 +20131,13 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 7182:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(2617);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -19837,7 +20375,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 3837:
+/***/ 9422:
 /***/ ((module) => {
 
 "use strict";
@@ -19845,7 +20383,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$id":"https://raw.githubusercontent.
 
 /***/ }),
 
-/***/ 7216:
+/***/ 4097:
 /***/ ((module) => {
 
 "use strict";
@@ -19853,7 +20391,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 8226:
+/***/ 2897:
 /***/ ((module) => {
 
 "use strict";
@@ -19861,7 +20399,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 518:
+/***/ 9647:
 /***/ ((module) => {
 
 "use strict";
@@ -19869,7 +20407,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 4588:
+/***/ 8163:
 /***/ ((module) => {
 
 "use strict";
@@ -19877,7 +20415,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 5707:
+/***/ 9232:
 /***/ ((module) => {
 
 "use strict";
@@ -19885,7 +20423,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 9547:
+/***/ 4456:
 /***/ ((module) => {
 
 "use strict";
@@ -19893,7 +20431,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 7082:
+/***/ 5867:
 /***/ ((module) => {
 
 "use strict";
@@ -19901,7 +20439,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 1678:
+/***/ 5193:
 /***/ ((module) => {
 
 "use strict";
@@ -19909,11 +20447,19 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 2079:
+/***/ 372:
 /***/ ((module) => {
 
 "use strict";
 module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"http://json-schema.org/draft-07/schema#","title":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"allOf":[{"$ref":"#/definitions/nonNegativeInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}},"type":["object","boolean"],"properties":{"$id":{"type":"string","format":"uri-reference"},"$schema":{"type":"string","format":"uri"},"$ref":{"type":"string","format":"uri-reference"},"$comment":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"default":true,"readOnly":{"type":"boolean","default":false},"examples":{"type":"array","items":true},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/definitions/nonNegativeInteger"},"minLength":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"$ref":"#"},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":true},"maxItems":{"$ref":"#/definitions/nonNegativeInteger"},"minItems":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"contains":{"$ref":"#"},"maxProperties":{"$ref":"#/definitions/nonNegativeInteger"},"minProperties":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"$ref":"#"},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"propertyNames":{"format":"regex"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"propertyNames":{"$ref":"#"},"const":true,"enum":{"type":"array","items":true,"minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"contentMediaType":{"type":"string"},"contentEncoding":{"type":"string"},"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"default":true}');
+
+/***/ }),
+
+/***/ 8868:
+/***/ ((module) => {
+
+"use strict";
+module.exports = {};
 
 /***/ })
 
@@ -19958,7 +20504,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	// startup
 /******/ 	// Load entry module and return exports
 /******/ 	// This entry module is referenced by other modules so it can't be inlined
-/******/ 	var __webpack_exports__ = __nccwpck_require__(9788);
+/******/ 	var __webpack_exports__ = __nccwpck_require__(7253);
 /******/ 	module.exports = __webpack_exports__;
 /******/ 	
 /******/ })()
