@@ -7234,8 +7234,9 @@ function exitStatus(result) {
 }
 /** After the log: the outputs and the job summary, masked like the log. */
 function report(result, masks, io) {
-    io.out.write('\n--- outputs\n');
-    for (const [k, v] of Object.entries(result.outputs))
+    const outputs = Object.entries(result.outputs);
+    io.out.write(`\n--- outputs${outputs.length === 0 ? ': none' : ''}\n`);
+    for (const [k, v] of outputs)
         io.out.write(`${k}: ${masks.apply(v)}\n`);
     if (result.summary.trim() !== '')
         io.out.write(`\n--- job summary\n${masks.apply(result.summary.trimEnd())}\n`);

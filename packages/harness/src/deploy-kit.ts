@@ -137,8 +137,9 @@ export function exitStatus(result: Pick<RunActionResult, 'exitCode' | 'signal' |
 
 /** After the log: the outputs and the job summary, masked like the log. */
 function report(result: RunActionResult, masks: MaskSet, io: CliIO): void {
-  io.out.write('\n--- outputs\n');
-  for (const [k, v] of Object.entries(result.outputs)) io.out.write(`${k}: ${masks.apply(v)}\n`);
+  const outputs = Object.entries(result.outputs);
+  io.out.write(`\n--- outputs${outputs.length === 0 ? ': none' : ''}\n`);
+  for (const [k, v] of outputs) io.out.write(`${k}: ${masks.apply(v)}\n`);
   if (result.summary.trim() !== '')
     io.out.write(`\n--- job summary\n${masks.apply(result.summary.trimEnd())}\n`);
   const how = exitStatus(result) === 0 ? 'passed' : result.signal ? `ended by ${result.signal}` : 'failed';

@@ -1,0 +1,175 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT, runAction } from '@deploy-kit/harness';
+
+// The laptop command as a person runs it: the bin over the committed bundles, from another
+// directory, with a private TMPDIR so "nothing left in /tmp" is checked on this run alone
+// (other runs on the machine make their own dk-runner-* folders).
+
+const BIN = path.join(REPO_ROOT, 'packages', 'harness', 'bin', 'deploy-kit.js');
+const SECRET = 'sk-live-0123456789abcdefXYZ';
+
+let root: string;
+let tmp: string;
+let workspace: string;
+let cwd: string;
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-cli-it-'));
+  tmp = path.join(root, 'tmp');
+  workspace = path.join(root, 'app');
+  cwd = path.join(root, 'elsewhere');
+  for (const dir of [tmp, workspace, path.join(workspace, 'deploy'), cwd])
+    fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(workspace, 'deploy', 'env.template'),
+    'DEBUG=false\nSECRET_KEY={{ secrets.key }}\n',
+  );
+  fs.writeFileSync(path.join(workspace, 'deploy', 'secrets.json'), JSON.stringify({ key: SECRET }));
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
+
+/** Run the bin in its own process group (as a shell runs a foreground job); `onOut` sees stdout. */
+function deployKit(args: string[], onOut?: (text: string, pid: number) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, TMPDIR: tmp },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      onOut?.(out, child.pid as number);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, out, err }));
+  });
+}
+
+const leftovers = (): string[] => fs.readdirSync(tmp);
+
+test('a passing run: rendered log, masked, outputs and summary, exit 0, nothing left in TMPDIR', async () => {
+  const run = await deployKit([
+    'render-env',
+    '--input-file',
+    'secrets=deploy/secrets.json',
+    '--workspace',
+    workspace,
+    '--input',
+    'template=deploy/env.template',
+  ]);
+  expect(run.err).toBe('');
+  expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
+  expect(run.out).toMatch(/^==> /m);
+  expect(run.out).not.toMatch(/^::/m);
+  expect(run.out).toContain('\n--- outputs\n');
+  expect(run.out).toContain('secret-keys: ["SECRET_KEY"]');
+  expect(run.out).toContain('\n--- job summary\n## render-env');
+  expect(run.out).toMatch(/\n--- passed \(exit 0\) in \d+\.\d s\n$/);
+  expect(run.out + run.err).not.toContain(SECRET);
+  expect(fs.readFileSync(path.join(workspace, '.env'), 'utf8')).toContain(SECRET);
+  expect(leftovers()).toEqual([]);
+});
+
+test('a failing run: an error: line, exit 1, nothing left in TMPDIR', async () => {
+  const run = await deployKit(['render-env', '--workspace', workspace, '--input', 'template=deploy/missing']);
+  expect({ code: run.code, signal: run.signal }).toEqual({ code: 1, signal: null });
+  expect(run.out).toMatch(/^error: Invalid input: .*missing/m);
+  expect(run.out).toMatch(/\n--- failed \(exit 1\) in /);
+  expect(leftovers()).toEqual([]);
+});
+
+test('a usage error exits 2 before anything runs', async () => {
+  const run = await deployKit(['render-env', '--input', `secrets=${SECRET}`]);
+  expect({ code: run.code, out: run.out }).toEqual({ code: 2, out: '' });
+  expect(run.err).toContain("'secrets' is a secret and is not accepted on the command line");
+  expect(run.err).not.toContain(SECRET);
+  expect(leftovers()).toEqual([]);
+});
+
+test('Ctrl-C at the terminal cancels the action as the runner does, exits 1 and leaves nothing', async () => {
+  let sent = false;
+  const started = Date.now();
+  const run = await deployKit(
+    ['smoke-test', '--input', 'url=http://127.0.0.1:9/', '--input', 'timeout=120s'],
+    (out, pid) => {
+      // The terminal sends SIGINT to the whole foreground process group.
+      if (!sent && /attempt 1 failed/.test(out)) {
+        sent = true;
+        process.kill(-pid, 'SIGINT');
+      }
+    },
+  );
+  expect(sent).toBe(true);
+  expect({ code: run.code, signal: run.signal }).toEqual({ code: 1, signal: null });
+  expect(run.err).toContain('deploy-kit: SIGINT: cancelling smoke-test as the runner does');
+  expect(run.out).toMatch(/\n--- (ended by SIG\w+|failed) \(exit 1\) in /);
+  // Well inside the action's 120 s: the cancel reached it (the runner's sequence ends in 10 s).
+  expect(Date.now() - started).toBeLessThan(30_000);
+  expect(leftovers()).toEqual([]);
+});
+
+test('an action that ignores the cancel is killed with every process it started, and its temp removed', async () => {
+  const action = path.join(root, 'stubborn');
+  fs.mkdirSync(action);
+  fs.writeFileSync(
+    path.join(action, 'action.yml'),
+    'name: stubborn\ndescription: ignores SIGINT and SIGTERM\nruns:\n  using: node24\n  main: main.js\n',
+  );
+  fs.writeFileSync(
+    path.join(action, 'main.js'),
+    [
+      "const { spawn } = require('node:child_process');",
+      "process.on('SIGINT', () => console.log('got SIGINT, ignoring'));",
+      "process.on('SIGTERM', () => console.log('got SIGTERM, ignoring'));",
+      "const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });",
+      "console.log('sleeper ' + sleeper.pid);",
+      'setInterval(() => {}, 1000);',
+    ].join('\n'),
+  );
+  const cancel = new AbortController();
+  let sleeper = 0;
+  const result = await runAction({
+    action,
+    workspace,
+    processGroup: true,
+    removeTemp: 'after-run',
+    cancel: cancel.signal,
+    onStdout: (chunk) => {
+      const m = /sleeper (\d+)/.exec(chunk);
+      if (m) {
+        sleeper = Number(m[1]);
+        cancel.abort('SIGINT');
+      }
+    },
+  });
+  expect(result.signal).toBe('SIGKILL');
+  expect(result.stdout).toContain('got SIGINT, ignoring\n');
+  expect(result.stdout).toContain('got SIGTERM, ignoring\n');
+  expect(result.durationMs).toBeGreaterThanOrEqual(9_000);
+  expect(fs.existsSync(result.runnerTemp)).toBe(false);
+  expect(sleeper).toBeGreaterThan(0);
+  // Gone, or a zombie nobody has reaped yet (PID 1 in a container may not reap).
+  const alive = (pid: number): boolean => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 40 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(alive(sleeper)).toBe(false);
+});
