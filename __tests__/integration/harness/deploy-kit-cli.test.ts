@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT, runAction } from '@deploy-kit/harness';
+import { REPO_ROOT, removeRunTemps, runAction } from '@deploy-kit/harness';
 
 // The laptop command as a person runs it: the bin over the committed bundles, from another
 // directory, with a private TMPDIR so "nothing left in /tmp" is checked on this run alone
@@ -172,4 +172,16 @@ test('an action that ignores the cancel is killed with every process it started,
   };
   for (let i = 0; i < 40 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 50));
   expect(alive(sleeper)).toBe(false);
+});
+
+test('a library run keeps RUNNER_TEMP readable until removeRunTemps (or this process exits)', async () => {
+  const result = await runAction({
+    action: 'render-env',
+    workspace,
+    inputs: { template: 'deploy/env.template', secrets: JSON.stringify({ key: SECRET }) },
+  });
+  expect(result.exitCode).toBe(0);
+  expect(fs.existsSync(path.join(result.runnerTemp, 'summary'))).toBe(true);
+  removeRunTemps();
+  expect(fs.existsSync(result.runnerTemp)).toBe(false);
 });

@@ -6909,7 +6909,8 @@ exports.cliMain = cliMain;
  *        [--input-file name=path ...] [--env NAME=value ...] [--node20] [--post]
  *
  * Prints the log as the runner would show it (masked), then the outputs and the
- * job summary; exits with the action's exit code.
+ * job summary; exits with the action's exit code. A relative --input-file path starts at
+ * --workspace (as in `deploy-kit`), else at the current directory.
  */
 const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
@@ -6934,6 +6935,7 @@ async function cliMain(argv) {
     let workspace;
     let node;
     let post = false;
+    const files = [];
     while (args.length > 0) {
         const flag = args.shift();
         if (flag === '--input') {
@@ -6941,8 +6943,7 @@ async function cliMain(argv) {
             inputs[k] = v;
         }
         else if (flag === '--input-file') {
-            const [k, file] = pair(flag, args.shift());
-            inputs[k] = fs.readFileSync(file, 'utf8');
+            files.push(pair(flag, args.shift()));
         }
         else if (flag === '--env') {
             const [k, v] = pair(flag, args.shift());
@@ -6960,6 +6961,8 @@ async function cliMain(argv) {
         else
             usage(`unknown flag ${flag}`);
     }
+    for (const [k, file] of files)
+        inputs[k] = fs.readFileSync(path.resolve(workspace ?? '.', file), 'utf8');
     const result = await (0, run_action_1.runAction)({ action, inputs, env, workspace, node, post });
     process.stdout.write(result.log.trimEnd() + '\n');
     console.log('\n--- outputs');
@@ -8444,6 +8447,7 @@ exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = void 0;
 exports.actionDir = actionDir;
 exports.readActionMetadata = readActionMetadata;
 exports.inputEnvName = inputEnvName;
+exports.removeRunTemps = removeRunTemps;
 exports.runAction = runAction;
 const fs = __importStar(__nccwpck_require__(3024));
 const os = __importStar(__nccwpck_require__(8161));
@@ -8520,6 +8524,8 @@ function leaksIn(values, rawLog, files) {
 }
 /** Temp folders made by runs whose results may still be read: deleted when this process exits. */
 const removeAtExit = new Set();
+/** Temp folders of runs still going: never deleted under them (but at exit, yes). */
+const inUse = new Set();
 let exitHook = false;
 function removeTempDirs(dirs) {
     for (const dir of [...dirs]) {
@@ -8531,6 +8537,13 @@ function removeTempDirs(dirs) {
         }
         removeAtExit.delete(dir);
     }
+}
+/**
+ * Delete now the temp folders of every finished run whose results were kept ('at-exit'): for a
+ * test file's afterAll (jest's sandboxed `process` never reports this process's exit).
+ */
+function removeRunTemps() {
+    removeTempDirs([...removeAtExit].filter((dir) => !inUse.has(dir)));
 }
 function deleteAtExit(dirs) {
     for (const dir of dirs)
@@ -8548,10 +8561,14 @@ async function runAction(options) {
         temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-')));
     // Registered at once, so even a run that throws or a process that exits mid-run leaves nothing.
     deleteAtExit(temps);
+    for (const dir of temps)
+        inUse.add(dir);
     try {
         return await runIn(options, meta, runnerTemp, options.workspace ?? temps[1]);
     }
     finally {
+        for (const dir of temps)
+            inUse.delete(dir);
         if (options.removeTemp === 'after-run')
             removeTempDirs(temps);
     }

@@ -149,6 +149,8 @@ function leaksIn(
 
 /** Temp folders made by runs whose results may still be read: deleted when this process exits. */
 const removeAtExit = new Set<string>();
+/** Temp folders of runs still going: never deleted under them (but at exit, yes). */
+const inUse = new Set<string>();
 let exitHook = false;
 
 function removeTempDirs(dirs: Iterable<string>): void {
@@ -160,6 +162,14 @@ function removeTempDirs(dirs: Iterable<string>): void {
     }
     removeAtExit.delete(dir);
   }
+}
+
+/**
+ * Delete now the temp folders of every finished run whose results were kept ('at-exit'): for a
+ * test file's afterAll (jest's sandboxed `process` never reports this process's exit).
+ */
+export function removeRunTemps(): void {
+  removeTempDirs([...removeAtExit].filter((dir) => !inUse.has(dir)));
 }
 
 function deleteAtExit(dirs: readonly string[]): void {
@@ -176,9 +186,11 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
   if (!options.workspace) temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-')));
   // Registered at once, so even a run that throws or a process that exits mid-run leaves nothing.
   deleteAtExit(temps);
+  for (const dir of temps) inUse.add(dir);
   try {
     return await runIn(options, meta, runnerTemp, options.workspace ?? (temps[1] as string));
   } finally {
+    for (const dir of temps) inUse.delete(dir);
     if (options.removeTemp === 'after-run') removeTempDirs(temps);
   }
 }
