@@ -6790,6 +6790,10 @@ function row(name, text, width, column, margin = 2) {
         return `${head}\n${wrap(text, width, column)}`;
     return head + wrap(text, width, column, column).slice(head.length);
 }
+/** What every help ends with: the options and the exit status. */
+function closing(width) {
+    return ['options:', ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)), '', EXIT_CODES, ''];
+}
 function mainHelp(width = 100) {
     const folders = actionFolders();
     const actions = Object.entries(folders).map(([name, folder]) => {
@@ -6805,11 +6809,7 @@ function mainHelp(width = 100) {
         'actions:',
         ...actions,
         '',
-        'options:',
-        ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)),
-        '',
-        EXIT_CODES,
-        '',
+        ...closing(width),
     ].join('\n');
 }
 /** How an input's default reads in help: as written, or quoted when blank around or multi-line. */
@@ -6851,11 +6851,7 @@ function actionHelp(name, width = 100) {
         'outputs (printed after the run):',
         ...outputs,
         '',
-        'options:',
-        ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)),
-        '',
-        EXIT_CODES,
-        '',
+        ...closing(width),
     ].join('\n');
 }
 
@@ -7998,6 +7994,7 @@ function filesUnder(dir, keep = () => false) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.maskLog = maskLog;
 exports.maskLogByLine = maskLogByLine;
+exports.maskLine = maskLine;
 function maskLog(text, masks) {
     const kept = text
         .split('\n')
@@ -8025,7 +8022,8 @@ function maskLogByLine(text, masks) {
 /**
  * One line as the runner's SecretMasker writes it: every occurrence of every mask marked, and
  * each run of marked characters (overlapping or touching matches merged) replaced by one ***.
- * Written independently of the product's Masker on purpose: this is the oracle it is checked by.
+ * Written independently of the product's Masker on purpose: this is the oracle it is checked by
+ * (and what `deploy-kit`'s terminal log applies, being the runner's behaviour). No empty mask.
  */
 function maskLine(line, masks) {
     const marked = new Array(line.length).fill(false);
@@ -8932,6 +8930,7 @@ exports.TerminalLog = exports.MaskSet = void 0;
  * the line (overlapping matches merged into one ***); stdout and stderr share one set of masks.
  */
 const commands_1 = __nccwpck_require__(2687);
+const mask_log_1 = __nccwpck_require__(494);
 /** Registered secret values, applied to each rendered line. */
 class MaskSet {
     values = [];
@@ -8942,25 +8941,9 @@ class MaskSet {
     get size() {
         return this.values.length;
     }
-    /** Every occurrence of every value marked, each run of marked characters replaced by one ***. */
+    /** Every occurrence of every value marked, each run of marked characters replaced by one *** (as the runner). */
     apply(text) {
-        const marked = new Array(text.length).fill(false);
-        let any = false;
-        for (const value of this.values)
-            for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
-                marked.fill(true, at, at + value.length);
-                any = true;
-            }
-        if (!any)
-            return text;
-        let out = '';
-        for (let i = 0; i < text.length; i++) {
-            if (!marked[i])
-                out += text[i];
-            else if (i === 0 || !marked[i - 1])
-                out += '***';
-        }
-        return out;
+        return (0, mask_log_1.maskLine)(text, this.values);
     }
 }
 exports.MaskSet = MaskSet;

@@ -61,6 +61,11 @@ function row(name: string, text: string, width: number, column: number, margin =
   return head + wrap(text, width, column, column).slice(head.length);
 }
 
+/** What every help ends with: the options and the exit status. */
+function closing(width: number): string[] {
+  return ['options:', ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)), '', EXIT_CODES, ''];
+}
+
 export function mainHelp(width = 100): string {
   const folders = actionFolders();
   const actions = Object.entries(folders).map(([name, folder]) => {
@@ -76,11 +81,7 @@ export function mainHelp(width = 100): string {
     'actions:',
     ...actions,
     '',
-    'options:',
-    ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)),
-    '',
-    EXIT_CODES,
-    '',
+    ...closing(width),
   ].join('\n');
 }
 
@@ -125,10 +126,6 @@ export function actionHelp(name: string, width = 100): string {
     'outputs (printed after the run):',
     ...outputs,
     '',
-    'options:',
-    ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)),
-    '',
-    EXIT_CODES,
-    '',
+    ...closing(width),
   ].join('\n');
 }

@@ -29,9 +29,10 @@ export function maskLogByLine(text: string, masks: readonly string[]): string {
 /**
  * One line as the runner's SecretMasker writes it: every occurrence of every mask marked, and
  * each run of marked characters (overlapping or touching matches merged) replaced by one ***.
- * Written independently of the product's Masker on purpose: this is the oracle it is checked by.
+ * Written independently of the product's Masker on purpose: this is the oracle it is checked by
+ * (and what `deploy-kit`'s terminal log applies, being the runner's behaviour). No empty mask.
  */
-function maskLine(line: string, masks: readonly string[]): string {
+export function maskLine(line: string, masks: readonly string[]): string {
   const marked = new Array<boolean>(line.length).fill(false);
   let any = false;
   for (const m of masks)

@@ -14,6 +14,7 @@
  * the line (overlapping matches merged into one ***); stdout and stderr share one set of masks.
  */
 import { parseWorkflowCommandLine } from './commands';
+import { maskLine } from './mask-log';
 
 /** Registered secret values, applied to each rendered line. */
 export class MaskSet {
@@ -27,22 +28,9 @@ export class MaskSet {
     return this.values.length;
   }
 
-  /** Every occurrence of every value marked, each run of marked characters replaced by one ***. */
+  /** Every occurrence of every value marked, each run of marked characters replaced by one *** (as the runner). */
   apply(text: string): string {
-    const marked = new Array<boolean>(text.length).fill(false);
-    let any = false;
-    for (const value of this.values)
-      for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
-        marked.fill(true, at, at + value.length);
-        any = true;
-      }
-    if (!any) return text;
-    let out = '';
-    for (let i = 0; i < text.length; i++) {
-      if (!marked[i]) out += text[i];
-      else if (i === 0 || !marked[i - 1]) out += '***';
-    }
-    return out;
+    return maskLine(text, this.values);
   }
 }
 
