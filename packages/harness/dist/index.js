@@ -8441,11 +8441,10 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = void 0;
+exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = exports.removeRunTemps = void 0;
 exports.actionDir = actionDir;
 exports.readActionMetadata = readActionMetadata;
 exports.inputEnvName = inputEnvName;
-exports.removeRunTemps = removeRunTemps;
 exports.runAction = runAction;
 const fs = __importStar(__nccwpck_require__(3024));
 const os = __importStar(__nccwpck_require__(8161));
@@ -8454,8 +8453,11 @@ const yaml_1 = __nccwpck_require__(3645);
 const commands_1 = __nccwpck_require__(2687);
 const mask_log_1 = __nccwpck_require__(494);
 const run_phase_1 = __nccwpck_require__(8766);
+const run_temp_1 = __nccwpck_require__(9919);
 __exportStar(__nccwpck_require__(494), exports);
 __exportStar(__nccwpck_require__(8766), exports);
+var run_temp_2 = __nccwpck_require__(9919);
+Object.defineProperty(exports, "removeRunTemps", ({ enumerable: true, get: function () { return run_temp_2.removeRunTemps; } }));
 /**
  * Runs a committed action bundle the way the GitHub runner does: `node` on the
  * file named by action.yml's runs.main, inputs as INPUT_* variables (with the
@@ -8520,37 +8522,6 @@ function leaksIn(values, rawLog, files) {
     }
     return found;
 }
-/** Temp folders made by runs whose results may still be read: deleted when this process exits. */
-const removeAtExit = new Set();
-/** Temp folders of runs still going: never deleted under them (but at exit, yes). */
-const inUse = new Set();
-let exitHook = false;
-function removeTempDirs(dirs) {
-    for (const dir of [...dirs]) {
-        try {
-            fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
-        }
-        catch {
-            // best effort: a file held open elsewhere
-        }
-        removeAtExit.delete(dir);
-    }
-}
-/**
- * Delete now the temp folders of every finished run whose results were kept ('at-exit'): for a
- * test file's afterAll (jest's sandboxed `process` never reports this process's exit).
- */
-function removeRunTemps() {
-    removeTempDirs([...removeAtExit].filter((dir) => !inUse.has(dir)));
-}
-function deleteAtExit(dirs) {
-    for (const dir of dirs)
-        removeAtExit.add(dir);
-    if (exitHook)
-        return;
-    exitHook = true;
-    process.on('exit', () => removeTempDirs(removeAtExit));
-}
 async function runAction(options) {
     const meta = readActionMetadata(options.action);
     const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-runner-'));
@@ -8558,17 +8529,12 @@ async function runAction(options) {
     if (!options.workspace)
         temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-')));
     // Registered at once, so even a run that throws or a process that exits mid-run leaves nothing.
-    deleteAtExit(temps);
-    for (const dir of temps)
-        inUse.add(dir);
+    const done = (0, run_temp_1.holdTemps)(temps);
     try {
         return await runIn(options, meta, runnerTemp, options.workspace ?? temps[1]);
     }
     finally {
-        for (const dir of temps)
-            inUse.delete(dir);
-        if (options.removeTemp === 'after-run')
-            removeTempDirs(temps);
+        done(options.removeTemp === 'after-run');
     }
 }
 /** The environment the runner gives an action's process: GITHUB_*, RUNNER_*, the file commands, INPUT_*. */
@@ -8792,6 +8758,101 @@ function runPhase(node, script, env, cwd, options) {
             });
         });
     });
+}
+
+
+/***/ }),
+
+/***/ 9919:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.removeRunTemps = removeRunTemps;
+exports.holdTemps = holdTemps;
+const fs = __importStar(__nccwpck_require__(3024));
+/**
+ * The temp folders a run makes (RUNNER_TEMP, and a workspace when none is given): deleted when
+ * the run ends ('after-run'), or kept for the caller to read and deleted when this process exits
+ * (or by removeRunTemps). Registered for the exit as soon as they exist, so a run that throws or
+ * a process that exits mid-run leaves nothing either.
+ */
+/** Temp folders made by runs whose results may still be read: deleted when this process exits. */
+const removeAtExit = new Set();
+/** Temp folders of runs still going: never deleted under them (but at exit, yes). */
+const inUse = new Set();
+let exitHook = false;
+function removeTempDirs(dirs) {
+    for (const dir of [...dirs]) {
+        try {
+            fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+        }
+        catch {
+            // best effort: a file held open elsewhere
+        }
+        removeAtExit.delete(dir);
+    }
+}
+/**
+ * Delete now the temp folders of every finished run whose results were kept ('at-exit'): for a
+ * test file's afterAll (jest's sandboxed `process` never reports this process's exit).
+ */
+function removeRunTemps() {
+    removeTempDirs([...removeAtExit].filter((dir) => !inUse.has(dir)));
+}
+function deleteAtExit(dirs) {
+    for (const dir of dirs)
+        removeAtExit.add(dir);
+    if (exitHook)
+        return;
+    exitHook = true;
+    process.on('exit', () => removeTempDirs(removeAtExit));
+}
+/** Hold a run's temp folders while it runs; the returned function releases them (and deletes them at once if asked). */
+function holdTemps(dirs) {
+    deleteAtExit(dirs);
+    for (const dir of dirs)
+        inUse.add(dir);
+    return (removeNow) => {
+        for (const dir of dirs)
+            inUse.delete(dir);
+        if (removeNow)
+            removeTempDirs(dirs);
+    };
 }
 
 

@@ -11,9 +11,11 @@ import {
 } from './commands';
 import { maskLog, maskLogByLine } from './mask-log';
 import { runPhase, type PhaseOptions, type PhaseResult } from './run-phase';
+import { holdTemps } from './run-temp';
 
 export * from './mask-log';
 export * from './run-phase';
+export { removeRunTemps } from './run-temp';
 
 /**
  * Runs a committed action bundle the way the GitHub runner does: `node` on the
@@ -147,51 +149,17 @@ function leaksIn(
   return found;
 }
 
-/** Temp folders made by runs whose results may still be read: deleted when this process exits. */
-const removeAtExit = new Set<string>();
-/** Temp folders of runs still going: never deleted under them (but at exit, yes). */
-const inUse = new Set<string>();
-let exitHook = false;
-
-function removeTempDirs(dirs: Iterable<string>): void {
-  for (const dir of [...dirs]) {
-    try {
-      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
-    } catch {
-      // best effort: a file held open elsewhere
-    }
-    removeAtExit.delete(dir);
-  }
-}
-
-/**
- * Delete now the temp folders of every finished run whose results were kept ('at-exit'): for a
- * test file's afterAll (jest's sandboxed `process` never reports this process's exit).
- */
-export function removeRunTemps(): void {
-  removeTempDirs([...removeAtExit].filter((dir) => !inUse.has(dir)));
-}
-
-function deleteAtExit(dirs: readonly string[]): void {
-  for (const dir of dirs) removeAtExit.add(dir);
-  if (exitHook) return;
-  exitHook = true;
-  process.on('exit', () => removeTempDirs(removeAtExit));
-}
-
 export async function runAction(options: RunActionOptions): Promise<RunActionResult> {
   const meta = readActionMetadata(options.action);
   const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-runner-'));
   const temps = [runnerTemp];
   if (!options.workspace) temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-')));
   // Registered at once, so even a run that throws or a process that exits mid-run leaves nothing.
-  deleteAtExit(temps);
-  for (const dir of temps) inUse.add(dir);
+  const done = holdTemps(temps);
   try {
     return await runIn(options, meta, runnerTemp, options.workspace ?? (temps[1] as string));
   } finally {
-    for (const dir of temps) inUse.delete(dir);
-    if (options.removeTemp === 'after-run') removeTempDirs(temps);
+    done(options.removeTemp === 'after-run');
   }
 }
 
