@@ -89,8 +89,13 @@ export function secretInputs() {
   return JSON.parse(child.stdout);
 }
 
+/** The file as prettier writes it: one line per action (the repository's lint checks JSON too). */
 export function render(lists) {
-  return JSON.stringify(lists, null, 2) + '\n';
+  const entries = Object.entries(lists);
+  if (entries.length === 0) return '{}\n';
+  const line = ([name, inputs]) =>
+    `  ${JSON.stringify(name)}: [${inputs.map((i) => JSON.stringify(i)).join(', ')}]`;
+  return `{\n${entries.map(line).join(',\n')}\n}\n`;
 }
 
 export function writeSecretInputs() {
