@@ -38,8 +38,11 @@ interface Run {
   err: string;
 }
 
-/** Run the bin in its own process group (as a shell runs a foreground job); `onOut` sees stdout. */
-function deployKit(args: string[], onOut?: (text: string, pid: number) => void): Promise<Run> {
+/**
+ * Run the bin in its own process group (as a shell runs a foreground job); `onOut` sees stdout and
+ * may return 'close' to close the pipe's reading end (as `| head` does).
+ */
+function deployKit(args: string[], onOut?: (text: string, pid: number) => void | 'close'): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
@@ -51,7 +54,7 @@ function deployKit(args: string[], onOut?: (text: string, pid: number) => void):
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString('utf8');
-      onOut?.(out, child.pid as number);
+      if (onOut?.(out, child.pid as number) === 'close') child.stdout.destroy();
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
     child.on('error', reject);
@@ -116,9 +119,19 @@ test('Ctrl-C at the terminal cancels the action as the runner does, exits 1 and 
   expect(sent).toBe(true);
   expect({ code: run.code, signal: run.signal }).toEqual({ code: 1, signal: null });
   expect(run.err).toContain('deploy-kit: SIGINT: cancelling smoke-test as the runner does');
-  expect(run.out).toMatch(/\n--- (ended by SIG\w+|failed) \(exit 1\) in /);
+  expect(run.out).toMatch(/\n--- cancelled \(SIGINT(, ended by SIG\w+)?\) \(exit 1\) in /);
   // Well inside the action's 120 s: the cancel reached it (the runner's sequence ends in 10 s).
   expect(Date.now() - started).toBeLessThan(30_000);
+  expect(leftovers()).toEqual([]);
+});
+
+test('a reader that goes away (| head) does not stop the run half-way: it ends and cleans up', async () => {
+  const run = await deployKit(
+    ['smoke-test', '--input', 'url=http://127.0.0.1:9/', '--input', 'timeout=3s'],
+    () => 'close',
+  );
+  expect(run.err).not.toMatch(/EPIPE|Error:/);
+  expect({ code: run.code, signal: run.signal }).toEqual({ code: 1, signal: null });
   expect(leftovers()).toEqual([]);
 });
 

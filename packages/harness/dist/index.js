@@ -7231,15 +7231,24 @@ const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 function exitStatus(result) {
     return result.exitCode === 0 && result.signal === null && !result.timedOut ? 0 : 1;
 }
-/** After the log: the outputs and the job summary, masked like the log. */
-function report(result, masks, io) {
+/** How the run ended, in a few words. */
+function ending(result, cancelledBy) {
+    if (exitStatus(result) === 0)
+        return 'passed';
+    if (result.timedOut)
+        return 'timed out';
+    const by = result.signal ? `, ended by ${result.signal}` : '';
+    return cancelledBy ? `cancelled (${cancelledBy}${by})` : `failed${by}`;
+}
+/** After the log: the outputs and the job summary, masked like the log, and how it ended. */
+function report(result, masks, io, cancelledBy) {
     const outputs = Object.entries(result.outputs);
     io.out.write(`\n--- outputs${outputs.length === 0 ? ': none' : ''}\n`);
     for (const [k, v] of outputs)
         io.out.write(`${k}: ${masks.apply(v)}\n`);
     if (result.summary.trim() !== '')
         io.out.write(`\n--- job summary\n${masks.apply(result.summary.trimEnd())}\n`);
-    const how = exitStatus(result) === 0 ? 'passed' : result.signal ? `ended by ${result.signal}` : 'failed';
+    const how = ending(result, cancelledBy);
     io.out.write(`\n--- ${how} (exit ${exitStatus(result)}) in ${(result.durationMs / 1000).toFixed(1)} s\n`);
 }
 /** Run one action for a person at a terminal: live log rendered and masked, Ctrl-C as the runner cancels. */
@@ -7288,7 +7297,7 @@ async function runCli(request, io = { out: process.stdout, err: process.stderr }
     const restErr = stderr.flush();
     if (restErr !== '')
         io.err.write(`${restErr}\n`);
-    report(result, masks, io);
+    report(result, masks, io, cancel.signal.aborted ? String(cancel.signal.reason) : undefined);
     return exitStatus(result);
 }
 /** The command: help, a usage error (exit 2), or a run (the action's exit status). */
@@ -7303,6 +7312,12 @@ async function deployKitMain(argv, io = { out: process.stdout, err: process.stde
         io.err.write(`deploy-kit: ${error.message}\n${(0, cli_help_1.usage)()}\n(deploy-kit --help lists the actions; deploy-kit <action> --help its inputs)\n`);
         return 2;
     }
+    // A closed pipe or terminal (`| head`, a dropped ssh session) must not kill this process: the
+    // action would run on in its own process group with nobody to finish its cancel or clean up.
+    if (io.out === process.stdout)
+        process.stdout.on('error', () => undefined);
+    if (io.err === process.stderr)
+        process.stderr.on('error', () => undefined);
     if ('help' in command) {
         io.out.write(command.help);
         return 0;

@@ -135,14 +135,22 @@ export function exitStatus(result: Pick<RunActionResult, 'exitCode' | 'signal' |
   return result.exitCode === 0 && result.signal === null && !result.timedOut ? 0 : 1;
 }
 
-/** After the log: the outputs and the job summary, masked like the log. */
-function report(result: RunActionResult, masks: MaskSet, io: CliIO): void {
+/** How the run ended, in a few words. */
+function ending(result: RunActionResult, cancelledBy: string | undefined): string {
+  if (exitStatus(result) === 0) return 'passed';
+  if (result.timedOut) return 'timed out';
+  const by = result.signal ? `, ended by ${result.signal}` : '';
+  return cancelledBy ? `cancelled (${cancelledBy}${by})` : `failed${by}`;
+}
+
+/** After the log: the outputs and the job summary, masked like the log, and how it ended. */
+function report(result: RunActionResult, masks: MaskSet, io: CliIO, cancelledBy?: string): void {
   const outputs = Object.entries(result.outputs);
   io.out.write(`\n--- outputs${outputs.length === 0 ? ': none' : ''}\n`);
   for (const [k, v] of outputs) io.out.write(`${k}: ${masks.apply(v)}\n`);
   if (result.summary.trim() !== '')
     io.out.write(`\n--- job summary\n${masks.apply(result.summary.trimEnd())}\n`);
-  const how = exitStatus(result) === 0 ? 'passed' : result.signal ? `ended by ${result.signal}` : 'failed';
+  const how = ending(result, cancelledBy);
   io.out.write(`\n--- ${how} (exit ${exitStatus(result)}) in ${(result.durationMs / 1000).toFixed(1)} s\n`);
 }
 
@@ -193,7 +201,7 @@ export async function runCli(
   if (rest !== '') io.out.write(`${rest}\n`);
   const restErr = stderr.flush();
   if (restErr !== '') io.err.write(`${restErr}\n`);
-  report(result, masks, io);
+  report(result, masks, io, cancel.signal.aborted ? String(cancel.signal.reason) : undefined);
   return exitStatus(result);
 }
 
@@ -212,6 +220,10 @@ export async function deployKitMain(
     );
     return 2;
   }
+  // A closed pipe or terminal (`| head`, a dropped ssh session) must not kill this process: the
+  // action would run on in its own process group with nobody to finish its cancel or clean up.
+  if (io.out === process.stdout) process.stdout.on('error', () => undefined);
+  if (io.err === process.stderr) process.stderr.on('error', () => undefined);
   if ('help' in command) {
     io.out.write(command.help);
     return 0;
