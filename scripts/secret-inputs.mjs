@@ -44,15 +44,25 @@ function registerTypeScript() {
   };
 }
 
-/** The `secretInputs` of the definition an action.ts exports (the export that has one). */
-function collectOne(file) {
+/**
+ * The `secretInputs` of the definition an action.ts exports: `<camelName>Action` (the contract's
+ * name), else the one export that has a `secretInputs` list.
+ */
+function collectOne(name, file) {
   const exports = require(file);
-  const definitions = Object.values(exports).filter(
-    (value) => value && typeof value === 'object' && Array.isArray(value.secretInputs),
-  );
-  if (definitions.length !== 1)
-    throw new Error(`exports ${definitions.length} definitions with secretInputs (expected one)`);
-  return [...definitions[0].secretInputs].map(String).sort();
+  const isDefinition = (value) => value && typeof value === 'object' && Array.isArray(value.secretInputs);
+  const camel = `${name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())}Action`;
+  const definitions = Object.values(exports).filter(isDefinition);
+  const definition = isDefinition(exports[camel])
+    ? exports[camel]
+    : definitions.length === 1
+      ? definitions[0]
+      : undefined;
+  if (!definition)
+    throw new Error(
+      `exports no ${camel} and ${definitions.length} definitions with secretInputs (expected one)`,
+    );
+  return [...definition.secretInputs].map(String).sort();
 }
 
 /** name → secret inputs, for the action.ts files given; failures warned about on stderr and left out. */
@@ -63,7 +73,7 @@ function collect(pairs) {
     const eq = pair.indexOf('=');
     const [name, file] = [pair.slice(0, eq), path.resolve(pair.slice(eq + 1))];
     try {
-      found[name] = collectOne(file);
+      found[name] = collectOne(name, file);
     } catch (error) {
       console.error(
         `secret-inputs: ${name}: ${file} not used (${String(error?.message ?? error).split('\n')[0]})`,
