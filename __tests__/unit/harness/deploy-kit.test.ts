@@ -9,9 +9,10 @@ fs.mkdirSync(path.join(dir, 'app', 'deploy'), { recursive: true });
 fs.writeFileSync(path.join(dir, 'app', 'deploy', 'known_hosts'), 'web1 ssh-ed25519 AAAA\n');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** parseCli for a run (not a help request). */
+/** parseCli for a run (not a help request); remote-deploy gets its two required inputs. */
 function run(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = dir): CliRequest {
-  const command = parseCli(argv, env, cwd);
+  const required = ['--input', 'hosts=web1', '--input', 'project-dir=/srv/app'];
+  const command = parseCli(argv[0] === 'remote-deploy' ? [...argv, ...required] : argv, env, cwd);
   if ('help' in command) throw new Error('expected a run, got help');
   return command;
 }
@@ -39,6 +40,8 @@ test('the one-step deploy with plain inputs, a key from a file and a password fr
       'hosts=web1.example.com, web2.example.com',
       '--input',
       'version=v1.4.0',
+      '--input',
+      'project-dir=/srv/app',
       '--input-file',
       'private-key=id_ed25519',
       '--input-env',
@@ -55,6 +58,7 @@ test('the one-step deploy with plain inputs, a key from a file and a password fr
   expect(request.inputs).toEqual({
     hosts: 'web1.example.com, web2.example.com',
     version: 'v1.4.0',
+    'project-dir': '/srv/app',
     'private-key': 'KEY TEXT\n',
     'vault-password': 'hunter2-but-longer',
   });
@@ -124,6 +128,16 @@ test('--input-file paths start at --workspace, wherever the command runs and wha
   } finally {
     fs.rmSync(elsewhere, { recursive: true, force: true });
   }
+});
+
+test('a required input left out is a usage error naming it', () => {
+  expect(() => parseCli(['render-env'], {}, dir)).toThrow(
+    "'render-env' needs 'template' (deploy-kit render-env --help)",
+  );
+  expect(() => parseCli(['remote-deploy', '--input', 'hosts=web1'], {}, dir)).toThrow(
+    "'remote-deploy' needs 'project-dir' (deploy-kit remote-deploy --help)",
+  );
+  expect(() => parseCli(['deploy'], {}, dir)).toThrow("'deploy' needs 'hosts' and 'project-dir'");
 });
 
 test('--input-file ~/path is in the home folder', () => {

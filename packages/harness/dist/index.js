@@ -7163,6 +7163,26 @@ function inputFilePath(file, workspace) {
         return path.join(os.homedir(), file.slice(1));
     return path.resolve(workspace, file);
 }
+/**
+ * The request once every flag is read: the workspace checked, --input-file values read from it
+ * (a --workspace may follow the --input-file it anchors), no required input left out.
+ */
+function completed(request, files, specs) {
+    const { name } = request;
+    const declared = Object.keys(specs);
+    if (!fs.existsSync(request.workspace) || !fs.statSync(request.workspace).isDirectory())
+        throw new UsageError(`--workspace: ${request.workspace} is not a directory`);
+    for (const [k, file] of files) {
+        const full = inputFilePath(file, request.workspace);
+        if (!fs.existsSync(full) || !fs.statSync(full).isFile())
+            throw new UsageError(`--input-file ${k}: ${full} is not a file`);
+        request.inputs[k] = fs.readFileSync(full, 'utf8');
+    }
+    const missing = declared.filter((k) => specs[k]?.required === true && specs[k]?.default === undefined && !(k in request.inputs));
+    if (missing.length > 0)
+        throw new UsageError(`'${name}' needs ${missing.map((k) => `'${k}'`).join(' and ')} (deploy-kit ${name} --help)`);
+    return request;
+}
 /** Parse argv into a run or a help request; reads --input-file and --input-env values. Throws UsageError. */
 function parseCli(argv, env = process.env, cwd = process.cwd()) {
     const args = [...argv];
@@ -7173,7 +7193,8 @@ function parseCli(argv, env = process.env, cwd = process.cwd()) {
     const { name, folder } = actionNamed(args.shift());
     if (args.some((arg) => HELP_FLAGS.includes(arg)))
         return { help: (0, cli_help_1.actionHelp)(name) };
-    const declared = Object.keys((0, run_action_1.readActionMetadata)(folder).inputs ?? {});
+    const specs = (0, run_action_1.readActionMetadata)(folder).inputs ?? {};
+    const declared = Object.keys(specs);
     const secrets = (0, secret_inputs_1.secretInputsOf)(name, declared).names;
     const request = { name, action: folder, workspace: cwd, inputs: {}, debug: false };
     const files = [];
@@ -7215,16 +7236,7 @@ function parseCli(argv, env = process.env, cwd = process.cwd()) {
         else
             throw new UsageError(`unknown flag '${flag}'`);
     }
-    if (!fs.existsSync(request.workspace) || !fs.statSync(request.workspace).isDirectory())
-        throw new UsageError(`--workspace: ${request.workspace} is not a directory`);
-    // After every flag: --workspace may come after the --input-file it anchors.
-    for (const [k, file] of files) {
-        const full = inputFilePath(file, request.workspace);
-        if (!fs.existsSync(full) || !fs.statSync(full).isFile())
-            throw new UsageError(`--input-file ${k}: ${full} is not a file`);
-        request.inputs[k] = fs.readFileSync(full, 'utf8');
-    }
-    return request;
+    return completed(request, files, specs);
 }
 const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** The action's exit status as the command's: 0 passed, 1 anything else (failed, killed, timed out). */

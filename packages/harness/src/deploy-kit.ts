@@ -15,7 +15,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { actionFolders, actionHelp, mainHelp, usage } from './cli-help';
-import { NODE20, readActionMetadata, runAction, type RunActionResult } from './run-action';
+import {
+  NODE20,
+  readActionMetadata,
+  runAction,
+  type ActionMetadata,
+  type RunActionResult,
+} from './run-action';
 import { secretInputsOf } from './secret-inputs';
 import { MaskSet, TerminalLog } from './terminal-log';
 
@@ -63,6 +69,35 @@ function inputFilePath(file: string, workspace: string): string {
   return path.resolve(workspace, file);
 }
 
+/**
+ * The request once every flag is read: the workspace checked, --input-file values read from it
+ * (a --workspace may follow the --input-file it anchors), no required input left out.
+ */
+function completed(
+  request: CliRequest,
+  files: readonly [string, string][],
+  specs: NonNullable<ActionMetadata['inputs']>,
+): CliRequest {
+  const { name } = request;
+  const declared = Object.keys(specs);
+  if (!fs.existsSync(request.workspace) || !fs.statSync(request.workspace).isDirectory())
+    throw new UsageError(`--workspace: ${request.workspace} is not a directory`);
+  for (const [k, file] of files) {
+    const full = inputFilePath(file, request.workspace);
+    if (!fs.existsSync(full) || !fs.statSync(full).isFile())
+      throw new UsageError(`--input-file ${k}: ${full} is not a file`);
+    request.inputs[k] = fs.readFileSync(full, 'utf8');
+  }
+  const missing = declared.filter(
+    (k) => specs[k]?.required === true && specs[k]?.default === undefined && !(k in request.inputs),
+  );
+  if (missing.length > 0)
+    throw new UsageError(
+      `'${name}' needs ${missing.map((k) => `'${k}'`).join(' and ')} (deploy-kit ${name} --help)`,
+    );
+  return request;
+}
+
 /** Parse argv into a run or a help request; reads --input-file and --input-env values. Throws UsageError. */
 export function parseCli(
   argv: readonly string[],
@@ -75,7 +110,8 @@ export function parseCli(
     return args[1] ? { help: actionHelp(actionNamed(args[1]).name) } : { help: mainHelp() };
   const { name, folder } = actionNamed(args.shift());
   if (args.some((arg) => HELP_FLAGS.includes(arg))) return { help: actionHelp(name) };
-  const declared = Object.keys(readActionMetadata(folder).inputs ?? {});
+  const specs = readActionMetadata(folder).inputs ?? {};
+  const declared = Object.keys(specs);
   const secrets = secretInputsOf(name, declared).names;
   const request: CliRequest = { name, action: folder, workspace: cwd, inputs: {}, debug: false };
   const files: [string, string][] = [];
@@ -111,16 +147,7 @@ export function parseCli(
     else if (flag === '--debug') request.debug = true;
     else throw new UsageError(`unknown flag '${flag}'`);
   }
-  if (!fs.existsSync(request.workspace) || !fs.statSync(request.workspace).isDirectory())
-    throw new UsageError(`--workspace: ${request.workspace} is not a directory`);
-  // After every flag: --workspace may come after the --input-file it anchors.
-  for (const [k, file] of files) {
-    const full = inputFilePath(file, request.workspace);
-    if (!fs.existsSync(full) || !fs.statSync(full).isFile())
-      throw new UsageError(`--input-file ${k}: ${full} is not a file`);
-    request.inputs[k] = fs.readFileSync(full, 'utf8');
-  }
-  return request;
+  return completed(request, files, specs);
 }
 
 export interface CliIO {
