@@ -8689,6 +8689,38 @@ const node_string_decoder_1 = __nccwpck_require__(6193);
 /** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
 exports.RUNNER_SIGINT_GRACE_MS = 7500;
 exports.RUNNER_SIGTERM_GRACE_MS = 2500;
+/** Signals for one child: one signal, or the runner's cancel sequence (sent once); `stop` drops what is pending. */
+function signaller(child, processGroup) {
+    const timers = [];
+    let sent = false;
+    // With its own process group, the last resort takes every process the action started.
+    const kill = (signal) => {
+        try {
+            if (processGroup && signal === 'SIGKILL' && child.pid)
+                process.kill(-child.pid, signal);
+            else
+                child.kill(signal);
+        }
+        catch {
+            // already gone
+        }
+    };
+    return {
+        kill,
+        sent: () => sent,
+        send(signal) {
+            if (sent)
+                return;
+            sent = true;
+            if (signal !== 'runner-cancel')
+                return kill(signal);
+            kill('SIGINT');
+            timers.push(setTimeout(() => kill('SIGTERM'), exports.RUNNER_SIGINT_GRACE_MS));
+            timers.push(setTimeout(() => kill('SIGKILL'), exports.RUNNER_SIGINT_GRACE_MS + exports.RUNNER_SIGTERM_GRACE_MS));
+        },
+        stop: () => timers.forEach((t) => clearTimeout(t)),
+    };
+}
 function runPhase(node, script, env, cwd, options) {
     const started = Date.now();
     return new Promise((resolve, reject) => {
@@ -8698,40 +8730,19 @@ function runPhase(node, script, env, cwd, options) {
             stdio: ['ignore', 'pipe', 'pipe'],
             detached: options.processGroup ?? false,
         });
-        // With its own process group, the last resort takes every process the action started.
-        const kill = (signal) => {
-            try {
-                if (options.processGroup && signal === 'SIGKILL' && child.pid)
-                    process.kill(-child.pid, signal);
-                else
-                    child.kill(signal);
-            }
-            catch {
-                // already gone
-            }
-        };
+        const signals = signaller(child, options.processGroup ?? false);
         const out = [];
         const err = [];
         let stdoutText = '';
         // Callbacks get text; a character split between two chunks waits for its second half.
         const outText = new node_string_decoder_1.StringDecoder('utf8');
         const errText = new node_string_decoder_1.StringDecoder('utf8');
-        let signalled = false;
         let timedOut = false;
-        const escalation = [];
-        const sendSignal = (signal = options.signal) => {
-            if (signalled || !signal)
-                return;
-            signalled = true;
-            if (signal !== 'runner-cancel') {
-                kill(signal);
-                return;
-            }
-            kill('SIGINT');
-            escalation.push(setTimeout(() => kill('SIGTERM'), exports.RUNNER_SIGINT_GRACE_MS));
-            escalation.push(setTimeout(() => kill('SIGKILL'), exports.RUNNER_SIGINT_GRACE_MS + exports.RUNNER_SIGTERM_GRACE_MS));
+        const sendSignal = () => {
+            if (options.signal)
+                signals.send(options.signal);
         };
-        const onCancel = () => sendSignal('runner-cancel');
+        const onCancel = () => signals.send('runner-cancel');
         if (options.cancel?.aborted)
             onCancel();
         else
@@ -8740,7 +8751,7 @@ function runPhase(node, script, env, cwd, options) {
             out.push(chunk);
             if (options.onStdout)
                 options.onStdout(outText.write(chunk));
-            if (options.signalWhenStdout && !signalled) {
+            if (options.signalWhenStdout && !signals.sent()) {
                 stdoutText += chunk.toString('utf8');
                 const hit = typeof options.signalWhenStdout === 'string'
                     ? stdoutText.includes(options.signalWhenStdout)
@@ -8755,26 +8766,25 @@ function runPhase(node, script, env, cwd, options) {
                 options.onStderr(errText.write(chunk));
         });
         const signalTimer = options.signal && options.signalAfterMs !== undefined
-            ? setTimeout(() => sendSignal(), options.signalAfterMs)
+            ? setTimeout(sendSignal, options.signalAfterMs)
             : undefined;
         const timeout = setTimeout(() => {
             timedOut = true;
-            kill('SIGKILL');
+            signals.kill('SIGKILL');
         }, options.timeoutMs ?? 120_000);
-        child.on('error', (error) => {
+        const settle = () => {
             clearTimeout(timeout);
             if (signalTimer)
                 clearTimeout(signalTimer);
+            signals.stop();
             options.cancel?.removeEventListener('abort', onCancel);
+        };
+        child.on('error', (error) => {
+            settle();
             reject(error);
         });
         child.on('close', (exitCode, signal) => {
-            clearTimeout(timeout);
-            options.cancel?.removeEventListener('abort', onCancel);
-            if (signalTimer)
-                clearTimeout(signalTimer);
-            for (const t of escalation)
-                clearTimeout(t);
+            settle();
             resolve({
                 exitCode,
                 signal,

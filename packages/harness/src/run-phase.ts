@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 
 /** One phase (main or post) of an action: its node process, run the way the runner runs it. */
@@ -41,6 +41,34 @@ export interface PhaseOptions {
   processGroup?: boolean;
 }
 
+/** Signals for one child: one signal, or the runner's cancel sequence (sent once); `stop` drops what is pending. */
+function signaller(child: ChildProcess, processGroup: boolean) {
+  const timers: NodeJS.Timeout[] = [];
+  let sent = false;
+  // With its own process group, the last resort takes every process the action started.
+  const kill = (signal: NodeJS.Signals): void => {
+    try {
+      if (processGroup && signal === 'SIGKILL' && child.pid) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    kill,
+    sent: () => sent,
+    send(signal: NodeJS.Signals | 'runner-cancel'): void {
+      if (sent) return;
+      sent = true;
+      if (signal !== 'runner-cancel') return kill(signal);
+      kill('SIGINT');
+      timers.push(setTimeout(() => kill('SIGTERM'), RUNNER_SIGINT_GRACE_MS));
+      timers.push(setTimeout(() => kill('SIGKILL'), RUNNER_SIGINT_GRACE_MS + RUNNER_SIGTERM_GRACE_MS));
+    },
+    stop: (): void => timers.forEach((t) => clearTimeout(t)),
+  };
+}
+
 export function runPhase(
   node: string,
   script: string,
@@ -56,42 +84,24 @@ export function runPhase(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: options.processGroup ?? false,
     });
-    // With its own process group, the last resort takes every process the action started.
-    const kill = (signal: NodeJS.Signals): void => {
-      try {
-        if (options.processGroup && signal === 'SIGKILL' && child.pid) process.kill(-child.pid, signal);
-        else child.kill(signal);
-      } catch {
-        // already gone
-      }
-    };
+    const signals = signaller(child, options.processGroup ?? false);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let stdoutText = '';
     // Callbacks get text; a character split between two chunks waits for its second half.
     const outText = new StringDecoder('utf8');
     const errText = new StringDecoder('utf8');
-    let signalled = false;
     let timedOut = false;
-    const escalation: NodeJS.Timeout[] = [];
-    const sendSignal = (signal = options.signal): void => {
-      if (signalled || !signal) return;
-      signalled = true;
-      if (signal !== 'runner-cancel') {
-        kill(signal);
-        return;
-      }
-      kill('SIGINT');
-      escalation.push(setTimeout(() => kill('SIGTERM'), RUNNER_SIGINT_GRACE_MS));
-      escalation.push(setTimeout(() => kill('SIGKILL'), RUNNER_SIGINT_GRACE_MS + RUNNER_SIGTERM_GRACE_MS));
+    const sendSignal = (): void => {
+      if (options.signal) signals.send(options.signal);
     };
-    const onCancel = (): void => sendSignal('runner-cancel');
+    const onCancel = (): void => signals.send('runner-cancel');
     if (options.cancel?.aborted) onCancel();
     else options.cancel?.addEventListener('abort', onCancel, { once: true });
     child.stdout.on('data', (chunk: Buffer) => {
       out.push(chunk);
       if (options.onStdout) options.onStdout(outText.write(chunk));
-      if (options.signalWhenStdout && !signalled) {
+      if (options.signalWhenStdout && !signals.sent()) {
         stdoutText += chunk.toString('utf8');
         const hit =
           typeof options.signalWhenStdout === 'string'
@@ -106,23 +116,24 @@ export function runPhase(
     });
     const signalTimer =
       options.signal && options.signalAfterMs !== undefined
-        ? setTimeout(() => sendSignal(), options.signalAfterMs)
+        ? setTimeout(sendSignal, options.signalAfterMs)
         : undefined;
     const timeout = setTimeout(() => {
       timedOut = true;
-      kill('SIGKILL');
+      signals.kill('SIGKILL');
     }, options.timeoutMs ?? 120_000);
-    child.on('error', (error) => {
+    const settle = (): void => {
       clearTimeout(timeout);
       if (signalTimer) clearTimeout(signalTimer);
+      signals.stop();
       options.cancel?.removeEventListener('abort', onCancel);
+    };
+    child.on('error', (error) => {
+      settle();
       reject(error);
     });
     child.on('close', (exitCode, signal) => {
-      clearTimeout(timeout);
-      options.cancel?.removeEventListener('abort', onCancel);
-      if (signalTimer) clearTimeout(signalTimer);
-      for (const t of escalation) clearTimeout(t);
+      settle();
       resolve({
         exitCode,
         signal,
