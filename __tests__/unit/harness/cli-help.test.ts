@@ -132,7 +132,7 @@ test('the committed secret-inputs.json is what the actions declare now', () => {
   });
   expect(check.stderr).toBe('');
   expect(check.status).toBe(0);
-});
+}, 60_000); // loads every action's module graph: seconds on a busy machine
 
 test('the generator reads secretInputs from the definition an action.ts exports', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-secret-inputs-'));
@@ -164,4 +164,4 @@ test('the generator reads secretInputs from the definition an action.ts exports'
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 60_000);
