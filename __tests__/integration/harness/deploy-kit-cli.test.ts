@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT, removeRunTemps, runAction } from '@deploy-kit/harness';
+import { REPO_ROOT, removeRunTemps, runAction, runCli } from '@deploy-kit/harness';
 
 // The laptop command as a person runs it: the bin over the committed bundles, from another
 // directory, with a private TMPDIR so "nothing left in /tmp" is checked on this run alone
@@ -197,4 +197,59 @@ test('a library run keeps RUNNER_TEMP readable until removeRunTemps (or this pro
   expect(fs.existsSync(path.join(result.runnerTemp, 'summary'))).toBe(true);
   removeRunTemps();
   expect(fs.existsSync(result.runnerTemp)).toBe(false);
+});
+
+test('runCli over an action: secrets masked from the start, commands rendered, --debug, its exit status', async () => {
+  const action = path.join(root, 'chatty');
+  fs.mkdirSync(action);
+  fs.writeFileSync(
+    path.join(action, 'action.yml'),
+    [
+      'name: chatty',
+      'description: prints its secret before registering it',
+      'inputs:',
+      '  token: { description: a secret }',
+      '  level: { description: plain, default: warning }',
+      'runs: { using: node24, main: main.js }',
+    ].join('\n'),
+  );
+  fs.writeFileSync(
+    path.join(action, 'main.js'),
+    [
+      "const token = process.env['INPUT_TOKEN'];",
+      "console.log('::group::Connect');",
+      "console.log('using ' + token);",
+      "console.log('::endgroup::');",
+      "console.log('::debug::debug is ' + process.env.RUNNER_DEBUG);",
+      "console.log('::' + process.env['INPUT_LEVEL'] + ' file=app.py,line=4::odd ' + token);",
+      "console.error('stderr ' + token);",
+      "console.log('::error::Policy failed: it is red.');",
+      'process.exitCode = 1;',
+    ].join('\n'),
+  );
+  let out = '';
+  let err = '';
+  const io = { out: { write: (t: string) => (out += t) }, err: { write: (t: string) => (err += t) } };
+  const request = { name: 'chatty', action, workspace, debug: true, secrets: ['token'] };
+  const code = await runCli({ ...request, inputs: { token: `${SECRET}\n` } }, io);
+  expect(code).toBe(1);
+  expect(out.split('\n--- outputs')[0]).toBe(
+    [
+      // The value given ends in a newline (a file's last line): masked trimmed, the newline printed.
+      '==> Connect',
+      'using ***',
+      '',
+      'debug: debug is 1',
+      'warning: app.py:4: odd ***',
+      '',
+      'error: Policy failed: it is red.',
+      '',
+    ].join('\n'),
+  );
+  expect(err).toBe('stderr ***\n\n');
+  expect(out).toMatch(/\n--- outputs: none\n\n--- failed \(exit 1\) in \d+\.\d s\n$/);
+  out = '';
+  expect(await runCli({ ...request, debug: false, inputs: { token: SECRET } }, io)).toBe(1);
+  expect(out).not.toContain('debug:');
+  expect(out + err).not.toContain(SECRET);
 });

@@ -7196,7 +7196,7 @@ function parseCli(argv, env = process.env, cwd = process.cwd()) {
     const specs = (0, run_action_1.readActionMetadata)(folder).inputs ?? {};
     const declared = Object.keys(specs);
     const secrets = (0, secret_inputs_1.secretInputsOf)(name, declared).names;
-    const request = { name, action: folder, workspace: cwd, inputs: {}, debug: false };
+    const request = { name, action: folder, workspace: cwd, inputs: {}, debug: false, secrets };
     const files = [];
     const set = (flag, key, value) => {
         if (!declared.includes(key))
@@ -7239,6 +7239,14 @@ function parseCli(argv, env = process.env, cwd = process.cwd()) {
     return completed(request, files, specs);
 }
 const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** A secret's value as given, trimmed, and each line that is more than punctuation (runner-style masks are per line). */
+function maskSecret(masks, value) {
+    masks.add(value);
+    masks.add(value.trim());
+    for (const line of value.split(/\r?\n/))
+        if (/[\p{L}\p{N}]/u.test(line))
+            masks.add(line.trim());
+}
 /** The action's exit status as the command's: 0 passed, 1 anything else (failed, killed, timed out). */
 function exitStatus(result) {
     return result.exitCode === 0 && result.signal === null && !result.timedOut ? 0 : 1;
@@ -7266,6 +7274,9 @@ function report(result, masks, io, cancelledBy) {
 /** Run one action for a person at a terminal: live log rendered and masked, Ctrl-C as the runner cancels. */
 async function runCli(request, io = { out: process.stdout, err: process.stderr }) {
     const masks = new terminal_log_1.MaskSet();
+    // The runner masks a workflow's secrets before the action says anything; so does this command.
+    for (const name of request.secrets)
+        maskSecret(masks, request.inputs[name] ?? '');
     const stdout = new terminal_log_1.TerminalLog({ debug: request.debug, masks });
     const stderr = new terminal_log_1.TerminalLog({ debug: request.debug, masks });
     // The action runs in its own process group, so Ctrl-C reaches only this process, which cancels

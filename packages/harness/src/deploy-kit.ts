@@ -30,7 +30,7 @@ export { isSecretInput } from './secret-inputs';
 export class UsageError extends Error {}
 
 export interface CliRequest {
-  /** The action's name as the user typed it ('deploy' for the one-step deploy). */
+  /** The action's name ('deploy' for the one-step deploy, also when typed as '.'). */
   name: string;
   /** Published folder ('.' for the one-step deploy). */
   action: string;
@@ -39,6 +39,8 @@ export interface CliRequest {
   node?: string;
   /** Show ::debug:: lines and run the action with RUNNER_DEBUG=1. */
   debug: boolean;
+  /** The action's secret inputs: their values are masked in the log from the start, as the runner masks secrets. */
+  secrets: string[];
 }
 
 /** What the command line asks for: a run, or a help text to print. */
@@ -113,7 +115,7 @@ export function parseCli(
   const specs = readActionMetadata(folder).inputs ?? {};
   const declared = Object.keys(specs);
   const secrets = secretInputsOf(name, declared).names;
-  const request: CliRequest = { name, action: folder, workspace: cwd, inputs: {}, debug: false };
+  const request: CliRequest = { name, action: folder, workspace: cwd, inputs: {}, debug: false, secrets };
   const files: [string, string][] = [];
   const set = (flag: string, key: string, value: string): void => {
     if (!declared.includes(key))
@@ -157,6 +159,13 @@ export interface CliIO {
 
 const CANCEL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/** A secret's value as given, trimmed, and each line that is more than punctuation (runner-style masks are per line). */
+function maskSecret(masks: MaskSet, value: string): void {
+  masks.add(value);
+  masks.add(value.trim());
+  for (const line of value.split(/\r?\n/)) if (/[\p{L}\p{N}]/u.test(line)) masks.add(line.trim());
+}
+
 /** The action's exit status as the command's: 0 passed, 1 anything else (failed, killed, timed out). */
 export function exitStatus(result: Pick<RunActionResult, 'exitCode' | 'signal' | 'timedOut'>): 0 | 1 {
   return result.exitCode === 0 && result.signal === null && !result.timedOut ? 0 : 1;
@@ -187,6 +196,8 @@ export async function runCli(
   io: CliIO = { out: process.stdout, err: process.stderr },
 ): Promise<number> {
   const masks = new MaskSet();
+  // The runner masks a workflow's secrets before the action says anything; so does this command.
+  for (const name of request.secrets) maskSecret(masks, request.inputs[name] ?? '');
   const stdout = new TerminalLog({ debug: request.debug, masks });
   const stderr = new TerminalLog({ debug: request.debug, masks });
   // The action runs in its own process group, so Ctrl-C reaches only this process, which cancels
