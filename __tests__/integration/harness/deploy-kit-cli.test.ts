@@ -64,6 +64,21 @@ function deployKit(args: string[], onOut?: (text: string, pid: number) => void |
 
 const leftovers = (): string[] => fs.readdirSync(tmp);
 
+/** A node action in the test's folder: its action.yml inputs block and its main.js lines. */
+function fixtureAction(name: string, inputs: string, main: string[]): string {
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir);
+  const yml = [
+    `name: ${name}`,
+    `description: a ${name} test action`,
+    inputs,
+    'runs: { using: node24, main: main.js }',
+  ];
+  fs.writeFileSync(path.join(dir, 'action.yml'), yml.filter(Boolean).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'main.js'), main.join('\n') + '\n');
+  return dir;
+}
+
 test('a passing run: rendered log, masked, outputs and summary, exit 0, nothing left in TMPDIR', async () => {
   const run = await deployKit([
     'render-env',
@@ -136,23 +151,14 @@ test('a reader that goes away (| head) does not stop the run half-way: it ends a
 });
 
 test('an action that ignores the cancel is killed with every process it started, and its temp removed', async () => {
-  const action = path.join(root, 'stubborn');
-  fs.mkdirSync(action);
-  fs.writeFileSync(
-    path.join(action, 'action.yml'),
-    'name: stubborn\ndescription: ignores SIGINT and SIGTERM\nruns:\n  using: node24\n  main: main.js\n',
-  );
-  fs.writeFileSync(
-    path.join(action, 'main.js'),
-    [
-      "const { spawn } = require('node:child_process');",
-      "process.on('SIGINT', () => console.log('got SIGINT, ignoring'));",
-      "process.on('SIGTERM', () => console.log('got SIGTERM, ignoring'));",
-      "const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });",
-      "console.log('sleeper ' + sleeper.pid);",
-      'setInterval(() => {}, 1000);',
-    ].join('\n'),
-  );
+  const action = fixtureAction('stubborn', '', [
+    "const { spawn } = require('node:child_process');",
+    "process.on('SIGINT', () => console.log('got SIGINT, ignoring'));",
+    "process.on('SIGTERM', () => console.log('got SIGTERM, ignoring'));",
+    "const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });",
+    "console.log('sleeper ' + sleeper.pid);",
+    'setInterval(() => {}, 1000);',
+  ]);
   const cancel = new AbortController();
   let sleeper = 0;
   const result = await runAction({
@@ -200,33 +206,22 @@ test('a library run keeps RUNNER_TEMP readable until removeRunTemps (or this pro
 });
 
 test('runCli over an action: secrets masked from the start, commands rendered, --debug, its exit status', async () => {
-  const action = path.join(root, 'chatty');
-  fs.mkdirSync(action);
-  fs.writeFileSync(
-    path.join(action, 'action.yml'),
-    [
-      'name: chatty',
-      'description: prints its secret before registering it',
-      'inputs:',
-      '  token: { description: a secret }',
-      '  level: { description: plain, default: warning }',
-      'runs: { using: node24, main: main.js }',
-    ].join('\n'),
-  );
-  fs.writeFileSync(
-    path.join(action, 'main.js'),
-    [
-      "const token = process.env['INPUT_TOKEN'];",
-      "console.log('::group::Connect');",
-      "console.log('using ' + token);",
-      "console.log('::endgroup::');",
-      "console.log('::debug::debug is ' + process.env.RUNNER_DEBUG);",
-      "console.log('::' + process.env['INPUT_LEVEL'] + ' file=app.py,line=4::odd ' + token);",
-      "console.error('stderr ' + token);",
-      "console.log('::error::Policy failed: it is red.');",
-      'process.exitCode = 1;',
-    ].join('\n'),
-  );
+  const inputs = [
+    'inputs:',
+    '  token: { description: a secret }',
+    '  level: { description: plain, default: warning }',
+  ];
+  const action = fixtureAction('chatty', inputs.join('\n'), [
+    "const token = process.env['INPUT_TOKEN'];",
+    "console.log('::group::Connect');",
+    "console.log('using ' + token);",
+    "console.log('::endgroup::');",
+    "console.log('::debug::debug is ' + process.env.RUNNER_DEBUG);",
+    "console.log('::' + process.env['INPUT_LEVEL'] + ' file=app.py,line=4::odd ' + token);",
+    "console.error('stderr ' + token);",
+    "console.log('::error::Policy failed: it is red.');",
+    'process.exitCode = 1;',
+  ]);
   let out = '';
   let err = '';
   const io = { out: { write: (t: string) => (out += t) }, err: { write: (t: string) => (err += t) } };
