@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeActionDefaults } from './action-defaults.mjs';
+import { writeSecretInputs } from './secret-inputs.mjs';
 
 const require = createRequire(import.meta.url);
 const ncc = require('@vercel/ncc');
@@ -24,6 +25,8 @@ const TOOLS = {
 
 async function buildTool(name) {
   const [entry, out] = TOOLS[name];
+  // The deploy-kit command's list of each action's secret inputs, from the actions' definitions.
+  if (name === 'harness-lib') writeSecretInputs();
   const { code } = await ncc(path.join(root, entry), {
     minify: false,
     sourceMap: false,

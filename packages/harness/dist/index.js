@@ -6688,6 +6688,176 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
+/***/ 5203:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.actionFolders = actionFolders;
+exports.usage = usage;
+exports.wrap = wrap;
+exports.mainHelp = mainHelp;
+exports.actionHelp = actionHelp;
+/**
+ * `deploy-kit --help` and `deploy-kit <action> --help`, generated from the actions' action.yml
+ * (the one-step deploy's is generated from the three it composes): what each action does, and
+ * every input with its default, whether it is required and whether it is a secret.
+ */
+const fs = __importStar(__nccwpck_require__(3024));
+const path = __importStar(__nccwpck_require__(6760));
+const run_action_1 = __nccwpck_require__(3763);
+const secret_inputs_1 = __nccwpck_require__(3351);
+/** Action name → published folder ('.' for the one-step deploy), as scripts/actions.json lists them. */
+function actionFolders() {
+    const file = path.join(run_action_1.REPO_ROOT, 'scripts', 'actions.json');
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+/** The usage lines, for one action or for any. */
+function usage(action = '<action>') {
+    const lead = `deploy-kit ${action} `;
+    return [
+        `usage: ${lead}[--workspace DIR] [--input name=value ...] [--input-file name=PATH ...]`,
+        `       ${' '.repeat(lead.length)}[--input-env name=VARIABLE ...] [--debug] [--node20]`,
+        `       ${lead}--help`,
+    ].join('\n');
+}
+const OPTIONS = [
+    ['--workspace DIR', "the app's checkout: GITHUB_WORKSPACE and where relative paths start (default: here)"],
+    ['--input name=value', 'a plain input (a secret input is refused here: ps and the shell history see it)'],
+    ['--input-file name=PATH', "an input's value read from a file; a relative PATH starts at --workspace"],
+    ['--input-env name=VAR', "an input's value read from the environment variable VAR"],
+    ['--debug', "show the action's debug lines (as RUNNER_DEBUG=1 does on the runner)"],
+    ['--node20', "run the bundle on this machine's node instead of Node 24"],
+    ['--help, -h', "this help; after an action's name, that action's inputs"],
+];
+const EXIT_CODES = 'exit status: 0 the action passed, 1 it failed (or could not run, or was cancelled), 2 a usage error';
+/** Words filled into lines of at most `width` columns, each line after the first indented. */
+function wrap(text, width, indent, firstIndent = indent) {
+    const words = text.trim().split(/\s+/).filter(Boolean);
+    const lines = [];
+    let line = ' '.repeat(firstIndent);
+    let empty = true;
+    for (const word of words) {
+        if (!empty && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = ' '.repeat(indent) + word;
+        }
+        else
+            line += (empty ? '' : ' ') + word;
+        empty = false;
+    }
+    lines.push(line);
+    return lines.join('\n');
+}
+/** A name column and its wrapped text, the text on the same line when the name fits. */
+function row(name, text, width, column, margin = 2) {
+    const head = `${' '.repeat(margin)}${name}`;
+    if (head.length + 2 > column)
+        return `${head}\n${wrap(text, width, column)}`;
+    return head + wrap(text, width, column, column).slice(head.length);
+}
+/** What every help ends with: the options and the exit status. */
+function closing(width) {
+    return ['options:', ...OPTIONS.map(([flag, text]) => row(flag, text, width, 27)), '', EXIT_CODES, ''];
+}
+function mainHelp(width = 100) {
+    const folders = actionFolders();
+    const actions = Object.entries(folders).map(([name, folder]) => {
+        const description = (0, run_action_1.readActionMetadata)(folder).description ?? '';
+        return row(name, description, width, 17);
+    });
+    return [
+        'deploy-kit: run a deploy-kit action, or the one-step deploy, from your machine, with the same',
+        'inputs and checks as in a workflow (the committed bundle, run the way the runner runs it).',
+        '',
+        usage(),
+        '',
+        'actions:',
+        ...actions,
+        '',
+        ...closing(width),
+    ].join('\n');
+}
+/** How an input's default reads in help: as written, or quoted when blank around or multi-line. */
+function shownDefault(value) {
+    if (value === undefined || value === null || String(value) === '')
+        return undefined;
+    const text = String(value);
+    return /^\s|\s$|\n/.test(text) ? JSON.stringify(text) : text;
+}
+function inputLines(name, meta, width) {
+    const inputs = meta.inputs ?? {};
+    const secrets = (0, secret_inputs_1.secretInputsOf)(name, Object.keys(inputs)).names;
+    return Object.entries(inputs).map(([input, spec]) => {
+        const facts = [
+            spec?.required === true ? 'required' : undefined,
+            secrets.includes(input) ? 'secret: --input-file or --input-env only' : undefined,
+            shownDefault(spec?.default) === undefined ? undefined : `default: ${shownDefault(spec?.default)}`,
+        ].filter((fact) => fact !== undefined);
+        const head = `  ${input}${facts.length > 0 ? `  (${facts.join('; ')})` : ''}`;
+        return `${head}\n${wrap(spec?.description ?? '', width, 6)}`;
+    });
+}
+/** `deploy-kit <action> --help`: the action's description, inputs and outputs. */
+function actionHelp(name, width = 100) {
+    const folder = actionFolders()[name];
+    if (folder === undefined)
+        throw new Error(`unknown action '${name}'`);
+    const meta = (0, run_action_1.readActionMetadata)(folder);
+    const outputs = Object.entries(meta.outputs ?? {}).map(([output, spec]) => row(output, spec?.description ?? '', width, 22, 2));
+    return [
+        `deploy-kit ${name}`,
+        wrap(meta.description ?? '', width, 2),
+        '',
+        usage(name),
+        '',
+        'inputs:',
+        ...inputLines(name, meta, width),
+        '',
+        'outputs (printed after the run):',
+        ...outputs,
+        '',
+        ...closing(width),
+    ].join('\n');
+}
+
+
+/***/ }),
+
 /***/ 5379:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -6735,7 +6905,8 @@ exports.cliMain = cliMain;
  *        [--input-file name=path ...] [--env NAME=value ...] [--node20] [--post]
  *
  * Prints the log as the runner would show it (masked), then the outputs and the
- * job summary; exits with the action's exit code.
+ * job summary; exits with the action's exit code. A relative --input-file path starts at
+ * --workspace (as in `deploy-kit`), else at the current directory.
  */
 const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
@@ -6760,6 +6931,7 @@ async function cliMain(argv) {
     let workspace;
     let node;
     let post = false;
+    const files = [];
     while (args.length > 0) {
         const flag = args.shift();
         if (flag === '--input') {
@@ -6767,8 +6939,7 @@ async function cliMain(argv) {
             inputs[k] = v;
         }
         else if (flag === '--input-file') {
-            const [k, file] = pair(flag, args.shift());
-            inputs[k] = fs.readFileSync(file, 'utf8');
+            files.push(pair(flag, args.shift()));
         }
         else if (flag === '--env') {
             const [k, v] = pair(flag, args.shift());
@@ -6786,6 +6957,8 @@ async function cliMain(argv) {
         else
             usage(`unknown flag ${flag}`);
     }
+    for (const [k, file] of files)
+        inputs[k] = fs.readFileSync(path.resolve(workspace ?? '.', file), 'utf8');
     const result = await (0, run_action_1.runAction)({ action, inputs, env, workspace, node, post });
     process.stdout.write(result.log.trimEnd() + '\n');
     console.log('\n--- outputs');
@@ -6808,6 +6981,7 @@ async function cliMain(argv) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.unescapeData = unescapeData;
 exports.unescapeProperty = unescapeProperty;
+exports.parseWorkflowCommandLine = parseWorkflowCommandLine;
 exports.parseWorkflowCommands = parseWorkflowCommands;
 exports.annotationsFrom = annotationsFrom;
 exports.parseFileCommand = parseFileCommand;
@@ -6823,19 +6997,25 @@ function unescapeProperty(value) {
         .replace(/%25/g, '%');
 }
 const COMMAND_LINE = /^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/;
+/** One stdout line as a workflow command (`::name key=value::data`), or undefined for plain text. */
+function parseWorkflowCommandLine(text) {
+    const match = COMMAND_LINE.exec(text);
+    if (!match)
+        return undefined;
+    const properties = {};
+    for (const pair of (match[2] ?? '').split(',')) {
+        const eq = pair.indexOf('=');
+        if (eq > 0)
+            properties[pair.slice(0, eq).trim()] = unescapeProperty(pair.slice(eq + 1));
+    }
+    return { command: match[1], properties, data: unescapeData(match[3] ?? '') };
+}
 function parseWorkflowCommands(stdout) {
     const commands = [];
     stdout.split(/\r?\n/).forEach((text, line) => {
-        const match = COMMAND_LINE.exec(text);
-        if (!match)
-            return;
-        const properties = {};
-        for (const pair of (match[2] ?? '').split(',')) {
-            const eq = pair.indexOf('=');
-            if (eq > 0)
-                properties[pair.slice(0, eq).trim()] = unescapeProperty(pair.slice(eq + 1));
-        }
-        commands.push({ command: match[1], properties, data: unescapeData(match[3] ?? ''), line });
+        const command = parseWorkflowCommandLine(text);
+        if (command)
+            commands.push({ ...command, line });
     });
     return commands;
 }
@@ -6928,74 +7108,113 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.StreamMasker = exports.UsageError = void 0;
-exports.isSecretInput = isSecretInput;
+exports.UsageError = exports.isSecretInput = void 0;
 exports.parseCli = parseCli;
+exports.exitStatus = exitStatus;
+exports.runCli = runCli;
 exports.deployKitMain = deployKitMain;
 /**
  * `deploy-kit`: run any deploy-kit action, or the one-step deploy, from an operator's machine with
  * the same inputs and the same checks as the workflow (the committed bundle, run the way the
- * runner runs it).
+ * runner runs it: INPUT_* variables, the runner's files, its cancel sequence).
  *
- *   deploy-kit <deploy|action> [--workspace DIR] [--input name=value ...] [--input-file name=path ...]
- *              [--input-env name=VARIABLE ...] [--node20]
+ *   deploy-kit <action> [--workspace DIR] [--input name=value ...] [--input-file name=PATH ...]
+ *              [--input-env name=VARIABLE ...] [--debug] [--node20]
+ *   deploy-kit [<action>] --help
  *
- * Secret inputs (passwords, passphrases, tokens, private keys, `secrets`) are refused on the
- * command line, where `ps` and the shell history see them: give them with --input-file or
- * --input-env. The log streams as it comes, masked the way the runner masks it.
+ * Secret inputs are refused on the command line, where `ps` and the shell history see them: give
+ * them with --input-file (relative to --workspace) or --input-env. The log streams as it comes,
+ * rendered for a terminal and masked (terminal-log.ts). Exit status: 0 passed, 1 failed, 2 usage.
  */
 const fs = __importStar(__nccwpck_require__(3024));
+const os = __importStar(__nccwpck_require__(8161));
 const path = __importStar(__nccwpck_require__(6760));
+const cli_help_1 = __nccwpck_require__(5203);
 const run_action_1 = __nccwpck_require__(3763);
+const secret_inputs_1 = __nccwpck_require__(3351);
+const terminal_log_1 = __nccwpck_require__(9790);
+var secret_inputs_2 = __nccwpck_require__(3351);
+Object.defineProperty(exports, "isSecretInput", ({ enumerable: true, get: function () { return secret_inputs_2.isSecretInput; } }));
 class UsageError extends Error {
 }
 exports.UsageError = UsageError;
-/** Inputs whose value is a secret in some action: never accepted in argv. */
-function isSecretInput(name) {
-    return /(^|-)(password|passphrase|token|secrets?|private-key)$/.test(name);
-}
-function actionFolders() {
-    return JSON.parse(fs.readFileSync(path.join(run_action_1.REPO_ROOT, 'scripts', 'actions.json'), 'utf8'));
-}
+const HELP_FLAGS = ['--help', '-h'];
 function pair(flag, value) {
     const eq = value?.indexOf('=') ?? -1;
     if (!value || eq <= 0)
         throw new UsageError(`${flag} expects name=value, got '${value ?? ''}'`);
     return [value.slice(0, eq), value.slice(eq + 1)];
 }
-/** Parse argv into a request; reads --input-file and --input-env values. Throws UsageError. */
+/** The action named first on the command line (its name and folder). */
+function actionNamed(name) {
+    const folders = (0, cli_help_1.actionFolders)();
+    const names = Object.keys(folders).join(', ');
+    if (!name || name.startsWith('-'))
+        throw new UsageError(`name what to run: ${names}`);
+    const known = name === '.' ? 'deploy' : name;
+    const folder = folders[known];
+    if (folder === undefined)
+        throw new UsageError(`unknown action '${name}'; one of: ${names}`);
+    return { name: known, folder };
+}
+/** A --input-file path: `~/` is the home folder, a relative path starts at the workspace. */
+function inputFilePath(file, workspace) {
+    if (file === '~' || file.startsWith('~/'))
+        return path.join(os.homedir(), file.slice(1));
+    return path.resolve(workspace, file);
+}
+/**
+ * The request once every flag is read: the workspace checked, --input-file values read from it
+ * (a --workspace may follow the --input-file it anchors), no required input left out.
+ */
+function completed(request, files, specs) {
+    const { name } = request;
+    const declared = Object.keys(specs);
+    if (!fs.existsSync(request.workspace) || !fs.statSync(request.workspace).isDirectory())
+        throw new UsageError(`--workspace: ${request.workspace} is not a directory`);
+    for (const [k, file] of files) {
+        const full = inputFilePath(file, request.workspace);
+        if (!fs.existsSync(full) || !fs.statSync(full).isFile())
+            throw new UsageError(`--input-file ${k}: ${full} is not a file`);
+        request.inputs[k] = fs.readFileSync(full, 'utf8');
+    }
+    const missing = declared.filter((k) => specs[k]?.required === true && specs[k]?.default === undefined && !(k in request.inputs));
+    if (missing.length > 0)
+        throw new UsageError(`'${name}' needs ${missing.map((k) => `'${k}'`).join(' and ')} (deploy-kit ${name} --help)`);
+    return request;
+}
+/** Parse argv into a run or a help request; reads --input-file and --input-env values. Throws UsageError. */
 function parseCli(argv, env = process.env, cwd = process.cwd()) {
     const args = [...argv];
-    const name = args.shift();
-    const folders = actionFolders();
-    if (!name || name.startsWith('-'))
-        throw new UsageError(`name what to run: ${Object.keys(folders).join(', ')}`);
-    const action = name === '.' ? '.' : folders[name];
-    if (action === undefined)
-        throw new UsageError(`unknown action '${name}'; one of: ${Object.keys(folders).join(', ')}`);
-    const declared = Object.keys((0, run_action_1.readActionMetadata)(action).inputs ?? {});
-    const inputs = {};
-    let workspace = cwd;
-    let node;
+    if (HELP_FLAGS.includes(args[0] ?? ''))
+        return { help: (0, cli_help_1.mainHelp)() };
+    if (args[0] === 'help')
+        return args[1] ? { help: (0, cli_help_1.actionHelp)(actionNamed(args[1]).name) } : { help: (0, cli_help_1.mainHelp)() };
+    const { name, folder } = actionNamed(args.shift());
+    if (args.some((arg) => HELP_FLAGS.includes(arg)))
+        return { help: (0, cli_help_1.actionHelp)(name) };
+    const specs = (0, run_action_1.readActionMetadata)(folder).inputs ?? {};
+    const declared = Object.keys(specs);
+    const secrets = (0, secret_inputs_1.secretInputsOf)(name, declared).names;
+    const request = { name, action: folder, workspace: cwd, inputs: {}, debug: false, secrets };
+    const files = [];
     const set = (flag, key, value) => {
         if (!declared.includes(key))
             throw new UsageError(`${flag}: '${name}' has no input '${key}' (its inputs: ${declared.join(', ')})`);
-        inputs[key] = value;
+        request.inputs[key] = value;
     };
     while (args.length > 0) {
         const flag = args.shift();
         if (flag === '--input') {
             const [k, v] = pair(flag, args.shift());
-            if (isSecretInput(k))
+            if (secrets.includes(k))
                 throw new UsageError(`'${k}' is a secret and is not accepted on the command line (ps and the shell history see it); use --input-file ${k}=PATH or --input-env ${k}=VARIABLE`);
             set(flag, k, v);
         }
         else if (flag === '--input-file') {
             const [k, file] = pair(flag, args.shift());
-            const full = path.resolve(cwd, file);
-            if (!fs.existsSync(full))
-                throw new UsageError(`--input-file ${k}: ${file} does not exist`);
-            set(flag, k, fs.readFileSync(full, 'utf8'));
+            set(flag, k, '');
+            files.push([k, file]);
         }
         else if (flag === '--input-env') {
             const [k, variable] = pair(flag, args.shift());
@@ -7008,131 +7227,125 @@ function parseCli(argv, env = process.env, cwd = process.cwd()) {
             const dir = args.shift();
             if (!dir)
                 throw new UsageError('--workspace expects a directory');
-            workspace = path.resolve(cwd, dir);
+            request.workspace = path.resolve(cwd, dir);
         }
-        else if (flag === '--node20') {
-            node = run_action_1.NODE20;
-        }
+        else if (flag === '--node20')
+            request.node = run_action_1.NODE20;
+        else if (flag === '--debug')
+            request.debug = true;
         else
             throw new UsageError(`unknown flag '${flag}'`);
     }
-    return { action, workspace, inputs, node };
+    return completed(request, files, specs);
 }
-/** Masks values as the runner does, line by line as the log streams (add-mask always comes first). */
-class StreamMasker {
-    masks = [];
-    partial = '';
-    push(chunk) {
-        const text = this.partial + chunk;
-        const cut = text.lastIndexOf('\n');
-        if (cut === -1) {
-            this.partial = text;
-            return '';
-        }
-        this.partial = text.slice(cut + 1);
-        return this.lines(text.slice(0, cut + 1));
-    }
-    flush() {
-        const rest = this.partial;
-        this.partial = '';
-        return rest === '' ? '' : this.lines(rest);
-    }
-    lines(text) {
-        const out = [];
-        for (const line of text.split('\n')) {
-            const m = /^::add-mask::(.*)$/.exec(line);
-            if (m) {
-                // The runner decodes workflow command escapes: %25 %0D %0A.
-                const value = (m[1] ?? '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-                if (value.trim() !== '')
-                    this.masks = [...this.masks, value].sort((a, b) => b.length - a.length);
-                continue;
-            }
-            out.push(this.masks.reduce((acc, mask) => acc.split(mask).join('***'), line));
-        }
-        return out.join('\n');
-    }
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** A secret's value as given, trimmed, and each line that is more than punctuation (runner-style masks are per line). */
+function maskSecret(masks, value) {
+    masks.add(value);
+    masks.add(value.trim());
+    for (const line of value.split(/\r?\n/))
+        if (/[\p{L}\p{N}]/u.test(line))
+            masks.add(line.trim());
 }
-exports.StreamMasker = StreamMasker;
-async function deployKitMain(argv) {
-    let request;
+/** The action's exit status as the command's: 0 passed, 1 anything else (failed, killed, timed out). */
+function exitStatus(result) {
+    return result.exitCode === 0 && result.signal === null && !result.timedOut ? 0 : 1;
+}
+/** How the run ended, in a few words. */
+function ending(result, cancelledBy) {
+    if (exitStatus(result) === 0)
+        return 'passed';
+    if (result.timedOut)
+        return 'timed out';
+    const by = result.signal ? `, ended by ${result.signal}` : '';
+    return cancelledBy ? `cancelled (${cancelledBy}${by})` : `failed${by}`;
+}
+/** After the log: the outputs and the job summary, masked like the log, and how it ended. */
+function report(result, masks, io, cancelledBy) {
+    const outputs = Object.entries(result.outputs);
+    io.out.write(`\n--- outputs${outputs.length === 0 ? ': none' : ''}\n`);
+    for (const [k, v] of outputs)
+        io.out.write(`${k}: ${masks.apply(v)}\n`);
+    if (result.summary.trim() !== '')
+        io.out.write(`\n--- job summary\n${masks.apply(result.summary.trimEnd())}\n`);
+    const how = ending(result, cancelledBy);
+    io.out.write(`\n--- ${how} (exit ${exitStatus(result)}) in ${(result.durationMs / 1000).toFixed(1)} s\n`);
+}
+/** Run one action for a person at a terminal: live log rendered and masked, Ctrl-C as the runner cancels. */
+async function runCli(request, io = { out: process.stdout, err: process.stderr }) {
+    const masks = new terminal_log_1.MaskSet();
+    // The runner masks a workflow's secrets before the action says anything; so does this command.
+    for (const name of request.secrets)
+        maskSecret(masks, request.inputs[name] ?? '');
+    const stdout = new terminal_log_1.TerminalLog({ debug: request.debug, masks });
+    const stderr = new terminal_log_1.TerminalLog({ debug: request.debug, masks });
+    // The action runs in its own process group, so Ctrl-C reaches only this process, which cancels
+    // it the way the runner cancels a step: SIGINT, SIGTERM 7.5 s later, then the group is killed.
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (!cancel.signal.aborted)
+            io.err.write(`\ndeploy-kit: ${signal}: cancelling ${request.name} as the runner does (SIGINT, SIGTERM in 7.5 s, killed 2.5 s later)\n`);
+        cancel.abort(signal);
+    };
+    for (const signal of CANCEL_SIGNALS)
+        process.on(signal, onSignal);
+    let result;
     try {
-        request = parseCli(argv);
+        result = await (0, run_action_1.runAction)({
+            action: request.action,
+            workspace: request.workspace,
+            inputs: request.inputs,
+            node: request.node,
+            env: { SSH_AUTH_SOCK: undefined, RUNNER_DEBUG: request.debug ? '1' : undefined },
+            post: true,
+            timeoutMs: 6 * 60 * 60 * 1000,
+            onStdout: (chunk) => io.out.write(stdout.push(chunk)),
+            onStderr: (chunk) => io.err.write(stderr.push(chunk)),
+            cancel: cancel.signal,
+            processGroup: true,
+            removeTemp: 'after-run',
+        });
+    }
+    catch (error) {
+        io.err.write(`deploy-kit: could not run ${request.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+        return 1;
+    }
+    finally {
+        for (const signal of CANCEL_SIGNALS)
+            process.off(signal, onSignal);
+    }
+    const rest = stdout.flush();
+    if (rest !== '')
+        io.out.write(`${rest}\n`);
+    const restErr = stderr.flush();
+    if (restErr !== '')
+        io.err.write(`${restErr}\n`);
+    report(result, masks, io, cancel.signal.aborted ? String(cancel.signal.reason) : undefined);
+    return exitStatus(result);
+}
+/** The command: help, a usage error (exit 2), or a run (the action's exit status). */
+async function deployKitMain(argv, io = { out: process.stdout, err: process.stderr }) {
+    let command;
+    try {
+        command = parseCli(argv);
     }
     catch (error) {
         if (!(error instanceof UsageError))
             throw error;
-        console.error(`deploy-kit: ${error.message}`);
-        console.error('usage: deploy-kit <deploy|action> [--workspace DIR] [--input name=value] [--input-file name=path] [--input-env name=VARIABLE] [--node20]');
+        io.err.write(`deploy-kit: ${error.message}\n${(0, cli_help_1.usage)()}\n(deploy-kit --help lists the actions; deploy-kit <action> --help its inputs)\n`);
         return 2;
     }
-    const masker = new StreamMasker();
-    // Ctrl-C reaches the action too (same process group): it cancels the way the runner's SIGINT
-    // does (remote-deploy puts switched hosts back, releases locks). Stay to show how it ended.
-    const onSignal = (signal) => {
-        process.stderr.write(`\ndeploy-kit: ${signal} passed on to the action; waiting for it to stop cleanly\n`);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const result = await (0, run_action_1.runAction)({
-        action: request.action,
-        workspace: request.workspace,
-        inputs: request.inputs,
-        node: request.node,
-        env: { SSH_AUTH_SOCK: undefined },
-        timeoutMs: 60 * 60 * 1000,
-        onStdout: (chunk) => process.stdout.write(masker.push(chunk)),
-    });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.stdout.write(masker.flush());
-    if (result.stderr.trim() !== '')
-        process.stderr.write((0, run_action_1.maskLog)(result.stderr, result.masks));
-    console.log('\n--- outputs');
-    for (const [k, v] of Object.entries(result.outputs))
-        console.log(`${k}: ${v}`);
-    console.log(`\n--- job summary (also in ${path.join(result.runnerTemp, 'summary')})`);
-    console.log(result.summary.trimEnd());
-    console.log(`\n--- exit code ${result.exitCode ?? 1} in ${(result.durationMs / 1000).toFixed(1)} s`);
-    return result.exitCode ?? 1;
-}
-
-
-/***/ }),
-
-/***/ 1095:
-/***/ ((__unused_webpack_module, exports) => {
-
-"use strict";
-
-/**
- * Test fixtures defined once (issue 17): the integration tests, the e2e tests and the benches
- * import them from here instead of each writing its own copy.
- */
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.versionAppDockerfile = versionAppDockerfile;
-/**
- * The tiny app image the deploy tests and benches ship: busybox httpd on $BIND:$PORT serving
- * /version (text: what the Compose healthcheck reads) and /version.json ({"version": ...}: what
- * the smoke test's version suite reads), with a HEALTHCHECK through wget every second.
- * Build args: VERSION (default dev) and BROKEN (non-empty: no /version, so the healthcheck and
- * any HTTP check stay red).
- */
-function versionAppDockerfile(options) {
-    const retries = options.healthRetries ?? 2;
-    const timeout = options.healthTimeout ?? '2s';
-    return [
-        `FROM ${options.base}`,
-        'ARG VERSION=dev',
-        'ARG BROKEN=',
-        'RUN mkdir -p /www && echo "$VERSION" > /www/version' +
-            ' && printf \'{"version": "%s"}\\n\' "$VERSION" > /www/version.json' +
-            ' && if [ -n "$BROKEN" ]; then rm /www/version; fi',
-        ...(options.user ? [`USER ${options.user}`] : []),
-        `HEALTHCHECK --interval=1s --timeout=${timeout} --retries=${retries} CMD wget -q -O /dev/null "http://$BIND:$PORT/version" || exit 1`,
-        'CMD httpd -f -p "$BIND:$PORT" -h /www',
-        '',
-    ].join('\n');
+    // A closed pipe or terminal (`| head`, a dropped ssh session) must not kill this process: the
+    // action would run on in its own process group with nobody to finish its cancel or clean up.
+    if (io.out === process.stdout)
+        process.stdout.on('error', () => undefined);
+    if (io.err === process.stderr)
+        process.stderr.on('error', () => undefined);
+    if ('help' in command) {
+        io.out.write(command.help);
+        return 0;
+    }
+    return runCli(command, io);
 }
 
 
@@ -7666,7 +7879,7 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.UsageError = exports.StreamMasker = exports.parseCli = exports.isSecretInput = exports.deployKitMain = exports.cliMain = void 0;
+exports.TerminalLog = exports.MaskSet = exports.secretInputsOf = exports.wrap = exports.usage = exports.mainHelp = exports.actionHelp = exports.UsageError = exports.runCli = exports.parseCli = exports.isSecretInput = exports.exitStatus = exports.deployKitMain = exports.cliMain = void 0;
 __exportStar(__nccwpck_require__(2687), exports);
 __exportStar(__nccwpck_require__(2892), exports);
 __exportStar(__nccwpck_require__(3763), exports);
@@ -7675,16 +7888,26 @@ var cli_1 = __nccwpck_require__(5379);
 Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
 var deploy_kit_1 = __nccwpck_require__(4287);
 Object.defineProperty(exports, "deployKitMain", ({ enumerable: true, get: function () { return deploy_kit_1.deployKitMain; } }));
+Object.defineProperty(exports, "exitStatus", ({ enumerable: true, get: function () { return deploy_kit_1.exitStatus; } }));
 Object.defineProperty(exports, "isSecretInput", ({ enumerable: true, get: function () { return deploy_kit_1.isSecretInput; } }));
 Object.defineProperty(exports, "parseCli", ({ enumerable: true, get: function () { return deploy_kit_1.parseCli; } }));
-Object.defineProperty(exports, "StreamMasker", ({ enumerable: true, get: function () { return deploy_kit_1.StreamMasker; } }));
+Object.defineProperty(exports, "runCli", ({ enumerable: true, get: function () { return deploy_kit_1.runCli; } }));
 Object.defineProperty(exports, "UsageError", ({ enumerable: true, get: function () { return deploy_kit_1.UsageError; } }));
+var cli_help_1 = __nccwpck_require__(5203);
+Object.defineProperty(exports, "actionHelp", ({ enumerable: true, get: function () { return cli_help_1.actionHelp; } }));
+Object.defineProperty(exports, "mainHelp", ({ enumerable: true, get: function () { return cli_help_1.mainHelp; } }));
+Object.defineProperty(exports, "usage", ({ enumerable: true, get: function () { return cli_help_1.usage; } }));
+Object.defineProperty(exports, "wrap", ({ enumerable: true, get: function () { return cli_help_1.wrap; } }));
+var secret_inputs_1 = __nccwpck_require__(3351);
+Object.defineProperty(exports, "secretInputsOf", ({ enumerable: true, get: function () { return secret_inputs_1.secretInputsOf; } }));
+var terminal_log_1 = __nccwpck_require__(9790);
+Object.defineProperty(exports, "MaskSet", ({ enumerable: true, get: function () { return terminal_log_1.MaskSet; } }));
+Object.defineProperty(exports, "TerminalLog", ({ enumerable: true, get: function () { return terminal_log_1.TerminalLog; } }));
 __exportStar(__nccwpck_require__(7920), exports);
 __exportStar(__nccwpck_require__(1683), exports);
 __exportStar(__nccwpck_require__(7199), exports);
 __exportStar(__nccwpck_require__(1732), exports);
 __exportStar(__nccwpck_require__(6250), exports);
-__exportStar(__nccwpck_require__(1095), exports);
 
 
 /***/ }),
@@ -7794,6 +8017,69 @@ function filesUnder(dir, keep = () => false) {
         }
     };
     walk(dir);
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 494:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/** The runner's log masking, emulated: what a reader of the job's log would see. */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.maskLog = maskLog;
+exports.maskLogByLine = maskLogByLine;
+exports.maskLine = maskLine;
+function maskLog(text, masks) {
+    const kept = text
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+    // Longest first, as the runner does, so a value containing another is masked whole.
+    return [...masks]
+        .filter((m) => m !== '')
+        .sort((a, b) => b.length - a.length)
+        .reduce((acc, m) => acc.split(m).join('***'), kept);
+}
+/**
+ * The runner's masking, emulated: it masks registered strings inside each log line separately
+ * (overlapping matches merged, see maskLine), so a value containing a line break never matches,
+ * and nothing else is masked.
+ */
+function maskLogByLine(text, masks) {
+    const ordered = [...new Set(masks)].filter((m) => m !== '');
+    return text
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .map((line) => maskLine(line, ordered))
+        .join('\n');
+}
+/**
+ * One line as the runner's SecretMasker writes it: every occurrence of every mask marked, and
+ * each run of marked characters (overlapping or touching matches merged) replaced by one ***.
+ * Written independently of the product's Masker on purpose: this is the oracle it is checked by
+ * (and what `deploy-kit`'s terminal log applies, being the runner's behaviour). No empty mask.
+ */
+function maskLine(line, masks) {
+    const marked = new Array(line.length).fill(false);
+    let any = false;
+    for (const m of masks)
+        for (let at = line.indexOf(m); at !== -1; at = line.indexOf(m, at + 1)) {
+            marked.fill(true, at, at + m.length);
+            any = true;
+        }
+    if (!any)
+        return line;
+    let out = '';
+    for (let i = 0; i < line.length; i++) {
+        if (!marked[i])
+            out += line[i];
+        else if (i === 0 || !marked[i - 1])
+            out += '***';
+    }
     return out;
 }
 
@@ -8189,20 +8475,27 @@ var __importStar = (this && this.__importStar) || (function () {
         return result;
     };
 })();
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.RUNNER_SIGTERM_GRACE_MS = exports.RUNNER_SIGINT_GRACE_MS = exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = void 0;
+exports.NODE20 = exports.NODE24 = exports.REPO_ROOT = exports.removeRunTemps = void 0;
 exports.actionDir = actionDir;
 exports.readActionMetadata = readActionMetadata;
 exports.inputEnvName = inputEnvName;
-exports.maskLog = maskLog;
-exports.maskLogByLine = maskLogByLine;
 exports.runAction = runAction;
-const node_child_process_1 = __nccwpck_require__(1421);
 const fs = __importStar(__nccwpck_require__(3024));
 const os = __importStar(__nccwpck_require__(8161));
 const path = __importStar(__nccwpck_require__(6760));
 const yaml_1 = __nccwpck_require__(3645);
 const commands_1 = __nccwpck_require__(2687);
+const mask_log_1 = __nccwpck_require__(494);
+const run_phase_1 = __nccwpck_require__(8766);
+const run_temp_1 = __nccwpck_require__(9919);
+__exportStar(__nccwpck_require__(494), exports);
+__exportStar(__nccwpck_require__(8766), exports);
+var run_temp_2 = __nccwpck_require__(9919);
+Object.defineProperty(exports, "removeRunTemps", ({ enumerable: true, get: function () { return run_temp_2.removeRunTemps; } }));
 /**
  * Runs a committed action bundle the way the GitHub runner does: `node` on the
  * file named by action.yml's runs.main, inputs as INPUT_* variables (with the
@@ -8225,9 +8518,6 @@ function findSystemNode() {
     }
     return process.execPath;
 }
-/** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
-exports.RUNNER_SIGINT_GRACE_MS = 7500;
-exports.RUNNER_SIGTERM_GRACE_MS = 2500;
 function actionDir(action) {
     return path.isAbsolute(action) ? action : path.join(exports.REPO_ROOT, action);
 }
@@ -8242,133 +8532,52 @@ function readActionMetadata(action) {
 function inputEnvName(name) {
     return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function runPhase(node, script, env, cwd, options) {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = (0, node_child_process_1.spawn)(node, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        let stdoutText = '';
-        let signalled = false;
-        let timedOut = false;
-        const escalation = [];
-        const sendSignal = () => {
-            if (signalled || !options.signal)
-                return;
-            signalled = true;
-            if (options.signal !== 'runner-cancel') {
-                child.kill(options.signal);
-                return;
-            }
-            child.kill('SIGINT');
-            escalation.push(setTimeout(() => child.kill('SIGTERM'), exports.RUNNER_SIGINT_GRACE_MS));
-            escalation.push(setTimeout(() => child.kill('SIGKILL'), exports.RUNNER_SIGINT_GRACE_MS + exports.RUNNER_SIGTERM_GRACE_MS));
-        };
-        child.stdout.on('data', (chunk) => {
-            out.push(chunk);
-            options.onStdout?.(chunk.toString('utf8'));
-            if (options.signalWhenStdout && !signalled) {
-                stdoutText += chunk.toString('utf8');
-                const hit = typeof options.signalWhenStdout === 'string'
-                    ? stdoutText.includes(options.signalWhenStdout)
-                    : options.signalWhenStdout.test(stdoutText);
-                if (hit)
-                    sendSignal();
-            }
-        });
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        const signalTimer = options.signal && options.signalAfterMs !== undefined
-            ? setTimeout(sendSignal, options.signalAfterMs)
-            : undefined;
-        const timeout = setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-        }, options.timeoutMs ?? 120_000);
-        child.on('error', reject);
-        child.on('close', (exitCode, signal) => {
-            clearTimeout(timeout);
-            if (signalTimer)
-                clearTimeout(signalTimer);
-            for (const t of escalation)
-                clearTimeout(t);
-            resolve({
-                exitCode,
-                signal,
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: Buffer.concat(err).toString('utf8'),
-                durationMs: Date.now() - started,
-                timedOut,
-            });
-        });
-    });
-}
 function readIfExists(file) {
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
-function maskLog(text, masks) {
-    const kept = text
+/** Every place a value could reach a reader: log lines other than add-mask, outputs, summary, env, state. */
+function leaksIn(values, rawLog, files) {
+    const visible = rawLog
         .split('\n')
         .filter((line) => !line.startsWith('::add-mask::'))
         .join('\n');
-    // Longest first, as the runner does, so a value containing another is masked whole.
-    return [...masks]
-        .filter((m) => m !== '')
-        .sort((a, b) => b.length - a.length)
-        .reduce((acc, m) => acc.split(m).join('***'), kept);
-}
-/**
- * The runner's masking, emulated: it masks registered strings inside each log line separately
- * (overlapping matches merged, see maskLine), so a value containing a line break never matches,
- * and nothing else is masked.
- */
-function maskLogByLine(text, masks) {
-    const ordered = [...new Set(masks)].filter((m) => m !== '');
-    return text
-        .split('\n')
-        .filter((line) => !line.startsWith('::add-mask::'))
-        .map((line) => maskLine(line, ordered))
-        .join('\n');
-}
-/**
- * One line as the runner's SecretMasker writes it: every occurrence of every mask marked, and
- * each run of marked characters (overlapping or touching matches merged) replaced by one ***.
- * Written independently of the product's Masker on purpose: this is the oracle it is checked by.
- */
-function maskLine(line, masks) {
-    const marked = new Array(line.length).fill(false);
-    let any = false;
-    for (const m of masks)
-        for (let at = line.indexOf(m); at !== -1; at = line.indexOf(m, at + 1)) {
-            marked.fill(true, at, at + m.length);
-            any = true;
+    const places = {
+        log: visible,
+        outputs: JSON.stringify(files.outputs),
+        summary: files.summary,
+        env: JSON.stringify(files.env),
+        state: JSON.stringify(files.state),
+    };
+    const found = [];
+    for (const value of values) {
+        if (value === '')
+            continue;
+        for (const [where, text] of Object.entries(places)) {
+            // Structured places were JSON-encoded above, so look for the JSON-escaped form there too.
+            if (text.includes(value) || (where !== 'log' && text.includes(JSON.stringify(value).slice(1, -1))))
+                found.push(`${where}: ${JSON.stringify(value).slice(0, 40)}`);
         }
-    if (!any)
-        return line;
-    let out = '';
-    for (let i = 0; i < line.length; i++) {
-        if (!marked[i])
-            out += line[i];
-        else if (i === 0 || !marked[i - 1])
-            out += '***';
     }
-    return out;
+    return found;
 }
 async function runAction(options) {
-    const dir = actionDir(options.action);
     const meta = readActionMetadata(options.action);
     const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-runner-'));
-    const workspace = options.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-'));
-    const files = {
-        GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
-        GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary'),
-        GITHUB_ENV: path.join(runnerTemp, 'env'),
-        GITHUB_PATH: path.join(runnerTemp, 'path'),
-        GITHUB_STATE: path.join(runnerTemp, 'state'),
-    };
-    for (const file of Object.values(files))
-        fs.writeFileSync(file, '');
-    const eventPath = path.join(runnerTemp, 'event.json');
-    fs.writeFileSync(eventPath, JSON.stringify({}));
+    const temps = [runnerTemp];
+    if (!options.workspace)
+        temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-')));
+    // Registered at once, so even a run that throws or a process that exits mid-run leaves nothing.
+    const done = (0, run_temp_1.holdTemps)(temps);
+    try {
+        return await runIn(options, meta, runnerTemp, options.workspace ?? temps[1]);
+    }
+    finally {
+        done(options.removeTemp === 'after-run');
+    }
+}
+/** The environment the runner gives an action's process: GITHUB_*, RUNNER_*, the file commands, INPUT_*. */
+function runnerEnv(options, meta, at) {
+    const { dir, workspace, runnerTemp, eventPath, files } = at;
     const env = {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -8414,17 +8623,35 @@ async function runAction(options) {
         else
             env[name] = value;
     }
+    return env;
+}
+async function runIn(options, meta, runnerTemp, workspace) {
+    const dir = actionDir(options.action);
+    const files = {
+        GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
+        GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary'),
+        GITHUB_ENV: path.join(runnerTemp, 'env'),
+        GITHUB_PATH: path.join(runnerTemp, 'path'),
+        GITHUB_STATE: path.join(runnerTemp, 'state'),
+    };
+    for (const file of Object.values(files))
+        fs.writeFileSync(file, '');
+    const eventPath = path.join(runnerTemp, 'event.json');
+    fs.writeFileSync(eventPath, JSON.stringify({}));
+    const env = runnerEnv(options, meta, { dir, workspace, runnerTemp, eventPath, files });
     const node = options.node ?? (fs.existsSync(exports.NODE24) ? exports.NODE24 : exports.NODE20);
-    const main = await runPhase(node, path.join(dir, meta.runs.main), env, workspace, options);
+    const main = await (0, run_phase_1.runPhase)(node, path.join(dir, meta.runs.main), env, workspace, options);
     const state = (0, commands_1.parseFileCommand)(readIfExists(files.GITHUB_STATE));
     let post;
     if (options.post && meta.runs.post) {
         const postEnv = { ...env };
         for (const [name, value] of Object.entries(state))
             postEnv[`STATE_${name}`] = value;
-        post = await runPhase(node, path.join(dir, meta.runs.post), postEnv, workspace, {
+        // The runner runs post steps of a cancelled job too: the post phase is not cancelled.
+        post = await (0, run_phase_1.runPhase)(node, path.join(dir, meta.runs.post), postEnv, workspace, {
             ...options,
             signal: undefined,
+            cancel: undefined,
         });
     }
     const allStdout = main.stdout + (post ? '\n' + post.stdout : '');
@@ -8446,36 +8673,233 @@ async function runAction(options) {
         commands,
         annotations,
         masks,
-        log: maskLog(rawLog, masks),
-        runnerLog: maskLogByLine(rawLog, masks),
+        log: (0, mask_log_1.maskLog)(rawLog, masks),
+        runnerLog: (0, mask_log_1.maskLogByLine)(rawLog, masks),
         error: annotations.find((a) => a.level === 'error')?.message,
         post,
         workspace,
         runnerTemp,
-        leaks(values) {
-            const visible = rawLog
-                .split('\n')
-                .filter((line) => !line.startsWith('::add-mask::'))
-                .join('\n');
-            const places = {
-                log: visible,
-                outputs: JSON.stringify(outputs),
-                summary,
-                env: JSON.stringify(exported),
-                state: JSON.stringify(state),
-            };
-            const found = [];
-            for (const value of values) {
-                if (value === '')
-                    continue;
-                for (const [where, text] of Object.entries(places)) {
-                    // Structured places were JSON-encoded above, so look for the JSON-escaped form there too.
-                    if (text.includes(value) || (where !== 'log' && text.includes(JSON.stringify(value).slice(1, -1))))
-                        found.push(`${where}: ${JSON.stringify(value).slice(0, 40)}`);
-                }
-            }
-            return found;
+        leaks: (values) => leaksIn(values, rawLog, { outputs, summary, env: exported, state }),
+    };
+}
+
+
+/***/ }),
+
+/***/ 8766:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RUNNER_SIGTERM_GRACE_MS = exports.RUNNER_SIGINT_GRACE_MS = void 0;
+exports.runPhase = runPhase;
+const node_child_process_1 = __nccwpck_require__(1421);
+const node_string_decoder_1 = __nccwpck_require__(6193);
+/** One phase (main or post) of an action: its node process, run the way the runner runs it. */
+/** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
+exports.RUNNER_SIGINT_GRACE_MS = 7500;
+exports.RUNNER_SIGTERM_GRACE_MS = 2500;
+/** Signals for one child: one signal, or the runner's cancel sequence (sent once); `stop` drops what is pending. */
+function signaller(child, processGroup) {
+    const timers = [];
+    let sent = false;
+    // With its own process group, the last resort takes every process the action started.
+    const kill = (signal) => {
+        try {
+            if (processGroup && signal === 'SIGKILL' && child.pid)
+                process.kill(-child.pid, signal);
+            else
+                child.kill(signal);
+        }
+        catch {
+            // already gone
+        }
+    };
+    return {
+        kill,
+        sent: () => sent,
+        send(signal) {
+            if (sent)
+                return;
+            sent = true;
+            if (signal !== 'runner-cancel')
+                return kill(signal);
+            kill('SIGINT');
+            timers.push(setTimeout(() => kill('SIGTERM'), exports.RUNNER_SIGINT_GRACE_MS));
+            timers.push(setTimeout(() => kill('SIGKILL'), exports.RUNNER_SIGINT_GRACE_MS + exports.RUNNER_SIGTERM_GRACE_MS));
         },
+        stop: () => timers.forEach((t) => clearTimeout(t)),
+    };
+}
+function runPhase(node, script, env, cwd, options) {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = (0, node_child_process_1.spawn)(node, [script], {
+            cwd,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: options.processGroup ?? false,
+        });
+        const signals = signaller(child, options.processGroup ?? false);
+        const out = [];
+        const err = [];
+        let stdoutText = '';
+        // Callbacks get text; a character split between two chunks waits for its second half.
+        const outText = new node_string_decoder_1.StringDecoder('utf8');
+        const errText = new node_string_decoder_1.StringDecoder('utf8');
+        let timedOut = false;
+        const sendSignal = () => {
+            if (options.signal)
+                signals.send(options.signal);
+        };
+        const onCancel = () => signals.send('runner-cancel');
+        if (options.cancel?.aborted)
+            onCancel();
+        else
+            options.cancel?.addEventListener('abort', onCancel, { once: true });
+        child.stdout.on('data', (chunk) => {
+            out.push(chunk);
+            if (options.onStdout)
+                options.onStdout(outText.write(chunk));
+            if (options.signalWhenStdout && !signals.sent()) {
+                stdoutText += chunk.toString('utf8');
+                const hit = typeof options.signalWhenStdout === 'string'
+                    ? stdoutText.includes(options.signalWhenStdout)
+                    : options.signalWhenStdout.test(stdoutText);
+                if (hit)
+                    sendSignal();
+            }
+        });
+        child.stderr.on('data', (chunk) => {
+            err.push(chunk);
+            if (options.onStderr)
+                options.onStderr(errText.write(chunk));
+        });
+        const signalTimer = options.signal && options.signalAfterMs !== undefined
+            ? setTimeout(sendSignal, options.signalAfterMs)
+            : undefined;
+        const timeout = setTimeout(() => {
+            timedOut = true;
+            signals.kill('SIGKILL');
+        }, options.timeoutMs ?? 120_000);
+        const settle = () => {
+            clearTimeout(timeout);
+            if (signalTimer)
+                clearTimeout(signalTimer);
+            signals.stop();
+            options.cancel?.removeEventListener('abort', onCancel);
+        };
+        child.on('error', (error) => {
+            settle();
+            reject(error);
+        });
+        child.on('close', (exitCode, signal) => {
+            settle();
+            resolve({
+                exitCode,
+                signal,
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+                durationMs: Date.now() - started,
+                timedOut,
+            });
+        });
+    });
+}
+
+
+/***/ }),
+
+/***/ 9919:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.removeRunTemps = removeRunTemps;
+exports.holdTemps = holdTemps;
+const fs = __importStar(__nccwpck_require__(3024));
+/**
+ * The temp folders a run makes (RUNNER_TEMP, and a workspace when none is given): deleted when
+ * the run ends ('after-run'), or kept for the caller to read and deleted when this process exits
+ * (or by removeRunTemps). Registered for the exit as soon as they exist, so a run that throws or
+ * a process that exits mid-run leaves nothing either.
+ */
+/** Temp folders made by runs whose results may still be read: deleted when this process exits. */
+const removeAtExit = new Set();
+/** Temp folders of runs still going: never deleted under them (but at exit, yes). */
+const inUse = new Set();
+let exitHook = false;
+function removeTempDirs(dirs) {
+    for (const dir of [...dirs]) {
+        try {
+            fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+        }
+        catch {
+            // best effort: a file held open elsewhere
+        }
+        removeAtExit.delete(dir);
+    }
+}
+/**
+ * Delete now the temp folders of every finished run whose results were kept ('at-exit'): for a
+ * test file's afterAll (jest's sandboxed `process` never reports this process's exit).
+ */
+function removeRunTemps() {
+    removeTempDirs([...removeAtExit].filter((dir) => !inUse.has(dir)));
+}
+function deleteAtExit(dirs) {
+    for (const dir of dirs)
+        removeAtExit.add(dir);
+    if (exitHook)
+        return;
+    exitHook = true;
+    process.on('exit', () => removeTempDirs(removeAtExit));
+}
+/** Hold a run's temp folders while it runs; the returned function releases them (and deletes them at once if asked). */
+function holdTemps(dirs) {
+    deleteAtExit(dirs);
+    for (const dir of dirs)
+        inUse.add(dir);
+    return (removeNow) => {
+        for (const dir of dirs)
+            inUse.delete(dir);
+        if (removeNow)
+            removeTempDirs(dirs);
     };
 }
 
@@ -8553,6 +8977,183 @@ function sandboxDockerEnv(sb, extra = {}) {
     delete env.DOCKER_CONTEXT;
     return env;
 }
+
+
+/***/ }),
+
+/***/ 3351:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isSecretInput = isSecretInput;
+exports.secretInputsOf = secretInputsOf;
+/**
+ * Which inputs of an action are secrets, for the `deploy-kit` command (marked in its help, refused
+ * on its command line). The lists come from the actions themselves: `secretInputs` of the
+ * definition each actions/<name>/src/action.ts exports, collected at build time into
+ * secret-inputs.json (scripts/secret-inputs.mjs, run by `node scripts/build.mjs harness-lib`).
+ * An action not in that file yet is judged by the name rule below.
+ */
+const secret_inputs_json_1 = __importDefault(__nccwpck_require__(8868));
+/** The name rule, for an action that declares no list: passwords, passphrases, tokens, keys, secrets. */
+function isSecretInput(name) {
+    return /(^|-)(password|passphrase|token|secrets?|private-key)$/.test(name);
+}
+/** The secret inputs of an action (by its name in scripts/actions.json) among its declared inputs. */
+function secretInputsOf(action, inputs) {
+    const lists = secret_inputs_json_1.default;
+    const list = lists[action];
+    if (list)
+        return { names: inputs.filter((name) => list.includes(name)), source: 'action.ts' };
+    return { names: inputs.filter(isSecretInput), source: 'name rule' };
+}
+
+
+/***/ }),
+
+/***/ 9790:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TerminalLog = exports.MaskSet = void 0;
+/**
+ * An action's log rendered for a terminal, as it streams: the workflow commands the runner would
+ * act on become what a person reads at a prompt.
+ *
+ *   ::group::Title                     → `==> Title`
+ *   ::endgroup::                       → nothing
+ *   ::error file=a.py,line=3::msg      → `error: a.py:3: msg` (warning, notice alike; col and title kept)
+ *   ::debug::msg                       → nothing, or `debug: msg` with --debug
+ *   ::add-mask::value                  → nothing; the value is masked in every later line
+ *   ::stop-commands::T ... ::T::       → the lines between are printed as they are (masked)
+ *   ::set-output / save-state / echo / add-matcher / remove-matcher → nothing (runner bookkeeping)
+ *
+ * Every line is masked the way the runner masks it: each registered value, wherever it occurs in
+ * the line (overlapping matches merged into one ***); stdout and stderr share one set of masks.
+ */
+const commands_1 = __nccwpck_require__(2687);
+const mask_log_1 = __nccwpck_require__(494);
+/** Registered secret values, applied to each rendered line. */
+class MaskSet {
+    values = [];
+    add(value) {
+        if (value.trim() !== '' && !this.values.includes(value))
+            this.values.push(value);
+    }
+    get size() {
+        return this.values.length;
+    }
+    /** Every occurrence of every value marked, each run of marked characters replaced by one *** (as the runner). */
+    apply(text) {
+        return (0, mask_log_1.maskLine)(text, this.values);
+    }
+}
+exports.MaskSet = MaskSet;
+/** Commands the runner consumes without showing anything. */
+const SILENT = new Set([
+    'endgroup',
+    'set-output',
+    'save-state',
+    'set-env',
+    'add-path',
+    'echo',
+    'add-matcher',
+    'remove-matcher',
+]);
+/** A multi-line message with its continuation lines indented under the first. */
+function indented(text) {
+    return text.replace(/\r?\n/g, '\n  ');
+}
+/** `level: file:line:col: title: message`, each part already masked. */
+function annotation(level, properties, message) {
+    const { file, line, col, title } = properties;
+    let where = '';
+    if (file)
+        where = `${file}${line ? `:${line}` : ''}${line && col ? `:${col}` : ''}: `;
+    else if (line)
+        where = `line ${line}: `;
+    return `${level}: ${where}${title ? `${title}: ` : ''}${indented(message)}`;
+}
+class TerminalLog {
+    masks;
+    debug;
+    partial = '';
+    /** Set by ::stop-commands::TOKEN: commands are plain text until ::TOKEN::. */
+    stopToken;
+    constructor(options = {}) {
+        this.masks = options.masks ?? new MaskSet();
+        this.debug = options.debug ?? false;
+    }
+    /** Render the complete lines of a chunk; an unfinished last line waits for the next chunk. */
+    push(chunk) {
+        const text = this.partial + chunk;
+        const cut = text.lastIndexOf('\n');
+        if (cut === -1) {
+            this.partial = text;
+            return '';
+        }
+        this.partial = text.slice(cut + 1);
+        return text
+            .slice(0, cut)
+            .split('\n')
+            .map((line) => this.line(line))
+            .filter((line) => line !== undefined)
+            .map((line) => `${line}\n`)
+            .join('');
+    }
+    /** Render what is left of an unfinished last line (no newline added). */
+    flush() {
+        const rest = this.partial;
+        this.partial = '';
+        if (rest === '')
+            return '';
+        return this.line(rest) ?? '';
+    }
+    /** One line of the log as the terminal shows it, or undefined when it shows nothing. */
+    line(raw) {
+        const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (this.stopToken !== undefined) {
+            if (text === `::${this.stopToken}::`) {
+                this.stopToken = undefined;
+                return undefined;
+            }
+            return this.masks.apply(text);
+        }
+        const command = (0, commands_1.parseWorkflowCommandLine)(text);
+        if (!command)
+            return this.masks.apply(text);
+        const { command: name, properties, data } = command;
+        if (name === 'add-mask') {
+            this.masks.add(data);
+            return undefined;
+        }
+        if (name === 'stop-commands') {
+            this.stopToken = data;
+            return undefined;
+        }
+        if (SILENT.has(name))
+            return undefined;
+        // Masked before formatting, so a registered multi-line value still matches across its lines.
+        const mask = (value) => this.masks.apply(value);
+        if (name === 'group')
+            return `==> ${mask(data)}`;
+        if (name === 'debug')
+            return this.debug ? `debug: ${indented(mask(data))}` : undefined;
+        if (name === 'error' || name === 'warning' || name === 'notice') {
+            const masked = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, mask(v)]));
+            return annotation(name, masked, mask(data));
+        }
+        return mask(text);
+    }
+}
+exports.TerminalLog = TerminalLog;
 
 
 /***/ }),
@@ -8642,6 +9243,14 @@ module.exports = require("node:os");
 
 "use strict";
 module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 6193:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:string_decoder");
 
 /***/ }),
 
@@ -19953,6 +20562,14 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 "use strict";
 module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"http://json-schema.org/draft-07/schema#","title":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"allOf":[{"$ref":"#/definitions/nonNegativeInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}},"type":["object","boolean"],"properties":{"$id":{"type":"string","format":"uri-reference"},"$schema":{"type":"string","format":"uri"},"$ref":{"type":"string","format":"uri-reference"},"$comment":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"default":true,"readOnly":{"type":"boolean","default":false},"examples":{"type":"array","items":true},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/definitions/nonNegativeInteger"},"minLength":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"$ref":"#"},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":true},"maxItems":{"$ref":"#/definitions/nonNegativeInteger"},"minItems":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"contains":{"$ref":"#"},"maxProperties":{"$ref":"#/definitions/nonNegativeInteger"},"minProperties":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"$ref":"#"},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"propertyNames":{"format":"regex"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"propertyNames":{"$ref":"#"},"const":true,"enum":{"type":"array","items":true,"minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"contentMediaType":{"type":"string"},"contentEncoding":{"type":"string"},"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"default":true}');
+
+/***/ }),
+
+/***/ 8868:
+/***/ ((module) => {
+
+"use strict";
+module.exports = {};
 
 /***/ })
 

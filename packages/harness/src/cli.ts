@@ -5,7 +5,8 @@
  *        [--input-file name=path ...] [--env NAME=value ...] [--node20] [--post]
  *
  * Prints the log as the runner would show it (masked), then the outputs and the
- * job summary; exits with the action's exit code.
+ * job summary; exits with the action's exit code. A relative --input-file path starts at
+ * --workspace (as in `deploy-kit`), else at the current directory.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,14 +34,14 @@ export async function cliMain(argv: readonly string[]): Promise<void> {
   let workspace: string | undefined;
   let node: string | undefined;
   let post = false;
+  const files: [string, string][] = [];
   while (args.length > 0) {
     const flag = args.shift() as string;
     if (flag === '--input') {
       const [k, v] = pair(flag, args.shift());
       inputs[k] = v;
     } else if (flag === '--input-file') {
-      const [k, file] = pair(flag, args.shift());
-      inputs[k] = fs.readFileSync(file, 'utf8');
+      files.push(pair(flag, args.shift()));
     } else if (flag === '--env') {
       const [k, v] = pair(flag, args.shift());
       env[k] = v;
@@ -52,6 +53,7 @@ export async function cliMain(argv: readonly string[]): Promise<void> {
       post = true;
     } else usage(`unknown flag ${flag}`);
   }
+  for (const [k, file] of files) inputs[k] = fs.readFileSync(path.resolve(workspace ?? '.', file), 'utf8');
   const result = await runAction({ action, inputs, env, workspace, node, post });
   process.stdout.write(result.log.trimEnd() + '\n');
   console.log('\n--- outputs');

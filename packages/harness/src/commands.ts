@@ -37,17 +37,23 @@ export function unescapeProperty(value: string): string {
 
 const COMMAND_LINE = /^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/;
 
+/** One stdout line as a workflow command (`::name key=value::data`), or undefined for plain text. */
+export function parseWorkflowCommandLine(text: string): Omit<WorkflowCommand, 'line'> | undefined {
+  const match = COMMAND_LINE.exec(text);
+  if (!match) return undefined;
+  const properties: Record<string, string> = {};
+  for (const pair of (match[2] ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) properties[pair.slice(0, eq).trim()] = unescapeProperty(pair.slice(eq + 1));
+  }
+  return { command: match[1] as string, properties, data: unescapeData(match[3] ?? '') };
+}
+
 export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
   const commands: WorkflowCommand[] = [];
   stdout.split(/\r?\n/).forEach((text, line) => {
-    const match = COMMAND_LINE.exec(text);
-    if (!match) return;
-    const properties: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').split(',')) {
-      const eq = pair.indexOf('=');
-      if (eq > 0) properties[pair.slice(0, eq).trim()] = unescapeProperty(pair.slice(eq + 1));
-    }
-    commands.push({ command: match[1] as string, properties, data: unescapeData(match[3] ?? ''), line });
+    const command = parseWorkflowCommandLine(text);
+    if (command) commands.push({ ...command, line });
   });
   return commands;
 }

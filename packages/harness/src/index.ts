@@ -3,7 +3,20 @@ export * from './process';
 export * from './run-action';
 export * from './sandbox';
 export { cliMain } from './cli';
-export { deployKitMain, isSecretInput, parseCli, StreamMasker, UsageError } from './deploy-kit';
+export {
+  deployKitMain,
+  exitStatus,
+  isSecretInput,
+  parseCli,
+  runCli,
+  UsageError,
+  type CliCommand,
+  type CliIO,
+  type CliRequest,
+} from './deploy-kit';
+export { actionHelp, mainHelp, usage, wrap } from './cli-help';
+export { secretInputsOf, type SecretInputs } from './secret-inputs';
+export { MaskSet, TerminalLog, type TerminalLogOptions } from './terminal-log';
 export * from './wait';
 export * from './pytools';
 export * from './osv-standin';

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +9,13 @@ import {
   type Annotation,
   type WorkflowCommand,
 } from './commands';
+import { maskLog, maskLogByLine } from './mask-log';
+import { runPhase, type PhaseOptions, type PhaseResult } from './run-phase';
+import { holdTemps } from './run-temp';
+
+export * from './mask-log';
+export * from './run-phase';
+export { removeRunTemps } from './run-temp';
 
 /**
  * Runs a committed action bundle the way the GitHub runner does: `node` on the
@@ -35,7 +41,7 @@ function findSystemNode(): string {
   return process.execPath;
 }
 
-export interface RunActionOptions {
+export interface RunActionOptions extends PhaseOptions {
   /** Published folder name (e.g. 'render-env'), '.' for the root action, or an absolute path to an action folder. */
   action: string;
   inputs?: Record<string, string>;
@@ -46,31 +52,12 @@ export interface RunActionOptions {
   node?: string;
   /** Also run runs.post (if declared) with the state saved by main. */
   post?: boolean;
-  timeoutMs?: number;
   /**
-   * Signal to send after `signalAfterMs` or on `signalWhenStdout` (cancellation tests).
-   * 'runner-cancel' is what the GitHub runner does when a run is cancelled: SIGINT, SIGTERM
-   * 7.5 s later, SIGKILL 2.5 s after that (docs: workflow cancellation reference).
+   * When the runner temp folder (and a workspace made for the run) is deleted: 'after-run' as
+   * soon as the run ends, on every path; 'at-exit' (default) when this process exits, so a test
+   * can still read RUNNER_TEMP's files through the result.
    */
-  signal?: NodeJS.Signals | 'runner-cancel';
-  signalAfterMs?: number;
-  /** Send the signal once this text appears in stdout (more robust than a delay). */
-  signalWhenStdout?: string | RegExp;
-  /** Called with each stdout chunk as it arrives (raw, unmasked: a live view must mask it itself). */
-  onStdout?: (chunk: string) => void;
-}
-
-/** The runner's grace periods on cancellation: SIGINT, then SIGTERM, then the process tree is killed. */
-export const RUNNER_SIGINT_GRACE_MS = 7500;
-export const RUNNER_SIGTERM_GRACE_MS = 2500;
-
-export interface PhaseResult {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
+  removeTemp?: 'after-run' | 'at-exit';
 }
 
 export interface RunActionResult extends PhaseResult {
@@ -100,8 +87,11 @@ export interface RunActionResult extends PhaseResult {
   leaks(values: readonly string[]): string[];
 }
 
-interface ActionMetadata {
-  inputs?: Record<string, { default?: unknown }>;
+export interface ActionMetadata {
+  name?: string;
+  description?: string;
+  inputs?: Record<string, { description?: string; required?: boolean; default?: unknown } | null>;
+  outputs?: Record<string, { description?: string } | null>;
   runs: { using: string; main: string; post?: string };
 }
 
@@ -121,141 +111,71 @@ export function inputEnvName(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
-function runPhase(
-  node: string,
-  script: string,
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  options: RunActionOptions,
-): Promise<PhaseResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(node, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let stdoutText = '';
-    let signalled = false;
-    let timedOut = false;
-    const escalation: NodeJS.Timeout[] = [];
-    const sendSignal = (): void => {
-      if (signalled || !options.signal) return;
-      signalled = true;
-      if (options.signal !== 'runner-cancel') {
-        child.kill(options.signal);
-        return;
-      }
-      child.kill('SIGINT');
-      escalation.push(setTimeout(() => child.kill('SIGTERM'), RUNNER_SIGINT_GRACE_MS));
-      escalation.push(
-        setTimeout(() => child.kill('SIGKILL'), RUNNER_SIGINT_GRACE_MS + RUNNER_SIGTERM_GRACE_MS),
-      );
-    };
-    child.stdout.on('data', (chunk: Buffer) => {
-      out.push(chunk);
-      options.onStdout?.(chunk.toString('utf8'));
-      if (options.signalWhenStdout && !signalled) {
-        stdoutText += chunk.toString('utf8');
-        const hit =
-          typeof options.signalWhenStdout === 'string'
-            ? stdoutText.includes(options.signalWhenStdout)
-            : options.signalWhenStdout.test(stdoutText);
-        if (hit) sendSignal();
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    const signalTimer =
-      options.signal && options.signalAfterMs !== undefined
-        ? setTimeout(sendSignal, options.signalAfterMs)
-        : undefined;
-    const timeout = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timeout);
-      if (signalTimer) clearTimeout(signalTimer);
-      for (const t of escalation) clearTimeout(t);
-      resolve({
-        exitCode,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        durationMs: Date.now() - started,
-        timedOut,
-      });
-    });
-  });
-}
-
 function readIfExists(file: string): string {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
 
-export function maskLog(text: string, masks: readonly string[]): string {
-  const kept = text
+/** Every place a value could reach a reader: log lines other than add-mask, outputs, summary, env, state. */
+function leaksIn(
+  values: readonly string[],
+  rawLog: string,
+  files: {
+    outputs: Record<string, string>;
+    summary: string;
+    env: Record<string, string>;
+    state: Record<string, string>;
+  },
+): string[] {
+  const visible = rawLog
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
     .join('\n');
-  // Longest first, as the runner does, so a value containing another is masked whole.
-  return [...masks]
-    .filter((m) => m !== '')
-    .sort((a, b) => b.length - a.length)
-    .reduce((acc, m) => acc.split(m).join('***'), kept);
-}
-
-/**
- * The runner's masking, emulated: it masks registered strings inside each log line separately
- * (overlapping matches merged, see maskLine), so a value containing a line break never matches,
- * and nothing else is masked.
- */
-export function maskLogByLine(text: string, masks: readonly string[]): string {
-  const ordered = [...new Set(masks)].filter((m) => m !== '');
-  return text
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
-    .map((line) => maskLine(line, ordered))
-    .join('\n');
-}
-
-/**
- * One line as the runner's SecretMasker writes it: every occurrence of every mask marked, and
- * each run of marked characters (overlapping or touching matches merged) replaced by one ***.
- * Written independently of the product's Masker on purpose: this is the oracle it is checked by.
- */
-function maskLine(line: string, masks: readonly string[]): string {
-  const marked = new Array<boolean>(line.length).fill(false);
-  let any = false;
-  for (const m of masks)
-    for (let at = line.indexOf(m); at !== -1; at = line.indexOf(m, at + 1)) {
-      marked.fill(true, at, at + m.length);
-      any = true;
+  const places: Record<string, string> = {
+    log: visible,
+    outputs: JSON.stringify(files.outputs),
+    summary: files.summary,
+    env: JSON.stringify(files.env),
+    state: JSON.stringify(files.state),
+  };
+  const found: string[] = [];
+  for (const value of values) {
+    if (value === '') continue;
+    for (const [where, text] of Object.entries(places)) {
+      // Structured places were JSON-encoded above, so look for the JSON-escaped form there too.
+      if (text.includes(value) || (where !== 'log' && text.includes(JSON.stringify(value).slice(1, -1))))
+        found.push(`${where}: ${JSON.stringify(value).slice(0, 40)}`);
     }
-  if (!any) return line;
-  let out = '';
-  for (let i = 0; i < line.length; i++) {
-    if (!marked[i]) out += line[i];
-    else if (i === 0 || !marked[i - 1]) out += '***';
   }
-  return out;
+  return found;
 }
 
 export async function runAction(options: RunActionOptions): Promise<RunActionResult> {
-  const dir = actionDir(options.action);
   const meta = readActionMetadata(options.action);
   const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-runner-'));
-  const workspace = options.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-'));
-  const files = {
-    GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
-    GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary'),
-    GITHUB_ENV: path.join(runnerTemp, 'env'),
-    GITHUB_PATH: path.join(runnerTemp, 'path'),
-    GITHUB_STATE: path.join(runnerTemp, 'state'),
-  };
-  for (const file of Object.values(files)) fs.writeFileSync(file, '');
-  const eventPath = path.join(runnerTemp, 'event.json');
-  fs.writeFileSync(eventPath, JSON.stringify({}));
+  const temps = [runnerTemp];
+  if (!options.workspace) temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'dk-ws-')));
+  // Registered at once, so even a run that throws or a process that exits mid-run leaves nothing.
+  const done = holdTemps(temps);
+  try {
+    return await runIn(options, meta, runnerTemp, options.workspace ?? (temps[1] as string));
+  } finally {
+    done(options.removeTemp === 'after-run');
+  }
+}
 
+/** The environment the runner gives an action's process: GITHUB_*, RUNNER_*, the file commands, INPUT_*. */
+function runnerEnv(
+  options: RunActionOptions,
+  meta: ActionMetadata,
+  at: {
+    dir: string;
+    workspace: string;
+    runnerTemp: string;
+    eventPath: string;
+    files: Record<string, string>;
+  },
+): NodeJS.ProcessEnv {
+  const { dir, workspace, runnerTemp, eventPath, files } = at;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -296,6 +216,28 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
+  return env;
+}
+
+async function runIn(
+  options: RunActionOptions,
+  meta: ActionMetadata,
+  runnerTemp: string,
+  workspace: string,
+): Promise<RunActionResult> {
+  const dir = actionDir(options.action);
+  const files = {
+    GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
+    GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary'),
+    GITHUB_ENV: path.join(runnerTemp, 'env'),
+    GITHUB_PATH: path.join(runnerTemp, 'path'),
+    GITHUB_STATE: path.join(runnerTemp, 'state'),
+  };
+  for (const file of Object.values(files)) fs.writeFileSync(file, '');
+  const eventPath = path.join(runnerTemp, 'event.json');
+  fs.writeFileSync(eventPath, JSON.stringify({}));
+
+  const env = runnerEnv(options, meta, { dir, workspace, runnerTemp, eventPath, files });
 
   const node = options.node ?? (fs.existsSync(NODE24) ? NODE24 : NODE20);
   const main = await runPhase(node, path.join(dir, meta.runs.main), env, workspace, options);
@@ -305,9 +247,11 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
   if (options.post && meta.runs.post) {
     const postEnv: NodeJS.ProcessEnv = { ...env };
     for (const [name, value] of Object.entries(state)) postEnv[`STATE_${name}`] = value;
+    // The runner runs post steps of a cancelled job too: the post phase is not cancelled.
     post = await runPhase(node, path.join(dir, meta.runs.post), postEnv, workspace, {
       ...options,
       signal: undefined,
+      cancel: undefined,
     });
   }
 
@@ -337,28 +281,6 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     post,
     workspace,
     runnerTemp,
-    leaks(values: readonly string[]): string[] {
-      const visible = rawLog
-        .split('\n')
-        .filter((line) => !line.startsWith('::add-mask::'))
-        .join('\n');
-      const places: Record<string, string> = {
-        log: visible,
-        outputs: JSON.stringify(outputs),
-        summary,
-        env: JSON.stringify(exported),
-        state: JSON.stringify(state),
-      };
-      const found: string[] = [];
-      for (const value of values) {
-        if (value === '') continue;
-        for (const [where, text] of Object.entries(places)) {
-          // Structured places were JSON-encoded above, so look for the JSON-escaped form there too.
-          if (text.includes(value) || (where !== 'log' && text.includes(JSON.stringify(value).slice(1, -1))))
-            found.push(`${where}: ${JSON.stringify(value).slice(0, 40)}`);
-        }
-      }
-      return found;
-    },
+    leaks: (values) => leaksIn(values, rawLog, { outputs, summary, env: exported, state }),
   };
 }
