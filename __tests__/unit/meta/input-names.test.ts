@@ -20,16 +20,8 @@ const READER = String.raw`(?:\b(?:get(?:String|Raw|Boolean|List|Enum|Integer|Dur
 const LITERAL_READ = new RegExp(`${READER}\\s*['"\`]([^'"\`]+)['"\`]`, 'g');
 const ANY_READ = new RegExp(`${READER}\\s*([^\\s)])`, 'g');
 
-/**
- * Reads by a computed name that are known and checked elsewhere: smoke-test asks whether an
- * input of a suite that is not enabled was set; those names (SUITE_INPUTS) are each read by
- * their literal name in its inputs.ts, so they are checked above.
- */
-const KNOWN_DYNAMIC = [
-  /^actions\/smoke-test\/src\/main\.ts: getInput\(name\) !== ''/,
-  // The same question for the one-step deploy, which passes its own reader to unusedSuiteInputs.
-  /^actions\/deploy\/src\/inputs\.ts: getInput\(name\) !== ''/,
-];
+/** Reads by a computed name that are known and checked elsewhere (none today). */
+const KNOWN_DYNAMIC: RegExp[] = [];
 
 /**
  * The one-step deploy (the root action) reads its stages' inputs through their own parsers, under

@@ -2,7 +2,6 @@ import * as core from '@actions/core';
 import {
   errorMessage,
   failureMessage,
-  InputReader,
   isActionError,
   ToolError,
   statusOf,
@@ -11,10 +10,9 @@ import {
   type RawInputs,
 } from '@deploy-kit/shared';
 import { renderEnvAction } from '../../render-env/src/action';
-import { remoteDeployAction } from '../../remote-deploy/src/action';
+import { parseInputs as parseDeployInputs, remoteDeployAction } from '../../remote-deploy/src/action';
 import { smokeTestAction } from '../../smoke-test/src/action';
-import { unusedSuiteInputs, type Inputs as SmokeInputs } from '../../smoke-test/src/inputs';
-import { planChecks } from '../../smoke-test/src/smoke';
+import { planChecks, smokeTest, type Inputs as SmokeInputs } from '../../smoke-test/src/action';
 import defaults from './action-defaults.json';
 import {
   parseOneStepOptions,
@@ -29,7 +27,7 @@ import type { DeployRun } from './stage-results';
 import { resultsJson, summaryMarkdown } from './summary';
 
 type RenderInputs = ReturnType<typeof renderEnvAction.parseInputs>;
-type DeployInputs = ReturnType<typeof remoteDeployAction.parseInputs>;
+type DeployInputs = ReturnType<typeof parseDeployInputs>;
 
 export interface OneStepInputs {
   options: OneStepOptions;
@@ -38,8 +36,6 @@ export interface OneStepInputs {
   smoke: SmokeInputs;
   /** remote-deploy's raw inputs: parsed when the env file exists (render-env writes it). */
   deployRaw: Record<string, string>;
-  /** The smoke-test inputs the user set while their suite is off (warned about at the start). */
-  unusedSmokeInputs: string[];
 }
 
 export interface OneStepOutputs {
@@ -73,38 +69,26 @@ export const deployAction: ActionDefinition<OneStepInputs, OneStepOutputs> = {
   run: runOneStep,
 };
 
+/** Every stage's inputs parsed by the stage's own parseInputs, from plain objects cut from the root's. */
 function parseInputs(raw: RawInputs): OneStepInputs {
-  const withDefaults = { ...defaults, ...definedOnly(raw) };
-  const options = parseOneStepOptions(withDefaults);
+  const options = parseOneStepOptions(raw);
   const version = options.rollbackTo || options.version;
-  const smokeRaw = stageInputs('smoke-test', withDefaults);
-  const smoke = smokeTestAction.parseInputs(smokeRaw);
+  const smoke = smokeTestAction.parseInputs(stageInputs('smoke-test', raw));
   // What the smoke test could not run is found now, before any host is touched.
   planChecks(smokeFor(smoke, version || 'unknown', false, options.expectVersion));
-  const given = new InputReader(smokeRaw);
   const render = options.render
     ? renderEnvAction.parseInputs(
-        stageInputs('render-env', withDefaults, { vars: varsWithVersion(withDefaults.vars ?? '', version) }),
+        stageInputs('render-env', raw, { vars: varsWithVersion(raw.vars ?? '', version) }),
       )
     : undefined;
-  const deployRaw = stageInputs('remote-deploy', withDefaults);
+  const deployRaw = stageInputs('remote-deploy', raw);
   // Without a template the env file is the user's: remote-deploy's inputs are checked now.
-  if (!options.render) remoteDeployAction.parseInputs(deployRaw);
-  return {
-    options,
-    render,
-    smoke,
-    deployRaw,
-    unusedSmokeInputs: unusedSuiteInputs(smoke.suites, (name) => given.has(name)),
-  };
-}
-
-function definedOnly(raw: RawInputs): Record<string, string> {
-  return Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => e[1] !== undefined));
+  if (!options.render) parseDeployInputs(deployRaw);
+  return { options, render, smoke, deployRaw };
 }
 
 async function runOneStep(inputs: OneStepInputs, context: ActionContext) {
-  for (const warning of inputs.unusedSmokeInputs) core.warning(warning);
+  for (const warning of inputs.smoke.warnings) core.warning(warning);
   const { options } = inputs;
   let rendered: { path: string; secretKeys: readonly string[] } | undefined;
   let deployInputs: DeployInputs | undefined;
@@ -122,7 +106,7 @@ async function runOneStep(inputs: OneStepInputs, context: ActionContext) {
         `remote-deploy ${options.rollbackTo ? `rollback-to ${options.rollbackTo}` : options.version}`,
       );
       try {
-        deployInputs = remoteDeployAction.parseInputs(
+        deployInputs = parseDeployInputs(
           rendered ? { ...inputs.deployRaw, 'env-file': rendered.path } : inputs.deployRaw,
           rendered?.secretKeys,
         );
@@ -143,7 +127,7 @@ async function runOneStep(inputs: OneStepInputs, context: ActionContext) {
       stageHeader(
         phase === 'smoke-test' ? `smoke-test of ${version}` : `smoke-test of the rollback to ${version}`,
       );
-      return smokeTestAction.run(smoke, context);
+      return smokeTest(smoke, context);
     },
   };
   const result = await runPipeline(stages, {
