@@ -1,7 +1,7 @@
 import type { ExecOptions, ExecResult, ParsedClientKey } from '@deploy-kit/shared/ssh';
-import type { HostSpec } from '../../../actions/remote-deploy/src/hosts';
+import type { HostSpec } from '../../../actions/remote-deploy/src/model/hosts';
 import type { Inputs } from '../../../actions/remote-deploy/src/inputs';
-import type { OpenShell, RemoteShell } from '../../../actions/remote-deploy/src/remote-shell';
+import type { OpenShell, RemoteShell } from '../../../actions/remote-deploy/src/host/remote-shell';
 
 /** One call a phase made on a host. */
 export type Call =

@@ -1,10 +1,10 @@
 import * as core from '@actions/core';
 import { lock, nginx, probe, release } from '../../../actions/remote-deploy/src/commands';
-import { Cancelled, HealthRed, StepFailed } from '../../../actions/remote-deploy/src/errors';
-import { containerProblems, expectedText } from '../../../actions/remote-deploy/src/health-gate';
-import { HostRun, parseFacts } from '../../../actions/remote-deploy/src/host';
+import { Cancelled, HealthRed, StepFailed } from '../../../actions/remote-deploy/src/model/errors';
+import { containerProblems, expectedText } from '../../../actions/remote-deploy/src/host/health';
+import { HostRun, parseFacts } from '../../../actions/remote-deploy/src/host/host';
 import type { Inputs } from '../../../actions/remote-deploy/src/inputs';
-import { ownerJson, type LockOwner } from '../../../actions/remote-deploy/src/lock';
+import { ownerJson, type LockOwner } from '../../../actions/remote-deploy/src/model/lock-owner';
 import { context, FACTS, fakeHosts, HEALTHY, hostSpec, inputs, type Answer, type Call } from './fake-shell';
 
 /**

@@ -4,8 +4,8 @@
  */
 import { InputError } from '@deploy-kit/shared';
 import { readInputs } from '../../../actions/remote-deploy/src/inputs';
-import { checkHttpUrl, checkRemotePath } from '../../../actions/remote-deploy/src/validate';
-import { defaultProjectName } from '../../../actions/remote-deploy/src/hosts';
+import { checkHttpUrl, checkRemotePath } from '../../../actions/remote-deploy/src/model/validate';
+import { defaultProjectName } from '../../../actions/remote-deploy/src/model/hosts';
 
 const saved = { ...process.env };
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { InputError } from '@deploy-kit/shared';
-import { defaultProjectName, parseHosts } from '../../../actions/remote-deploy/src/hosts';
-import { envFileSecrets } from '../../../actions/remote-deploy/src/envfile';
+import { defaultProjectName, parseHosts } from '../../../actions/remote-deploy/src/model/hosts';
+import { envFileSecrets } from '../../../actions/remote-deploy/src/model/env-file';
 import { parseCommand, parseImages, parseSecretKeys } from '../../../actions/remote-deploy/src/inputs';
 import {
   decideHeldLock,
@@ -9,22 +9,19 @@ import {
   parseLockAnswer,
   parseOwner,
   type LockOwner,
-} from '../../../actions/remote-deploy/src/lock';
+} from '../../../actions/remote-deploy/src/model/lock-owner';
 import { composeArgv, oneOffArgv } from '../../../actions/remote-deploy/src/commands/compose';
-import {
-  computeBatches,
-  parseBatchSize,
-  plannedSteps,
-  remoteLayout,
-} from '../../../actions/remote-deploy/src/plan';
+import { computeBatches, parseBatchSize } from '../../../actions/remote-deploy/src/model/batches';
+import { remoteLayout } from '../../../actions/remote-deploy/src/model/layout';
+import { plannedSteps } from '../../../actions/remote-deploy/src/fleet/plan';
 import {
   findDeployed,
   formatRecord,
   parseReleaseLog,
   type ReleaseRecord,
-} from '../../../actions/remote-deploy/src/releaselog';
+} from '../../../actions/remote-deploy/src/model/release-log';
 import { ganttChart, resultsTable } from '../../../actions/remote-deploy/src/summary';
-import { checkImage, checkRemotePath, checkVersion } from '../../../actions/remote-deploy/src/validate';
+import { checkImage, checkRemotePath, checkVersion } from '../../../actions/remote-deploy/src/model/validate';
 
 const FP = 'SHA256:/9bcIRD4o/Z3M0IXw1CEtpRklA+h0kQ4kcaXb5DPlVM';
 const defaults = { user: 'deploy', port: 22, projectDir: '/srv/app', projectName: 'app' };

@@ -1,10 +1,10 @@
-import { plannedSteps } from '../../../actions/remote-deploy/src/plan';
+import { plannedSteps } from '../../../actions/remote-deploy/src/fleet/plan';
 import {
   nginxErrorLine,
   nginxFailureMessage,
   normaliseNginxLine,
   type NginxFailure,
-} from '../../../actions/remote-deploy/src/reload';
+} from '../../../actions/remote-deploy/src/model/nginx-failure';
 
 const TEST_OUTPUT = [
   'nginx master 7: nginx -t -c /etc/nginx/app.conf -e stderr',

@@ -1,18 +1,18 @@
 import * as core from '@actions/core';
 import { errorMessage, redactDeep, redactSecrets, settleAll, ToolError } from '@deploy-kit/shared';
-import { cancelOnSignal, processSignals, type SignalSource } from './cancel';
-import { Cancelled } from './errors';
-import { HostRun, runContext, type RunContext } from './host';
+import { cancelOnSignal, processSignals, type SignalSource } from './fleet/cancel';
+import { Cancelled } from './model/errors';
+import { HostRun, runContext, type RunContext } from './host/host';
 import type { Inputs } from './inputs';
 import { deployOutcome } from './messages';
-import { dryRun, firstHostChanges, prepareAll, rollbackFleet, switchBatches } from './phases';
-import { plannedSteps } from './plan';
-import type { OpenShell } from './remote-shell';
+import { dryRun, firstHostChanges, prepareAll, rollbackFleet, switchBatches } from './fleet/phases';
+import { plannedSteps } from './fleet/plan';
+import type { OpenShell } from './host/remote-shell';
 import { hostReport, resultsOutput, summaryMarkdown, type HostReport } from './summary';
-import { saveImages } from './transfer';
+import { saveImages } from './fleet/transfer';
 
-export { Cancelled, HealthRed, StepFailed } from './errors';
-export type { SignalSource } from './cancel';
+export { Cancelled, HealthRed, StepFailed } from './model/errors';
+export type { SignalSource } from './fleet/cancel';
 
 export interface RemoteDeployOptions {
   /** The runner's cancel signals (default: this process's SIGINT/SIGTERM). */

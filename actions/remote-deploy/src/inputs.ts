@@ -26,13 +26,13 @@ import {
   type BackupPreset,
   type MysqlSettings,
   type PostgresSettings,
-} from './backup';
-import { readComposeFiles, type LocalFile } from './compose';
-import { parseCommand, parseImages, parseSecretKeys } from './input-parsers';
-import { envFileSecrets } from './envfile';
-import { readShippedFiles, type ShippedFile } from './release-files';
-import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
-import { parseBatchSize } from './plan';
+} from './model/backup';
+import { readComposeFiles, type LocalFile } from './model/compose-files';
+import { parseCommand, parseImages, parseSecretKeys } from './model/input-parsers';
+import { envFileSecrets } from './model/env-file';
+import { readShippedFiles, type ShippedFile } from './model/release-files';
+import { defaultProjectName, parseHosts, type HostSpec } from './model/hosts';
+import { parseBatchSize } from './model/batches';
 import {
   checkHost,
   checkHttpUrl,
@@ -42,10 +42,10 @@ import {
   checkService,
   checkUser,
   checkVersion,
-} from './validate';
+} from './model/validate';
 
-export type { LocalFile } from './compose';
-export { parseCommand, parseImages, parseSecretKeys } from './input-parsers';
+export type { LocalFile } from './model/compose-files';
+export { parseCommand, parseImages, parseSecretKeys } from './model/input-parsers';
 
 export interface JumpHost {
   host: string;

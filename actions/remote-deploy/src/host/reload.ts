@@ -1,8 +1,8 @@
 import { describeExit, execSucceeded } from '@deploy-kit/shared/ssh';
-import { compose, nginx as nginxCmd, type RemoteScript } from './commands';
-import { StepFailed } from './errors';
-import type { HostCore } from './host-core';
-import { nginxFailureMessage, type NginxMode } from './reload';
+import { compose, nginx as nginxCmd, type RemoteScript } from '../commands';
+import { StepFailed } from '../model/errors';
+import type { HostCore } from './core';
+import { nginxFailureMessage, type NginxMode } from '../model/nginx-failure';
 
 /**
  * After the health gate: `nginx -t` first (a bad configuration fails the host before anything

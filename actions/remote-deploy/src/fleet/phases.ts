@@ -1,10 +1,10 @@
 import * as core from '@actions/core';
 import { ToolError } from '@deploy-kit/shared';
-import { HealthRed } from './errors';
-import type { HostRun } from './host';
-import type { Inputs } from './inputs';
-import { deployFailed, dryRunProblems, preparingFailed, rollbackOutcome } from './messages';
-import { computeBatches } from './plan';
+import { HealthRed } from '../model/errors';
+import type { HostRun } from '../host/host';
+import type { Inputs } from '../inputs';
+import { deployFailed, dryRunProblems, preparingFailed, rollbackOutcome } from '../messages';
+import { computeBatches } from '../model/batches';
 import { settleAll } from '@deploy-kit/shared';
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, resolveInWorkspace, workspaceRoot } from '@deploy-kit/shared';
-import { ENV_FILE_NAME, IMAGES_FILE_NAME } from './plan';
+import { ENV_FILE_NAME, IMAGES_FILE_NAME } from './layout';
 
 /**
  * Where a workspace file lives in a release dir: its path relative to the workspace, so a

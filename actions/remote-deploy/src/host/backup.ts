@@ -7,10 +7,10 @@ import {
   PGPASS_FILE,
   pgpassFile,
   type MysqlSettings,
-} from './backup';
-import { backup as backupCmd, compose } from './commands';
-import type { HostCore } from './host-core';
-import { releaseDir } from './plan';
+} from '../model/backup';
+import { backup as backupCmd, compose } from '../commands';
+import type { HostCore } from './core';
+import { releaseDir } from '../model/layout';
 
 /**
  * The pre-deploy backup on this host: in the current release's database service (postgres,

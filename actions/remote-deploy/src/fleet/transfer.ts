@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import * as core from '@actions/core';
 import { ToolError } from '@deploy-kit/shared';
-import type { Inputs } from './inputs';
+import type { Inputs } from '../inputs';
 
 /** no-registry mode: one gzip'd `docker save` on the runner, streamed to every host. */
 export async function saveImages(inputs: Inputs): Promise<string> {

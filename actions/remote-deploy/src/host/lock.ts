@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
 import { errorMessage, sleep } from '@deploy-kit/shared';
-import { lock as lockCmd } from './commands';
-import { StepFailed } from './errors';
-import type { HostCore } from './host-core';
-import { decideHeldLock, ownerJson, parseLockAnswer, type LockOwner } from './lock';
+import { lock as lockCmd } from '../commands';
+import { StepFailed } from '../model/errors';
+import type { HostCore } from './core';
+import { decideHeldLock, ownerJson, parseLockAnswer, type LockOwner } from '../model/lock-owner';
 
 /** The deploy lock of one host: taken (waiting up to lock-timeout, taking over an expired one), released. */
 

@@ -1,8 +1,8 @@
 import { sleep } from '@deploy-kit/shared';
 import { execSucceeded, describeExit } from '@deploy-kit/shared/ssh';
-import { probe } from './commands';
-import { HealthRed } from './errors';
-import type { HostCore } from './host-core';
+import { probe } from '../commands';
+import { HealthRed } from '../model/errors';
+import type { HostCore } from './core';
 
 /**
  * The health gate: every container running and healthy (if it has a healthcheck) and the URL

@@ -1,26 +1,26 @@
 import * as core from '@actions/core';
 import { errorMessage, Masker, redactSecrets, ToolError } from '@deploy-kit/shared';
 import { describeExit, execSucceeded, lastLines, type ExecResult } from '@deploy-kit/shared/ssh';
-import { compose, images, release, type RemoteScript } from './commands';
-import type { ComposeProject } from './commands/compose';
-import { Cancelled, StepFailed } from './errors';
-import { sshTarget, type HostSpec } from './hosts';
-import type { Inputs } from './inputs';
-import { cancelledStep } from './messages';
-import { ENV_FILE_NAME, releaseDir, remoteLayout, type RemoteLayout } from './plan';
-import { isReleasePath } from './release-files';
+import { compose, images, release, type RemoteScript } from '../commands';
+import type { ComposeProject } from '../commands/compose';
+import { Cancelled, StepFailed } from '../model/errors';
+import { sshTarget, type HostSpec } from '../model/hosts';
+import type { Inputs } from '../inputs';
+import { cancelledStep } from '../messages';
+import { ENV_FILE_NAME, releaseDir, remoteLayout, type RemoteLayout } from '../model/layout';
+import { isReleasePath } from '../model/release-files';
 import { openSsh, type OpenShell, type RemoteShell } from './remote-shell';
-import type { RunContext } from './run-context';
-import type { HostFacts, HostStatus, StepTiming } from './host-state';
+import type { RunContext } from '../model/run-context';
+import type { HostFacts, HostStatus, StepTiming } from '../model/host-state';
 
-export type { HostFacts, HostStatus, StepTiming } from './host-state';
+export type { HostFacts, HostStatus, StepTiming } from '../model/host-state';
 
 /** Steps that still start once the run is cancelled: putting hosts back and releasing locks. */
 const STEPS_AFTER_CANCEL = new Set(['cancel-rollback', 'unlock']);
 
 /**
- * One host's deploy state and its remote shell: the core every phase (host-phases.ts,
- * lock-holder.ts, health-gate.ts, host-reload.ts, host-rollback.ts, host-backup.ts) works
+ * One host's deploy state and its remote shell: the core every phase (host/host.ts,
+ * host/lock.ts, host/health.ts, host/reload.ts, host/rollback.ts, host/backup.ts) works
  * through. State changes are methods here; remote commands come from commands/.
  */
 export class HostCore {

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
-import { Cancelled } from './errors';
-import type { HostRun } from './host';
-import { cancelledSentence } from './messages';
+import { Cancelled } from '../model/errors';
+import type { HostRun } from '../host/host';
+import { cancelledSentence } from '../messages';
 
 /** Subscribe to the runner's cancel signals; returns the unsubscribe. */
 export type SignalSource = (onSignal: (signal: NodeJS.Signals) => void) => () => void;

@@ -2,20 +2,20 @@ import * as fs from 'node:fs';
 import * as core from '@actions/core';
 import { errorMessage } from '@deploy-kit/shared';
 import { describeExit, execSucceeded } from '@deploy-kit/shared/ssh';
-import { compose, images as imageCmd, probe, release, releaseLog } from './commands';
-import { StepFailed } from './errors';
-import { healthGate } from './health-gate';
-import { HostCore, type HostFacts } from './host-core';
-import { backupHost } from './host-backup';
-import { reloadHost } from './host-reload';
-import { rollbackHost, rollbackOnCancel } from './host-rollback';
-import { releaseLock, takeLock } from './lock-holder';
-import { releaseDir } from './plan';
-import { parentDirs } from './release-files';
-import { findDeployed, formatRecord, parseReleaseLog, type ReleaseRecord } from './releaselog';
+import { compose, images as imageCmd, probe, release, releaseLog } from '../commands';
+import { StepFailed } from '../model/errors';
+import { healthGate } from './health';
+import { HostCore, type HostFacts } from './core';
+import { backupHost } from './backup';
+import { reloadHost } from './reload';
+import { rollbackHost, rollbackOnCancel } from './rollback';
+import { releaseLock, takeLock } from './lock';
+import { releaseDir } from '../model/layout';
+import { parentDirs } from '../model/release-files';
+import { findDeployed, formatRecord, parseReleaseLog, type ReleaseRecord } from '../model/release-log';
 
-export type { HostFacts, HostStatus, StepTiming } from './host-core';
-export { runContext, type RunContext } from './run-context';
+export type { HostFacts, HostStatus, StepTiming } from './core';
+export { runContext, type RunContext } from '../model/run-context';
 
 /**
  * Everything done on one host, over one reused connection: each public method is a phase of

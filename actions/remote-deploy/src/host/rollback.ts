@@ -1,7 +1,7 @@
 import { errorMessage, sleep } from '@deploy-kit/shared';
-import { healthGate } from './health-gate';
-import type { HostCore } from './host-core';
-import { reloadHost } from './host-reload';
+import { healthGate } from './health';
+import type { HostCore } from './core';
+import { reloadHost } from './reload';
 
 const TIMED_OUT: unique symbol = Symbol('timed out');
 
