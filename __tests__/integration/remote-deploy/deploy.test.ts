@@ -53,7 +53,9 @@ test('first deploy: both hosts serve 1.0, release files are 0600, lock released,
   ).toHaveLength(1);
   expect(result.outputs.version).toBe('1.0');
   expect(result.outputs['previous-version']).toBe('');
-  const results = JSON.parse(result.outputs.results as string) as { host: string; status: string }[];
+  const results = (
+    JSON.parse(result.outputs.results as string) as { hosts: { host: string; status: string }[] }
+  ).hosts;
   expect(results.map((r) => r.status)).toEqual(['deployed', 'deployed']);
   expect(result.summary).toContain('```mermaid');
   expect(result.summary).toMatch(/\| 127\.0\.\d+\.\d+:\d+ \| deployed \|/);
@@ -90,7 +92,7 @@ test('health check red → every switched host rolled back and serving 2.0 again
     expect(fs.existsSync(path.join(dir, '.deploy-kit', 'lock'))).toBe(false);
     expect(releaseLog(dir).at(-1)).toMatchObject({ version: '3.0-bad', outcome: 'rolled-back' });
   }
-  const results = JSON.parse(result.outputs.results as string) as { status: string }[];
+  const results = (JSON.parse(result.outputs.results as string) as { hosts: { status: string }[] }).hosts;
   expect(results.every((r) => r.status === 'rolled-back')).toBe(true);
   expect(result.outputs.version).toBe('2.0');
 });

@@ -87,9 +87,10 @@ export function hostSpec(name: string): HostSpec {
 
 const key: ParsedClientKey = { text: 'k', type: 'ssh-ed25519', publicFingerprint: 'SHA256:x' };
 
-/** Inputs as readInputs would give them for a plain deploy of 2.0 to `hosts`. */
+/** Inputs as parseInputs would give them for a plain deploy of 2.0 to `hosts`. */
 export function inputs(overrides: Partial<Inputs> = {}, hosts = ['h1']): Inputs {
   return {
+    secretValues: ['s3cret'],
     secrets: ['s3cret'],
     hostNetworkServices: [],
     hosts: hosts.map(hostSpec),

@@ -1,7 +1,7 @@
-import { InputError } from '@deploy-kit/shared';
+import { InputError, splitShellWords } from '@deploy-kit/shared';
 import { defaultProjectName, parseHosts } from '../../../actions/remote-deploy/src/model/hosts';
 import { envFileSecrets } from '../../../actions/remote-deploy/src/model/env-file';
-import { parseCommand, parseImages, parseSecretKeys } from '../../../actions/remote-deploy/src/inputs';
+import { parseImages, parseSecretKeys } from '../../../actions/remote-deploy/src/inputs';
 import {
   decideHeldLock,
   describeOwner,
@@ -103,15 +103,15 @@ describe('inputs helpers', () => {
     expect(() => parseImages('web$(id)=reg/app:1')).toThrow(/service/);
   });
   test('commands are argv; operators are refused', () => {
-    expect(parseCommand('migrate-command', `python manage.py migrate --noinput`)).toEqual([
+    expect(splitShellWords('migrate-command', `python manage.py migrate --noinput`)).toEqual([
       'python',
       'manage.py',
       'migrate',
       '--noinput',
     ]);
-    expect(parseCommand('migrate-command', `sh -c 'a; b'`)).toEqual(['sh', '-c', 'a; b']);
-    expect(() => parseCommand('migrate-command', 'a; b')).toThrow(/shell operators/);
-    expect(() => parseCommand('migrate-command', 'a | b')).toThrow(/shell operators/);
+    expect(splitShellWords('migrate-command', `sh -c 'a; b'`)).toEqual(['sh', '-c', 'a; b']);
+    expect(() => splitShellWords('migrate-command', 'a; b')).toThrow(/shell operators/);
+    expect(() => splitShellWords('migrate-command', 'a | b')).toThrow(/shell operators/);
   });
   test('env values masked: secret keys whatever their length, plain values not', () => {
     const text = [

@@ -1,6 +1,18 @@
 import * as core from '@actions/core';
-import { errorMessage, redactDeep, redactSecrets, settleAll, ToolError } from '@deploy-kit/shared';
-import { cancelOnSignal, processSignals, type SignalSource } from './fleet/cancel';
+import {
+  errorMessage,
+  failureMessage,
+  isActionError,
+  redactDeep,
+  redactSecrets,
+  registerSecrets,
+  settleAll,
+  statusOf,
+  ToolError,
+  type ActionError,
+  type SignalSource,
+} from '@deploy-kit/shared';
+import { cancelOnSignal } from './fleet/cancel';
 import { Cancelled } from './model/errors';
 import { HostRun, runContext, type RunContext } from './host/host';
 import type { Inputs } from './inputs';
@@ -8,15 +20,25 @@ import { deployOutcome } from './messages';
 import { dryRun, firstHostChanges, prepareAll, rollbackFleet, switchBatches } from './fleet/phases';
 import { plannedSteps } from './fleet/plan';
 import type { OpenShell } from './host/remote-shell';
-import { hostReport, resultsOutput, summaryMarkdown, type HostReport } from './summary';
+import {
+  hostReport,
+  hostResults,
+  summaryMarkdown,
+  type HostReport,
+  type Outputs,
+  type RemoteDeployResults,
+} from './summary';
 import { saveImages } from './fleet/transfer';
 
 export { Cancelled, HealthRed, StepFailed } from './model/errors';
-export type { SignalSource } from './fleet/cancel';
+export type { Outputs, RemoteDeployResults, HostResult } from './summary';
 
 export interface RemoteDeployOptions {
-  /** The runner's cancel signals (default: this process's SIGINT/SIGTERM). */
-  signals?: SignalSource;
+  /**
+   * The runner's cancel signals (the action's context.signals): on the first, switched hosts go
+   * back to their previous release and locks are released within the runner's grace time.
+   */
+  signals: SignalSource;
   /** The run's identity for lock owner files and release records (default: from GITHUB_* variables). */
   context?: RunContext;
   /** How a host's shell is opened (default: ssh2 with the host-key check); tests pass a fake. */
@@ -28,12 +50,14 @@ export interface RemoteDeployResult {
   version: string;
   previousVersion: string;
   outcome: string;
-  /** The JSON of the 'results' output: one object per host. */
-  results: unknown[];
+  /** The `results` output: the envelope ({status, failure?}), the versions and every host. */
+  results: RemoteDeployResults;
+  /** Every output by its action.yml name (version, previous-version, results). */
+  outputs: Outputs;
   /** The job summary, markdown. */
   summary: string;
-  /** HealthRed | StepFailed | Cancelled | ToolError | PolicyFailure; undefined when the deploy succeeded. */
-  failure?: Error;
+  /** HealthRed (policy) | StepFailed | Cancelled | ToolError (tool); undefined when the deploy succeeded. */
+  failure?: ActionError;
 }
 
 /**
@@ -52,17 +76,20 @@ export interface RemoteDeployResult {
  */
 export async function remoteDeploy(
   inputs: Inputs,
-  options: RemoteDeployOptions = {},
+  options: RemoteDeployOptions,
 ): Promise<RemoteDeployResult> {
+  // Masked before anything prints (the runner edge masks the secret inputs; the env file's too).
+  registerSecrets(inputs.secretValues);
   const ctx = options.context ?? runContext();
   const runs = inputs.hosts.map((h) => new HostRun(h, inputs, ctx, options.openShell));
-  const cancellation = cancelOnSignal(runs, options.signals ?? processSignals);
+  const cancellation = cancelOnSignal(runs, options.signals);
   const notes: string[] = [];
-  let failure: Error | undefined;
+  let failure: ActionError | undefined;
   try {
     // Anything thrown is this deploy's failure too: the locks below are released all the same.
-    const work = (inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes)).catch(
-      (error: unknown) => (error instanceof Error ? error : new ToolError(errorMessage(error))),
+    const work = (inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes)).then(
+      (error) => (error === undefined ? undefined : asActionError(error)),
+      asActionError,
     );
     // A cancel resolves first: the steps still running stop at their next check (or when the
     // connections close below), their outcome no longer matters.
@@ -84,6 +111,20 @@ export async function remoteDeploy(
     for (const r of runs) r.close();
   }
 
+  return report(inputs, runs, notes, failure);
+}
+
+function asActionError(error: unknown): ActionError {
+  return isActionError(error) ? error : new ToolError(errorMessage(error), { cause: error });
+}
+
+/** The result: versions, outputs (redacted) and the job summary. */
+function report(
+  inputs: Inputs,
+  runs: readonly HostRun[],
+  notes: string[],
+  failure: ActionError | undefined,
+): RemoteDeployResult {
   const reports: HostReport[] = runs.map((r) => hostReport(r, inputs.version));
   const outcome = inputs.dryRun
     ? runs.every((r) => r.status === 'planned')
@@ -93,13 +134,24 @@ export async function remoteDeploy(
       ? `cancelled: ${failure.message}`
       : deployOutcome(inputs.version, runs.length, failure);
   const previousVersion = runs.find((r) => r.previous)?.previous ?? '';
-  return {
-    version: failure ? previousVersion : inputs.version,
+  const version = failure ? previousVersion : inputs.version;
+  // Outputs and the summary are never masked by the runner: redacted here, for every caller
+  // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
+  const results: RemoteDeployResults = redactDeep({
+    status: statusOf(failure, failure instanceof Cancelled),
+    ...(failure ? { failure: failureMessage(failure) } : {}),
+    version,
     previousVersion,
     outcome,
-    // Outputs and the summary are never masked by the runner: redacted here, for every caller
-    // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
-    results: redactDeep(resultsOutput(reports)),
+    dryRun: inputs.dryRun,
+    hosts: hostResults(reports),
+  });
+  return {
+    version,
+    previousVersion,
+    outcome,
+    results,
+    outputs: { version, 'previous-version': previousVersion, results },
     summary: redactSecrets(
       summaryMarkdown({
         version: inputs.version,

@@ -1,20 +1,8 @@
 import * as core from '@actions/core';
+import { RUNNER_SIGINT_GRACE_MS, RUNNER_SIGTERM_GRACE_MS, type SignalSource } from '@deploy-kit/shared';
 import { Cancelled } from '../model/errors';
 import type { HostRun } from '../host/host';
 import { cancelledSentence } from '../messages';
-
-/** Subscribe to the runner's cancel signals; returns the unsubscribe. */
-export type SignalSource = (onSignal: (signal: NodeJS.Signals) => void) => () => void;
-
-/** The default: this process's SIGINT and SIGTERM, as the GitHub runner sends them. */
-export const processSignals: SignalSource = (onSignal) => {
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-};
 
 /**
  * The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills the process tree
@@ -22,8 +10,8 @@ export const processSignals: SignalSource = (onSignal) => {
  * previous release (without the health gate: no time), release our locks, and resolve with one
  * sentence saying where each host stands.
  */
-export const CANCEL_ROLLBACK_MS = 7_000;
-export const CANCEL_UNLOCK_MS = 9_000;
+export const CANCEL_ROLLBACK_MS = RUNNER_SIGINT_GRACE_MS - 500;
+export const CANCEL_UNLOCK_MS = RUNNER_SIGINT_GRACE_MS + RUNNER_SIGTERM_GRACE_MS - 1_000;
 
 export interface Cancellation {
   stop(): void;
