@@ -14,6 +14,7 @@ import { composeArgv, oneOffArgv } from '../../../actions/remote-deploy/src/comm
 import { computeBatches, parseBatchSize } from '../../../actions/remote-deploy/src/model/batches';
 import { remoteLayout } from '../../../actions/remote-deploy/src/model/layout';
 import { plannedSteps } from '../../../actions/remote-deploy/src/fleet/plan';
+import { inputs } from './fake-shell';
 import {
   findDeployed,
   formatRecord,
@@ -226,16 +227,12 @@ describe('plan', () => {
       lockDir: '/srv/app/.deploy-kit/lock',
       current: '/srv/app/current',
     });
-    const base = {
-      rollbackTo: false,
-      login: true,
-      transfer: 'registry' as const,
-      backup: true,
-      migrate: true,
-      preHook: false,
-      postHook: true,
-      health: true,
-    };
+    const base = inputs({
+      registry: { server: 'r', username: 'u', password: 'p' },
+      backup: 'postgres',
+      migrateCommand: ['migrate'],
+      postCommand: 'true',
+    });
     expect(plannedSteps(base)).toEqual([
       'connect',
       'lock',
@@ -251,8 +248,13 @@ describe('plan', () => {
       'record',
       'unlock',
     ]);
-    expect(plannedSteps({ ...base, rollbackTo: true, transfer: 'ssh' })).not.toContain('migrate');
-    expect(plannedSteps({ ...base, rollbackTo: true, transfer: 'ssh' })).toContain('load');
+    // A new release over ssh is loaded from the runner's archive; rollback-to pulls what its release names.
+    expect(plannedSteps({ ...base, transfer: 'ssh' })).toEqual(expect.arrayContaining(['upload', 'load']));
+    expect(plannedSteps({ ...base, transfer: 'ssh' })).not.toContain('pull');
+    const back = plannedSteps({ ...base, rollbackTo: '1.0', transfer: 'ssh' });
+    expect(back).not.toContain('migrate');
+    expect(back).toEqual(expect.arrayContaining(['check-release', 'login', 'pull']));
+    expect(back).not.toContain('upload');
   });
 });
 

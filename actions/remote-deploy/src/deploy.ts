@@ -14,12 +14,21 @@ import {
 } from '@deploy-kit/shared';
 import { cancelOnSignal } from './fleet/cancel';
 import { Cancelled } from './model/errors';
-import { HostRun, runContext, type RunContext } from './host/host';
+import { Host } from './host/host';
+import { unlock } from './host/phases/lock';
+import type { OpenShell } from './host/remote-shell';
+import { runContext, type RunContext } from './model/run-context';
 import type { Inputs } from './inputs';
 import { deployOutcome } from './messages';
-import { dryRun, firstHostChanges, prepareAll, rollbackFleet, switchBatches } from './fleet/phases';
-import { plannedSteps } from './fleet/plan';
-import type { OpenShell } from './host/remote-shell';
+import {
+  dryRun,
+  firstHostChanges,
+  prepareAll,
+  recordAll,
+  rollbackFleet,
+  switchBatches,
+} from './fleet/phases';
+import { plannedSteps, usesArchive } from './fleet/plan';
 import {
   hostReport,
   hostResults,
@@ -81,8 +90,11 @@ export async function remoteDeploy(
   // Masked before anything prints (the runner edge masks the secret inputs; the env file's too).
   registerSecrets(inputs.secretValues);
   const ctx = options.context ?? runContext();
-  const runs = inputs.hosts.map((h) => new HostRun(h, inputs, ctx, options.openShell));
-  const cancellation = cancelOnSignal(runs, options.signals);
+  const runs = inputs.hosts.map((h) => new Host(h, inputs, ctx, options.openShell));
+  const cancellation = cancelOnSignal(runs, options.signals, {
+    failedVersion: inputs.version,
+    services: inputs.services,
+  });
   const notes: string[] = [];
   let failure: ActionError | undefined;
   try {
@@ -99,7 +111,7 @@ export async function remoteDeploy(
       if (cancelled) failure = await cancelled;
       else {
         await core.group('Release locks', async () => {
-          await settleAll(runs, inputs.parallel, (r) => r.unlock());
+          await settleAll(runs, inputs.parallel, (r) => unlock(r));
         });
         // A signal during the unlocks: its handler unlocks too, and says where the hosts stand.
         const late = cancellation.pending();
@@ -121,19 +133,19 @@ function asActionError(error: unknown): ActionError {
 /** The result: versions, outputs (redacted) and the job summary. */
 function report(
   inputs: Inputs,
-  runs: readonly HostRun[],
+  runs: readonly Host[],
   notes: string[],
   failure: ActionError | undefined,
 ): RemoteDeployResult {
   const reports: HostReport[] = runs.map((r) => hostReport(r, inputs.version));
   const outcome = inputs.dryRun
-    ? runs.every((r) => r.status === 'planned')
+    ? runs.every((r) => r.state.status === 'planned')
       ? 'dry run: every host is ready'
       : 'dry run: problems found'
     : failure instanceof Cancelled
       ? `cancelled: ${failure.message}`
       : deployOutcome(inputs.version, runs.length, failure);
-  const previousVersion = runs.find((r) => r.previous)?.previous ?? '';
+  const previousVersion = runs.find((r) => r.state.previous)?.state.previous ?? '';
   const version = failure ? previousVersion : inputs.version;
   // Outputs and the summary are never masked by the runner: redacted here, for every caller
   // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
@@ -159,7 +171,7 @@ function report(
         rollbackTo: !!inputs.rollbackTo,
         outcome,
         reports,
-        plan: inputs.dryRun ? planFor(inputs) : undefined,
+        plan: inputs.dryRun ? plannedSteps(inputs) : undefined,
         notes,
       }),
     ),
@@ -168,32 +180,15 @@ function report(
 }
 
 /** Returns the failure (if any) after doing all the reporting; the caller releases locks. */
-async function deploy(inputs: Inputs, runs: HostRun[], notes: string[]): Promise<Error | undefined> {
-  const archive = inputs.transfer === 'ssh' && !inputs.rollbackTo ? await saveImages(inputs) : undefined;
-  const unprepared = await prepareAll(inputs, runs, archive, notes);
+async function deploy(inputs: Inputs, hosts: Host[], notes: string[]): Promise<Error | undefined> {
+  const run = { inputs, archive: usesArchive(inputs) ? await saveImages(inputs) : undefined };
+  const unprepared = await prepareAll(run, hosts, notes);
   if (unprepared) return unprepared;
-  const notSwitched = await firstHostChanges(inputs, runs, notes);
+  const notSwitched = await firstHostChanges(run, hosts, notes);
   if (notSwitched) return notSwitched;
-  if (await switchBatches(inputs, runs)) {
-    await settleAll(runs, inputs.parallel, (r) => r.record(inputs.rollbackTo ? 'rollback-to' : 'deployed'));
+  if (await switchBatches(run, hosts)) {
+    await recordAll(inputs, hosts, () => (inputs.rollbackTo ? 'rollback-to' : 'deployed'));
     return undefined;
   }
-  return rollbackFleet(inputs, runs, notes);
-}
-
-/** The steps every host would go through, for the dry run's summary. */
-function planFor(inputs: Inputs): string[] {
-  return plannedSteps({
-    rollbackTo: !!inputs.rollbackTo,
-    login: !!inputs.registry,
-    transfer: inputs.transfer,
-    backup: inputs.backup !== 'none',
-    migrate: inputs.migrateCommand.length > 0,
-    static: inputs.staticCommand.length > 0,
-    preHook: inputs.preCommand.trim() !== '',
-    postHook: inputs.postCommand.trim() !== '',
-    health: inputs.healthcheck === 'compose' || inputs.healthUrl !== '',
-    hup: inputs.hupServices.length > 0,
-    nginx: inputs.nginxReload !== 'none',
-  });
+  return rollbackFleet(inputs, hosts, notes);
 }

@@ -1,4 +1,6 @@
 import { mdCode, mdHeading, mdList, mdTable, type ResultsEnvelope } from '@deploy-kit/shared';
+import type { HostState } from './host/state';
+import type { StepTiming } from './model/host-state';
 
 export interface HostReport {
   host: string;
@@ -12,21 +14,22 @@ export interface HostReport {
   steps: { name: string; start: number; end: number; ok: boolean }[];
 }
 
-/** A host's report from its run (HostRun has every field but the version). */
+/** A host's report: its name, its state, and its session's timed steps. */
 export function hostReport(
-  run: Omit<HostReport, 'host' | 'version'> & { name: string },
+  host: { name: string; state: HostState; session: { steps: StepTiming[] } },
   version: string,
 ): HostReport {
+  const { status, previous, migrated, backup, error, rollbackError } = host.state;
   return {
-    host: run.name,
-    status: run.status,
-    previous: run.previous,
+    host: host.name,
+    status,
+    previous,
     version,
-    migrated: run.migrated,
-    backup: run.backup,
-    error: run.error,
-    rollbackError: run.rollbackError,
-    steps: run.steps,
+    migrated,
+    backup,
+    error,
+    rollbackError,
+    steps: host.session.steps,
   };
 }
 

@@ -1,104 +1,116 @@
 import * as core from '@actions/core';
-import { ToolError } from '@deploy-kit/shared';
-import { HealthRed } from '../model/errors';
-import type { HostRun } from '../host/host';
+import { settleAll, ToolError } from '@deploy-kit/shared';
+import { hostLine, type Host } from '../host/host';
+import { checkImages } from '../host/phases/images';
+import { checkRollbackTarget, connect, probeHost } from '../host/phases/prepare';
+import { record } from '../host/phases/release';
+import { rollbackHost } from '../host/phases/rollback';
 import type { Inputs } from '../inputs';
 import { deployFailed, dryRunProblems, preparingFailed, rollbackOutcome } from '../messages';
 import { computeBatches } from '../model/batches';
-import { settleAll } from '@deploy-kit/shared';
+import { HealthRed } from '../model/errors';
+import type { ReleaseRecord } from '../model/release-log';
+import { runStage, type DeployRun } from './plan';
 
 /**
- * The fleet phases of a deploy, in order. Each takes every host's run, changes hosts only
- * through HostRun's methods, and says how the phase ended; remoteDeploy strings them together.
+ * The fleet phases of a deploy, in order. Each runs its stage of the phase table (fleet/plan.ts)
+ * on the hosts it concerns and says how the stage ended; remoteDeploy strings them together.
  */
 
+/** Every host records the outcome in its release log. */
+export async function recordAll(
+  inputs: Inputs,
+  hosts: readonly Host[],
+  outcome: (host: Host) => ReleaseRecord['outcome'],
+  detail?: (host: Host) => string | undefined,
+): Promise<void> {
+  await settleAll(hosts, inputs.parallel, (h) =>
+    record(h, outcome(h), { version: inputs.version, images: inputs.images, detail: detail?.(h) }),
+  );
+}
+
 /** Dry run: connect, probe and check images on every host; change nothing. */
-export async function dryRun(inputs: Inputs, runs: readonly HostRun[]): Promise<Error | undefined> {
+export async function dryRun(inputs: Inputs, hosts: readonly Host[]): Promise<Error | undefined> {
   await core.group('Dry run: check every host', async () => {
-    await settleAll(runs, inputs.parallel, async (r) => {
+    await settleAll(hosts, inputs.parallel, async (h) => {
       try {
-        await r.connect();
-        const facts = await r.probe('probe');
-        if (facts.locked) r.log('the deploy lock is currently held');
-        if (inputs.rollbackTo) await r.checkRollbackTarget();
-        await r.checkImages(Object.values(inputs.images));
-        const missing = r.imageStates.filter((l) => l.endsWith(' missing'));
+        await connect(h);
+        const facts = await probeHost(h, inputs.version, 'probe');
+        if (facts.locked) h.session.log('the deploy lock is currently held');
+        if (inputs.rollbackTo) await checkRollbackTarget(h, inputs.version);
+        await checkImages(h, Object.values(inputs.images));
+        const missing = h.state.imageStates.filter((l) => l.endsWith(' missing'));
         if (missing.length > 0 && inputs.transfer === 'registry')
           throw new ToolError(
             `image(s) not found locally or in their registry: ${missing.map((l) => l.split(' ')[0]).join(', ')}`,
           );
-        r.markPlanned();
+        h.state.markPlanned();
       } catch (error) {
-        r.fail(error, 'problem');
+        h.fail(error, 'problem');
       }
     });
   });
-  const bad = runs.filter((r) => r.status === 'failed');
-  return bad.length > 0 ? new ToolError(dryRunProblems(bad)) : undefined;
+  const bad = hosts.filter((h) => h.state.status === 'failed');
+  return bad.length > 0 ? new ToolError(dryRunProblems(bad.map(hostLine))) : undefined;
 }
 
 /** Phase 1: nothing changes on any host until every host is ready (connect, lock, upload, pull or load). */
 export async function prepareAll(
-  inputs: Inputs,
-  runs: readonly HostRun[],
-  archive: string | undefined,
+  run: DeployRun,
+  hosts: readonly Host[],
   notes: string[],
 ): Promise<Error | undefined> {
+  const { inputs } = run;
   const prepared = await core.group('Prepare every host (connect, lock, upload, pull)', async () =>
-    settleAll(runs, inputs.parallel, async (r) => {
+    settleAll(hosts, inputs.parallel, async (h) => {
       try {
-        await r.connect();
-        await r.lock();
-        await r.probe(inputs.rollbackTo ? 'probe' : 'deploy');
-        if (inputs.rollbackTo) await r.checkRollbackTarget();
-        else await r.upload();
-        if (archive) await r.load(archive);
-        else {
-          await r.login();
-          await r.pull();
-        }
-        await r.collectStatic();
-        r.markPrepared();
+        await runStage('prepare', h, run);
+        h.state.markPrepared();
       } catch (error) {
-        r.fail(error);
+        h.fail(error);
         throw error;
       }
     }),
   );
-  const unprepared = runs.filter((_, i) => prepared[i]?.status === 'rejected');
+  const unprepared = hosts.filter((_, i) => prepared[i]?.status === 'rejected');
   if (unprepared.length === 0) return undefined;
-  for (const r of runs) r.markUntouched();
+  for (const h of hosts) h.state.markUntouched();
   notes.push('No host was changed: the deploy stopped before switching any host.');
-  await settleAll(
-    runs.filter((r) => r.holdsLock),
-    inputs.parallel,
-    (r) => r.record('failed', unprepared[0]?.error),
+  const locked = hosts.filter((h) => h.state.holdsLock);
+  await recordAll(
+    inputs,
+    locked,
+    () => 'failed',
+    () => unprepared[0]?.state.error,
   );
-  return new ToolError(preparingFailed(unprepared));
+  return new ToolError(preparingFailed(unprepared.map(hostLine)));
 }
 
 /** Phase 2: backup, pre hook and migrations once, on the first host, before any switch. */
 export async function firstHostChanges(
-  inputs: Inputs,
-  runs: readonly HostRun[],
+  run: DeployRun,
+  hosts: readonly Host[],
   notes: string[],
 ): Promise<Error | undefined> {
-  const first = runs[0] as HostRun;
+  const { inputs } = run;
+  const first = hosts[0] as Host;
   try {
-    await core.group(`Backup and migrations on ${first.name}`, async () => {
-      await first.runBackup();
-      await first.hook('pre-hook', inputs.preCommand, inputs.version);
-      await first.migrate();
-    });
+    await core.group(`Backup and migrations on ${first.name}`, () => runStage('first-host', first, run));
   } catch (error) {
     first.fail(error, '');
-    for (const r of runs) if (r !== first) r.markUntouched();
+    for (const h of hosts) if (h !== first) h.state.markUntouched();
     notes.push('No host was switched: the deploy stopped before the switch.');
-    if (first.migrated) notes.push(`Migrations ran on ${first.name} and are not reversed automatically.`);
-    await settleAll(runs, inputs.parallel, (r) => r.record('failed', first.error));
-    return first.failure;
+    if (first.state.migrated)
+      notes.push(`Migrations ran on ${first.name} and are not reversed automatically.`);
+    await recordAll(
+      inputs,
+      hosts,
+      () => 'failed',
+      () => first.state.error,
+    );
+    return first.state.failure;
   }
-  if (first.migrated)
+  if (first.state.migrated)
     notes.push(
       `Migrations ran on ${first.name} (${inputs.migrateCommand.join(' ')}); they are not reversed automatically.`,
     );
@@ -106,55 +118,49 @@ export async function firstHostChanges(
 }
 
 /** Phase 3: rolling batches (switch, health gate, reloads, post hook); a failure stops the next batch. */
-export async function switchBatches(inputs: Inputs, runs: readonly HostRun[]): Promise<boolean> {
-  const batches = computeBatches(runs, inputs.batchSize);
+export async function switchBatches(run: DeployRun, hosts: readonly Host[]): Promise<boolean> {
+  const { inputs } = run;
+  const batches = computeBatches(hosts, inputs.batchSize);
   let failed = false;
   for (const [i, batch] of batches.entries()) {
-    await core.group(
-      `Switch batch ${i + 1}/${batches.length}: ${batch.map((r) => r.name).join(', ')}`,
-      async () => {
-        await settleAll(batch, inputs.parallel, async (r) => {
-          try {
-            await r.switchTo();
-            const reloads = inputs.hupServices.length > 0 || inputs.nginxReload !== 'none';
-            await r.health(inputs.version, 'health', !reloads);
-            if (reloads) {
-              await r.reload();
-              await r.health(inputs.version, 'reload-health');
-            }
-            await r.hook('post-hook', inputs.postCommand, inputs.version);
-            r.markDeployed();
-          } catch (error) {
-            r.fail(error);
-            failed = true;
-          }
-        });
-      },
-    );
+    const title = `Switch batch ${i + 1}/${batches.length}: ${batch.map((h) => h.name).join(', ')}`;
+    await core.group(title, async () => {
+      await settleAll(batch, inputs.parallel, async (h) => {
+        try {
+          await runStage('switch', h, run);
+          h.state.markDeployed();
+        } catch (error) {
+          h.fail(error);
+          failed = true;
+        }
+      });
+    });
     if (failed) break;
   }
   return !failed;
 }
 
 /** Phase 4: every host that switched goes back; the failure says where each host stands. */
-export async function rollbackFleet(
-  inputs: Inputs,
-  runs: readonly HostRun[],
-  notes: string[],
-): Promise<Error> {
-  const switched = runs.filter((r) => r.switched);
+export async function rollbackFleet(inputs: Inputs, hosts: readonly Host[], notes: string[]): Promise<Error> {
+  const switched = hosts.filter((h) => h.state.switched);
   await core.group(`Roll back ${switched.length} host(s)`, async () => {
-    await settleAll(switched, inputs.parallel, (r) => r.rollback());
+    await settleAll(switched, inputs.parallel, (h) =>
+      rollbackHost(h, { ...inputs, failedVersion: inputs.version }),
+    );
   });
-  for (const r of runs) r.markUntouched();
-  const bad = runs.filter((r) => r.error);
-  await settleAll(runs, inputs.parallel, (r) =>
-    r.record(r.status === 'rolled-back' ? 'rolled-back' : 'failed', r.error ?? bad[0]?.error),
+  for (const h of hosts) h.state.markUntouched();
+  const bad = hosts.filter((h) => h.state.error);
+  await recordAll(
+    inputs,
+    hosts,
+    (h) => (h.state.status === 'rolled-back' ? 'rolled-back' : 'failed'),
+    (h) => h.state.error ?? bad[0]?.state.error,
   );
-  const rollbackText = rollbackOutcome(switched);
+  const rollbackText = rollbackOutcome(switched.map(hostLine));
   notes.push(`Rollback: ${rollbackText}.`);
-  const message = deployFailed(inputs.version, bad, rollbackText);
-  return bad.some((r) => r.failure instanceof HealthRed)
-    ? new HealthRed(message, [], { cause: bad.find((r) => r.failure instanceof HealthRed)?.failure })
-    : new ToolError(message, { cause: bad[0]?.failure });
+  const message = deployFailed(inputs.version, bad.map(hostLine), rollbackText);
+  const red = bad.find((h) => h.state.failure instanceof HealthRed);
+  return red
+    ? new HealthRed(message, [], { cause: red.state.failure })
+    : new ToolError(message, { cause: bad[0]?.state.failure });
 }
