@@ -112,7 +112,9 @@ test('a runner cancel once both hosts switched puts both back on 2.0 before the 
   expect(result.signal).toBeNull();
   expect(result.exitCode).toBe(1);
   const names = targets.map((h) => `${h.host}:${h.port}`);
-  expect(result.error).toMatch(/^Cancelled by SIGINT; /);
+  // The runner edge says each failure with its kind's prefix; results.status says 'cancelled'.
+  expect(result.error).toMatch(/^Could not run: Cancelled by SIGINT; /);
+  expect(JSON.parse(result.outputs.results as string)).toMatchObject({ status: 'cancelled' });
   for (const name of names) expect(result.error).toContain(`${name} was put back on 2.0`);
   expect(result.error).toMatch(
     /not health-checked: a cancelled job has 10 s\); released the deploy lock on /,

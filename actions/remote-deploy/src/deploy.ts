@@ -13,6 +13,7 @@ import {
   type SignalSource,
 } from '@deploy-kit/shared';
 import { cancelOnSignal } from './fleet/cancel';
+import { fleetProgress } from './fleet/progress';
 import { Cancelled } from './model/errors';
 import { Host } from './host/host';
 import { unlock } from './host/phases/lock';
@@ -52,6 +53,8 @@ export interface RemoteDeployOptions {
   context?: RunContext;
   /** How a host's shell is opened (default: ssh2 with the host-key check); tests pass a fake. */
   openShell?: OpenShell;
+  /** How often the fleet's progress line is printed (default 30 s); tests pass a short one. */
+  progressEveryMs?: number;
 }
 
 export interface RemoteDeployResult {
@@ -96,6 +99,7 @@ export async function remoteDeploy(
     services: inputs.services,
   });
   const notes: string[] = [];
+  const stopProgress = fleetProgress(runs, options.progressEveryMs);
   let failure: ActionError | undefined;
   try {
     // Anything thrown is this deploy's failure too: the locks below are released all the same.
@@ -119,6 +123,7 @@ export async function remoteDeploy(
       }
     }
   } finally {
+    stopProgress();
     cancellation.stop();
     for (const r of runs) r.close();
   }
