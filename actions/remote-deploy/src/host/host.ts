@@ -1,4 +1,5 @@
 import type { HostLine } from '../messages';
+import type { LocalFile } from '../model/compose-files';
 import type { HostSpec } from '../model/hosts';
 import { remoteLayout, type RemoteLayout } from '../model/layout';
 import type { RunContext } from '../model/run-context';
@@ -11,7 +12,7 @@ import { HostState } from './state';
 /** What a host is built from: how to reach it, and the release this run uploads. */
 export interface HostSettings extends SessionSettings {
   composeFileNames: readonly string[];
-  envFile?: unknown;
+  envFile?: LocalFile;
 }
 
 /**
