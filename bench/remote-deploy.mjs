@@ -176,7 +176,7 @@ async function actionDeploy(hosts, ws, version, tag) {
   if (result.exitCode !== 0)
     throw new Error(`remote-deploy failed: ${result.error}\n${result.log.slice(-3000)}`);
   const elapsed = performance.now() - started;
-  if (process.env.BENCH_STEPS) printSteps(JSON.parse(result.outputs.results), elapsed);
+  if (process.env.BENCH_STEPS) printSteps(JSON.parse(result.outputs.results).hosts, elapsed);
   return elapsed;
 }
 

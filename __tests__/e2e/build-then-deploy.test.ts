@@ -103,6 +103,7 @@ test('remote-deploy runs exactly that digest on the host, healthy and serving th
   );
   expect(docker(['inspect', '--format', '{{.State.Health.Status}}', container]).trim()).toBe('healthy');
   expect(await served(host, app)).toBe(`release-${ns}`);
-  const results = JSON.parse(deployed.outputs.results ?? '[]') as { host?: string; outcome?: string }[];
-  expect(results).toHaveLength(1);
+  const results = JSON.parse(deployed.outputs.results ?? '{}') as { status: string; hosts: unknown[] };
+  expect(results.status).toBe('passed');
+  expect(results.hosts).toHaveLength(1);
 });

@@ -323,8 +323,9 @@ test('remote-deploy runs exactly the pushed digests on the host, every container
   for (const s of ['web', 'celery', 'celery_beat']) expect(running[s]!.imageId).toBe(webImageId);
   expect(running.nginx!.imageId).toBe(nginxImageId);
   for (const s of Object.keys(running)) expect(running[s]!.health).toBe('healthy');
-  const results = JSON.parse(deployed.outputs.results ?? '[]') as unknown[];
-  expect(results).toHaveLength(1);
+  const results = JSON.parse(deployed.outputs.results ?? '{}') as { status: string; hosts: unknown[] };
+  expect(results.status).toBe('passed');
+  expect(results.hosts).toHaveLength(1);
 });
 
 test('smoke-test: the deployed release answers /healthz with its version', () => {

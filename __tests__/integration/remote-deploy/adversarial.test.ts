@@ -138,7 +138,7 @@ describe('locks', () => {
     expect(result.durationMs).toBeLessThan(25_000);
     expect(result.log).toMatch(/Received SIGTERM: stopping/);
     expect(result.error).toMatch(
-      /^Cancelled by SIGTERM; no host had switched; released the deploy lock on 127\.0\.\d+\.\d+:\d+\.$/,
+      /^Could not run: Cancelled by SIGTERM; no host had switched; released the deploy lock on 127\.0\.\d+\.\d+:\d+\.$/,
     );
     expect(fs.existsSync(lockDir)).toBe(false);
     expect(currentRelease(projectDir)).toBe(before);
@@ -158,7 +158,7 @@ describe('locks', () => {
     expect(result.signal).toBeNull();
     expect(result.exitCode).toBe(1);
     expect(result.error).toBe(
-      `Cancelled by SIGINT; ${host.host}:${host.port} was put back on ${before} (compose up -d, not health-checked: a cancelled job has 10 s); released the deploy lock on ${host.host}:${host.port}.`,
+      `Could not run: Cancelled by SIGINT; ${host.host}:${host.port} was put back on ${before} (compose up -d, not health-checked: a cancelled job has 10 s); released the deploy lock on ${host.host}:${host.port}.`,
     );
     expect(fs.existsSync(lockDir)).toBe(false);
     expect(currentRelease(projectDir)).toBe(before);

@@ -125,7 +125,7 @@ function gunzip(file: string): string {
 }
 
 function backupOutput(result: RunActionResult): string | undefined {
-  return (JSON.parse(result.outputs.results ?? '[]') as { backup?: string }[])[0]?.backup;
+  return (JSON.parse(result.outputs.results ?? '{}') as { hosts: { backup?: string }[] }).hosts[0]?.backup;
 }
 
 /** A deploy's dump: named in the results output, gunzips to SQL containing the marker row. */

@@ -115,7 +115,7 @@ test('connection cut mid-migration → the step fails, never reports success, lo
     /migrations on 127\.0\.0\.1:\d+ ended without an exit status \(connection lost\?\)/,
   );
   expect(result.outputs.version).not.toBe('2.0');
-  expect(JSON.parse(result.outputs.results as string)[0].status).toBe('failed');
+  expect(JSON.parse(result.outputs.results as string).hosts[0].status).toBe('failed');
   expect(fs.existsSync(path.join(dir, '.deploy-kit', 'lock'))).toBe(false);
   expect(currentRelease(dir)).toBe('1.0');
   const res = await fetch(`http://127.0.0.1:${app.port}/version`);

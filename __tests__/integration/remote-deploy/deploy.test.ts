@@ -53,7 +53,9 @@ test('first deploy: both hosts serve 1.0, release files are 0600, lock released,
   ).toHaveLength(1);
   expect(result.outputs.version).toBe('1.0');
   expect(result.outputs['previous-version']).toBe('');
-  const results = JSON.parse(result.outputs.results as string) as { host: string; status: string }[];
+  const results = (
+    JSON.parse(result.outputs.results as string) as { hosts: { host: string; status: string }[] }
+  ).hosts;
   expect(results.map((r) => r.status)).toEqual(['deployed', 'deployed']);
   expect(result.summary).toContain('```mermaid');
   expect(result.summary).toMatch(/\| 127\.0\.\d+\.\d+:\d+ \| deployed \|/);
@@ -90,7 +92,7 @@ test('health check red → every switched host rolled back and serving 2.0 again
     expect(fs.existsSync(path.join(dir, '.deploy-kit', 'lock'))).toBe(false);
     expect(releaseLog(dir).at(-1)).toMatchObject({ version: '3.0-bad', outcome: 'rolled-back' });
   }
-  const results = JSON.parse(result.outputs.results as string) as { status: string }[];
+  const results = (JSON.parse(result.outputs.results as string) as { hosts: { status: string }[] }).hosts;
   expect(results.every((r) => r.status === 'rolled-back')).toBe(true);
   expect(result.outputs.version).toBe('2.0');
 });
@@ -110,7 +112,9 @@ test('a runner cancel once both hosts switched puts both back on 2.0 before the 
   expect(result.signal).toBeNull();
   expect(result.exitCode).toBe(1);
   const names = targets.map((h) => `${h.host}:${h.port}`);
-  expect(result.error).toMatch(/^Cancelled by SIGINT; /);
+  // The runner edge says each failure with its kind's prefix; results.status says 'cancelled'.
+  expect(result.error).toMatch(/^Could not run: Cancelled by SIGINT; /);
+  expect(JSON.parse(result.outputs.results as string)).toMatchObject({ status: 'cancelled' });
   for (const name of names) expect(result.error).toContain(`${name} was put back on 2.0`);
   expect(result.error).toMatch(
     /not health-checked: a cancelled job has 10 s\); released the deploy lock on /,

@@ -79,9 +79,12 @@ test('three hosts in rolling batches of one; a red host stops the next batch and
   });
   expect(result.exitCode).toBe(1);
   expect(result.error).toMatch(/failed on 127\.0\.\d+\.\d+:\d+: the post-hook .* exited with 3/);
-  const statuses = (JSON.parse(result.outputs.results as string) as { status: string }[]).map(
-    (r) => r.status,
-  );
+  const results = JSON.parse(result.outputs.results as string) as {
+    status: string;
+    hosts: { status: string }[];
+  };
+  expect(results.status).toBe('could-not-run');
+  const statuses = results.hosts.map((r) => r.status);
   expect(statuses).toEqual(['rolled-back', 'rolled-back', 'pending']);
   expect(result.log).not.toMatch(/Switch batch 3\/3/);
   for (const [i, h] of hosts.entries()) {

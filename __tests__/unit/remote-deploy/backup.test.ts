@@ -12,7 +12,7 @@ import {
   optionValue,
   pgpassFile,
   postgresSettingsFromEnv,
-} from '../../../actions/remote-deploy/src/backup';
+} from '../../../actions/remote-deploy/src/model/backup';
 import * as S from '../../../actions/remote-deploy/src/commands/backup';
 
 describe('postgres-host connection from the env file', () => {

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { dropBuildSections } from '../../../actions/remote-deploy/src/compose';
+import { dropBuildSections } from '../../../actions/remote-deploy/src/model/compose-files';
 
 const FILE = `version: "3.8"
 services:

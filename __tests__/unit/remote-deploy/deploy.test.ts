@@ -50,10 +50,13 @@ test('success on two hosts: versions, one result per host, locks released, a sum
     previousVersion: '1.0',
     outcome: '2.0 deployed to 2 host(s)',
   });
-  expect(result.results).toEqual([
+  expect(result.results).toMatchObject({ status: 'passed', version: '2.0', previousVersion: '1.0' });
+  expect(result.results.failure).toBeUndefined();
+  expect(result.results.hosts).toEqual([
     expect.objectContaining({ host: 'h1', status: 'deployed', previous: '1.0', version: '2.0' }),
     expect.objectContaining({ host: 'h2', status: 'deployed' }),
   ]);
+  expect(result.outputs).toEqual({ version: '2.0', 'previous-version': '1.0', results: result.results });
   expect(calls.filter((c) => c.kind === 'script' && c.script === lock.UNLOCK)).toHaveLength(2);
   expect(result.summary).toMatch(/^## remote-deploy 2\.0\n/);
 });
@@ -67,7 +70,12 @@ test('health red on one host: a HealthRed failure, every switched host back on 1
     'deploy of 2.0 failed on h2: health check red on h2: /app-web-1 exited none; rolled back h1 to 1.0, h2 to 1.0 (healthy)',
   );
   expect(result.version).toBe('1.0');
-  expect(result.results).toEqual([
+  expect(result.results).toMatchObject({
+    status: 'failed',
+    failure: `Policy failed: ${result.failure?.message}.`,
+    version: '1.0',
+  });
+  expect(result.results.hosts).toEqual([
     expect.objectContaining({ host: 'h1', status: 'rolled-back' }),
     expect.objectContaining({ host: 'h2', status: 'rolled-back' }),
   ]);
@@ -88,6 +96,7 @@ test('a host that cannot be prepared: a ToolError (not HealthRed), nothing switc
   });
   expect(result.failure).toBeInstanceOf(ToolError);
   expect(result.failure).not.toBeInstanceOf(HealthRed);
+  expect(result.results.status).toBe('could-not-run');
   expect(result.failure?.message).toBe(
     'preparing failed on 1 host(s), nothing was changed: h2: SFTP open failed on h2: Permission denied',
   );
@@ -127,6 +136,7 @@ test('a runner cancel after the switch: resolves with Cancelled, hosts put back,
   );
   expect(current.get('h1')).toBe('1.0');
   expect(current.get('h2')).toBeUndefined();
+  expect(result.results.status).toBe('cancelled');
   expect(unsubscribed).toBe(true);
 });
 

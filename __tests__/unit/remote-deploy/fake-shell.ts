@@ -1,7 +1,7 @@
 import type { ExecOptions, ExecResult, ParsedClientKey } from '@deploy-kit/shared/ssh';
-import type { HostSpec } from '../../../actions/remote-deploy/src/hosts';
+import type { HostSpec } from '../../../actions/remote-deploy/src/model/hosts';
 import type { Inputs } from '../../../actions/remote-deploy/src/inputs';
-import type { OpenShell, RemoteShell } from '../../../actions/remote-deploy/src/remote-shell';
+import type { OpenShell, RemoteShell } from '../../../actions/remote-deploy/src/host/remote-shell';
 
 /** One call a phase made on a host. */
 export type Call =
@@ -87,9 +87,10 @@ export function hostSpec(name: string): HostSpec {
 
 const key: ParsedClientKey = { text: 'k', type: 'ssh-ed25519', publicFingerprint: 'SHA256:x' };
 
-/** Inputs as readInputs would give them for a plain deploy of 2.0 to `hosts`. */
+/** Inputs as parseInputs would give them for a plain deploy of 2.0 to `hosts`. */
 export function inputs(overrides: Partial<Inputs> = {}, hosts = ['h1']): Inputs {
   return {
+    secretValues: ['s3cret'],
     secrets: ['s3cret'],
     hostNetworkServices: [],
     hosts: hosts.map(hostSpec),

@@ -3,18 +3,12 @@
  * gave, and nothing that reads as an option (a leading '-') gets through.
  */
 import { InputError } from '@deploy-kit/shared';
-import { readInputs } from '../../../actions/remote-deploy/src/inputs';
-import { checkHttpUrl, checkRemotePath } from '../../../actions/remote-deploy/src/validate';
-import { defaultProjectName } from '../../../actions/remote-deploy/src/hosts';
-
-const saved = { ...process.env };
-afterEach(() => {
-  process.env = { ...saved };
-});
+import { parseInputs } from '../../../actions/remote-deploy/src/inputs';
+import { checkHttpUrl, checkRemotePath } from '../../../actions/remote-deploy/src/model/validate';
+import { defaultProjectName } from '../../../actions/remote-deploy/src/model/hosts';
 
 function withInputs(inputs: Record<string, string>): () => unknown {
-  for (const [k, v] of Object.entries(inputs)) process.env[`INPUT_${k.toUpperCase()}`] = v;
-  return () => readInputs();
+  return () => parseInputs(inputs);
 }
 
 function errorOf(fn: () => unknown): string {

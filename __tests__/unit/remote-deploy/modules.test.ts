@@ -1,7 +1,7 @@
-import { InputError } from '@deploy-kit/shared';
-import { defaultProjectName, parseHosts } from '../../../actions/remote-deploy/src/hosts';
-import { envFileSecrets } from '../../../actions/remote-deploy/src/envfile';
-import { parseCommand, parseImages, parseSecretKeys } from '../../../actions/remote-deploy/src/inputs';
+import { InputError, splitShellWords } from '@deploy-kit/shared';
+import { defaultProjectName, parseHosts } from '../../../actions/remote-deploy/src/model/hosts';
+import { envFileSecrets } from '../../../actions/remote-deploy/src/model/env-file';
+import { parseImages, parseSecretKeys } from '../../../actions/remote-deploy/src/inputs';
 import {
   decideHeldLock,
   describeOwner,
@@ -9,22 +9,20 @@ import {
   parseLockAnswer,
   parseOwner,
   type LockOwner,
-} from '../../../actions/remote-deploy/src/lock';
+} from '../../../actions/remote-deploy/src/model/lock-owner';
 import { composeArgv, oneOffArgv } from '../../../actions/remote-deploy/src/commands/compose';
-import {
-  computeBatches,
-  parseBatchSize,
-  plannedSteps,
-  remoteLayout,
-} from '../../../actions/remote-deploy/src/plan';
+import { computeBatches, parseBatchSize } from '../../../actions/remote-deploy/src/model/batches';
+import { remoteLayout } from '../../../actions/remote-deploy/src/model/layout';
+import { plannedSteps } from '../../../actions/remote-deploy/src/fleet/plan';
+import { inputs } from './fake-shell';
 import {
   findDeployed,
   formatRecord,
   parseReleaseLog,
   type ReleaseRecord,
-} from '../../../actions/remote-deploy/src/releaselog';
+} from '../../../actions/remote-deploy/src/model/release-log';
 import { ganttChart, resultsTable } from '../../../actions/remote-deploy/src/summary';
-import { checkImage, checkRemotePath, checkVersion } from '../../../actions/remote-deploy/src/validate';
+import { checkImage, checkRemotePath, checkVersion } from '../../../actions/remote-deploy/src/model/validate';
 
 const FP = 'SHA256:/9bcIRD4o/Z3M0IXw1CEtpRklA+h0kQ4kcaXb5DPlVM';
 const defaults = { user: 'deploy', port: 22, projectDir: '/srv/app', projectName: 'app' };
@@ -106,15 +104,15 @@ describe('inputs helpers', () => {
     expect(() => parseImages('web$(id)=reg/app:1')).toThrow(/service/);
   });
   test('commands are argv; operators are refused', () => {
-    expect(parseCommand('migrate-command', `python manage.py migrate --noinput`)).toEqual([
+    expect(splitShellWords('migrate-command', `python manage.py migrate --noinput`)).toEqual([
       'python',
       'manage.py',
       'migrate',
       '--noinput',
     ]);
-    expect(parseCommand('migrate-command', `sh -c 'a; b'`)).toEqual(['sh', '-c', 'a; b']);
-    expect(() => parseCommand('migrate-command', 'a; b')).toThrow(/shell operators/);
-    expect(() => parseCommand('migrate-command', 'a | b')).toThrow(/shell operators/);
+    expect(splitShellWords('migrate-command', `sh -c 'a; b'`)).toEqual(['sh', '-c', 'a; b']);
+    expect(() => splitShellWords('migrate-command', 'a; b')).toThrow(/shell operators/);
+    expect(() => splitShellWords('migrate-command', 'a | b')).toThrow(/shell operators/);
   });
   test('env values masked: secret keys whatever their length, plain values not', () => {
     const text = [
@@ -229,16 +227,12 @@ describe('plan', () => {
       lockDir: '/srv/app/.deploy-kit/lock',
       current: '/srv/app/current',
     });
-    const base = {
-      rollbackTo: false,
-      login: true,
-      transfer: 'registry' as const,
-      backup: true,
-      migrate: true,
-      preHook: false,
-      postHook: true,
-      health: true,
-    };
+    const base = inputs({
+      registry: { server: 'r', username: 'u', password: 'p' },
+      backup: 'postgres',
+      migrateCommand: ['migrate'],
+      postCommand: 'true',
+    });
     expect(plannedSteps(base)).toEqual([
       'connect',
       'lock',
@@ -254,8 +248,13 @@ describe('plan', () => {
       'record',
       'unlock',
     ]);
-    expect(plannedSteps({ ...base, rollbackTo: true, transfer: 'ssh' })).not.toContain('migrate');
-    expect(plannedSteps({ ...base, rollbackTo: true, transfer: 'ssh' })).toContain('load');
+    // A new release over ssh is loaded from the runner's archive; rollback-to pulls what its release names.
+    expect(plannedSteps({ ...base, transfer: 'ssh' })).toEqual(expect.arrayContaining(['upload', 'load']));
+    expect(plannedSteps({ ...base, transfer: 'ssh' })).not.toContain('pull');
+    const back = plannedSteps({ ...base, rollbackTo: '1.0', transfer: 'ssh' });
+    expect(back).not.toContain('migrate');
+    expect(back).toEqual(expect.arrayContaining(['check-release', 'login', 'pull']));
+    expect(back).not.toContain('upload');
   });
 });
 

@@ -5,7 +5,7 @@ import {
   isReleasePath,
   parentDirs,
   readShippedFiles,
-} from '../../../actions/remote-deploy/src/release-files';
+} from '../../../actions/remote-deploy/src/model/release-files';
 
 describe('release paths (issue 14 E1)', () => {
   test('workspace-relative, plain segments only', () => {

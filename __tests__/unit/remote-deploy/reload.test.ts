@@ -1,10 +1,11 @@
-import { plannedSteps } from '../../../actions/remote-deploy/src/plan';
+import { plannedSteps } from '../../../actions/remote-deploy/src/fleet/plan';
+import { inputs } from './fake-shell';
 import {
   nginxErrorLine,
   nginxFailureMessage,
   normaliseNginxLine,
   type NginxFailure,
-} from '../../../actions/remote-deploy/src/reload';
+} from '../../../actions/remote-deploy/src/model/nginx-failure';
 
 const TEST_OUTPUT = [
   'nginx master 7: nginx -t -c /etc/nginx/app.conf -e stderr',
@@ -140,28 +141,16 @@ describe('nginx failure sentences', () => {
 });
 
 describe('planned steps with reloads', () => {
-  const base = {
-    rollbackTo: false,
-    login: false,
-    transfer: 'registry' as const,
-    backup: false,
-    migrate: false,
-    preHook: false,
-    postHook: true,
-    health: true,
-  };
+  const base = { postCommand: 'true' };
   test('nginx -t before SIGHUP, nginx reload after it, then the health gate again', () => {
-    expect(plannedSteps({ ...base, hup: true, nginx: true }).slice(5, 11)).toEqual([
-      'switch',
-      'health',
-      'nginx-test',
-      'hup',
-      'nginx-reload',
+    expect(plannedSteps(inputs({ ...base, hupServices: ['web'], nginxReload: 'host' })).slice(5, 11)).toEqual(
+      ['switch', 'health', 'nginx-test', 'hup', 'nginx-reload', 'reload-health'],
+    );
+    expect(plannedSteps(inputs({ ...base, hupServices: ['web'] }))).toContain('reload-health');
+    expect(plannedSteps(inputs({ ...base, hupServices: ['web'] }))).not.toContain('nginx-test');
+    expect(plannedSteps(inputs(base))).not.toContain('reload-health');
+    expect(plannedSteps(inputs({ ...base, healthcheck: 'none', nginxReload: 'host' }))).not.toContain(
       'reload-health',
-    ]);
-    expect(plannedSteps({ ...base, hup: true })).toContain('reload-health');
-    expect(plannedSteps({ ...base, hup: true })).not.toContain('nginx-test');
-    expect(plannedSteps(base)).not.toContain('reload-health');
-    expect(plannedSteps({ ...base, health: false, nginx: true })).not.toContain('reload-health');
+    );
   });
 });

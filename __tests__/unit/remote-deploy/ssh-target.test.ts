@@ -1,4 +1,4 @@
-import { sshTarget } from '../../../actions/remote-deploy/src/hosts';
+import { sshTarget } from '../../../actions/remote-deploy/src/model/hosts';
 import type { HostKeyPolicy, ParsedClientKey } from '@deploy-kit/shared/ssh';
 
 const key = {} as ParsedClientKey;

@@ -1,26 +1,60 @@
 import * as core from '@actions/core';
-import { errorMessage, redactDeep, redactSecrets, settleAll, ToolError } from '@deploy-kit/shared';
-import { cancelOnSignal, processSignals, type SignalSource } from './cancel';
-import { Cancelled } from './errors';
-import { HostRun, runContext, type RunContext } from './host';
+import {
+  errorMessage,
+  failureMessage,
+  isActionError,
+  redactDeep,
+  redactSecrets,
+  registerSecrets,
+  settleAll,
+  statusOf,
+  ToolError,
+  type ActionError,
+  type SignalSource,
+} from '@deploy-kit/shared';
+import { cancelOnSignal } from './fleet/cancel';
+import { fleetProgress } from './fleet/progress';
+import { Cancelled } from './model/errors';
+import { Host } from './host/host';
+import { unlock } from './host/phases/lock';
+import type { OpenShell } from './host/remote-shell';
+import { runContext, type RunContext } from './model/run-context';
 import type { Inputs } from './inputs';
 import { deployOutcome } from './messages';
-import { dryRun, firstHostChanges, prepareAll, rollbackFleet, switchBatches } from './phases';
-import { plannedSteps } from './plan';
-import type { OpenShell } from './remote-shell';
-import { hostReport, resultsOutput, summaryMarkdown, type HostReport } from './summary';
-import { saveImages } from './transfer';
+import {
+  dryRun,
+  firstHostChanges,
+  prepareAll,
+  recordAll,
+  rollbackFleet,
+  switchBatches,
+} from './fleet/phases';
+import { plannedSteps, usesArchive } from './fleet/plan';
+import {
+  hostReport,
+  hostResults,
+  summaryMarkdown,
+  type HostReport,
+  type Outputs,
+  type RemoteDeployResults,
+} from './summary';
+import { saveImages } from './fleet/transfer';
 
-export { Cancelled, HealthRed, StepFailed } from './errors';
-export type { SignalSource } from './cancel';
+export { Cancelled, HealthRed, StepFailed } from './model/errors';
+export type { Outputs, RemoteDeployResults, HostResult } from './summary';
 
 export interface RemoteDeployOptions {
-  /** The runner's cancel signals (default: this process's SIGINT/SIGTERM). */
-  signals?: SignalSource;
+  /**
+   * The runner's cancel signals (the action's context.signals): on the first, switched hosts go
+   * back to their previous release and locks are released within the runner's grace time.
+   */
+  signals: SignalSource;
   /** The run's identity for lock owner files and release records (default: from GITHUB_* variables). */
   context?: RunContext;
   /** How a host's shell is opened (default: ssh2 with the host-key check); tests pass a fake. */
   openShell?: OpenShell;
+  /** How often the fleet's progress line is printed (default 30 s); tests pass a short one. */
+  progressEveryMs?: number;
 }
 
 export interface RemoteDeployResult {
@@ -28,12 +62,14 @@ export interface RemoteDeployResult {
   version: string;
   previousVersion: string;
   outcome: string;
-  /** The JSON of the 'results' output: one object per host. */
-  results: unknown[];
+  /** The `results` output: the envelope ({status, failure?}), the versions and every host. */
+  results: RemoteDeployResults;
+  /** Every output by its action.yml name (version, previous-version, results). */
+  outputs: Outputs;
   /** The job summary, markdown. */
   summary: string;
-  /** HealthRed | StepFailed | Cancelled | ToolError | PolicyFailure; undefined when the deploy succeeded. */
-  failure?: Error;
+  /** HealthRed (policy) | StepFailed | Cancelled | ToolError (tool); undefined when the deploy succeeded. */
+  failure?: ActionError;
 }
 
 /**
@@ -52,17 +88,24 @@ export interface RemoteDeployResult {
  */
 export async function remoteDeploy(
   inputs: Inputs,
-  options: RemoteDeployOptions = {},
+  options: RemoteDeployOptions,
 ): Promise<RemoteDeployResult> {
+  // Masked before anything prints (the runner edge masks the secret inputs; the env file's too).
+  registerSecrets(inputs.secretValues);
   const ctx = options.context ?? runContext();
-  const runs = inputs.hosts.map((h) => new HostRun(h, inputs, ctx, options.openShell));
-  const cancellation = cancelOnSignal(runs, options.signals ?? processSignals);
+  const runs = inputs.hosts.map((h) => new Host(h, inputs, ctx, options.openShell));
+  const cancellation = cancelOnSignal(runs, options.signals, {
+    failedVersion: inputs.version,
+    services: inputs.services,
+  });
   const notes: string[] = [];
-  let failure: Error | undefined;
+  const stopProgress = fleetProgress(runs, options.progressEveryMs);
+  let failure: ActionError | undefined;
   try {
     // Anything thrown is this deploy's failure too: the locks below are released all the same.
-    const work = (inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes)).catch(
-      (error: unknown) => (error instanceof Error ? error : new ToolError(errorMessage(error))),
+    const work = (inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes)).then(
+      (error) => (error === undefined ? undefined : asActionError(error)),
+      asActionError,
     );
     // A cancel resolves first: the steps still running stop at their next check (or when the
     // connections close below), their outcome no longer matters.
@@ -72,7 +115,7 @@ export async function remoteDeploy(
       if (cancelled) failure = await cancelled;
       else {
         await core.group('Release locks', async () => {
-          await settleAll(runs, inputs.parallel, (r) => r.unlock());
+          await settleAll(runs, inputs.parallel, (r) => unlock(r));
         });
         // A signal during the unlocks: its handler unlocks too, and says where the hosts stand.
         const late = cancellation.pending();
@@ -80,26 +123,52 @@ export async function remoteDeploy(
       }
     }
   } finally {
+    stopProgress();
     cancellation.stop();
     for (const r of runs) r.close();
   }
 
+  return report(inputs, runs, notes, failure);
+}
+
+function asActionError(error: unknown): ActionError {
+  return isActionError(error) ? error : new ToolError(errorMessage(error), { cause: error });
+}
+
+/** The result: versions, outputs (redacted) and the job summary. */
+function report(
+  inputs: Inputs,
+  runs: readonly Host[],
+  notes: string[],
+  failure: ActionError | undefined,
+): RemoteDeployResult {
   const reports: HostReport[] = runs.map((r) => hostReport(r, inputs.version));
   const outcome = inputs.dryRun
-    ? runs.every((r) => r.status === 'planned')
+    ? runs.every((r) => r.state.status === 'planned')
       ? 'dry run: every host is ready'
       : 'dry run: problems found'
     : failure instanceof Cancelled
       ? `cancelled: ${failure.message}`
       : deployOutcome(inputs.version, runs.length, failure);
-  const previousVersion = runs.find((r) => r.previous)?.previous ?? '';
-  return {
-    version: failure ? previousVersion : inputs.version,
+  const previousVersion = runs.find((r) => r.state.previous)?.state.previous ?? '';
+  const version = failure ? previousVersion : inputs.version;
+  // Outputs and the summary are never masked by the runner: redacted here, for every caller
+  // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
+  const results: RemoteDeployResults = redactDeep({
+    status: statusOf(failure, failure instanceof Cancelled),
+    ...(failure ? { failure: failureMessage(failure) } : {}),
+    version,
     previousVersion,
     outcome,
-    // Outputs and the summary are never masked by the runner: redacted here, for every caller
-    // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
-    results: redactDeep(resultsOutput(reports)),
+    dryRun: inputs.dryRun,
+    hosts: hostResults(reports),
+  });
+  return {
+    version,
+    previousVersion,
+    outcome,
+    results,
+    outputs: { version, 'previous-version': previousVersion, results },
     summary: redactSecrets(
       summaryMarkdown({
         version: inputs.version,
@@ -107,7 +176,7 @@ export async function remoteDeploy(
         rollbackTo: !!inputs.rollbackTo,
         outcome,
         reports,
-        plan: inputs.dryRun ? planFor(inputs) : undefined,
+        plan: inputs.dryRun ? plannedSteps(inputs) : undefined,
         notes,
       }),
     ),
@@ -116,32 +185,15 @@ export async function remoteDeploy(
 }
 
 /** Returns the failure (if any) after doing all the reporting; the caller releases locks. */
-async function deploy(inputs: Inputs, runs: HostRun[], notes: string[]): Promise<Error | undefined> {
-  const archive = inputs.transfer === 'ssh' && !inputs.rollbackTo ? await saveImages(inputs) : undefined;
-  const unprepared = await prepareAll(inputs, runs, archive, notes);
+async function deploy(inputs: Inputs, hosts: Host[], notes: string[]): Promise<Error | undefined> {
+  const run = { inputs, archive: usesArchive(inputs) ? await saveImages(inputs) : undefined };
+  const unprepared = await prepareAll(run, hosts, notes);
   if (unprepared) return unprepared;
-  const notSwitched = await firstHostChanges(inputs, runs, notes);
+  const notSwitched = await firstHostChanges(run, hosts, notes);
   if (notSwitched) return notSwitched;
-  if (await switchBatches(inputs, runs)) {
-    await settleAll(runs, inputs.parallel, (r) => r.record(inputs.rollbackTo ? 'rollback-to' : 'deployed'));
+  if (await switchBatches(run, hosts)) {
+    await recordAll(inputs, hosts, () => (inputs.rollbackTo ? 'rollback-to' : 'deployed'));
     return undefined;
   }
-  return rollbackFleet(inputs, runs, notes);
-}
-
-/** The steps every host would go through, for the dry run's summary. */
-function planFor(inputs: Inputs): string[] {
-  return plannedSteps({
-    rollbackTo: !!inputs.rollbackTo,
-    login: !!inputs.registry,
-    transfer: inputs.transfer,
-    backup: inputs.backup !== 'none',
-    migrate: inputs.migrateCommand.length > 0,
-    static: inputs.staticCommand.length > 0,
-    preHook: inputs.preCommand.trim() !== '',
-    postHook: inputs.postCommand.trim() !== '',
-    health: inputs.healthcheck === 'compose' || inputs.healthUrl !== '',
-    hup: inputs.hupServices.length > 0,
-    nginx: inputs.nginxReload !== 'none',
-  });
+  return rollbackFleet(inputs, hosts, notes);
 }

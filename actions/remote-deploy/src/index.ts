@@ -1,4 +1,4 @@
-import { run } from '@deploy-kit/shared';
-import { main } from './main';
+import { runOnRunner } from '@deploy-kit/shared';
+import { remoteDeployAction } from './action';
 
-void run(main);
+void runOnRunner(remoteDeployAction);

@@ -1,24 +1,14 @@
 import * as fs from 'node:fs';
 import {
-  getBoolean,
-  getDuration,
-  getEnum,
-  getInteger,
-  getList,
-  getRaw,
-  getString,
-  InputError,
   derivedForms,
-  registerSecret,
+  InputError,
+  InputReader,
   resolveInWorkspace,
+  splitShellWords,
+  type RawInputs,
 } from '@deploy-kit/shared';
-import {
-  normaliseFingerprint,
-  parseClientKey,
-  parseKnownHosts,
-  type HostKeyPolicy,
-  type ParsedClientKey,
-} from '@deploy-kit/shared/ssh';
+import type { HostKeyPolicy, ParsedClientKey } from '@deploy-kit/shared/ssh';
+import defaults from './action-defaults.json';
 import {
   BACKUP_PRESETS,
   mysqlSettingsFromEnv,
@@ -26,35 +16,25 @@ import {
   type BackupPreset,
   type MysqlSettings,
   type PostgresSettings,
-} from './backup';
-import { readComposeFiles, type LocalFile } from './compose';
-import { parseCommand, parseImages, parseSecretKeys } from './input-parsers';
-import { envFileSecrets } from './envfile';
-import { readShippedFiles, type ShippedFile } from './release-files';
-import { defaultProjectName, parseHosts, type HostSpec } from './hosts';
-import { parseBatchSize } from './plan';
-import {
-  checkHost,
-  checkHttpUrl,
-  checkPort,
-  checkProjectName,
-  checkRemotePath,
-  checkService,
-  checkUser,
-  checkVersion,
-} from './validate';
+} from './model/backup';
+import { parseBatchSize } from './model/batches';
+import { readComposeFiles, type LocalFile } from './model/compose-files';
+import { envFileSecrets } from './model/env-file';
+import type { HostSpec } from './model/hosts';
+import { parseImages, parseSecretKeys } from './model/input-parsers';
+import { readShippedFiles, resolveIn, type ShippedFile } from './model/release-files';
+import { readSshInputs, type JumpHost } from './model/ssh-inputs';
+import { checkHttpUrl, checkService, checkVersion } from './model/validate';
 
-export type { LocalFile } from './compose';
-export { parseCommand, parseImages, parseSecretKeys } from './input-parsers';
+export type { LocalFile } from './model/compose-files';
+export type { JumpHost } from './model/ssh-inputs';
+export { parseImages, parseSecretKeys } from './model/input-parsers';
 
-export interface JumpHost {
-  host: string;
-  port: number;
-  user: string;
-}
-
+/** remote-deploy's inputs, parsed and checked: what `remoteDeploy()` runs with. */
 export interface Inputs {
-  /** Every secret value we know of, to redact remote output ourselves before it reaches the log. */
+  /** Secret values as given (inputs, env-file secrets, database passwords): masked before anything prints. */
+  secretValues: string[];
+  /** Every form of every secret, longest first: the host log redacts remote output with them. */
   secrets: string[];
   /** Services declared with network_mode: host in the compose files. */
   hostNetworkServices: string[];
@@ -103,51 +83,24 @@ export interface Inputs {
   connectTimeoutMs: number;
 }
 
-function parseJump(value: string): JumpHost | undefined {
-  if (value === '') return undefined;
-  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(value);
-  if (!m) throw new InputError(`'jump-host' must be [user@]host[:port], got '${value}'.`);
+/** `env-file` (resolved against working-directory) and the values in it to mask. */
+function readEnvFileInput(read: InputReader, workingDir: string): { envFile?: LocalFile; secrets: string[] } {
+  const given = read.string('env-file');
+  const secretKeys = parseSecretKeys(read.raw('secret-keys'));
+  if (given === '') return { secrets: [] };
+  const file = resolveIn(workingDir, 'env-file', given);
+  if (!fs.existsSync(file)) throw new InputError(`'env-file' ${given} does not exist in the workspace.`);
+  const content = fs.readFileSync(file);
+  // Masked as Compose will decode them for the containers.
   return {
-    user: checkUser('jump-host', m[1] ?? getString('user', { required: true })),
-    host: checkHost('jump-host', (m[2] as string).replace(/^\[|\]$/g, '')),
-    port: m[3] ? checkPort('jump-host', m[3]) : 22,
+    envFile: { name: '.env', content },
+    secrets: envFileSecrets(content.toString('utf8'), secretKeys),
   };
 }
 
-function readKey(inputName: string, text: string, passphrase: string): ParsedClientKey {
-  registerSecret(text);
-  registerSecret(text.replace(/\r\n?/g, '\n').trim());
-  return parseClientKey(text, passphrase, inputName);
-}
-
-export function readInputs(): Inputs {
-  // Secrets first, before anything can print.
-  const privateKey = getRaw('private-key');
-  const passphrase = getRaw('passphrase');
-  const registryPassword = getRaw('registry-password');
-  registerSecret(privateKey, 'private-key');
-  registerSecret(passphrase, 'passphrase');
-  registerSecret(registryPassword, 'registry-password');
-  // Explicit secret inputs count whatever their length (THE MASKING RULE, packages/shared/src/secrets.ts).
-  const secrets = [privateKey, passphrase, registryPassword].filter((v) => v.trim() !== '');
-
-  const envFileInput = getString('env-file');
-  const secretKeys = parseSecretKeys(getRaw('secret-keys'));
-  let envFile: LocalFile | undefined;
-  if (envFileInput !== '') {
-    const file = resolveInWorkspace('env-file', envFileInput);
-    if (!fs.existsSync(file))
-      throw new InputError(`'env-file' ${envFileInput} does not exist in the workspace.`);
-    const content = fs.readFileSync(file);
-    // Masked as Compose will decode them for the containers, before anything else is printed.
-    for (const value of envFileSecrets(content.toString('utf8'), secretKeys)) {
-      registerSecret(value);
-      secrets.push(value);
-    }
-    envFile = { name: '.env', content };
-  }
-
-  const backup = getEnum('backup', BACKUP_PRESETS, 'none');
+/** `backup` and, for the host presets, their connection from the env file. */
+function readBackup(read: InputReader, envFile: LocalFile | undefined) {
+  const backup = read.enum('backup', BACKUP_PRESETS, 'none');
   let mysql: MysqlSettings | undefined;
   if (backup === 'mysql-host') {
     if (!envFile)
@@ -159,145 +112,120 @@ export function readInputs(): Inputs {
   const postgres =
     backup === 'postgres-host' ? postgresSettingsFromEnv(envFile?.content.toString('utf8') ?? '') : undefined;
   // Masked whatever its length: a short password is not among the env values masked above.
-  for (const password of [mysql?.password, postgres?.password])
-    if (password !== undefined && password.trim() !== '') {
-      registerSecret(password);
-      secrets.push(password);
-    }
-
-  const projectDir = checkRemotePath('project-dir', getString('project-dir', { required: true }));
-  // Checked here, under the input the user gave: parseHosts reports only what 'hosts' itself sets.
-  const projectNameInput = getString('project-name');
-  const projectName =
-    projectNameInput !== ''
-      ? checkProjectName('project-name', projectNameInput)
-      : defaultProjectName(projectDir);
-  const hosts = parseHosts(getRaw('hosts'), {
-    user: getString('user'),
-    port: checkPort('port', getString('port', { fallback: '22' })),
-    projectDir,
-    projectName,
-  });
-  if (hosts.some((h) => h.user === ''))
-    throw new InputError(`'user' is required unless every host names its user.`);
-
-  const insecure = getBoolean('insecure-skip-host-key-check');
-  const knownHostsText = getRaw('known-hosts');
-  const fingerprints: string[] = [];
-  const knownLines: string[] = [];
-  for (const line of knownHostsText.split(/\r?\n/)) {
-    const l = line.trim();
-    if (l === '' || l.startsWith('#')) continue;
-    if (l.startsWith('SHA256:')) fingerprints.push(normaliseFingerprint(l));
-    else knownLines.push(l);
-  }
-  if (fingerprints.length > 0 && hosts.length > 1)
-    throw new InputError(
-      `'known-hosts' has bare SHA256 fingerprints but there are ${hosts.length} hosts; give known_hosts lines, or a fingerprint per host in 'hosts'.`,
-    );
-  const hostKeyPolicy: HostKeyPolicy = {
-    fingerprints,
-    knownHosts: parseKnownHosts(knownLines.join('\n')),
-    acceptAny: insecure,
-  };
-
-  if (privateKey.trim() === '' && hosts.some((h) => !h.keyEnv))
-    throw new InputError(`'private-key' is required (or give every host a private-key-env).`);
-  const key =
-    privateKey.trim() === ''
-      ? (undefined as unknown as ParsedClientKey)
-      : readKey('private-key', privateKey, passphrase);
-  const hostKeys = new Map<string, ParsedClientKey>();
-  for (const h of hosts) {
-    if (!h.keyEnv) continue;
-    const text = process.env[h.keyEnv] ?? '';
-    if (text.trim() === '')
-      throw new InputError(
-        `'hosts' names private-key-env ${h.keyEnv} for ${h.name}, but that variable is empty.`,
-      );
-    hostKeys.set(h.name, readKey(`${h.keyEnv} (private key of ${h.name})`, text, passphrase));
-  }
-
-  const rollbackTo = getString('rollback-to');
-  const versionInput = getString('version');
-  if (rollbackTo === '' && versionInput === '')
-    throw new InputError(`'version' is required unless 'rollback-to' is set.`);
-  const version = checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
-
-  const composeList = getList('compose-files');
-  if (composeList.length === 0 && !rollbackTo)
-    throw new InputError(`'compose-files' is required: list the Compose file(s) to deploy.`);
-  const images = parseImages(getRaw('images'));
-  const { composeFiles, composeFileNames, hostNetworkServices } = readComposeFiles(composeList, images, {
-    pinImages: !rollbackTo,
-  });
-
-  const shippedFiles = readShippedFiles(getList('files'));
-  const clash = shippedFiles.find((f) => composeFileNames.includes(f.name));
-  if (clash)
-    throw new InputError(`'files' ships ${clash.name}, which 'compose-files' already uploads; list it once.`);
-
-  const registryServer = getString('registry');
-  const registryUsername = getString('registry-username');
-  const registry =
-    registryPassword !== '' || registryUsername !== ''
-      ? (() => {
-          if (registryServer === '' || registryUsername === '' || registryPassword === '')
-            throw new InputError(
-              `'registry', 'registry-username' and 'registry-password' must be given together.`,
-            );
-          return { server: registryServer, username: registryUsername, password: registryPassword };
-        })()
-      : undefined;
-
-  const jump = parseJump(getString('jump-host'));
-  if (jump && !key)
-    throw new InputError(`'private-key' is required with 'jump-host': it authenticates on the jump host.`);
-  const healthTimeoutMs = getDuration('health-timeout', 120_000);
+  const passwords = [mysql?.password, postgres?.password].filter(
+    (p): p is string => p !== undefined && p.trim() !== '',
+  );
   return {
-    // Every derived form too, longest first: the host log redacts them in this order.
-    secrets: [...new Set(secrets.flatMap(derivedForms))].sort((a, b) => b.length - a.length),
-    hostNetworkServices,
-    hosts,
-    key,
-    hostKeys,
-    hostKeyPolicy,
-    jump,
-    composeFiles,
-    composeFileNames,
-    shippedFiles,
-    envFile,
-    images,
-    services: getList('services').map((s) => checkService('services', s)),
-    version,
-    rollbackTo: rollbackTo || undefined,
-    dryRun: getBoolean('dry-run'),
-    transfer: getEnum('image-transfer', ['registry', 'ssh'] as const, 'registry'),
-    registry,
-    migrateCommand: parseCommand('migrate-command', getString('migrate-command')),
-    staticCommand: parseCommand('static-command', getString('static-command')),
-    migrateService: checkService('migrate-service', getString('migrate-service', { fallback: 'web' })),
     backup,
     mysql,
     postgres,
-    hupServices: getList('hup-services').map((s) => checkService('hup-services', s)),
+    passwords,
+    backupService: checkService('backup-service', read.string('backup-service', { fallback: 'db' })),
+    backupKeep: read.integer('backup-keep', { min: 1, max: 1000, fallback: 5 }),
+  };
+}
+
+/** What goes up with each release: `compose-files`, `images` and `files`. */
+function readRelease(read: InputReader, workingDir: string, rollbackTo: string) {
+  const composeList = read.list('compose-files');
+  if (composeList.length === 0 && !rollbackTo)
+    throw new InputError(`'compose-files' is required: list the Compose file(s) to deploy.`);
+  const images = parseImages(read.raw('images'));
+  const compose = readComposeFiles(composeList, images, { pinImages: !rollbackTo, workingDir });
+  const shippedFiles = readShippedFiles(read.list('files'), workingDir);
+  const clash = shippedFiles.find((f) => compose.composeFileNames.includes(f.name));
+  if (clash)
+    throw new InputError(`'files' ships ${clash.name}, which 'compose-files' already uploads; list it once.`);
+  return { ...compose, images, shippedFiles };
+}
+
+function readRegistry(read: InputReader): Inputs['registry'] {
+  const server = read.string('registry');
+  const username = read.string('registry-username');
+  const password = read.raw('registry-password');
+  if (password === '' && username === '') return undefined;
+  if (server === '' || username === '' || password === '')
+    throw new InputError(`'registry', 'registry-username' and 'registry-password' must be given together.`);
+  return { server, username, password };
+}
+
+/** What runs on the hosts around the switch: commands, hooks, reloads and the health gate. */
+function readSteps(read: InputReader) {
+  return {
+    migrateCommand: splitShellWords('migrate-command', read.string('migrate-command')),
+    staticCommand: splitShellWords('static-command', read.string('static-command')),
+    migrateService: checkService('migrate-service', read.string('migrate-service', { fallback: 'web' })),
+    hupServices: read.list('hup-services').map((s) => checkService('hup-services', s)),
     nginxReload: ((v) =>
       v === '' || v === 'none' || v === 'host' ? v || 'none' : checkService('nginx-reload', v))(
-      getString('nginx-reload'),
+      read.string('nginx-reload'),
     ),
-    backupService: checkService('backup-service', getString('backup-service', { fallback: 'db' })),
-    backupKeep: getInteger('backup-keep', { min: 1, max: 1000, fallback: 5 }),
-    preCommand: getRaw('pre-deploy-command'),
-    postCommand: getRaw('post-deploy-command'),
-    healthUrl: checkHttpUrl('health-url', getString('health-url')),
-    healthExpect: getString('health-expect'),
-    healthTimeoutMs,
-    healthcheck: getEnum('healthcheck', ['compose', 'none'] as const, 'compose'),
-    parallel: getInteger('parallel', { min: 1, max: 100, fallback: 10 }),
-    batchSize: parseBatchSize('batch-size', getString('batch-size')),
-    lockTimeoutMs: getDuration('lock-timeout', 60_000),
-    lockExpiryMs: getDuration('lock-expiry', 3_600_000),
-    commandTimeoutMs: getDuration('command-timeout', 900_000),
-    connectTimeoutMs: getDuration('connect-timeout', 30_000),
+    preCommand: read.raw('pre-deploy-command'),
+    postCommand: read.raw('post-deploy-command'),
+    healthUrl: checkHttpUrl('health-url', read.string('health-url')),
+    healthExpect: read.string('health-expect'),
+    healthTimeoutMs: read.duration('health-timeout', 120_000),
+    healthcheck: read.enum('healthcheck', ['compose', 'none'] as const, 'compose'),
+  };
+}
+
+/** How the fleet is worked through: fan-out, batches and time limits. */
+function readLimits(read: InputReader) {
+  return {
+    parallel: read.integer('parallel', { min: 1, max: 100, fallback: 10 }),
+    batchSize: parseBatchSize('batch-size', read.string('batch-size')),
+    lockTimeoutMs: read.duration('lock-timeout', 60_000),
+    lockExpiryMs: read.duration('lock-expiry', 3_600_000),
+    commandTimeoutMs: read.duration('command-timeout', 900_000),
+    connectTimeoutMs: read.duration('connect-timeout', 30_000),
+  };
+}
+
+/**
+ * remote-deploy's inputs from raw values (the runner's INPUT_*, or objects from the root action
+ * and the deploy-kit command), with action.yml's defaults. Pure but for reading the files it
+ * names (relative to working-directory) and the per-host key variables (`env`).
+ */
+export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): Inputs {
+  const read = new InputReader(raw, defaults);
+  const workingDir = resolveInWorkspace(
+    'working-directory',
+    read.string('working-directory', { fallback: '.' }),
+  );
+  const ssh = readSshInputs(read, env);
+  const rollbackTo = read.string('rollback-to');
+  const versionInput = read.string('version');
+  if (rollbackTo === '' && versionInput === '')
+    throw new InputError(`'version' is required unless 'rollback-to' is set.`);
+  const version = checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
+  const env_ = readEnvFileInput(read, workingDir);
+  const backup = readBackup(read, env_.envFile);
+  const registry = readRegistry(read);
+  // Explicit secret inputs count whatever their length (THE MASKING RULE, packages/shared/src/secrets.ts).
+  const secretValues = [
+    ...ssh.keyTexts,
+    read.raw('passphrase'),
+    registry?.password ?? '',
+    ...env_.secrets,
+    ...backup.passwords,
+  ].filter((v) => v.trim() !== '');
+  const { keyTexts: _keys, ...sshInputs } = ssh;
+  const { passwords: _passwords, ...backupInputs } = backup;
+  return {
+    secretValues: [...new Set(secretValues)],
+    // Every derived form too, longest first: the host log redacts them in this order.
+    secrets: [...new Set(secretValues.flatMap(derivedForms))].sort((a, b) => b.length - a.length),
+    ...sshInputs,
+    ...readRelease(read, workingDir, rollbackTo),
+    envFile: env_.envFile,
+    services: read.list('services').map((s) => checkService('services', s)),
+    version,
+    rollbackTo: rollbackTo || undefined,
+    dryRun: read.boolean('dry-run'),
+    transfer: read.enum('image-transfer', ['registry', 'ssh'] as const, 'registry'),
+    registry,
+    ...backupInputs,
+    ...readSteps(read),
+    ...readLimits(read),
   };
 }

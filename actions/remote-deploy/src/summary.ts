@@ -1,4 +1,6 @@
-import { mdCode, mdHeading, mdList, mdTable } from '@deploy-kit/shared';
+import { mdCode, mdHeading, mdList, mdTable, type ResultsEnvelope } from '@deploy-kit/shared';
+import type { HostState } from './host/state';
+import type { StepTiming } from './model/host-state';
 
 export interface HostReport {
   host: string;
@@ -12,26 +14,52 @@ export interface HostReport {
   steps: { name: string; start: number; end: number; ok: boolean }[];
 }
 
-/** A host's report from its run (HostRun has every field but the version). */
+/** A host's report: its name, its state, and its session's timed steps. */
 export function hostReport(
-  run: Omit<HostReport, 'host' | 'version'> & { name: string },
+  host: { name: string; state: HostState; session: { steps: StepTiming[] } },
   version: string,
 ): HostReport {
+  const { status, previous, migrated, backup, error, rollbackError } = host.state;
   return {
-    host: run.name,
-    status: run.status,
-    previous: run.previous,
+    host: host.name,
+    status,
+    previous,
     version,
-    migrated: run.migrated,
-    backup: run.backup,
-    error: run.error,
-    rollbackError: run.rollbackError,
-    steps: run.steps,
+    migrated,
+    backup,
+    error,
+    rollbackError,
+    steps: host.session.steps,
   };
 }
 
-/** The 'results' output: each host with its duration and its steps as offsets from the host's first step. */
-export function resultsOutput(reports: readonly HostReport[]): unknown[] {
+/** One host in the `results` output: its report, its duration, and its steps as offsets from its first step. */
+export type HostResult = Omit<HostReport, 'steps'> & {
+  durationMs: number;
+  steps: { name: string; atMs: number; ms: number; ok: boolean }[];
+};
+
+/** The `results` output: the envelope every action starts with, then the versions and every host. */
+export interface RemoteDeployResults extends ResultsEnvelope {
+  /** What the hosts run now: the new version, or the previous one when the deploy failed. */
+  version: string;
+  /** What ran before this deploy (the first host that had a release). */
+  previousVersion: string;
+  /** How the deploy ended, in a phrase. */
+  outcome: string;
+  dryRun: boolean;
+  hosts: HostResult[];
+}
+
+/** The action's outputs, by their action.yml names. */
+export interface Outputs {
+  version: string;
+  'previous-version': string;
+  results: RemoteDeployResults;
+}
+
+/** Each host with its duration and its steps as offsets from the host's first step. */
+export function hostResults(reports: readonly HostReport[]): HostResult[] {
   return reports.map(({ steps, ...rest }) => {
     const t0 = steps.length > 0 ? Math.min(...steps.map((s) => s.start)) : 0;
     return {

@@ -1,4 +1,4 @@
-import { ENV_FILE_NAME } from '../plan';
+import { ENV_FILE_NAME } from '../model/layout';
 
 /** Compose command lines (argv), run inside a release dir through release.inDir. */
 

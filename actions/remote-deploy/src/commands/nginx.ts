@@ -1,4 +1,4 @@
-import type { NginxMode } from '../reload';
+import type { NginxMode } from '../model/nginx-failure';
 import type { RemoteScript } from './script';
 
 /** nginx -t and reload, on the host or inside the nginx service (see reload.ts for the sentences). */

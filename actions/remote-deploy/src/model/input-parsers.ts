@@ -1,4 +1,3 @@
-import { parse as parseArgv } from 'shell-quote';
 import { InputError, parseYamlOrJson, validate } from '@deploy-kit/shared';
 import { z } from 'zod';
 import { checkImage, checkService } from './validate';
@@ -48,19 +47,4 @@ export function parseImages(text: string, inputName = 'images'): Record<string, 
     checkImage(inputName, image);
   }
   return map;
-}
-
-/** A command as argv (shell-quote parsing); operators like `;` or `|` are refused. */
-export function parseCommand(inputName: string, text: string): string[] {
-  if (text.trim() === '') return [];
-  const parsed = parseArgv(text, (name) => `$${name}`);
-  const argv: string[] = [];
-  for (const part of parsed) {
-    if (typeof part !== 'string')
-      throw new InputError(
-        `'${inputName}' must be one command with arguments; shell operators and globs (${JSON.stringify(part)}) are not allowed.`,
-      );
-    argv.push(part);
-  }
-  return argv;
 }

@@ -1,20 +1,10 @@
 import * as core from '@actions/core';
-import { Cancelled } from './errors';
-import type { HostRun } from './host';
-import { cancelledSentence } from './messages';
-
-/** Subscribe to the runner's cancel signals; returns the unsubscribe. */
-export type SignalSource = (onSignal: (signal: NodeJS.Signals) => void) => () => void;
-
-/** The default: this process's SIGINT and SIGTERM, as the GitHub runner sends them. */
-export const processSignals: SignalSource = (onSignal) => {
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-};
+import { RUNNER_SIGINT_GRACE_MS, RUNNER_SIGTERM_GRACE_MS, type SignalSource } from '@deploy-kit/shared';
+import { Cancelled } from '../model/errors';
+import type { Host } from '../host/host';
+import { unlock } from '../host/phases/lock';
+import { rollbackOnCancel } from '../host/phases/rollback';
+import { cancelledSentence } from '../messages';
 
 /**
  * The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills the process tree
@@ -22,8 +12,8 @@ export const processSignals: SignalSource = (onSignal) => {
  * previous release (without the health gate: no time), release our locks, and resolve with one
  * sentence saying where each host stands.
  */
-export const CANCEL_ROLLBACK_MS = 7_000;
-export const CANCEL_UNLOCK_MS = 9_000;
+export const CANCEL_ROLLBACK_MS = RUNNER_SIGINT_GRACE_MS - 500;
+export const CANCEL_UNLOCK_MS = RUNNER_SIGINT_GRACE_MS + RUNNER_SIGTERM_GRACE_MS - 1_000;
 
 export interface Cancellation {
   stop(): void;
@@ -33,7 +23,12 @@ export interface Cancellation {
   pending(): Promise<Cancelled> | undefined;
 }
 
-export function cancelOnSignal(runs: readonly HostRun[], signals: SignalSource): Cancellation {
+/** Hosts go back to the release before `failedVersion`, with these services. */
+export function cancelOnSignal(
+  runs: readonly Host[],
+  signals: SignalSource,
+  back: { failedVersion: string; services: readonly string[] },
+): Cancellation {
   let handling: Promise<Cancelled> | undefined;
   let settle: (error: Cancelled) => void = () => undefined;
   const cancelled = new Promise<Cancelled>((resolve) => (settle = resolve));
@@ -43,24 +38,26 @@ export function cancelOnSignal(runs: readonly HostRun[], signals: SignalSource):
     core.warning(
       `Received ${signal}: stopping, putting switched hosts back on their previous release, releasing deploy locks.`,
     );
-    for (const r of runs) r.cancel();
-    const switched = runs.filter((r) => r.switched);
+    for (const r of runs) r.session.cancel();
+    const switched = runs.filter((r) => r.state.switched);
     const within = (ms: number, p: Promise<unknown>): Promise<unknown> =>
       Promise.race([
         p,
         new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ms - Date.now())).unref()),
       ]);
     handling = (async (): Promise<Cancelled> => {
-      const rolled = await Promise.all(switched.map((r) => r.rollbackOnCancel(started + CANCEL_ROLLBACK_MS)));
-      const held = runs.filter((r) => r.holdsLock);
-      await within(CANCEL_UNLOCK_MS, Promise.all(held.map((r) => r.unlock())));
+      const rolled = await Promise.all(
+        switched.map((r) => rollbackOnCancel(r, back, started + CANCEL_ROLLBACK_MS)),
+      );
+      const held = runs.filter((r) => r.state.holdsLock);
+      await within(CANCEL_UNLOCK_MS, Promise.all(held.map((r) => unlock(r))));
       return new Cancelled(
         cancelledSentence({
           signal,
           rolled,
-          released: held.filter((r) => !r.holdsLock).map((r) => r.name),
-          stillHeld: held.filter((r) => r.holdsLock).map((r) => r.name),
-          undone: switched.some((r) => r.status !== 'rolled-back'),
+          released: held.filter((r) => !r.state.holdsLock).map((r) => r.name),
+          stillHeld: held.filter((r) => r.state.holdsLock).map((r) => r.name),
+          undone: switched.some((r) => r.state.status !== 'rolled-back'),
         }),
       );
     })();

@@ -1,7 +1,7 @@
 import { parseDocument, stringify } from 'yaml';
 import * as fs from 'node:fs';
-import { InputError, parseYamlOrJson, resolveInWorkspace } from '@deploy-kit/shared';
-import { releasePath } from './release-files';
+import { InputError, parseYamlOrJson, workspaceRoot } from '@deploy-kit/shared';
+import { releasePath, resolveIn } from './release-files';
 
 /**
  * A deploy runs images; it never builds on a host. Compose (v1 and v2) still checks that every
@@ -57,14 +57,14 @@ export interface ComposeFiles {
 export function readComposeFiles(
   list: readonly string[],
   images: Record<string, string>,
-  { pinImages }: { pinImages: boolean },
+  { pinImages, workingDir = workspaceRoot() }: { pinImages: boolean; workingDir?: string },
 ): ComposeFiles {
   const composeFiles: LocalFile[] = [];
   const hostNetworkServices: string[] = [];
   const composeFileNames: string[] = [];
   let composeVersion: unknown;
   for (const f of list) {
-    const file = resolveInWorkspace('compose-files', f);
+    const file = resolveIn(workingDir, 'compose-files', f);
     if (!fs.existsSync(file))
       throw new InputError(`'compose-files' entry ${f} does not exist in the workspace.`);
     // The workspace path, not the bare name: relative paths inside the file resolve as in the repository.

@@ -1,5 +1,5 @@
 import { InputError } from '@deploy-kit/shared';
-import { readEnvFile } from './envfile';
+import { readEnvFile } from './env-file';
 
 /** The `backup` input. */
 export const BACKUP_PRESETS = ['none', 'postgres', 'postgres-host', 'mysql', 'mysql-host'] as const;

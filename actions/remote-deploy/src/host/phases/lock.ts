@@ -1,20 +1,26 @@
 import * as core from '@actions/core';
 import { errorMessage, sleep } from '@deploy-kit/shared';
-import { lock as lockCmd } from './commands';
-import { StepFailed } from './errors';
-import type { HostCore } from './host-core';
-import { decideHeldLock, ownerJson, parseLockAnswer, type LockOwner } from './lock';
+import { lock as lockCmd } from '../../commands';
+import { StepFailed } from '../../model/errors';
+import type { Host } from '../host';
+import { decideHeldLock, ownerJson, parseLockAnswer, type LockOwner } from '../../model/lock-owner';
 
 /** The deploy lock of one host: taken (waiting up to lock-timeout, taking over an expired one), released. */
 
-function owner(host: HostCore): LockOwner {
+/** How long to wait for another deploy's lock, and when a deploy-kit lock counts as abandoned. */
+export interface LockSettings {
+  lockTimeoutMs: number;
+  lockExpiryMs: number;
+}
+
+function owner(host: Host, version: string): LockOwner {
   return {
     tool: 'deploy-kit',
     token: host.ctx.token,
     actor: host.ctx.actor,
     repository: host.ctx.repository,
     run: host.ctx.run,
-    version: host.inputs.version,
+    version,
     runner: host.ctx.runner,
     pid: process.pid,
     time: new Date().toISOString(),
@@ -22,14 +28,22 @@ function owner(host: HostCore): LockOwner {
 }
 
 /** Take the lock, waiting up to lock-timeout; take over an expired deploy-kit lock with a warning. */
-export async function takeLock(host: HostCore): Promise<void> {
+export async function takeLock(host: Host, version: string, settings: LockSettings): Promise<void> {
+  await host.session.step('lock', () => acquire(host, version, settings));
+}
+
+async function acquire(
+  host: Host,
+  version: string,
+  { lockExpiryMs, lockTimeoutMs }: LockSettings,
+): Promise<void> {
   const { lockDir } = host.layout;
-  const { lockExpiryMs, lockTimeoutMs } = host.inputs;
-  const me = ownerJson(owner(host));
+  const { session, state } = host;
+  const me = ownerJson(owner(host, version));
   const started = Date.now();
   let announced = false;
   for (;;) {
-    const r = await host.run('taking the deploy lock', lockCmd.acquire(lockDir, me), true);
+    const r = await session.run('taking the deploy lock', lockCmd.acquire(lockDir, me), true);
     let answer: ReturnType<typeof parseLockAnswer>;
     try {
       answer = parseLockAnswer(r.stdout);
@@ -37,8 +51,8 @@ export async function takeLock(host: HostCore): Promise<void> {
       throw new StepFailed(`taking the deploy lock on ${host.name}: ${errorMessage(error)}`);
     }
     if (answer.acquired) {
-      host.markLocked(true);
-      host.log(`lock taken (${lockDir})`);
+      state.markLocked(true);
+      session.log(`lock taken (${lockDir})`);
       return;
     }
     const waited = Date.now() - started;
@@ -51,12 +65,12 @@ export async function takeLock(host: HostCore): Promise<void> {
     );
     if (decision.action === 'take-over' && answer.owner) {
       core.warning(`${host.name}: taking over an expired deploy lock held by ${decision.holder}.`);
-      const t = await host.run(
+      const t = await session.run(
         'taking over the expired lock',
         lockCmd.takeOver(lockDir, me, answer.owner.token),
       );
       if (t.stdout.includes('ACQUIRED')) {
-        host.markLocked(true);
+        state.markLocked(true);
         return;
       }
       continue;
@@ -66,25 +80,32 @@ export async function takeLock(host: HostCore): Promise<void> {
         `${host.name} is locked by ${decision.holder}; waited ${Math.round(waited / 1000)}s (lock-timeout). Wait for that deploy, or remove ${lockDir} on the host if it is stale`,
       );
     if (!announced) {
-      host.log(`locked by ${decision.holder}; waiting up to ${Math.round(lockTimeoutMs / 1000)}s`);
+      session.log(`locked by ${decision.holder}; waiting up to ${Math.round(lockTimeoutMs / 1000)}s`);
       announced = true;
     }
     await sleep(Math.min(1000, Math.max(50, lockTimeoutMs - (Date.now() - started))));
-    host.checkCancelled('waiting for the lock');
+    session.checkCancelled('waiting for the lock');
   }
 }
 
+/** Release the lock; the per-deploy docker config goes first (a failure or cancel between login and pull end). */
+export async function unlock(host: Host): Promise<void> {
+  await host.credentials.drop();
+  await releaseLock(host);
+}
+
 /** Release our lock; reconnects if the connection was lost. Never throws: it reports. */
-export async function releaseLock(host: HostCore): Promise<void> {
-  if (!host.holdsLock) return;
+export async function releaseLock(host: Host): Promise<void> {
+  const { session, state } = host;
+  if (!state.holdsLock) return;
   try {
-    await host.step('unlock', async () => {
-      const r = await host.run(
+    await session.step('unlock', async () => {
+      const r = await session.run(
         'releasing the lock',
         lockCmd.release(host.layout.lockDir, host.ctx.token),
         true,
       );
-      host.markLocked(false);
+      state.markLocked(false);
       if (!r.stdout.includes('RELEASED'))
         core.warning(`${host.name}: the lock was no longer ours when releasing it.`);
     });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, resolveInWorkspace, workspaceRoot } from '@deploy-kit/shared';
-import { ENV_FILE_NAME, IMAGES_FILE_NAME } from './plan';
+import { ENV_FILE_NAME, IMAGES_FILE_NAME } from './layout';
 
 /**
  * Where a workspace file lives in a release dir: its path relative to the workspace, so a
@@ -31,6 +31,14 @@ export function releasePath(input: string, given: string, file: string): string 
   return rel;
 }
 
+/**
+ * A path input's entry, relative to `working-directory` (absolute: the resolved working
+ * directory), which must stay inside the workspace.
+ */
+export function resolveIn(workingDir: string, input: string, given: string): string {
+  return resolveInWorkspace(input, path.resolve(workingDir, given));
+}
+
 /** A file shipped with every release: its release path, content and mode. */
 export interface ShippedFile {
   name: string;
@@ -47,7 +55,7 @@ export const MAX_SHIPPED_BYTES = 100 * 1024 * 1024;
  * other (never write: 0644 / 0755 typically), so a container reading a bind mount can. Symlinks
  * inside a directory are refused (one could point outside the workspace).
  */
-export function readShippedFiles(entries: readonly string[]): ShippedFile[] {
+export function readShippedFiles(entries: readonly string[], workingDir = workspaceRoot()): ShippedFile[] {
   const out = new Map<string, ShippedFile>();
   let bytes = 0;
   const add = (given: string, file: string): void => {
@@ -72,7 +80,7 @@ export function readShippedFiles(entries: readonly string[]): ShippedFile[] {
     }
   };
   for (const given of entries) {
-    const file = resolveInWorkspace('files', given);
+    const file = resolveIn(workingDir, 'files', given);
     if (!fs.existsSync(file)) throw new InputError(`'files' entry ${given} does not exist in the workspace.`);
     if (fs.statSync(file).isDirectory()) walk(given, file);
     else add(given, file);
