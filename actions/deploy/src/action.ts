@@ -11,6 +11,7 @@ import {
 } from '@deploy-kit/shared';
 import { renderEnvAction } from '../../render-env/src/action';
 import { parseInputs as parseDeployInputs, remoteDeployAction } from '../../remote-deploy/src/action';
+import { parseSecretKeys } from '../../remote-deploy/src/model/input-parsers';
 import { smokeTestAction } from '../../smoke-test/src/action';
 import { planChecks, smokeTest, type Inputs as SmokeInputs } from '../../smoke-test/src/action';
 import defaults from './action-defaults.json';
@@ -107,8 +108,7 @@ async function runOneStep(inputs: OneStepInputs, context: ActionContext) {
       );
       try {
         deployInputs = parseDeployInputs(
-          rendered ? { ...inputs.deployRaw, 'env-file': rendered.path } : inputs.deployRaw,
-          rendered?.secretKeys,
+          rendered ? withRendered(inputs.deployRaw, rendered) : inputs.deployRaw,
         );
       } catch (error) {
         return unparsed(error);
@@ -152,6 +152,19 @@ function outputsOf(result: PipelineResult, context: ActionContext): OneStepOutpu
       ...(result.failure ? { failure: failureMessage(result.failure) } : {}),
     }),
   };
+}
+
+/**
+ * remote-deploy's inputs with the file render-env wrote, and render-env's secret keys added to
+ * the user's, so remote-deploy masks exactly the values render-env judged secret, whatever their
+ * length. (`secret-keys` takes key names one per line: names from the template, never values.)
+ */
+function withRendered(
+  raw: Record<string, string>,
+  rendered: { path: string; secretKeys: readonly string[] },
+): Record<string, string> {
+  const keys = new Set([...rendered.secretKeys, ...parseSecretKeys(raw['secret-keys'] ?? '')]);
+  return { ...raw, 'env-file': rendered.path, 'secret-keys': [...keys].join('\n') };
 }
 
 /** remote-deploy's inputs did not parse once the env file existed: the stage fails as an input error. */
