@@ -60,8 +60,7 @@ const OUTPUTS = {
       "true when hosts were put back on previous-version: after remote-deploy's health gate went red, after a red smoke test, or on a cancel after hosts switched (rollback-reason says which).",
   },
   'rollback-reason': {
-    description:
-      "Why hosts were put back: health-gate, smoke-test or cancel; empty when they were not.",
+    description: 'Why hosts were put back: health-gate, smoke-test or cancel; empty when they were not.',
   },
   results: {
     description:
