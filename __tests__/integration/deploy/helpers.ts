@@ -69,13 +69,14 @@ export async function startBalancer(upstreams: readonly string[]): Promise<Balan
  * Release images for the one-step tests: busybox httpd serving /version (text, what the
  * Compose healthcheck reads) and /version.json ({"version": ...}, what the smoke test's version
  * suite reads). `reports` lets a build report another version than its tag: a faulty release that
- * passes the health gate and fails the smoke test.
+ * passes the health gate and fails the smoke test; `broken` a release whose health gate stays red.
  */
-export function buildReleaseImage(tag: string, reports: string): string {
+export function buildReleaseImage(tag: string, reports: string, options: { broken?: boolean } = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-img-'));
   fs.writeFileSync(path.join(dir, 'Dockerfile'), versionAppDockerfile({ base: sandbox.images.busybox }));
   const image = `${REPO}-onestep:${tag}`;
-  docker(['build', '-q', '--build-arg', `VERSION=${reports}`, '-t', image, dir]);
+  const broken = options.broken ? ['--build-arg', 'BROKEN=1'] : [];
+  docker(['build', '-q', '--build-arg', `VERSION=${reports}`, ...broken, '-t', image, dir]);
   docker(['push', '-q', image]);
   fs.rmSync(dir, { recursive: true, force: true });
   return image;
@@ -98,7 +99,7 @@ export function versionSuiteInputs(balancerUrl: string): Record<string, string> 
     suites: 'version',
     'version-path': '/version.json',
     'version-json-path': '$.version',
-    timeout: '8s',
+    'smoke-timeout': '8s',
   };
 }
 

@@ -47,6 +47,8 @@ beforeAll(async () => {
   images['2.0'] = buildReleaseImage('2.0', '2.0');
   // The fault: 3.0 was built from a stale tree and reports 2.0. Healthy to Compose, wrong to the smoke test.
   images['3.0'] = buildReleaseImage('3.0', '2.0');
+  // 4.0 never answers its healthcheck: remote-deploy's health gate puts every host back itself.
+  images['4.0'] = buildReleaseImage('4.0', '4.0', { broken: true });
   lb = await startBalancer(targets.map((h) => `${h.host}:${app.port}`));
 }, 120_000);
 
@@ -98,6 +100,11 @@ function expectNoLeak(run: RunActionResult): void {
 
 type Stages = Record<string, { status: string; results: unknown }>;
 
+/** The stages of the one-step deploy's `results` (its envelope first: status, failure). */
+function stagesOf(run: { outputs: Record<string, string> }): Stages {
+  return (JSON.parse(run.outputs.results ?? '{}') as { stages: Stages }).stages;
+}
+
 test('deploys 1.0 then 2.0 to three hosts: rendered, deployed, smoke-tested over TLS', async () => {
   const first = await oneStep('1.0');
   expect(first.error).toBeUndefined();
@@ -108,10 +115,11 @@ test('deploys 1.0 then 2.0 to three hosts: rendered, deployed, smoke-tested over
   expect(second.outputs.version).toBe('2.0');
   expect(second.outputs['previous-version']).toBe('1.0');
   expect(second.outputs['rolled-back']).toBe('false');
-  const stages = JSON.parse(second.outputs.results ?? '{}') as Stages;
+  expect(JSON.parse(second.outputs.results ?? '{}')).toMatchObject({ status: 'passed', rolledBack: false });
+  const stages = stagesOf(second);
   expect(Object.keys(stages)).toEqual(['render-env', 'remote-deploy', 'smoke-test']);
   for (const s of Object.values(stages)) expect(s.status).toBe('passed');
-  expect(stages['remote-deploy']!.results).toHaveLength(3);
+  expect((stages['remote-deploy']!.results as { hosts: unknown[] }).hosts).toHaveLength(3);
   for (const [i, h] of targets.entries()) {
     expect(await served(h, app)).toBe('2.0');
     expect(currentRelease(app.projectDirs[i]!)).toBe('2.0');
@@ -120,7 +128,8 @@ test('deploys 1.0 then 2.0 to three hosts: rendered, deployed, smoke-tested over
   // One timeline for the stages, then each stage's own table.
   expect(second.summary).toContain('```mermaid\ngantt');
   expect(second.summary).toMatch(/section render-env[\s\S]*section remote-deploy[\s\S]*section smoke-test/);
-  expect(second.summary).toContain('Stage: smoke-test');
+  // Each stage's own summary follows, under its own heading.
+  expect(second.summary).toMatch(/\| Check \| Result \|/);
   // The version suite expected the version just deployed, read over TLS through the balancer.
   expect(second.log).toMatch(/pass version: deployed release answers/);
   expectNoLeak(first);
@@ -131,13 +140,12 @@ test('a release that passes the health gate but fails the smoke test is rolled b
   const run = await oneStep('3.0');
   expect(run.exitCode).toBe(1);
   expect(run.error).toMatch(/The smoke test of 3\.0 failed \(/);
-  expect(run.error).toContain(
-    `every host (${targets.map((h) => `${h.host}:${h.port}`).join(', ')}) is back on 2.0`,
-  );
-  expect(run.error).toMatch(/the rollback was verified: the smoke test of 2\.0 passed/);
+  expect(run.error).toMatch(/every host is back on 2\.0, verified by its smoke test\.$/);
+  expect(run.error!.length).toBeLessThanOrEqual(200 + 'Policy failed: '.length);
   expect(run.outputs['rolled-back']).toBe('true');
+  expect(run.outputs['rollback-reason']).toBe('smoke-test');
   expect(run.outputs.version).toBe('2.0');
-  const stages = JSON.parse(run.outputs.results ?? '{}') as Stages;
+  const stages = stagesOf(run);
   expect(Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v.status]))).toEqual({
     'render-env': 'passed',
     'remote-deploy': 'passed',
@@ -155,7 +163,8 @@ test('a release that passes the health gate but fails the smoke test is rolled b
     ]);
     expect(lockHeld(app.projectDirs[i]!)).toBe(false);
   }
-  expect(run.summary).toContain('Stage: smoke-test of the rollback');
+  // The rollback's own remote-deploy and smoke-test summaries follow the first ones.
+  expect(run.summary.match(/\| Check \| Result \|/g)).toHaveLength(2);
   expectNoLeak(run);
 });
 
@@ -165,10 +174,10 @@ test('a smoke test red before and after the rollback fails loudly, naming the ho
     checks: JSON.stringify([{ name: 'missing page', url: '/no-such-page', expect: { status: 200 } }]),
   });
   expect(run.exitCode).toBe(1);
-  const names = targets.map((h) => `${h.host}:${h.port}`).join(', ');
-  expect(run.error).toMatch(/^Policy failed: ROLLBACK NOT VERIFIED: the smoke test of 1\.0 failed/);
-  expect(run.error).toContain(`every host (${names}) was put back on 2.0`);
-  expect(run.error).toContain('the smoke test of 2.0 failed too');
+  expect(run.error).toMatch(
+    /^Policy failed: ROLLBACK NOT VERIFIED: 1\.0 failed its smoke test and every host is back on 2\.0, but 2\.0 failed its smoke test too: check /,
+  );
+  expect(run.error!.length).toBeLessThanOrEqual(200 + 'Policy failed: '.length);
   expect(run.outputs['rolled-back']).toBe('true');
   for (const [i, h] of targets.entries()) {
     expect(await served(h, app)).toBe('2.0');
@@ -187,7 +196,7 @@ test('a render-env policy violation stops the step before any host is touched', 
   expect(errors.at(-1)).toMatch(
     /^Policy failed: render-env failed, so no host was touched: \d+ violations? of django-production/,
   );
-  const stages = JSON.parse(run.outputs.results ?? '{}') as Stages;
+  const stages = stagesOf(run);
   expect(Object.keys(stages)).toEqual(['render-env']);
   expect(run.summary).toMatch(/Policy `django-production`:\*\* failed/);
   expect(run.log).not.toMatch(/connected as/);
@@ -205,7 +214,7 @@ test('a runner cancel during the smoke test leaves every host on the new release
     {
       // Refused connections are retried until the 60 s timeout: the cancel lands mid-test.
       checks: JSON.stringify([{ name: 'slow to pass', url: 'http://127.0.0.1:9/', expect: { status: 200 } }]),
-      timeout: '60s',
+      'smoke-timeout': '60s',
     },
     { signal: 'runner-cancel', signalWhenStdout: '▶ smoke-test of 1.0' },
   );
@@ -214,14 +223,39 @@ test('a runner cancel during the smoke test leaves every host on the new release
   // Well inside the runner's 10 s: no SIGKILL was needed.
   expect(run.durationMs).toBeLessThan(60_000);
   const names = targets.map((h) => `${h.host}:${h.port}`).join(', ');
-  expect(run.error).toContain(`Cancelled before the smoke test finished: every host (${names}) is on 1.0`);
+  expect(run.error).toContain(`Cancelled during the smoke test: every host (${names}) stays on 1.0`);
   for (const [i, h] of targets.entries()) {
     expect(await served(h, app)).toBe('1.0');
     expect(currentRelease(app.projectDirs[i]!)).toBe('1.0');
     expect(lockHeld(app.projectDirs[i]!)).toBe(false);
     expect(releaseLog(app.projectDirs[i]!).at(-1)).toMatchObject({ version: '1.0', outcome: 'deployed' });
   }
-  const stages = JSON.parse(run.outputs.results ?? '{}') as Stages;
+  const stages = stagesOf(run);
   expect(stages['smoke-test']?.status).toBe('cancelled');
+  expect(JSON.parse(run.outputs.results ?? '{}')).toMatchObject({ status: 'cancelled', rolledBack: false });
+  expectNoLeak(run);
+});
+
+test("a release red at remote-deploy's health gate: every host back, rolled-back true with reason health-gate, a rollback stage", async () => {
+  const run = await oneStep('4.0');
+  expect(run.exitCode).toBe(1);
+  expect(run.outputs['rolled-back']).toBe('true');
+  expect(run.outputs['rollback-reason']).toBe('health-gate');
+  expect(run.outputs.version).toBe('1.0');
+  const results = JSON.parse(run.outputs.results ?? '{}') as { status: string; stages: Stages };
+  expect(results.status).toBe('failed');
+  expect(Object.fromEntries(Object.entries(results.stages).map(([k, v]) => [k, v.status]))).toEqual({
+    'render-env': 'passed',
+    'remote-deploy': 'failed',
+    rollback: 'passed',
+  });
+  expect((results.stages.rollback as unknown as { detail: string }).detail).toBe(
+    'remote-deploy put 3 hosts back on 1.0 (health gate red)',
+  );
+  for (const [i, h] of targets.entries()) {
+    expect(await served(h, app)).toBe('1.0');
+    expect(currentRelease(app.projectDirs[i]!)).toBe('1.0');
+    expect(lockHeld(app.projectDirs[i]!)).toBe(false);
+  }
   expectNoLeak(run);
 });
