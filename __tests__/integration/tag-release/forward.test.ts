@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GitHubStandIn } from '@deploy-kit/harness';
+import { GitHubStandIn, type Handler } from '@deploy-kit/harness';
 import { Repos, runTagRelease, TOKEN, tokenForms } from './repo';
 
 // Issue 18 C4, C5, C7 through the committed bundle, against real git and the validated REST
@@ -126,6 +126,36 @@ describe('tag-release: v1 and "Latest" only move forward (issue 18 C5)', () => {
     expect(rerun.error).toBeUndefined();
     expect(repos.remoteTag('v1')).toBe(main);
     expect(gh.latestReleaseId).toBe(latest.id);
+    expect(gh.violations).toEqual([]);
+  });
+
+  test('a newer release published while the backport publishes its own keeps Latest: it is given back', async () => {
+    repos.commit('feat: search');
+    repos.tag('v1.4.0');
+    repos.git(repos.author, 'branch', 'release/1.4');
+    repos.commit('feat: export');
+    repos.tag('v1.5.0'); // another run is releasing it right now
+    repos.git(repos.author, 'checkout', '--quiet', 'release/1.4');
+    repos.commit('fix: search paging');
+    repos.push();
+    // That run's release lands between the backport's look at the releases and its create, and
+    // the backport's create (make_latest: true, as it saw no newer release) takes Latest from it.
+    const routes = (gh as unknown as { routes: Map<string, Handler> }).routes;
+    const create = routes.get('post /repos/{owner}/{repo}/releases')!;
+    let newer: number | undefined;
+    gh.route('post', '/repos/{owner}/{repo}/releases', (req) => {
+      if (newer === undefined) {
+        newer = gh.addRelease({ tag_name: 'v1.5.0', make_latest: 'true' }).id;
+        gh.latestReleaseId = newer;
+      }
+      return create(req);
+    });
+    const r = await runTagRelease(repos, repos.checkout({ ref: 'release/1.4' }), gh);
+    expect(r.error).toBeUndefined();
+    expect(r.outputs.tag).toBe('v1.4.1');
+    expect(r.stdout).toContain('v1.5.0 was released meanwhile and is newer: Latest given back to it.');
+    expect(gh.latestReleaseId).toBe(newer);
+    expect(JSON.parse(r.outputs.results!).done.latest).toBe(false);
     expect(gh.violations).toEqual([]);
   });
 
