@@ -1,5 +1,6 @@
 import {
   breakingOf,
+  cancelledByRevert,
   classify,
   decideBump,
   parseGitLog,
@@ -79,13 +80,39 @@ describe('classify and decideBump', () => {
     expect(b).toMatchObject({ breaking: true, notes: ['rotate SECRET_KEY before deploying'] });
   });
 
-  test('reverts and non-conventional commits do not bump; the latter are listed as others', () => {
+  test('a revert of a commit outside the range (released) is a patch; non-conventional commits do not bump and are others', () => {
     const c = classify(
-      [commit('Revert "feat: x"\n\nThis reverts commit abc123.'), commit('Bump deps')],
+      [commit('Revert "feat: x"\n\nThis reverts commit abc1234def.'), commit('Bump deps')],
       parse,
     );
-    expect(decideBump(c.changes).bump).toBe('none');
-    expect(c.unconventional.map((u) => u.subject)).toEqual(['Revert "feat: x"', 'Bump deps']);
+    expect(decideBump(c.changes)).toMatchObject({ bump: 'patch' });
+    expect(c.changes).toEqual([expect.objectContaining({ type: 'revert', subject: 'feat: x' })]);
+    expect(c.unconventional.map((u) => u.subject)).toEqual(['Bump deps']);
+  });
+
+  test('a revert of a commit in the range takes both out (by hash, or by subject for a squash-merged revert PR)', () => {
+    const feat = commit('feat: x');
+    const fix = commit('fix: y');
+    const revert = commit(`Revert "feat: x"\n\nThis reverts commit ${feat.sha}.`);
+    // git log order: newest first.
+    expect(cancelledByRevert([revert, fix, feat], parse)).toEqual(new Set([revert.sha, feat.sha]));
+    const c = classify([revert, fix, feat], parse);
+    expect(c.changes.map((x) => x.subject)).toEqual(['y']);
+    expect(c.unconventional).toEqual([]);
+    expect(decideBump(c.changes).bump).toBe('patch');
+
+    const pr = commit('feat: z (#11)');
+    const squash = commit('Revert "feat: z (#11)" (#13)\n\nReverts example/app#11');
+    expect(decideBump(classify([squash, pr], parse).changes).bump).toBe('none');
+  });
+
+  test('a revert of a revert brings the change back', () => {
+    const feat = commit('feat: x');
+    const revert = commit(`Revert "feat: x"\n\nThis reverts commit ${feat.sha}.`);
+    const again = commit(`Revert "Revert "feat: x""\n\nThis reverts commit ${revert.sha}.`);
+    const c = classify([again, revert, feat], parse);
+    expect(c.changes.map((x) => `${x.type}: ${x.subject}`)).toEqual(['feat: x']);
+    expect(decideBump(c.changes).bump).toBe('minor');
   });
 });
 

@@ -26,11 +26,11 @@ const plan: Plan = {
 };
 
 test('plan steps: tag, release, floating tags; none when nothing is released', () => {
-  expect(planSteps(plan, { release: true, floating: ['v1'] }).map((s) => `${s.action} ${s.ref}`)).toEqual([
-    'push-tag v1.3.0',
-    'create-or-update-release v1.3.0',
-    'move-tag v1',
-  ]);
+  expect(
+    planSteps(plan, { release: true, floating: [{ name: 'v1', scope: { major: 1 } }] }).map(
+      (s) => `${s.action} ${s.ref}`,
+    ),
+  ).toEqual(['push-tag v1.3.0', 'create-or-update-release v1.3.0', 'move-tag v1']);
   expect(planSteps({ ...plan, tag: undefined }, { release: true, floating: [] })).toEqual([]);
   expect(planJson(plan, [], 'notes')).toMatchObject({
     version: '1.3.0',

@@ -101,17 +101,73 @@ function toChange(
   };
 }
 
+/** What a revert commit undoes: the reverted commit's hash (git revert's body) and/or its subject line. */
+export function revertTarget(
+  message: string,
+  parse: ParseMessage,
+): { hash?: string; header: string } | undefined {
+  const parsed = parse(message).revert;
+  if (parsed?.header) return { hash: parsed.hash || undefined, header: parsed.header };
+  // GitHub's "Revert" button, squash-merged: `Revert "feat: x (#11)" (#13)`, no "This reverts commit".
+  const m = /^Revert "(.+)"(?:\s*\(#\d+\))?\s*$/.exec(message.split('\n')[0] ?? '');
+  return m ? { header: m[1] as string } : undefined;
+}
+
+/**
+ * The commits a range leaves out because a later commit of the same range reverts them: the
+ * revert and the reverted commit both (conventional-changelog does the same). Newest first, as
+ * `git log` lists them, so a revert of a revert brings the first change back. A revert of a
+ * commit outside the range (a released change) stays: it is a change of its own.
+ */
+export function cancelledByRevert(commits: readonly RawCommit[], parse: ParseMessage): Set<string> {
+  const cancelled = new Set<string>();
+  commits.forEach((commit, i) => {
+    if (cancelled.has(commit.sha) || commit.parents.length > 1) return;
+    const target = revertTarget(commit.message, parse);
+    if (!target) return;
+    const older = commits.slice(i + 1).find((c) => {
+      if (cancelled.has(c.sha) || c.parents.length > 1) return false;
+      if (target.hash && target.hash.length >= 7) return c.sha.startsWith(target.hash);
+      return (c.message.split('\n')[0] ?? '').trim() === target.header.trim();
+    });
+    if (!older) return;
+    cancelled.add(commit.sha);
+    cancelled.add(older.sha);
+  });
+  return cancelled;
+}
+
+/** A revert of a released change: `revert: <the reverted subject>`, a patch (the released behaviour changes back). */
+function revertChange(commit: RawCommit, header: string, pr: number | undefined): Change {
+  return {
+    sha: commit.sha,
+    type: 'revert',
+    subject: header,
+    breaking: false,
+    notes: [],
+    pr,
+    from: 'subject',
+  };
+}
+
 /**
  * The conventional changes of a range. Merge commits are skipped: `git log base..HEAD` lists the
  * merged branch's own commits too, so counting the merge would count them twice. A squash merge is
  * one commit whose subject is the PR title; the `* type: …` bullets of its body count as well, so
- * a `feat:` inside a PR titled `fix:` still bumps the minor.
+ * a `feat:` inside a PR titled `fix:` still bumps the minor. A change reverted within the range
+ * is left out with its revert (see cancelledByRevert).
  */
 export function classify(commits: readonly RawCommit[], parse: ParseMessage): Classified {
   const changes: Change[] = [];
   const unconventional: Classified['unconventional'] = [];
+  const cancelled = cancelledByRevert(commits, parse);
   for (const commit of commits) {
-    if (commit.parents.length > 1) continue;
+    if (commit.parents.length > 1 || cancelled.has(commit.sha)) continue;
+    const reverted = revertTarget(commit.message, parse);
+    if (reverted) {
+      changes.push(revertChange(commit, reverted.header, prOf(commit.message.split('\n')[0] ?? '')));
+      continue;
+    }
     const [subjectLine = ''] = commit.message.split('\n');
     const pr = prOf(subjectLine);
     const own: Change[] = [];
@@ -140,7 +196,7 @@ const RANK: Record<Bump, number> = { none: 0, patch: 1, minor: 2, major: 3 };
 export function bumpOf(change: Change): Bump {
   if (change.breaking) return 'major';
   if (change.type === 'feat') return 'minor';
-  if (change.type === 'fix' || change.type === 'perf') return 'patch';
+  if (change.type === 'fix' || change.type === 'perf' || change.type === 'revert') return 'patch';
   return 'none';
 }
 

@@ -49,6 +49,12 @@ export interface GitOptions {
   progress?: ProgressOptions;
 }
 
+/** A tag on the remote: the object it names (a tag object or a commit) and the commit it peels to. */
+export interface RemoteTag {
+  object: string;
+  commit: string;
+}
+
 export class Git {
   constructor(
     readonly cwd: string,
@@ -205,6 +211,26 @@ export class Git {
     return peeled ?? direct;
   }
 
+  /**
+   * Every tag on the remote in one `ls-remote` (one snapshot): the object each names (what a
+   * lease compares) and the commit it peels to.
+   */
+  async remoteTags(remote: string): Promise<Map<string, RemoteTag>> {
+    const out = await this.out(['ls-remote', '--tags', remote], { network: true });
+    const tags = new Map<string, RemoteTag>();
+    for (const line of out.split('\n')) {
+      const [sha = '', ref = ''] = line.split('\t');
+      if (!ref.startsWith('refs/tags/')) continue;
+      const peeled = ref.endsWith('^{}');
+      const name = ref.slice('refs/tags/'.length, peeled ? -3 : undefined);
+      const tag = tags.get(name) ?? { object: sha, commit: sha };
+      if (peeled) tag.commit = sha;
+      else tag.object = sha;
+      tags.set(name, tag);
+    }
+    return tags;
+  }
+
   async createAnnotatedTag(name: string, commit: string, message: string): Promise<void> {
     await this.run(['tag', '-a', name, commit, '-m', message]);
   }
@@ -213,9 +239,17 @@ export class Git {
     await this.run(['tag', '-d', name], { allowFail: true });
   }
 
-  /** Push one ref; the result is returned so the caller can tell "already exists" from other refusals. */
-  async push(remote: string, refspec: string, options: { force?: boolean } = {}): Promise<GitResult> {
-    const args = ['push', '--porcelain', ...(options.force ? ['--force'] : []), remote, refspec];
+  /**
+   * Push one ref; the result is returned so the caller can tell "already exists" from other
+   * refusals. `lease` replaces the ref only if the remote still has it at that object ('' = absent).
+   */
+  async push(
+    remote: string,
+    refspec: string,
+    options: { lease?: { ref: string; expect: string } } = {},
+  ): Promise<GitResult> {
+    const lease = options.lease ? [`--force-with-lease=${options.lease.ref}:${options.lease.expect}`] : [];
+    const args = ['push', '--porcelain', ...lease, remote, refspec];
     return this.run(args, { network: true, allowFail: true });
   }
 }

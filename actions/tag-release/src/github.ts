@@ -166,6 +166,37 @@ export class Releases {
     }
   }
 
+  /** The tags of every published final release (not drafts, not prereleases): what "Latest" is chosen among. */
+  async finalReleaseTags(): Promise<string[]> {
+    try {
+      return await this.call(async () => {
+        const tags: string[] = [];
+        for await (const page of this.octokit.paginate.iterator(this.octokit.rest.repos.listReleases, {
+          ...this.repo,
+          per_page: 100,
+        }))
+          for (const r of page.data) if (!r.draft && !r.prerelease) tags.push(r.tag_name);
+        return tags;
+      });
+    } catch (error) {
+      throw apiFailed('listing the releases', error);
+    }
+  }
+
+  /** Mark an existing, published final release Latest; false when the tag has none (yet). */
+  async markLatest(tag: string): Promise<boolean> {
+    const found = await this.findByTag(tag);
+    if (!found) return false;
+    try {
+      const r = await this.call(() =>
+        this.octokit.rest.repos.updateRelease({ ...this.repo, release_id: found.id, make_latest: 'true' }),
+      );
+      return !r.data.draft && !r.data.prerelease;
+    } catch (error) {
+      throw apiFailed(`marking ${tag} Latest`, error);
+    }
+  }
+
   /** A release attached to a floating tag (v1) would silently change under users: refuse to move it. */
   async assertNoRelease(tag: string): Promise<void> {
     try {

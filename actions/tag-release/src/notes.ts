@@ -80,7 +80,8 @@ function sections(input: NotesInput): Section[] {
   const rest = changes.changes.filter((c) => !c.breaking);
   const feats = rest.filter((c) => FEATURES.has(c.type));
   const fixes = rest.filter((c) => FIXES.has(c.type));
-  const others = rest.filter((c) => !FEATURES.has(c.type) && !FIXES.has(c.type));
+  const reverts = rest.filter((c) => c.type === 'revert');
+  const others = rest.filter((c) => !FEATURES.has(c.type) && !FIXES.has(c.type) && c.type !== 'revert');
   return [
     {
       lines: ['### ⚠ Breaking changes and upgrade notes'],
@@ -91,6 +92,8 @@ function sections(input: NotesInput): Section[] {
     },
     { lines: ['### Features'], items: feats.map((c) => line(c, links)), keep: 3 },
     { lines: ['### Fixes'], items: fixes.map((c) => line(c, links)), keep: 2 },
+    // A released change taken back: the reverted commit's subject.
+    { lines: ['### Reverts'], items: reverts.map((c) => line(c, links)), keep: 2 },
     {
       lines: ['### Other changes'],
       keep: 1,

@@ -10,16 +10,17 @@ import {
   type ActionError,
   type ActionResult,
 } from '@deploy-kit/shared';
+import * as semver from 'semver';
 import { classify, parseGitLog } from './commits';
+import { newerFinal, type Floating, type Scope } from './forward';
 import { authEnv, basicCredentials, Git } from './git';
-import { Releases } from './github';
 import type { Inputs } from './inputs';
 import { releaseNotes } from './notes';
+import { publish } from './publish';
 import { loadParser } from './parser';
 import { makePlan, type Plan } from './plan';
 import { finish, type Outputs, type Planned } from './results';
 import { planJson, planSteps, type Done } from './summary';
-import { ensureTag, moveFloatingTag } from './tag';
 import { versionTags, type Tag } from './versions';
 
 /**
@@ -81,11 +82,11 @@ export function notShallowable(detail: string): InputError {
 export function floatingTags(
   inputs: Pick<Inputs, 'moveMajor' | 'moveMinor' | 'tagPrefix'>,
   plan: Plan,
-): string[] {
+): Floating[] {
   if (!inputs.moveMajor || plan.prerelease || !plan.version) return [];
-  const [major, minor] = plan.version.split('.');
-  const names = [`${inputs.tagPrefix}${major}`];
-  if (inputs.moveMinor) names.push(`${inputs.tagPrefix}${major}.${minor}`);
+  const [major = 0, minor = 0] = plan.version.split('.').map(Number);
+  const names: Floating[] = [{ name: `${inputs.tagPrefix}${major}`, scope: { major } }];
+  if (inputs.moveMinor) names.push({ name: `${inputs.tagPrefix}${major}.${minor}`, scope: { major, minor } });
   return names;
 }
 
@@ -171,53 +172,17 @@ async function planRelease(git: Git, inputs: Inputs, history: History, repoUrl: 
     });
   }
   const floating = floatingTags(inputs, plan);
-  const steps = planSteps(plan, { release: inputs.release, floating });
+  // What the dry run shows; publish decides again against the remote's tags at that moment.
+  const version = plan.version ? semver.parse(plan.version) : null;
+  const newer = (scope?: Scope): string | undefined =>
+    version
+      ? newerFinal(
+          tags.map((t) => t.name),
+          inputs.tagPrefix,
+          version,
+          scope,
+        )
+      : undefined;
+  const steps = planSteps(plan, { release: inputs.release, floating, newer });
   return { plan, notes, floating, json: planJson(plan, steps, notes) };
-}
-
-/** Tag, release, move vN; `done` records how far it got (a rerun completes the rest). */
-async function publish(
-  git: Git,
-  inputs: Inputs,
-  planned: Planned,
-  done: Done,
-  signal: AbortSignal,
-): Promise<void> {
-  const { plan, notes, floating } = planned;
-  const tag = plan.tag as string;
-  const head = plan.sha;
-  done.tag = await core.group(`Tagging ${tag} at ${head.slice(0, 12)}`, async () => {
-    const outcome = await ensureTag(git, inputs.remote, tag, head, `${tag}\n\n${plan.reason}`);
-    core.info(outcome === 'pushed' ? `Pushed ${tag}.` : `${tag} is already at ${head}: nothing to do.`);
-    return outcome;
-  });
-
-  const releases = new Releases(inputs.token, inputs.repository, inputs.apiUrl, {
-    onRetry: (message) => core.info(message),
-    signal,
-  });
-  if (inputs.release)
-    done.release = await core.group(`Publishing the release ${tag}`, async () => {
-      const r = await releases.upsert({
-        tag,
-        sha: head,
-        name: tag,
-        body: notes,
-        prerelease: plan.prerelease,
-        latest: !plan.prerelease,
-      });
-      core.info(`Release ${tag} ${r.outcome}: ${r.url}`);
-      return r;
-    });
-
-  if (floating.length > 0)
-    await core.group(`Moving ${floating.join(', ')} to ${head.slice(0, 12)}`, async () => {
-      for (const name of floating) {
-        await releases.assertNoRelease(name);
-        const outcome = await moveFloatingTag(git, inputs.remote, name, head);
-        core.info(`${name}: ${outcome}.`);
-        done.moved.push({ name, outcome });
-      }
-    });
-  core.info(`${tag} released${done.release ? `: ${done.release.url}` : ''}.`);
 }

@@ -6,6 +6,7 @@ import {
   type ActionResult,
   type ResultsEnvelope,
 } from '@deploy-kit/shared';
+import type { Floating } from './forward';
 import type { Plan } from './plan';
 import { summaryMarkdown, type Done, type PlanJson } from './summary';
 
@@ -14,7 +15,7 @@ export interface Planned {
   plan: Plan;
   notes: string;
   /** vN (and vN.M) to move after a final release. */
-  floating: string[];
+  floating: Floating[];
   json: PlanJson;
 }
 
@@ -24,7 +25,10 @@ export interface DoneJson {
   tag: 'pushed' | 'present' | null;
   releaseUrl: string | null;
   release: 'created' | 'updated' | null;
-  moved: { name: string; outcome: string }[];
+  /** Whether the release was marked Latest; false for a prerelease or when a newer final exists. */
+  latest: boolean | null;
+  /** Each floating tag: moved, created, unchanged, or kept (with the newer release it stays for). */
+  moved: { name: string; outcome: string; newer?: string }[];
 }
 
 /** The `results` output: the envelope, then the plan's fields (once there is a plan) and what was done. */
@@ -60,6 +64,7 @@ export function results({ planned, done, failure, cancelled }: Ending): Results 
       tag: done.tag ?? null,
       releaseUrl: done.release?.url ?? null,
       release: done.release?.outcome ?? null,
+      latest: done.latest ?? null,
       moved: done.moved,
     };
   return out;

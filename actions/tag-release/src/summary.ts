@@ -1,5 +1,6 @@
 import { mdCode, mdHeading, mdTable } from '@deploy-kit/shared';
 import { bumpOf, type Change } from './commits';
+import type { Floating, Scope } from './forward';
 import type { Plan } from './plan';
 
 /** The plan as JSON (the plan's fields of the `results` output, and what a dry run prints). */
@@ -12,21 +13,40 @@ export interface PlanStep {
 
 export function planSteps(
   plan: Plan,
-  options: { release: boolean; floating: readonly string[] },
+  options: {
+    release: boolean;
+    floating: readonly Floating[];
+    /** The newest final above this release in a scope (all finals when none), from the tags read. */
+    newer?: (scope?: Scope) => string | undefined;
+  },
 ): PlanStep[] {
   if (!plan.tag) return [];
+  const newer = options.newer ?? (() => undefined);
   const steps: PlanStep[] = [
     { action: 'push-tag', ref: plan.tag, sha: plan.sha, detail: 'annotated; nothing to do if already there' },
   ];
-  if (options.release)
+  if (options.release) {
+    const above = plan.prerelease ? undefined : newer();
     steps.push({
       action: 'create-or-update-release',
       ref: plan.tag,
       sha: plan.sha,
-      detail: plan.prerelease ? 'prerelease' : 'latest',
+      detail: plan.prerelease
+        ? 'prerelease'
+        : above
+          ? `not latest if ${above} has a release: it is newer`
+          : 'latest',
     });
-  for (const name of options.floating)
-    steps.push({ action: 'move-tag', ref: name, sha: plan.sha, detail: 'lightweight, to the commit' });
+  }
+  for (const { name, scope } of options.floating) {
+    const above = newer(scope);
+    steps.push({
+      action: 'move-tag',
+      ref: name,
+      sha: plan.sha,
+      detail: above ? `kept: ${above} is newer` : 'lightweight, to the commit',
+    });
+  }
   return steps;
 }
 
@@ -85,7 +105,9 @@ export function planJson(plan: Plan, steps: readonly PlanStep[], notes: string):
 export interface Done {
   tag?: 'pushed' | 'present';
   release?: { url: string; outcome: 'created' | 'updated' };
-  moved: { name: string; outcome: string }[];
+  /** Whether the release was marked Latest (false: a newer final exists). */
+  latest?: boolean;
+  moved: { name: string; outcome: string; newer?: string }[];
   dryRun: boolean;
 }
 
@@ -113,7 +135,9 @@ export function summaryMarkdown(plan: Plan, done: Done, notes: string, repoUrl: 
       }`,
     ]);
   if (done.release) rows.push(['Release', `[${plan.tag}](${done.release.url}) (${done.release.outcome})`]);
-  for (const m of done.moved) rows.push([`Moved ${mdCode(m.name)}`, m.outcome]);
+  if (done.release && done.latest === false) rows.push(['Latest', 'no: a newer release is Latest']);
+  for (const m of done.moved)
+    rows.push([`Moved ${mdCode(m.name)}`, m.newer ? `kept: ${m.newer} is newer` : m.outcome]);
   const sections = [mdHeading(title), mdTable(['', ''], rows), `**Why:** ${plan.reason}`];
   if (plan.deciding.length > 0)
     sections.push(

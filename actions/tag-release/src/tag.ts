@@ -1,4 +1,6 @@
 import { PolicyFailure, ToolError } from '@deploy-kit/shared';
+import type { SemVer } from 'semver';
+import { newerFinal, type Floating } from './forward';
 import type { Git } from './git';
 
 /** Named error sentences (unit-tested) for the tag and move-major steps. */
@@ -66,18 +68,46 @@ export async function ensureTag(
   throw pushFailed(`refs/tags/${tag}`, pushed.stderr);
 }
 
-export type MoveOutcome = 'moved' | 'created' | 'unchanged';
+export type MoveOutcome = 'moved' | 'created' | 'unchanged' | 'kept';
 
-/** Point a floating tag (v1, v1.4) at the release's commit: a lightweight tag on the commit, never the tag object. */
+export interface Moved {
+  outcome: MoveOutcome;
+  /** With 'kept': the newer release the floating tag stays for. */
+  newer?: string;
+}
+
+/** How often a move is tried again after another run moved the same tag between our look and our push. */
+export const MOVE_ATTEMPTS = 5;
+
+/**
+ * Point a floating tag (v1, v1.4) at the release's commit: a lightweight tag on the commit, never
+ * the tag object, and only forward — when a newer final of its scope exists on the remote
+ * (a backport), it stays. The push is a compare-and-swap on the value just read
+ * (--force-with-lease); when another run moved the tag in between, the remote is read again and
+ * the decision made again, so two runs at once both end green with the same end state.
+ */
 export async function moveFloatingTag(
   git: Git,
   remote: string,
-  name: string,
-  sha: string,
-): Promise<MoveOutcome> {
-  const current = await git.remoteTagCommit(remote, name);
-  if (current === sha) return 'unchanged';
-  const pushed = await git.push(remote, `${sha}:refs/tags/${name}`, { force: true });
-  if (pushed.code !== 0) throw pushFailed(`refs/tags/${name}`, pushed.stderr);
-  return current ? 'moved' : 'created';
+  floating: Floating,
+  release: { version: SemVer; prefix: string; sha: string },
+): Promise<Moved> {
+  const { name } = floating;
+  let snapshot = await git.remoteTags(remote);
+  for (let attempt = 1; ; attempt++) {
+    const current = snapshot.get(name);
+    if (current?.commit === release.sha) return { outcome: 'unchanged' };
+    const newer = newerFinal(snapshot.keys(), release.prefix, release.version, floating.scope);
+    if (newer) return { outcome: 'kept', newer };
+    const pushed = await git.push(remote, `${release.sha}:refs/tags/${name}`, {
+      lease: { ref: `refs/tags/${name}`, expect: current?.object ?? '' },
+    });
+    if (pushed.code === 0) return { outcome: current ? 'moved' : 'created' };
+    if (explainRefusal(`refs/tags/${name}`, pushed.stderr))
+      throw pushFailed(`refs/tags/${name}`, pushed.stderr);
+    snapshot = await git.remoteTags(remote);
+    // Not a race (the tag is where we read it): the refusal is the answer.
+    if (snapshot.get(name)?.object === current?.object || attempt >= MOVE_ATTEMPTS)
+      throw pushFailed(`refs/tags/${name}`, pushed.stderr);
+  }
 }
