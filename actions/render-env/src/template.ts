@@ -1,6 +1,6 @@
-import Handlebars from 'handlebars';
 import { errorMessage, InputError, isSecretEntry } from '@deploy-kit/shared';
 import { KEY_PATTERN } from './dotenv';
+import { createEnvironment, HelperError } from './template-helpers';
 import {
   checkReference,
   KNOWN_HELPERS,
@@ -11,6 +11,7 @@ import {
 } from './template-refs';
 
 export { checkReference, NAMESPACES, references } from './template-refs';
+export { createEnvironment, HelperError } from './template-helpers';
 export type { NamespaceName, Reference } from './template-refs';
 
 /**
@@ -101,31 +102,6 @@ function walkNodes(node: hbs.AST.Node, visit: (n: hbs.AST.Node) => void): void {
   }
   if (Array.isArray(n.pairs)) for (const pair of n.pairs) walkNodes(pair as hbs.AST.Node, visit);
 }
-
-export function createEnvironment(): typeof Handlebars {
-  const hb = Handlebars.create();
-  hb.unregisterHelper('log');
-  hb.unregisterHelper('lookup');
-  hb.registerHelper('join', function (list: unknown, ...rest: unknown[]) {
-    const separator = rest.length > 1 ? rest[0] : ',';
-    if (!Array.isArray(list)) throw new HelperError('join needs a list as its first argument');
-    if (typeof separator !== 'string')
-      throw new HelperError('join needs a string separator, e.g. {{join vars.hosts ","}}');
-    if (list.some((item) => item === null || typeof item === 'object'))
-      throw new HelperError('join needs a list of plain values, not of mappings or lists');
-    return list.join(separator);
-  });
-  hb.registerHelper('urlencode', function (value: unknown, ...rest: unknown[]) {
-    if (rest.length !== 1) throw new HelperError('urlencode takes exactly one argument');
-    if (typeof value !== 'string' && typeof value !== 'number')
-      throw new HelperError('urlencode needs a plain value (a string or a number)');
-    return encodeURIComponent(String(value));
-  });
-  return hb;
-}
-
-/** A failure whose message is safe to show: it never includes a value. */
-export class HelperError extends Error {}
 
 /** Parse the whole template; every problem in the file is reported at once. */
 export function parseTemplate(text: string, file: string): ParsedTemplate {

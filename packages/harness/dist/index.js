@@ -1,7 +1,7 @@
 /******/ (() => { // webpackBootstrap
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 779:
+/***/ 2005:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -216,15 +216,15 @@ function regex(str) {
 
 /***/ }),
 
-/***/ 2815:
+/***/ 6373:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const formats_1 = __nccwpck_require__(779);
-const limit_1 = __nccwpck_require__(1284);
-const codegen_1 = __nccwpck_require__(1436);
+const formats_1 = __nccwpck_require__(2005);
+const limit_1 = __nccwpck_require__(6638);
+const codegen_1 = __nccwpck_require__(8762);
 const fullName = new codegen_1.Name("fullFormats");
 const fastName = new codegen_1.Name("fastFormats");
 const formatsPlugin = (ajv, opts = { keywords: true }) => {
@@ -260,15 +260,15 @@ exports["default"] = formatsPlugin;
 
 /***/ }),
 
-/***/ 1284:
+/***/ 6638:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.formatLimitDefinition = void 0;
-const ajv_1 = __nccwpck_require__(2463);
-const codegen_1 = __nccwpck_require__(1436);
+const ajv_1 = __nccwpck_require__(9153);
+const codegen_1 = __nccwpck_require__(8762);
 const ops = codegen_1.operators;
 const KWDs = {
     formatMaximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -336,17 +336,17 @@ exports["default"] = formatLimitPlugin;
 
 /***/ }),
 
-/***/ 2210:
+/***/ 5848:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv2020 = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft2020_1 = __nccwpck_require__(4298);
-const discriminator_1 = __nccwpck_require__(8886);
-const json_schema_2020_12_1 = __nccwpck_require__(3995);
+const core_1 = __nccwpck_require__(2439);
+const draft2020_1 = __nccwpck_require__(9220);
+const discriminator_1 = __nccwpck_require__(2936);
+const json_schema_2020_12_1 = __nccwpck_require__(3029);
 const META_SCHEMA_ID = "https://json-schema.org/draft/2020-12/schema";
 class Ajv2020 extends core_1.default {
     constructor(opts = {}) {
@@ -381,34 +381,34 @@ module.exports = exports = Ajv2020;
 module.exports.Ajv2020 = Ajv2020;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv2020;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(7391);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8762);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(5402);
+var validation_error_1 = __nccwpck_require__(535);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
+var ref_error_1 = __nccwpck_require__(5268);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=2020.js.map
 
 /***/ }),
 
-/***/ 2463:
+/***/ 9153:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft7_1 = __nccwpck_require__(9941);
-const discriminator_1 = __nccwpck_require__(8886);
-const draft7MetaSchema = __nccwpck_require__(2079);
+const core_1 = __nccwpck_require__(2439);
+const draft7_1 = __nccwpck_require__(3967);
+const discriminator_1 = __nccwpck_require__(2936);
+const draft7MetaSchema = __nccwpck_require__(372);
 const META_SUPPORT_DATA = ["/properties"];
 const META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
 class Ajv extends core_1.default {
@@ -438,24 +438,24 @@ module.exports = exports = Ajv;
 module.exports.Ajv = Ajv;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(7391);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8762);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(5402);
+var validation_error_1 = __nccwpck_require__(535);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
+var ref_error_1 = __nccwpck_require__(5268);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=ajv.js.map
 
 /***/ }),
 
-/***/ 567:
+/***/ 7565:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -618,16 +618,16 @@ exports.regexpCode = regexpCode;
 
 /***/ }),
 
-/***/ 1436:
+/***/ 8762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
-const code_1 = __nccwpck_require__(567);
-const scope_1 = __nccwpck_require__(5407);
-var code_2 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(7565);
+const scope_1 = __nccwpck_require__(4146);
+var code_2 = __nccwpck_require__(7565);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return code_2._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return code_2.str; } }));
 Object.defineProperty(exports, "strConcat", ({ enumerable: true, get: function () { return code_2.strConcat; } }));
@@ -636,7 +636,7 @@ Object.defineProperty(exports, "getProperty", ({ enumerable: true, get: function
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return code_2.stringify; } }));
 Object.defineProperty(exports, "regexpCode", ({ enumerable: true, get: function () { return code_2.regexpCode; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return code_2.Name; } }));
-var scope_2 = __nccwpck_require__(5407);
+var scope_2 = __nccwpck_require__(4146);
 Object.defineProperty(exports, "Scope", ({ enumerable: true, get: function () { return scope_2.Scope; } }));
 Object.defineProperty(exports, "ValueScope", ({ enumerable: true, get: function () { return scope_2.ValueScope; } }));
 Object.defineProperty(exports, "ValueScopeName", ({ enumerable: true, get: function () { return scope_2.ValueScopeName; } }));
@@ -1322,14 +1322,14 @@ function par(x) {
 
 /***/ }),
 
-/***/ 5407:
+/***/ 4146:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
-const code_1 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(7565);
 class ValueError extends Error {
     constructor(name) {
         super(`CodeGen: "code" for ${name} not defined`);
@@ -1472,16 +1472,16 @@ exports.ValueScope = ValueScope;
 
 /***/ }),
 
-/***/ 1283:
+/***/ 9905:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const names_1 = __nccwpck_require__(8636);
 exports.keywordError = {
     message: ({ keyword }) => (0, codegen_1.str) `must pass "${keyword}" keyword validation`,
 };
@@ -1602,19 +1602,19 @@ function extraErrorProps(cxt, { params, message }, keyValues) {
 
 /***/ }),
 
-/***/ 2718:
+/***/ 4992:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const validation_error_1 = __nccwpck_require__(5402);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const validate_1 = __nccwpck_require__(7881);
+const codegen_1 = __nccwpck_require__(8762);
+const validation_error_1 = __nccwpck_require__(535);
+const names_1 = __nccwpck_require__(8636);
+const resolve_1 = __nccwpck_require__(1128);
+const util_1 = __nccwpck_require__(7802);
+const validate_1 = __nccwpck_require__(7391);
 class SchemaEnv {
     constructor(env) {
         var _a;
@@ -1851,13 +1851,13 @@ function getJsonPointer(parsedRef, { baseId, schema, root }) {
 
 /***/ }),
 
-/***/ 630:
+/***/ 8636:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const names = {
     // validation function arguments
     data: new codegen_1.Name("data"), // data passed to validation function
@@ -1886,13 +1886,13 @@ exports["default"] = names;
 
 /***/ }),
 
-/***/ 3162:
+/***/ 5268:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const resolve_1 = __nccwpck_require__(4090);
+const resolve_1 = __nccwpck_require__(1128);
 class MissingRefError extends Error {
     constructor(resolver, baseId, ref, msg) {
         super(msg || `can't resolve reference ${ref} from id ${baseId}`);
@@ -1905,16 +1905,16 @@ exports["default"] = MissingRefError;
 
 /***/ }),
 
-/***/ 4090:
+/***/ 1128:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
-const util_1 = __nccwpck_require__(4464);
-const equal = __nccwpck_require__(3430);
-const traverse = __nccwpck_require__(1167);
+const util_1 = __nccwpck_require__(7802);
+const equal = __nccwpck_require__(6136);
+const traverse = __nccwpck_require__(1165);
 // TODO refactor to use keyword definitions
 const SIMPLE_INLINED = new Set([
     "type",
@@ -2067,7 +2067,7 @@ exports.getSchemaRefs = getSchemaRefs;
 
 /***/ }),
 
-/***/ 7353:
+/***/ 2335:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -2100,15 +2100,15 @@ exports.getRules = getRules;
 
 /***/ }),
 
-/***/ 4464:
+/***/ 7802:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const code_1 = __nccwpck_require__(567);
+const codegen_1 = __nccwpck_require__(8762);
+const code_1 = __nccwpck_require__(7565);
 // TODO refactor to use Set
 function toHash(arr) {
     const hash = {};
@@ -2285,7 +2285,7 @@ exports.checkStrictMode = checkStrictMode;
 
 /***/ }),
 
-/***/ 7692:
+/***/ 454:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -2311,16 +2311,16 @@ exports.shouldUseRule = shouldUseRule;
 
 /***/ }),
 
-/***/ 5346:
+/***/ 8284:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
+const errors_1 = __nccwpck_require__(9905);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
 const boolError = {
     message: "boolean schema is false",
 };
@@ -2368,18 +2368,18 @@ function falseSchemaError(it, overrideAllErrors) {
 
 /***/ }),
 
-/***/ 6685:
+/***/ 5931:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
-const rules_1 = __nccwpck_require__(7353);
-const applicability_1 = __nccwpck_require__(7692);
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const rules_1 = __nccwpck_require__(2335);
+const applicability_1 = __nccwpck_require__(454);
+const errors_1 = __nccwpck_require__(9905);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 var DataType;
 (function (DataType) {
     DataType[DataType["Correct"] = 0] = "Correct";
@@ -2578,15 +2578,15 @@ function getTypeErrorContext(it) {
 
 /***/ }),
 
-/***/ 1699:
+/***/ 3769:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.assignDefaults = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 function assignDefaults(it, ty) {
     const { properties, items } = it.schema;
     if (ty === "object" && properties) {
@@ -2620,25 +2620,25 @@ function assignDefault(it, prop, defaultValue) {
 
 /***/ }),
 
-/***/ 7881:
+/***/ 7391:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
-const boolSchema_1 = __nccwpck_require__(5346);
-const dataType_1 = __nccwpck_require__(6685);
-const applicability_1 = __nccwpck_require__(7692);
-const dataType_2 = __nccwpck_require__(6685);
-const defaults_1 = __nccwpck_require__(1699);
-const keyword_1 = __nccwpck_require__(5202);
-const subschema_1 = __nccwpck_require__(6200);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const errors_1 = __nccwpck_require__(1283);
+const boolSchema_1 = __nccwpck_require__(8284);
+const dataType_1 = __nccwpck_require__(5931);
+const applicability_1 = __nccwpck_require__(454);
+const dataType_2 = __nccwpck_require__(5931);
+const defaults_1 = __nccwpck_require__(3769);
+const keyword_1 = __nccwpck_require__(4852);
+const subschema_1 = __nccwpck_require__(7914);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const resolve_1 = __nccwpck_require__(1128);
+const util_1 = __nccwpck_require__(7802);
+const errors_1 = __nccwpck_require__(9905);
 // schema compilation - generates validation function, subschemaCode (below) is used for subschemas
 function validateFunctionCode(it) {
     if (isSchemaObj(it)) {
@@ -3147,17 +3147,17 @@ exports.getData = getData;
 
 /***/ }),
 
-/***/ 5202:
+/***/ 4852:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const code_1 = __nccwpck_require__(8484);
-const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const code_1 = __nccwpck_require__(322);
+const errors_1 = __nccwpck_require__(9905);
 function macroKeywordCode(cxt, def) {
     const { gen, keyword, schema, parentSchema, it } = cxt;
     const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
@@ -3278,15 +3278,15 @@ exports.validateKeywordUsage = validateKeywordUsage;
 
 /***/ }),
 
-/***/ 6200:
+/***/ 7914:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
     if (keyword !== undefined && schema !== undefined) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
@@ -3366,32 +3366,32 @@ exports.extendSubschemaMode = extendSubschemaMode;
 
 /***/ }),
 
-/***/ 3893:
+/***/ 2439:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(7391);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(8762);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-const validation_error_1 = __nccwpck_require__(5402);
-const ref_error_1 = __nccwpck_require__(3162);
-const rules_1 = __nccwpck_require__(7353);
-const compile_1 = __nccwpck_require__(2718);
-const codegen_2 = __nccwpck_require__(1436);
-const resolve_1 = __nccwpck_require__(4090);
-const dataType_1 = __nccwpck_require__(6685);
-const util_1 = __nccwpck_require__(4464);
-const $dataRefSchema = __nccwpck_require__(3837);
-const uri_1 = __nccwpck_require__(6285);
+const validation_error_1 = __nccwpck_require__(535);
+const ref_error_1 = __nccwpck_require__(5268);
+const rules_1 = __nccwpck_require__(2335);
+const compile_1 = __nccwpck_require__(4992);
+const codegen_2 = __nccwpck_require__(8762);
+const resolve_1 = __nccwpck_require__(1128);
+const dataType_1 = __nccwpck_require__(5931);
+const util_1 = __nccwpck_require__(7802);
+const $dataRefSchema = __nccwpck_require__(9422);
+const uri_1 = __nccwpck_require__(975);
 const defaultRegExp = (str, flags) => new RegExp(str, flags);
 defaultRegExp.code = "new RegExp";
 const META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
@@ -3991,20 +3991,20 @@ function schemaOrData(schema) {
 
 /***/ }),
 
-/***/ 3995:
+/***/ 3029:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const metaSchema = __nccwpck_require__(1678);
-const applicator = __nccwpck_require__(7216);
-const unevaluated = __nccwpck_require__(9547);
-const content = __nccwpck_require__(8226);
-const core = __nccwpck_require__(518);
-const format = __nccwpck_require__(4588);
-const metadata = __nccwpck_require__(5707);
-const validation = __nccwpck_require__(7082);
+const metaSchema = __nccwpck_require__(5193);
+const applicator = __nccwpck_require__(4097);
+const unevaluated = __nccwpck_require__(4456);
+const content = __nccwpck_require__(2897);
+const core = __nccwpck_require__(9647);
+const format = __nccwpck_require__(8163);
+const metadata = __nccwpck_require__(9232);
+const validation = __nccwpck_require__(5867);
 const META_SUPPORT_DATA = ["/properties"];
 function addMetaSchema2020($data) {
     ;
@@ -4028,21 +4028,21 @@ exports["default"] = addMetaSchema2020;
 
 /***/ }),
 
-/***/ 4951:
+/***/ 8325:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // https://github.com/ajv-validator/ajv/issues/889
-const equal = __nccwpck_require__(3430);
+const equal = __nccwpck_require__(6136);
 equal.code = 'require("ajv/dist/runtime/equal").default';
 exports["default"] = equal;
 //# sourceMappingURL=equal.js.map
 
 /***/ }),
 
-/***/ 6214:
+/***/ 3908:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -4073,20 +4073,20 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 
 /***/ }),
 
-/***/ 6285:
+/***/ 975:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const uri = __nccwpck_require__(4352);
+const uri = __nccwpck_require__(7041);
 uri.code = 'require("ajv/dist/runtime/uri").default';
 exports["default"] = uri;
 //# sourceMappingURL=uri.js.map
 
 /***/ }),
 
-/***/ 5402:
+/***/ 535:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -4104,15 +4104,15 @@ exports["default"] = ValidationError;
 
 /***/ }),
 
-/***/ 3448:
+/***/ 9810:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateAdditionalItems = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -4160,16 +4160,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2431:
+/***/ 2089:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(322);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: "must NOT have additional properties",
     params: ({ params }) => (0, codegen_1._) `{additionalProperty: ${params.additionalProperty}}`,
@@ -4273,13 +4273,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9205:
+/***/ 4971:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: "allOf",
     schemaType: "array",
@@ -4303,13 +4303,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9380:
+/***/ 5046:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
+const code_1 = __nccwpck_require__(322);
 const def = {
     keyword: "anyOf",
     schemaType: "array",
@@ -4322,14 +4322,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6182:
+/***/ 6988:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { min, max } }) => max === undefined
         ? (0, codegen_1.str) `must contain at least ${min} valid item(s)`
@@ -4424,16 +4424,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5826:
+/***/ 684:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const code_1 = __nccwpck_require__(322);
 exports.error = {
     message: ({ params: { property, depsCount, deps } }) => {
         const property_ies = depsCount === 1 ? "property" : "properties";
@@ -4516,13 +4516,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3818:
+/***/ 9624:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
+const dependencies_1 = __nccwpck_require__(684);
 const def = {
     keyword: "dependentSchemas",
     type: "object",
@@ -4534,14 +4534,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8584:
+/***/ 5102:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params }) => (0, codegen_1.str) `must match "${params.ifClause}" schema`,
     params: ({ params }) => (0, codegen_1._) `{failingKeyword: ${params.ifClause}}`,
@@ -4607,28 +4607,28 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8775:
+/***/ 3841:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const additionalItems_1 = __nccwpck_require__(3448);
-const prefixItems_1 = __nccwpck_require__(6467);
-const items_1 = __nccwpck_require__(5791);
-const items2020_1 = __nccwpck_require__(2959);
-const contains_1 = __nccwpck_require__(6182);
-const dependencies_1 = __nccwpck_require__(5826);
-const propertyNames_1 = __nccwpck_require__(1372);
-const additionalProperties_1 = __nccwpck_require__(2431);
-const properties_1 = __nccwpck_require__(8778);
-const patternProperties_1 = __nccwpck_require__(664);
-const not_1 = __nccwpck_require__(8350);
-const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
-const allOf_1 = __nccwpck_require__(9205);
-const if_1 = __nccwpck_require__(8584);
-const thenElse_1 = __nccwpck_require__(9210);
+const additionalItems_1 = __nccwpck_require__(9810);
+const prefixItems_1 = __nccwpck_require__(4357);
+const items_1 = __nccwpck_require__(9769);
+const items2020_1 = __nccwpck_require__(8745);
+const contains_1 = __nccwpck_require__(6988);
+const dependencies_1 = __nccwpck_require__(684);
+const propertyNames_1 = __nccwpck_require__(8094);
+const additionalProperties_1 = __nccwpck_require__(2089);
+const properties_1 = __nccwpck_require__(8252);
+const patternProperties_1 = __nccwpck_require__(6662);
+const not_1 = __nccwpck_require__(7868);
+const anyOf_1 = __nccwpck_require__(5046);
+const oneOf_1 = __nccwpck_require__(4384);
+const allOf_1 = __nccwpck_require__(4971);
+const if_1 = __nccwpck_require__(5102);
+const thenElse_1 = __nccwpck_require__(167);
 function getApplicator(draft2020 = false) {
     const applicator = [
         // any
@@ -4658,16 +4658,16 @@ exports["default"] = getApplicator;
 
 /***/ }),
 
-/***/ 5791:
+/***/ 9769:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateTuple = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const code_1 = __nccwpck_require__(322);
 const def = {
     keyword: "items",
     type: "array",
@@ -4717,16 +4717,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2959:
+/***/ 8745:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
-const additionalItems_1 = __nccwpck_require__(3448);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const code_1 = __nccwpck_require__(322);
+const additionalItems_1 = __nccwpck_require__(9810);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -4754,13 +4754,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8350:
+/***/ 7868:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: "not",
     schemaType: ["object", "boolean"],
@@ -4787,14 +4787,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 4384:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: "must match exactly one schema in oneOf",
     params: ({ params }) => (0, codegen_1._) `{passingSchemas: ${params.passing}}`,
@@ -4854,16 +4854,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 664:
+/***/ 6662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const util_2 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(322);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const util_2 = __nccwpck_require__(7802);
 const def = {
     keyword: "patternProperties",
     type: "object",
@@ -4936,13 +4936,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6467:
+/***/ 4357:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const items_1 = __nccwpck_require__(5791);
+const items_1 = __nccwpck_require__(9769);
 const def = {
     keyword: "prefixItems",
     type: "array",
@@ -4955,16 +4955,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8778:
+/***/ 8252:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const validate_1 = __nccwpck_require__(7881);
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const additionalProperties_1 = __nccwpck_require__(2431);
+const validate_1 = __nccwpck_require__(7391);
+const code_1 = __nccwpck_require__(322);
+const util_1 = __nccwpck_require__(7802);
+const additionalProperties_1 = __nccwpck_require__(2089);
 const def = {
     keyword: "properties",
     type: "object",
@@ -5016,14 +5016,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1372:
+/***/ 8094:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: "property name must be valid",
     params: ({ params }) => (0, codegen_1._) `{propertyName: ${params.propertyName}}`,
@@ -5061,13 +5061,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9210:
+/***/ 167:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: ["then", "else"],
     schemaType: ["object", "boolean"],
@@ -5081,17 +5081,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8484:
+/***/ 322:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
-const util_2 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const names_1 = __nccwpck_require__(8636);
+const util_2 = __nccwpck_require__(7802);
 function checkReportMissingProp(cxt, prop) {
     const { gen, data, it } = cxt;
     gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
@@ -5219,7 +5219,7 @@ exports.validateUnion = validateUnion;
 
 /***/ }),
 
-/***/ 9872:
+/***/ 4586:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -5236,14 +5236,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7397:
+/***/ 3119:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const id_1 = __nccwpck_require__(9872);
-const ref_1 = __nccwpck_require__(2996);
+const id_1 = __nccwpck_require__(4586);
+const ref_1 = __nccwpck_require__(7002);
 const core = [
     "$schema",
     "$id",
@@ -5259,19 +5259,19 @@ exports["default"] = core;
 
 /***/ }),
 
-/***/ 2996:
+/***/ 7002:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.callRef = exports.getValidate = void 0;
-const ref_error_1 = __nccwpck_require__(3162);
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const util_1 = __nccwpck_require__(4464);
+const ref_error_1 = __nccwpck_require__(5268);
+const code_1 = __nccwpck_require__(322);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const compile_1 = __nccwpck_require__(4992);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: "$ref",
     schemaType: "string",
@@ -5388,17 +5388,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8886:
+/***/ 2936:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const types_1 = __nccwpck_require__(7115);
-const compile_1 = __nccwpck_require__(2718);
-const ref_error_1 = __nccwpck_require__(3162);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const types_1 = __nccwpck_require__(3837);
+const compile_1 = __nccwpck_require__(4992);
+const ref_error_1 = __nccwpck_require__(5268);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
         ? `tag "${tagName}" must be string`
@@ -5499,7 +5499,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7115:
+/***/ 3837:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -5515,20 +5515,20 @@ var DiscrError;
 
 /***/ }),
 
-/***/ 4298:
+/***/ 9220:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const dynamic_1 = __nccwpck_require__(9923);
-const next_1 = __nccwpck_require__(7844);
-const unevaluated_1 = __nccwpck_require__(2010);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(3119);
+const validation_1 = __nccwpck_require__(3467);
+const applicator_1 = __nccwpck_require__(3841);
+const dynamic_1 = __nccwpck_require__(7077);
+const next_1 = __nccwpck_require__(8294);
+const unevaluated_1 = __nccwpck_require__(2420);
+const format_1 = __nccwpck_require__(3627);
+const metadata_1 = __nccwpck_require__(2098);
 const draft2020Vocabularies = [
     dynamic_1.default,
     core_1.default,
@@ -5545,17 +5545,17 @@ exports["default"] = draft2020Vocabularies;
 
 /***/ }),
 
-/***/ 9941:
+/***/ 3967:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(3119);
+const validation_1 = __nccwpck_require__(3467);
+const applicator_1 = __nccwpck_require__(3841);
+const format_1 = __nccwpck_require__(3627);
+const metadata_1 = __nccwpck_require__(2098);
 const draft7Vocabularies = [
     core_1.default,
     validation_1.default,
@@ -5569,17 +5569,17 @@ exports["default"] = draft7Vocabularies;
 
 /***/ }),
 
-/***/ 8639:
+/***/ 7317:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dynamicAnchor = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const ref_1 = __nccwpck_require__(2996);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const compile_1 = __nccwpck_require__(4992);
+const ref_1 = __nccwpck_require__(7002);
 const def = {
     keyword: "$dynamicAnchor",
     schemaType: "string",
@@ -5606,16 +5606,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5065:
+/***/ 9667:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dynamicRef = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const ref_1 = __nccwpck_require__(2996);
+const codegen_1 = __nccwpck_require__(8762);
+const names_1 = __nccwpck_require__(8636);
+const ref_1 = __nccwpck_require__(7002);
 const def = {
     keyword: "$dynamicRef",
     schemaType: "string",
@@ -5664,30 +5664,30 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9923:
+/***/ 7077:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const dynamicRef_1 = __nccwpck_require__(5065);
-const recursiveAnchor_1 = __nccwpck_require__(9982);
-const recursiveRef_1 = __nccwpck_require__(1794);
+const dynamicAnchor_1 = __nccwpck_require__(7317);
+const dynamicRef_1 = __nccwpck_require__(9667);
+const recursiveAnchor_1 = __nccwpck_require__(7608);
+const recursiveRef_1 = __nccwpck_require__(6680);
 const dynamic = [dynamicAnchor_1.default, dynamicRef_1.default, recursiveAnchor_1.default, recursiveRef_1.default];
 exports["default"] = dynamic;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 9982:
+/***/ 7608:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicAnchor_1 = __nccwpck_require__(8639);
-const util_1 = __nccwpck_require__(4464);
+const dynamicAnchor_1 = __nccwpck_require__(7317);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: "$recursiveAnchor",
     schemaType: "boolean",
@@ -5703,13 +5703,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1794:
+/***/ 6680:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dynamicRef_1 = __nccwpck_require__(5065);
+const dynamicRef_1 = __nccwpck_require__(9667);
 const def = {
     keyword: "$recursiveRef",
     schemaType: "string",
@@ -5720,13 +5720,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6402:
+/***/ 1664:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match format "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{format: ${schemaCode}}`,
@@ -5819,20 +5819,20 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2601:
+/***/ 3627:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const format_1 = __nccwpck_require__(6402);
+const format_1 = __nccwpck_require__(1664);
 const format = [format_1.default];
 exports["default"] = format;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 6620:
+/***/ 2098:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -5857,43 +5857,43 @@ exports.contentVocabulary = [
 
 /***/ }),
 
-/***/ 7844:
+/***/ 8294:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependentRequired_1 = __nccwpck_require__(643);
-const dependentSchemas_1 = __nccwpck_require__(3818);
-const limitContains_1 = __nccwpck_require__(3907);
+const dependentRequired_1 = __nccwpck_require__(9337);
+const dependentSchemas_1 = __nccwpck_require__(9624);
+const limitContains_1 = __nccwpck_require__(7845);
 const next = [dependentRequired_1.default, dependentSchemas_1.default, limitContains_1.default];
 exports["default"] = next;
 //# sourceMappingURL=next.js.map
 
 /***/ }),
 
-/***/ 2010:
+/***/ 2420:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const unevaluatedProperties_1 = __nccwpck_require__(6855);
-const unevaluatedItems_1 = __nccwpck_require__(4144);
+const unevaluatedProperties_1 = __nccwpck_require__(4189);
+const unevaluatedItems_1 = __nccwpck_require__(4614);
 const unevaluated = [unevaluatedProperties_1.default, unevaluatedItems_1.default];
 exports["default"] = unevaluated;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 4144:
+/***/ 4614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -5933,15 +5933,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6855:
+/***/ 4189:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const names_1 = __nccwpck_require__(8636);
 const error = {
     message: "must NOT have unevaluated properties",
     params: ({ params }) => (0, codegen_1._) `{unevaluatedProperty: ${params.unevaluatedProperty}}`,
@@ -6005,15 +6005,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8026:
+/***/ 1488:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const equal_1 = __nccwpck_require__(8325);
 const error = {
     message: "must be equal to constant",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValue: ${schemaCode}}`,
@@ -6037,13 +6037,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 643:
+/***/ 9337:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependencies_1 = __nccwpck_require__(5826);
+const dependencies_1 = __nccwpck_require__(684);
 const def = {
     keyword: "dependentRequired",
     type: "object",
@@ -6056,15 +6056,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3200:
+/***/ 7350:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const equal_1 = __nccwpck_require__(8325);
 const error = {
     message: "must be equal to one of the allowed values",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValues: ${schemaCode}}`,
@@ -6111,22 +6111,22 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5481:
+/***/ 3467:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const limitNumber_1 = __nccwpck_require__(3723);
-const multipleOf_1 = __nccwpck_require__(8132);
-const limitLength_1 = __nccwpck_require__(6962);
-const pattern_1 = __nccwpck_require__(6023);
-const limitProperties_1 = __nccwpck_require__(895);
-const required_1 = __nccwpck_require__(4504);
-const limitItems_1 = __nccwpck_require__(6296);
-const uniqueItems_1 = __nccwpck_require__(5132);
-const const_1 = __nccwpck_require__(8026);
-const enum_1 = __nccwpck_require__(3200);
+const limitNumber_1 = __nccwpck_require__(5341);
+const multipleOf_1 = __nccwpck_require__(9822);
+const limitLength_1 = __nccwpck_require__(6944);
+const pattern_1 = __nccwpck_require__(7805);
+const limitProperties_1 = __nccwpck_require__(7973);
+const required_1 = __nccwpck_require__(858);
+const limitItems_1 = __nccwpck_require__(7150);
+const uniqueItems_1 = __nccwpck_require__(7066);
+const const_1 = __nccwpck_require__(1488);
+const enum_1 = __nccwpck_require__(7350);
 const validation = [
     // number
     limitNumber_1.default,
@@ -6151,13 +6151,13 @@ exports["default"] = validation;
 
 /***/ }),
 
-/***/ 3907:
+/***/ 7845:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7802);
 const def = {
     keyword: ["maxContains", "minContains"],
     type: "array",
@@ -6173,13 +6173,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6296:
+/***/ 7150:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxItems" ? "more" : "fewer";
@@ -6204,15 +6204,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6962:
+/***/ 6944:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const ucs2length_1 = __nccwpck_require__(6214);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const ucs2length_1 = __nccwpck_require__(3908);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxLength" ? "more" : "fewer";
@@ -6238,13 +6238,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3723:
+/***/ 5341:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const ops = codegen_1.operators;
 const KWDs = {
     maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -6272,13 +6272,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 895:
+/***/ 7973:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxProperties" ? "more" : "fewer";
@@ -6303,13 +6303,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8132:
+/***/ 9822:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must be multiple of ${schemaCode}`,
     params: ({ schemaCode }) => (0, codegen_1._) `{multipleOf: ${schemaCode}}`,
@@ -6336,15 +6336,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6023:
+/***/ 7805:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const codegen_1 = __nccwpck_require__(1436);
+const code_1 = __nccwpck_require__(322);
+const util_1 = __nccwpck_require__(7802);
+const codegen_1 = __nccwpck_require__(8762);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match pattern "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{pattern: ${schemaCode}}`,
@@ -6376,15 +6376,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 4504:
+/***/ 858:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(322);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
 const error = {
     message: ({ params: { missingProperty } }) => (0, codegen_1.str) `must have required property '${missingProperty}'`,
     params: ({ params: { missingProperty } }) => (0, codegen_1._) `{missingProperty: ${missingProperty}}`,
@@ -6462,16 +6462,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5132:
+/***/ 7066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dataType_1 = __nccwpck_require__(6685);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const dataType_1 = __nccwpck_require__(5931);
+const codegen_1 = __nccwpck_require__(8762);
+const util_1 = __nccwpck_require__(7802);
+const equal_1 = __nccwpck_require__(8325);
 const error = {
     message: ({ params: { i, j } }) => (0, codegen_1.str) `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
     params: ({ params: { i, j } }) => (0, codegen_1._) `{i: ${i}, j: ${j}}`,
@@ -6533,7 +6533,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3430:
+/***/ 6136:
 /***/ ((module) => {
 
 "use strict";
@@ -6587,7 +6587,7 @@ module.exports = function equal(a, b) {
 
 /***/ }),
 
-/***/ 1167:
+/***/ 1165:
 /***/ ((module) => {
 
 "use strict";
@@ -6688,7 +6688,7 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
-/***/ 7956:
+/***/ 5203:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6739,8 +6739,8 @@ exports.actionHelp = actionHelp;
  */
 const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
-const run_action_1 = __nccwpck_require__(764);
-const secret_inputs_1 = __nccwpck_require__(2474);
+const run_action_1 = __nccwpck_require__(3763);
+const secret_inputs_1 = __nccwpck_require__(3351);
 /** Action name → published folder ('.' for the one-step deploy), as scripts/actions.json lists them. */
 function actionFolders() {
     const file = path.join(run_action_1.REPO_ROOT, 'scripts', 'actions.json');
@@ -6858,7 +6858,7 @@ function actionHelp(name, width = 100) {
 
 /***/ }),
 
-/***/ 6794:
+/***/ 5379:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -6910,7 +6910,7 @@ exports.cliMain = cliMain;
  */
 const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
-const run_action_1 = __nccwpck_require__(764);
+const run_action_1 = __nccwpck_require__(3763);
 function usage(message) {
     console.error(`${message}\nusage: run-action.js <action> [--workspace DIR] [--input name=value] [--input-file name=path] [--env NAME=value] [--node20] [--post]`);
     process.exit(2);
@@ -6973,7 +6973,7 @@ async function cliMain(argv) {
 
 /***/ }),
 
-/***/ 6308:
+/***/ 2687:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -7069,7 +7069,7 @@ function parseFileCommand(content) {
 
 /***/ }),
 
-/***/ 4420:
+/***/ 4287:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -7129,11 +7129,11 @@ exports.deployKitMain = deployKitMain;
 const fs = __importStar(__nccwpck_require__(3024));
 const os = __importStar(__nccwpck_require__(8161));
 const path = __importStar(__nccwpck_require__(6760));
-const cli_help_1 = __nccwpck_require__(7956);
-const run_action_1 = __nccwpck_require__(764);
-const secret_inputs_1 = __nccwpck_require__(2474);
-const terminal_log_1 = __nccwpck_require__(5537);
-var secret_inputs_2 = __nccwpck_require__(2474);
+const cli_help_1 = __nccwpck_require__(5203);
+const run_action_1 = __nccwpck_require__(3763);
+const secret_inputs_1 = __nccwpck_require__(3351);
+const terminal_log_1 = __nccwpck_require__(9790);
+var secret_inputs_2 = __nccwpck_require__(3351);
 Object.defineProperty(exports, "isSecretInput", ({ enumerable: true, get: function () { return secret_inputs_2.isSecretInput; } }));
 class UsageError extends Error {
 }
@@ -7351,7 +7351,7 @@ async function deployKitMain(argv, io = { out: process.stdout, err: process.stde
 
 /***/ }),
 
-/***/ 1624:
+/***/ 1095:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -7389,7 +7389,140 @@ function versionAppDockerfile(options) {
 
 /***/ }),
 
-/***/ 8271:
+/***/ 9886:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.findOperation = findOperation;
+exports.checkRequest = checkRequest;
+exports.checkResponse = checkResponse;
+const github_openapi_1 = __nccwpck_require__(5027);
+/**
+ * Requests and responses held to GitHub's REST description: the operation a method and path
+ * name, its path and query parameters, its JSON body, and the status and body of the answer.
+ * Each check returns the one problem it found (a sentence) or nothing.
+ */
+/** The operation for this method (lower case) and path, or why there is none. */
+function findOperation(method, pathname) {
+    const pathMatches = (0, github_openapi_1.githubDescription)().operations.filter((o) => o.regex.test(pathname));
+    const operation = pathMatches.find((o) => o.method === method);
+    if (operation)
+        return operation;
+    return pathMatches.length > 0
+        ? `the description has no ${method.toUpperCase()} for this path`
+        : 'the path is not in the description';
+}
+/** The request's path parameters, query and body checked against the operation, in that order. */
+function checkRequest(operation, url, raw) {
+    const d = (0, github_openapi_1.githubDescription)();
+    const m = operation.regex.exec(url.pathname);
+    const params = {};
+    operation.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+    const declared = (operation.op.parameters ?? []).map((p) => (0, github_openapi_1.deref)(d, p));
+    for (const p of declared.filter((p) => p.in === 'path')) {
+        const problem = checkParam(p, params[p.name]);
+        if (problem)
+            return { problem };
+    }
+    const queryProblem = checkQuery(declared.filter((p) => p.in === 'query'), url.searchParams);
+    if (queryProblem)
+        return { problem: queryProblem };
+    const body = readBody(operation, raw);
+    return 'problem' in body ? body : { params, body: body.value };
+}
+function checkQuery(queryParams, query) {
+    for (const key of new Set(query.keys())) {
+        const p = queryParams.find((q) => q.name === key);
+        if (!p)
+            return `query parameter '${key}' is not in the description`;
+        const problem = checkParam(p, query.get(key) ?? undefined);
+        if (problem)
+            return problem;
+    }
+    for (const p of queryParams)
+        if (p.required && !query.has(p.name))
+            return `query parameter '${p.name}' is required`;
+    return undefined;
+}
+/** The JSON body, if the operation takes one and it matches the operation's schema. */
+function readBody(operation, raw) {
+    const d = (0, github_openapi_1.githubDescription)();
+    const rb = operation.op.requestBody
+        ? (0, github_openapi_1.deref)(d, operation.op.requestBody)
+        : undefined;
+    if (raw.trim() === '')
+        return rb?.required ? { problem: 'the operation requires a JSON body' } : { value: undefined };
+    if (!rb?.content?.['application/json'])
+        return { problem: 'the operation takes no JSON body' };
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        return { problem: 'the body is not JSON' };
+    }
+    const v = (0, github_openapi_1.validatorFor)(d, [
+        'paths',
+        operation.template,
+        operation.method,
+        'requestBody',
+        'content',
+        'application/json',
+        'schema',
+    ]);
+    return v(value) ? { value } : { problem: `the body does not match the description: ${(0, github_openapi_1.ajvErrors)(v)}` };
+}
+function checkParam(p, value) {
+    if (value === undefined)
+        return p.required ? `parameter '${p.name}' is required` : undefined;
+    const s = p.schema ?? {};
+    if (s.type === 'integer' && !/^-?\d+$/.test(value))
+        return `parameter '${p.name}' must be an integer, got '${value}'`;
+    if (s.type === 'integer' && s.minimum !== undefined && Number(value) < s.minimum)
+        return `parameter '${p.name}' must be at least ${s.minimum}`;
+    if (s.type === 'integer' && s.maximum !== undefined && Number(value) > s.maximum)
+        return `parameter '${p.name}' must be at most ${s.maximum}`;
+    if (s.type === 'boolean' && value !== 'true' && value !== 'false')
+        return `parameter '${p.name}' must be true or false`;
+    if (s.enum && !s.enum.includes(value))
+        return `parameter '${p.name}' must be one of ${s.enum.join(', ')}`;
+    return undefined;
+}
+/** The response's status and body checked against what the operation lists. */
+function checkResponse(operation, response) {
+    const d = (0, github_openapi_1.githubDescription)();
+    const status = String(response.status);
+    const responses = operation.op.responses;
+    const key = status in responses ? status : 'default' in responses ? 'default' : undefined;
+    if (!key)
+        return `status ${status} is not a response the description lists (${Object.keys(responses).join(', ')})`;
+    const described = (0, github_openapi_1.deref)(d, responses[key]);
+    const json = described.content?.['application/json'];
+    if (!json)
+        return response.body === undefined ? undefined : 'the description gives this response no body';
+    const responseRef = responses[key];
+    const segments = responseRef.$ref
+        ? [...responseRef.$ref.replace(/^#\//, '').split('/'), 'content', 'application/json', 'schema']
+        : [
+            'paths',
+            operation.template,
+            operation.method,
+            'responses',
+            key,
+            'content',
+            'application/json',
+            'schema',
+        ];
+    const v = (0, github_openapi_1.validatorFor)(d, segments);
+    return v(response.body) ? undefined : `the body does not match the description: ${(0, github_openapi_1.ajvErrors)(v)}`;
+}
+
+
+/***/ }),
+
+/***/ 5027:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -7431,24 +7564,20 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.GitHubStandIn = exports.OPENAPI_FILE = void 0;
+exports.OPENAPI_FILE = void 0;
 exports.githubDescription = githubDescription;
+exports.validatorFor = validatorFor;
+exports.deref = deref;
+exports.ajvErrors = ajvErrors;
 const fs = __importStar(__nccwpck_require__(3024));
-const http = __importStar(__nccwpck_require__(7067));
 const path = __importStar(__nccwpck_require__(6760));
-const ajv_1 = __importDefault(__nccwpck_require__(2463));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
-const run_action_1 = __nccwpck_require__(764);
+const ajv_1 = __importDefault(__nccwpck_require__(9153));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(6373));
+const run_action_1 = __nccwpck_require__(3763);
 /**
- * A local stand-in for GitHub's REST API that holds itself to GitHub's published description
- * (@octokit/openapi, generated/api.github.com.json, validated with Ajv 8 + ajv-formats): every
- * request's method, path, parameters and body, and every response's status and body, must be
- * what the description allows. Anything else is refused (the request with 400) and recorded in
- * `violations`, which tests assert empty. Routes are registered by the tests or by the built-in
- * stores (releases); an operation the description has but no route serves answers 404 — a status
- * the description must list for it, or that too is a violation.
- *
- * Reusable: the one-step deploy's tests can register deployments/statuses routes the same way.
+ * GitHub's published REST description (@octokit/openapi, generated/api.github.com.json), loaded
+ * once per process: its operations matched by path, its `$ref`s followed, and Ajv 8 validators
+ * (with ajv-formats) compiled on demand for any schema in it.
  */
 exports.OPENAPI_FILE = path.join(run_action_1.REPO_ROOT, 'node_modules', '@octokit', 'openapi', 'generated', 'api.github.com.json');
 let loaded;
@@ -7463,34 +7592,38 @@ function githubDescription() {
     const ajv = new ajv_1.default({ strict: false, allErrors: true, validateSchema: false });
     (0, ajv_formats_1.default)(ajv);
     ajv.addSchema(doc, 'github');
-    const operations = [];
-    for (const [template, item] of Object.entries(doc.paths)) {
-        const names = [];
-        const pattern = template
-            .split('/')
-            .map((segment) => segment.replace(/\{([^}]+)\}|[^{}]+/g, (whole, name) => {
-            if (name) {
-                names.push(name);
-                return '([^/]+)';
-            }
-            return whole.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-        }))
-            .join('/');
-        const literalSegments = template.split('/').filter((s) => s !== '' && !s.includes('{')).length;
-        for (const method of METHODS) {
-            const op = item[method];
-            if (op)
-                operations.push({ method, template, regex: new RegExp(`^${pattern}$`), names, literalSegments, op });
-        }
-    }
+    const operations = Object.entries(doc.paths).flatMap(([template, item]) => operationsOf(template, item));
     // The most literal template wins: /releases/tags/{tag} over /releases/{release_id}.
     operations.sort((a, b) => b.literalSegments - a.literalSegments || a.names.length - b.names.length);
     loaded = { doc, ajv, operations, validators: new Map() };
     return loaded;
 }
+/** One path item's operations, each with a regex that matches the template and captures its parameters. */
+function operationsOf(template, item) {
+    const names = [];
+    const pattern = template
+        .split('/')
+        .map((segment) => segment.replace(/\{([^}]+)\}|[^{}]+/g, (whole, name) => {
+        if (name) {
+            names.push(name);
+            return '([^/]+)';
+        }
+        return whole.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+    }))
+        .join('/');
+    const literalSegments = template.split('/').filter((s) => s !== '' && !s.includes('{')).length;
+    const operations = [];
+    for (const method of METHODS) {
+        const op = item[method];
+        if (op)
+            operations.push({ method, template, regex: new RegExp(`^${pattern}$`), names, literalSegments, op });
+    }
+    return operations;
+}
 function pointer(segments) {
     return '#/' + segments.map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
 }
+/** The validator for the schema at these segments of the description (compiled once). */
 function validatorFor(d, segments) {
     const key = pointer(segments);
     let v = d.validators.get(key);
@@ -7500,6 +7633,7 @@ function validatorFor(d, segments) {
     }
     return v;
 }
+/** Follow `$ref`s within the description until a value that is not one. */
 function deref(d, value) {
     let current = value;
     while (current && typeof current === 'object' && '$ref' in current) {
@@ -7512,12 +7646,248 @@ function deref(d, value) {
     }
     return current;
 }
+/** The first five of a failed validation's errors, on one line. */
 function ajvErrors(v) {
     return (v.errors ?? [])
         .slice(0, 5)
         .map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`)
         .join('; ');
 }
+
+
+/***/ }),
+
+/***/ 4701:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.newRelease = newRelease;
+exports.releaseJson = releaseJson;
+exports.installReleaseRoutes = installReleaseRoutes;
+/** A timestamp as GitHub writes them: whole seconds, Z. */
+function now() {
+    return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+/** A new release with GitHub's defaults for whatever `fields` leaves out. */
+function newRelease(id, fields) {
+    const at = now();
+    return {
+        id,
+        target_commitish: 'main',
+        name: fields.tag_name,
+        body: '',
+        draft: false,
+        prerelease: false,
+        created_at: at,
+        published_at: fields.draft ? null : at,
+        updated_at: at,
+        ...fields,
+    };
+}
+function botUser(api) {
+    const login = 'github-actions[bot]';
+    return {
+        login,
+        id: 41898282,
+        node_id: 'MDM6Qm90NDE4OTgyODI=',
+        avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4',
+        gravatar_id: '',
+        url: `${api}/users/${encodeURIComponent(login)}`,
+        html_url: 'https://github.com/apps/github-actions',
+        followers_url: `${api}/users/${encodeURIComponent(login)}/followers`,
+        following_url: `${api}/users/${encodeURIComponent(login)}/following{/other_user}`,
+        gists_url: `${api}/users/${encodeURIComponent(login)}/gists{/gist_id}`,
+        starred_url: `${api}/users/${encodeURIComponent(login)}/starred{/owner}{/repo}`,
+        subscriptions_url: `${api}/users/${encodeURIComponent(login)}/subscriptions`,
+        organizations_url: `${api}/users/${encodeURIComponent(login)}/orgs`,
+        repos_url: `${api}/users/${encodeURIComponent(login)}/repos`,
+        events_url: `${api}/users/${encodeURIComponent(login)}/events{/privacy}`,
+        received_events_url: `${api}/users/${encodeURIComponent(login)}/received_events`,
+        type: 'Bot',
+        site_admin: false,
+    };
+}
+/** A release as the API returns it. */
+function releaseJson(r, at) {
+    const api = `${at.url}${at.repoPath}`;
+    return {
+        url: `${api}/releases/${r.id}`,
+        html_url: r.draft
+            ? `${at.web}/releases/tag/untagged-${r.id}`
+            : `${at.web}/releases/tag/${encodeURIComponent(r.tag_name)}`,
+        assets_url: `${api}/releases/${r.id}/assets`,
+        upload_url: `${at.url.replace('http://', 'http://uploads.')}${at.repoPath}/releases/${r.id}/assets{?name,label}`,
+        tarball_url: r.draft ? null : `${api}/tarball/${encodeURIComponent(r.tag_name)}`,
+        zipball_url: r.draft ? null : `${api}/zipball/${encodeURIComponent(r.tag_name)}`,
+        id: r.id,
+        node_id: Buffer.from(`Release${r.id}`).toString('base64'),
+        tag_name: r.tag_name,
+        target_commitish: r.target_commitish,
+        name: r.name,
+        body: r.body,
+        draft: r.draft,
+        prerelease: r.prerelease,
+        immutable: false,
+        created_at: r.created_at,
+        published_at: r.published_at,
+        updated_at: r.updated_at,
+        author: botUser(at.url),
+        assets: [],
+    };
+}
+function notFound() {
+    return {
+        status: 404,
+        body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
+    };
+}
+/** Serve the releases resource from the store; requests for another repository get 404. */
+function installReleaseRoutes(store, ownRepo) {
+    const base = '/repos/{owner}/{repo}/releases';
+    store.route('post', base, createRelease(store, ownRepo));
+    store.route('get', base, listReleases(store, ownRepo));
+    store.route('get', `${base}/tags/{tag}`, (req) => {
+        if (!ownRepo(req))
+            return notFound();
+        // Like GitHub: drafts are not found by tag.
+        const r = store.releases.find((x) => x.tag_name === req.params.tag && !x.draft);
+        return r ? { status: 200, body: store.releaseJson(r) } : notFound();
+    });
+    store.route('get', `${base}/{release_id}`, (req) => {
+        const r = store.releases.find((x) => x.id === Number(req.params.release_id));
+        return r && ownRepo(req) ? { status: 200, body: store.releaseJson(r) } : notFound();
+    });
+    store.route('patch', `${base}/{release_id}`, updateRelease(store, ownRepo));
+}
+function createRelease(store, ownRepo) {
+    return (req) => {
+        if (!ownRepo(req))
+            return notFound();
+        const b = req.body;
+        const tag = String(b.tag_name);
+        if (store.releases.some((r) => r.tag_name === tag))
+            return {
+                status: 422,
+                body: {
+                    message: 'Validation Failed',
+                    errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+                    documentation_url: 'https://docs.github.com/rest/releases/releases#create-a-release',
+                },
+            };
+        const r = store.addRelease({
+            tag_name: tag,
+            target_commitish: typeof b.target_commitish === 'string' ? b.target_commitish : 'main',
+            name: typeof b.name === 'string' ? b.name : tag,
+            body: typeof b.body === 'string' ? b.body : '',
+            draft: b.draft === true,
+            prerelease: b.prerelease === true,
+            make_latest: typeof b.make_latest === 'string' ? b.make_latest : undefined,
+        });
+        if (b.make_latest === 'true' && !r.draft && !r.prerelease)
+            store.latestReleaseId = r.id;
+        return {
+            status: 201,
+            body: store.releaseJson(r),
+            headers: { location: `${store.url}${store.repoPath}/releases/${r.id}` },
+        };
+    };
+}
+function listReleases(store, ownRepo) {
+    return (req) => {
+        if (!ownRepo(req))
+            return notFound();
+        const perPage = Number(req.query.get('per_page') ?? '30');
+        const page = Number(req.query.get('page') ?? '1');
+        const all = [...store.releases].reverse();
+        const slice = all.slice((page - 1) * perPage, page * perPage);
+        const headers = {};
+        if (page * perPage < all.length)
+            headers.link = `<${store.url}${store.repoPath}/releases?per_page=${perPage}&page=${page + 1}>; rel="next"`;
+        return { status: 200, body: slice.map((r) => store.releaseJson(r)), headers };
+    };
+}
+function updateRelease(store, ownRepo) {
+    return (req) => {
+        const r = store.releases.find((x) => x.id === Number(req.params.release_id));
+        if (!r || !ownRepo(req))
+            return notFound();
+        const b = req.body;
+        if (typeof b.tag_name === 'string')
+            r.tag_name = b.tag_name;
+        if (typeof b.target_commitish === 'string')
+            r.target_commitish = b.target_commitish;
+        if (typeof b.name === 'string')
+            r.name = b.name;
+        if (typeof b.body === 'string')
+            r.body = b.body;
+        if (typeof b.prerelease === 'boolean')
+            r.prerelease = b.prerelease;
+        if (typeof b.draft === 'boolean') {
+            if (r.draft && !b.draft)
+                r.published_at = now();
+            r.draft = b.draft;
+        }
+        if (typeof b.make_latest === 'string')
+            r.make_latest = b.make_latest;
+        if (b.make_latest === 'true' && !r.draft && !r.prerelease)
+            store.latestReleaseId = r.id;
+        r.updated_at = now();
+        return { status: 200, body: store.releaseJson(r) };
+    };
+}
+
+
+/***/ }),
+
+/***/ 1732:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.GitHubStandIn = exports.githubDescription = exports.OPENAPI_FILE = void 0;
+const http = __importStar(__nccwpck_require__(7067));
+const github_checks_1 = __nccwpck_require__(9886);
+const github_openapi_1 = __nccwpck_require__(5027);
+const github_releases_1 = __nccwpck_require__(4701);
+var github_openapi_2 = __nccwpck_require__(5027);
+Object.defineProperty(exports, "OPENAPI_FILE", ({ enumerable: true, get: function () { return github_openapi_2.OPENAPI_FILE; } }));
+Object.defineProperty(exports, "githubDescription", ({ enumerable: true, get: function () { return github_openapi_2.githubDescription; } }));
 class GitHubStandIn {
     options;
     violations = [];
@@ -7534,14 +7904,14 @@ class GitHubStandIn {
         this.options = options;
     }
     static async start(options = {}) {
-        githubDescription();
+        (0, github_openapi_1.githubDescription)();
         const s = new GitHubStandIn({
             token: options.token ?? '',
             owner: options.owner ?? 'example',
             repo: options.repo ?? 'app',
             serverUrl: options.serverUrl ?? 'https://github.com',
         });
-        s.installReleases();
+        (0, github_releases_1.installReleaseRoutes)(s, (req) => s.ownRepo(req));
         s.server = http.createServer((req, res) => void s.handle(req, res));
         await new Promise((resolve) => s.server.listen(0, '127.0.0.1', resolve));
         s.url = `http://127.0.0.1:${s.server.address().port}`;
@@ -7555,7 +7925,7 @@ class GitHubStandIn {
     }
     /** Serve an operation of the description (method + its path template). */
     route(method, template, handler) {
-        const d = githubDescription();
+        const d = (0, github_openapi_1.githubDescription)();
         if (!d.operations.some((o) => o.method === method.toLowerCase() && o.template === template))
             throw new Error(`${method} ${template} is not an operation of GitHub's REST description`);
         this.routes.set(`${method.toLowerCase()} ${template}`, handler);
@@ -7568,336 +7938,110 @@ class GitHubStandIn {
     get repoPath() {
         return `/repos/${this.options.owner}/${this.options.repo}`;
     }
-    async handle(req, res) {
-        const chunks = [];
-        for await (const chunk of req)
-            chunks.push(chunk);
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const url = new URL(req.url ?? '/', 'http://stand-in');
-        const method = (req.method ?? 'GET').toLowerCase();
-        const record = { method: method.toUpperCase(), path: url.pathname, status: 0 };
-        this.requests.push(record);
-        const send = (status, body, headers = {}) => {
-            record.status = status;
-            record.body = body;
-            const text = body === undefined ? '' : JSON.stringify(body);
-            res.writeHead(status, {
-                ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-                'x-github-api-version-selected': '2022-11-28',
-                ...headers,
-            });
-            res.end(text);
-        };
-        const refuse = (why) => {
-            this.violations.push(`${method.toUpperCase()} ${url.pathname}: ${why}`);
-            send(400, { message: `stand-in refused the request: ${why}` });
-        };
-        const d = githubDescription();
-        const pathMatches = d.operations.filter((o) => o.regex.test(url.pathname));
-        const operation = pathMatches.find((o) => o.method === method);
-        if (!operation)
-            return refuse(pathMatches.length > 0
-                ? `the description has no ${method.toUpperCase()} for this path`
-                : 'the path is not in the description');
-        record.template = operation.template;
-        // The scheme is case-insensitive (RFC 9110): octokit sends a token shaped like a JWT as `bearer X`.
-        const [, scheme = '', credentials] = /^(\S+) (.*)$/s.exec(req.headers.authorization ?? '') ?? [];
-        if (this.options.token && (!/^(token|bearer)$/i.test(scheme) || credentials !== this.options.token)) {
-            this.violations.push(`${method.toUpperCase()} ${url.pathname}: missing or wrong token`);
-            return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
-        }
-        const m = operation.regex.exec(url.pathname);
-        const params = {};
-        operation.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
-        const declared = (operation.op.parameters ?? []).map((p) => deref(d, p));
-        for (const p of declared.filter((p) => p.in === 'path')) {
-            const problem = checkParam(p, params[p.name]);
-            if (problem)
-                return refuse(problem);
-        }
-        const queryParams = declared.filter((p) => p.in === 'query');
-        for (const key of new Set(url.searchParams.keys())) {
-            const p = queryParams.find((q) => q.name === key);
-            if (!p)
-                return refuse(`query parameter '${key}' is not in the description`);
-            const problem = checkParam(p, url.searchParams.get(key) ?? undefined);
-            if (problem)
-                return refuse(problem);
-        }
-        for (const p of queryParams)
-            if (p.required && !url.searchParams.has(p.name))
-                return refuse(`query parameter '${p.name}' is required`);
-        let body;
-        const rb = operation.op.requestBody
-            ? deref(d, operation.op.requestBody)
-            : undefined;
-        if (raw.trim() !== '') {
-            if (!rb?.content?.['application/json'])
-                return refuse('the operation takes no JSON body');
-            try {
-                body = JSON.parse(raw);
-            }
-            catch {
-                return refuse('the body is not JSON');
-            }
-            const v = validatorFor(d, [
-                'paths',
-                operation.template,
-                method,
-                'requestBody',
-                'content',
-                'application/json',
-                'schema',
-            ]);
-            if (!v(body))
-                return refuse(`the body does not match the description: ${ajvErrors(v)}`);
-        }
-        else if (rb?.required)
-            return refuse('the operation requires a JSON body');
-        const request = {
-            method: method.toUpperCase(),
-            template: operation.template,
-            path: url.pathname,
-            params,
-            query: url.searchParams,
-            headers: req.headers,
-            body,
-        };
-        const key = `${method} ${operation.template}`;
-        const queued = this.injected.get(key);
-        let response;
-        try {
-            response =
-                queued && queued.length > 0
-                    ? queued.shift()
-                    : await (this.routes.get(key) ?? notFound)(request);
-        }
-        catch (error) {
-            this.violations.push(`${method.toUpperCase()} ${url.pathname}: handler threw ${String(error)}`);
-            return send(500, { message: String(error) });
-        }
-        const problem = this.checkResponse(operation, response);
-        if (problem)
-            this.violations.push(`${method.toUpperCase()} ${url.pathname} → ${response.status}: ${problem}`);
-        send(response.status, response.body, response.headers);
-    }
-    checkResponse(operation, response) {
-        const d = githubDescription();
-        const status = String(response.status);
-        const key = status in operation.op.responses ? status : 'default' in operation.op.responses ? 'default' : undefined;
-        if (!key)
-            return `status ${status} is not a response the description lists (${Object.keys(operation.op.responses).join(', ')})`;
-        const described = deref(d, operation.op.responses[key]);
-        const json = described.content?.['application/json'];
-        if (!json)
-            return response.body === undefined ? undefined : 'the description gives this response no body';
-        const responseRef = operation.op.responses[key];
-        const segments = responseRef.$ref
-            ? [...responseRef.$ref.replace(/^#\//, '').split('/'), 'content', 'application/json', 'schema']
-            : [
-                'paths',
-                operation.template,
-                operation.method,
-                'responses',
-                key,
-                'content',
-                'application/json',
-                'schema',
-            ];
-        const v = validatorFor(d, segments);
-        return v(response.body) ? undefined : `the body does not match the description: ${ajvErrors(v)}`;
-    }
-    // ---- built-in store: releases ----
-    user() {
-        const api = this.url;
-        const login = 'github-actions[bot]';
-        return {
-            login,
-            id: 41898282,
-            node_id: 'MDM6Qm90NDE4OTgyODI=',
-            avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4',
-            gravatar_id: '',
-            url: `${api}/users/${encodeURIComponent(login)}`,
-            html_url: 'https://github.com/apps/github-actions',
-            followers_url: `${api}/users/${encodeURIComponent(login)}/followers`,
-            following_url: `${api}/users/${encodeURIComponent(login)}/following{/other_user}`,
-            gists_url: `${api}/users/${encodeURIComponent(login)}/gists{/gist_id}`,
-            starred_url: `${api}/users/${encodeURIComponent(login)}/starred{/owner}{/repo}`,
-            subscriptions_url: `${api}/users/${encodeURIComponent(login)}/subscriptions`,
-            organizations_url: `${api}/users/${encodeURIComponent(login)}/orgs`,
-            repos_url: `${api}/users/${encodeURIComponent(login)}/repos`,
-            events_url: `${api}/users/${encodeURIComponent(login)}/events{/privacy}`,
-            received_events_url: `${api}/users/${encodeURIComponent(login)}/received_events`,
-            type: 'Bot',
-            site_admin: false,
-        };
-    }
     /** A release as the API returns it. */
     releaseJson(r) {
-        const api = `${this.url}${this.repoPath}`;
         const web = `${this.options.serverUrl}/${this.options.owner}/${this.options.repo}`;
-        return {
-            url: `${api}/releases/${r.id}`,
-            html_url: r.draft
-                ? `${web}/releases/tag/untagged-${r.id}`
-                : `${web}/releases/tag/${encodeURIComponent(r.tag_name)}`,
-            assets_url: `${api}/releases/${r.id}/assets`,
-            upload_url: `${this.url.replace('http://', 'http://uploads.')}${this.repoPath}/releases/${r.id}/assets{?name,label}`,
-            tarball_url: r.draft ? null : `${api}/tarball/${encodeURIComponent(r.tag_name)}`,
-            zipball_url: r.draft ? null : `${api}/zipball/${encodeURIComponent(r.tag_name)}`,
-            id: r.id,
-            node_id: Buffer.from(`Release${r.id}`).toString('base64'),
-            tag_name: r.tag_name,
-            target_commitish: r.target_commitish,
-            name: r.name,
-            body: r.body,
-            draft: r.draft,
-            prerelease: r.prerelease,
-            immutable: false,
-            created_at: r.created_at,
-            published_at: r.published_at,
-            updated_at: r.updated_at,
-            author: this.user(),
-            assets: [],
-        };
+        return (0, github_releases_1.releaseJson)(r, { url: this.url, repoPath: this.repoPath, web });
     }
     /** Add a release directly (a draft someone made by hand, a release on v1, …). */
     addRelease(fields) {
-        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-        const r = {
-            id: this.nextId++,
-            target_commitish: 'main',
-            name: fields.tag_name,
-            body: '',
-            draft: false,
-            prerelease: false,
-            created_at: now,
-            published_at: fields.draft ? null : now,
-            updated_at: now,
-            ...fields,
-        };
+        const r = (0, github_releases_1.newRelease)(this.nextId++, fields);
         this.releases.push(r);
         return r;
-    }
-    notFound() {
-        return {
-            status: 404,
-            body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
-        };
     }
     ownRepo(req) {
         return req.params.owner === this.options.owner && req.params.repo === this.options.repo;
     }
-    installReleases() {
-        const base = '/repos/{owner}/{repo}/releases';
-        this.route('post', base, (req) => {
-            if (!this.ownRepo(req))
-                return this.notFound();
-            const b = req.body;
-            const tag = String(b.tag_name);
-            if (this.releases.some((r) => r.tag_name === tag))
-                return {
-                    status: 422,
-                    body: {
-                        message: 'Validation Failed',
-                        errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
-                        documentation_url: 'https://docs.github.com/rest/releases/releases#create-a-release',
-                    },
-                };
-            const r = this.addRelease({
-                tag_name: tag,
-                target_commitish: typeof b.target_commitish === 'string' ? b.target_commitish : 'main',
-                name: typeof b.name === 'string' ? b.name : tag,
-                body: typeof b.body === 'string' ? b.body : '',
-                draft: b.draft === true,
-                prerelease: b.prerelease === true,
-                make_latest: typeof b.make_latest === 'string' ? b.make_latest : undefined,
-            });
-            if (b.make_latest === 'true' && !r.draft && !r.prerelease)
-                this.latestReleaseId = r.id;
-            return {
-                status: 201,
-                body: this.releaseJson(r),
-                headers: { location: `${this.url}${this.repoPath}/releases/${r.id}` },
-            };
-        });
-        this.route('get', base, (req) => {
-            if (!this.ownRepo(req))
-                return this.notFound();
-            const perPage = Number(req.query.get('per_page') ?? '30');
-            const page = Number(req.query.get('page') ?? '1');
-            const all = [...this.releases].reverse();
-            const slice = all.slice((page - 1) * perPage, page * perPage);
-            const headers = {};
-            if (page * perPage < all.length)
-                headers.link = `<${this.url}${this.repoPath}/releases?per_page=${perPage}&page=${page + 1}>; rel="next"`;
-            return { status: 200, body: slice.map((r) => this.releaseJson(r)), headers };
-        });
-        this.route('get', `${base}/tags/{tag}`, (req) => {
-            if (!this.ownRepo(req))
-                return this.notFound();
-            // Like GitHub: drafts are not found by tag.
-            const r = this.releases.find((x) => x.tag_name === req.params.tag && !x.draft);
-            return r ? { status: 200, body: this.releaseJson(r) } : this.notFound();
-        });
-        this.route('get', `${base}/{release_id}`, (req) => {
-            const r = this.releases.find((x) => x.id === Number(req.params.release_id));
-            return r && this.ownRepo(req) ? { status: 200, body: this.releaseJson(r) } : this.notFound();
-        });
-        this.route('patch', `${base}/{release_id}`, (req) => {
-            const r = this.releases.find((x) => x.id === Number(req.params.release_id));
-            if (!r || !this.ownRepo(req))
-                return this.notFound();
-            const b = req.body;
-            if (typeof b.tag_name === 'string')
-                r.tag_name = b.tag_name;
-            if (typeof b.target_commitish === 'string')
-                r.target_commitish = b.target_commitish;
-            if (typeof b.name === 'string')
-                r.name = b.name;
-            if (typeof b.body === 'string')
-                r.body = b.body;
-            if (typeof b.prerelease === 'boolean')
-                r.prerelease = b.prerelease;
-            if (typeof b.draft === 'boolean') {
-                if (r.draft && !b.draft)
-                    r.published_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-                r.draft = b.draft;
-            }
-            if (typeof b.make_latest === 'string')
-                r.make_latest = b.make_latest;
-            if (b.make_latest === 'true' && !r.draft && !r.prerelease)
-                this.latestReleaseId = r.id;
-            r.updated_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-            return { status: 200, body: this.releaseJson(r) };
-        });
+    /** Record the request, hold it to the description, answer it from a route and hold the answer too. */
+    async handle(req, res) {
+        const raw = await readBody(req);
+        const url = new URL(req.url ?? '/', 'http://stand-in');
+        const method = (req.method ?? 'GET').toLowerCase();
+        const where = `${method.toUpperCase()} ${url.pathname}`;
+        const record = { method: method.toUpperCase(), path: url.pathname, status: 0 };
+        this.requests.push(record);
+        const send = replier(res, record);
+        const refuse = (why) => {
+            this.violations.push(`${where}: ${why}`);
+            send(400, { message: `stand-in refused the request: ${why}` });
+        };
+        const operation = (0, github_checks_1.findOperation)(method, url.pathname);
+        if (typeof operation === 'string')
+            return refuse(operation);
+        record.template = operation.template;
+        if (!this.authorized(req.headers.authorization)) {
+            this.violations.push(`${where}: missing or wrong token`);
+            return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+        }
+        const checked = (0, github_checks_1.checkRequest)(operation, url, raw);
+        if ('problem' in checked)
+            return refuse(checked.problem);
+        const request = {
+            method: method.toUpperCase(),
+            template: operation.template,
+            path: url.pathname,
+            params: checked.params,
+            query: url.searchParams,
+            headers: req.headers,
+            body: checked.body,
+        };
+        let response;
+        try {
+            response = await this.respond(`${method} ${operation.template}`, request);
+        }
+        catch (error) {
+            this.violations.push(`${where}: handler threw ${String(error)}`);
+            return send(500, { message: String(error) });
+        }
+        const problem = (0, github_checks_1.checkResponse)(operation, response);
+        if (problem)
+            this.violations.push(`${where} → ${response.status}: ${problem}`);
+        send(response.status, response.body, response.headers);
+    }
+    /** The scheme is case-insensitive (RFC 9110): octokit sends a token shaped like a JWT as `bearer X`. */
+    authorized(authorization) {
+        if (!this.options.token)
+            return true;
+        const [, scheme = '', credentials] = /^(\S+) (.*)$/s.exec(authorization ?? '') ?? [];
+        return /^(token|bearer)$/i.test(scheme) && credentials === this.options.token;
+    }
+    /** An injected response if one is queued for the operation, else its route's, else 404. */
+    respond(key, request) {
+        const queued = this.injected.get(key);
+        if (queued && queued.length > 0)
+            return queued.shift();
+        return (this.routes.get(key) ?? notFound)(request);
     }
 }
 exports.GitHubStandIn = GitHubStandIn;
+async function readBody(req) {
+    const chunks = [];
+    for await (const chunk of req)
+        chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+}
+/** Answer with JSON (or nothing), recording the status and body. */
+function replier(res, record) {
+    return (status, body, headers = {}) => {
+        record.status = status;
+        record.body = body;
+        const text = body === undefined ? '' : JSON.stringify(body);
+        res.writeHead(status, {
+            ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+            'x-github-api-version-selected': '2022-11-28',
+            ...headers,
+        });
+        res.end(text);
+    };
+}
 function notFound() {
     return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
-}
-function checkParam(p, value) {
-    if (value === undefined)
-        return p.required ? `parameter '${p.name}' is required` : undefined;
-    const s = p.schema ?? {};
-    if (s.type === 'integer' && !/^-?\d+$/.test(value))
-        return `parameter '${p.name}' must be an integer, got '${value}'`;
-    if (s.type === 'integer' && s.minimum !== undefined && Number(value) < s.minimum)
-        return `parameter '${p.name}' must be at least ${s.minimum}`;
-    if (s.type === 'integer' && s.maximum !== undefined && Number(value) > s.maximum)
-        return `parameter '${p.name}' must be at most ${s.maximum}`;
-    if (s.type === 'boolean' && value !== 'true' && value !== 'false')
-        return `parameter '${p.name}' must be true or false`;
-    if (s.enum && !s.enum.includes(value))
-        return `parameter '${p.name}' must be one of ${s.enum.join(', ')}`;
-    return undefined;
 }
 
 
 /***/ }),
 
-/***/ 9788:
+/***/ 7253:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -7918,40 +8062,40 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TerminalLog = exports.MaskSet = exports.secretInputsOf = exports.wrap = exports.usage = exports.mainHelp = exports.actionHelp = exports.UsageError = exports.runCli = exports.parseCli = exports.isSecretInput = exports.exitStatus = exports.deployKitMain = exports.cliMain = void 0;
-__exportStar(__nccwpck_require__(6308), exports);
-__exportStar(__nccwpck_require__(957), exports);
-__exportStar(__nccwpck_require__(764), exports);
-__exportStar(__nccwpck_require__(1355), exports);
-var cli_1 = __nccwpck_require__(6794);
+__exportStar(__nccwpck_require__(2687), exports);
+__exportStar(__nccwpck_require__(2892), exports);
+__exportStar(__nccwpck_require__(3763), exports);
+__exportStar(__nccwpck_require__(430), exports);
+var cli_1 = __nccwpck_require__(5379);
 Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
-var deploy_kit_1 = __nccwpck_require__(4420);
+var deploy_kit_1 = __nccwpck_require__(4287);
 Object.defineProperty(exports, "deployKitMain", ({ enumerable: true, get: function () { return deploy_kit_1.deployKitMain; } }));
 Object.defineProperty(exports, "exitStatus", ({ enumerable: true, get: function () { return deploy_kit_1.exitStatus; } }));
 Object.defineProperty(exports, "isSecretInput", ({ enumerable: true, get: function () { return deploy_kit_1.isSecretInput; } }));
 Object.defineProperty(exports, "parseCli", ({ enumerable: true, get: function () { return deploy_kit_1.parseCli; } }));
 Object.defineProperty(exports, "runCli", ({ enumerable: true, get: function () { return deploy_kit_1.runCli; } }));
 Object.defineProperty(exports, "UsageError", ({ enumerable: true, get: function () { return deploy_kit_1.UsageError; } }));
-var cli_help_1 = __nccwpck_require__(7956);
+var cli_help_1 = __nccwpck_require__(5203);
 Object.defineProperty(exports, "actionHelp", ({ enumerable: true, get: function () { return cli_help_1.actionHelp; } }));
 Object.defineProperty(exports, "mainHelp", ({ enumerable: true, get: function () { return cli_help_1.mainHelp; } }));
 Object.defineProperty(exports, "usage", ({ enumerable: true, get: function () { return cli_help_1.usage; } }));
 Object.defineProperty(exports, "wrap", ({ enumerable: true, get: function () { return cli_help_1.wrap; } }));
-var secret_inputs_1 = __nccwpck_require__(2474);
+var secret_inputs_1 = __nccwpck_require__(3351);
 Object.defineProperty(exports, "secretInputsOf", ({ enumerable: true, get: function () { return secret_inputs_1.secretInputsOf; } }));
-var terminal_log_1 = __nccwpck_require__(5537);
+var terminal_log_1 = __nccwpck_require__(9790);
 Object.defineProperty(exports, "MaskSet", ({ enumerable: true, get: function () { return terminal_log_1.MaskSet; } }));
 Object.defineProperty(exports, "TerminalLog", ({ enumerable: true, get: function () { return terminal_log_1.TerminalLog; } }));
-__exportStar(__nccwpck_require__(3663), exports);
-__exportStar(__nccwpck_require__(2998), exports);
-__exportStar(__nccwpck_require__(5702), exports);
-__exportStar(__nccwpck_require__(8271), exports);
-__exportStar(__nccwpck_require__(555), exports);
-__exportStar(__nccwpck_require__(1624), exports);
+__exportStar(__nccwpck_require__(7920), exports);
+__exportStar(__nccwpck_require__(1683), exports);
+__exportStar(__nccwpck_require__(7199), exports);
+__exportStar(__nccwpck_require__(1732), exports);
+__exportStar(__nccwpck_require__(6250), exports);
+__exportStar(__nccwpck_require__(1095), exports);
 
 
 /***/ }),
 
-/***/ 555:
+/***/ 6250:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8062,7 +8206,7 @@ function filesUnder(dir, keep = () => false) {
 
 /***/ }),
 
-/***/ 4489:
+/***/ 494:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -8125,7 +8269,7 @@ function maskLine(line, masks) {
 
 /***/ }),
 
-/***/ 5702:
+/***/ 9128:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8168,33 +8312,19 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OSV_QUERY_SCHEMA = void 0;
-exports.osvDataDir = osvDataDir;
-exports.normalizeName = normalizeName;
-exports.affectsVersion = affectsVersion;
-exports.loadOsvRecords = loadOsvRecords;
-exports.startOsvStandin = startOsvStandin;
+exports.osvValidators = osvValidators;
+exports.osvAnswerer = osvAnswerer;
 const fs = __importStar(__nccwpck_require__(3024));
-const http = __importStar(__nccwpck_require__(7067));
 const path = __importStar(__nccwpck_require__(6760));
-const pep440_1 = __nccwpck_require__(8898);
-const _2020_1 = __importDefault(__nccwpck_require__(2210));
-const ajv_formats_1 = __importDefault(__nccwpck_require__(2815));
-const run_action_1 = __nccwpck_require__(764);
+const _2020_1 = __importDefault(__nccwpck_require__(5848));
+const ajv_formats_1 = __importDefault(__nccwpck_require__(6373));
+const osv_data_1 = __nccwpck_require__(3570);
 /**
- * The OSV test data: the committed copy in __tests__/fixtures/osv (real public records, with
- * the README that credits their sources as CC-BY asks), so a fresh clone anywhere has it;
- * DEPLOY_KIT_OSV_DIR points elsewhere (e.g. a newer shared/osv).
+ * The two OSV API calls the stand-in answers — `POST /v1/query` and `GET /v1/vulns/{id}` — with
+ * every record it serves validated against the published OSV schema (schema.json, JSON Schema
+ * 2020-12) and every query against OSV's documented query shape. What does not conform is
+ * answered 400 and recorded in `violations`.
  */
-function osvDataDir() {
-    const candidates = [
-        process.env.DEPLOY_KIT_OSV_DIR,
-        path.join(run_action_1.REPO_ROOT, '__tests__', 'fixtures', 'osv'),
-    ].filter((d) => !!d);
-    const found = candidates.find((d) => fs.existsSync(path.join(d, 'schema.json')));
-    if (!found)
-        throw new Error(`no OSV test data (schema.json) in ${candidates.join(', ')}`);
-    return found;
-}
 /**
  * The request body of POST /v1/query as OSV's API description documents it: a
  * package (name + ecosystem, or purl) with a version or a commit, and an
@@ -8220,6 +8350,138 @@ exports.OSV_QUERY_SCHEMA = {
     },
     anyOf: [{ required: ['commit'] }, { required: ['package'] }],
 };
+/** The OSV schema (from the data directory) and the query shape, compiled. */
+function osvValidators(dataDir) {
+    const schema = JSON.parse(fs.readFileSync(path.join(dataDir, 'schema.json'), 'utf8'));
+    const ajv = new _2020_1.default({ allErrors: true, strict: false });
+    (0, ajv_formats_1.default)(ajv);
+    const record = ajv.compile(schema);
+    const query = ajv.compile(exports.OSV_QUERY_SCHEMA);
+    return { errorsText: (errors, options) => ajv.errorsText(errors, options), record, query };
+}
+/**
+ * Answers OSV's API from these records. A record that fails the schema is a broken fixture: it is
+ * recorded as a violation now, before any test relies on it, and again whenever it is served.
+ */
+function osvAnswerer(records, validate, violations) {
+    for (const record of records.values())
+        if (!validate.record(record))
+            violations.push(`record ${record.id} does not match the OSV schema: ${validate.errorsText(validate.record.errors)}`);
+    const api = { records, validate, violations };
+    return (req, body) => {
+        const url = new URL(req.url ?? '/', 'http://standin');
+        if (req.method === 'POST' && url.pathname === '/v1/query')
+            return answerQuery(api, body);
+        const m = /^\/v1\/vulns\/([^/]+)$/.exec(url.pathname);
+        if (req.method === 'GET' && m) {
+            const record = records.get(decodeURIComponent(m[1]));
+            if (!record)
+                return { status: 404, json: { code: 5, message: 'Bug not found.' } };
+            return { status: 200, json: serve(api, record) };
+        }
+        violations.push(`unexpected request ${req.method} ${url.pathname}`);
+        return { status: 404, json: { code: 5, message: 'Not found.' } };
+    };
+}
+function serve({ validate, violations }, record) {
+    if (!validate.record(record))
+        violations.push(`served ${record.id}, which does not match the OSV schema: ${validate.errorsText(validate.record.errors)}`);
+    return record;
+}
+/** POST /v1/query: the records that affect a PyPI name at a version. */
+function answerQuery(api, body) {
+    const { validate, violations } = api;
+    let query;
+    try {
+        query = JSON.parse(body);
+    }
+    catch {
+        violations.push(`POST /v1/query with a body that is not JSON: ${body.slice(0, 80)}`);
+        return { status: 400, json: { code: 3, message: 'Invalid JSON body.' } };
+    }
+    if (!validate.query(query)) {
+        violations.push(`POST /v1/query body does not match OSV's query shape: ${validate.errorsText(validate.query.errors)}`);
+        return { status: 400, json: { code: 3, message: 'Invalid query.' } };
+    }
+    const q = query;
+    if (!q.package?.name || q.package.ecosystem !== 'PyPI' || !q.version) {
+        violations.push(`POST /v1/query asked for something other than a PyPI name + version: ${body}`);
+        return { status: 400, json: { code: 3, message: 'Unsupported query for this stand-in.' } };
+    }
+    const { name } = q.package;
+    const version = q.version;
+    const vulns = [...api.records.values()]
+        .filter((r) => (0, osv_data_1.affectsVersion)(r, name, version))
+        .map((r) => serve(api, r));
+    // osv.dev answers {} (not {"vulns": []}) when nothing matches.
+    return { status: 200, json: vulns.length > 0 ? { vulns } : {} };
+}
+
+
+/***/ }),
+
+/***/ 3570:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.osvDataDir = osvDataDir;
+exports.normalizeName = normalizeName;
+exports.affectsVersion = affectsVersion;
+exports.loadOsvRecords = loadOsvRecords;
+const fs = __importStar(__nccwpck_require__(3024));
+const path = __importStar(__nccwpck_require__(6760));
+const pep440_1 = __nccwpck_require__(2044);
+const run_action_1 = __nccwpck_require__(3763);
+/**
+ * The OSV test data: the committed copy in __tests__/fixtures/osv (real public records, with
+ * the README that credits their sources as CC-BY asks), so a fresh clone anywhere has it;
+ * DEPLOY_KIT_OSV_DIR points elsewhere (e.g. a newer shared/osv).
+ */
+function osvDataDir() {
+    const candidates = [
+        process.env.DEPLOY_KIT_OSV_DIR,
+        path.join(run_action_1.REPO_ROOT, '__tests__', 'fixtures', 'osv'),
+    ].filter((d) => !!d);
+    const found = candidates.find((d) => fs.existsSync(path.join(d, 'schema.json')));
+    if (!found)
+        throw new Error(`no OSV test data (schema.json) in ${candidates.join(', ')}`);
+    return found;
+}
 /** PEP 503 name normalisation: Django, django and DJANGO are one package. */
 function normalizeName(name) {
     return name.toLowerCase().replace(/[-_.]+/g, '-');
@@ -8269,64 +8531,71 @@ function loadOsvRecords(dir = path.join(osvDataDir(), 'records')) {
     }
     return records;
 }
+
+
+/***/ }),
+
+/***/ 7199:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.osvDataDir = exports.normalizeName = exports.loadOsvRecords = exports.affectsVersion = exports.OSV_QUERY_SCHEMA = void 0;
+exports.startOsvStandin = startOsvStandin;
+const http = __importStar(__nccwpck_require__(7067));
+const path = __importStar(__nccwpck_require__(6760));
+const osv_api_1 = __nccwpck_require__(9128);
+const osv_data_1 = __nccwpck_require__(3570);
+var osv_api_2 = __nccwpck_require__(9128);
+Object.defineProperty(exports, "OSV_QUERY_SCHEMA", ({ enumerable: true, get: function () { return osv_api_2.OSV_QUERY_SCHEMA; } }));
+var osv_data_2 = __nccwpck_require__(3570);
+Object.defineProperty(exports, "affectsVersion", ({ enumerable: true, get: function () { return osv_data_2.affectsVersion; } }));
+Object.defineProperty(exports, "loadOsvRecords", ({ enumerable: true, get: function () { return osv_data_2.loadOsvRecords; } }));
+Object.defineProperty(exports, "normalizeName", ({ enumerable: true, get: function () { return osv_data_2.normalizeName; } }));
+Object.defineProperty(exports, "osvDataDir", ({ enumerable: true, get: function () { return osv_data_2.osvDataDir; } }));
 async function startOsvStandin(options = {}) {
-    const dataDir = osvDataDir();
-    const schema = JSON.parse(fs.readFileSync(path.join(dataDir, 'schema.json'), 'utf8'));
-    const ajv = new _2020_1.default({ allErrors: true, strict: false });
-    (0, ajv_formats_1.default)(ajv);
-    const validateRecord = ajv.compile(schema);
-    const validateQuery = ajv.compile(exports.OSV_QUERY_SCHEMA);
-    const records = options.records ?? loadOsvRecords(path.join(dataDir, 'records'));
+    const dataDir = (0, osv_data_1.osvDataDir)();
+    const validate = (0, osv_api_1.osvValidators)(dataDir);
+    const records = options.records ?? (0, osv_data_1.loadOsvRecords)(path.join(dataDir, 'records'));
     const requests = [];
     const violations = [];
+    const answer = (0, osv_api_1.osvAnswerer)(records, validate, violations);
     let fault;
-    const sockets = new Set();
     const timers = new Set();
-    // A record that fails the schema is a broken fixture: say so before any test relies on it.
-    for (const record of records.values())
-        if (!validateRecord(record))
-            violations.push(`record ${record.id} does not match the OSV schema: ${ajv.errorsText(validateRecord.errors)}`);
-    const serve = (record) => {
-        if (!validateRecord(record))
-            violations.push(`served ${record.id}, which does not match the OSV schema: ${ajv.errorsText(validateRecord.errors)}`);
-        return record;
-    };
-    const handle = (req, body) => {
-        const url = new URL(req.url ?? '/', 'http://standin');
-        if (req.method === 'POST' && url.pathname === '/v1/query') {
-            let query;
-            try {
-                query = JSON.parse(body);
-            }
-            catch {
-                violations.push(`POST /v1/query with a body that is not JSON: ${body.slice(0, 80)}`);
-                return { status: 400, json: { code: 3, message: 'Invalid JSON body.' } };
-            }
-            if (!validateQuery(query)) {
-                violations.push(`POST /v1/query body does not match OSV's query shape: ${ajv.errorsText(validateQuery.errors)}`);
-                return { status: 400, json: { code: 3, message: 'Invalid query.' } };
-            }
-            const q = query;
-            if (!q.package?.name || q.package.ecosystem !== 'PyPI' || !q.version) {
-                violations.push(`POST /v1/query asked for something other than a PyPI name + version: ${body}`);
-                return { status: 400, json: { code: 3, message: 'Unsupported query for this stand-in.' } };
-            }
-            const { name } = q.package;
-            const version = q.version;
-            const vulns = [...records.values()].filter((r) => affectsVersion(r, name, version)).map(serve);
-            // osv.dev answers {} (not {"vulns": []}) when nothing matches.
-            return { status: 200, json: vulns.length > 0 ? { vulns } : {} };
-        }
-        const m = /^\/v1\/vulns\/([^/]+)$/.exec(url.pathname);
-        if (req.method === 'GET' && m) {
-            const record = records.get(decodeURIComponent(m[1]));
-            if (!record)
-                return { status: 404, json: { code: 5, message: 'Bug not found.' } };
-            return { status: 200, json: serve(record) };
-        }
-        violations.push(`unexpected request ${req.method} ${url.pathname}`);
-        return { status: 404, json: { code: 5, message: 'Not found.' } };
-    };
     const server = http.createServer((req, res) => {
         const chunks = [];
         req.on('data', (c) => chunks.push(c));
@@ -8334,42 +8603,20 @@ async function startOsvStandin(options = {}) {
             const body = Buffer.concat(chunks).toString('utf8');
             const route = req.url?.startsWith('/v1/query') ? 'query' : 'vulns';
             const active = fault && (fault.route === 'all' || fault.route === route) ? fault : undefined;
-            const answer = active?.status !== undefined
+            const reply = active?.status !== undefined
                 ? { status: active.status, json: { code: 13, message: 'Internal error (stand-in fault).' } }
-                : handle(req, body);
-            let parsed;
-            try {
-                parsed = body === '' ? undefined : JSON.parse(body);
-            }
-            catch {
-                parsed = body;
-            }
-            requests.push({ method: req.method ?? '', path: req.url ?? '', body: parsed, status: answer.status });
-            const send = () => {
-                res.writeHead(answer.status, { 'content-type': 'application/json' });
-                res.end(JSON.stringify(answer.json));
-            };
-            if (active?.delayMs) {
-                const t = setTimeout(() => {
-                    timers.delete(t);
-                    send();
-                }, active.delayMs);
-                timers.add(t);
-            }
-            else
-                send();
+                : answer(req, body);
+            requests.push({
+                method: req.method ?? '',
+                path: req.url ?? '',
+                body: parsedBody(body),
+                status: reply.status,
+            });
+            sendLater(res, reply, active?.delayMs, timers);
         });
     });
-    server.on('connection', (s) => {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-    });
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, options.host ?? '127.0.0.1', () => resolve());
-    });
-    const { port, address } = server.address();
-    const base = `http://${address}:${port}/v1`;
+    const sockets = trackSockets(server);
+    const base = await listen(server, options.host ?? '127.0.0.1');
     return {
         base,
         queryUrl: `${base}/query`,
@@ -8388,11 +8635,52 @@ async function startOsvStandin(options = {}) {
         },
     };
 }
+/** The request body as logged: JSON when it parses, else the text; nothing when empty. */
+function parsedBody(body) {
+    try {
+        return body === '' ? undefined : JSON.parse(body);
+    }
+    catch {
+        return body;
+    }
+}
+/** Answer now, or after `delayMs` (a service that hangs) with the timer kept for stop(). */
+function sendLater(res, reply, delayMs, timers) {
+    const send = () => {
+        res.writeHead(reply.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(reply.json));
+    };
+    if (!delayMs)
+        return send();
+    const t = setTimeout(() => {
+        timers.delete(t);
+        send();
+    }, delayMs);
+    timers.add(t);
+}
+/** The open sockets, so stop() can close a held answer's connection. */
+function trackSockets(server) {
+    const sockets = new Set();
+    server.on('connection', (s) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+    });
+    return sockets;
+}
+/** Listen on a free port; the base URL of the API (…/v1). */
+async function listen(server, host) {
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, host, () => resolve());
+    });
+    const { port, address } = server.address();
+    return `http://${address}:${port}/v1`;
+}
 
 
 /***/ }),
 
-/***/ 957:
+/***/ 2892:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -8416,7 +8704,7 @@ function processExists(pid) {
 
 /***/ }),
 
-/***/ 2998:
+/***/ 1683:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8458,7 +8746,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.pythonTools = pythonTools;
 const node_child_process_1 = __nccwpck_require__(1421);
 const path = __importStar(__nccwpck_require__(6760));
-const run_action_1 = __nccwpck_require__(764);
+const run_action_1 = __nccwpck_require__(3763);
 /**
  * The bin directory of a pinned, hashed Python tool set (scripts/pytools.d/NAME.txt),
  * installed into its own venv under the cache on first use. Tests put it first on
@@ -8476,7 +8764,7 @@ function pythonTools(name) {
 
 /***/ }),
 
-/***/ 764:
+/***/ 3763:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8526,14 +8814,14 @@ exports.runAction = runAction;
 const fs = __importStar(__nccwpck_require__(3024));
 const os = __importStar(__nccwpck_require__(8161));
 const path = __importStar(__nccwpck_require__(6760));
-const yaml_1 = __nccwpck_require__(8815);
-const commands_1 = __nccwpck_require__(6308);
-const mask_log_1 = __nccwpck_require__(4489);
-const run_phase_1 = __nccwpck_require__(291);
-const run_temp_1 = __nccwpck_require__(496);
-__exportStar(__nccwpck_require__(4489), exports);
-__exportStar(__nccwpck_require__(291), exports);
-var run_temp_2 = __nccwpck_require__(496);
+const yaml_1 = __nccwpck_require__(3645);
+const commands_1 = __nccwpck_require__(2687);
+const mask_log_1 = __nccwpck_require__(494);
+const run_phase_1 = __nccwpck_require__(8766);
+const run_temp_1 = __nccwpck_require__(9919);
+__exportStar(__nccwpck_require__(494), exports);
+__exportStar(__nccwpck_require__(8766), exports);
+var run_temp_2 = __nccwpck_require__(9919);
 Object.defineProperty(exports, "removeRunTemps", ({ enumerable: true, get: function () { return run_temp_2.removeRunTemps; } }));
 /**
  * Runs a committed action bundle the way the GitHub runner does: `node` on the
@@ -8725,7 +9013,7 @@ async function runIn(options, meta, runnerTemp, workspace) {
 
 /***/ }),
 
-/***/ 291:
+/***/ 8766:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -8850,7 +9138,7 @@ function runPhase(node, script, env, cwd, options) {
 
 /***/ }),
 
-/***/ 496:
+/***/ 9919:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8945,7 +9233,7 @@ function holdTemps(dirs) {
 
 /***/ }),
 
-/***/ 1355:
+/***/ 430:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -8989,7 +9277,7 @@ exports.loadSandbox = loadSandbox;
 exports.sandboxDockerEnv = sandboxDockerEnv;
 const fs = __importStar(__nccwpck_require__(3024));
 const path = __importStar(__nccwpck_require__(6760));
-const run_action_1 = __nccwpck_require__(764);
+const run_action_1 = __nccwpck_require__(3763);
 function sandboxDir() {
     // An empty DEPLOY_KIT_SANDBOX means the default, as in scripts/sandbox (`${VAR:-default}`).
     return path.resolve(process.env.DEPLOY_KIT_SANDBOX || path.join(run_action_1.REPO_ROOT, '.sandbox'));
@@ -9020,7 +9308,7 @@ function sandboxDockerEnv(sb, extra = {}) {
 
 /***/ }),
 
-/***/ 2474:
+/***/ 3351:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -9055,7 +9343,7 @@ function secretInputsOf(action, inputs) {
 
 /***/ }),
 
-/***/ 5537:
+/***/ 9790:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -9077,8 +9365,8 @@ exports.TerminalLog = exports.MaskSet = void 0;
  * Every line is masked the way the runner masks it: each registered value, wherever it occurs in
  * the line (overlapping matches merged into one ***); stdout and stderr share one set of masks.
  */
-const commands_1 = __nccwpck_require__(6308);
-const mask_log_1 = __nccwpck_require__(4489);
+const commands_1 = __nccwpck_require__(2687);
+const mask_log_1 = __nccwpck_require__(494);
 /** Registered secret values, applied to each rendered line. */
 class MaskSet {
     values = [];
@@ -9197,7 +9485,7 @@ exports.TerminalLog = TerminalLog;
 
 /***/ }),
 
-/***/ 3663:
+/***/ 7920:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -9301,12 +9589,12 @@ module.exports = require("process");
 
 /***/ }),
 
-/***/ 8898:
+/***/ 2044:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { valid, clean, explain, parse } = __nccwpck_require__(4818);
+const { valid, clean, explain, parse } = __nccwpck_require__(2260);
 
-const { lt, le, eq, ne, ge, gt, compare, rcompare } = __nccwpck_require__(2124);
+const { lt, le, eq, ne, ge, gt, compare, rcompare } = __nccwpck_require__(3590);
 
 const {
   filter,
@@ -9315,9 +9603,9 @@ const {
   RANGE_PATTERN,
   satisfies,
   validRange,
-} = __nccwpck_require__(790);
+} = __nccwpck_require__(4252);
 
-const { major, minor, patch, inc } = __nccwpck_require__(8940);
+const { major, minor, patch, inc } = __nccwpck_require__(8466);
 
 module.exports = {
   // version
@@ -9357,10 +9645,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2124:
+/***/ 3590:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { parse } = __nccwpck_require__(4818);
+const { parse } = __nccwpck_require__(2260);
 
 module.exports = {
   compare,
@@ -9505,10 +9793,10 @@ function calculateKey(input) {
 
 /***/ }),
 
-/***/ 8940:
+/***/ 8466:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { explain, parse, stringify } = __nccwpck_require__(4818);
+const { explain, parse, stringify } = __nccwpck_require__(2260);
 
 // those notation are borrowed from semver
 module.exports = {
@@ -9684,16 +9972,16 @@ function inc(input, release, preReleaseIdentifier) {
 
 /***/ }),
 
-/***/ 790:
+/***/ 4252:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // This file is dual licensed under the terms of the Apache License, Version
 // 2.0, and the BSD License. See the LICENSE file in the root of this repository
 // for complete details.
 
-const { VERSION_PATTERN, explain: explainVersion } = __nccwpck_require__(4818);
+const { VERSION_PATTERN, explain: explainVersion } = __nccwpck_require__(2260);
 
-const Operator = __nccwpck_require__(2124);
+const Operator = __nccwpck_require__(3590);
 
 const RANGE_PATTERN = [
   '(?<operator>(===|~=|==|!=|<=|>=|<|>))',
@@ -9883,7 +10171,7 @@ function validRange(specifier) {
 
 /***/ }),
 
-/***/ 4818:
+/***/ 2260:
 /***/ ((module) => {
 
 const VERSION_PATTERN = [
@@ -10080,14 +10368,14 @@ function explain(version) {
 
 /***/ }),
 
-/***/ 4352:
+/***/ 7041:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
-const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
+const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(563)
+const { SCHEMES, getSchemeHandler } = __nccwpck_require__(4698)
 
 const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
 const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
@@ -10799,13 +11087,13 @@ module.exports.fastUri = fastUri
 
 /***/ }),
 
-/***/ 5300:
+/***/ 4698:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { isUUID } = __nccwpck_require__(5077)
+const { isUUID } = __nccwpck_require__(563)
 const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
 
 const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
@@ -11079,7 +11367,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5077:
+/***/ 563:
 /***/ ((module) => {
 
 "use strict";
@@ -11886,19 +12174,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7349:
+/***/ 2387:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
+var YAMLMap = __nccwpck_require__(2448);
+var YAMLSeq = __nccwpck_require__(5125);
+var resolveBlockMap = __nccwpck_require__(1653);
+var resolveBlockSeq = __nccwpck_require__(2624);
+var resolveFlowCollection = __nccwpck_require__(692);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -11984,16 +12272,16 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 2873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(5755);
+var composeNode = __nccwpck_require__(3755);
+var resolveEnd = __nccwpck_require__(1462);
+var resolveProps = __nccwpck_require__(8017);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -12037,18 +12325,18 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 3755:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(9671);
+var identity = __nccwpck_require__(2617);
+var composeCollection = __nccwpck_require__(2387);
+var composeScalar = __nccwpck_require__(4995);
+var resolveEnd = __nccwpck_require__(1462);
+var utilEmptyScalarPosition = __nccwpck_require__(9933);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -12157,16 +12445,16 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 4995:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
+var resolveBlockScalar = __nccwpck_require__(599);
+var resolveFlowScalar = __nccwpck_require__(7120);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -12253,19 +12541,19 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 2750:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(8144);
+var Document = __nccwpck_require__(5755);
+var errors = __nccwpck_require__(2130);
+var identity = __nccwpck_require__(2617);
+var composeDoc = __nccwpck_require__(2873);
+var resolveEnd = __nccwpck_require__(1462);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -12485,18 +12773,18 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 1653:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(2815);
+var YAMLMap = __nccwpck_require__(2448);
+var resolveProps = __nccwpck_require__(8017);
+var utilContainsNewline = __nccwpck_require__(6761);
+var utilFlowIndentCheck = __nccwpck_require__(4437);
+var utilMapIncludes = __nccwpck_require__(3485);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -12610,13 +12898,13 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 599:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(9271);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -12818,15 +13106,15 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 2624:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(5125);
+var resolveProps = __nccwpck_require__(8017);
+var utilFlowIndentCheck = __nccwpck_require__(4437);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -12877,7 +13165,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1462:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -12924,20 +13212,20 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 692:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var YAMLMap = __nccwpck_require__(2448);
+var YAMLSeq = __nccwpck_require__(5125);
+var resolveEnd = __nccwpck_require__(1462);
+var resolveProps = __nccwpck_require__(8017);
+var utilContainsNewline = __nccwpck_require__(6761);
+var utilMapIncludes = __nccwpck_require__(3485);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -13141,14 +13429,14 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 7120:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(9271);
+var resolveEnd = __nccwpck_require__(1462);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -13377,7 +13665,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 8017:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13533,7 +13821,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 6761:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13577,7 +13865,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 9933:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -13613,13 +13901,13 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 4437:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(6761);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -13638,13 +13926,13 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 3485:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(2617);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -13661,23 +13949,23 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 5755:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(9671);
+var Collection = __nccwpck_require__(6039);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var toJS = __nccwpck_require__(3709);
+var Schema = __nccwpck_require__(4902);
+var stringifyDocument = __nccwpck_require__(5719);
+var anchors = __nccwpck_require__(5702);
+var applyReviver = __nccwpck_require__(2703);
+var createNode = __nccwpck_require__(9462);
+var directives = __nccwpck_require__(8144);
 
 class Document {
     constructor(value, replacer, options) {
@@ -14006,14 +14294,14 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 5702:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(2617);
+var visit = __nccwpck_require__(7182);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -14090,7 +14378,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 2703:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -14155,15 +14443,15 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 9462:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(9671);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -14253,14 +14541,14 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 8144:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(2617);
+var visit = __nccwpck_require__(7182);
 
 const escapeChars = {
     '!': '%21',
@@ -14439,7 +14727,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 2130:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -14509,28 +14797,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 3645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(2750);
+var Document = __nccwpck_require__(5755);
+var Schema = __nccwpck_require__(4902);
+var errors = __nccwpck_require__(2130);
+var Alias = __nccwpck_require__(9671);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var Scalar = __nccwpck_require__(9271);
+var YAMLMap = __nccwpck_require__(2448);
+var YAMLSeq = __nccwpck_require__(5125);
+var cst = __nccwpck_require__(3427);
+var lexer = __nccwpck_require__(795);
+var lineCounter = __nccwpck_require__(9706);
+var parser = __nccwpck_require__(7374);
+var publicApi = __nccwpck_require__(6205);
+var visit = __nccwpck_require__(7182);
 
 
 
@@ -14567,7 +14855,7 @@ exports.visitAsync = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 9923:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -14594,17 +14882,17 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 9671:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(5702);
+var visit = __nccwpck_require__(7182);
+var identity = __nccwpck_require__(2617);
+var Node = __nccwpck_require__(4615);
+var toJS = __nccwpck_require__(3709);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -14722,15 +15010,15 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 6039:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(9462);
+var identity = __nccwpck_require__(2617);
+var Node = __nccwpck_require__(4615);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -14881,15 +15169,15 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 4615:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(2703);
+var identity = __nccwpck_require__(2617);
+var toJS = __nccwpck_require__(3709);
 
 class NodeBase {
     constructor(type) {
@@ -14929,16 +15217,16 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 2815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(9462);
+var stringifyPair = __nccwpck_require__(1174);
+var addPairToJSMap = __nccwpck_require__(614);
+var identity = __nccwpck_require__(2617);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -14976,15 +15264,15 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 9271:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(2617);
+var Node = __nccwpck_require__(4615);
+var toJS = __nccwpck_require__(3709);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -15011,18 +15299,18 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 2448:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(8454);
+var addPairToJSMap = __nccwpck_require__(614);
+var Collection = __nccwpck_require__(6039);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var Scalar = __nccwpck_require__(9271);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -15166,18 +15454,18 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 5125:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(9462);
+var stringifyCollection = __nccwpck_require__(8454);
+var Collection = __nccwpck_require__(6039);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
+var toJS = __nccwpck_require__(3709);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -15289,17 +15577,17 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var log = __nccwpck_require__(9923);
+var merge = __nccwpck_require__(2610);
+var stringify = __nccwpck_require__(9666);
+var identity = __nccwpck_require__(2617);
+var toJS = __nccwpck_require__(3709);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -15362,7 +15650,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 2617:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -15423,13 +15711,13 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 3709:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(2617);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -15470,16 +15758,16 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 8564:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(599);
+var resolveFlowScalar = __nccwpck_require__(7120);
+var errors = __nccwpck_require__(2130);
+var stringifyString = __nccwpck_require__(6179);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -15696,7 +15984,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 7455:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -15767,7 +16055,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 4257:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -15874,15 +16162,15 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 3427:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(8564);
+var cstStringify = __nccwpck_require__(7455);
+var cstVisit = __nccwpck_require__(4257);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -15994,13 +16282,13 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 795:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(3427);
 
 /*
 START -> stream
@@ -16725,7 +17013,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 9706:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -16774,15 +17062,15 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 7374:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(3427);
+var lexer = __nccwpck_require__(795);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -17762,19 +18050,19 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 6205:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(2750);
+var Document = __nccwpck_require__(5755);
+var errors = __nccwpck_require__(2130);
+var log = __nccwpck_require__(9923);
+var identity = __nccwpck_require__(2617);
+var lineCounter = __nccwpck_require__(9706);
+var parser = __nccwpck_require__(7374);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -17877,17 +18165,17 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 4902:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(2617);
+var map = __nccwpck_require__(8229);
+var seq = __nccwpck_require__(2400);
+var string = __nccwpck_require__(2374);
+var tags = __nccwpck_require__(1656);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -17924,14 +18212,14 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 8229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(2617);
+var YAMLMap = __nccwpck_require__(2448);
 
 const map = {
     collection: 'map',
@@ -17951,13 +18239,13 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 7890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(9271);
 
 const nullTag = {
     identify: value => value == null,
@@ -17976,14 +18264,14 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 2400:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(2617);
+var YAMLSeq = __nccwpck_require__(5125);
 
 const seq = {
     collection: 'seq',
@@ -18003,13 +18291,13 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 2374:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(6179);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -18027,13 +18315,13 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 1477:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(9271);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -18056,14 +18344,14 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 8251:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(9271);
+var stringifyNumber = __nccwpck_require__(2491);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -18111,13 +18399,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 7052:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2491);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -18161,19 +18449,19 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 4810:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(8229);
+var _null = __nccwpck_require__(7890);
+var seq = __nccwpck_require__(2400);
+var string = __nccwpck_require__(2374);
+var bool = __nccwpck_require__(1477);
+var float = __nccwpck_require__(8251);
+var int = __nccwpck_require__(7052);
 
 const schema = [
     map.map,
@@ -18194,15 +18482,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 7925:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(9271);
+var map = __nccwpck_require__(8229);
+var seq = __nccwpck_require__(2400);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -18266,28 +18554,28 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 1656:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(8229);
+var _null = __nccwpck_require__(7890);
+var seq = __nccwpck_require__(2400);
+var string = __nccwpck_require__(2374);
+var bool = __nccwpck_require__(1477);
+var float = __nccwpck_require__(8251);
+var int = __nccwpck_require__(7052);
+var schema = __nccwpck_require__(4810);
+var schema$1 = __nccwpck_require__(7925);
+var binary = __nccwpck_require__(6817);
+var merge = __nccwpck_require__(2610);
+var omap = __nccwpck_require__(61);
+var pairs = __nccwpck_require__(7815);
+var schema$2 = __nccwpck_require__(7755);
+var set = __nccwpck_require__(9138);
+var timestamp = __nccwpck_require__(6282);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -18373,15 +18661,15 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 6817:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(9271);
+var stringifyString = __nccwpck_require__(6179);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -18451,13 +18739,13 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 3260:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(9271);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -18488,14 +18776,14 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 396:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(9271);
+var stringifyNumber = __nccwpck_require__(2491);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -18546,13 +18834,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 5883:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2491);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -18630,14 +18918,14 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 2610:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -18709,17 +18997,17 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 61:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(2617);
+var toJS = __nccwpck_require__(3709);
+var YAMLMap = __nccwpck_require__(2448);
+var YAMLSeq = __nccwpck_require__(5125);
+var pairs = __nccwpck_require__(7815);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -18794,16 +19082,16 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 7815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var Scalar = __nccwpck_require__(9271);
+var YAMLSeq = __nccwpck_require__(5125);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -18884,25 +19172,25 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 7755:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(8229);
+var _null = __nccwpck_require__(7890);
+var seq = __nccwpck_require__(2400);
+var string = __nccwpck_require__(2374);
+var binary = __nccwpck_require__(6817);
+var bool = __nccwpck_require__(3260);
+var float = __nccwpck_require__(396);
+var int = __nccwpck_require__(5883);
+var merge = __nccwpck_require__(2610);
+var omap = __nccwpck_require__(61);
+var pairs = __nccwpck_require__(7815);
+var set = __nccwpck_require__(9138);
+var timestamp = __nccwpck_require__(6282);
 
 const schema = [
     map.map,
@@ -18933,15 +19221,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 9138:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(2617);
+var Pair = __nccwpck_require__(2815);
+var YAMLMap = __nccwpck_require__(2448);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -19037,13 +19325,13 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 6282:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2491);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -19150,7 +19438,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 7089:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -19309,16 +19597,16 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 9666:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(5702);
+var identity = __nccwpck_require__(2617);
+var stringifyComment = __nccwpck_require__(6949);
+var stringifyString = __nccwpck_require__(6179);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -19449,15 +19737,15 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 8454:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(2617);
+var stringify = __nccwpck_require__(9666);
+var stringifyComment = __nccwpck_require__(6949);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -19612,7 +19900,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 6949:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -19644,15 +19932,15 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 5719:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(2617);
+var stringify = __nccwpck_require__(9666);
+var stringifyComment = __nccwpck_require__(6949);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -19739,7 +20027,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 2491:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -19774,16 +20062,16 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 1174:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(2617);
+var Scalar = __nccwpck_require__(9271);
+var stringify = __nccwpck_require__(9666);
+var stringifyComment = __nccwpck_require__(6949);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -19934,14 +20222,14 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 6179:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(9271);
+var foldFlowLines = __nccwpck_require__(7089);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -20280,13 +20568,13 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 7182:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(2617);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -20524,7 +20812,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 3837:
+/***/ 9422:
 /***/ ((module) => {
 
 "use strict";
@@ -20532,7 +20820,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$id":"https://raw.githubusercontent.
 
 /***/ }),
 
-/***/ 7216:
+/***/ 4097:
 /***/ ((module) => {
 
 "use strict";
@@ -20540,7 +20828,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 8226:
+/***/ 2897:
 /***/ ((module) => {
 
 "use strict";
@@ -20548,7 +20836,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 518:
+/***/ 9647:
 /***/ ((module) => {
 
 "use strict";
@@ -20556,7 +20844,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 4588:
+/***/ 8163:
 /***/ ((module) => {
 
 "use strict";
@@ -20564,7 +20852,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 5707:
+/***/ 9232:
 /***/ ((module) => {
 
 "use strict";
@@ -20572,7 +20860,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 9547:
+/***/ 4456:
 /***/ ((module) => {
 
 "use strict";
@@ -20580,7 +20868,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 7082:
+/***/ 5867:
 /***/ ((module) => {
 
 "use strict";
@@ -20588,7 +20876,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 1678:
+/***/ 5193:
 /***/ ((module) => {
 
 "use strict";
@@ -20596,7 +20884,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/dr
 
 /***/ }),
 
-/***/ 2079:
+/***/ 372:
 /***/ ((module) => {
 
 "use strict";
@@ -20653,7 +20941,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"deploy":["metrics-token","passphrase
 /******/ 	// startup
 /******/ 	// Load entry module and return exports
 /******/ 	// This entry module is referenced by other modules so it can't be inlined
-/******/ 	var __webpack_exports__ = __nccwpck_require__(9788);
+/******/ 	var __webpack_exports__ = __nccwpck_require__(7253);
 /******/ 	module.exports = __webpack_exports__;
 /******/ 	
 /******/ })()
