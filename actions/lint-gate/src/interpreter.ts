@@ -121,7 +121,8 @@ export async function installTools(
   const dirs = JSON.stringify(JSON.parse(sites.stdout) as string[]);
   fs.writeFileSync(
     path.join(own.stdout.trim(), 'lint-gate-project.pth'),
-    `import site; [site.addsitedir(d) for d in ${dirs}]\n`,
+    // (exec'd in site's own scope: a comprehension there would not see `site`)
+    `import site; list(map(site.addsitedir, ${dirs}))\n`,
   );
   const pip = await runProcess(
     venvPython,
