@@ -17,6 +17,7 @@ import { parseInputs, type Inputs } from './inputs';
 import { findPython, installTools, probe, type Probe } from './interpreter';
 import { outcome, outputsOf, type Outputs } from './outcome';
 import { projectSelectsCov } from './pytest-config';
+import { versionLess } from './versions';
 import { lintWorkers, runTools } from './run-tools';
 import type { ToolContext } from './tools';
 import type { GateReport } from './types';
@@ -82,6 +83,7 @@ async function gate(
     tmp,
     pytestArgs: inputs.pytestArgs,
     coverage: wantsCoverage(inputs) && coverageUnsupported(info) === undefined,
+    coverageJsonFromPytestCov: !versionLess(info.versions['pytest-cov'] ?? '0', '4.1'),
     projectCov: projectSelectsCov(inputs.workingDirectory, inputs.workspace, inputs.pytestArgs),
     allowNoTests: inputs.allowNoTests,
     timeoutMs: Math.max(1_000, options.deadline - Date.now()),

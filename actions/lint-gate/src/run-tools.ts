@@ -11,7 +11,7 @@ import { tooOld } from './versions';
 export interface ToolsOutcome {
   /** One report per selected tool, in the order of the `tools` input. */
   reports: GateReport[];
-  /** coverage.py's output when it read pytest-cov's data (its "No data to report"). */
+  /** pytest's output and coverage.py's, for what only their text says ("No data to report"). */
   coverageOutput?: string;
   wallMs: number;
 }
@@ -33,8 +33,9 @@ function errorReport(tool: ToolName, headline: string): GateReport {
 }
 
 /**
- * One tool: pytest's output streamed into its group, any other's logged when it ends. After
- * pytest, coverage.py reads pytest-cov's data: the JSON report and, in the log, the missing lines.
+ * One tool: pytest's output streamed into its group, any other's logged when it ends. With a
+ * pytest-cov older than 4.1, coverage.py then writes the JSON report from pytest-cov's data.
+ * Returns the report and, for pytest, what it and coverage.py printed.
  */
 async function runOne(tool: ToolName, ctx: ToolContext, log: ToolLog): Promise<[GateReport, string?]> {
   const plan = planTool(tool, ctx);
@@ -45,17 +46,21 @@ async function runOne(tool: ToolName, ctx: ToolContext, log: ToolLog): Promise<[
   }
   log.openStream('pytest (its output as it runs)', ['python', ...plan.args]);
   let report = errorReport(tool, 'did not finish');
+  let output = '';
   try {
-    report = (await runTool(plan, ctx, (chunk) => log.write(chunk))).report;
+    const result = await runTool(plan, ctx, (chunk) => log.write(chunk));
+    report = result.report;
+    output = combinedOutput(result.run);
   } finally {
     // The lint tools yielded the CPU to pytest; once it is done they get all of it.
     stopYielding();
     log.closeStream(report);
   }
-  if (!ctx.coverage || report.status === 'error' || ctx.signal?.aborted) return [report];
+  if (!ctx.coverage || ctx.coverageJsonFromPytestCov || report.status === 'error' || ctx.signal?.aborted)
+    return [report, output];
   const coverage = combinedOutput(await measureCoverage(ctx));
-  log.report('coverage report (coverage.py, with the missing lines)', coverage);
-  return [report, coverage];
+  log.report('coverage json (coverage.py, from the data pytest-cov wrote)', coverage);
+  return [report, `${output}\n${coverage}`];
 }
 
 /**

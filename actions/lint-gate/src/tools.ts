@@ -19,6 +19,8 @@ export interface ToolContext {
   coverage: boolean;
   /** The project picks what coverage measures with its own `--cov=...`: no bare `--cov` is added. */
   projectCov: boolean;
+  /** pytest-cov can write the JSON report itself (4.1 or newer): no coverage.py run after pytest. */
+  coverageJsonFromPytestCov: boolean;
   allowNoTests: boolean;
   timeoutMs: number;
   /** Worker processes/threads each lint tool may use (never more than the cores). */
@@ -95,13 +97,17 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
       };
     case 'pytest': {
       const junit = path.join(ctx.tmp, JUNIT_FILE);
-      // pytest-cov only writes the data file (every pytest-cov >= 3 can; its JSON report needs
-      // 4.1); coverage.py reads it afterwards (measureCoverage). A bare --cov would make
-      // pytest-cov drop the project's own --cov=pkg, so it is added only when there is none.
+      // pytest-cov >= 4.1 writes the JSON report itself; an older one (>= 3) only the data file,
+      // which coverage.py reads afterwards (measureCoverage). The missing lines go to the log
+      // (term-missing). A bare --cov would make pytest-cov drop the project's own --cov=pkg, so
+      // it is added only when there is none.
       const coverage = ctx.coverage
         ? [
             ...(ctx.projectCov ? [] : ['--cov']),
-            '--cov-report=',
+            ...(ctx.coverageJsonFromPytestCov
+              ? [`--cov-report=json:${path.join(ctx.tmp, COVERAGE_JSON)}`]
+              : []),
+            '--cov-report=term-missing',
             // A fail_under in the project's config would turn low coverage into pytest's exit 1,
             // the same code as failed tests; the action enforces the threshold from the JSON.
             '--cov-fail-under=0',
@@ -135,15 +141,15 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
 
 const coverageFile = (ctx: ToolContext): string => path.join(ctx.tmp, '.coverage');
 
-// coverage.py >= 6 on the data file pytest-cov wrote, with the project's own coverage config:
-// the JSON report lint-gate reads, and the text report with missing lines for the log.
+// coverage.py >= 6 on the data file pytest-cov < 4.1 wrote, with the project's own coverage
+// config: the JSON report lint-gate reads.
 const COVERAGE_SCRIPT = `
 import sys, coverage
 cov = coverage.Coverage()
 try:
     cov.load()
     cov.json_report(outfile=sys.argv[1])
-    cov.report(show_missing=True, file=sys.stdout)
+    print(f"Wrote JSON report to {sys.argv[1]}")
 except Exception as e:
     print(f"{type(e).__name__}: {e}")
     sys.exit(1)
