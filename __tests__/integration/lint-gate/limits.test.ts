@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runAction, type RunActionResult } from '@deploy-kit/harness';
+import { REPO_ROOT, runAction, type RunActionResult } from '@deploy-kit/harness';
 import { CLEAN, CONFIG, toolEnv, toolsBin, workspace, type Files } from '../../fixtures/lint-gate/projects';
 
 // The edges: GitHub's summary and annotation limits, a tool that hangs, and
@@ -154,4 +155,66 @@ test('install: a file without hashes is refused in one sentence', async () => {
   expect(failure).toMatch(
     /^Invalid input: 'install' must pin every package with == and a --hash \(pip said: /,
   );
+});
+
+test('install: an editable project (src/ layout, pip install -e .) is importable by the pinned tools', async () => {
+  const ws = workspace({
+    'pyproject.toml': [
+      '[build-system]',
+      'requires = ["setuptools>=64"]',
+      'build-backend = "setuptools.build_meta"',
+      '',
+      '[project]',
+      'name = "calc"',
+      'version = "0.1.0"',
+      '',
+      '[tool.setuptools.packages.find]',
+      'where = ["src"]',
+      '',
+      '[tool.pytest.ini_options]',
+      'testpaths = ["tests"]',
+      '',
+      '[tool.coverage.run]',
+      'source = ["calc"]',
+      '',
+    ].join('\n'),
+    'src/calc/__init__.py': '',
+    'src/calc/ops.py': CLEAN['calc/ops.py'] as string,
+    // No tests/__init__.py: pytest puts tests/ on sys.path, never src/; only the install finds calc.
+    'tests/test_ops.py': CLEAN['tests/test_ops.py'] as string,
+    'setup.cfg': '[flake8]\nmax-line-length = 88\nextend-exclude = .venv\n',
+    'requirements-lint.txt': fs.readFileSync(
+      path.join(__dirname, '..', '..', 'fixtures', 'lint-gate', 'requirements-flake8.txt'),
+      'utf8',
+    ),
+  });
+  workspaces.push(ws);
+  // The project's own venv: its test tools, and the project installed editable (a .pth file in
+  // its site-packages); 'install' adds a pinned flake8 in lint-gate's venv, which sees this one.
+  const venvPython = path.join(ws, '.venv', 'bin', 'python');
+  execFileSync(path.join(toolsBin(), 'python'), ['-m', 'venv', '.venv'], { cwd: ws });
+  const pip = (...args: string[]) =>
+    execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--no-deps', ...args], {
+      cwd: ws,
+      stdio: 'pipe',
+    });
+  pip('--require-hashes', '-r', path.join(REPO_ROOT, 'scripts', 'pytools.d', 'lint-gate.txt'));
+  pip('-e', '.');
+  const run = await runAction({
+    action: 'lint-gate',
+    workspace: ws,
+    inputs: { tools: 'flake8, pytest', python: '.venv/bin/python', install: 'requirements-lint.txt' },
+    env: toolEnv(),
+    timeoutMs: 240_000,
+  });
+  expect(run.stdout).not.toContain('ModuleNotFoundError');
+  expect(run.annotations.filter((a) => a.level === 'error')).toEqual([]);
+  expect(results(run).pytest).toMatchObject({
+    status: 'passed',
+    summary: '2 tests passed',
+    version: '8.4.2',
+  });
+  expect(results(run).flake8).toMatchObject({ status: 'passed', version: '7.1.1' });
+  expect(results(run).coverage).toMatchObject({ status: 'passed', summary: '100.0 % ≥ 80 %' });
+  expect(run.exitCode).toBe(0);
 });

@@ -14,7 +14,7 @@ import { parseInputs } from '../../../actions/lint-gate/src/inputs';
 
 const FAKE_PYTHON = String.raw`#!/bin/sh
 if [ "$1" = "-c" ]; then
-  echo '{"python": "3.99.0", "executable": "'"$0"'", "versions": {"black": "0.0.1", "pytest": "0.0.2"}, "missing": ["flake8", "ruff", "pytest-cov", "pytest-django", "coverage"]}'
+  echo '{"python": "3.99.0", "executable": "'"$0"'", "versions": {"black": "90.0.1", "pytest": "90.0.2"}, "missing": ["flake8", "ruff", "pytest-cov", "pytest-django", "coverage"]}'
   exit 0
 fi
 case "$2" in
@@ -87,7 +87,7 @@ test("pytest's output is streamed into its group as it comes; a progress line na
   expect(result.outputs.results).toMatchObject({
     status: 'passed',
     gates: {
-      black: { status: 'passed', version: '0.0.1' },
+      black: { status: 'passed', version: '90.0.1' },
       pytest: { status: 'passed', summary: '1 test passed', counts: { tests: 1 } },
     },
   });

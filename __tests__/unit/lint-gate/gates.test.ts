@@ -73,12 +73,19 @@ describe('annotation budget', () => {
       finding({ line: 7, message: 'on the change' }),
     ];
     const changed = new Map([['/r/a.py', new Set([7])]]);
-    const { shown, omitted } = selectAnnotations(findings, changed, stepBudget(50, true));
+    const { shown, omitted } = selectAnnotations(findings, changed, stepBudget(20, true));
     expect(shown[0]?.message).toBe('on the change');
     expect(shown.slice(1, 10).every((f) => f.level === 'error')).toBe(true);
     expect(shown.filter((f) => f.level === 'error')).toHaveLength(9); // one error slot is setFailed's
     expect(shown.filter((f) => f.level === 'warning')).toHaveLength(10);
     expect(omitted).toBe(findings.length - 19);
+  });
+  test("each kind's cap scales with max-annotations: half of it, at least 10", () => {
+    const findings = Array.from({ length: 60 }, (_, i) => finding({ line: i + 1 }));
+    expect(selectAnnotations(findings, new Map(), stepBudget(50, false)).shown).toHaveLength(25);
+    expect(selectAnnotations(findings, new Map(), stepBudget(30, false)).shown).toHaveLength(15);
+    expect(selectAnnotations(findings, new Map(), stepBudget(20, false)).shown).toHaveLength(10);
+    expect(selectAnnotations(findings, new Map(), stepBudget(5, false)).shown).toHaveLength(5);
   });
   test('max-annotations bounds the total', () => {
     const findings = Array.from({ length: 30 }, (_, i) => finding({ line: i + 1 }));

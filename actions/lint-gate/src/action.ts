@@ -11,11 +11,13 @@ import {
   type ActionResult,
 } from '@deploy-kit/shared';
 import defaults from './action-defaults.json';
-import { coverageReports, diffCoverageReports, wantsCoverage } from './coverage-gates';
+import { coverageReports, coverageUnsupported, diffCoverageReports, wantsCoverage } from './coverage-gates';
 import { changedLines } from './git';
 import { parseInputs, type Inputs } from './inputs';
 import { findPython, installTools, probe, type Probe } from './interpreter';
 import { outcome, outputsOf, type Outputs } from './outcome';
+import { projectSelectsCov } from './pytest-config';
+import { versionLess } from './versions';
 import { lintWorkers, runTools } from './run-tools';
 import type { ToolContext } from './tools';
 import type { GateReport } from './types';
@@ -80,7 +82,9 @@ async function gate(
     workspace: inputs.workspace,
     tmp,
     pytestArgs: inputs.pytestArgs,
-    coverage: wantsCoverage(inputs) && !info.missing.includes('pytest-cov'),
+    coverage: wantsCoverage(inputs) && coverageUnsupported(info) === undefined,
+    coverageJsonFromPytestCov: !versionLess(info.versions['pytest-cov'] ?? '0', '4.1'),
+    projectCov: projectSelectsCov(inputs.workingDirectory, inputs.workspace, inputs.pytestArgs),
     allowNoTests: inputs.allowNoTests,
     timeoutMs: Math.max(1_000, options.deadline - Date.now()),
     lintWorkers: lintWorkers(),
@@ -91,7 +95,7 @@ async function gate(
   if (signal.aborted) return cancelledResult(signal, tools.reports);
   core.info(`All tools finished in ${(tools.wallMs / 1000).toFixed(1)} s.`);
   const pytest = tools.reports.find((r) => r.gate === 'pytest');
-  const cov = coverageReports(inputs, info, pytest, tmp, tools.pytestOutput);
+  const cov = coverageReports(inputs, info, pytest, tmp, tools.coverageOutput);
   const changed = await changedPromise;
   const coverageFailed = cov.reports.some((r) => r.status === 'error');
   const diff = diffCoverageReports(inputs, changed, cov.coverage, coverageFailed);

@@ -15,17 +15,22 @@ export interface Budget {
 }
 
 /**
+ * Each kind's share of `max-annotations`: half of it, never under GitHub's 10 per step (the
+ * default 20 gives 10 errors and 10 warnings; 50 gives up to 25 of each kind).
+ */
+export function perLevelLimit(maxAnnotations: number): number {
+  return Math.max(PER_LEVEL_LIMIT, Math.ceil(maxAnnotations / 2));
+}
+
+/**
  * `failing`: the step ends with setFailed, whose message is one more error
  * annotation. One notice slot is kept for the "N more" line.
  */
 export function stepBudget(maxAnnotations: number, failing: boolean): Budget {
+  const each = perLevelLimit(maxAnnotations);
   return {
     total: maxAnnotations,
-    perLevel: {
-      error: PER_LEVEL_LIMIT - (failing ? 1 : 0),
-      warning: PER_LEVEL_LIMIT,
-      notice: PER_LEVEL_LIMIT - 1,
-    },
+    perLevel: { error: each - (failing ? 1 : 0), warning: each, notice: each - 1 },
   };
 }
 
@@ -86,5 +91,5 @@ export function annotationProperties(
 }
 
 export function moreSentence(omitted: number): string {
-  return `${omitted} more finding${omitted === 1 ? '' : 's'} in the job summary (GitHub shows 10 annotations of each kind per step).`;
+  return `${omitted} more finding${omitted === 1 ? '' : 's'} in the job summary (max-annotations bounds the annotations, and each kind gets half of it, at least 10).`;
 }

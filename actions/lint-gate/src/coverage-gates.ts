@@ -12,8 +12,10 @@ import {
   type CoverageData,
   type DiffCoverage,
 } from './parse/coverage';
+import { NO_TESTS_ALLOWED } from './parse/pytest';
 import { COVERAGE_JSON } from './tools';
 import type { GateReport } from './types';
+import { tooOld } from './versions';
 
 function errorGate(gate: 'coverage' | 'diff-coverage', headline: string): GateReport {
   return { gate, status: 'error', headline, findings: [], counts: {} };
@@ -27,19 +29,26 @@ export function wantsCoverage(inputs: Inputs): boolean {
   );
 }
 
+/** Why coverage cannot be measured with this interpreter's packages, if it cannot. */
+export function coverageUnsupported(info: Probe): string | undefined {
+  if (info.missing.includes('pytest-cov')) return `pytest-cov is not installed for ${info.executable}`;
+  if (info.missing.includes('coverage')) return `coverage is not installed for ${info.executable}`;
+  return tooOld('pytest-cov', info.versions['pytest-cov']) ?? tooOld('coverage', info.versions.coverage);
+}
+
 function readCoverage(
   tmp: string,
   inputs: Inputs,
-  pytestOutput: string,
+  coverageOutput: string,
 ): { report: GateReport; coverage?: CoverageData } {
   const file = path.join(tmp, COVERAGE_JSON);
   if (!fs.existsSync(file))
     return {
       report: errorGate(
         'coverage',
-        /No data to report/i.test(pytestOutput)
+        /No data to report|No data was collected/i.test(coverageOutput)
           ? 'wrote no report: "No data to report" (the tests ran none of the measured code; check [coverage:run] source or --cov)'
-          : 'wrote no JSON report (see the pytest log)',
+          : `wrote no JSON report (${coverageOutput.trim().split('\n').pop() || 'see the log'})`,
       ),
     };
   try {
@@ -59,17 +68,26 @@ export function coverageReports(
   info: Probe,
   pytest: GateReport | undefined,
   tmp: string,
-  pytestOutput: string,
+  coverageOutput: string | undefined,
 ): { reports: GateReport[]; coverage?: CoverageData } {
   if (!wantsCoverage(inputs)) return { reports: [] };
   let measured: { report: GateReport; coverage?: CoverageData };
-  if (info.missing.includes('pytest-cov'))
-    measured = {
-      report: errorGate('coverage', `not measured: pytest-cov is not installed for ${info.executable}`),
-    };
+  const unsupported = coverageUnsupported(info);
+  if (unsupported) measured = { report: errorGate('coverage', `not measured: ${unsupported}`) };
   else if (!pytest || pytest.status === 'error')
     measured = { report: errorGate('coverage', 'not measured: pytest did not complete') };
-  else measured = readCoverage(tmp, inputs, pytestOutput);
+  else if (pytest.headline === NO_TESTS_ALLOWED)
+    // allow-no-tests: no tests is a pass, and so is the coverage of no tests.
+    measured = {
+      report: {
+        gate: 'coverage',
+        status: 'passed',
+        headline: 'not measured: no tests were collected (allow-no-tests)',
+        findings: [],
+        counts: {},
+      },
+    };
+  else measured = readCoverage(tmp, inputs, coverageOutput ?? '');
   const report = { ...measured.report, version: info.versions.coverage };
   const shown = inputs.coverageThreshold !== undefined || report.status === 'error';
   return { reports: shown ? [report] : [], coverage: measured.coverage };
@@ -107,8 +125,7 @@ export function diffCoverageReports(
       return { reports: [errorGate('diff-coverage', 'not measured: coverage was not measured')] };
     return { reports: [] };
   }
-  if (threshold === undefined) return { reports: [] };
-  const note = 'not computed: this run is not for a pull request and base-ref is empty.';
+  const note = 'not measured: this run is not for a pull request and base-ref is empty.';
   core.info(`Diff coverage: ${note}`);
   return { reports: [], note };
 }

@@ -90,7 +90,8 @@ print(json.dumps(list(dict.fromkeys(p for p in paths if p))))
  * `install`: a venv under RUNNER_TEMP with the tools from the pinned, hashed
  * file, which also sees the project's packages: a .pth file appends the chosen
  * interpreter's site-packages (a virtualenv's too, which --system-site-packages
- * alone would miss) after the venv's own, so the pinned tools win. The user's
+ * alone would miss) after the venv's own, so the pinned tools win, with
+ * site.addsitedir, so their .pth files (`pip install -e .`) work too. The user's
  * environment is never changed.
  */
 export async function installTools(
@@ -115,9 +116,13 @@ export async function installTools(
     ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
     { cwd, timeoutMs: 60_000, signal },
   );
+  // A .pth line starting with "import" runs: site.addsitedir appends each directory AND processes
+  // the .pth files in it (an editable install's, coverage's), which a plain path line would not.
+  const dirs = JSON.stringify(JSON.parse(sites.stdout) as string[]);
   fs.writeFileSync(
     path.join(own.stdout.trim(), 'lint-gate-project.pth'),
-    (JSON.parse(sites.stdout) as string[]).join('\n') + '\n',
+    // (exec'd in site's own scope: a comprehension there would not see `site`)
+    `import site; list(map(site.addsitedir, ${dirs}))\n`,
   );
   const pip = await runProcess(
     venvPython,

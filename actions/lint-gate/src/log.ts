@@ -60,6 +60,15 @@ export class ToolLog {
     for (const print of this.pending.splice(0)) print();
   }
 
+  /** A group holding a text report (coverage.py's, with the missing lines). */
+  report(title: string, output: string): void {
+    core.startGroup(title);
+    const token = commandsOff();
+    core.info(output.trimEnd());
+    commandsOn(token);
+    core.endGroup();
+  }
+
   /** A finished tool's group with its output: now, or once the streamed group is closed. */
   finished(report: GateReport, output: string): void {
     const print = (): void => {

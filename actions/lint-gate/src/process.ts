@@ -13,13 +13,40 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const yielding = new Set<number>();
 
 /**
- * Back to normal priority for every tool that was yielding (once pytest is done there is
- * nothing to yield to). The session's autogroup nice can go back up to 0 without privileges;
- * the process's own nice may not (then only the autogroup's is restored, which is the one
- * that counts between sessions).
+ * The processes of the session a tool leads (its workers: black's process pool, flake8's jobs),
+ * read from /proc; the lead itself included. Empty where there is no /proc.
+ */
+export function sessionProcesses(sid: number): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const e of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis: state ppid pgrp session ...
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[3]) === sid) pids.push(Number(e));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+/**
+ * Back to normal priority for every tool that was yielding, and for every process it started
+ * (its workers inherited the lower priority): once pytest is done there is nothing to yield to.
+ * Where the runner may not raise a process's priority (not root), the session's autogroup nice
+ * still goes back to 0 (allowed without privileges), which is what counts between sessions.
  */
 export function stopYielding(): void {
-  for (const pid of yielding) setNiceness(pid, 0);
+  for (const lead of yielding) {
+    for (const pid of new Set([lead, ...sessionProcesses(lead)])) setNiceness(pid, 0);
+  }
   yielding.clear();
 }
 

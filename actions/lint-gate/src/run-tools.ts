@@ -4,14 +4,15 @@ import type { Probe } from './interpreter';
 import { ToolLog } from './log';
 import { combinedOutput } from './parse/common';
 import { stopYielding } from './process';
-import { planTool, runTool, TOOL_DISTRIBUTION, type ToolContext } from './tools';
+import { measureCoverage, planTool, runTool, TOOL_DISTRIBUTION, type ToolContext } from './tools';
 import type { GateReport, ToolName } from './types';
+import { tooOld } from './versions';
 
 export interface ToolsOutcome {
   /** One report per selected tool, in the order of the `tools` input. */
   reports: GateReport[];
-  /** pytest's output, for what only its text says (coverage's "No data to report"). */
-  pytestOutput: string;
+  /** pytest's output and coverage.py's, for what only their text says ("No data to report"). */
+  coverageOutput?: string;
   wallMs: number;
 }
 
@@ -31,26 +32,35 @@ function errorReport(tool: ToolName, headline: string): GateReport {
   return { gate: tool, status: 'error', headline, findings: [], counts: {} };
 }
 
-/** One tool: pytest's output streamed into its group, any other's logged when it ends. */
-async function runOne(tool: ToolName, ctx: ToolContext, log: ToolLog): Promise<[GateReport, string]> {
+/**
+ * One tool: pytest's output streamed into its group, any other's logged when it ends. With a
+ * pytest-cov older than 4.1, coverage.py then writes the JSON report from pytest-cov's data.
+ * Returns the report and, for pytest, what it and coverage.py printed.
+ */
+async function runOne(tool: ToolName, ctx: ToolContext, log: ToolLog): Promise<[GateReport, string?]> {
   const plan = planTool(tool, ctx);
   if (tool !== 'pytest') {
     const { report, run } = await runTool(plan, ctx);
-    const output = combinedOutput(run);
-    log.finished(report, output);
-    return [report, output];
+    log.finished(report, combinedOutput(run));
+    return [report];
   }
   log.openStream('pytest (its output as it runs)', ['python', ...plan.args]);
   let report = errorReport(tool, 'did not finish');
+  let output = '';
   try {
     const result = await runTool(plan, ctx, (chunk) => log.write(chunk));
     report = result.report;
-    return [report, combinedOutput(result.run)];
+    output = combinedOutput(result.run);
   } finally {
     // The lint tools yielded the CPU to pytest; once it is done they get all of it.
     stopYielding();
     log.closeStream(report);
   }
+  if (!ctx.coverage || ctx.coverageJsonFromPytestCov || report.status === 'error' || ctx.signal?.aborted)
+    return [report, output];
+  const coverage = combinedOutput(await measureCoverage(ctx));
+  log.report('coverage json (coverage.py, from the data pytest-cov wrote)', coverage);
+  return [report, `${output}\n${coverage}`];
 }
 
 /**
@@ -65,7 +75,9 @@ export async function runTools(
   progressEveryMs?: number,
 ): Promise<ToolsOutcome> {
   const order = [...tools].sort((a, b) => Number(b === 'pytest') - Number(a === 'pytest'));
-  const installed = order.filter((t) => !info.missing.includes(TOOL_DISTRIBUTION[t]));
+  const old = (t: ToolName): string | undefined =>
+    tooOld(TOOL_DISTRIBUTION[t], info.versions[TOOL_DISTRIBUTION[t]]);
+  const installed = order.filter((t) => !info.missing.includes(TOOL_DISTRIBUTION[t]) && !old(t));
   const running = new Set(installed);
   const log = new ToolLog();
   const started = Date.now();
@@ -85,22 +97,24 @@ export async function runTools(
   } finally {
     stopProgress();
   }
-  const byTool = new Map<ToolName, [GateReport, string]>();
+  const byTool = new Map<ToolName, [GateReport, string?]>();
   settled.forEach((s, i) => {
     const tool = installed[i] as ToolName;
     byTool.set(
       tool,
-      s.status === 'fulfilled' ? s.value : [errorReport(tool, `could not run (${String(s.reason)})`), ''],
+      s.status === 'fulfilled' ? s.value : [errorReport(tool, `could not run (${String(s.reason)})`)],
     );
   });
   const reports = tools.map((tool) => {
+    const tooOldSentence = old(tool);
     const report =
       byTool.get(tool)?.[0] ??
+      (tooOldSentence ? errorReport(tool, tooOldSentence) : undefined) ??
       errorReport(
         tool,
         `is not installed for ${info.executable} (add ${TOOL_DISTRIBUTION[tool]} to the project's requirements, or give a pinned file in 'install')`,
       );
     return { ...report, version: info.versions[TOOL_DISTRIBUTION[tool]] };
   });
-  return { reports, pytestOutput: byTool.get('pytest')?.[1] ?? '', wallMs: Date.now() - started };
+  return { reports, coverageOutput: byTool.get('pytest')?.[1], wallMs: Date.now() - started };
 }

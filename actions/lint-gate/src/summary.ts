@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { mdCode, mdEscape, mdHeading, mdTable } from '@deploy-kit/shared';
 import { lineRanges } from './parse/diff';
-import { formatPercent, type CoverageData, type DiffCoverage } from './parse/coverage';
+import { formatPercent, missingRanges, type CoverageData, type DiffCoverage } from './parse/coverage';
 import type { Finding, GateReport, Status } from './types';
 
 /**
@@ -182,11 +182,7 @@ function coverageSection(input: SummaryInput): Section | undefined {
     else if (input.diffNote) lines.push(`Diff coverage: ${input.diffNote}`);
     const table = mdTable(
       ['Least covered file', 'Coverage', 'Missing lines'],
-      worst.map((f) => [
-        rel(f.file, input.repoRoot),
-        `${formatPercent(f.percent)} %`,
-        fitText(lineRanges(f.missing), 300),
-      ]),
+      worst.map((f) => [rel(f.file, input.repoRoot), `${formatPercent(f.percent)} %`, missingRanges(f)]),
     );
     lines.push(fitText(table, Math.max(500, max - 600)));
     return lines.join('\n\n');

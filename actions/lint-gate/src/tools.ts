@@ -17,6 +17,10 @@ export interface ToolContext {
   tmp: string;
   pytestArgs: readonly string[];
   coverage: boolean;
+  /** The project picks what coverage measures with its own `--cov=...`: no bare `--cov` is added. */
+  projectCov: boolean;
+  /** pytest-cov can write the JSON report itself (4.1 or newer): no coverage.py run after pytest. */
+  coverageJsonFromPytestCov: boolean;
   allowNoTests: boolean;
   timeoutMs: number;
   /** Worker processes/threads each lint tool may use (never more than the cores). */
@@ -93,10 +97,17 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
       };
     case 'pytest': {
       const junit = path.join(ctx.tmp, JUNIT_FILE);
+      // pytest-cov >= 4.1 writes the JSON report itself; an older one (>= 3) only the data file,
+      // which coverage.py reads afterwards (measureCoverage). The missing lines go to the log
+      // (term-missing). A bare --cov would make pytest-cov drop the project's own --cov=pkg, so
+      // it is added only when there is none.
       const coverage = ctx.coverage
         ? [
-            '--cov',
-            `--cov-report=json:${path.join(ctx.tmp, COVERAGE_JSON)}`,
+            ...(ctx.projectCov ? [] : ['--cov']),
+            ...(ctx.coverageJsonFromPytestCov
+              ? [`--cov-report=json:${path.join(ctx.tmp, COVERAGE_JSON)}`]
+              : []),
+            '--cov-report=term-missing',
             // A fail_under in the project's config would turn low coverage into pytest's exit 1,
             // the same code as failed tests; the action enforces the threshold from the JSON.
             '--cov-fail-under=0',
@@ -106,7 +117,7 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
         tool,
         niceness: 0,
         // The data file goes to our temp directory, not into the project.
-        env: { ...env, COVERAGE_FILE: path.join(ctx.tmp, '.coverage') },
+        env: { ...env, COVERAGE_FILE: coverageFile(ctx) },
         args: [
           '-m',
           'pytest',
@@ -126,6 +137,32 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
       };
     }
   }
+}
+
+const coverageFile = (ctx: ToolContext): string => path.join(ctx.tmp, '.coverage');
+
+// coverage.py >= 6 on the data file pytest-cov < 4.1 wrote, with the project's own coverage
+// config: the JSON report lint-gate reads.
+const COVERAGE_SCRIPT = `
+import sys, coverage
+cov = coverage.Coverage()
+try:
+    cov.load()
+    cov.json_report(outfile=sys.argv[1])
+    print(f"Wrote JSON report to {sys.argv[1]}")
+except Exception as e:
+    print(f"{type(e).__name__}: {e}")
+    sys.exit(1)
+`;
+
+/** coverage.py's reports from pytest-cov's data file; the JSON lands in tmp/COVERAGE_JSON. */
+export async function measureCoverage(ctx: ToolContext): Promise<ToolRun> {
+  return runProcess(ctx.python, ['-c', COVERAGE_SCRIPT, path.join(ctx.tmp, COVERAGE_JSON)], {
+    cwd: ctx.cwd,
+    env: { ...toolEnv(), COVERAGE_FILE: coverageFile(ctx) },
+    timeoutMs: ctx.timeoutMs,
+    signal: ctx.signal,
+  });
 }
 
 /** Run one planned tool and read its outcome; `onOutput` sees its output as it comes. */

@@ -57,6 +57,28 @@ export function formatPercent(value: number, decimals = 1): string {
   return (Math.floor(value * f + 1e-9) / f).toFixed(decimals);
 }
 
+/**
+ * A file's missing lines as coverage.py's report shows them: ranges that run over lines that are
+ * not statements ("2-5, 9"), the first `max` of them, then "and N more ranges".
+ */
+export function missingRanges(f: Pick<FileCoverage, 'executed' | 'missing'>, max = 10): string {
+  const missing = [...f.missing].sort((a, b) => a - b);
+  const executed = [...f.executed].sort((a, b) => a - b);
+  const ranges: [number, number][] = [];
+  let e = 0;
+  for (const n of missing) {
+    const last = ranges[ranges.length - 1];
+    while (e < executed.length && (executed[e] as number) < n) e++;
+    // Extend the last range unless a statement that ran lies between it and n.
+    const ranBetween = last !== undefined && e > 0 && (executed[e - 1] as number) > last[1];
+    if (last && !ranBetween) last[1] = n;
+    else ranges.push([n, n]);
+  }
+  const shown = ranges.slice(0, max).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
+  const more = ranges.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more range${more === 1 ? '' : 's'}` : shown.join(', ');
+}
+
 export function coverageGate(data: CoverageData, threshold: number | undefined): GateReport {
   const shown = `${formatPercent(data.percent)} %`;
   const counts = { statements: data.statements, files: data.files.length };

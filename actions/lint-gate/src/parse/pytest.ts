@@ -4,6 +4,9 @@ import { XMLParser } from 'fast-xml-parser';
 import type { FailedTest, Finding, GateReport } from '../types';
 import { abnormalEnd, plural, tail, combinedOutput, toolError, type ToolRun } from './common';
 
+/** pytest's headline for exit 5 (no tests collected) under allow-no-tests: true. */
+export const NO_TESTS_ALLOWED = 'no tests collected (allowed)';
+
 export interface JUnitCase {
   classname: string;
   name: string;
@@ -226,8 +229,7 @@ export function parsePytest(run: ToolRun, ctx: PytestContext): GateReport {
     case 4:
       return errorWith('could not start the run (bad arguments, or a conftest.py that fails to import)');
     case 5:
-      if (ctx.allowNoTests)
-        return { ...base, status: 'passed', headline: 'no tests collected (allowed)', findings: [] };
+      if (ctx.allowNoTests) return { ...base, status: 'passed', headline: NO_TESTS_ALLOWED, findings: [] };
       return errorWith('collected no tests (set allow-no-tests: true if that is expected)');
     default:
       return errorWith(`exited ${run.exitCode}`);
