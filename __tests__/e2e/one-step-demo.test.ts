@@ -201,8 +201,9 @@ test('tag-release tagged the serving release on the commit it was built from, wi
 test('the faulty release was rolled back on every host, verified over HTTP and by the release log', () => {
   const outputs = outputsOf('deploy-1.1.0');
   expect(outputs['rolled-back']).toBe('true');
+  expect(outputs['rollback-reason']).toBe('smoke-test');
   expect(outputs.version).toBe('1.0.0');
-  const stages = JSON.parse(outputs.results ?? '{}') as Record<string, { status: string }>;
+  const { stages } = JSON.parse(outputs.results ?? '{}') as { stages: Record<string, { status: string }> };
   expect(Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v.status]))).toEqual({
     'render-env': 'passed',
     'remote-deploy': 'passed',

@@ -314,7 +314,7 @@ async function deploy(version, images, extraVars, n, label) {
     timeoutMs: 600_000,
   });
   const where = saveRun(`deploy-${version}`, run);
-  const stages = JSON.parse(run.outputs.results ?? '{}');
+  const { stages = {} } = JSON.parse(run.outputs.results ?? '{}');
   const trail = Object.entries(stages)
     .map(([stage, s]) => `${stage} ${s.status} ${secs(s.durationMs)}`)
     .join(' → ');

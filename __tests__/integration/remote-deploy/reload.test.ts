@@ -211,7 +211,9 @@ interface Page {
 }
 
 async function get(host: Host, port = nginxPort): Promise<Page> {
-  const res = await fetch(`http://${host.host}:${port}/`, { signal: AbortSignal.timeout(5000) });
+  // A slow answer is still an answer (on a loaded 2-core runner a request during the reload took
+  // over 5 s); a refused or dropped one is what this test is about.
+  const res = await fetch(`http://${host.host}:${port}/`, { signal: AbortSignal.timeout(20_000) });
   const body = (await res.json()) as Omit<Page, 'status' | 'revision'>;
   return { status: res.status, ...body, revision: res.headers.get('x-site-revision') };
 }
