@@ -7,6 +7,7 @@ import {
   resolveInWorkspace,
   workspaceRoot,
   type RawInputs,
+  workingDirectoryInput,
 } from '@deploy-kit/shared';
 import defaults from './action-defaults.json';
 import type { BuilderKind } from './docker';
@@ -127,9 +128,7 @@ export function parseInputs(raw: RawInputs): Inputs {
     throw new InputError(`'registry-username' and 'registry-password' go together; set both or neither.`);
 
   const workspace = fs.realpathSync(workspaceRoot());
-  const workingDirectory = resolveInWorkspace('working-directory', read.string('working-directory') || '.');
-  if (!fs.existsSync(workingDirectory))
-    throw new InputError(`'working-directory' ${read.string('working-directory')} does not exist.`);
+  const workingDirectory = workingDirectoryInput(read.string('working-directory'));
   const composeFile = composeFileOf(read, workspace, workingDirectory);
   const targets = read.raw('targets').trim();
   const saveTo = read.string('save-to');

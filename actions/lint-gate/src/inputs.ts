@@ -8,6 +8,7 @@ import {
   splitShellWords,
   workspaceRoot,
   type RawInputs,
+  workingDirectoryInput,
 } from '@deploy-kit/shared';
 import defaults from './action-defaults.json';
 import { TOOL_NAMES, type ToolName } from './types';
@@ -59,11 +60,7 @@ export function parseThreshold(name: string, value: string): number | undefined 
 }
 
 export function parseWorkingDirectory(value: string): { dir: string; name: string } {
-  const dir = resolveInWorkspace('working-directory', value || '.');
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new InputError(
-      `'working-directory' must be an existing directory inside the workspace, got '${value}'.`,
-    );
+  const dir = workingDirectoryInput(value);
   const name = path.relative(fs.realpathSync(workspaceRoot()), dir) || '.';
   return { dir, name };
 }

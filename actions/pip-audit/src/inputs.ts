@@ -7,6 +7,7 @@ import {
   urlPasswords,
   workspaceRoot,
   type RawInputs,
+  workingDirectoryInput,
 } from '@deploy-kit/shared';
 import { globSync } from 'tinyglobby';
 import defaults from './action-defaults.json';
@@ -133,11 +134,7 @@ function ignoreFile(name: string, directory: string): string | undefined {
 /** The pure half of the action: raw inputs → typed inputs, every name and form checked, nothing run. */
 export function parseInputs(raw: RawInputs): Inputs {
   const read = new InputReader(raw, defaults);
-  const workingDirectory = resolveInWorkspace('working-directory', read.string('working-directory') || '.');
-  if (!fs.existsSync(workingDirectory) || !fs.statSync(workingDirectory).isDirectory())
-    throw new InputError(
-      `'working-directory' names '${read.string('working-directory')}', which is not a directory in the workspace.`,
-    );
+  const workingDirectory = workingDirectoryInput(read.string('working-directory'));
   const mode = read.enum('mode', ['requirements', 'environment'] as const, 'requirements');
   const patterns = read.list('requirements');
   if (mode === 'requirements' && patterns.length === 0)

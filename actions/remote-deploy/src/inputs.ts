@@ -3,9 +3,9 @@ import {
   derivedForms,
   InputError,
   InputReader,
-  resolveInWorkspace,
   splitShellWords,
   type RawInputs,
+  workingDirectoryInput,
 } from '@deploy-kit/shared';
 import type { HostKeyPolicy, ParsedClientKey } from '@deploy-kit/shared/ssh';
 import defaults from './action-defaults.json';
@@ -188,10 +188,7 @@ function readLimits(read: InputReader) {
  */
 export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): Inputs {
   const read = new InputReader(raw, defaults);
-  const workingDir = resolveInWorkspace(
-    'working-directory',
-    read.string('working-directory', { fallback: '.' }),
-  );
+  const workingDir = workingDirectoryInput(read.string('working-directory'));
   const ssh = readSshInputs(read, env);
   const rollbackTo = read.string('rollback-to');
   const versionInput = read.string('version');

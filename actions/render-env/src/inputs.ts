@@ -6,6 +6,7 @@ import {
   registerSecret,
   resolveInWorkspace,
   type RawInputs,
+  workingDirectoryInput,
 } from '@deploy-kit/shared';
 import defaults from './action-defaults.json';
 import { PROFILES, type ProfileName } from './policy';
@@ -47,16 +48,6 @@ export function parseEnvironment(value: string): string {
   return value;
 }
 
-/** The `working-directory` input: an existing directory inside the workspace. */
-export function parseWorkingDirectory(value: string): string {
-  const dir = resolveInWorkspace('working-directory', value || '.');
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new InputError(
-      `'working-directory' must be an existing directory inside the workspace, got '${value}'.`,
-    );
-  return dir;
-}
-
 function existingFile(workingDirectory: string, inputName: string, value: string): string {
   const file = resolveInWorkspace(inputName, value, workingDirectory);
   if (!fs.existsSync(file))
@@ -76,7 +67,7 @@ export function parseInputs(raw: RawInputs): Inputs {
   registerSecret(vaultPassword, "'vault-password'");
   const secrets = parseSecretsInput('secrets', read.raw('secrets'));
 
-  const workingDirectory = parseWorkingDirectory(read.string('working-directory', { fallback: '.' }));
+  const workingDirectory = workingDirectoryInput(read.string('working-directory'));
   const template = existingFile(workingDirectory, 'template', read.string('template', { required: true }));
   const environment = parseEnvironment(read.string('environment'));
   const outputValue = read.string('output', { fallback: '.env' });

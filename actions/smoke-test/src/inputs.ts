@@ -7,6 +7,7 @@ import {
   resolveInWorkspace,
   workspaceRoot,
   type RawInputs,
+  workingDirectoryInput,
 } from '@deploy-kit/shared';
 import { parseResolve, type ResolveRule } from '@deploy-kit/shared/http';
 import defaults from './action-defaults.json';
@@ -34,16 +35,6 @@ export interface Inputs {
   suite: SuiteConfig;
   /** Inputs set for a suite that is not enabled (a likely forgotten `suites` entry): printed by run. */
   warnings: string[];
-}
-
-/** The `working-directory` input: an existing directory inside the workspace. */
-export function parseWorkingDirectory(value: string): string {
-  const dir = resolveInWorkspace('working-directory', value || '.');
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new InputError(
-      `'working-directory' must be an existing directory inside the workspace, got '${value}'.`,
-    );
-  return dir;
 }
 
 /** Inline YAML/JSON, or the path of a file in the repository (from the working directory) holding it. */
@@ -106,7 +97,7 @@ export const DEFAULT_VERSION_ANSWERS = 20;
  */
 export function parseInputs(raw: RawInputs): Inputs {
   const read = new InputReader(raw, defaults);
-  const workingDirectory = parseWorkingDirectory(read.string('working-directory', { fallback: '.' }));
+  const workingDirectory = workingDirectoryInput(read.string('working-directory'));
   const url = absoluteUrl('url', read.string('url'));
   const expectStatus = read.string('expect-status', { fallback: '200' });
   if (!STATUS_TEXT.test(expectStatus))

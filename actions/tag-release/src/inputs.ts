@@ -3,8 +3,8 @@ import {
   InputError,
   InputReader,
   parseYamlOrJson,
-  resolveInWorkspace,
   type RawInputs,
+  workingDirectoryInput,
 } from '@deploy-kit/shared';
 import defaults from './action-defaults.json';
 import type { Mode } from './plan';
@@ -110,10 +110,7 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
     moveMinor,
     dryRun,
     remote: read.string('remote', { fallback: 'origin' }),
-    workingDirectory: resolveInWorkspace(
-      'working-directory',
-      read.string('working-directory', { fallback: '.' }),
-    ),
+    workingDirectory: workingDirectoryInput(read.string('working-directory')),
     repository: parseRepository(env.GITHUB_REPOSITORY),
     serverUrl: urlFromEnv(env, 'GITHUB_SERVER_URL', 'https://github.com'),
     apiUrl: urlFromEnv(env, 'GITHUB_API_URL', 'https://api.github.com'),

@@ -60,3 +60,17 @@ export function writeFileAtomic(file: string, content: string | Buffer, mode = 0
     throw error;
   }
 }
+
+/**
+ * The `working-directory` input every action takes (root README, "Conventions"): resolved inside
+ * the workspace, and an existing directory, or one sentence saying which it is not. Relative path
+ * inputs start there.
+ */
+export function workingDirectoryInput(value: string): string {
+  const dir = resolveInWorkspace('working-directory', value || '.');
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new InputError(
+      `'working-directory' must be an existing directory inside the workspace, got '${value}'.`,
+    );
+  return dir;
+}
