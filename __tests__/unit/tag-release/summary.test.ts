@@ -46,7 +46,7 @@ test('summary: version, why, the deciding commits, tag state, release link, note
     'NOTES',
     'https://github.com/o/r',
   );
-  expect(md).toContain('### tag-release: v1.3.0 (minor)');
+  expect(md).toContain('## tag-release: v1.3.0 (minor)');
   expect(md).toContain('**Why:** 1 change since v1.2.0 calls for a minor release.');
   expect(md).toContain(
     '| [aaaaaaa](https://github.com/o/r/commit/' + 'a'.repeat(40) + ') | feat(api): search | minor |',

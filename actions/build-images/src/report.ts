@@ -71,7 +71,11 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-export function summaryMarkdown(reports: readonly BuildReport[], builder: string): string {
+export function summaryMarkdown(
+  reports: readonly BuildReport[],
+  builder: string,
+  title = 'build-images',
+): string {
   const rows = reports.map((r) => [
     r.services.join(', '),
     r.repositories.flatMap((repo) => r.tags.map((t) => `${repo}:${t}`)).join('\n'),
@@ -83,7 +87,7 @@ export function summaryMarkdown(reports: readonly BuildReport[], builder: string
   const builds = reports.length;
   const services = reports.reduce((n, r) => n + r.services.length, 0);
   return [
-    mdHeading('build-images'),
+    mdHeading(title, 2),
     `${builds} build${builds === 1 ? '' : 's'} for ${services} service${services === 1 ? '' : 's'} with ${mdCode(builder)}.`,
     mdTable(['Services', 'Tags', 'Digest', 'Size', 'Build time', 'Cache hits'], rows),
   ].join('\n\n');

@@ -81,7 +81,7 @@ export function finish(ending: Ending): ActionResult<Outputs> {
   };
   const sections = planned
     ? [summaryMarkdown(planned.plan, done, planned.notes, repoUrl)]
-    : [mdHeading('tag-release: nothing was planned')];
+    : [mdHeading('tag-release: nothing was planned', 2)];
   if (failure) sections.push(`**Failed:** ${failureMessage(failure)}`);
   return { outputs, summary: sections.join('\n\n'), failure };
 }

@@ -114,7 +114,7 @@ export function summaryMarkdown(plan: Plan, done: Done, notes: string, repoUrl: 
     ]);
   if (done.release) rows.push(['Release', `[${plan.tag}](${done.release.url}) (${done.release.outcome})`]);
   for (const m of done.moved) rows.push([`Moved ${mdCode(m.name)}`, m.outcome]);
-  const sections = [mdHeading(title), mdTable(['', ''], rows), `**Why:** ${plan.reason}`];
+  const sections = [mdHeading(title, 2), mdTable(['', ''], rows), `**Why:** ${plan.reason}`];
   if (plan.deciding.length > 0)
     sections.push(
       mdTable(
