@@ -72,6 +72,8 @@ async function render(name: string, markdown: string): Promise<RenderedSummary> 
     // Gantt charts in elapsed time from 00:00, whatever the viewer's time zone.
     if (/^\s*(%%.*\n\s*)?gantt/.test(d.source)) expect(d.ticks[0]).toBe('00:00');
   }
+  // Tables fit the summary column: nothing to scroll sideways for.
+  expect(r.wideTables).toEqual([]);
   // One heading scheme: one `##` headline of at most 200 characters first, sections below it.
   expect(r.headings[0]?.level).toBe(2);
   expect(r.headings[0]!.text.length).toBeLessThanOrEqual(200);

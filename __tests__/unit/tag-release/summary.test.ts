@@ -59,3 +59,11 @@ test('summary: version, why, the deciding commits, tag state, release link, note
   );
   expect(summaryMarkdown(plan, { moved: [], dryRun: true }, '', '')).toContain('dry run');
 });
+
+test('a failed run: the headline says so, the failure sentence right below it; no empty header row', () => {
+  const md = summaryMarkdown(plan, { moved: [], dryRun: false }, '', '', 'Policy failed: the tag exists.');
+  expect(md).toMatch(
+    /^## tag-release failed: v1\.3\.0 \(minor\)\n\n\*\*Failed:\*\* Policy failed: the tag exists\.\n\n\| Version \| `1\.3\.0` \|/,
+  );
+  expect(md).not.toContain('|  |  |');
+});

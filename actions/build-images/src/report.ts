@@ -71,6 +71,11 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** `sha256:` and the first 12 hex digits of a digest or image id. */
+export function shortId(id: string): string {
+  return id.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1');
+}
+
 export function summaryMarkdown(
   reports: readonly BuildReport[],
   builder: string,
@@ -79,7 +84,8 @@ export function summaryMarkdown(
   const rows = reports.map((r) => [
     r.services.join(', '),
     r.repositories.flatMap((repo) => r.tags.map((t) => `${repo}:${t}`)).join('\n'),
-    r.pushed ? r.digest : `${r.imageId} (not pushed)`,
+    // Short ids as `docker images` shows them: the full digests are in the outputs.
+    r.pushed ? shortId(r.digest) : `${shortId(r.imageId)} (not pushed)`,
     formatBytes(r.sizeBytes),
     `${(r.buildMs / 1000).toFixed(1)} s`,
     r.steps > 0 ? `${r.cacheHits}/${r.steps}` : `${r.cacheHits}`,

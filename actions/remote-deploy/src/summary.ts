@@ -142,7 +142,11 @@ export function resultsTable(reports: readonly HostReport[]): string {
         r.version,
         r.migrated ? 'ran' : '',
         secs,
-        [r.error, r.rollbackError ? `rollback: ${r.rollbackError}` : '', r.backup ? `backup ${r.backup}` : '']
+        [
+          r.error,
+          r.rollbackError ? `rollback: ${r.rollbackError}` : '', // The file name: the full path (in `results`) would widen the table past the summary column.
+          r.backup ? `backup ${r.backup.split('/').pop()}` : '',
+        ]
           .filter(Boolean)
           .join('; '),
       ];

@@ -89,8 +89,15 @@ export interface Done {
   dryRun: boolean;
 }
 
-export function summaryMarkdown(plan: Plan, done: Done, notes: string, repoUrl: string): string {
-  const title = plan.tag
+/** The summary; with `failure` (the failure sentence) the headline says the run failed and the sentence follows it. */
+export function summaryMarkdown(
+  plan: Plan,
+  done: Done,
+  notes: string,
+  repoUrl: string,
+  failure?: string,
+): string {
+  const what = plan.tag
     ? `tag-release: ${plan.tag} (${plan.bump}${plan.prerelease ? ', release candidate' : ''})${done.dryRun ? ' — dry run' : ''}`
     : `tag-release: nothing to release${done.dryRun ? ' — dry run' : ''}`;
   const rows: string[][] = [
@@ -114,7 +121,10 @@ export function summaryMarkdown(plan: Plan, done: Done, notes: string, repoUrl: 
     ]);
   if (done.release) rows.push(['Release', `[${plan.tag}](${done.release.url}) (${done.release.outcome})`]);
   for (const m of done.moved) rows.push([`Moved ${mdCode(m.name)}`, m.outcome]);
-  const sections = [mdHeading(title, 2), mdTable(['', ''], rows), `**Why:** ${plan.reason}`];
+  const title = failure ? what.replace(/^tag-release: /, 'tag-release failed: ') : what;
+  // The first row is the table's header: an empty header row would show as a blank bar.
+  const sections = [mdHeading(title, 2), ...(failure ? [`**Failed:** ${failure}`] : [])];
+  sections.push(mdTable(rows[0]!, rows.slice(1)), `**Why:** ${plan.reason}`);
   if (plan.deciding.length > 0)
     sections.push(
       mdTable(

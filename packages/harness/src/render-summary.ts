@@ -42,6 +42,8 @@ export interface RenderedSummary {
   diagrams: RenderedDiagram[];
   /** Headings in the page: level and text. */
   headings: { level: number; text: string }[];
+  /** Tables wider than the summary column (a reader has to scroll them sideways): their header row. */
+  wideTables: string[];
 }
 
 export interface SummaryRendererOptions {
@@ -118,7 +120,10 @@ window.__rendered = (async () => {
   }
   const headings = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map((h) => ({
     level: Number(h.tagName.slice(1)), text: h.textContent }));
-  return { diagrams: out, headings, height: document.documentElement.scrollHeight };
+  const wideTables = [...document.querySelectorAll('table')]
+    .filter((t) => t.scrollWidth > t.clientWidth + 1)
+    .map((t) => [...t.querySelectorAll('th')].map((th) => th.textContent).join(' | '));
+  return { diagrams: out, headings, wideTables, height: document.documentElement.scrollHeight };
 })();
 `;
 
@@ -267,7 +272,14 @@ export class SummaryRenderer {
         data: string;
       };
       fs.writeFileSync(png, Buffer.from(shot.data, 'base64'));
-      return { name, png, html, diagrams: report.diagrams, headings: report.headings };
+      return {
+        name,
+        png,
+        html,
+        diagrams: report.diagrams,
+        headings: report.headings,
+        wideTables: report.wideTables,
+      };
     } finally {
       await this.send('Target.closeTarget', { targetId });
     }
@@ -288,5 +300,6 @@ export class SummaryRenderer {
 interface PageReport {
   diagrams: RenderedDiagram[];
   headings: { level: number; text: string }[];
+  wideTables: string[];
   height: number;
 }
