@@ -1,4 +1,6 @@
-import { SummaryRenderer, type RenderedDiagram, type RenderedSummary } from '@deploy-kit/harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT, SummaryRenderer, type RenderedDiagram, type RenderedSummary } from '@deploy-kit/harness';
 import { summaryMarkdown as deploySummary } from '../../../actions/deploy/src/summary';
 import {
   deployPassed,
@@ -33,6 +35,8 @@ let renderer: SummaryRenderer;
 const rendered: RenderedSummary[] = [];
 
 beforeAll(async () => {
+  // Only this run's renders in the folder.
+  fs.rmSync(path.join(REPO_ROOT, 'tmp', 'summaries'), { recursive: true, force: true });
   renderer = await SummaryRenderer.start({ timeZone: 'Asia/Kolkata' });
 });
 afterAll(async () => {
