@@ -8587,7 +8587,10 @@ window.__rendered = (async () => {
   }
   const headings = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map((h) => ({
     level: Number(h.tagName.slice(1)), text: h.textContent }));
-  return { diagrams: out, headings, height: document.documentElement.scrollHeight };
+  const wideTables = [...document.querySelectorAll('table')]
+    .filter((t) => t.scrollWidth > t.clientWidth + 1)
+    .map((t) => [...t.querySelectorAll('th')].map((th) => th.textContent).join(' | '));
+  return { diagrams: out, headings, wideTables, height: document.documentElement.scrollHeight };
 })();
 `;
 function escapeHtml(text) {
@@ -8714,7 +8717,14 @@ class SummaryRenderer {
             await this.send('Emulation.setDeviceMetricsOverride', { ...metrics, height }, sessionId);
             const shot = (await this.send('Page.captureScreenshot', { format: 'png' }, sessionId));
             fs.writeFileSync(png, Buffer.from(shot.data, 'base64'));
-            return { name, png, html, diagrams: report.diagrams, headings: report.headings };
+            return {
+                name,
+                png,
+                html,
+                diagrams: report.diagrams,
+                headings: report.headings,
+                wideTables: report.wideTables,
+            };
         }
         finally {
             await this.send('Target.closeTarget', { targetId });
