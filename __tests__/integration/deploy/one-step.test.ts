@@ -126,7 +126,7 @@ test('deploys 1.0 then 2.0 to three hosts: rendered, deployed, smoke-tested over
     expect(lockHeld(app.projectDirs[i]!)).toBe(false);
   }
   // One timeline for the stages, then each stage's own table.
-  expect(second.summary).toContain('```mermaid\ngantt');
+  expect(second.summary).toMatch(/```mermaid\n%%\{init: .*\}%%\ngantt\n/);
   expect(second.summary).toMatch(/section render-env[\s\S]*section remote-deploy[\s\S]*section smoke-test/);
   // Each stage's own summary follows, under its own heading.
   expect(second.summary).toMatch(/\| Check \| Result \|/);

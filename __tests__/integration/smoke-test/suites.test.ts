@@ -250,6 +250,6 @@ test('every suite at once on the good server, with the shorthand check, all pass
   expect(run.exitCode).toBe(0);
   expect(run.outputs['passed-count']).toBe('16');
   expect(run.outputs['failed-count']).toBe('0');
-  expect(run.summary).toMatch(/### Smoke test passed: 16 passed, 0 failed/);
+  expect(run.summary).toMatch(/## Smoke test passed: 16 passed, 0 failed/);
   expect(run.summary).toContain('| Check | Result | Attempts | Time | Seen vs expected |');
 });

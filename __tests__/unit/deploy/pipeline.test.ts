@@ -275,19 +275,27 @@ test('the summary: one timeline of the stages, a table, then each stage summary;
   const stages = fake({ smoke: async (v) => (v === '2.0' ? red('home: 500 # oops') : green) });
   const result = await runPipeline(stages, { ...OPTIONS, now: () => (t += 1000) });
   const gantt = stagesGantt(result.stages);
-  expect(gantt.split('\n').slice(0, 5)).toEqual([
-    '```mermaid',
+  const lines = gantt.split('\n');
+  expect(lines[0]).toBe('```mermaid');
+  expect(lines[1]).toMatch(/^%%\{init: \{"themeVariables":\{"doneTaskBkgColor":"#4ac26b"/);
+  expect(lines.slice(2, 6)).toEqual([
     'gantt',
-    '  dateFormat x',
+    '  dateFormat HH:mm:ss.SSS',
     '  axisFormat %M:%S',
     '  title One-step deploy',
   ]);
+  // Elapsed time from the first stage (1000 ms on the fake clock): the axis starts at 00:00.
+  expect(gantt).toContain('section render-env\n  passed 1.0 s :done, st0, 00:00:00.000, 00:00:01.000');
   expect(gantt).toContain('section smoke-test\n  failed 1.0 s :crit, st2,');
   expect(gantt).toContain('section rollback\n  passed 1.0 s :done, st3,');
   const md = summaryMarkdown(result);
-  expect(md).toMatch(/^## One-step deploy failed: The smoke test of 2\.0 failed/);
-  for (const part of ['### render', '### remote-deploy 2.0', '### smoke red', '### smoke green'])
+  // One short `##` headline; the failure sentence below it; each stage's summary one level down.
+  expect(md).toMatch(
+    /^## One-step deploy failed: rolled back to 1\.0 \(smoke test red\)\n\n\*\*Failure:\*\* The smoke test of 2\.0 failed/,
+  );
+  for (const part of ['#### render', '#### remote-deploy 2.0', '#### smoke red', '#### smoke green'])
     expect(md).toContain(part);
+  expect(md.match(/^## /gm)).toHaveLength(1);
   const json = resultsJson(result, { status: 'failed', failure: 'x' });
   expect(json).toMatchObject({
     status: 'failed',

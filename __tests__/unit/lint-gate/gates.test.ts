@@ -180,6 +180,7 @@ describe('summary', () => {
     expect(Buffer.byteLength(md)).toBeLessThan(SUMMARY_LIMIT_BYTES);
     expect(Buffer.byteLength(diff)).toBeGreaterThan(SUMMARY_LIMIT_BYTES * 2);
     expect(md).toContain('| black | ❌ failed | 600 files would be reformatted |');
+    expect(md).toMatch(/^## lint-gate failed: black, flake8\n/);
     expect(md).toMatch(/more findings not shown \(trimmed to fit/);
     expect(md).toMatch(/trimmed: \d+ more lines/);
     expect(md).toContain('<details><summary>black diff');

@@ -21,7 +21,7 @@ import {
   parseReleaseLog,
   type ReleaseRecord,
 } from '../../../actions/remote-deploy/src/model/release-log';
-import { ganttChart, resultsTable } from '../../../actions/remote-deploy/src/summary';
+import { CHART_HOSTS, hostsGantt, resultsTable } from '../../../actions/remote-deploy/src/summary';
 import { checkImage, checkRemotePath, checkVersion } from '../../../actions/remote-deploy/src/model/validate';
 
 const FP = 'SHA256:/9bcIRD4o/Z3M0IXw1CEtpRklA+h0kQ4kcaXb5DPlVM';
@@ -338,12 +338,34 @@ describe('summary', () => {
       { name: 'health', start: 1500, end: 1500, ok: false },
     ],
   };
-  test('gantt: real times, crit for failed steps, no : or # in names', () => {
-    const chart = ganttChart([report]);
-    expect(chart).toContain('dateFormat x');
+  test('gantt: elapsed time from the first step, a bar per host, crit for failed steps, no : or # in names', () => {
+    const chart = hostsGantt([report]);
+    expect(chart).toContain('dateFormat HH:mm:ss.SSS');
+    expect(chart).toContain('section hosts\n  web 1 a 0.5 s :crit, h0, 00:00:00.000, 00:00:00.500');
     expect(chart).toContain('section web 1 a');
-    expect(chart).toContain('connect :h0s0, 1000, 1500');
-    expect(chart).toContain('health :crit, h0s1, 1500, 1501');
+    expect(chart).toContain('connect :done, s0, 00:00:00.000, 00:00:00.500');
+    expect(chart).toContain('health :crit, s1, 00:00:00.500, 00:00:00.501');
+  });
+  test('gantt for a fleet: a fleet bar, the failed and slowest hosts, the steps of the first failed host', () => {
+    const host = (i: number, ms: number, ok = true) => ({
+      ...report,
+      host: `web${i}`,
+      steps: [
+        { name: 'pull', start: 1000, end: 1000 + ms, ok: true },
+        { name: 'health', start: 1000 + ms, end: 1100 + ms, ok },
+      ],
+    });
+    const fleet = Array.from({ length: 20 }, (_, i) => host(i + 1, 1000 + i * 10, i !== 3));
+    const chart = hostsGantt(fleet);
+    expect(chart).toContain('section fleet\n  20 hosts, 1 failed :crit, fleet, 00:00:00.000, 00:00:01.290');
+    const bars = chart.split('section failed and slowest\n')[1]!.split('\n  section')[0]!.split('\n');
+    expect(bars).toHaveLength(CHART_HOSTS);
+    expect(bars.map((b) => b.trim().split(' ')[0])).toEqual([
+      'web4',
+      ...['web12', 'web13', 'web14', 'web15', 'web16', 'web17', 'web18', 'web19', 'web20'],
+    ]);
+    expect(chart).toContain('section web4\n  pull :done, s0,');
+    expect(chart).toContain('10 of 20 hosts drawn (failed first, then the slowest)');
   });
   test('table escapes pipes', () => {
     expect(resultsTable([report])).toContain(

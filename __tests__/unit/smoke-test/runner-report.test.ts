@@ -206,7 +206,7 @@ describe('report', () => {
 
   test('summary table: check, result, attempts, time, seen vs expected (pipes escaped)', () => {
     const md = summaryMarkdown(results, 'https://app.test/', 10_000);
-    expect(md).toContain('### Smoke test failed: 1 passed, 2 failed — https://app.test/ (10.0 s)');
+    expect(md).toContain('## Smoke test failed: 1 passed, 2 failed — https://app.test/ (10.0 s)');
     expect(md).toContain('| home | ✅ pass | 1 | 42 ms | status: 200 |');
     expect(md).toContain(
       '| headers: HSTS | ❌ fail | 7 | 9.5 s | Strict-Transport-Security: saw (absent); expected max-age >= 15552000 |',

@@ -46,7 +46,7 @@ test('summary: version, why, the deciding commits, tag state, release link, note
     'NOTES',
     'https://github.com/o/r',
   );
-  expect(md).toContain('### tag-release: v1.3.0 (minor)');
+  expect(md).toContain('## tag-release: v1.3.0 (minor)');
   expect(md).toContain('**Why:** 1 change since v1.2.0 calls for a minor release.');
   expect(md).toContain(
     '| [aaaaaaa](https://github.com/o/r/commit/' + 'a'.repeat(40) + ') | feat(api): search | minor |',
@@ -58,4 +58,12 @@ test('summary: version, why, the deciding commits, tag state, release link, note
     '(not pushed: the step failed)',
   );
   expect(summaryMarkdown(plan, { moved: [], dryRun: true }, '', '')).toContain('dry run');
+});
+
+test('a failed run: the headline says so, the failure sentence right below it; no empty header row', () => {
+  const md = summaryMarkdown(plan, { moved: [], dryRun: false }, '', '', 'Policy failed: the tag exists.');
+  expect(md).toMatch(
+    /^## tag-release failed: v1\.3\.0 \(minor\)\n\n\*\*Failed:\*\* Policy failed: the tag exists\.\n\n\| Version \| `1\.3\.0` \|/,
+  );
+  expect(md).not.toContain('|  |  |');
 });

@@ -6,6 +6,7 @@ import {
   ToolError,
   failureMessage,
   isActionError,
+  mdHeading,
   statusOf,
   type ActionContext,
   type ActionDefinition,
@@ -238,9 +239,13 @@ function resultsOf(
 
 /** A run that ended early: `results` says how, the summary still shows the builds that happened. */
 function failed(failure: ActionError, done: Progress, cancelled = false): BuildImagesResult {
+  const title = cancelled ? 'build-images was cancelled' : 'build-images failed';
   const lines = [`**${failureMessage(failure)}**`];
-  if (done.reports.length > 0 && done.builder)
-    lines.unshift(summaryMarkdown(done.reports, describeBuilder(done.builder)));
+  lines.unshift(
+    done.reports.length > 0 && done.builder
+      ? summaryMarkdown(done.reports, describeBuilder(done.builder), title)
+      : mdHeading(title, 2),
+  );
   return {
     outputs: { results: resultsOf(failure, done, [], undefined, cancelled) },
     summary: lines.join('\n\n'),

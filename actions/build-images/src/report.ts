@@ -71,11 +71,21 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-export function summaryMarkdown(reports: readonly BuildReport[], builder: string): string {
+/** `sha256:` and the first 12 hex digits of a digest or image id. */
+export function shortId(id: string): string {
+  return id.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1');
+}
+
+export function summaryMarkdown(
+  reports: readonly BuildReport[],
+  builder: string,
+  title = 'build-images',
+): string {
   const rows = reports.map((r) => [
     r.services.join(', '),
     r.repositories.flatMap((repo) => r.tags.map((t) => `${repo}:${t}`)).join('\n'),
-    r.pushed ? r.digest : `${r.imageId} (not pushed)`,
+    // Short ids as `docker images` shows them: the full digests are in the outputs.
+    r.pushed ? shortId(r.digest) : `${shortId(r.imageId)} (not pushed)`,
     formatBytes(r.sizeBytes),
     `${(r.buildMs / 1000).toFixed(1)} s`,
     r.steps > 0 ? `${r.cacheHits}/${r.steps}` : `${r.cacheHits}`,
@@ -83,7 +93,7 @@ export function summaryMarkdown(reports: readonly BuildReport[], builder: string
   const builds = reports.length;
   const services = reports.reduce((n, r) => n + r.services.length, 0);
   return [
-    mdHeading('build-images'),
+    mdHeading(title, 2),
     `${builds} build${builds === 1 ? '' : 's'} for ${services} service${services === 1 ? '' : 's'} with ${mdCode(builder)}.`,
     mdTable(['Services', 'Tags', 'Digest', 'Size', 'Build time', 'Cache hits'], rows),
   ].join('\n\n');

@@ -1,4 +1,13 @@
-import { mdEscape, mdHeading, mdTable, type ResultsEnvelope, type RunStatus } from '@deploy-kit/shared';
+import {
+  ganttChart,
+  ganttTask,
+  mdEscape,
+  mdHeading,
+  mdTable,
+  type GanttTag,
+  type ResultsEnvelope,
+  type RunStatus,
+} from '@deploy-kit/shared';
 import type { PipelineResult, StageRecord, StageStatus } from './pipeline';
 
 /** The one-step deploy's job summary and `results` output. Pure: markdown and JSON from the stage records. */
@@ -18,28 +27,34 @@ const TITLE: Record<StageRecord['stage'], string> = {
   'rollback-smoke-test': 'smoke-test of the rollback',
 };
 
-/** Mermaid gantt task names end at `:` and comments start at `#`; `;` ends a statement. */
-function ganttLabel(text: string): string {
-  return text.replace(/[:#;]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 60) || 'stage';
-}
-
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The stages on one timeline; `dateFormat x` reads milliseconds, here offsets from the run's start. */
+const TAG: Record<StageStatus, GanttTag> = {
+  passed: 'done',
+  failed: 'crit',
+  cancelled: 'active',
+  skipped: '',
+};
+
+/** The stages on one timeline, in elapsed time from the first stage's start (ganttChart). */
 export function stagesGantt(stages: readonly StageRecord[]): string {
-  const lines = ['```mermaid', 'gantt', '  dateFormat x', '  axisFormat %M:%S', '  title One-step deploy'];
-  stages.forEach((s, i) => {
-    if (s.status === 'skipped') return;
-    const tag = s.status === 'passed' ? 'done, ' : s.status === 'failed' ? 'crit, ' : 'active, ';
-    lines.push(`  section ${ganttLabel(s.stage)}`);
-    lines.push(
-      `  ${ganttLabel(`${s.status} ${seconds(s.endMs - s.startMs)}`)} :${tag}st${i}, ${s.startMs}, ${Math.max(s.endMs, s.startMs + 1)}`,
-    );
-  });
-  lines.push('```');
-  return lines.join('\n');
+  const shown = stages.filter((s) => s.status !== 'skipped');
+  const t0 = shown.length > 0 ? Math.min(...shown.map((s) => s.startMs)) : 0;
+  const sections = shown.map((s, i): [string, string[]] => [
+    s.stage,
+    [
+      ganttTask(
+        `${s.status} ${seconds(s.endMs - s.startMs)}`,
+        TAG[s.status],
+        `st${i}`,
+        s.startMs - t0,
+        s.endMs - t0,
+      ),
+    ],
+  ]);
+  return ganttChart('One-step deploy', Math.max(0, ...shown.map((s) => s.endMs - t0)), sections);
 }
 
 export function stagesTable(stages: readonly StageRecord[]): string {
@@ -55,21 +70,48 @@ export function stagesTable(stages: readonly StageRecord[]): string {
   );
 }
 
+const WHY: Record<PipelineResult['rollbackReason'], string> = {
+  '': '',
+  'health-gate': ' (health gate red)',
+  'smoke-test': ' (smoke test red)',
+  cancel: ' (cancelled)',
+};
+
+/** The one `##` line a reader sees first (at most 200 characters); the failure sentence goes below it. */
 export function headline(result: PipelineResult): string {
-  if (result.failure) return `One-step deploy failed: ${mdEscape(result.failure.message)}`;
   const deployed = result.stages.find((s) => s.stage === 'remote-deploy');
-  if (result.stages.every((s) => s.stage !== 'smoke-test'))
-    return `One-step deploy: ${deployed?.detail ?? ''}`;
-  return `One-step deploy of ${result.version} passed: deployed, smoke test green`;
+  let line: string;
+  // After a rollback `version` is what the hosts serve again: the previous release.
+  if (result.failure)
+    line = result.rolledBack
+      ? `One-step deploy failed: rolled back to ${result.version}${WHY[result.rollbackReason]}`
+      : 'One-step deploy failed';
+  else if (result.stages.every((s) => s.stage !== 'smoke-test'))
+    line = `One-step deploy: ${deployed?.detail ?? ''}`;
+  else line = `One-step deploy of ${result.version} passed: deployed, smoke test green`;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
-/** Headline, timeline, stage table, then each stage's own summary under its heading. */
+/** A stage's own summary one level down: its `##` headline becomes `###`, its sections `####`. */
+export function nestHeadings(markdown: string): string {
+  let fenced = false;
+  return markdown
+    .split('\n')
+    .map((line) => {
+      if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+      return !fenced && /^#{1,5} /.test(line) ? `#${line}` : line;
+    })
+    .join('\n');
+}
+
+/** Headline, the failure sentence, timeline, stage table, then each stage's own summary below its headline. */
 export function summaryMarkdown(result: PipelineResult): string {
-  const parts = [mdHeading(headline(result), 2), stagesGantt(result.stages), stagesTable(result.stages)];
+  const parts = [mdHeading(headline(result), 2)];
+  if (result.failure) parts.push(`**Failure:** ${mdEscape(result.failure.message)}`);
+  parts.push(stagesGantt(result.stages), stagesTable(result.stages));
   for (const s of result.stages) {
     if (s.summary.trim() === '') continue;
-    // Each stage's summary starts with its own heading: one heading scheme, no "Stage: x" above "x".
-    parts.push(s.summary.trim());
+    parts.push(nestHeadings(s.summary.trim()));
   }
   return parts.join('\n\n');
 }

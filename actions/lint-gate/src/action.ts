@@ -3,7 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
 import {
+  failureMessage,
   isActionError,
+  mdEscape,
+  mdHeading,
   ToolError,
   type ActionContext,
   type ActionDefinition,
@@ -56,7 +59,9 @@ function baseRef(inputs: Inputs): string | undefined {
 }
 
 function failed(failure: ActionError, reports: GateReport[] = [], cancelled = false): ActionResult<Outputs> {
-  return { outputs: outputsOf(failure, reports, {}, cancelled), summary: '', failure };
+  const title = cancelled ? 'lint-gate was cancelled' : 'lint-gate could not run';
+  const summary = `${mdHeading(title, 2)}\n\n${mdEscape(failureMessage(failure))}`;
+  return { outputs: outputsOf(failure, reports, {}, cancelled), summary, failure };
 }
 
 /** The step was cancelled: every tool it started has been stopped. */

@@ -241,7 +241,10 @@ export function summaryMarkdown(input: SummaryInput, limit = SAFE_BYTES): string
       ? '**All gates passed.**'
       : `**${failed.some((r) => r.status === 'error') ? 'Could not complete' : 'Failed'}:** ${failed.map((r) => `${r.gate}: ${mdEscape(r.headline)}`).join('; ')}.`;
   const where = `Python ${mdCode(input.versions.python ?? '?')} (${mdCode(input.python)}), in ${mdCode(input.workingDirectory)}.`;
-  const head = [mdHeading('lint-gate', 2), verdict, gateTable(input), where].join('\n\n');
+  const broke = failed.some((r) => r.status === 'error') ? 'could not complete' : 'failed';
+  const title =
+    failed.length === 0 ? 'lint-gate passed' : `lint-gate ${broke}: ${failed.map((r) => r.gate).join(', ')}`;
+  const head = [mdHeading(title, 2), verdict, gateTable(input), where].join('\n\n');
   const sections = [
     errorsSection(input),
     testsSection(input),

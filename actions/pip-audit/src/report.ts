@@ -118,7 +118,7 @@ export function summaryMarkdown(report: Report, policy: string, failure: string 
         : '',
     f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : 'environment',
   ]);
-  const sections = [mdHeading(title)];
+  const sections = [mdHeading(title, 2)];
   if (failure) sections.push(`**Why:** ${mdEscape(failure)}`);
   if (counts) sections.push(counts);
   if (rows.length > 0)

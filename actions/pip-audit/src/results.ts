@@ -140,6 +140,6 @@ export function unauditedOutputs(
   const title = status === 'cancelled' ? 'pip-audit was cancelled' : 'pip-audit did not complete';
   return {
     outputs: { results: { status, failure: sentence } },
-    summary: `${mdHeading(title)}\n\n${mdEscape(sentence)} No vulnerability count is given: nothing was audited to the end.`,
+    summary: `${mdHeading(title, 2)}\n\n${mdEscape(sentence)} No vulnerability count is given: nothing was audited to the end.`,
   };
 }

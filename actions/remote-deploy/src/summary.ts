@@ -1,4 +1,12 @@
-import { mdCode, mdHeading, mdList, mdTable, type ResultsEnvelope } from '@deploy-kit/shared';
+import {
+  ganttChart,
+  ganttTask,
+  mdCode,
+  mdHeading,
+  mdList,
+  mdTable,
+  type ResultsEnvelope,
+} from '@deploy-kit/shared';
 import type { HostState } from './host/state';
 import type { StepTiming } from './model/host-state';
 
@@ -71,23 +79,53 @@ export function hostResults(reports: readonly HostReport[]): HostResult[] {
   });
 }
 
-/** Mermaid gantt task names may not contain `:` or `#` (they end the name / start a comment). */
-function ganttLabel(text: string): string {
-  return text.replace(/[:#;]/g, ' ').trim() || 'step';
+/** Hosts drawn one bar each; a larger fleet shows a fleet bar and the failed and slowest hosts. */
+export const CHART_HOSTS = 10;
+
+function span(r: HostReport): { start: number; end: number } {
+  return { start: Math.min(...r.steps.map((s) => s.start)), end: Math.max(...r.steps.map((s) => s.end)) };
 }
 
-/** A per-host timeline; `dateFormat x` takes epoch milliseconds, so real start/end times are used. */
-export function ganttChart(reports: readonly HostReport[]): string {
-  const lines = ['```mermaid', 'gantt', '  dateFormat x', '  axisFormat %M:%S', '  title Deploy timeline'];
-  reports.forEach((r, h) => {
-    lines.push(`  section ${ganttLabel(r.host)}`);
-    r.steps.forEach((s, i) => {
-      const end = Math.max(s.end, s.start + 1);
-      lines.push(`  ${ganttLabel(s.name)} :${s.ok ? '' : 'crit, '}h${h}s${i}, ${s.start}, ${end}`);
-    });
-  });
-  lines.push('```');
-  return lines.join('\n');
+const isRed = (r: HostReport): boolean => r.steps.some((s) => !s.ok);
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The deploy on one timeline, in elapsed time from its first step: one bar per host (past
+ * CHART_HOSTS hosts: a fleet bar, then the failed hosts and the slowest), then the steps of the
+ * first failed host, or else of the slowest — readable for 3 hosts as for 200.
+ */
+export function hostsGantt(reports: readonly HostReport[]): string {
+  const timed = reports.filter((r) => r.steps.length > 0);
+  if (timed.length === 0) return '';
+  const t0 = Math.min(...timed.map((r) => span(r).start));
+  const end = Math.max(...timed.map((r) => span(r).end)) - t0;
+  const length = (r: HostReport): number => span(r).end - span(r).start;
+  const ranked = [...timed].sort((a, b) => Number(isRed(b)) - Number(isRed(a)) || length(b) - length(a));
+  const shown = timed.filter((r) => ranked.indexOf(r) < CHART_HOSTS);
+  const bar = (r: HostReport, i: number): string =>
+    ganttTask(
+      `${r.host} ${secs(length(r))}`,
+      isRed(r) ? 'crit' : 'done',
+      `h${i}`,
+      span(r).start - t0,
+      span(r).end - t0,
+    );
+  const sections: [string, string[]][] = [];
+  if (timed.length > shown.length) {
+    const label = `${timed.length} hosts, ${timed.filter(isRed).length} failed`;
+    sections.push(['fleet', [ganttTask(label, timed.some(isRed) ? 'crit' : 'done', 'fleet', 0, end)]]);
+  }
+  sections.push([timed.length > shown.length ? 'failed and slowest' : 'hosts', shown.map(bar)]);
+  const focus = ranked[0]!;
+  const steps = focus.steps.map((s, i) =>
+    ganttTask(s.name, s.ok ? 'done' : 'crit', `s${i}`, s.start - t0, s.end - t0),
+  );
+  sections.push([focus.host, steps]);
+  const chart = ganttChart('Deploy timeline', end, sections);
+  const more = timed.length - shown.length;
+  return more > 0
+    ? `${chart}\n\n${shown.length} of ${timed.length} hosts drawn (failed first, then the slowest); every host is in the table.`
+    : chart;
 }
 
 export function resultsTable(reports: readonly HostReport[]): string {
@@ -104,7 +142,11 @@ export function resultsTable(reports: readonly HostReport[]): string {
         r.version,
         r.migrated ? 'ran' : '',
         secs,
-        [r.error, r.rollbackError ? `rollback: ${r.rollbackError}` : '', r.backup ? `backup ${r.backup}` : '']
+        [
+          r.error,
+          r.rollbackError ? `rollback: ${r.rollbackError}` : '', // The file name: the full path (in `results`) would widen the table past the summary column.
+          r.backup ? `backup ${r.backup.split('/').pop()}` : '',
+        ]
           .filter(Boolean)
           .join('; '),
       ];
@@ -130,6 +172,6 @@ export function summaryMarkdown(options: {
   if (options.plan) sections.push(mdHeading('Plan', 3), mdList(options.plan.map((s) => mdCode(s))));
   if (options.notes && options.notes.length > 0) sections.push(mdList(options.notes));
   if (options.reports.some((r) => r.steps.length > 0))
-    sections.push(mdHeading('Timeline', 3), ganttChart(options.reports));
+    sections.push(mdHeading('Timeline', 3), hostsGantt(options.reports));
   return sections.join('\n\n');
 }

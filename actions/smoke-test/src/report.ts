@@ -31,7 +31,7 @@ export function summaryMarkdown(results: readonly CheckResult[], target: string,
   ]);
   const failure = firstFailure(results);
   return [
-    mdHeading(title),
+    mdHeading(title, 2),
     ...(failure ? [`**First failure:** ${mdEscape(failure)}`] : []),
     mdTable(['Check', 'Result', 'Attempts', 'Time', 'Seen vs expected'], rows),
   ].join('\n\n');

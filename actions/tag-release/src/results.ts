@@ -84,9 +84,12 @@ export function finish(ending: Ending): ActionResult<Outputs> {
     sha: plan?.sha ?? '',
     results: results(ending),
   };
-  const sections = planned
-    ? [summaryMarkdown(planned.plan, done, planned.notes, repoUrl)]
-    : [mdHeading('tag-release: nothing was planned')];
-  if (failure) sections.push(`**Failed:** ${failureMessage(failure)}`);
-  return { outputs, summary: sections.join('\n\n'), failure };
+  const sentence = failure ? failureMessage(failure) : undefined;
+  const summary = planned
+    ? summaryMarkdown(planned.plan, done, planned.notes, repoUrl, sentence)
+    : [
+        mdHeading('tag-release: nothing was planned', 2),
+        ...(sentence ? [`**Failed:** ${sentence}`] : []),
+      ].join('\n\n');
+  return { outputs, summary, failure };
 }

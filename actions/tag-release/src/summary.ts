@@ -111,8 +111,15 @@ export interface Done {
   dryRun: boolean;
 }
 
-export function summaryMarkdown(plan: Plan, done: Done, notes: string, repoUrl: string): string {
-  const title = plan.tag
+/** The summary; with `failure` (the failure sentence) the headline says the run failed and the sentence follows it. */
+export function summaryMarkdown(
+  plan: Plan,
+  done: Done,
+  notes: string,
+  repoUrl: string,
+  failure?: string,
+): string {
+  const what = plan.tag
     ? `tag-release: ${plan.tag} (${plan.bump}${plan.prerelease ? ', release candidate' : ''})${done.dryRun ? ' — dry run' : ''}`
     : `tag-release: nothing to release${done.dryRun ? ' — dry run' : ''}`;
   const rows: string[][] = [
@@ -138,7 +145,10 @@ export function summaryMarkdown(plan: Plan, done: Done, notes: string, repoUrl: 
   if (done.release && done.latest === false) rows.push(['Latest', 'no: a newer release is Latest']);
   for (const m of done.moved)
     rows.push([`Moved ${mdCode(m.name)}`, m.newer ? `kept: ${m.newer} is newer` : m.outcome]);
-  const sections = [mdHeading(title), mdTable(['', ''], rows), `**Why:** ${plan.reason}`];
+  const title = failure ? what.replace(/^tag-release: /, 'tag-release failed: ') : what;
+  // The first row is the table's header: an empty header row would show as a blank bar.
+  const sections = [mdHeading(title, 2), ...(failure ? [`**Failed:** ${failure}`] : [])];
+  sections.push(mdTable(rows[0]!, rows.slice(1)), `**Why:** ${plan.reason}`);
   if (plan.deciding.length > 0)
     sections.push(
       mdTable(

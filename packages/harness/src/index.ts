@@ -23,3 +23,4 @@ export * from './osv-standin';
 export * from './github-standin';
 export * from './leak-scan';
 export * from './fixtures';
+export * from './render-summary';

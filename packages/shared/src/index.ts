@@ -6,6 +6,7 @@ export * from './redact';
 export * from './masker';
 export * from './retry';
 export * from './summary';
+export * from './gantt';
 export * from './outputs';
 export * from './paths';
 export * from './shell';
