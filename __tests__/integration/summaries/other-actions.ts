@@ -168,7 +168,12 @@ const plan: Plan = {
 };
 const notes =
   '### Features\n\n- **shop:** search by SKU (aaaaaaa)\n\n### Fixes\n\n- checkout total rounding (bbbbbbb)';
-const planned = { plan, notes, floating: ['v1'], json: planJson(plan, [], notes) };
+const planned = {
+  plan,
+  notes,
+  floating: [{ name: 'v1', scope: { major: 1 } }],
+  json: planJson(plan, [], notes),
+};
 const repoUrl = 'https://github.com/example/app';
 
 export const tagPassed = finish({
