@@ -97,7 +97,10 @@ const meta = {
 };
 const outDir = path.join(root, 'bench', 'results');
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, 'time-to-rollback.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
+fs.writeFileSync(
+  path.join(outDir, 'time-to-rollback.json'),
+  JSON.stringify({ ...meta, rows }, null, 2) + '\n',
+);
 const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const md = [
   `Measured ${meta.measuredAt} on ${meta.machine} (load average ${meta.loadAverage} at the end), ${RUNS} run(s) per row (median), both modes in the same run. Command: \`node bench/time-to-rollback.mjs ${RUNS}\`.`,

@@ -99,7 +99,15 @@ describe('runner', () => {
     const always500: CheckDef = { name: '500', group: 'check', attempt: () => Promise.resolve(s(500)) };
     const options = { client, deadline: started + 5_000, parallel: 1, initialDelayMs: 5, maxDelayMs: 20 };
     const r = await runCheck(always500, { ...options, warmUpUntil: started + 150 });
-    expect(r).toMatchObject({ passed: false, definitive: true, failure: 'status: expected 200, saw 500' });
+    expect(r).toMatchObject({
+      passed: false,
+      definitive: true,
+      afterWarmUp: true,
+      failure: 'status: expected 200, saw 500',
+    });
+    expect(firstFailure([r])).toMatch(
+      / \(a 5xx after the warm-up: not retried; raise warm-up to keep retrying\): /,
+    );
     expect(r.attempts).toBeGreaterThan(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expect(Date.now() - started).toBeLessThan(1_000);

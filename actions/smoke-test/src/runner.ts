@@ -39,6 +39,8 @@ export interface CheckResult {
   failure?: string;
   /** Failed on an answer no retry can change, so it was not retried (see RunOptions.retry). */
   definitive?: boolean;
+  /** Definitive because a 5xx came after the warm-up (RunOptions.warmUpUntil). */
+  afterWarmUp?: boolean;
   implicit?: boolean;
 }
 
@@ -174,6 +176,7 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
     assertions: last,
     failure: failing ? describeFailure(failing) : last.length === 0 ? 'no assertion ran' : undefined,
     ...(failing && definitive ? { definitive: true } : {}),
+    ...(failing && definitive && failing.transient && failing.serverError ? { afterWarmUp: true } : {}),
     ...(check.implicit ? { implicit: true } : {}),
   };
 }
