@@ -45,6 +45,8 @@ export const RULES = {
   url: "Required here (or 'checks'): the public URL checked after the deploy, and again after an automatic rollback.",
   'expect-version':
     'Default here: the version this step deploys. After an automatic rollback the smoke test expects the previous version; when expect-version is given, that second smoke test leaves the version suite out (what the previous release reports is not known).',
+  'warm-up':
+    "Here 'timeout' is smoke-timeout: set warm-up to smoke-timeout or more to retry 5xx until it. The same window applies to the smoke test of an automatic rollback.",
   'dry-run':
     "Also renders the env file (render-env's own dry run is not an input here) and skips the smoke test.",
 };
