@@ -8,9 +8,14 @@
 //   before: warm-up 2m (= the timeout: every 5xx retried until the timeout, as before warm-up existed)
 //   after:  the default warm-up (5 s)
 // and, for each, a release whose page answers 503 for its first 3 s and then 200 (must pass).
+// Then, when the sandbox is up (`bash scripts/sandbox up`), the same through the root one-step
+// bundle on three sandbox hosts behind a TLS balancer, before and after, from its results:
+// smoke-test start -> rollback start (__tests__/integration/deploy/time-to-rollback.test.ts, run
+// by jest with DEPLOY_KIT_BENCH_OUT; skipped in the test suite).
 // Target (issue 23): after <= 15 s.
 // Usage: node bench/time-to-rollback.mjs [runs]   (default 1 run per row; "before" takes 2 minutes a run)
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -88,6 +93,39 @@ for (const kind of ['broken', 'warming'])
     rows.push(row);
   }
 
+/** The root one-step bundle on the sandbox, before and after (undefined without a sandbox). */
+function oneStepRows() {
+  const sbx = path.resolve(process.env.DEPLOY_KIT_SANDBOX || path.join(root, '.sandbox'));
+  if (!fs.existsSync(path.join(sbx, 'sandbox.json'))) {
+    console.log('no sandbox: the one-step half is skipped (bash scripts/sandbox up)');
+    return undefined;
+  }
+  const out = path.join(os.tmpdir(), `dk-ttr-${process.pid}.json`);
+  const jest = spawnSync(
+    path.join(root, 'node_modules/.bin/jest'),
+    ['--selectProjects', 'integration', '--testPathPattern', 'integration/deploy/time-to-rollback'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, DEPLOY_KIT_BENCH_OUT: out, DEPLOY_KIT_BENCH_RUNS: String(RUNS) },
+    },
+  );
+  if (jest.status !== 0 || !fs.existsSync(out)) throw new Error('the one-step half failed');
+  const runs = JSON.parse(fs.readFileSync(out, 'utf8'));
+  fs.rmSync(out, { force: true });
+  return ['before', 'after'].map((mode) => {
+    const mine = runs.filter((r) => r.mode === mode);
+    return {
+      mode,
+      warmUp: mine[0]?.warmUp,
+      toRollbackMs: Math.round(median(mine.map((r) => r.toRollbackMs))),
+      runsMs: mine.map((r) => r.toRollbackMs),
+      stepMs: Math.round(median(mine.map((r) => r.totalMs))),
+    };
+  });
+}
+const oneStep = oneStepRows();
+
 const cpus = os.cpus();
 const meta = {
   measuredAt: new Date().toISOString(),
@@ -116,6 +154,19 @@ const md = [
       `| ${r.release} | ${r.mode} | ${r.warmUp} | ${r.passed ? 'passed' : 'failed'} | ${r.passed ? `passed after ${s(r.firstFiveXxToVerdictMs)}` : `**${s(r.firstFiveXxToVerdictMs)}**`} | ${r.attempts} |`,
   ),
   '',
+  ...(oneStep
+    ? [
+        "The root one-step bundle (render-env -> remote-deploy -> smoke-test -> rollback) on three sandbox hosts behind nginx with TLS, deploy.yml's smoke-timeout 2m, a release whose journey page answers 500 forever; smoke-test start (its first request gets the first 500) to rollback start, from the step's `results`:",
+        '',
+        '| Mode | warm-up | Smoke-test start → rollback start | Runs | Whole step (incl. rollback and its smoke test) |',
+        '| --- | --- | --- | --- | --- |',
+        ...oneStep.map(
+          (r) =>
+            `| ${r.mode} | ${r.warmUp} | **${s(r.toRollbackMs)}** | ${r.runsMs.map(s).join(', ')} | ${s(r.stepMs)} |`,
+        ),
+        '',
+      ]
+    : []),
 ].join('\n');
 fs.writeFileSync(path.join(outDir, 'time-to-rollback.md'), md);
 console.log(md);
