@@ -9,12 +9,21 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ORDER = ['cold-start', 'remote-deploy', 'build-images', 'smoke-test', 'lint-gate', 'demo'];
+const ORDER = [
+  'cold-start',
+  'remote-deploy',
+  'build-images',
+  'smoke-test',
+  'time-to-rollback',
+  'lint-gate',
+  'demo',
+];
 const TITLES = {
   'cold-start': 'Cold start of every bundle, and render-env with 1,000 keys',
   'remote-deploy': 'remote-deploy: 20 hosts vs one, vs Ansible and a plain OpenSSH loop',
   'build-images': 'build-images: three services on one context',
   'smoke-test': 'smoke-test: 50 independent checks vs a sequential curl loop',
+  'time-to-rollback': 'Time to rollback: a release that keeps answering 500, before and after warm-up',
   demo: 'bash scripts/demo, warm: the whole pipeline on three hosts',
   'lint-gate': 'lint-gate: every tool at once vs the slowest tool alone and the sequential steps',
 };

@@ -45,6 +45,8 @@ export const RULES = {
   url: "Required here (or 'checks'): the public URL checked after the deploy, and again after an automatic rollback.",
   'expect-version':
     'Default here: the version this step deploys. After an automatic rollback the smoke test expects the previous version; when expect-version is given, that second smoke test leaves the version suite out (what the previous release reports is not known).',
+  'warm-up':
+    "Here 'timeout' is smoke-timeout: set warm-up to smoke-timeout or more to retry 5xx until it. The same window applies to the smoke test of an automatic rollback.",
   'dry-run':
     "Also renders the env file (render-env's own dry run is not an input here) and skips the smoke test.",
 };
@@ -94,8 +96,15 @@ export function rootAction() {
     if (!inputs[name]) throw new Error(`RULES names ${name}, which none of ${STAGES.join(', ')} has`);
   return {
     name: 'deploy-kit',
-    description:
+    description: [
       'One-step deploy: render-env, remote-deploy and a smoke test of the public URL; when the smoke test is red, every host goes back to the previous release and the rollback is smoke-tested too.',
+      "A 5xx after smoke-test's warm-up (default 5 s) is red at once, so a broken release is rolled back in seconds, not after smoke-timeout.",
+      'A cancel starts no new stage and releases every deploy lock. Cancelled during render-env: no host is touched.',
+      'During remote-deploy: hosts that switched go back to the previous release (rolled-back true, rollback-reason cancel).',
+      'During the smoke test: every host stays on the new release, unverified; not rolled back (the runner kills a cancelled job within 10 s, too soon for a fleet rollback; run rollback-to).',
+      'During the rollback: remote-deploy undoes it, so every host is on the failed release (NOT ROLLED BACK; run rollback-to).',
+      "During the rollback's smoke test: every host stays on the previous release (rolled-back true).",
+    ].join(' '),
     author: 'deploy-kit',
     inputs,
     outputs: OUTPUTS,

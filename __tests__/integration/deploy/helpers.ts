@@ -71,15 +71,51 @@ export async function startBalancer(upstreams: readonly string[]): Promise<Balan
  * suite reads). `reports` lets a build report another version than its tag: a faulty release that
  * passes the health gate and fails the smoke test; `broken` a release whose health gate stays red.
  */
-export function buildReleaseImage(tag: string, reports: string, options: { broken?: boolean } = {}): string {
+export function buildReleaseImage(
+  tag: string,
+  reports: string,
+  options: { broken?: boolean; page?: PageBehaviour } = {},
+): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-img-'));
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), versionAppDockerfile({ base: sandbox.images.busybox }));
+  const dockerfile = versionAppDockerfile({ base: sandbox.images.busybox });
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    options.page ? withPage(dockerfile, options.page) : dockerfile,
+  );
   const image = `${REPO}-onestep:${tag}`;
   const broken = options.broken ? ['--build-arg', 'BROKEN=1'] : [];
   docker(['build', '-q', '--build-arg', `VERSION=${reports}`, ...broken, '-t', image, dir]);
   docker(['push', '-q', image]);
   fs.rmSync(dir, { recursive: true, force: true });
   return image;
+}
+
+/**
+ * A journey page, /cgi-bin/page (a busybox httpd CGI script), beside /version and /version.json:
+ * 'ok' answers 200; 'broken' answers 500 forever (a release that passes its health gate, which
+ * reads /version, and is broken for users); 'warming' answers 503 for the first 5 s after the
+ * container started, then 200 (a release, or what is in front of it, still warming up). The
+ * container starts before the health gate passes, so those 503s end within 5 s of the smoke
+ * test's start: inside its default warm-up.
+ */
+export type PageBehaviour = 'ok' | 'broken' | 'warming';
+
+export const PAGE_PATH = '/cgi-bin/page';
+
+function withPage(dockerfile: string, page: PageBehaviour): string {
+  const answer = (status: string, body: string): string =>
+    `printf "HTTP/1.0 ${status}\\r\\nContent-Type: text/plain\\r\\n\\r\\n${body}\\n"`;
+  const script = {
+    ok: answer('200 OK', 'ok'),
+    broken: answer('500 Internal Server Error', 'broken'),
+    warming: `if [ $(( $(date +%s) - $(cat /tmp/started) )) -lt 5 ]; then ${answer('503 Service Unavailable', 'warming up')}; else ${answer('200 OK', 'ok')}; fi`,
+  }[page];
+  return [
+    dockerfile.trimEnd(),
+    `RUN mkdir -p /tmp /www/cgi-bin && printf '%s\\n' '#!/bin/sh' '${script}' > /www${PAGE_PATH} && chmod 755 /www${PAGE_PATH}`,
+    'CMD date +%s > /tmp/started && exec httpd -f -p "$BIND:$PORT" -h /www',
+    '',
+  ].join('\n');
 }
 
 /** The app's env template: the secret comes from `secrets`, the version from vars.version (added by the step). */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runAction, type RunActionResult } from '@deploy-kit/harness';
+import { runAction, waitFor, type RunActionResult } from '@deploy-kit/harness';
 import {
   cleanup,
   currentRelease,
@@ -16,6 +16,7 @@ import {
 import {
   buildReleaseImage,
   lockHeld,
+  PAGE_PATH,
   startBalancer,
   TEMPLATE,
   versionSuiteInputs,
@@ -49,6 +50,9 @@ beforeAll(async () => {
   images['3.0'] = buildReleaseImage('3.0', '2.0');
   // 4.0 never answers its healthcheck: remote-deploy's health gate puts every host back itself.
   images['4.0'] = buildReleaseImage('4.0', '4.0', { broken: true });
+  // 5.0's journey page answers 503 for its first 5 s, then 200; 6.0's answers 500 forever.
+  images['5.0'] = buildReleaseImage('5.0', '5.0', { page: 'warming' });
+  images['6.0'] = buildReleaseImage('6.0', '6.0', { page: 'broken' });
   lb = await startBalancer(targets.map((h) => `${h.host}:${app.port}`));
 }, 120_000);
 
@@ -258,4 +262,138 @@ test("a release red at remote-deploy's health gate: every host back, rolled-back
     expect(lockHeld(app.projectDirs[i]!)).toBe(false);
   }
   expectNoLeak(run);
+});
+
+/** workflows-examples/deploy.yml's smoke settings (smoke-timeout 2m, default warm-up) and a journey page. */
+const JOURNEY = {
+  checks: JSON.stringify([{ name: 'journey page', url: PAGE_PATH, expect: { status: 200 } }]),
+  'smoke-timeout': '2m',
+};
+
+type TimedStage = { status: string; startMs: number; durationMs: number; results: unknown };
+
+function timedStages(run: { outputs: Record<string, string> }): Record<string, TimedStage> {
+  return (JSON.parse(run.outputs.results ?? '{}') as { stages: Record<string, TimedStage> }).stages;
+}
+
+function journeyAttempts(stage: TimedStage | undefined): number {
+  const checks = (stage?.results as { checks?: { name: string; attempts: number }[] })?.checks ?? [];
+  return checks.find((c) => c.name === 'journey page')?.attempts ?? 0;
+}
+
+test('a release answering 503 for its first seconds, then 200, passes the smoke test (inside the warm-up)', async () => {
+  const run = await oneStep('5.0', JOURNEY);
+  expect(run.error).toBeUndefined();
+  expect(run.exitCode).toBe(0);
+  const stages = timedStages(run);
+  expect(stages['smoke-test']?.status).toBe('passed');
+  // It did see the 503s: retried, then passed.
+  expect(journeyAttempts(stages['smoke-test'])).toBeGreaterThan(1);
+  for (const h of targets) expect(await served(h, app)).toBe('5.0');
+});
+
+test('a release that keeps answering 500 is rolled back within 15 s of its first 500 (smoke-timeout 2m)', async () => {
+  const run = await oneStep('6.0', JOURNEY);
+  expect(run.exitCode).toBe(1);
+  expect(run.error).toMatch(/The smoke test of 6\.0 failed \(check 'journey page' failed after \d+ attempts/);
+  expect(run.error).toMatch(/every host is back on 5\.0, verified by its smoke test\.$/);
+  expect(run.outputs['rolled-back']).toBe('true');
+  expect(run.outputs['rollback-reason']).toBe('smoke-test');
+  const stages = timedStages(run);
+  expect(stages.rollback?.status).toBe('passed');
+  expect(stages['rollback-smoke-test']?.status).toBe('passed');
+  // The first 500 comes with the smoke test's first attempt: from then to the rollback's start.
+  const toRollbackMs = (stages.rollback?.startMs ?? Infinity) - (stages['smoke-test']?.startMs ?? 0);
+  console.log(`time to rollback (smoke-test start -> rollback start): ${toRollbackMs} ms`);
+  expect(toRollbackMs).toBeLessThanOrEqual(15_000);
+  for (const h of targets) expect(await served(h, app)).toBe('5.0');
+  expectNoLeak(run);
+});
+
+// A cancel at each stage, through the committed root bundle: what the README's cancel table says.
+
+test("cancel during the rollback's smoke test: every host stays back on the previous release, rolled-back true", async () => {
+  const run = await oneStep('6.0', JOURNEY, {
+    signal: 'runner-cancel',
+    // 5.0's page answers 503 for 5 s after the rollback restarted it: the cancel lands mid-test.
+    signalWhenStdout: '▶ smoke-test of the rollback to 5.0',
+  });
+  expect(run.signal).toBeNull();
+  expect(run.exitCode).toBe(1);
+  expect(run.error).toMatch(/Cancelled while verifying the rollback: every host \(.*\) is back on 5\.0/);
+  expect(run.outputs['rolled-back']).toBe('true');
+  expect(run.outputs['rollback-reason']).toBe('smoke-test');
+  expect(run.outputs.version).toBe('5.0');
+  const stages = timedStages(run);
+  expect(JSON.parse(run.outputs.results ?? '{}')).toMatchObject({ status: 'cancelled' });
+  expect(stages.rollback?.status).toBe('passed');
+  expect(stages['rollback-smoke-test']?.status ?? 'cancelled').toBe('cancelled');
+  for (const [i, h] of targets.entries()) {
+    expect(await served(h, app)).toBe('5.0');
+    expect(lockHeld(app.projectDirs[i]!)).toBe(false);
+  }
+});
+
+test('cancel during the rollback: NOT ROLLED BACK, every host on the failed release, rollback-to named', async () => {
+  const run = await oneStep('6.0', JOURNEY, {
+    signal: 'runner-cancel',
+    signalWhenStdout: '▶ rollback: remote-deploy rollback-to 5.0',
+  });
+  expect(run.signal).toBeNull();
+  expect(run.exitCode).toBe(1);
+  expect(run.error).toContain(
+    'NOT ROLLED BACK: cancelled during the rollback to 5.0; remote-deploy put any host it had switched back on 6.0, which failed its smoke test: run rollback-to: 5.0 now.',
+  );
+  expect(run.outputs['rolled-back']).toBe('false');
+  expect(run.outputs['rollback-reason']).toBe('');
+  expect(JSON.parse(run.outputs.results ?? '{}')).toMatchObject({ status: 'cancelled' });
+  expect(timedStages(run).rollback?.status).toBe('cancelled');
+  for (const [i, h] of targets.entries()) {
+    await waitFor(`${h.host} to serve 6.0`, async () => (await served(h, app)) === '6.0', 30_000);
+    expect(currentRelease(app.projectDirs[i]!)).toBe('6.0');
+    expect(lockHeld(app.projectDirs[i]!)).toBe(false);
+  }
+});
+
+test('cancel during remote-deploy after a host switched: switched hosts go back, rolled-back true, reason cancel', async () => {
+  const run = await oneStep(
+    '4.0',
+    { 'health-timeout': '60s' },
+    { signal: 'runner-cancel', signalWhenStdout: 'switched to 4.0' },
+  );
+  expect(run.signal).toBeNull();
+  expect(run.exitCode).toBe(1);
+  expect(run.outputs['rolled-back']).toBe('true');
+  expect(run.outputs['rollback-reason']).toBe('cancel');
+  expect(run.outputs.version).toBe('6.0');
+  const stages = timedStages(run);
+  expect(JSON.parse(run.outputs.results ?? '{}')).toMatchObject({ status: 'cancelled' });
+  expect(stages['remote-deploy']?.status).toBe('cancelled');
+  expect(stages.rollback?.status).toBe('passed');
+  expect(stages['smoke-test']).toBeUndefined();
+  for (const [i, h] of targets.entries()) {
+    await waitFor(`${h.host} to serve 6.0`, async () => (await served(h, app)) === '6.0', 30_000);
+    expect(currentRelease(app.projectDirs[i]!)).toBe('6.0');
+    expect(lockHeld(app.projectDirs[i]!)).toBe(false);
+  }
+});
+
+test('cancel during render-env: no host is touched', async () => {
+  const logsBefore = app.projectDirs.map((d) => releaseLog(d).length);
+  const run = await oneStep('5.0', {}, { signal: 'runner-cancel', signalWhenStdout: '▶ render-env' });
+  expect(run.signal).toBeNull();
+  expect(run.exitCode).toBe(1);
+  // The render is local and takes milliseconds: the cancel lands before remote-deploy starts, or
+  // as it starts (connecting): either way before any host switches.
+  expect(run.error).toMatch(/before remote-deploy started: no host was touched|Cancelled by SIG/);
+  expect(run.outputs['rolled-back']).toBe('false');
+  expect(JSON.parse(run.outputs.results ?? '{}')).toMatchObject({ status: 'cancelled' });
+  expect(timedStages(run)['smoke-test']).toBeUndefined();
+  for (const [i, h] of targets.entries()) {
+    expect(currentRelease(app.projectDirs[i]!)).toBe('6.0');
+    expect(await served(h, app)).toBe('6.0');
+    expect(lockHeld(app.projectDirs[i]!)).toBe(false);
+    const added = releaseLog(app.projectDirs[i]!).slice(logsBefore[i]) as { outcome?: string }[];
+    expect(added.filter((e) => e.outcome === 'deployed')).toEqual([]);
+  }
 });

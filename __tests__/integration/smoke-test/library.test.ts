@@ -48,6 +48,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     spec: { checks: [], journeys: [] },
     suites: [],
     timeoutMs: 5_000,
+    warmUpMs: 5_000,
     requestTimeoutMs: 2_000,
     retry: 'transient',
     resolve: [],

@@ -241,6 +241,7 @@ test('every failure sentence is one short line (at most 200 characters) for ordi
     messages.cancelledBeforeDeploy('SIGINT'),
     messages.cancelledInSmoke('2.10.3-rc.1', hosts),
     messages.cancelledBeforeRollback('2.10.3-rc.1', '2.10.2', hosts),
+    messages.cancelledInRollback('2.10.3-rc.1', '2.10.2'),
     messages.cancelledInRollbackSmoke('2.10.3-rc.1', '2.10.2', hosts),
   ])
     expect({ sentence, short: sentence.length <= 200 }).toEqual({ sentence, short: true });
@@ -268,6 +269,21 @@ test('cancelled during the smoke test: where every host stands, as a cancellatio
     /^Cancelled during the smoke test: every host \(web1, web2\) stays on 2\.0/,
   );
   expect(result.stages.at(-1)).toMatchObject({ stage: 'smoke-test', status: 'cancelled' });
+});
+
+test('cancelled during the rollback: not rolled back, says what to run, as a cancellation', async () => {
+  const remote = new ToolError('Cancelled by SIGINT; web1 was put back on 2.0; released the deploy lock');
+  const stages = fake({
+    smoke: async () => red('home: 500'),
+    rollback: async () => deployed('1.0', '2.0', { failure: remote, status: 'cancelled' }),
+  });
+  const result = await runPipeline(stages, OPTIONS);
+  expect(result.failure).toBeInstanceOf(PipelineCancelled);
+  expect(result.failure?.message).toBe(
+    'NOT ROLLED BACK: cancelled during the rollback to 1.0; remote-deploy put any host it had switched back on 2.0, which failed its smoke test: run rollback-to: 1.0 now.',
+  );
+  expect(result).toMatchObject({ rolledBack: false, rollbackReason: '', version: '2.0' });
+  expect(result.stages.at(-1)).toMatchObject({ stage: 'rollback', status: 'cancelled' });
 });
 
 test('the summary: one timeline of the stages, a table, then each stage summary; results keyed by stage', async () => {

@@ -29,6 +29,7 @@ describe('parseInputs', () => {
       workingDirectory: workspace,
       parallel: 50,
       timeoutMs: 60_000,
+      warmUpMs: 5_000,
       requestTimeoutMs: 10_000,
       retry: 'transient',
       expectStatus: '200',

@@ -86,6 +86,62 @@ describe('runner', () => {
     expect(isRetryable([assertion('no debug page', false, 'x', 'debug page'), ...s(503)])).toBe(false);
   });
 
+  test('a 5xx is retried during the warm-up only; after it the check fails at once, definitively', async () => {
+    const s = (status: number) => [statusAssertion('status', statusMatcher(200), status)];
+    expect([500, 502, 503, 504].map((c) => isRetryable(s(c), false))).toEqual(Array(4).fill(false));
+    // 408/429 and network errors stay transient after the warm-up.
+    expect([408, 429].map((c) => isRetryable(s(c), false))).toEqual([true, true]);
+    expect(isRetryable([errorAssertion(new HttpError('connection refused', 'ECONNREFUSED'))], false)).toBe(
+      true,
+    );
+
+    const started = Date.now();
+    const always500: CheckDef = { name: '500', group: 'check', attempt: () => Promise.resolve(s(500)) };
+    const options = { client, deadline: started + 5_000, parallel: 1, initialDelayMs: 5, maxDelayMs: 20 };
+    const r = await runCheck(always500, { ...options, warmUpUntil: started + 150 });
+    expect(r).toMatchObject({
+      passed: false,
+      definitive: true,
+      afterWarmUp: true,
+      failure: 'status: expected 200, saw 500',
+    });
+    expect(firstFailure([r])).toMatch(
+      / \(a 5xx after the warm-up: not retried; raise warm-up to keep retrying\): /,
+    );
+    expect(r.attempts).toBeGreaterThan(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    // 503 for the first 100 ms, then 200: passes inside a 300 ms warm-up.
+    const t0 = Date.now();
+    const warming: CheckDef = {
+      name: 'warming',
+      group: 'check',
+      attempt: () => Promise.resolve(s(Date.now() - t0 < 100 ? 503 : 200)),
+    };
+    const w = await runCheck(warming, { ...options, deadline: t0 + 5_000, warmUpUntil: t0 + 300 });
+    expect(w).toMatchObject({ passed: true });
+    expect(w.attempts).toBeGreaterThan(1);
+
+    // Refused connections are retried until the timeout, whatever the warm-up.
+    const refused: CheckDef = {
+      name: 'refused',
+      group: 'check',
+      attempt: () => Promise.reject(new HttpError('connection refused', 'ECONNREFUSED')),
+    };
+    const t1 = Date.now();
+    const c = await runCheck(refused, { ...options, deadline: t1 + 300, warmUpUntil: t1 });
+    expect(c.passed).toBe(false);
+    expect(c.definitive).toBeUndefined();
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(250);
+
+    // retry: all keeps retrying a 5xx after the warm-up.
+    const t2 = Date.now();
+    const all = await runCheck(always500, { ...options, deadline: t2 + 200, warmUpUntil: t2, retry: 'all' });
+    expect(all.definitive).toBeUndefined();
+    expect(Date.now() - t2).toBeGreaterThanOrEqual(150);
+  });
+
   test('an attempt cut off by the deadline does not hide what the previous attempt saw', async () => {
     const slowSecond: CheckDef = {
       name: 'slow-second',

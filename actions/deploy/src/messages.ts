@@ -40,6 +40,8 @@ export const messages = {
     `Cancelled during the smoke test: every host (${clip(hosts, 60)}) stays on ${version}, which passed the health gate but not a smoke test; run it again or roll back.`,
   cancelledBeforeRollback: (version: string, previous: string, hosts: string): string =>
     `NOT ROLLED BACK: cancelled after ${version} failed its smoke test; every host (${clip(hosts, 60)}) is still on ${version}: run rollback-to: ${previous} now.`,
+  cancelledInRollback: (version: string, previous: string): string =>
+    `NOT ROLLED BACK: cancelled during the rollback to ${previous}; remote-deploy put any host it had switched back on ${version}, which failed its smoke test: run rollback-to: ${previous} now.`,
   cancelledInRollbackSmoke: (version: string, previous: string, hosts: string): string =>
     `Cancelled while verifying the rollback: every host (${clip(hosts, 60)}) is back on ${previous} (health gate passed) after ${version} failed; its smoke test did not end.`,
 };

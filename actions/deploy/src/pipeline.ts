@@ -237,8 +237,9 @@ async function smokeAndRollback(
   timeline.outcome('rollback', start, back, `every host back on ${previous}`);
   if (back.failure) {
     const bad = names(backHosts.filter((h) => h.status !== 'deployed'));
+    // A cancel undoes remote-deploy's own run, the rollback: its switched hosts go back to `version`.
     const failure = isCancelled(back)
-      ? back.failure
+      ? new PipelineCancelled(messages.cancelledInRollback(version, previous), { cause: back.failure })
       : pipelineFailure('tool', messages.rollbackFailed(version, previous, bad), back.failure);
     return { ...notBack, failure };
   }

@@ -3,7 +3,7 @@ import { redactedSnippet } from '@deploy-kit/shared';
 import { headerValue, type HttpResponse } from '@deploy-kit/shared/http';
 import { evaluateJsonPath } from './jsonpath';
 import type { Expect, HeaderExpectation } from './spec';
-import { DEFAULT_STATUS, isTransientStatus, REDIRECT_STATUS, statusMatcher } from './status';
+import { DEFAULT_STATUS, REDIRECT_STATUS, statusMatcher, statusRetry } from './status';
 
 /** One comparison, as the report shows it: what we wanted and what the server gave. */
 export interface Assertion {
@@ -17,6 +17,8 @@ export interface Assertion {
    * only makes the user wait for the whole timeout. Never part of the output.
    */
   transient?: boolean;
+  /** A failing 5xx answer: transient only during the warm-up (RunOptions.warmUpUntil). Never part of the output. */
+  serverError?: boolean;
 }
 
 export function assertion(
@@ -24,20 +26,25 @@ export function assertion(
   passed: boolean,
   expected: string,
   seen: string,
-  options: { transient?: boolean } = {},
+  options: { transient?: boolean; serverError?: boolean } = {},
 ): Assertion {
-  return { name, passed, expected, seen, ...(!passed && options.transient ? { transient: true } : {}) };
+  return {
+    name,
+    passed,
+    expected,
+    seen,
+    ...(!passed && options.transient ? { transient: true } : {}),
+    ...(!passed && options.serverError ? { serverError: true } : {}),
+  };
 }
 
-/** A status comparison; a failing 5xx/408/425/429 is transient. */
+/** A status comparison; a failing 5xx/408/425/429 is transient (a 5xx only during the warm-up). */
 export function statusAssertion(
   name: string,
   matcher: { test: (status: number) => boolean; text: string },
   status: number,
 ): Assertion {
-  return assertion(name, matcher.test(status), matcher.text, String(status), {
-    transient: isTransientStatus(status),
-  });
+  return assertion(name, matcher.test(status), matcher.text, String(status), statusRetry(status));
 }
 
 function list<T>(value: T | readonly T[] | undefined): T[] {

@@ -24,6 +24,8 @@ export interface Inputs {
   spec: Spec;
   suites: SuiteName[];
   timeoutMs: number;
+  /** How long after the start a 5xx is retried (with retry 'transient'); after it a 5xx is definitive. */
+  warmUpMs: number;
   requestTimeoutMs: number;
   /** Which failures are retried until the timeout. */
   retry: RetryPolicy;
@@ -85,6 +87,13 @@ function absoluteUrl(name: string, value: string): string | undefined {
 const COOKIE_FLAGS = ['secure', 'httponly', 'samesite'] as const;
 
 /**
+ * A release that passed its health gate and still answers 5xx a few seconds later is broken, not
+ * warming up: 5 s covers a balancer or a proxy catching up with the switch, and keeps the time
+ * from the first 500 to a failed smoke test (and the rollback) under 10 s.
+ */
+export const DEFAULT_WARM_UP_MS = 5_000;
+
+/**
  * One stale backend among four escapes n answers spread at random with
  * probability (3/4)^n: 20 answers leave 0.3 % (and any round-robin balancer
  * of up to 20 backends shows every one of them).
@@ -130,6 +139,7 @@ export function parseInputs(raw: RawInputs): Inputs {
     spec,
     suites,
     timeoutMs: read.duration('timeout', 60_000),
+    warmUpMs: read.duration('warm-up', DEFAULT_WARM_UP_MS),
     requestTimeoutMs,
     retry: read.enum('retry', ['transient', 'all'] as const, 'transient'),
     resolve,

@@ -53,9 +53,11 @@ export function firstFailure(results: readonly CheckResult[]): string | undefine
     others.length === 0
       ? ''
       : ` (${others.length} more check${others.length === 1 ? '' : 's'} failed too: ${shown.join(', ')}${others.length > shown.length ? `, … ${others.length - shown.length} more` : ''})`;
-  const notRetried = r.definitive
-    ? ' (not retried: no retry can change this answer; set retry: all to keep retrying)'
-    : '';
+  const notRetried = r.afterWarmUp
+    ? ' (a 5xx after the warm-up: not retried; raise warm-up to keep retrying)'
+    : r.definitive
+      ? ' (not retried: no retry can change this answer; set retry: all to keep retrying)'
+      : '';
   return oneSentence(
     redactSecrets(
       `check '${r.name}' failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'} in ${formatDuration(r.durationMs)}${notRetried}: ${r.failure ?? 'no assertion ran'}${more}`,

@@ -39,11 +39,17 @@ export interface CheckResult {
   failure?: string;
   /** Failed on an answer no retry can change, so it was not retried (see RunOptions.retry). */
   definitive?: boolean;
+  /** Definitive because a 5xx came after the warm-up (RunOptions.warmUpUntil). */
+  afterWarmUp?: boolean;
   implicit?: boolean;
 }
 
 class AttemptFailed extends Error {
-  constructor(readonly assertions: Assertion[]) {
+  constructor(
+    readonly assertions: Assertion[],
+    /** Whether a retry may change this answer, decided when it came (a 5xx: only during the warm-up). */
+    readonly retryable: boolean,
+  ) {
     super(describeFailure(assertions.find((a) => !a.passed) as Assertion));
   }
 }
@@ -64,6 +70,12 @@ export interface RunOptions {
    * the rest. 'all': retry every failure until the deadline.
    */
   retry?: RetryPolicy;
+  /**
+   * Epoch ms until which a 5xx answer is retried as a release warming up (with retry
+   * 'transient'); a 5xx that comes after it fails the check at once. Default: the deadline
+   * (every 5xx retried until the timeout).
+   */
+  warmUpUntil?: number;
   /** Stops every check (the runner cancelling the job); the results so far are reported. */
   signal?: AbortSignal;
 }
@@ -85,11 +97,13 @@ export function errorAssertion(error: unknown): Assertion {
 
 /**
  * Whether an attempt is worth repeating: its first failing assertion, the one
- * the report names as the cause, is transient. (A 503 page also lacks HSTS;
- * the status comes first, so that attempt is retried.)
+ * the report names as the cause, is transient — and, for a 5xx, the answer came
+ * during the warm-up. (A 503 page also lacks HSTS; the status comes first, so
+ * that attempt is retried during the warm-up.)
  */
-export function isRetryable(assertions: readonly Assertion[]): boolean {
-  return assertions.find((a) => !a.passed)?.transient === true;
+export function isRetryable(assertions: readonly Assertion[], inWarmUp = true): boolean {
+  const cause = assertions.find((a) => !a.passed);
+  return cause?.transient === true && (inWarmUp || cause.serverError !== true);
 }
 
 export async function runCheck(check: CheckDef, options: RunOptions): Promise<CheckResult> {
@@ -123,14 +137,18 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
         }
         last = results;
         if (!deadlineSignal.aborted) lastFinished = results;
-        if (results.some((a) => !a.passed)) throw new AttemptFailed(results);
+        if (results.some((a) => !a.passed))
+          throw new AttemptFailed(
+            results,
+            options.retry === 'all' ||
+              isRetryable(results, Date.now() < (options.warmUpUntil ?? options.deadline)),
+          );
         return results;
       },
       {
         deadlineMs: Math.max(0, options.deadline - started),
         signal: deadlineSignal,
-        retryable: (error) =>
-          error instanceof AttemptFailed && (options.retry === 'all' || isRetryable(error.assertions)),
+        retryable: (error) => error instanceof AttemptFailed && error.retryable,
         initialDelayMs: options.initialDelayMs ?? 250,
         maxDelayMs: options.maxDelayMs ?? 3000,
         onRetry: ({ attempt, delayMs, error }) =>
@@ -140,7 +158,7 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
   } catch (error) {
     if (error instanceof AttemptFailed) {
       // Thrown by retry() without waiting: not retryable, or cancelled while it was running.
-      definitive = !deadlineSignal.aborted && !isRetryable(error.assertions);
+      definitive = !deadlineSignal.aborted && !error.retryable;
     } else if (!(error instanceof RetryGaveUp) && !deadlineSignal.aborted) {
       throw error;
     }
@@ -158,6 +176,7 @@ export async function runCheck(check: CheckDef, options: RunOptions): Promise<Ch
     assertions: last,
     failure: failing ? describeFailure(failing) : last.length === 0 ? 'no assertion ran' : undefined,
     ...(failing && definitive ? { definitive: true } : {}),
+    ...(failing && definitive && failing.transient && failing.serverError ? { afterWarmUp: true } : {}),
     ...(check.implicit ? { implicit: true } : {}),
   };
 }

@@ -164,9 +164,11 @@ async function runWithProgress(
   const progress = checkProgress(checks);
   const stop = startProgress(progress.describe, { everyMs: context.progressEveryMs });
   try {
+    const start = Date.now();
     const out = await runChecks(checks, {
       client,
-      deadline: Date.now() + inputs.timeoutMs,
+      deadline: start + inputs.timeoutMs,
+      warmUpUntil: start + inputs.warmUpMs,
       parallel: inputs.parallel,
       retry: inputs.retry,
       signal: context.signal,

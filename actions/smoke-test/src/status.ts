@@ -43,3 +43,11 @@ export function statusMatcher(spec: number | string | readonly (number | string)
 export function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 425 || status === 429;
 }
+
+/**
+ * How a failing status is retried: transient (above), and for a 5xx, only while the release may
+ * still be warming up (the smoke test's `warm-up`): after it, a 5xx is the release's answer.
+ */
+export function statusRetry(status: number): { transient: boolean; serverError: boolean } {
+  return { transient: isTransientStatus(status), serverError: status >= 500 };
+}

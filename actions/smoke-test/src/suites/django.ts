@@ -5,7 +5,7 @@ import { assertion, snippet, statusAssertion, type Assertion } from '../assertio
 import { send } from '../checks';
 import { responseCookies } from '../cookies';
 import type { CheckDef } from '../runner';
-import { isTransientStatus, statusMatcher } from '../status';
+import { isTransientStatus, statusMatcher, statusRetry } from '../status';
 import type { SuiteConfig } from './config';
 
 /**
@@ -106,7 +106,7 @@ export function evaluateForeignHost(outcome: { status: number } | { error: strin
     refused.test(outcome.status),
     'refused (400/403/404/421 or closed)',
     String(outcome.status),
-    { transient: isTransientStatus(outcome.status) },
+    statusRetry(outcome.status),
   );
 }
 
@@ -136,9 +136,7 @@ export function djangoChecks(config: SuiteConfig): CheckDef[] {
             res.status === 200,
             '200 (collectstatic ran)',
             String(res.status),
-            {
-              transient: isTransientStatus(res.status),
-            },
+            statusRetry(res.status),
           ),
         ];
       },
