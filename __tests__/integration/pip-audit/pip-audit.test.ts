@@ -24,6 +24,9 @@ import {
  * stand-in, which serves real advisory records and checks every request.
  */
 
+/** The published folder under test; DEPLOY_KIT_PIP_AUDIT_ACTION runs these tests against another bundle (an earlier one, to see a test fail). */
+const ACTION = process.env.DEPLOY_KIT_PIP_AUDIT_ACTION ?? 'pip-audit';
+
 let osv: OsvStandin;
 let toolsBin: string;
 const workspaces: string[] = [];
@@ -74,7 +77,7 @@ function audit(
   extra: { node?: string; osvUrl?: string } = {},
 ): Promise<RunActionResult> {
   return runAction({
-    action: 'pip-audit',
+    action: ACTION,
     workspace: ws,
     node: extra.node,
     inputs: { 'osv-url': extra.osvUrl ?? osv.queryUrl, ...inputs },
@@ -208,9 +211,13 @@ describe('pip-audit action against the real pip-audit', () => {
     );
     const run = sarif.runs[0];
     expect(run.results).toHaveLength(26);
-    const rule = run.tool.driver.rules.find((x: { id: string }) => x.id === 'PYSEC-2022-190');
+    // Rules are keyed by the advisory's stable identity (its CVE id here), whatever id pip-audit used.
+    const rule = run.tool.driver.rules.find((x: { id: string }) => x.id === 'CVE-2022-28346');
     expect(rule.properties['security-severity']).toBe('9.8');
-    const result = run.results.find((x: { ruleId: string }) => x.ruleId === 'PYSEC-2022-190');
+    const result = run.results.find((x: { ruleId: string }) => x.ruleId === 'CVE-2022-28346');
+    expect(result.message.text).toMatch(
+      /^Django 3\.2\.10 is affected by CVE-2022-28346 \(PYSEC-2022-190, GHSA-2gwj-7jmv-h26r\)/,
+    );
     expect(result.locations[0].physicalLocation).toEqual({
       artifactLocation: { uri: 'requirements.txt' },
       region: { startLine: 1 },
@@ -347,6 +354,52 @@ describe('pip-audit action against the real pip-audit', () => {
     expect(first.annotations.some((a) => a.level === 'notice' && /No previous report/.test(a.message))).toBe(
       true,
     );
+  });
+
+  it('keeps report keys and SARIF fingerprints when the database adds an alias record (#18 B4)', async () => {
+    // Week 1 the Django advisory is served as CVE-2022-28346 (aliases: the GHSA); week 2 the PYSEC
+    // record exists too and pip-audit reports it as PYSEC-2022-190, the CVE among its aliases.
+    const real = loadOsvRecords();
+    const cve = { ...structuredClone(real.get('PYSEC-2022-190')), id: 'CVE-2022-28346' } as OsvRecord;
+    cve.aliases = ['GHSA-2gwj-7jmv-h26r'];
+    const week1 = new Map(
+      [...real].filter(([id]) => id !== 'PYSEC-2022-190' && id !== 'GHSA-2gwj-7jmv-h26r'),
+    );
+    week1.set(cve.id, cve);
+    const earlier = await startOsvStandin({ records: week1 });
+    const ws = workspace({ 'requirements.txt': 'Django==3.2.10\nidna==3.3\n' });
+    type Sarif = { runs: { results: { ruleId: string; partialFingerprints: Record<string, string> }[] }[] };
+    const sarifOf = (name: string): Sarif =>
+      JSON.parse(fs.readFileSync(path.join(ws, name), 'utf8')) as Sarif;
+    try {
+      const one = await audit(
+        ws,
+        { report: 'week1.json', sarif: 'week1.sarif' },
+        { osvUrl: earlier.queryUrl },
+      );
+      expect(findingsOf(one).map((f) => f.id)).toContain('CVE-2022-28346');
+      expect(earlier.violations).toEqual([]);
+    } finally {
+      await earlier.stop();
+    }
+    const two = await audit(ws, {
+      report: 'week2.json',
+      sarif: 'week2.sarif',
+      'previous-report': 'week1.json',
+    });
+    const report = JSON.parse(fs.readFileSync(path.join(ws, 'week2.json'), 'utf8'));
+    expect(report.changes).toEqual({ new: [], resolved: [], aboutToExpire: [] });
+    expect(two.summary).toContain('Since the previous report: 0 new, 0 resolved');
+    const django = findingsOf(two).find((f) => f.id === 'PYSEC-2022-190');
+    expect(django).toMatchObject({
+      key: 'requirements.txt|django|CVE-2022-28346',
+      advisory: 'CVE-2022-28346',
+    });
+    // Code scanning matches alerts by rule and fingerprint: both unchanged, so no alert closes or opens.
+    const prints = (s: Sarif) =>
+      s.runs[0]!.results.map((r) => `${r.ruleId} ${JSON.stringify(r.partialFingerprints)}`).sort();
+    expect(prints(sarifOf('week2.sarif'))).toEqual(prints(sarifOf('week1.sarif')));
+    expect(sarifOf('week2.sarif').runs[0]!.results.map((r) => r.ruleId)).toContain('CVE-2022-28346');
   });
 
   it('merges several files, each finding keeping its file and line', async () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOsvRecords, type OsvRecord } from '@deploy-kit/harness';
 import { pipAuditArgs, pipAuditEnv } from '../../../actions/pip-audit/src/audit';
-import type { Finding } from '../../../actions/pip-audit/src/findings';
+import { canonicalId, type Finding } from '../../../actions/pip-audit/src/findings';
 import { fixedIn, fixFromList, upgradeFor } from '../../../actions/pip-audit/src/fixes';
 import { breaks, type GatePolicy } from '../../../actions/pip-audit/src/gate';
 import { applyIgnores, expiredMessage, parseIgnoreFile } from '../../../actions/pip-audit/src/ignores';
@@ -242,6 +242,7 @@ describe('ignore file', () => {
 describe('gate', () => {
   const finding = (level: string, fixedIn?: string, ignoredUntil?: string): Finding =>
     ({
+      advisory: 'X',
       id: 'X',
       aliases: [],
       package: 'p',
@@ -286,6 +287,36 @@ describe('OSV addresses and the weekly comparison', () => {
     );
     expect(changes).toEqual({ new: ['c'], resolved: ['a'], aboutToExpire: ['GHSA-1'] });
     expect(compareReports(undefined, { findings: [], expiringSoon: [] })).toBeUndefined();
+  });
+
+  it('keys an advisory by one id chosen from its whole alias set: CVE, else GHSA, else PYSEC, else the lowest (#18 B4)', () => {
+    expect(canonicalId(['CVE-2022-28346', 'GHSA-2gwj-7jmv-h26r'])).toBe('CVE-2022-28346');
+    expect(canonicalId(['PYSEC-2022-190', 'CVE-2022-28346', 'GHSA-2gwj-7jmv-h26r'])).toBe('CVE-2022-28346');
+    expect(canonicalId(['pysec-2023-175', 'GHSA-b', 'ghsa-B'])).toBe('GHSA-b');
+    expect(canonicalId(['PYSEC-2', 'PYSEC-10'])).toBe('PYSEC-10');
+    expect(canonicalId(['OSV-2', 'BIT-1'])).toBe('BIT-1');
+  });
+
+  it('treats an advisory reported under another id as the same finding, old reports keyed by id too (#18 B4)', () => {
+    const week1 = {
+      findings: [
+        { key: 'r.txt|django|CVE-2022-28346', id: 'CVE-2022-28346', aliases: ['GHSA-2gwj-7jmv-h26r'] },
+        // A report written before the stable key: keyed by pip-audit's id.
+        { key: 'r.txt|idna|GHSA-jjg7-2v4v-x38h', id: 'GHSA-jjg7-2v4v-x38h', aliases: ['CVE-2024-3651'] },
+        { key: 'r.txt|sqlparse|CVE-2023-30608', id: 'CVE-2023-30608', aliases: [] },
+      ],
+    };
+    const week2 = [
+      { key: 'r.txt|django|CVE-2022-28346', id: 'PYSEC-2022-190', aliases: ['CVE-2022-28346'] },
+      { key: 'r.txt|idna|CVE-2024-3651', id: 'CVE-2024-3651', aliases: ['GHSA-jjg7-2v4v-x38h'] },
+      // The same advisory in another package is another finding.
+      { key: 'r.txt|django2|CVE-2022-28346', id: 'CVE-2022-28346', aliases: [] },
+    ];
+    expect(compareReports(week1, { findings: week2 as never, expiringSoon: [] })).toEqual({
+      new: ['r.txt|django2|CVE-2022-28346'],
+      resolved: ['r.txt|sqlparse|CVE-2023-30608'],
+      aboutToExpire: [],
+    });
   });
 });
 

@@ -18,6 +18,7 @@ import {
   summaryMarkdown,
   toReportFinding,
   uniqueActive,
+  type PreviousFinding,
   type Report,
   type ReportFinding,
 } from './report';
@@ -46,7 +47,7 @@ export interface Outputs {
   sarif?: string;
 }
 
-export type PreviousReport = { findings?: { key?: unknown }[] } | undefined;
+export type PreviousReport = { findings?: PreviousFinding[] } | undefined;
 
 export function readPrevious(file: string | undefined): PreviousReport {
   if (!file) return undefined;
