@@ -1,6 +1,7 @@
 import { mdCode, mdEscape, mdHeading, mdList, mdTable } from '@deploy-kit/shared';
 import { findingKey, type Finding } from './findings';
 import type { IgnoreEntry } from './ignores';
+import type { UnknownPin } from './index-check';
 import type { Level } from './severity';
 
 /** The JSON report (the weekly artifact), its comparison with the previous one, and the job summary. Pure. */
@@ -38,6 +39,8 @@ export interface Report {
   expired: IgnoreEntry[];
   expiringSoon: IgnoreEntry[];
   skipped: { file?: string; name: string; reason: string }[];
+  /** Pins the package index does not know ('index-check'). */
+  unknownPins: UnknownPin[];
   /** Present when a previous report was given. */
   changes?: { new: string[]; resolved: string[]; aboutToExpire: string[] };
 }
@@ -157,6 +160,10 @@ export function summaryMarkdown(report: Report, policy: string, failure: string 
   for (const e of report.expired) notes.push(`Expired ignore: ${mdCode(e.id)} (${e.reason}) on ${e.expires}`);
   for (const e of report.stale) notes.push(`Stale ignore (matches nothing): ${mdCode(e.id)} (${e.reason})`);
   for (const e of report.expiringSoon) notes.push(`Ignore expiring soon: ${mdCode(e.id)} on ${e.expires}`);
+  for (const u of report.unknownPins)
+    notes.push(
+      `Not on the package index: ${u.name}==${u.version}${u.file ? ` (${u.file}${u.line ? `:${u.line}` : ''})` : ''}: ${u.reason}`,
+    );
   for (const s of report.skipped)
     notes.push(`Not audited: ${s.name}${s.file ? ` in ${s.file}` : ''}: ${s.reason}`);
   if (report.changes)
