@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import {
+  affectsVersion,
   NODE20,
   loadOsvRecords,
   type OsvRecord,
@@ -403,6 +404,57 @@ describe('pip-audit action against the real pip-audit', () => {
       s.runs[0]!.results.map((r) => `${r.ruleId} ${JSON.stringify(r.partialFingerprints)}`).sort();
     expect(prints(sarifOf('week2.sarif'))).toEqual(prints(sarifOf('week1.sarif')));
     expect(sarifOf('week2.sarif').runs[0]!.results.map((r) => r.ruleId)).toContain('CVE-2022-28346');
+  });
+
+  it('starts pip-audit once per file and reads no OSV record the answers already carried (#18 B6)', async () => {
+    // A pip-audit on PATH that logs each start, then runs the real one (a Python script of the same
+    // venv, as pip's own entry points are).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-pa-wrap-'));
+    workspaces.push(dir);
+    const log = path.join(dir, 'starts.log');
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.writeFileSync(
+      path.join(dir, 'bin', 'pip-audit'),
+      [
+        `#!${path.join(toolsBin, 'python')}`,
+        'import os, sys',
+        `open(${JSON.stringify(log)}, 'a').write(' '.join(sys.argv[1:2]) + '\\n')`,
+        `os.execv(${JSON.stringify(path.join(toolsBin, 'pip-audit'))}, ['pip-audit'] + sys.argv[1:])`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const ws = workspace({ 'requirements.txt': 'Django==3.2.10\nidna==3.3\n' });
+    const before = osv.requests.length;
+    const r = await runAction({
+      action: ACTION,
+      workspace: ws,
+      inputs: { 'osv-url': osv.queryUrl, 'index-check': 'off' },
+      env: {
+        PATH: `${path.join(dir, 'bin')}${path.delimiter}${process.env.PATH}`,
+        XDG_CACHE_HOME: path.join(ws, '.cache'),
+      },
+      timeoutMs: 120_000,
+    });
+    expect(failure(r)).toMatch(/^Policy failed: \d+ vulnerabilities/);
+    // No `pip-audit --version` (a second Python start-up, ~0.4 s): the version comes from its metadata.
+    expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual(['-f']);
+    // The records the query answers carried (every record affecting a queried pin) are not asked for
+    // again; what is read is the aliases (CVE ids, mostly not records of their own here).
+    const carried = [...osv.records.values()]
+      .filter((rec) => affectsVersion(rec, 'django', '3.2.10') || affectsVersion(rec, 'idna', '3.3'))
+      .map((rec) => rec.id);
+    expect(carried.length).toBeGreaterThan(5);
+    const gets = osv.requests
+      .slice(before)
+      .filter((q) => q.method === 'GET')
+      .map((q) => decodeURIComponent(q.path.replace('/v1/vulns/', '')));
+    expect(gets.length).toBeGreaterThan(0);
+    expect(gets.filter((id) => carried.includes(id))).toEqual([]);
+    expect(findingsOf(r).find((f) => f.id === 'PYSEC-2022-190')).toMatchObject({
+      severity: 'critical',
+      score: 9.8,
+    });
   });
 
   it('merges several files, each finding keeping its file and line', async () => {
