@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ORDER = ['cold-start', 'remote-deploy', 'build-images', 'smoke-test', 'lint-gate', 'demo'];
+const ORDER = ['cold-start', 'remote-deploy', 'build-images', 'smoke-test', 'lint-gate', 'pip-audit', 'demo'];
 const TITLES = {
   'cold-start': 'Cold start of every bundle, and render-env with 1,000 keys',
   'remote-deploy': 'remote-deploy: 20 hosts vs one, vs Ansible and a plain OpenSSH loop',
@@ -17,6 +17,7 @@ const TITLES = {
   'smoke-test': 'smoke-test: 50 independent checks vs a sequential curl loop',
   demo: 'bash scripts/demo, warm: the whole pipeline on three hosts',
   'lint-gate': 'lint-gate: every tool at once vs the slowest tool alone and the sequential steps',
+  'pip-audit': 'pip-audit: the action vs pip-audit alone on the same file and service',
 };
 
 const collectOnly = process.argv.includes('--collect-only');
