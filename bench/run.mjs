@@ -16,6 +16,7 @@ const ORDER = [
   'smoke-test',
   'time-to-rollback',
   'lint-gate',
+  'pip-audit',
   'demo',
 ];
 const TITLES = {
@@ -26,6 +27,7 @@ const TITLES = {
   'time-to-rollback': 'Time to rollback: a release that keeps answering 500, before and after warm-up',
   demo: 'bash scripts/demo, warm: the whole pipeline on three hosts',
   'lint-gate': 'lint-gate: every tool at once vs the slowest tool alone and the sequential steps',
+  'pip-audit': 'pip-audit: the action vs pip-audit alone on the same file and service',
 };
 
 const collectOnly = process.argv.includes('--collect-only');

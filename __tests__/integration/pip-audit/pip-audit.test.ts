@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +8,7 @@ import * as path from 'node:path';
 import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import {
+  affectsVersion,
   NODE20,
   loadOsvRecords,
   type OsvRecord,
@@ -17,12 +19,16 @@ import {
   type OsvStandin,
   type RunActionResult,
 } from '@deploy-kit/harness';
+import { buildDistributions, startSimpleIndex } from './simple-index';
 
 /**
  * The committed bundle, run as the runner runs it, driving the real pip-audit
  * (pinned, hashed, from scripts/pytools.d/pip-audit.txt) against the OSV
  * stand-in, which serves real advisory records and checks every request.
  */
+
+/** The published folder under test; DEPLOY_KIT_PIP_AUDIT_ACTION runs these tests against another bundle (an earlier one, to see a test fail). */
+const ACTION = process.env.DEPLOY_KIT_PIP_AUDIT_ACTION ?? 'pip-audit';
 
 let osv: OsvStandin;
 let toolsBin: string;
@@ -74,10 +80,11 @@ function audit(
   extra: { node?: string; osvUrl?: string } = {},
 ): Promise<RunActionResult> {
   return runAction({
-    action: 'pip-audit',
+    action: ACTION,
     workspace: ws,
     node: extra.node,
-    inputs: { 'osv-url': extra.osvUrl ?? osv.queryUrl, ...inputs },
+    // The tests may not reach PyPI: the pin check is off unless a test points 'index-url' at its own index.
+    inputs: { 'osv-url': extra.osvUrl ?? osv.queryUrl, 'index-check': 'off', ...inputs },
     // pip-audit's own cache would let a later run answer from disk instead of the (faulty) service.
     env: { PATH: `${toolsBin}${path.delimiter}${process.env.PATH}`, XDG_CACHE_HOME: path.join(ws, '.cache') },
     timeoutMs: 180_000,
@@ -208,9 +215,13 @@ describe('pip-audit action against the real pip-audit', () => {
     );
     const run = sarif.runs[0];
     expect(run.results).toHaveLength(26);
-    const rule = run.tool.driver.rules.find((x: { id: string }) => x.id === 'PYSEC-2022-190');
+    // Rules are keyed by the advisory's stable identity (its CVE id here), whatever id pip-audit used.
+    const rule = run.tool.driver.rules.find((x: { id: string }) => x.id === 'CVE-2022-28346');
     expect(rule.properties['security-severity']).toBe('9.8');
-    const result = run.results.find((x: { ruleId: string }) => x.ruleId === 'PYSEC-2022-190');
+    const result = run.results.find((x: { ruleId: string }) => x.ruleId === 'CVE-2022-28346');
+    expect(result.message.text).toMatch(
+      /^Django 3\.2\.10 is affected by CVE-2022-28346 \(PYSEC-2022-190, GHSA-2gwj-7jmv-h26r\)/,
+    );
     expect(result.locations[0].physicalLocation).toEqual({
       artifactLocation: { uri: 'requirements.txt' },
       region: { startLine: 1 },
@@ -349,6 +360,103 @@ describe('pip-audit action against the real pip-audit', () => {
     );
   });
 
+  it('keeps report keys and SARIF fingerprints when the database adds an alias record (#18 B4)', async () => {
+    // Week 1 the Django advisory is served as CVE-2022-28346 (aliases: the GHSA); week 2 the PYSEC
+    // record exists too and pip-audit reports it as PYSEC-2022-190, the CVE among its aliases.
+    const real = loadOsvRecords();
+    const cve = { ...structuredClone(real.get('PYSEC-2022-190')), id: 'CVE-2022-28346' } as OsvRecord;
+    cve.aliases = ['GHSA-2gwj-7jmv-h26r'];
+    const week1 = new Map(
+      [...real].filter(([id]) => id !== 'PYSEC-2022-190' && id !== 'GHSA-2gwj-7jmv-h26r'),
+    );
+    week1.set(cve.id, cve);
+    const earlier = await startOsvStandin({ records: week1 });
+    const ws = workspace({ 'requirements.txt': 'Django==3.2.10\nidna==3.3\n' });
+    type Sarif = { runs: { results: { ruleId: string; partialFingerprints: Record<string, string> }[] }[] };
+    const sarifOf = (name: string): Sarif =>
+      JSON.parse(fs.readFileSync(path.join(ws, name), 'utf8')) as Sarif;
+    try {
+      const one = await audit(
+        ws,
+        { report: 'week1.json', sarif: 'week1.sarif' },
+        { osvUrl: earlier.queryUrl },
+      );
+      expect(findingsOf(one).map((f) => f.id)).toContain('CVE-2022-28346');
+      expect(earlier.violations).toEqual([]);
+    } finally {
+      await earlier.stop();
+    }
+    const two = await audit(ws, {
+      report: 'week2.json',
+      sarif: 'week2.sarif',
+      'previous-report': 'week1.json',
+    });
+    const report = JSON.parse(fs.readFileSync(path.join(ws, 'week2.json'), 'utf8'));
+    expect(report.changes).toEqual({ new: [], resolved: [], aboutToExpire: [] });
+    expect(two.summary).toContain('Since the previous report: 0 new, 0 resolved');
+    const django = findingsOf(two).find((f) => f.id === 'PYSEC-2022-190');
+    expect(django).toMatchObject({
+      key: 'requirements.txt|django|CVE-2022-28346',
+      advisory: 'CVE-2022-28346',
+    });
+    // Code scanning matches alerts by rule and fingerprint: both unchanged, so no alert closes or opens.
+    const prints = (s: Sarif) =>
+      s.runs[0]!.results.map((r) => `${r.ruleId} ${JSON.stringify(r.partialFingerprints)}`).sort();
+    expect(prints(sarifOf('week2.sarif'))).toEqual(prints(sarifOf('week1.sarif')));
+    expect(sarifOf('week2.sarif').runs[0]!.results.map((r) => r.ruleId)).toContain('CVE-2022-28346');
+  });
+
+  it('starts pip-audit once per file and reads no OSV record the answers already carried (#18 B6)', async () => {
+    // A pip-audit on PATH that logs each start, then runs the real one (a Python script of the same
+    // venv, as pip's own entry points are).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-pa-wrap-'));
+    workspaces.push(dir);
+    const log = path.join(dir, 'starts.log');
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.writeFileSync(
+      path.join(dir, 'bin', 'pip-audit'),
+      [
+        `#!${path.join(toolsBin, 'python')}`,
+        'import os, sys',
+        `open(${JSON.stringify(log)}, 'a').write(' '.join(sys.argv[1:2]) + '\\n')`,
+        `os.execv(${JSON.stringify(path.join(toolsBin, 'pip-audit'))}, ['pip-audit'] + sys.argv[1:])`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const ws = workspace({ 'requirements.txt': 'Django==3.2.10\nidna==3.3\n' });
+    const before = osv.requests.length;
+    const r = await runAction({
+      action: ACTION,
+      workspace: ws,
+      inputs: { 'osv-url': osv.queryUrl, 'index-check': 'off' },
+      env: {
+        PATH: `${path.join(dir, 'bin')}${path.delimiter}${process.env.PATH}`,
+        XDG_CACHE_HOME: path.join(ws, '.cache'),
+      },
+      timeoutMs: 120_000,
+    });
+    expect(failure(r)).toMatch(/^Policy failed: \d+ vulnerabilities/);
+    // No `pip-audit --version` (a second Python start-up, ~0.4 s): the version comes from its metadata.
+    expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual(['-f']);
+    // The records the query answers carried (every record affecting a queried pin) are not asked for
+    // again; what is read is the aliases (CVE ids, mostly not records of their own here).
+    const carried = [...osv.records.values()]
+      .filter((rec) => affectsVersion(rec, 'django', '3.2.10') || affectsVersion(rec, 'idna', '3.3'))
+      .map((rec) => rec.id);
+    expect(carried.length).toBeGreaterThan(5);
+    const gets = osv.requests
+      .slice(before)
+      .filter((q) => q.method === 'GET')
+      .map((q) => decodeURIComponent(q.path.replace('/v1/vulns/', '')));
+    expect(gets.length).toBeGreaterThan(0);
+    expect(gets.filter((id) => carried.includes(id))).toEqual([]);
+    expect(findingsOf(r).find((f) => f.id === 'PYSEC-2022-190')).toMatchObject({
+      severity: 'critical',
+      score: 9.8,
+    });
+  });
+
   it('merges several files, each finding keeping its file and line', async () => {
     const ws = workspace({
       'requirements/base.txt': '# base\nidna==3.3\n',
@@ -443,6 +551,144 @@ describe('pip-audit action against the real pip-audit', () => {
       "Invalid input: 'requirements' file requirements.txt line 1 includes 'base.txt' (-r), which does not exist; fix the path or remove the line.",
     );
     expectNotAudited(m, 'invalid-input');
+  });
+
+  it('checks pins and hashes against the package index: an unknown package, version or hash is named, never clean (#18 B5)', async () => {
+    // A package index on loopback serving real files built here; pip itself installs from it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-index-'));
+    workspaces.push(dir);
+    const python = path.join(toolsBin, 'python');
+    const tiny = buildDistributions(python, dir, 'acc-tiny', '1.0.0');
+    const idna = [
+      ...buildDistributions(python, dir, 'idna', '3.6'),
+      ...buildDistributions(python, dir, 'idna', '3.7'),
+    ];
+    const index = await startSimpleIndex(dir, { 'acc-tiny': tiny, idna });
+    const html = await startSimpleIndex(dir, { 'acc-tiny': tiny, idna }, { html: true });
+    try {
+      const wheelHash = index.sha256[tiny[0] as string] as string;
+      // pip itself takes the wheel from this index with the hash (asynchronously: the index serves from this process).
+      const pinned = path.join(dir, 'pinned.txt');
+      fs.writeFileSync(pinned, `acc-tiny==1.0.0 --hash=sha256:${wheelHash}\n`);
+      await promisify(execFile)(
+        python,
+        [
+          '-m',
+          'pip',
+          'download',
+          '--quiet',
+          '--no-deps',
+          '--no-cache-dir',
+          '--require-hashes',
+          '--index-url',
+          index.url,
+          '-d',
+          path.join(dir, 'got'),
+          '-r',
+          pinned,
+        ],
+        { env: { ...process.env, PIP_FIND_LINKS: '' } },
+      );
+      expect(fs.readdirSync(path.join(dir, 'got'))).toEqual([tiny[0]]);
+
+      const wrong = `sha256:${'0'.repeat(64)}`;
+      const bad = workspace({
+        // pip-audit wants a hash on every line once one has one.
+        'requirements.txt': `acc-no-such-package==1.0.0 --hash=${wrong}\nidna==99.1 --hash=${wrong}\nacc-tiny==1.0.0 --hash=${wrong}\n`,
+      });
+      const expected = [
+        {
+          file: 'requirements.txt',
+          line: 1,
+          name: 'acc-no-such-package',
+          version: '1.0.0',
+          reason: 'the index has no package acc-no-such-package',
+        },
+        {
+          file: 'requirements.txt',
+          line: 2,
+          name: 'idna',
+          version: '99.1',
+          reason: 'the index has no 99.1 of idna (its latest is 3.7)',
+        },
+        {
+          file: 'requirements.txt',
+          line: 3,
+          name: 'acc-tiny',
+          version: '1.0.0',
+          reason: 'no file of acc-tiny 1.0.0 on the index has the --hash given (2 file(s) listed)',
+        },
+      ];
+      for (const url of [index.url, html.url]) {
+        const r = await audit(bad, { 'index-url': url, 'index-check': 'fail', report: 'report.json' });
+        expect(failure(r)).toBe(
+          'Policy failed: 3 pins the package index does not know (acc-no-such-package==1.0.0 at requirements.txt line 1: the index has no package acc-no-such-package, idna==99.1 at requirements.txt line 2: the index has no 99.1 of idna (its latest is 3.7), acc-tiny==1.0.0 at requirements.txt line 3: no file of acc-tiny 1.0.0 on the index has the --hash given (2 file(s) listed)).',
+        );
+        expect(resultsOf(r)).toMatchObject({
+          status: 'failed',
+          vulnerabilityCount: 0,
+          unknownPins: expected,
+        });
+        expect(JSON.parse(fs.readFileSync(path.join(bad, 'report.json'), 'utf8')).unknownPins).toEqual(
+          expected,
+        );
+        expect(
+          r.annotations
+            .filter((a) => /is not on the package index/.test(a.message))
+            .map((a) => [a.level, a.line]),
+        ).toEqual([
+          ['error', 1],
+          ['error', 2],
+          ['error', 3],
+        ]);
+        expect(r.summary).toContain('Not on the package index: idna==99.1 (requirements.txt:2)');
+      }
+      expect(html.requests.some((q) => q.path === '/simple/idna/')).toBe(true);
+
+      // The same pins, known to the index: clean, every package asked once, as JSON (PEP 691).
+      const good = workspace({
+        'requirements.txt': `acc-tiny==1.0.0 --hash=sha256:${wheelHash}\nidna==3.7 --hash=sha256:${index.sha256[idna[2] as string] as string}\n`,
+      });
+      const sent = index.requests.length;
+      const ok = await audit(good, { 'index-url': index.url, 'index-check': 'fail' });
+      expect(failure(ok)).toBeUndefined();
+      expect(resultsOf(ok)).toMatchObject({ status: 'passed', unknownPins: [] });
+      const asked = index.requests.slice(sent);
+      expect(asked.map((q) => q.path).sort()).toEqual(['/simple/acc-tiny/', '/simple/idna/']);
+      expect(asked.every((q) => q.accept.startsWith('application/vnd.pypi.simple.v1+json'))).toBe(true);
+
+      // 'index-check: warn' names them and passes; 'off' asks nothing.
+      const warned = await audit(bad, { 'index-url': index.url, 'index-check': 'warn' });
+      expect(failure(warned)).toBeUndefined();
+      expect(
+        warned.annotations.filter(
+          (a) => a.level === 'warning' && /is not on the package index/.test(a.message),
+        ),
+      ).toHaveLength(3);
+      const before = index.requests.length;
+      expect(failure(await audit(bad, { 'index-url': index.url, 'index-check': 'off' }))).toBeUndefined();
+      expect(index.requests.length).toBe(before);
+
+      // An index that cannot be asked: a warning saying the pins were not checked (an error with strict).
+      const down = `http://127.0.0.1:${await closedPort()}/simple/`;
+      const unreachable = await audit(good, { 'index-url': down, 'index-check': 'fail' });
+      expect(failure(unreachable)).toBeUndefined();
+      expect(
+        unreachable.annotations.some(
+          (a) =>
+            a.level === 'warning' &&
+            /the package index could not be asked about 2 package\(s\)/.test(a.message),
+        ),
+      ).toBe(true);
+      expect(
+        failure(await audit(good, { 'index-url': down, 'index-check': 'fail', strict: 'true' })),
+      ).toMatch(
+        /^Policy failed: the package index could not be asked about 2 package\(s\) \(acc-tiny: .*ECONNREFUSED/,
+      );
+    } finally {
+      await index.stop();
+      await html.stop();
+    }
   });
 
   it('resolves an unpinned requirement through pip, and reports a requirement pip cannot resolve as a tool error', async () => {
@@ -602,18 +848,41 @@ describe('pip-audit action against the real pip-audit', () => {
   });
 
   it('fails closed when the records for severity cannot be read', async () => {
-    const ws = workspace({ 'requirements.txt': 'idna==3.3\n' });
-    osv.fault({ route: 'vulns', status: 503 });
-    const r = await audit(ws, { 'fail-on': 'critical' });
-    expect(
-      r.annotations.some(
-        (a) =>
-          a.level === 'warning' &&
-          /Could not read 2 OSV record\(s\) \(CVE-2024-3651: HTTP 503/.test(a.message),
-      ),
-    ).toBe(true);
-    expect(failure(r)).toMatch(/1 vulnerability at severity critical or above/);
-    expect(findingsOf(r)[0]?.severity).toBe('unknown');
+    // The records a query answer carries are used as they come; the severity here is only in the
+    // alias's record (CVE-2024-3651, which affects nothing by itself, so no query returns it): it
+    // must be read with GET /v1/vulns/{id}, and when that fails the severity is unknown.
+    const real = loadOsvRecords();
+    const ghsa = structuredClone(real.get('GHSA-jjg7-2v4v-x38h')) as OsvRecord;
+    const cve: OsvRecord = {
+      id: 'CVE-2024-3651',
+      modified: ghsa.modified,
+      aliases: [ghsa.id],
+      severity: ghsa.severity,
+      details: 'The alias record that carries the score.',
+    };
+    delete ghsa.severity;
+    delete (ghsa.database_specific as { severity?: string }).severity;
+    const split = await startOsvStandin({ records: new Map([...real, [ghsa.id, ghsa], [cve.id, cve]]) });
+    try {
+      const ws = workspace({ 'requirements.txt': 'idna==3.3\n' });
+      const read = await audit(ws, { 'fail-on': 'critical' }, { osvUrl: split.queryUrl });
+      expect(findingsOf(read)[0]).toMatchObject({ severity: 'medium', score: 6.9 });
+      expect(failure(read)).toBeUndefined();
+      split.fault({ route: 'vulns', status: 503 });
+      const r = await audit(ws, { 'fail-on': 'critical' }, { osvUrl: split.queryUrl });
+      expect(
+        r.annotations.some(
+          (a) =>
+            a.level === 'warning' &&
+            /Could not read 1 OSV record\(s\) \(CVE-2024-3651: HTTP 503/.test(a.message),
+        ),
+      ).toBe(true);
+      expect(failure(r)).toMatch(/1 vulnerability at severity critical or above/);
+      expect(findingsOf(r)[0]?.severity).toBe('unknown');
+      expect(split.violations).toEqual([]);
+    } finally {
+      await split.stop();
+    }
   });
 
   it("sends a mirror's credentials with every request, the record reads too (#18 B3)", async () => {
@@ -727,7 +996,7 @@ describe('pip-audit action against the real pip-audit', () => {
     const r = await runAction({
       action: 'pip-audit',
       workspace: ws,
-      inputs: { 'osv-url': osv.queryUrl },
+      inputs: { 'osv-url': osv.queryUrl, 'index-check': 'off' },
       env,
       timeoutMs: 300_000,
     });

@@ -2,13 +2,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOsvRecords, type OsvRecord } from '@deploy-kit/harness';
 import { pipAuditArgs, pipAuditEnv } from '../../../actions/pip-audit/src/audit';
-import type { Finding } from '../../../actions/pip-audit/src/findings';
+import { canonicalId, type Finding } from '../../../actions/pip-audit/src/findings';
 import { fixedIn, fixFromList, upgradeFor } from '../../../actions/pip-audit/src/fixes';
 import { breaks, type GatePolicy } from '../../../actions/pip-audit/src/gate';
 import { applyIgnores, expiredMessage, parseIgnoreFile } from '../../../actions/pip-audit/src/ignores';
 import { classify, lastErrorLine } from '../../../actions/pip-audit/src/outcome';
 import { lookupIds, vulnsBase } from '../../../actions/pip-audit/src/osv';
 import { notAnOsvAnswer } from '../../../actions/pip-audit/src/osv-relay';
+import {
+  hashesOf,
+  judgePin,
+  parseProjectPage,
+  versionOfFile,
+} from '../../../actions/pip-audit/src/index-check';
 import { compareReports } from '../../../actions/pip-audit/src/report';
 import { fullyPinned, normalizeName, parseRequirements } from '../../../actions/pip-audit/src/requirements';
 import { cvssScore, levelOf, severityOf, type SeverityRecord } from '../../../actions/pip-audit/src/severity';
@@ -242,6 +248,7 @@ describe('ignore file', () => {
 describe('gate', () => {
   const finding = (level: string, fixedIn?: string, ignoredUntil?: string): Finding =>
     ({
+      advisory: 'X',
       id: 'X',
       aliases: [],
       package: 'p',
@@ -287,6 +294,36 @@ describe('OSV addresses and the weekly comparison', () => {
     expect(changes).toEqual({ new: ['c'], resolved: ['a'], aboutToExpire: ['GHSA-1'] });
     expect(compareReports(undefined, { findings: [], expiringSoon: [] })).toBeUndefined();
   });
+
+  it('keys an advisory by one id chosen from its whole alias set: CVE, else GHSA, else PYSEC, else the lowest (#18 B4)', () => {
+    expect(canonicalId(['CVE-2022-28346', 'GHSA-2gwj-7jmv-h26r'])).toBe('CVE-2022-28346');
+    expect(canonicalId(['PYSEC-2022-190', 'CVE-2022-28346', 'GHSA-2gwj-7jmv-h26r'])).toBe('CVE-2022-28346');
+    expect(canonicalId(['pysec-2023-175', 'GHSA-b', 'ghsa-B'])).toBe('GHSA-b');
+    expect(canonicalId(['PYSEC-2', 'PYSEC-10'])).toBe('PYSEC-10');
+    expect(canonicalId(['OSV-2', 'BIT-1'])).toBe('BIT-1');
+  });
+
+  it('treats an advisory reported under another id as the same finding, old reports keyed by id too (#18 B4)', () => {
+    const week1 = {
+      findings: [
+        { key: 'r.txt|django|CVE-2022-28346', id: 'CVE-2022-28346', aliases: ['GHSA-2gwj-7jmv-h26r'] },
+        // A report written before the stable key: keyed by pip-audit's id.
+        { key: 'r.txt|idna|GHSA-jjg7-2v4v-x38h', id: 'GHSA-jjg7-2v4v-x38h', aliases: ['CVE-2024-3651'] },
+        { key: 'r.txt|sqlparse|CVE-2023-30608', id: 'CVE-2023-30608', aliases: [] },
+      ],
+    };
+    const week2 = [
+      { key: 'r.txt|django|CVE-2022-28346', id: 'PYSEC-2022-190', aliases: ['CVE-2022-28346'] },
+      { key: 'r.txt|idna|CVE-2024-3651', id: 'CVE-2024-3651', aliases: ['GHSA-jjg7-2v4v-x38h'] },
+      // The same advisory in another package is another finding.
+      { key: 'r.txt|django2|CVE-2022-28346', id: 'CVE-2022-28346', aliases: [] },
+    ];
+    expect(compareReports(week1, { findings: week2 as never, expiringSoon: [] })).toEqual({
+      new: ['r.txt|django2|CVE-2022-28346'],
+      resolved: ['r.txt|sqlparse|CVE-2023-30608'],
+      aboutToExpire: [],
+    });
+  });
 });
 
 describe('shipped lock', () => {
@@ -313,5 +350,56 @@ describe('OSV answers (#18 B2)', () => {
     expect(notAnOsvAnswer('<html>')).toBe('the answer is not JSON (<html>)');
     expect(notAnOsvAnswer('{"vulns":null}')).toMatch(/^the answer's vulns is not a list of OSV records/);
     expect(notAnOsvAnswer('{"vulns":[{}]}')).toMatch(/^the answer's vulns is not a list of OSV records/);
+  });
+});
+
+describe('pins against the package index (#18 B5)', () => {
+  const pin = (version: string, hashes: string[] = []) => ({
+    name: 'python-dateutil',
+    written: 'python-dateutil',
+    line: 1,
+    version,
+    hashes,
+  });
+  const files: { filename: string; hashes: Record<string, string> }[] = [
+    { filename: 'python_dateutil-2.8.2-py2.py3-none-any.whl', hashes: { sha256: 'aa' } },
+    { filename: 'python-dateutil-2.8.2.tar.gz', hashes: { sha256: 'bb' } },
+    { filename: 'python-dateutil-2.9.0.post0.tar.gz', hashes: {} },
+  ];
+
+  it('reads versions from wheel and sdist names, hashes from --hash options', () => {
+    expect(versionOfFile('python_dateutil-2.8.2-py2.py3-none-any.whl', 'python-dateutil')).toBe('2.8.2');
+    expect(versionOfFile('python-dateutil-2.8.2.tar.gz', 'python-dateutil')).toBe('2.8.2');
+    expect(versionOfFile('Django-3.2.10.zip', 'django')).toBe('3.2.10');
+    expect(versionOfFile('other-1.0.tar.gz', 'django')).toBeUndefined();
+    expect(hashesOf('idna==3.7 --hash=sha256:ABC --hash sha512:d0')).toEqual(['sha256:abc', 'sha512:d0']);
+  });
+
+  it('reads PEP 691 JSON and PEP 503 HTML pages', () => {
+    expect(
+      parseProjectPage(
+        '{"files":[{"filename":"a-1.tar.gz","hashes":{"sha256":"ff"}}]}',
+        'application/vnd.pypi.simple.v1+json',
+      ),
+    ).toEqual([{ filename: 'a-1.tar.gz', hashes: { sha256: 'ff' } }]);
+    expect(
+      parseProjectPage(
+        '<a href="../../f/a-1.tar.gz#sha256=FF" data-requires-python="&gt;=3">a-1.tar.gz</a>',
+        'text/html',
+      ),
+    ).toEqual([{ filename: 'a-1.tar.gz', hashes: { sha256: 'ff' } }]);
+  });
+
+  it('names an unknown version (with the latest) and a hash no file has; says nothing it cannot check', () => {
+    expect(judgePin(pin('2.8.2'), files)).toBeUndefined();
+    expect(judgePin(pin('2.8.2.0'), files)).toBeUndefined();
+    expect(judgePin(pin('9.9'), files)).toBe(
+      'the index has no 9.9 of python-dateutil (its latest is 2.9.0.post0)',
+    );
+    expect(judgePin(pin('2.8.2', ['sha256:bb']), files)).toBeUndefined();
+    expect(judgePin(pin('2.8.2', ['sha256:cc']), files)).toBe(
+      'no file of python-dateutil 2.8.2 on the index has the --hash given (2 file(s) listed)',
+    );
+    expect(judgePin(pin('2.9.0.post0', ['sha256:cc']), files)).toBeUndefined();
   });
 });

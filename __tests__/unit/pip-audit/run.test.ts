@@ -62,7 +62,12 @@ async function until(check: () => boolean): Promise<void> {
 
 const context = (signal = new AbortController().signal): ActionContext => ({ signal, signals: noSignals });
 const inputs = () =>
-  pipAuditAction.parseInputs({ 'working-directory': 'app', 'osv-url': 'http://127.0.0.1:9/v1/query' });
+  pipAuditAction.parseInputs({
+    'working-directory': 'app',
+    'osv-url': 'http://127.0.0.1:9/v1/query',
+    // Unit tests ask no network: the pin check against the package index is off.
+    'index-check': 'off',
+  });
 
 test('prints a progress line with the elapsed time while pip-audit runs, then passes', async () => {
   const lines: string[] = [];
@@ -108,7 +113,7 @@ test("the job's cancel stops pip-audit and its process group; the result says ca
 });
 
 test("the 'timeout' input bounds the whole run", async () => {
-  const raw = { 'working-directory': 'app', timeout: '300ms' };
+  const raw = { 'working-directory': 'app', timeout: '300ms', 'index-check': 'off' };
   const result = await pipAudit(pipAuditAction.parseInputs(raw), context());
   expect(result.outputs.results).toEqual({
     status: 'could-not-run',
@@ -143,5 +148,5 @@ test('parseInputs resolves path inputs against working-directory and keeps them 
       'pip-audit-version': '2.9.0',
     }),
   ).toThrow("'osv-url' needs pip-audit 2.10 or later ('pip-audit-version' is 2.9.0)");
-  expect(pipAuditAction.secretInputs).toEqual(['osv-url']);
+  expect(pipAuditAction.secretInputs).toEqual(['osv-url', 'index-url']);
 });

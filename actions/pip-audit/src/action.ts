@@ -18,12 +18,13 @@ import { annotate } from './annotate';
 import type { Source } from './findings';
 import type { GatePolicy } from './gate';
 import { parseIgnoreFile, type IgnoreEntry } from './ignores';
+import { checkPins, DEFAULT_INDEX_URL, pinsOf, type IndexCheck } from './index-check';
 import { parseInputs, type Inputs } from './inputs';
-import { DEFAULT_OSV_QUERY_URL, fetchRecords, lookupIds } from './osv';
+import { DEFAULT_OSV_QUERY_URL, lookupIds, recordReader, type RecordReader } from './osv';
 import { startOsvRelay, type OsvRelay } from './osv-relay';
 import { auditedOutputs, readPrevious, unauditedOutputs, writeReports, type Outputs } from './results';
 import { auditSources } from './sources';
-import { rel } from './tree';
+import { loadTree, rel } from './tree';
 import { ensurePipAudit } from './tool';
 import { judge } from './verdict';
 
@@ -52,16 +53,45 @@ function limitsOf(inputs: Inputs, context: ActionContext): Limits {
 }
 
 /** pip-audit asks the OSV service through the relay, which checks every answer (service: osv). */
-async function withRelay<T>(inputs: Inputs, work: (relay: OsvRelay | undefined) => Promise<T>): Promise<T> {
+async function withRelay<T>(
+  inputs: Inputs,
+  reader: RecordReader,
+  work: (relay: OsvRelay | undefined) => Promise<T>,
+): Promise<T> {
   if (inputs.service !== 'osv') return work(undefined);
   // A little under pip-audit's own request timeout, so the relay says why before pip-audit gives up.
   const timeoutMs = Math.max(500, inputs.requestTimeoutS * 1000 - 500);
-  const relay = await startOsvRelay(inputs.osvUrl ?? DEFAULT_OSV_QUERY_URL, { timeoutMs });
+  // The records come whole in the answers; their aliases' records are read while pip-audit goes on.
+  const onRecords = (records: { id: string; aliases?: unknown }[]): void => {
+    for (const record of records) {
+      reader.seed(record);
+      reader.prefetch(lookupIds(record.id, Array.isArray(record.aliases) ? record.aliases.map(String) : []));
+    }
+  };
+  const relay = await startOsvRelay(inputs.osvUrl ?? DEFAULT_OSV_QUERY_URL, { timeoutMs, onRecords });
   try {
     return await work(relay);
   } finally {
     await relay.close();
   }
+}
+
+/**
+ * The pins checked against the package index while pip-audit runs (#18 B5); never rejects. The
+ * index: 'index-url', else the runner's PIP_INDEX_URL (what pip would use), else PyPI.
+ */
+function startIndexCheck(inputs: Inputs, signal: AbortSignal): Promise<IndexCheck | undefined> {
+  if (inputs.indexCheck === 'off' || inputs.mode !== 'requirements') return Promise.resolve(undefined);
+  const pins = pinsOf(inputs.requirements.map((file) => loadTree(file)));
+  if (pins.length === 0) return Promise.resolve(undefined);
+  const index = inputs.indexUrl ?? (process.env.PIP_INDEX_URL || DEFAULT_INDEX_URL);
+  for (const password of urlPasswords(index)) registerSecret(password, "'index-url' password");
+  return checkPins(index, pins, { timeoutMs: inputs.requestTimeoutS * 1000, signal }).catch(
+    (error: unknown) => ({
+      unknown: [],
+      problems: [`the check failed: ${error instanceof Error ? error.message : String(error)}`],
+    }),
+  );
 }
 
 function readIgnores(inputs: Inputs): IgnoreEntry[] {
@@ -72,6 +102,7 @@ function readIgnores(inputs: Inputs): IgnoreEntry[] {
 /** Severity and fix versions come from the records (own id and aliases), from the service pip-audit used. */
 async function readRecords(
   inputs: Inputs,
+  reader: RecordReader,
   sources: readonly Source[],
   limits: Limits,
 ): Promise<ReadonlyMap<string, unknown>> {
@@ -80,10 +111,7 @@ async function readRecords(
   );
   if (ids.length === 0) return new Map();
   const lookup = await core.group(`OSV records for ${new Set(ids).size} id(s)`, async () => {
-    const r = await fetchRecords(inputs.osvUrl ?? DEFAULT_OSV_QUERY_URL, ids, {
-      timeoutMs: inputs.requestTimeoutS * 1000,
-      signal: limits.signal,
-    });
+    const r = await reader.read(ids);
     core.info(`read ${r.records.size} record(s); ${r.failures.length} could not be read`);
     return r;
   });
@@ -109,7 +137,13 @@ export async function pipAudit(
 ): Promise<ActionResult<Outputs>> {
   // A private mirror's password, masked before anything can print it (the whole URL is masked too).
   for (const password of urlPasswords(inputs.osvUrl ?? '')) registerSecret(password, "'osv-url' password");
+  for (const password of urlPasswords(inputs.indexUrl ?? ''))
+    registerSecret(password, "'index-url' password");
   const limits = limitsOf(inputs, context);
+  const reader = recordReader(inputs.osvUrl ?? DEFAULT_OSV_QUERY_URL, {
+    timeoutMs: inputs.requestTimeoutS * 1000,
+    signal: limits.signal,
+  });
   const policy: GatePolicy = {
     failOn: inputs.failOn,
     fixableOnly: inputs.fixableOnly,
@@ -128,15 +162,24 @@ export async function pipAudit(
     );
     const temp = process.env.RUNNER_TEMP || workspaceRoot();
     const reportFile = path.join(temp, 'deploy-kit-pip-audit-run.json');
-    const sources = await withRelay(inputs, (relay) =>
+    // The index is asked while pip-audit runs; an audit that cannot complete stops it.
+    const stopCheck = new AbortController();
+    const indexCheck = startIndexCheck(inputs, AbortSignal.any([limits.signal, stopCheck.signal]));
+    const sources = await withRelay(inputs, reader, (relay) =>
       auditSources(inputs, { bin, limits, reportFile, progress: options.progress, relay }),
-    );
-    const records = await readRecords(inputs, sources, limits);
+    ).catch((error: unknown) => {
+      stopCheck.abort();
+      throw error;
+    });
+    const index = await indexCheck;
+    const records = await readRecords(inputs, reader, sources, limits);
     const verdict = judge(sources, records, ignores, {
       policy,
       strict: inputs.strict,
       warnDays: inputs.expiryWarningDays,
       ignoreFile: inputs.ignoreFile ? rel(inputs.ignoreFile) : undefined,
+      index,
+      indexCheck: inputs.indexCheck,
     });
     const report = inputs.report ?? path.join(temp, 'pip-audit-report.json');
     const written = writeReports(verdict, { report, sarif: inputs.sarif, previous }, inputs.pipAuditVersion);
@@ -151,13 +194,15 @@ export async function pipAudit(
   } catch (error) {
     if (!isActionError(error)) throw error;
     return { ...unauditedOutputs(error, context.signal.aborted), failure: error };
+  } finally {
+    await reader.close();
   }
 }
 
 export const pipAuditAction: ActionDefinition<Inputs, Outputs> = {
   name: 'pip-audit',
   // A private OSV mirror's URL may carry credentials (https://user:password@host/v1/query).
-  secretInputs: ['osv-url'],
+  secretInputs: ['osv-url', 'index-url'],
   defaults,
   parseInputs,
   run: (inputs, context) => pipAudit(inputs, context),

@@ -47,6 +47,8 @@ export interface AuditOptions {
   cwd: string;
   /** Interpreter whose environment is audited (mode: environment). */
   python?: string;
+  /** The 'index-url' input: pip's index when resolving (PIP_INDEX_URL); undefined leaves pip's own. */
+  indexUrl?: string;
 }
 
 export function pipAuditArgs(target: AuditTarget, options: Omit<AuditOptions, 'bin' | 'cwd'>): string[] {
@@ -67,7 +69,7 @@ export function pipAuditArgs(target: AuditTarget, options: Omit<AuditOptions, 'b
  */
 export function pipAuditEnv(
   target: AuditTarget,
-  options: Pick<AuditOptions, 'service' | 'osvUrl' | 'python'>,
+  options: Pick<AuditOptions, 'service' | 'osvUrl' | 'python' | 'indexUrl'>,
 ): Record<string, string> {
   const env: Record<string, string> = { PYTHONUNBUFFERED: '1' };
   if (options.service === 'osv') {
@@ -77,6 +79,8 @@ export function pipAuditEnv(
     env.NO_PROXY = env.no_proxy = noProxy;
   }
   if (!target.file && options.python) env.PIPAPI_PYTHON_LOCATION = options.python;
+  // pip-audit leaves the index to pip when given no --index-url; the environment keeps a mirror's password off argv.
+  if (options.indexUrl) env.PIP_INDEX_URL = options.indexUrl;
   return env;
 }
 

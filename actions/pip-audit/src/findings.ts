@@ -6,6 +6,9 @@ import { locate, type RequirementsTree } from './tree';
 
 /** One vulnerability in one package of one audited source, with everything the outputs need. Pure assembly. */
 export interface Finding {
+  /** The stable identity of the advisory (canonicalId of the whole alias set): keys, SARIF rules and fingerprints. */
+  advisory: string;
+  /** The id pip-audit reported it under this time (may change when the database adds an alias record). */
   id: string;
   aliases: string[];
   /** PEP 503 normalised name (as pip-audit reports it). */
@@ -51,7 +54,12 @@ export function buildFindings(sources: readonly Source[], records: ReadonlyMap<s
         const recs = recordsFor([v.id, ...v.aliases], records);
         // pip-audit already drops withdrawn records from the query; a record read since then may say so too.
         if (recs.some((r) => r.id === v.id && (r as SeverityRecord).withdrawn)) continue;
+        const known = recs.flatMap((r) => [
+          r.id,
+          ...(((r as { aliases?: unknown }).aliases as string[]) ?? []),
+        ]);
         out.push({
+          advisory: canonicalId([v.id, ...v.aliases, ...known.filter((x) => typeof x === 'string')]),
           id: v.id,
           // pip-audit keeps aliases in a set: sorted here so reports and fingerprints do not churn.
           aliases: [...v.aliases].sort(),
@@ -78,7 +86,29 @@ export function skipped(sources: readonly Source[]): { file?: string; name: stri
   );
 }
 
-/** A key that stays the same across runs for the same vulnerability in the same package and file. */
-export function findingKey(f: Pick<Finding, 'file' | 'package' | 'id'>): string {
-  return `${f.file ?? '(environment)'}|${f.package}|${f.id}`;
+const PREFERRED = ['CVE-', 'GHSA-', 'PYSEC-'];
+
+/**
+ * One id for an advisory, chosen from its whole alias set the same way every time, so it does not
+ * change when the database adds an alias record (week 1 the Django advisory comes back as
+ * CVE-2022-28346, week 2 as PYSEC-2022-190 with the CVE among its aliases): the CVE id when there
+ * is one (every database that carries an advisory names its CVE), else the GHSA id, else the
+ * PYSEC id, else any other; within a kind the lowest (ids compared upper-cased).
+ */
+export function canonicalId(ids: readonly string[]): string {
+  // Compared upper-cased, written as the database spells it (GHSA ids are lower-case after the prefix).
+  const byUpper = new Map<string, string>();
+  for (const id of ids.map((x) => x.trim()).filter((x) => x !== ''))
+    if (!byUpper.has(id.toUpperCase())) byUpper.set(id.toUpperCase(), id);
+  const kind = (id: string): number => {
+    const at = PREFERRED.findIndex((p) => id.startsWith(p));
+    return at < 0 ? PREFERRED.length : at;
+  };
+  const first = [...byUpper.keys()].sort((a, b) => kind(a) - kind(b) || (a < b ? -1 : a > b ? 1 : 0))[0];
+  return first === undefined ? '' : (byUpper.get(first) as string);
+}
+
+/** A key that stays the same across runs for the same advisory in the same package and file (whatever id pip-audit used). */
+export function findingKey(f: Pick<Finding, 'file' | 'package' | 'advisory'>): string {
+  return `${f.file ?? '(environment)'}|${f.package}|${f.advisory}`;
 }

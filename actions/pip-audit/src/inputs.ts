@@ -22,6 +22,9 @@ export interface Inputs {
   service: 'osv' | 'pypi';
   /** pip-audit's --osv-url (the query endpoint); undefined for its default. */
   osvUrl?: string;
+  /** The package index for the pin check and pip (the 'index-url' input); undefined: PIP_INDEX_URL, else PyPI. */
+  indexUrl?: string;
+  indexCheck: 'fail' | 'warn' | 'off';
   failOn: FailOn;
   fixableOnly: boolean;
   failOnUnknown: boolean;
@@ -122,6 +125,22 @@ function osvUrl(value: string, version: string): string | undefined {
   return url.href;
 }
 
+/** 'index-url': an http(s) URL (a mirror's may carry credentials; quoted here without the password). */
+function indexUrl(value: string): string | undefined {
+  if (value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InputError(
+      `'index-url' must be a package index's simple API as an http(s) URL, such as https://pypi.org/simple/, got '${withoutPassword(value)}'.`,
+    );
+  return url.href;
+}
+
 /** The ignore file: the default name may be absent (no ignores); a name the workflow chose must exist. */
 function ignoreFile(name: string, directory: string): string | undefined {
   const file = inDirectory('ignore-file', directory, name);
@@ -153,6 +172,8 @@ export function parseInputs(raw: RawInputs): Inputs {
     requirements: mode === 'requirements' ? resolveRequirements(patterns, workingDirectory) : [],
     service: read.enum('vulnerability-service', ['osv', 'pypi'] as const, 'osv'),
     osvUrl: osvUrl(read.string('osv-url'), version),
+    indexUrl: indexUrl(read.string('index-url')),
+    indexCheck: read.enum('index-check', ['fail', 'warn', 'off'] as const, 'fail'),
     failOn: read.enum('fail-on', FAIL_ON, 'any'),
     fixableOnly: read.boolean('fixable-only', false),
     failOnUnknown: read.boolean('fail-on-unknown', true),

@@ -63,7 +63,14 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-export async function startOsvRelay(queryUrl: string, options: { timeoutMs: number }): Promise<OsvRelay> {
+export async function startOsvRelay(
+  queryUrl: string,
+  options: {
+    timeoutMs: number;
+    /** Every record of every valid answer, as it passes (the action reads their aliases meanwhile). */
+    onRecords?: (records: { id: string; aliases?: unknown }[]) => void;
+  },
+): Promise<OsvRelay> {
   const upstream = withBasicAuth(queryUrl);
   const agent = new EnvHttpProxyAgent({
     connect: { timeout: options.timeoutMs },
@@ -99,6 +106,10 @@ export async function startOsvRelay(queryUrl: string, options: { timeoutMs: numb
     }
     const invalid = status === 200 ? notAnOsvAnswer(body) : `the OSV service answered HTTP ${status}`;
     if (invalid) problems.push(`${what}: ${invalid}`);
+    else if (status === 200 && options.onRecords) {
+      const vulns = (JSON.parse(body) as { vulns?: { id: string; aliases?: unknown }[] }).vulns;
+      if (vulns && vulns.length > 0) options.onRecords(vulns);
+    }
     res.writeHead(invalid && status === 200 ? 502 : status, { 'content-type': 'application/json' }).end(body);
   };
   const server = http.createServer((req, res) => {

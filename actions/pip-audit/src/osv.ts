@@ -51,11 +51,27 @@ export interface RecordLookup {
   failures: string[];
 }
 
-export async function fetchRecords(
+/**
+ * Reads records by id, each at most once, several at once. Records the OSV service already sent in
+ * its query answers are seeded (the relay sees them while pip-audit runs), and the aliases they
+ * name are prefetched then, so little or nothing is left to read once pip-audit has finished.
+ */
+export interface RecordReader {
+  /** A record from a query answer: the same object `GET /v1/vulns/{id}` serves. */
+  seed(record: { id: string }): void;
+  /** Start reading these ids now (no wait). */
+  prefetch(ids: readonly string[]): void;
+  /** Every id's record (absent: no such record, or a failure, listed). */
+  read(ids: readonly string[]): Promise<RecordLookup>;
+  close(): Promise<void>;
+}
+
+type Outcome = { record?: unknown; failure?: string };
+
+export function recordReader(
   osvQueryUrl: string,
-  ids: readonly string[],
   options: { timeoutMs: number; concurrency?: number; signal?: AbortSignal },
-): Promise<RecordLookup> {
+): RecordReader {
   const { url: queryUrl, headers: auth } = withBasicAuth(osvQueryUrl);
   const base = vulnsBase(queryUrl);
   const client = new HttpClient({
@@ -64,37 +80,84 @@ export async function fetchRecords(
     bodyTimeoutMs: options.timeoutMs,
     maxBodyBytes: 2 << 20,
   });
-  const records = new Map<string, unknown>();
-  const failures: string[] = [];
-  const queue = [...new Set(ids)];
-  const worker = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined && !options.signal?.aborted; id = queue.shift()) {
-      try {
-        const res = await client.request({
-          url: base + encodeURIComponent(id),
-          headers: { accept: 'application/json', ...auth },
-          signal: options.signal
-            ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal])
-            : AbortSignal.timeout(options.timeoutMs),
-        });
-        // Aliases such as CVE ids are often not records of their own: 404 is an answer, not a failure.
-        if (res.status === 404) continue;
-        if (res.status !== 200) {
-          failures.push(`${id}: HTTP ${res.status}`);
-          continue;
-        }
-        const json = JSON.parse(res.body.toString('utf8')) as { id?: unknown };
-        if (typeof json?.id === 'string') records.set(id, json);
-        else failures.push(`${id}: the answer is not an OSV record`);
-      } catch (error) {
-        failures.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
-      }
+  const outcomes = new Map<string, Promise<Outcome>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    if (running < (options.concurrency ?? 8)) {
+      running++;
+      return;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  const fetchOne = async (id: string): Promise<Outcome> => {
+    await slot();
+    try {
+      if (options.signal?.aborted) return { failure: `${id}: stopped` };
+      const res = await client.request({
+        url: base + encodeURIComponent(id),
+        headers: { accept: 'application/json', ...auth },
+        signal: options.signal
+          ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal])
+          : AbortSignal.timeout(options.timeoutMs),
+      });
+      // Aliases such as CVE ids are often not records of their own: 404 is an answer, not a failure.
+      if (res.status === 404) return {};
+      if (res.status !== 200) return { failure: `${id}: HTTP ${res.status}` };
+      const json = JSON.parse(res.body.toString('utf8')) as { id?: unknown };
+      return typeof json?.id === 'string'
+        ? { record: json }
+        : { failure: `${id}: the answer is not an OSV record` };
+    } catch (error) {
+      return { failure: `${id}: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      release();
     }
   };
+  const start = (id: string): Promise<Outcome> => {
+    let outcome = outcomes.get(id);
+    if (!outcome) {
+      outcome = fetchOne(id);
+      outcomes.set(id, outcome);
+    }
+    return outcome;
+  };
+  return {
+    seed: (record) => {
+      if (!outcomes.has(record.id)) outcomes.set(record.id, Promise.resolve({ record }));
+    },
+    prefetch: (ids) => {
+      for (const id of ids) void start(id);
+    },
+    read: async (ids) => {
+      const unique = [...new Set(ids)];
+      const got = await Promise.all(unique.map((id) => start(id)));
+      const records = new Map<string, unknown>();
+      const failures: string[] = [];
+      got.forEach((o, n) => {
+        if (o.record !== undefined) records.set(unique[n] as string, o.record);
+        if (o.failure !== undefined) failures.push(o.failure);
+      });
+      return { records, failures };
+    },
+    close: () => client.destroy(),
+  };
+}
+
+export async function fetchRecords(
+  osvQueryUrl: string,
+  ids: readonly string[],
+  options: { timeoutMs: number; concurrency?: number; signal?: AbortSignal },
+): Promise<RecordLookup> {
+  const reader = recordReader(osvQueryUrl, options);
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, queue.length) }, worker));
+    return await reader.read(ids);
   } finally {
-    await client.destroy();
+    await reader.close();
   }
-  return { records, failures };
 }

@@ -18,6 +18,7 @@ import {
   summaryMarkdown,
   toReportFinding,
   uniqueActive,
+  type PreviousFinding,
   type Report,
   type ReportFinding,
 } from './report';
@@ -35,6 +36,8 @@ export interface Results extends ResultsEnvelope {
   findings?: ReportFinding[];
   /** Packages pip-audit could not audit, with its reason. */
   skipped?: Report['skipped'];
+  /** Pins the package index does not know. */
+  unknownPins?: Report['unknownPins'];
 }
 
 export interface Outputs {
@@ -46,7 +49,7 @@ export interface Outputs {
   sarif?: string;
 }
 
-export type PreviousReport = { findings?: { key?: unknown }[] } | undefined;
+export type PreviousReport = { findings?: PreviousFinding[] } | undefined;
 
 export function readPrevious(file: string | undefined): PreviousReport {
   if (!file) return undefined;
@@ -86,6 +89,7 @@ export function writeReports(
     findings: findings.map((f) => toReportFinding(f, breaking(f))),
     ...verdict.ignores,
     skipped: verdict.notAudited,
+    unknownPins: verdict.unknownPins,
   };
   report.changes = compareReports(files.previous, report);
   writeFileAtomic(files.report, JSON.stringify(report, null, 2) + '\n', 0o644);
@@ -116,6 +120,7 @@ export function auditedOutputs(
     ...counts,
     findings: written.report.findings,
     skipped: written.report.skipped,
+    unknownPins: written.report.unknownPins,
   };
   return {
     outputs: {

@@ -17,6 +17,11 @@ function securitySeverity(f: Finding): string | undefined {
   return SECURITY_SEVERITY[f.severity.level];
 }
 
+/** The finding's other ids: pip-audit's id and aliases without the advisory's own. */
+function others(f: Finding): string[] {
+  return [f.id, ...f.aliases].filter((x) => x.toUpperCase() !== f.advisory.toUpperCase());
+}
+
 function level(f: Finding, breaking: boolean): Result.level {
   return breaking ? 'error' : f.ignoredUntil ? 'note' : 'warning';
 }
@@ -27,18 +32,20 @@ export function buildSarif(
 ): Log {
   const rules: ReportingDescriptor[] = [];
   const ruleIndex = new Map<string, number>();
+  // Rules and fingerprints use the advisory's stable identity, so code scanning keeps one alert
+  // when the database starts reporting it under another id.
   for (const f of findings) {
-    if (ruleIndex.has(f.id)) continue;
-    ruleIndex.set(f.id, rules.length);
+    if (ruleIndex.has(f.advisory)) continue;
+    ruleIndex.set(f.advisory, rules.length);
     const sev = securitySeverity(f);
     rules.push({
-      id: f.id,
-      name: `${f.package}/${f.id}`,
-      shortDescription: { text: `${f.id} in ${f.package}` },
-      fullDescription: { text: f.description || `${f.id} (no description in the advisory)` },
-      helpUri: `https://osv.dev/vulnerability/${encodeURIComponent(f.id)}`,
+      id: f.advisory,
+      name: `${f.package}/${f.advisory}`,
+      shortDescription: { text: `${f.advisory} in ${f.package}` },
+      fullDescription: { text: f.description || `${f.advisory} (no description in the advisory)` },
+      helpUri: `https://osv.dev/vulnerability/${encodeURIComponent(f.advisory)}`,
       help: {
-        text: `${f.id}${f.aliases.length ? ` (${f.aliases.join(', ')})` : ''}: ${f.fixedIn ? `upgrade ${f.written} to ${f.fixedIn} or later` : 'no fixed release is known'}.`,
+        text: `${f.advisory}${others(f).length ? ` (${others(f).join(', ')})` : ''}: ${f.fixedIn ? `upgrade ${f.written} to ${f.fixedIn} or later` : 'no fixed release is known'}.`,
       },
       properties: {
         tags: ['security', 'dependency', 'pip-audit'],
@@ -50,11 +57,11 @@ export function buildSarif(
   const results: Result[] = findings.map((f) => {
     const pin = f.fixedIn ? ` Upgrade to ${f.written}==${f.fixedIn}.` : ' No fixed release is known.';
     return {
-      ruleId: f.id,
-      ruleIndex: ruleIndex.get(f.id),
+      ruleId: f.advisory,
+      ruleIndex: ruleIndex.get(f.advisory),
       level: level(f, options.breaking(f)),
       message: {
-        text: `${f.written} ${f.version} is affected by ${f.id}${f.aliases.length ? ` (${f.aliases.join(', ')})` : ''}, severity ${f.severity.level}${f.severity.score !== undefined ? ` ${f.severity.score.toFixed(1)}` : ''}.${pin}`,
+        text: `${f.written} ${f.version} is affected by ${f.advisory}${others(f).length ? ` (${others(f).join(', ')})` : ''}, severity ${f.severity.level}${f.severity.score !== undefined ? ` ${f.severity.score.toFixed(1)}` : ''}.${pin}`,
       },
       ...(f.file
         ? {

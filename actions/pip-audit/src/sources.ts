@@ -98,6 +98,7 @@ export async function auditSources(inputs: Inputs, run: AuditRun): Promise<Sourc
     reportFile: run.reportFile,
     cwd: inputs.workingDirectory,
     python: inputs.python,
+    indexUrl: inputs.indexUrl,
   };
   if (inputs.mode === 'environment') {
     const what = `the environment of ${inputs.python}`;

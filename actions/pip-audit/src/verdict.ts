@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { buildFindings, skipped, type Finding, type Source } from './findings';
 import { breaks, describePolicy, type GatePolicy } from './gate';
 import { applyIgnores, expiredMessage, type IgnoreEntry, type IgnoreVerdict } from './ignores';
+import type { IndexCheck, UnknownPin } from './index-check';
 import { uniqueActive } from './report';
 import { normalizeName } from './requirements';
 
@@ -18,6 +19,9 @@ export interface VerdictOptions {
   /** The ignore file as the annotations name it (workspace-relative), when there is one. */
   ignoreFile?: string;
   today?: string;
+  /** The pins checked against the package index, when they were. */
+  index?: IndexCheck;
+  indexCheck?: 'fail' | 'warn' | 'off';
 }
 
 export interface Verdict {
@@ -25,6 +29,8 @@ export interface Verdict {
   breaking: (f: Finding) => boolean;
   ignores: Omit<IgnoreVerdict<Finding>, 'findings'>;
   notAudited: { file?: string; name: string; reason: string }[];
+  /** Pins the package index does not know (no such package, version, or file with the given hash). */
+  unknownPins: UnknownPin[];
   /** Findings that fail the gate, one per package + version + id. */
   gating: Finding[];
   /** Why the policy failed, one sentence; undefined when it passed. */
@@ -53,6 +59,40 @@ function gateReason(gating: readonly Finding[], policy: GatePolicy): string {
 function strictOrWarn(reasons: string[], strict: boolean, text: string, where: { file?: string } = {}): void {
   if (strict) reasons.push(text);
   else core.warning(`${text}.`, where);
+}
+
+/** The index check's part of the verdict: unknown pins fail ('index-check: fail') or warn, each annotated at its line. */
+function judgeIndex(reasons: string[], options: VerdictOptions): UnknownPin[] {
+  const { index } = options;
+  if (!index) return [];
+  const problems = index.problems;
+  if (problems.length > 0)
+    strictOrWarn(
+      reasons,
+      options.strict,
+      `the package index could not be asked about ${problems.length} package(s) (${problems.slice(0, 3).join('; ')}), so whether it has their pins is not known`,
+    );
+  const unknown = index.unknown;
+  const fails = options.indexCheck === 'fail';
+  for (const u of unknown) {
+    const props = {
+      title: `pip-audit: ${u.name}==${u.version}`,
+      ...(u.file ? { file: u.file, startLine: u.line ?? 1 } : {}),
+    };
+    const text = `${u.name}==${u.version} is not on the package index: ${u.reason}; nothing is known about its vulnerabilities.`;
+    if (fails) core.error(text, props);
+    else core.warning(text, props);
+  }
+  if (unknown.length > 0 && fails)
+    reasons.push(
+      `${unknown.length} pin${unknown.length === 1 ? '' : 's'} the package index does not know (${unknown
+        .slice(0, 5)
+        .map(
+          (u) => `${u.name}==${u.version}${u.file ? ` at ${u.file} line ${u.line ?? 1}` : ''}: ${u.reason}`,
+        )
+        .join(', ')}${unknown.length > 5 ? ', …' : ''})`,
+    );
+  return unknown;
 }
 
 export function judge(
@@ -91,11 +131,13 @@ export function judge(
       options.strict,
       `pip-audit could not audit ${notAudited.map((s) => `${s.name} (${s.reason})`).join(', ')}`,
     );
+  const unknownPins = judgeIndex(reasons, options);
   return {
     findings,
     breaking,
     ignores: { stale, expired: applied.expired, expiringSoon: applied.expiringSoon },
     notAudited,
+    unknownPins,
     gating,
     failure: reasons.length > 0 ? reasons.join('; ') : undefined,
   };
