@@ -41,6 +41,9 @@ async function pipAudit({ n, workspace, logs }) {
       inputs: {
         requirements: FILES[0],
         'osv-url': osv.queryUrl,
+        // This machine reaches PyPI only through pip itself: the index check (a request of the
+        // action's own) stays off here; on a runner it is on by default.
+        'index-check': 'off',
         'ignore-file': FILES[1],
         report: OUT[0],
         sarif: OUT[1],

@@ -79,6 +79,7 @@ const report = (over: Partial<Report>): Report => ({
   expired: [],
   expiringSoon: [],
   skipped: [],
+  unknownPins: [],
   ...over,
 });
 
@@ -90,8 +91,9 @@ export const auditFailed = auditSummary(
     bySeverity: { critical: 1, medium: 1 },
     findings: [
       {
-        key: 'django@3.2.10:PYSEC-2022-1',
+        key: 'requirements.txt|django|CVE-2022-22818',
         id: 'PYSEC-2022-1',
+        advisory: 'CVE-2022-22818',
         aliases: ['CVE-2022-22818', 'GHSA-95rw-fx8r-36v6'],
         package: 'django',
         version: '3.2.10',
@@ -103,8 +105,9 @@ export const auditFailed = auditSummary(
         breaking: true,
       },
       {
-        key: 'requests@2.25.0:GHSA-j8r2-6x86-q33q',
+        key: 'requirements.txt|requests|CVE-2023-32681',
         id: 'GHSA-j8r2-6x86-q33q',
+        advisory: 'CVE-2023-32681',
         aliases: ['CVE-2023-32681'],
         package: 'requests',
         version: '2.25.0',
