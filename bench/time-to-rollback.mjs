@@ -10,8 +10,8 @@
 // and, for each, a release whose page answers 503 for its first 3 s and then 200 (must pass).
 // Then, when the sandbox is up (`bash scripts/sandbox up`), the same through the root one-step
 // bundle on three sandbox hosts behind a TLS balancer, before and after, from its results:
-// smoke-test start -> rollback start (__tests__/integration/deploy/time-to-rollback.test.ts, run
-// by jest with DEPLOY_KIT_BENCH_OUT; skipped in the test suite).
+// smoke-test start -> rollback start (__tests__/integration/deploy/time-to-rollback.bench.ts, run
+// by jest with DEPLOY_KIT_BENCH_OUT; not part of the test suite).
 // Target (issue 23): after <= 15 s.
 // Usage: node bench/time-to-rollback.mjs [runs]   (default 1 run per row; "before" takes 2 minutes a run)
 import { createRequire } from 'node:module';
@@ -103,7 +103,12 @@ function oneStepRows() {
   const out = path.join(os.tmpdir(), `dk-ttr-${process.pid}.json`);
   const jest = spawnSync(
     path.join(root, 'node_modules/.bin/jest'),
-    ['--selectProjects', 'integration', '--testPathPattern', 'integration/deploy/time-to-rollback'],
+    [
+      '--selectProjects',
+      'integration',
+      '--testMatch',
+      '**/__tests__/integration/deploy/time-to-rollback.bench.ts',
+    ],
     {
       cwd: root,
       stdio: 'inherit',
