@@ -174,7 +174,7 @@ function unparsed(error: unknown): DeployRun {
     outputs: {
       version: '',
       'previous-version': '',
-      results: { status: 'invalid-input' },
+      results: { status: statusOf(failure) },
     },
     summary: '',
     failure,

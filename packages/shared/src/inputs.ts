@@ -87,20 +87,6 @@ export class InputReader {
   }
 }
 
-/** The runner's inputs as a reader (the edge of an action; `parseInputs` takes raw inputs instead). */
-function runnerInputs(): InputReader {
-  return new InputReader(rawInputsFromEnv());
-}
-
-export function getString(name: string, options: StringOptions = {}): string {
-  return runnerInputs().string(name, options);
-}
-
-/** Raw value, whitespace kept (for keys, certificates, templates). */
-export function getRaw(name: string, options: { required?: boolean } = {}): string {
-  return runnerInputs().raw(name, options);
-}
-
 export function parseBoolean(name: string, value: string, fallback = false): boolean {
   const v = value.trim();
   if (v === '') return fallback;
@@ -109,20 +95,11 @@ export function parseBoolean(name: string, value: string, fallback = false): boo
   throw new InputError(`'${name}' must be true or false, got '${v}'.`);
 }
 
-export function getBoolean(name: string, fallback = false): boolean {
-  return runnerInputs().boolean(name, fallback);
-}
-
 export function parseList(value: string): string[] {
   return value
     .split(/\r?\n|,/)
     .map((item) => item.trim())
     .filter((item) => item !== '' && !item.startsWith('#'));
-}
-
-/** Newline- or comma-separated list; blank entries and `#` comments dropped. */
-export function getList(name: string): string[] {
-  return runnerInputs().list(name);
 }
 
 export function parseEnum<T extends string>(
@@ -135,10 +112,6 @@ export function parseEnum<T extends string>(
   if (v === '' && fallback !== undefined) return fallback;
   if ((allowed as readonly string[]).includes(v)) return v as T;
   throw new InputError(`'${name}' must be one of ${allowed.join(', ')}, got '${v}'.`);
-}
-
-export function getEnum<T extends string>(name: string, allowed: readonly T[], fallback?: T): T {
-  return runnerInputs().enum(name, allowed, fallback);
 }
 
 export function parseInteger(
@@ -157,13 +130,6 @@ export function parseInteger(
   return n;
 }
 
-export function getInteger(
-  name: string,
-  options: { min?: number; max?: number; fallback?: number } = {},
-): number {
-  return runnerInputs().integer(name, options);
-}
-
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Durations like `90s`, `5m`, `1h30m`, `250ms`; a bare number means seconds. Returns milliseconds. */
@@ -175,10 +141,6 @@ export function parseDuration(name: string, value: string, fallbackMs?: number):
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== v)
     throw new InputError(`'${name}' must be a duration such as 30s, 5m or 1h30m, got '${v}'.`);
   return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * (UNIT_MS[p[2] as string] as number), 0));
-}
-
-export function getDuration(name: string, fallbackMs?: number): number {
-  return runnerInputs().duration(name, fallbackMs);
 }
 
 /** Parse YAML (a superset of JSON) and name the input, line and column on error. */

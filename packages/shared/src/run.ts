@@ -25,26 +25,6 @@ export function failureMessage(error: unknown): string {
   return oneSentence(`Unexpected error: ${text}`);
 }
 
-/**
- * The entrypoint wrapper every action's index.ts calls. Runs `main` on the
- * first invocation and `post` (if given) on the runner's post step, which it
- * recognises by the state saved during main.
- */
-export async function run(main: () => Promise<void>, post?: () => Promise<void>): Promise<void> {
-  const isPost = core.getState(POST_STATE) === 'true';
-  try {
-    if (isPost) {
-      if (post) await post();
-      return;
-    }
-    if (post) core.saveState(POST_STATE, 'true');
-    await main();
-  } catch (error) {
-    if (error instanceof Error && error.stack && !isActionError(error)) core.debug(error.stack);
-    core.setFailed(failureMessage(error));
-  }
-}
-
 /** Register every secret input's value (as given, and trimmed with line ends normalised) with the masker. */
 export function maskSecretInputs(raw: RawInputs, names: readonly string[]): void {
   for (const name of names) {
