@@ -139,3 +139,64 @@ journeys:
   expect(run.exitCode).toBe(0);
   expect(run.leaks([site.password])).toEqual([]);
 });
+
+test('journey with csrf: true: form login, a POST that writes, the PDF export downloaded and checked', async () => {
+  const title = `pdf note ${Date.now()}`;
+  const checks = `
+journeys:
+  - name: log in, write, download
+    csrf: true
+    steps:
+      - name: login page
+        url: /login/
+      - name: log in
+        method: POST
+        url: /login/
+        form: { username: ${site.username}, password: "${site.password}" }
+        expect: { status: 302, redirect: / }
+      - name: post a note
+        method: POST
+        url: /notes/new
+        form: { title: "${title}", body: "written by the journey" }
+        expect: { status: 302, redirect: / }
+      - name: download the PDF
+        url: /notes/export.pdf
+        expect:
+          headers: { content-type: application/pdf }
+          body-type: pdf
+          body-starts-with: "%PDF-"
+          body-contains: "${title}"
+`;
+  const run = await runAction({
+    action: 'smoke-test',
+    inputs: { url: site.prod, 'ca-cert': site.caCert, checks, timeout: '20s' },
+  });
+  if (run.exitCode !== 0) console.log(run.summary);
+  expect(run.error).toBeUndefined();
+  expect(run.exitCode).toBe(0);
+  const download = byName(run, 'log in, write, download').assertions.find(
+    (a) => a.name === 'download the PDF: body type',
+  );
+  expect(download?.seen).toMatch(/^PDF, \d+ bytes$/);
+  expect(run.leaks([site.password])).toEqual([]);
+});
+
+test('a download that is really the login page fails on its type, saying it is HTML', async () => {
+  const checks = `
+- name: export without logging in
+  url: /notes/export.pdf
+  expect: { status: 302 }
+- name: the login page is not a PDF
+  url: /login/?next=/notes/export.pdf
+  expect: { body-type: pdf }
+`;
+  const run = await runAction({
+    action: 'smoke-test',
+    inputs: { url: site.prod, 'ca-cert': site.caCert, checks, timeout: '2s' },
+  });
+  expect(run.exitCode).toBe(1);
+  expect(byName(run, 'export without logging in').passed).toBe(true);
+  expect(byName(run, 'the login page is not a PDF').failure).toMatch(
+    /^body type: expected PDF, saw HTML, starts with "/,
+  );
+});

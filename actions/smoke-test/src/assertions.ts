@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { redactedSnippet } from '@deploy-kit/shared';
 import { headerValue, type HttpResponse } from '@deploy-kit/shared/http';
 import { evaluateJsonPath } from './jsonpath';
+import { judgeBodyStart, judgeBodyType, type BodyTypeName, type Judgement } from './body-type';
 import type { Expect, HeaderExpectation } from './spec';
 import { DEFAULT_STATUS, REDIRECT_STATUS, statusMatcher, statusRetry } from './status';
 
@@ -112,6 +113,11 @@ export function evaluateExpect(expect: Expect | undefined, res: HttpResponse): A
   const sizeNote = res.truncated ? ` (first ${res.body.length} bytes; body was cut at the size cap)` : '';
   results.push(...bodyAssertions(e, text, sizeNote));
   if (e.json !== undefined) results.push(...jsonAssertions(e.json, text, sizeNote));
+  const judged = (name: string, j: Judgement): Assertion => assertion(name, j.passed, j.expected, j.seen);
+  if (e['body-type'] !== undefined)
+    results.push(judged('body type', judgeBodyType(e['body-type'] as BodyTypeName, res.body)));
+  if (e['body-starts-with'] !== undefined)
+    results.push(judged('body starts with', judgeBodyStart(e['body-starts-with'], res.body)));
   for (const [name, want] of Object.entries(e.headers ?? {}))
     results.push(evaluateHeader(name, want, headerValue(res.headers, name)));
   if (e['max-time'] !== undefined)

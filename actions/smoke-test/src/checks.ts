@@ -4,7 +4,7 @@ import { assertion, evaluateExpect, type Assertion } from './assertions';
 import { capture } from './captures';
 import { CookieJar } from './cookies';
 import { errorAssertion, type CheckDef } from './runner';
-import type { CheckSpec, JourneySpec, RequestSpec } from './spec';
+import type { CheckSpec, CsrfSpec, JourneySpec, RequestSpec } from './spec';
 import { fill } from './template';
 
 /** Turns spec checks and journeys into runnable checks. */
@@ -112,6 +112,11 @@ export function journeyCheck(spec: JourneySpec, defaults: RequestDefaults): Chec
         const built = buildRequest(step, urls[i] as string, vars);
         const cookie = jar.header(built.url);
         if (cookie && built.headers.cookie === undefined) built.headers.cookie = cookie;
+        const csrfProblem = spec.csrf && addCsrf(spec.csrf, jar, built, defaults.onSecret);
+        if (csrfProblem) {
+          all.push(assertion(`${prefix}csrf`, false, `cookie ${spec.csrf?.cookie}`, csrfProblem));
+          return all;
+        }
         let res: HttpResponse;
         try {
           res = await send(client, built, signal, defaults.requestTimeoutMs);
@@ -160,4 +165,31 @@ function fromJar(jar: CookieJar, captureName: string, cookie: string): string {
   if (value === undefined)
     throw new Error(`capture '${captureName}': no cookie named ${cookie} has been set in this journey`);
   return value;
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A journey's `csrf`: on a state-changing request, the CSRF cookie an earlier
+ * step set goes back in the header (Django's double submit), and a same-origin
+ * Referer is added when the step gives none (Django refuses an HTTPS POST
+ * without one). Returns why it could not, or undefined.
+ */
+export function addCsrf(
+  csrf: CsrfSpec,
+  jar: CookieJar,
+  req: BuiltRequest,
+  onSecret?: (value: string) => void,
+): string | undefined {
+  if (!UNSAFE_METHODS.has(req.method)) return undefined;
+  const header = csrf.header.toLowerCase();
+  if (req.headers[header] === undefined) {
+    const value = jar.get(csrf.cookie);
+    if (value === undefined)
+      return `no cookie named ${csrf.cookie} was set by an earlier step (GET the form page first)`;
+    onSecret?.(value);
+    req.headers[header] = value;
+  }
+  req.headers.referer ??= `${new URL(req.url).origin}/`;
+  return undefined;
 }

@@ -3,6 +3,7 @@ import { z, type ZodIssue } from 'zod';
 import { STATUS_TEXT } from './status';
 import { parseJsonPath } from './jsonpath';
 import { placeholders } from './template';
+import { BODY_TYPE_NAMES } from './body-type';
 
 /**
  * The checks spec: a list of checks, or `{ checks, journeys }`. Parsed with
@@ -66,6 +67,14 @@ const expectSchema = z
     'body-contains': oneOrMany(z.string()).optional(),
     'body-not-contains': oneOrMany(z.string()).optional(),
     'body-matches': oneOrMany(regex).optional(),
+    /** The body's own signature (first bytes), e.g. pdf: a download that is really a PDF. */
+    'body-type': z
+      .enum(BODY_TYPE_NAMES as [string, ...string[]], {
+        errorMap: () => ({ message: `must be one of ${BODY_TYPE_NAMES.join(', ')}` }),
+      })
+      .optional(),
+    /** The body's first bytes, compared as bytes (binary-safe), e.g. "%PDF-". */
+    'body-starts-with': z.string().min(1).optional(),
     json: z.record(jsonPath, z.unknown()).optional(),
     headers: z.record(z.string(), headerExpectation).optional(),
     'max-time': duration.optional(),
@@ -116,7 +125,15 @@ const stepSchema = requestSchema
   .extend({ capture: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/), captureSchema).optional() })
   .strict();
 
-const journeySchema = z.object({ name: z.string().min(1), steps: z.array(stepSchema).min(1) }).strict();
+/** `csrf: true` is Django's pair: the csrftoken cookie sent back as X-CSRFToken. */
+const csrfSchema = z.union([
+  z.boolean(),
+  z.object({ cookie: z.string().min(1).optional(), header: z.string().min(1).optional() }).strict(),
+]);
+
+const journeySchema = z
+  .object({ name: z.string().min(1), csrf: csrfSchema.optional(), steps: z.array(stepSchema).min(1) })
+  .strict();
 
 const specSchema = z.union([
   z.array(checkSchema),
@@ -132,8 +149,15 @@ export type StepSpec = z.infer<typeof stepSchema>;
 export interface CheckSpec extends RequestSpec {
   name: string;
 }
+export interface CsrfSpec {
+  /** The cookie an earlier step set (Django: csrftoken). */
+  cookie: string;
+  /** The request header that carries its value on POST, PUT, PATCH and DELETE (Django: X-CSRFToken). */
+  header: string;
+}
 export interface JourneySpec {
   name: string;
+  csrf?: CsrfSpec;
   steps: (StepSpec & { name: string })[];
 }
 export interface Spec {
@@ -209,6 +233,14 @@ export function parseSpec(input: string, raw: unknown): Spec {
   const checks = (data.checks ?? []).map((c, i) => ({ ...c, name: defaultName(c, i) }));
   const journeys = (data.journeys ?? []).map((j) => ({
     name: j.name,
+    ...(j.csrf === undefined || j.csrf === false
+      ? {}
+      : {
+          csrf: {
+            cookie: (j.csrf === true ? undefined : j.csrf.cookie) ?? 'csrftoken',
+            header: (j.csrf === true ? undefined : j.csrf.header) ?? 'X-CSRFToken',
+          },
+        }),
     steps: j.steps.map((s, i) => ({ ...s, name: defaultName(s, i) })),
   }));
   const names = new Set<string>();

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import metrics
 from .forms import NoteForm
 from .models import Note
+from .pdf import notes_pdf
 from .tasks import count_words
 
 logger = logging.getLogger(__name__)
@@ -80,3 +81,12 @@ def note_create(request):
     # Queue only once the row is committed, or the worker may not see it.
     transaction.on_commit(lambda: count_words.delay(note.pk))
     return redirect("note-list")
+
+
+@login_required
+@require_GET
+def note_export_pdf(_request):
+    titles = list(Note.objects.values_list("title", flat=True)[:50])
+    response = HttpResponse(notes_pdf(titles), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="notes.pdf"'
+    return response
