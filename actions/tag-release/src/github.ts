@@ -112,7 +112,7 @@ export class Releases {
   }
 
   /** Every release (drafts included, which GET /releases/tags/{tag} never returns), to find a tag's. */
-  async findByTag(tag: string): Promise<{ id: number; url: string } | undefined> {
+  async findByTag(tag: string): Promise<{ id: number; url: string; body: string } | undefined> {
     try {
       return await this.call(async () => {
         for await (const page of this.octokit.paginate.iterator(this.octokit.rest.repos.listReleases, {
@@ -120,7 +120,7 @@ export class Releases {
           per_page: 100,
         })) {
           const hit = page.data.find((r) => r.tag_name === tag);
-          if (hit) return { id: hit.id, url: hit.html_url };
+          if (hit) return { id: hit.id, url: hit.html_url, body: hit.body ?? '' };
         }
         return undefined;
       });

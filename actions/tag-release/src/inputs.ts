@@ -7,6 +7,7 @@ import {
   workingDirectoryInput,
 } from '@deploy-kit/shared';
 import defaults from './action-defaults.json';
+import { parseEvidence, type Evidence } from './evidence';
 import type { Mode } from './plan';
 import type { PreMajor } from './versions';
 
@@ -18,6 +19,8 @@ export interface Inputs {
   preMajor: PreMajor;
   release: boolean;
   images: Record<string, string>;
+  /** The pipeline's evidence for the notes' Validation section. */
+  evidence: Evidence;
   migrations: string;
   moveMajor: boolean;
   moveMinor: boolean;
@@ -95,6 +98,7 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
   const moveMinor = read.boolean('move-minor');
   if (moveMinor && !moveMajor)
     throw new InputError("'move-minor' moves vN.M along with vN: set 'move-major: true' too.");
+  const workingDirectory = workingDirectoryInput(read.string('working-directory'));
   return {
     token,
     mode: read.enum<Mode>('mode', ['auto', 'rc', 'promote'], 'auto'),
@@ -105,12 +109,13 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
     preMajor: read.enum<PreMajor>('pre-major', ['minor', 'major'], 'minor'),
     release: read.boolean('release', true),
     images: parseImages(read.raw('images')),
+    evidence: parseEvidence(read.raw('evidence'), workingDirectory),
     migrations: read.string('migrations', { fallback: '**/migrations/[0-9]*.py' }),
     moveMajor,
     moveMinor,
     dryRun,
     remote: read.string('remote', { fallback: 'origin' }),
-    workingDirectory: workingDirectoryInput(read.string('working-directory')),
+    workingDirectory,
     repository: parseRepository(env.GITHUB_REPOSITORY),
     serverUrl: urlFromEnv(env, 'GITHUB_SERVER_URL', 'https://github.com'),
     apiUrl: urlFromEnv(env, 'GITHUB_API_URL', 'https://api.github.com'),

@@ -17,6 +17,8 @@ export interface NotesInput {
   /** service → image reference (build-images' `images` output). */
   images: Readonly<Record<string, string>>;
   links: Links;
+  /** The Validation section's entries (validation.ts); none: no section. */
+  validation?: readonly string[];
 }
 
 const FEATURES = new Set(['feat']);
@@ -83,6 +85,8 @@ function sections(input: NotesInput): Section[] {
   const reverts = rest.filter((c) => c.type === 'revert');
   const others = rest.filter((c) => !FEATURES.has(c.type) && !FIXES.has(c.type) && c.type !== 'revert');
   return [
+    // What the pipeline proved about this commit: shortened last.
+    { lines: ['### Validation'], items: [...(input.validation ?? [])], keep: 8 },
     {
       lines: ['### ⚠ Breaking changes and upgrade notes'],
       keep: 7,

@@ -47,6 +47,8 @@ export interface Plan {
   deciding: Change[];
   /** The changes the release notes list (previous tag..HEAD). */
   changes: Classified;
+  /** promote: the rc this final is the same commit as. */
+  promotedFrom?: string;
 }
 
 const short = (sha: string): string => sha.slice(0, 12);
@@ -157,13 +159,21 @@ async function promotePlan(ctx: Ctx): Promise<Plan> {
           coreOf(rc.version) === t.name.slice(prefix.length),
       ),
   );
-  if (promotedHere)
-    return resume(
+  if (promotedHere) {
+    const rc = tags.find(
+      (t) =>
+        rcNumber(t.version) !== undefined &&
+        atHead(t) &&
+        coreOf(t.version) === promotedHere.name.slice(prefix.length),
+    );
+    const resumed = await resume(
       ctx,
       promotedHere,
       finalBelow(ctx, promotedHere),
       `${promotedHere.name} is already on HEAD: completing its release.`,
     );
+    return { ...resumed, ...(rc ? { promotedFrom: rc.name } : {}) };
+  }
   const candidates = reachable.filter(
     (t) => rcNumber(t.version) !== undefined && (!base || t.version.compare(base.version) > 0),
   );
@@ -186,6 +196,7 @@ async function promotePlan(ctx: Ctx): Promise<Plan> {
     reason: `${newest.name} was validated; ${prefix}${version} goes on the same commit.`,
     deciding,
     changes,
+    promotedFrom: newest.name,
   };
 }
 

@@ -16,7 +16,9 @@ import { newerFinal, type Floating, type Scope } from './forward';
 import { authEnv, basicCredentials, Git } from './git';
 import type { Inputs } from './inputs';
 import { releaseNotes } from './notes';
+import { Releases } from './github';
 import { publish } from './publish';
+import { extractValidation, validationItems, type Promotion } from './validation';
 import { loadParser } from './parser';
 import { makePlan, type Plan } from './plan';
 import { finish, type Outputs, type Planned } from './results';
@@ -36,7 +38,7 @@ export async function tagRelease(inputs: Inputs, context: ActionContext): Promis
   try {
     const git = await openCheckout(inputs, context.signal);
     const history = await readHistory(git, inputs.remote);
-    planned = await planRelease(git, inputs, history, repoUrl);
+    planned = await planRelease(git, inputs, history, repoUrl, context.signal);
     core.info(planned.plan.reason);
     if (inputs.dryRun)
       core.info(`Dry run, nothing changed. The plan:\n${JSON.stringify(planned.json, null, 2)}`);
@@ -139,7 +141,13 @@ async function readHistory(git: Git, remote: string): Promise<History> {
 }
 
 /** The version, the notes and the steps: everything a dry run shows. */
-async function planRelease(git: Git, inputs: Inputs, history: History, repoUrl: string): Promise<Planned> {
+async function planRelease(
+  git: Git,
+  inputs: Inputs,
+  history: History,
+  repoUrl: string,
+  signal: AbortSignal,
+): Promise<Planned> {
   const { head, tags, merged } = history;
   const parse = await loadParser();
   const changesSince = async (from: string | undefined) =>
@@ -169,6 +177,7 @@ async function planRelease(git: Git, inputs: Inputs, history: History, repoUrl: 
       migrations,
       images: inputs.images,
       links: { repoUrl },
+      validation: validationItems(inputs.evidence, await promotion(inputs, plan, signal)),
     });
   }
   const floating = floatingTags(inputs, plan);
@@ -185,4 +194,26 @@ async function planRelease(git: Git, inputs: Inputs, history: History, repoUrl: 
       : undefined;
   const steps = planSteps(plan, { release: inputs.release, floating, newer });
   return { plan, notes, floating, json: planJson(plan, steps, notes) };
+}
+
+/**
+ * A promoted final names the rc it is the same commit as, and carries the Validation lines of
+ * that rc's own release notes (what ran when the rc was cut). Reading them is best effort: the
+ * rc may have no release (release: false), and a dry run may go without a token.
+ */
+async function promotion(inputs: Inputs, plan: Plan, signal: AbortSignal): Promise<Promotion | undefined> {
+  if (!plan.promotedFrom) return undefined;
+  const base: Promotion = { rc: plan.promotedFrom, sha: plan.sha };
+  if (inputs.token === '') return base;
+  try {
+    const releases = new Releases(inputs.token, inputs.repository, inputs.apiUrl, { signal });
+    const rc = await releases.findByTag(plan.promotedFrom);
+    const lines = rc ? extractValidation(rc.body) : undefined;
+    return lines ? { ...base, rcValidation: lines } : base;
+  } catch (error) {
+    core.warning(
+      `Could not read ${plan.promotedFrom}'s release notes for the Validation section: ${errorMessage(error)}`,
+    );
+    return base;
+  }
 }
