@@ -22,7 +22,9 @@ const cell = (text) =>
     .trim();
 
 export function usageSection(folder, meta) {
-  const ref = folder === '.' ? 'org/deploy-kit@v1' : `org/deploy-kit/${folder}@v1`;
+  // Pinned by commit SHA, as the root README's "Pin by commit SHA" asks: the zeros stand for the
+  // commit of the release the reader reviewed (zizmor's unpinned-uses holds every example to it).
+  const ref = `${folder === '.' ? 'org/deploy-kit' : `org/deploy-kit/${folder}`}@${'0'.repeat(40)} # v1: pin your release's commit SHA`;
   const inputs = Object.entries(meta.inputs ?? {});
   const outputs = Object.entries(meta.outputs ?? {});
   const lines = [START, '', '```yaml', `- uses: ${ref}`];
