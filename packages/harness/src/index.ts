@@ -24,3 +24,7 @@ export * from './github-standin';
 export * from './leak-scan';
 export * from './fixtures';
 export * from './render-summary';
+export { WorkflowRunner } from './workflow/runner';
+export { expandMatrix } from './workflow/job';
+export { loadWorkflow } from './workflow/load';
+export type * from './workflow/types';
