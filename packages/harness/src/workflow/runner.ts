@@ -34,6 +34,8 @@ export class WorkflowRunner {
     this.temp = fs.mkdtempSync(path.join(os.tmpdir(), 'dk-workflow-'));
     fs.mkdirSync(path.join(this.temp, 'bin'));
     fs.writeFileSync(path.join(this.temp, 'bin', 'gh'), GH_SHIM, { mode: 0o755 });
+    for (const [name, script] of Object.entries(options.commands ?? {}))
+      fs.writeFileSync(path.join(this.temp, 'bin', name), script, { mode: 0o755 });
     this.state = {
       origin: options.origin,
       cacheDir: path.join(this.temp, 'cache'),

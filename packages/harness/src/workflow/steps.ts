@@ -70,8 +70,11 @@ export function resolveUses(
   uses: string,
   deployKit: string,
   workspace: string,
+  standIns: Record<string, unknown> = {},
 ): { action: string } | { standIn: string } {
   const [name = ''] = uses.split('@');
+  // A test may stand in for one of our own actions too (wiring tests that need no sandbox).
+  if (name in standIns) return { standIn: name };
   if (name === deployKit) return { action: '.' };
   if (name.startsWith(`${deployKit}/`)) return { action: name.slice(deployKit.length + 1) };
   if (uses.startsWith('./')) return { action: path.resolve(workspace, uses) };
@@ -80,7 +83,7 @@ export function resolveUses(
 
 /** A `uses:` step: a committed bundle through runAction, or a stand-in. */
 export async function runUses(call: StepCall, host: StepHost): Promise<StepEffect> {
-  const target = resolveUses(call.uses ?? '', host.deployKit, call.workspace);
+  const target = resolveUses(call.uses ?? '', host.deployKit, call.workspace, host.standIns);
   if ('standIn' in target) {
     const standIn = host.standIns[target.standIn];
     if (!standIn) return fail(`no local stand-in for ${call.uses}`);
