@@ -49,9 +49,10 @@ beforeEach(async () => {
       'org/deploy-kit/pip-audit': record(),
       'org/deploy-kit/build-images': record(() => ({ images: '{}' })),
       'org/deploy-kit': record((w) => ({ version: w.version ?? '' })),
-      'org/deploy-kit/tag-release': record(() => {
-        git(['tag', 'v1.0.0-rc.1']);
-        return { bump: 'major', tag: 'v1.0.0-rc.1', version: '1.0.0-rc.1', sha: head };
+      'org/deploy-kit/tag-release': record((w) => {
+        const tag = w.mode === 'promote' ? 'v1.0.0' : 'v1.0.0-rc.1';
+        git(['tag', tag]);
+        return { bump: 'major', tag, version: tag.slice(1), sha: head };
       }),
     },
   });
@@ -125,4 +126,22 @@ test('a pull request from a branch of this repository does not deploy either (on
   const runs = await runner.pullRequest({ number: 14, headRef: 'main', sha: head });
   expect(byName(runs, 'deploy')[0]?.jobs.deploy?.result).toBe('skipped');
   expect(deploys()).toEqual([]);
+});
+
+test('release promote dispatches the production deploy of the same sha-<7 hex> images, on the final tag', async () => {
+  const runs = await runner.dispatch('release.yml', 'main', { mode: 'promote' });
+  const [deploy] = byName(runs, 'deploy');
+  expect(deploy?.event).toMatchObject({
+    name: 'workflow_dispatch',
+    ref: 'refs/tags/v1.0.0',
+    inputs: { environment: 'production' },
+  });
+  expect(deploys()).toEqual([
+    expect.objectContaining({
+      version: `sha-${head.slice(0, 7)}`,
+      environment: 'production',
+      profile: 'django-production',
+    }),
+  ]);
+  expect(runner.approvals).toEqual([expect.objectContaining({ environment: 'production' })]);
 });

@@ -1,7 +1,7 @@
 import type { Job, Step } from './load';
 import { rawStep, stringMap, tokenValue, type Workflow } from './load';
 import { asString, truthy, type Contexts, type ExpressionEngine, type Value } from './expressions';
-import { runScript, runUses, type StepHost } from './steps';
+import { expressionDefaults, runScript, runUses, type StepHost } from './steps';
 import type { Result, StepRun } from './types';
 
 /** A job instance (one matrix combination) ready to run: its contexts and process environment. */
@@ -60,7 +60,14 @@ export async function runSteps(
     const call = {
       run: 'run' in step ? asString(tokenValue(engine, step.run, ctx)) : undefined,
       uses: 'uses' in step ? String(step.uses.value) : undefined,
-      with: stringMap(engine, raw?.find('with'), ctx),
+      with: {
+        ...('uses' in step
+          ? expressionDefaults(String(step.uses.value), host, instance.workspace, (e) =>
+              asString(engine.evaluate(e, ctx)),
+            )
+          : {}),
+        ...stringMap(engine, raw?.find('with'), ctx),
+      },
       env,
       workspace: instance.workspace,
       workingDirectory: asString(tokenValue(engine, raw?.find('working-directory'), ctx)) || undefined,

@@ -55,7 +55,8 @@ export class WorkflowRunner {
       const files = fs
         .readdirSync(this.options.workflowsDir)
         .filter((f) => /\.ya?ml$/.test(f))
-        .sort();
+        .sort()
+        .filter((f) => !(this.options.disabled ?? []).includes(f));
       this.loaded = await Promise.all(
         files.map((f) => loadWorkflow(path.join(this.options.workflowsDir, f))),
       );

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseFileCommand } from '../commands';
-import { runAction } from '../run-action';
+import { readActionMetadata, runAction } from '../run-action';
 import { runPhase } from '../run-phase';
 import type { ActionStandIn, RunnerState, WorkflowRun } from './types';
 
@@ -129,4 +129,30 @@ export async function runUses(call: StepCall, host: StepHost): Promise<StepEffec
 
 function fail(message: string): StepEffect {
   return { ok: false, outputs: {}, env: {}, path: [], summary: '', log: message };
+}
+
+/**
+ * The runner evaluates an action's `${{ }}` input defaults (tag-release's `token: ${{ github.token }}`)
+ * in the step's contexts; runAction fills defaults literally, so those are passed explicitly.
+ */
+export function expressionDefaults(
+  uses: string,
+  host: Pick<StepHost, 'deployKit' | 'standIns'>,
+  workspace: string,
+  evaluate: (expression: string) => string,
+): Record<string, string> {
+  const target = resolveUses(uses, host.deployKit, workspace, host.standIns);
+  if (!('action' in target)) return {};
+  const out: Record<string, string> = {};
+  let inputs: ReturnType<typeof readActionMetadata>['inputs'];
+  try {
+    inputs = readActionMetadata(target.action).inputs;
+  } catch {
+    return {}; // not there (yet): the step fails when it runs
+  }
+  for (const [name, spec] of Object.entries(inputs ?? {})) {
+    const m = /^\$\{\{(.*)\}\}$/s.exec(String(spec?.default ?? ''));
+    if (m) out[name] = evaluate(m[1] ?? '');
+  }
+  return out;
 }

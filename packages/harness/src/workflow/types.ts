@@ -108,6 +108,8 @@ export interface RunnerOptions {
   deployKit?: string;
   /** Extra stand-ins by `owner/name[/path]` (no @ref); they win over the built-in ones. */
   standIns?: Record<string, ActionStandIn>;
+  /** Workflow files disabled (Actions -> Disable workflow): no event starts them. */
+  disabled?: string[];
   /** Extra commands on every step's PATH, name -> executable script text (e.g. a `pip` that installs nothing). */
   commands?: Record<string, string>;
   /** Extra environment for every step's process (DOCKER_HOST, …). */
