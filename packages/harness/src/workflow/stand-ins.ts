@@ -19,8 +19,16 @@ const checkout: ActionStandIn = ({ with: w, workspace, env, runner }) => {
   if (fs.existsSync(path.join(target, '.git'))) fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(target, { recursive: true });
   git(['clone', '--quiet', '--no-checkout', runner.origin, target], workspace);
-  const ref = w.ref || env.GITHUB_SHA || 'HEAD';
-  git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', ref], target);
+  const branch = /^refs\/heads\/(.+)$/.exec(env.GITHUB_REF ?? '')?.[1];
+  // Like actions/checkout: the run's branch checked out as a branch, any other ref detached.
+  if (!w.ref && branch)
+    git(['checkout', '--quiet', '-B', branch, env.GITHUB_SHA || `origin/${branch}`], target);
+  else
+    git(
+      ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', w.ref || env.GITHUB_SHA || 'HEAD'],
+      target,
+    );
+  const ref = w.ref || env.GITHUB_REF || '';
   return { outputs: { ref, commit: git(['rev-parse', 'HEAD'], target).trim() } };
 };
 
