@@ -24,7 +24,5 @@ export * from './github-standin';
 export * from './leak-scan';
 export * from './fixtures';
 export * from './render-summary';
-export { WorkflowRunner } from './workflow/runner';
-export { expandMatrix } from './workflow/job';
-export { loadWorkflow } from './workflow/load';
-export type * from './workflow/types';
+// The local workflow runner (./workflow/runner) is for tests only and stays out of this bundle:
+// GitHub's parsers are ESM-only and need jest's CommonJS transform (jest.config.js).
