@@ -19,6 +19,14 @@ const DISPATCHES = '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispat
  * `${{ }}` evaluated with GitHub's expression engine; runs happen one at a time, in the order
  * events arrive: a run's completion delivers `workflow_run` to the workflows that follow it, and a
  * `gh workflow run` (or any dispatch posted to the GitHub stand-in) queues a workflow_dispatch run.
+ *
+ * Simulated: `on:` filters (push branches/tags, pull_request, workflow_run workflows/branches/types,
+ * workflow_dispatch inputs checked as GitHub checks them, schedule), jobs in `needs` order, `if:`
+ * with the status functions, env layers and the file commands, job/step outputs, matrix, the
+ * environment gate (`approve`) with its secrets and vars, workflow_call, concurrency (a queued run
+ * of the same group is cancelled). Not simulated: permissions and the token's scopes, runs-on,
+ * timeout-minutes (a step has `stepTimeoutMs`), services and containers, cancel-in-progress of a
+ * running run (runs happen one at a time), hashFiles (''), fetch-depth (checkout clones everything).
  */
 export class WorkflowRunner {
   readonly runs: WorkflowRun[] = [];
