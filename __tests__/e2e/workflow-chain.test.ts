@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GitHubStandIn, REPO_ROOT } from '@deploy-kit/harness';
+import { GitHubStandIn, pythonTools, REPO_ROOT, startOsvStandin, type OsvStandin } from '@deploy-kit/harness';
 import { WorkflowRunner } from '../../packages/harness/src/workflow/runner';
 import type { WorkflowRun } from '../../packages/harness/src/workflow/types';
 import { docker, freePort, hosts, sandbox, uniqueId, type Host } from '../integration/remote-deploy/helpers';
@@ -17,7 +17,8 @@ import { docker, freePort, hosts, sandbox, uniqueId, type Host } from '../integr
 // The copy of the examples gets the edits a user makes for their own setup (registry, SSH user)
 // plus what this tiny busybox app cannot do (no Python to migrate with, no Django, no TLS in front:
 // the smoke test runs its version suite only); the wiring between jobs and workflows is untouched.
-// lint-gate and pip-audit are stood in for (their bundles have their own e2e tests on the real app).
+// lint-gate is stood in for (its bundle has its own e2e tests on the real app); pip-audit runs the
+// example app's pins against the OSV stand-in.
 
 const [stagingHost, productionHost] = hosts as [Host, Host];
 const id = uniqueId();
@@ -33,6 +34,7 @@ const dirs = {
 let root: string;
 let origin: string;
 let github: GitHubStandIn;
+let osv: OsvStandin;
 let runner: WorkflowRunner;
 const runs: WorkflowRun[] = [];
 
@@ -93,7 +95,9 @@ function prepareOrigin(): void {
   origin = path.join(root, 'origin');
   fs.mkdirSync(path.join(origin, 'web'), { recursive: true });
   git(['init', '--quiet', '--initial-branch=main']);
-  fs.writeFileSync(path.join(origin, 'requirements.txt'), '');
+  // The example app's pins and its reviewed ignore list: what audit.yml's real pip-audit checks.
+  for (const f of ['requirements.txt', '.pip-audit-ignore.yml'])
+    fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'django-app', f), path.join(origin, f));
   fs.writeFileSync(path.join(origin, 'docker-compose.yml'), COMPOSE);
   fs.writeFileSync(path.join(origin, 'web', 'Dockerfile'), DOCKERFILE);
   // The served folder, the app user's (COPY needs no network, which the sandbox daemon's builds lack).
@@ -119,6 +123,7 @@ function prepareOrigin(): void {
 }
 
 /** workflows-examples/, with a user's own settings and what the busybox app cannot serve. */
+let osvUrl = '';
 function prepareWorkflows(): string {
   const dir = path.join(root, 'workflows');
   fs.mkdirSync(dir);
@@ -127,6 +132,11 @@ function prepareWorkflows(): string {
     [/^(\s+)user: deploy$/m, `$1user: ${sandbox.ssh.user}`],
     [/^(\s+)migrate-command: .*$/m, '$1migrate-command: "true"'],
     [/^(\s+)suites: .*$/m, '$1suites: version'],
+    // No internet here: pip-audit (ci.yml, audit.yml) asks the OSV stand-in, and skips its own index check.
+    [
+      /^( +(?:- )?)uses: org\/deploy-kit\/pip-audit@v1\n( +)with:\n/gm,
+      `$1uses: org/deploy-kit/pip-audit@v1\n$2with:\n$2  osv-url: ${osvUrl}\n$2  index-check: 'off'\n`,
+    ],
     // Its first release is 1.0.0 (deploy-kit's own release.yml says the same).
     [
       /^(\s+)mode: \$\{\{ inputs.mode \|\| 'auto' \}\}$/m,
@@ -162,6 +172,8 @@ beforeAll(async () => {
   docker(['tag', sandbox.images.busybox, BASE]);
   prepareOrigin();
   github = await GitHubStandIn.start({ token: 'ghs_chain', owner: 'example', repo: 'app' });
+  osv = await startOsvStandin();
+  osvUrl = osv.queryUrl;
   const dockerConfig = fs.mkdtempSync(path.join(root, 'docker-'));
   runner = new WorkflowRunner({
     workflowsDir: prepareWorkflows(),
@@ -181,9 +193,12 @@ beforeAll(async () => {
     commands: { pip: '#!/bin/sh\nexit 0\n' },
     standIns: {
       'org/deploy-kit/lint-gate': () => ({ outputs: { results: '{"status":"passed"}' } }),
-      'org/deploy-kit/pip-audit': () => ({ outputs: { results: '{"status":"passed"}' } }),
     },
-    env: { DOCKER_HOST: sandbox.docker.host, DOCKER_CONFIG: dockerConfig },
+    env: {
+      DOCKER_HOST: sandbox.docker.host,
+      DOCKER_CONFIG: dockerConfig,
+      PATH: `${pythonTools('pip-audit')}${path.delimiter}${process.env.PATH ?? ''}`,
+    },
     log: (line) => process.stdout.write(`${line}\n`),
   });
 }, 60_000);
@@ -191,6 +206,7 @@ beforeAll(async () => {
 afterAll(async () => {
   runner?.close();
   await github?.close();
+  await osv?.stop();
   for (const env of ['staging', 'production']) {
     const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=chain${id}${env}`]).trim();
     if (ids) docker(['rm', '-f', ...ids.split('\n')]);
@@ -303,4 +319,31 @@ test('a fork pull request from a branch named main runs ci and deploys nothing',
   expect(pr[1]?.jobs.deploy?.result).toBe('skipped');
   expect(runner.approvals).toHaveLength(3);
   expect(await served('staging', stagingHost)).toBe(before);
+}, 600_000);
+
+test('audit.yml on its schedule: the real pip-audit against OSV, the report kept for next week, SARIF uploaded', async () => {
+  const weekly = await runner.schedule('audit.yml');
+  const again = await runner.schedule('audit.yml');
+  const failing = [...weekly, ...again]
+    .flatMap((r) => Object.values(r.jobs))
+    .flatMap((j) => j.instances.flatMap((i) => i.steps))
+    .filter((s) => s.outcome === 'failure');
+  expect(failing.map((s) => `${s.id}: ${s.log.slice(-2000)}`)).toEqual([]);
+  expect(summary([...weekly, ...again])).toEqual([
+    ['audit', 'schedule', 'success'],
+    ['audit', 'schedule', 'success'],
+  ]);
+  expect(runner.state.sarif.map((s) => s.category)).toEqual(['pip-audit', 'pip-audit']);
+  expect(osv.requests.filter((q) => q.path === '/v1/query').length).toBeGreaterThan(0);
+  expect(osv.violations).toEqual([]);
+  // The weekly artifact: the second week's report compares with the first week's (from the Actions cache).
+  const report = (run: WorkflowRun | undefined): { changes?: unknown } =>
+    JSON.parse(
+      fs.readFileSync(
+        path.join(runner.state.artifactsDir, String(run?.id), 'pip-audit-report', '.audit', 'report.json'),
+        'utf8',
+      ),
+    ) as { changes?: unknown };
+  expect(report(weekly[0]).changes).toBeUndefined();
+  expect(report(again[0]).changes).toBeDefined();
 }, 600_000);

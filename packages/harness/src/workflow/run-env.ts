@@ -40,7 +40,6 @@ export function baseEnv(
   fs.writeFileSync(eventPath, JSON.stringify(run.event.payload));
   const gh = githubContext(options, run, job);
   const env: Record<string, string> = {
-    PATH: `${path.join(temp, 'bin')}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME ?? os.homedir(),
     LANG: 'C.UTF-8',
     CI: 'true',
@@ -51,6 +50,8 @@ export function baseEnv(
     RUNNER_TEMP: temp,
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
     ...(options.env ?? {}),
+    // The runner's own commands (gh, the test's) come first, also before a PATH the test gives.
+    PATH: `${path.join(temp, 'bin')}:${options.env?.PATH ?? process.env.PATH ?? ''}`,
   };
   for (const key of [
     'event_name',
