@@ -347,3 +347,14 @@ test('audit.yml on its schedule: the real pip-audit against OSV, the report kept
   expect(report(weekly[0]).changes).toBeUndefined();
   expect(report(again[0]).changes).toBeDefined();
 }, 600_000);
+
+test('no secret of the chain reached a step log', () => {
+  const key = fs.readFileSync(sandbox.ssh.clientKey, 'utf8').trim().split('\n').slice(1, -1);
+  const vaultPassword = fs.readFileSync(path.join(VAULT, 'vault-password.demo'), 'utf8').trim();
+  const logs = runs
+    .flatMap((r) => Object.values(r.jobs))
+    .flatMap((j) => j.instances.flatMap((i) => i.steps))
+    .map((s) => s.log);
+  expect(logs.length).toBeGreaterThan(10);
+  for (const secret of [vaultPassword, ...key]) expect(logs.filter((l) => l.includes(secret))).toEqual([]);
+});
