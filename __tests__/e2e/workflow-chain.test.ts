@@ -217,6 +217,9 @@ afterAll(async () => {
   ])
     if (ref.trim()) docker(['image', 'rm', '--force', ref.trim()]);
   fs.rmSync(root, { recursive: true, force: true });
+  // The release trees belong to the hosts' login user; as root (the sandbox's usual caller) remove them too.
+  if (process.getuid?.() === 0)
+    for (const dir of Object.values(dirs)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const served = async (env: 'staging' | 'production', host: Host): Promise<string> => {
