@@ -8092,6 +8092,8 @@ __exportStar(__nccwpck_require__(8271), exports);
 __exportStar(__nccwpck_require__(555), exports);
 __exportStar(__nccwpck_require__(1624), exports);
 __exportStar(__nccwpck_require__(9839), exports);
+// The local workflow runner (./workflow/runner) is for tests only and stays out of this bundle:
+// GitHub's parsers are ESM-only and need jest's CommonJS transform (jest.config.js).
 
 
 /***/ }),

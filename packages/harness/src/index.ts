@@ -24,3 +24,5 @@ export * from './github-standin';
 export * from './leak-scan';
 export * from './fixtures';
 export * from './render-summary';
+// The local workflow runner (./workflow/runner) is for tests only and stays out of this bundle:
+// GitHub's parsers are ESM-only and need jest's CommonJS transform (jest.config.js).

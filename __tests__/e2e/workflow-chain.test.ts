@@ -1,0 +1,363 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GitHubStandIn, pythonTools, REPO_ROOT, startOsvStandin, type OsvStandin } from '@deploy-kit/harness';
+import { WorkflowRunner } from '../../packages/harness/src/workflow/runner';
+import type { WorkflowRun } from '../../packages/harness/src/workflow/types';
+import { docker, freePort, hosts, sandbox, uniqueId, type Host } from '../integration/remote-deploy/helpers';
+
+// workflows-examples/ end to end through the local runner, every deploy-kit step a committed
+// bundle: a push runs ci.yml (build-images pushes to the sandbox registry) and deploy.yml follows
+// (approved, the one-step deploy to the staging host); release.yml cuts the rc and dispatches its
+// staging deploy, promote tags the same commit and dispatches the production deploy. Checked
+// from the outside: what each host serves, which digest each runs, the tags in the origin and the
+// releases on the GitHub stand-in.
+//
+// The copy of the examples gets the edits a user makes for their own setup (registry, SSH user)
+// plus what this tiny busybox app cannot do (no Python to migrate with, no Django, no TLS in front:
+// the smoke test runs its version suite only); the wiring between jobs and workflows is untouched.
+// lint-gate is stood in for (its bundle has its own e2e tests on the real app); pip-audit runs the
+// example app's pins against the OSV stand-in.
+
+const [stagingHost, productionHost] = hosts as [Host, Host];
+const id = uniqueId();
+const ns = `chain-${id}`;
+const image = `${sandbox.registry.address}/${ns}/web`;
+const VAULT = path.join(REPO_ROOT, 'examples', 'django-app', 'deploy');
+const ports = { staging: freePort(), production: freePort() };
+const dirs = {
+  staging: `${stagingHost.workDir}/chain-${id}`,
+  production: `${productionHost.workDir}/chain-${id}`,
+};
+
+let root: string;
+let origin: string;
+let github: GitHubStandIn;
+let osv: OsvStandin;
+let runner: WorkflowRunner;
+const runs: WorkflowRun[] = [];
+
+function git(args: string[], cwd = origin): string {
+  return execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
+}
+
+const COMPOSE = `services:
+  web:
+    build: { context: ./web }
+    image: "\${IMAGE_WEB:-${image}}"
+    network_mode: host
+    init: true
+    environment:
+      BIND: \${DEPLOY_HOST}
+      PORT: \${APP_PORT}
+      APP_VERSION: \${APP_VERSION}
+`;
+
+// The version comes from the rendered .env at start: one image, the same digest in staging and production.
+// build-images' strict policy wants a pinned base: the sandbox's busybox under a tag of its own.
+const BASE = `${sandbox.images.busybox.replace(/:[^:/]+$/, '')}:chain-${id}`;
+const DOCKERFILE = `FROM ${BASE}
+COPY --chown=1000 www /www
+USER 1000
+HEALTHCHECK --interval=1s --timeout=2s --retries=5 CMD wget -q -O /dev/null "http://$BIND:$PORT/healthz" || exit 1
+CMD printf '{"version": "%s"}\\n' "$APP_VERSION" > /www/healthz && exec httpd -f -p "$BIND:$PORT" -h /www
+`;
+
+const TEMPLATE = `DEBUG=false
+APP_VERSION={{ vars.version }}
+IMAGE_WEB={{ vars.image_repository }}:{{ vars.version }}
+DJANGO_SECRET_KEY={{ vault.django_secret_key }}
+ALLOWED_HOSTS=127.0.0.1
+SESSION_COOKIE_SECURE=true
+CSRF_COOKIE_SECURE=true
+SECURE_SSL_REDIRECT=true
+DATABASE_URL=postgres://app:{{urlencode vault.db_password}}@127.0.0.1:5432/app
+METRICS_TOKEN={{ vault.metrics_token }}
+APP_PORT={{ vars.port }}
+`;
+
+// The staging journey this app can walk (the seeds' log-in / write / download journey needs the real app).
+const JOURNEY = `journeys:
+  - name: read the version, then the page
+    steps:
+      - url: /healthz
+        capture:
+          version: { json: $.version, secret: false }
+      - url: /index.html
+        expect: { status: 200, body-contains: chain }
+`;
+
+function prepareOrigin(): void {
+  origin = path.join(root, 'origin');
+  fs.mkdirSync(path.join(origin, 'web'), { recursive: true });
+  git(['init', '--quiet', '--initial-branch=main']);
+  // The example app's pins and its reviewed ignore list: what audit.yml's real pip-audit checks.
+  for (const f of ['requirements.txt', '.pip-audit-ignore.yml'])
+    fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'django-app', f), path.join(origin, f));
+  fs.writeFileSync(path.join(origin, 'docker-compose.yml'), COMPOSE);
+  fs.writeFileSync(path.join(origin, 'web', 'Dockerfile'), DOCKERFILE);
+  // The served folder, the app user's (COPY needs no network, which the sandbox daemon's builds lack).
+  fs.mkdirSync(path.join(origin, 'web', 'www'));
+  fs.writeFileSync(path.join(origin, 'web', 'www', 'index.html'), 'chain\n');
+  fs.mkdirSync(path.join(origin, 'deploy', 'vars'), { recursive: true });
+  fs.writeFileSync(path.join(origin, 'deploy', 'env.template'), TEMPLATE);
+  fs.writeFileSync(path.join(origin, 'deploy', 'journey.yml'), JOURNEY);
+  for (const env of ['staging', 'production'] as const) {
+    fs.writeFileSync(
+      path.join(origin, 'deploy', 'vars', `${env}.yml`),
+      `image_repository: ${image}\nport: ${ports[env]}\n`,
+    );
+    fs.cpSync(path.join(VAULT, 'group_vars', env), path.join(origin, 'deploy', 'group_vars', env), {
+      recursive: true,
+    });
+  }
+  git(['add', '.']);
+  git(['commit', '--quiet', '-m', 'chore: scaffold']);
+  fs.writeFileSync(path.join(origin, 'README'), 'stable\n');
+  git(['add', '.']);
+  git(['commit', '--quiet', '-m', 'feat!: the first stable interface']);
+}
+
+/** workflows-examples/, with a user's own settings and what the busybox app cannot serve. */
+let osvUrl = '';
+function prepareWorkflows(): string {
+  const dir = path.join(root, 'workflows');
+  fs.mkdirSync(dir);
+  const edits: [RegExp, string][] = [
+    [/ghcr\.io/g, sandbox.registry.address],
+    [/^(\s+)user: deploy$/m, `$1user: ${sandbox.ssh.user}`],
+    [/^(\s+)migrate-command: .*$/m, '$1migrate-command: "true"'],
+    [/^(\s+)suites: .*$/m, '$1suites: version'],
+    // No internet here: pip-audit (ci.yml, audit.yml) asks the OSV stand-in, and skips its own index check.
+    [
+      /^( +(?:- )?)uses: org\/deploy-kit\/pip-audit@v1\n( +)with:\n/gm,
+      `$1uses: org/deploy-kit/pip-audit@v1\n$2with:\n$2  osv-url: ${osvUrl}\n$2  index-check: 'off'\n`,
+    ],
+    // Its first release is 1.0.0 (deploy-kit's own release.yml says the same).
+    [
+      /^(\s+)mode: \$\{\{ inputs.mode \|\| 'auto' \}\}$/m,
+      "$1mode: ${{ inputs.mode || 'auto' }}\n$1initial-version: 1.0.0",
+    ],
+    [/^\s+(version-header|metrics-path|metrics-token): .*\n/gm, ''],
+    // This project releases through the rc cycle only: release.yml's auto release on push is removed.
+    [/^on:\n {2}push:\n {4}branches: \[main\]\n {2}workflow_dispatch:/m, 'on:\n  workflow_dispatch:'],
+  ];
+  for (const file of fs.readdirSync(path.join(REPO_ROOT, 'workflows-examples'))) {
+    let text = fs.readFileSync(path.join(REPO_ROOT, 'workflows-examples', file), 'utf8');
+    for (const [from, to] of edits) text = text.replace(from, to);
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+function environment(
+  env: 'staging' | 'production',
+  host: Host,
+): { vars: Record<string, string>; secrets: Record<string, string> } {
+  const hostsYaml = JSON.stringify([
+    { host: host.host, port: host.port, 'project-dir': dirs[env], 'project-name': `chain${id}${env}` },
+  ]);
+  return {
+    vars: { DEPLOY_HOSTS: hostsYaml, APP_URL: `http://${host.host}:${ports[env]}/` },
+    secrets: { SSH_KNOWN_HOSTS: host.knownHostsLine },
+  };
+}
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-chain-'));
+  docker(['tag', sandbox.images.busybox, BASE]);
+  prepareOrigin();
+  github = await GitHubStandIn.start({ token: 'ghs_chain', owner: 'example', repo: 'app' });
+  osv = await startOsvStandin();
+  osvUrl = osv.queryUrl;
+  const dockerConfig = fs.mkdtempSync(path.join(root, 'docker-'));
+  runner = new WorkflowRunner({
+    workflowsDir: prepareWorkflows(),
+    repository: 'example/app',
+    origin,
+    github,
+    token: 'ghs_chain',
+    secrets: {
+      SSH_PRIVATE_KEY: fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
+      VAULT_PASSWORD: fs.readFileSync(path.join(VAULT, 'vault-password.demo'), 'utf8').trim(),
+      METRICS_TOKEN: 'unused-by-the-version-suite',
+    },
+    environments: {
+      staging: environment('staging', stagingHost),
+      production: environment('production', productionHost),
+    },
+    commands: { pip: '#!/bin/sh\nexit 0\n' },
+    standIns: {
+      'org/deploy-kit/lint-gate': () => ({ outputs: { results: '{"status":"passed"}' } }),
+    },
+    env: {
+      DOCKER_HOST: sandbox.docker.host,
+      DOCKER_CONFIG: dockerConfig,
+      PATH: `${pythonTools('pip-audit')}${path.delimiter}${process.env.PATH ?? ''}`,
+    },
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  runner?.close();
+  await github?.close();
+  await osv?.stop();
+  for (const env of ['staging', 'production']) {
+    const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=chain${id}${env}`]).trim();
+    if (ids) docker(['rm', '-f', ...ids.split('\n')]);
+  }
+  for (const ref of [
+    BASE,
+    ...docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', image]).split('\n'),
+  ])
+    if (ref.trim()) docker(['image', 'rm', '--force', ref.trim()]);
+  fs.rmSync(root, { recursive: true, force: true });
+  // The release trees belong to the hosts' login user; as root (the sandbox's usual caller) remove them too.
+  if (process.getuid?.() === 0)
+    for (const dir of Object.values(dirs)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const served = async (env: 'staging' | 'production', host: Host): Promise<string> => {
+  const res = await fetch(`http://${host.host}:${ports[env]}/healthz`, { signal: AbortSignal.timeout(5000) });
+  return ((await res.json()) as { version: string }).version;
+};
+
+function runningImage(env: 'staging' | 'production'): string {
+  const ids = docker(['ps', '-q', '--filter', `label=com.docker.compose.project=chain${id}${env}`]).trim();
+  expect(ids.split('\n')).toHaveLength(1);
+  return docker(['inspect', '--format', '{{.Image}}', ids]).trim();
+}
+
+const summary = (r: WorkflowRun[]): string[][] => r.map((x) => [x.workflow, x.event.name, x.conclusion]);
+
+test('a push to main: ci builds and pushes, deploy follows, approved, to the staging host', async () => {
+  const pushed = await runner.push('main');
+  runs.push(...pushed);
+  const failing = pushed
+    .flatMap((r) => Object.values(r.jobs))
+    .flatMap((j) => j.instances.flatMap((i) => i.steps))
+    .filter((s) => s.outcome === 'failure');
+  expect(failing.map((s) => `${s.id}: ${s.log.slice(-3000)}`)).toEqual([]);
+  expect(summary(pushed)).toEqual(
+    expect.arrayContaining([
+      ['ci', 'push', 'success'],
+      ['deploy', 'workflow_run', 'success'],
+    ]),
+  );
+  const sha = git(['rev-parse', 'HEAD']);
+  expect(await served('staging', stagingHost)).toBe(`sha-${sha.slice(0, 7)}`);
+}, 600_000);
+
+const sha = (): string => git(['rev-parse', 'HEAD']);
+
+test('release rc: v1.0.0-rc.1 tagged and released, its staging deploy runs the same images and the journey', async () => {
+  const cut = await runner.dispatch('release.yml', 'main', { mode: 'rc' });
+  runs.push(...cut);
+  expect(summary(cut)).toEqual([
+    ['release', 'workflow_dispatch', 'success'],
+    ['deploy', 'workflow_dispatch', 'success'],
+  ]);
+  expect(git(['rev-parse', 'v1.0.0-rc.1^{commit}'])).toBe(sha());
+  expect(github.releases.map((r) => [r.tag_name, r.prerelease])).toEqual([['v1.0.0-rc.1', true]]);
+  const deploy = cut[1] as WorkflowRun;
+  expect(deploy.event.ref).toBe('refs/tags/v1.0.0-rc.1');
+  const steps = deploy.jobs.deploy?.instances[0]?.steps ?? [];
+  // The one-step deploy, then the journey (smoke-test bundle, deploy/journey.yml) on the new release.
+  expect(steps.filter((s) => s.uses?.startsWith('org/deploy-kit')).map((s) => [s.uses, s.outcome])).toEqual([
+    ['org/deploy-kit@v1', 'success'],
+    ['org/deploy-kit/smoke-test@v1', 'success'],
+  ]);
+  const journey = JSON.parse(steps.find((s) => s.uses?.includes('smoke-test'))?.outputs.results ?? '{}') as {
+    status: string;
+  };
+  expect(journey.status).toBe('passed');
+  expect(await served('staging', stagingHost)).toBe(`sha-${sha().slice(0, 7)}`);
+}, 600_000);
+
+test('promote: v1.0.0 on the same commit, and production runs exactly the digest staging validated', async () => {
+  const promoted = await runner.dispatch('release.yml', 'v1.0.0-rc.1', { mode: 'promote' });
+  runs.push(...promoted);
+  expect(summary(promoted)).toEqual([
+    ['release', 'workflow_dispatch', 'success'],
+    ['deploy', 'workflow_dispatch', 'success'],
+  ]);
+  expect(git(['rev-parse', 'v1.0.0^{commit}'])).toBe(sha());
+  expect(github.releases.map((r) => [r.tag_name, r.prerelease])).toEqual(
+    expect.arrayContaining([['v1.0.0', false]]),
+  );
+  expect(runner.approvals.map((a) => [a.environment, a.approved])).toEqual([
+    ['staging', true],
+    ['staging', true],
+    ['production', true],
+  ]);
+  expect(await served('production', productionHost)).toBe(`sha-${sha().slice(0, 7)}`);
+  // The digest build-images pushed for this commit, running in both environments.
+  const built = JSON.parse(runs[0]?.jobs.build?.outputs.images ?? '{}') as Record<string, string>;
+  const digest = /@(sha256:[0-9a-f]{64})$/.exec(built.web ?? '')?.[1];
+  expect(digest).toBeDefined();
+  for (const env of ['staging', 'production'] as const) {
+    const repoDigests = docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', runningImage(env)]);
+    expect(JSON.parse(repoDigests)).toContain(`${image}@${digest}`);
+  }
+  expect(runningImage('production')).toBe(runningImage('staging'));
+}, 600_000);
+
+test('a fork pull request from a branch named main runs ci and deploys nothing', async () => {
+  const before = await served('staging', stagingHost);
+  const pr = await runner.pullRequest({
+    number: 7,
+    headRef: 'main',
+    sha: sha(),
+    headRepository: 'mallory/app',
+  });
+  expect(summary(pr)).toEqual([
+    ['ci', 'pull_request', 'success'],
+    ['deploy', 'workflow_run', 'success'],
+  ]);
+  expect(pr[1]?.jobs.deploy?.result).toBe('skipped');
+  expect(runner.approvals).toHaveLength(3);
+  expect(await served('staging', stagingHost)).toBe(before);
+}, 600_000);
+
+test('audit.yml on its schedule: the real pip-audit against OSV, the report kept for next week, SARIF uploaded', async () => {
+  const weekly = await runner.schedule('audit.yml');
+  const again = await runner.schedule('audit.yml');
+  const failing = [...weekly, ...again]
+    .flatMap((r) => Object.values(r.jobs))
+    .flatMap((j) => j.instances.flatMap((i) => i.steps))
+    .filter((s) => s.outcome === 'failure');
+  expect(failing.map((s) => `${s.id}: ${s.log.slice(-2000)}`)).toEqual([]);
+  expect(summary([...weekly, ...again])).toEqual([
+    ['audit', 'schedule', 'success'],
+    ['audit', 'schedule', 'success'],
+  ]);
+  expect(runner.state.sarif.map((s) => s.category)).toEqual(['pip-audit', 'pip-audit']);
+  expect(osv.requests.filter((q) => q.path === '/v1/query').length).toBeGreaterThan(0);
+  expect(osv.violations).toEqual([]);
+  // The weekly artifact: the second week's report compares with the first week's (from the Actions cache).
+  const report = (run: WorkflowRun | undefined): { changes?: unknown } =>
+    JSON.parse(
+      fs.readFileSync(
+        path.join(runner.state.artifactsDir, String(run?.id), 'pip-audit-report', '.audit', 'report.json'),
+        'utf8',
+      ),
+    ) as { changes?: unknown };
+  expect(report(weekly[0]).changes).toBeUndefined();
+  expect(report(again[0]).changes).toBeDefined();
+}, 600_000);
+
+test('no secret of the chain reached a step log', () => {
+  const key = fs.readFileSync(sandbox.ssh.clientKey, 'utf8').trim().split('\n').slice(1, -1);
+  const vaultPassword = fs.readFileSync(path.join(VAULT, 'vault-password.demo'), 'utf8').trim();
+  const logs = runs
+    .flatMap((r) => Object.values(r.jobs))
+    .flatMap((j) => j.instances.flatMap((i) => i.steps))
+    .map((s) => s.log);
+  expect(logs.length).toBeGreaterThan(10);
+  for (const secret of [vaultPassword, ...key]) expect(logs.filter((l) => l.includes(secret))).toEqual([]);
+});

@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GitHubStandIn, REPO_ROOT } from '@deploy-kit/harness';
+import { WorkflowRunner } from '../../../packages/harness/src/workflow/runner';
+import type { ActionStandIn, WorkflowRun } from '../../../packages/harness/src/workflow/types';
+
+// The wiring of workflows-examples/ through the local runner, with deploy-kit's own actions stood
+// in for (what each step receives is recorded): the triggers, the expressions and the hand-offs
+// between ci, deploy and release. The sandbox tier runs the same files with the real bundles.
+
+let origin: string;
+let github: GitHubStandIn;
+let runner: WorkflowRunner;
+let head: string;
+const calls: { uses: string; with: Record<string, string> }[] = [];
+
+const record =
+  (outputs: (w: Record<string, string>) => Record<string, string> = () => ({})): ActionStandIn =>
+  ({ uses, with: w }) => {
+    calls.push({ uses, with: w });
+    return { outputs: outputs(w) };
+  };
+
+function git(args: string[]): string {
+  return execFileSync('git', args, { cwd: origin, encoding: 'utf8' }).trim();
+}
+
+beforeEach(async () => {
+  calls.length = 0;
+  origin = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-examples-'));
+  git(['init', '--quiet', '--initial-branch=main']);
+  fs.writeFileSync(path.join(origin, 'requirements.txt'), '');
+  git(['add', '.']);
+  git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'feat: first']);
+  head = git(['rev-parse', 'HEAD']);
+  github = await GitHubStandIn.start({ token: 'ghs_token', owner: 'example', repo: 'app' });
+  runner = new WorkflowRunner({
+    workflowsDir: path.join(REPO_ROOT, 'workflows-examples'),
+    repository: 'example/app',
+    origin,
+    github,
+    token: 'ghs_token',
+    // ci's own `pip install` of the app's requirements: nothing to install here.
+    commands: { pip: '#!/bin/sh\nexit 0\n' },
+    standIns: {
+      'org/deploy-kit/lint-gate': record(),
+      'org/deploy-kit/pip-audit': record(),
+      'org/deploy-kit/build-images': record(() => ({ images: '{}' })),
+      'org/deploy-kit/smoke-test': record(),
+      'org/deploy-kit': record((w) => ({ version: w.version ?? '' })),
+      'org/deploy-kit/tag-release': record((w) => {
+        const tag = w.mode === 'promote' ? 'v1.0.0' : 'v1.0.0-rc.1';
+        git(['tag', tag]);
+        return { bump: 'major', tag, version: tag.slice(1), sha: head };
+      }),
+    },
+  });
+});
+
+afterEach(async () => {
+  runner.close();
+  await github.close();
+  fs.rmSync(origin, { recursive: true, force: true });
+});
+
+const deploys = (): Record<string, string>[] =>
+  calls.filter((c) => c.uses.startsWith('org/deploy-kit@')).map((c) => c.with);
+const byName = (runs: WorkflowRun[], name: string): WorkflowRun[] => runs.filter((r) => r.workflow === name);
+
+test('a push to main: ci passes, deploy follows on workflow_run and deploys sha-<7 hex> to staging', async () => {
+  const runs = await runner.push('main');
+  expect(byName(runs, 'ci').map((r) => r.conclusion)).toEqual(['success']);
+  // release.yml runs on the push too (auto mode); its stand-in cuts the rc, but no staging dispatch in auto mode.
+  expect(byName(runs, 'deploy').map((r) => [r.event.name, r.conclusion])).toEqual([
+    ['workflow_run', 'success'],
+  ]);
+  expect(deploys()).toEqual([
+    expect.objectContaining({ version: `sha-${head.slice(0, 7)}`, environment: 'staging' }),
+  ]);
+  expect(runner.approvals).toEqual([expect.objectContaining({ environment: 'staging', approved: true })]);
+  expect(github.violations).toEqual([]);
+});
+
+test('release rc dispatches the staging deploy with the tag build-images pushed (sha-<7 hex>), on the rc tag', async () => {
+  const runs = await runner.dispatch('release.yml', 'main', { mode: 'rc' });
+  const [deploy] = byName(runs, 'deploy');
+  expect(deploy?.event).toMatchObject({
+    name: 'workflow_dispatch',
+    ref: 'refs/tags/v1.0.0-rc.1',
+    inputs: { environment: 'staging' },
+  });
+  expect(deploys()).toEqual([
+    expect.objectContaining({ version: `sha-${head.slice(0, 7)}`, environment: 'staging' }),
+  ]);
+  expect(github.violations).toEqual([]);
+});
+
+test('staging is deployed with the staging profile, production with the production one', async () => {
+  await runner.dispatch('deploy.yml', 'main', { environment: 'staging', version: 'sha-abcdef1' });
+  await runner.dispatch('deploy.yml', 'main', { environment: 'production', version: '1.0.0' });
+  expect(deploys().map((w) => [w.environment, w.profile])).toEqual([
+    ['staging', 'django-staging'],
+    ['production', 'django-production'],
+  ]);
+});
+
+test('a fork pull request from a branch named main passes ci but never reaches the deploy job', async () => {
+  const runs = await runner.pullRequest({
+    number: 13,
+    headRef: 'main',
+    sha: head,
+    headRepository: 'mallory/app',
+  });
+  expect(byName(runs, 'ci').map((r) => r.conclusion)).toEqual(['success']);
+  const deploy = byName(runs, 'deploy');
+  // The workflow_run trigger still fires (GitHub matches `branches` on the head branch name) ...
+  expect(deploy).toHaveLength(1);
+  // ... but the job's guard skips it: no approval asked, no deploy step run.
+  expect(deploy[0]?.jobs.deploy?.result).toBe('skipped');
+  expect(runner.approvals).toEqual([]);
+  expect(deploys()).toEqual([]);
+});
+
+test('a pull request from a branch of this repository does not deploy either (only pushes do)', async () => {
+  const runs = await runner.pullRequest({ number: 14, headRef: 'main', sha: head });
+  expect(byName(runs, 'deploy')[0]?.jobs.deploy?.result).toBe('skipped');
+  expect(deploys()).toEqual([]);
+});
+
+test('release promote dispatches the production deploy of the same sha-<7 hex> images, on the final tag', async () => {
+  const runs = await runner.dispatch('release.yml', 'main', { mode: 'promote' });
+  const [deploy] = byName(runs, 'deploy');
+  expect(deploy?.event).toMatchObject({
+    name: 'workflow_dispatch',
+    ref: 'refs/tags/v1.0.0',
+    inputs: { environment: 'production' },
+  });
+  expect(deploys()).toEqual([
+    expect.objectContaining({
+      version: `sha-${head.slice(0, 7)}`,
+      environment: 'production',
+      profile: 'django-production',
+    }),
+  ]);
+  expect(runner.approvals).toEqual([expect.objectContaining({ environment: 'production' })]);
+});
+
+test('audit.yml on its schedule: last week report restored from the cache, this week saved, SARIF to code scanning', async () => {
+  const seen: string[] = [];
+  const audit: ActionStandIn = ({ with: w, workspace }) => {
+    const previous = path.join(workspace, w['previous-report'] ?? '');
+    seen.push(fs.existsSync(previous) ? fs.readFileSync(previous, 'utf8') : 'none');
+    fs.mkdirSync(path.join(workspace, '.audit'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, w.report ?? ''), `{"week": ${seen.length}}`);
+    fs.writeFileSync(path.join(workspace, w.sarif ?? ''), JSON.stringify({ version: '2.1.0', runs: [] }));
+    return { outputs: { report: w.report ?? '', sarif: w.sarif ?? '' } };
+  };
+  const weekly = new WorkflowRunner({
+    workflowsDir: path.join(REPO_ROOT, 'workflows-examples'),
+    repository: 'example/app',
+    origin,
+    standIns: { 'org/deploy-kit/pip-audit': audit },
+  });
+  try {
+    expect(await weekly.schedule('ci.yml')).toEqual([]);
+    const [first] = await weekly.schedule('audit.yml');
+    const [second] = await weekly.schedule('audit.yml');
+    expect([first?.conclusion, second?.conclusion]).toEqual(['success', 'success']);
+    expect(first?.jobs['code-scanning']?.result).toBe('success');
+    // The second week compares with the first week's report, kept in the Actions cache.
+    expect(seen).toEqual(['none', '{"week": 1}']);
+    expect(weekly.state.sarif.map((s) => s.category)).toEqual(['pip-audit', 'pip-audit']);
+  } finally {
+    weekly.close();
+  }
+});

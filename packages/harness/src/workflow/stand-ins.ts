@@ -1,0 +1,170 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ActionStandIn, StandInCall } from './types';
+
+/**
+ * Small local stand-ins for the third-party actions the example workflows use. They do what the
+ * workflows rely on (a checkout of the commit, a cache or artifact round trip, a SARIF upload
+ * recorded) and nothing more.
+ */
+
+function git(args: string[], cwd: string): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** actions/checkout: a clone of the test's repository at `ref` (or the run's commit). */
+const checkout: ActionStandIn = ({ with: w, workspace, env, runner }) => {
+  const target = w.path ? path.join(workspace, w.path) : workspace;
+  if (fs.existsSync(path.join(target, '.git'))) fs.rmSync(target, { recursive: true, force: true });
+  fs.mkdirSync(target, { recursive: true });
+  git(['clone', '--quiet', '--no-checkout', runner.origin, target], workspace);
+  const branch = /^refs\/heads\/(.+)$/.exec(env.GITHUB_REF ?? '')?.[1];
+  // Like actions/checkout: the run's branch checked out as a branch, any other ref detached.
+  if (!w.ref && branch)
+    git(['checkout', '--quiet', '-B', branch, env.GITHUB_SHA || `origin/${branch}`], target);
+  else
+    git(
+      ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', w.ref || env.GITHUB_SHA || 'HEAD'],
+      target,
+    );
+  const ref = w.ref || env.GITHUB_REF || '';
+  return { outputs: { ref, commit: git(['rev-parse', 'HEAD'], target).trim() } };
+};
+
+/** actions/setup-python: the machine's python3 stands in for the requested version. */
+const setupPython: ActionStandIn = () => {
+  const version = execFileSync('python3', ['-c', 'import platform; print(platform.python_version())'], {
+    encoding: 'utf8',
+  }).trim();
+  return { outputs: { 'python-version': version } };
+};
+
+function paths(call: StandInCall): string[] {
+  return (call.with.path ?? '')
+    .split('\n')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+function saveTo(dir: string, call: StandInCall): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const p of paths(call)) {
+    const from = path.join(call.workspace, p);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, p), { recursive: true });
+  }
+}
+
+function restoreFrom(dir: string, call: StandInCall): void {
+  for (const p of paths(call)) {
+    const from = path.join(dir, p);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(call.workspace, p), { recursive: true });
+  }
+}
+
+const cacheKeyDir = (call: StandInCall, key: string): string =>
+  path.join(call.runner.cacheDir, encodeURIComponent(key));
+
+/** actions/cache/restore: the exact key, else the newest entry starting with a restore key. */
+const cacheRestore: ActionStandIn = (call) => {
+  const keys = fs.existsSync(call.runner.cacheDir)
+    ? fs.readdirSync(call.runner.cacheDir).map(decodeURIComponent)
+    : [];
+  const byAge = keys.sort(
+    (a, b) => fs.statSync(cacheKeyDir(call, b)).mtimeMs - fs.statSync(cacheKeyDir(call, a)).mtimeMs,
+  );
+  const prefixes = (call.with['restore-keys'] ?? '')
+    .split('\n')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const key = call.with.key ?? '';
+  const hit = keys.includes(key) ? key : byAge.find((k) => prefixes.some((p) => k.startsWith(p)));
+  if (hit) restoreFrom(cacheKeyDir(call, hit), call);
+  return { outputs: { 'cache-hit': String(hit === key), 'cache-matched-key': hit ?? '' } };
+};
+
+const cacheSave: ActionStandIn = (call) => {
+  const dir = cacheKeyDir(call, call.with.key ?? '');
+  if (!fs.existsSync(dir)) saveTo(dir, call);
+  return {};
+};
+
+const artifactDir = (call: StandInCall): string =>
+  path.join(call.runner.artifactsDir, String(call.run.id), encodeURIComponent(call.with.name || 'artifact'));
+
+/** upload-artifact keeps the files (paths relative to the workspace); download-artifact puts them under `path`. */
+const uploadArtifact: ActionStandIn = (call) => {
+  saveTo(artifactDir(call), call);
+  return { outputs: { 'artifact-id': String(call.run.id) } };
+};
+
+const downloadArtifact: ActionStandIn = (call) => {
+  const dir = artifactDir(call);
+  if (!fs.existsSync(dir)) return { failed: `no artifact named ${call.with.name} in run ${call.run.id}` };
+  // upload-artifact keeps paths below their common parent; the example uploads one folder's files.
+  const target = path.join(call.workspace, call.with.path || '.');
+  fs.mkdirSync(target, { recursive: true });
+  for (const file of listFiles(dir)) fs.cpSync(path.join(dir, file), path.join(target, path.basename(file)));
+  return {};
+};
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory()
+        ? listFiles(path.join(dir, e.name), path.join(prefix, e.name))
+        : [path.join(prefix, e.name)],
+    );
+}
+
+/** github/codeql-action/upload-sarif: recorded, after checking the file is SARIF 2.1.0. */
+const uploadSarif: ActionStandIn = (call) => {
+  const content = fs.readFileSync(path.join(call.workspace, call.with.sarif_file ?? ''), 'utf8');
+  const version = (JSON.parse(content) as { version?: string }).version;
+  if (version !== '2.1.0') return { failed: `not SARIF 2.1.0: version ${version}` };
+  call.runner.sarif.push({ category: call.with.category ?? '', content });
+  return {};
+};
+
+export const BUILT_IN_STAND_INS: Record<string, ActionStandIn> = {
+  'actions/checkout': checkout,
+  'actions/setup-python': setupPython,
+  'actions/cache/restore': cacheRestore,
+  'actions/cache/save': cacheSave,
+  'actions/upload-artifact': uploadArtifact,
+  'actions/download-artifact': downloadArtifact,
+  'github/codeql-action/upload-sarif': uploadSarif,
+};
+
+/**
+ * A `gh` for run steps: `gh workflow run <file> [--repo R] [--ref REF] [-f k=v]…` posts the
+ * dispatch to the GitHub stand-in ($GITHUB_API_URL); any other command fails loudly.
+ */
+export const GH_SHIM = `#!/usr/bin/env node
+const args = process.argv.slice(2);
+if (args[0] !== 'workflow' || args[1] !== 'run') {
+  console.error('gh stand-in: only "gh workflow run" is implemented, not: gh ' + args.join(' '));
+  process.exit(2);
+}
+const file = args[2];
+let repo = process.env.GITHUB_REPOSITORY, ref, inputs = {};
+for (let i = 3; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--repo' || a === '-R') repo = args[++i];
+  else if (a === '--ref' || a === '-r') ref = args[++i];
+  else if (a === '-f' || a === '--raw-field' || a === '-F' || a === '--field') {
+    const kv = args[++i]; const eq = kv.indexOf('=');
+    inputs[kv.slice(0, eq)] = kv.slice(eq + 1);
+  } else { console.error('gh stand-in: unknown argument ' + a); process.exit(2); }
+}
+const token = process.env.GH_TOKEN || process.env.GITHUB_TOKEN || '';
+fetch(process.env.GITHUB_API_URL + '/repos/' + repo + '/actions/workflows/' + encodeURIComponent(file) + '/dispatches', {
+  method: 'POST',
+  headers: { authorization: 'token ' + token, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
+  body: JSON.stringify({ ref: ref || process.env.GITHUB_REF_NAME, inputs }),
+}).then(async (res) => {
+  if (res.status !== 204) { console.error('gh: HTTP ' + res.status + ' ' + (await res.text())); process.exit(1); }
+  console.log('Created workflow_dispatch event for ' + file + ' at ' + (ref || process.env.GITHUB_REF_NAME));
+}, (e) => { console.error('gh: ' + e); process.exit(1); });
+`;
