@@ -21,7 +21,7 @@ import { parseIgnoreFile, type IgnoreEntry } from './ignores';
 import { checkPins, DEFAULT_INDEX_URL, pinsOf, type IndexCheck } from './index-check';
 import { parseInputs, type Inputs } from './inputs';
 import { DEFAULT_OSV_QUERY_URL, lookupIds, recordReader, type RecordReader } from './osv';
-import { preloadDeferred } from './deferred';
+import { loadDeferred } from './deferred';
 import { startOsvRelay, type OsvRelay } from './osv-relay';
 import { auditedOutputs, readPrevious, unauditedOutputs, writeReports, type Outputs } from './results';
 import { auditSources } from './sources';
@@ -173,7 +173,8 @@ export async function pipAudit(
     // (A failure to start it is read where it is awaited; an audit that fails first leaves it unread.)
     indexCheck.catch(() => undefined);
     const onSpawn = (): void => {
-      preloadDeferred();
+      // The HTTP libraries load now, while pip-audit's Python starts (deferred.ts).
+      void loadDeferred();
       spawned();
     };
     const sources = await withRelay(inputs, reader, (relay) =>
