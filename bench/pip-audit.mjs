@@ -102,6 +102,9 @@ function alone(ws, osvUrl) {
       {
         cwd: ws,
         stdio: 'ignore',
+        // Its own session, as the action starts pip-audit: with autogroup scheduling a session is a
+        // scheduling group, and on a shared machine that alone changes the CPU a process gets.
+        detached: true,
         env: { ...process.env, PIP_AUDIT_OSV_URL: osvUrl, XDG_CACHE_HOME: path.join(ws, '.cache') },
       },
     );
