@@ -195,7 +195,9 @@ const SEED = [
 /** Node 24 under /usr/bin/time, so the action's CPU (with every tool it starts) is counted too. */
 function timedNode(record) {
   const wrapper = path.join(tmp, 'timed-node');
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/time -o ${record} -f '%U %S' ${NODE24} "$@"\n`, {
+  // bash, not sh: dash drops environment variables whose names are not shell names, and every
+  // hyphenated input (INPUT_PYTEST-ARGS, INPUT_COVERAGE-THRESHOLD) is one.
+  fs.writeFileSync(wrapper, `#!/bin/bash\nexec /usr/bin/time -o ${record} -f '%U %S' ${NODE24} "$@"\n`, {
     mode: 0o755,
   });
   return wrapper;
@@ -219,7 +221,12 @@ async function gateRun(action, label, dir, pytestArgs, i) {
   const results = result.outputs.results ? JSON.parse(result.outputs.results) : undefined;
   // A real project's own findings fail the gate (as its tools do alone); not running at all is a bench error.
   if (!results?.gates || Object.values(results.gates).some((g) => g.status === 'error'))
-    throw new Error(`lint-gate could not run on ${label}: ${result.log.slice(-2000)}`);
+    throw new Error(
+      `lint-gate (${action}) could not run on ${label}: ${result.log
+        .split('\n')
+        .filter((l) => l.startsWith('$ python'))
+        .join('\n')}\n${result.log.slice(-1500)}`,
+    );
   const [user, sys] = fs.readFileSync(record, 'utf8').trim().split('\n').pop().split(' ').map(Number);
   return {
     ms: result.durationMs,
