@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 // Benchmark (not a test): lint-gate's wall time next to the slowest of its tools
 // run alone and next to the seed's sequential steps (black --check, flake8,
-// pytest with coverage, one after another), in one run, on examples/django-app
-// and on a generated project of >= 300 Python files. The committed bundle runs
-// the way the runner runs it; the tools are the pinned set (scripts/pytools.d/lint-gate.txt).
-// Black's cache goes to a fresh directory for every run, as on a fresh runner.
-// Target (issue 9): lint-gate <= 1.1 x the slowest tool alone.
-// Usage: node bench/lint-gate.mjs [runs] [modules]   (default 3 runs, 150 modules + 150 test files)
+// pytest with coverage, one after another), in one run, on small real projects
+// (the sdists of six, idna, itsdangerous and toolz from PyPI, through pip), on
+// examples/django-app and on a generated project of >= 300 Python files. The
+// committed bundle runs the way the runner runs it; the tools are the pinned set
+// (scripts/pytools.d/lint-gate.txt). Black's cache goes to a fresh directory for
+// every run, as on a fresh runner. The kinds alternate within each run.
+// Target (issue 18 A10): lint-gate <= 1.1 x the slowest tool alone, or the
+// slowest tool + 0.3 s, whichever is larger.
+// DEPLOY_KIT_LINT_GATE_BEFORE=<published folder> also times an earlier bundle (e.g. `git archive`
+// of an earlier commit's lint-gate/) in the same runs, for a before/after column.
+// Usage: node bench/lint-gate.mjs [runs] [modules] [projects]
+//   (default 3 runs, 150 modules + 150 test files, every project; projects: a comma list of
+//   six, idna, itsdangerous, toolz, django-app, generated)
 import { createRequire } from 'node:module';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,8 +27,10 @@ const { runAction, NODE24 } = require(path.join(root, 'packages/harness/dist/ind
 
 const RUNS = Number(process.argv[2] ?? 3);
 const MODULES = Number(process.argv[3] ?? 150);
+const ONLY = process.argv[4] ? new Set(process.argv[4].split(',')) : undefined;
+const BEFORE = process.env.DEPLOY_KIT_LINT_GATE_BEFORE;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
 const bin = execFileSync('bash', [path.join(root, 'scripts', 'pytools'), 'lint-gate'], { encoding: 'utf8' })
   .trim()
@@ -103,6 +112,43 @@ function generated(n) {
   return dir;
 }
 
+/**
+ * Small real projects: their sdists (tests included) from the index pip uses. pytest's extra
+ * arguments, the same alone and in lint-gate ('pytest-args'): itsdangerous has a src/ layout and
+ * two test modules that need freezegun (not in the pinned set); six has one test of a module
+ * this Python lacks (dbm.ndbm).
+ */
+const REAL = {
+  six: { pin: 'six==1.16.0', pytestArgs: ['--deselect', 'test_six.py::test_move_items[dbm_ndbm]'] },
+  idna: { pin: 'idna==3.7', pytestArgs: [] },
+  itsdangerous: {
+    pin: 'itsdangerous==2.2.0',
+    pytestArgs: [
+      '-o',
+      'pythonpath=src',
+      '--ignore=tests/test_itsdangerous/test_timed.py',
+      '--ignore=tests/test_itsdangerous/test_url_safe.py',
+    ],
+  },
+  toolz: { pin: 'toolz==0.12.1', pytestArgs: [] },
+};
+
+function realProject(name) {
+  const sdists = path.join(tmp, 'sdists');
+  execFileSync(
+    python,
+    ['-m', 'pip', 'download', '--quiet', '--no-binary', ':all:', '--no-deps', '-d', sdists, REAL[name].pin],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const archive = fs.readdirSync(sdists).find((f) => f.startsWith(`${REAL[name].pin.replace('==', '-')}.`));
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir);
+  execFileSync('tar', ['-xzf', path.join(sdists, archive), '-C', dir, '--strip-components=1']);
+  return dir;
+}
+
+const shellQuote = (args) => args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+
 // --- measurements ----------------------------------------------------------------
 /** Run a command under /usr/bin/time: wall and CPU seconds (user + sys, children included). */
 function timed(cmd, args, cwd, env) {
@@ -149,37 +195,68 @@ const SEED = [
 /** Node 24 under /usr/bin/time, so the action's CPU (with every tool it starts) is counted too. */
 function timedNode(record) {
   const wrapper = path.join(tmp, 'timed-node');
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/time -o ${record} -f '%U %S' ${NODE24} "$@"\n`, {
+  // bash, not sh: dash drops environment variables whose names are not shell names, and every
+  // hyphenated input (INPUT_PYTEST-ARGS, INPUT_COVERAGE-THRESHOLD) is one.
+  fs.writeFileSync(wrapper, `#!/bin/bash\nexec /usr/bin/time -o ${record} -f '%U %S' ${NODE24} "$@"\n`, {
     mode: 0o755,
   });
   return wrapper;
 }
 
-async function measure(label, dir) {
+/** One lint-gate run through a bundle (the committed one, or BEFORE), under /usr/bin/time. */
+async function gateRun(action, label, dir, pytestArgs, i) {
+  const record = path.join(tmp, `gate-${action.replace(/\W/g, '_')}-${i}`);
+  const env = toolEnv();
+  const result = await runAction({
+    action,
+    workspace: dir,
+    node: timedNode(record),
+    inputs: {
+      'coverage-threshold': '80',
+      ...(pytestArgs.length ? { 'pytest-args': shellQuote(pytestArgs) } : {}),
+    },
+    env: { PATH: env.PATH, BLACK_CACHE_DIR: env.BLACK_CACHE_DIR, DJANGO_SETTINGS_MODULE: undefined },
+    timeoutMs: 900_000,
+  });
+  const results = result.outputs.results ? JSON.parse(result.outputs.results) : undefined;
+  // A real project's own findings fail the gate (as its tools do alone); not running at all is a bench error.
+  if (!results?.gates || Object.values(results.gates).some((g) => g.status === 'error'))
+    throw new Error(
+      `lint-gate (${action}) could not run on ${label}: ${result.log
+        .split('\n')
+        .filter((l) => l.startsWith('$ python'))
+        .join('\n')}\n${result.log.slice(-1500)}`,
+    );
+  const [user, sys] = fs.readFileSync(record, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return {
+    ms: result.durationMs,
+    cpuS: user + sys,
+    status: results.status,
+    inGate: Object.fromEntries(Object.entries(results.gates).map(([k, v]) => [k, v.durationMs])),
+  };
+}
+
+async function measure(label, dir, pytestArgs = []) {
   const runs = [];
+  const seed = SEED.map(([name, args]) => [
+    name,
+    name.startsWith('pytest') ? [...args, ...pytestArgs] : args,
+  ]);
   // Warm-up: the interpreter's bytecode caches and the OS page cache, for every contender alike.
-  for (const [, args] of SEED) await timed(python, args, dir, toolEnv());
+  for (const [, args] of seed) await timed(python, args, dir, toolEnv());
+  await gateRun('lint-gate', label, dir, pytestArgs, 'warm');
   for (let i = 0; i < RUNS; i++) {
     const alone = {};
-    for (const [name, args] of SEED) alone[name] = await timed(python, args, dir, toolEnv());
-    const record = path.join(tmp, `gate-${i}`);
-    const env = toolEnv();
-    const result = await runAction({
-      action: 'lint-gate',
-      workspace: dir,
-      node: timedNode(record),
-      inputs: { 'coverage-threshold': '80' },
-      env: { PATH: env.PATH, BLACK_CACHE_DIR: env.BLACK_CACHE_DIR, DJANGO_SETTINGS_MODULE: undefined },
-      timeoutMs: 900_000,
-    });
-    if (result.exitCode !== 0) throw new Error(`lint-gate failed on ${label}: ${result.log.slice(-2000)}`);
-    const [user, sys] = fs.readFileSync(record, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-    const { gates: gate } = JSON.parse(result.outputs.results);
+    for (const [name, args] of seed) alone[name] = await timed(python, args, dir, toolEnv());
+    const gate = await gateRun('lint-gate', label, dir, pytestArgs, i);
+    const before = BEFORE ? await gateRun(BEFORE, label, dir, pytestArgs, i) : undefined;
     runs.push({
       alone,
-      gateMs: result.durationMs,
-      gateCpuS: user + sys,
-      inGate: Object.fromEntries(Object.entries(gate).map(([k, v]) => [k, v.durationMs])),
+      gateMs: gate.ms,
+      gateCpuS: gate.cpuS,
+      status: gate.status,
+      inGate: gate.inGate,
+      ...(before ? { beforeMs: before.ms } : {}),
     });
     console.log(label, i, JSON.stringify(runs.at(-1)));
   }
@@ -190,6 +267,8 @@ async function measure(label, dir) {
   const slowestMs = median(runs.map((r) => Math.max(...SEED.map(([n]) => r.alone[n].wallMs))));
   const sumMs = median(runs.map((r) => SEED.reduce((s, [n]) => s + r.alone[n].wallMs, 0)));
   const gateMs = median(runs.map((r) => r.gateMs));
+  const beforeMs = BEFORE ? median(runs.map((r) => r.beforeMs)) : undefined;
+  const targetMs = Math.max(1.1 * slowestMs, slowestMs + 300);
   const gateCpuS = median(runs.map((r) => r.gateCpuS));
   const files = execFileSync('find', [dir, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], {
     encoding: 'utf8',
@@ -209,14 +288,27 @@ async function measure(label, dir) {
     cpuFloorMs: Math.round((gateCpuS / os.cpus().length) * 1000),
     gateOverSlowest: +(gateMs / slowestMs).toFixed(2),
     gateOverSequential: +(gateMs / sumMs).toFixed(2),
+    targetMs: Math.round(targetMs),
+    overTargetMs: Math.round(gateMs - targetMs),
+    status: runs.map((r) => r.status).join(', '),
+    ...(BEFORE
+      ? { beforeMs: Math.round(beforeMs), beforeOverSlowest: +(beforeMs / slowestMs).toFixed(2) }
+      : {}),
+    runs,
   };
 }
 
 try {
-  const rows = [
-    await measure('examples/django-app', djangoApp()),
-    await measure(`generated (${MODULES} modules + ${MODULES} test files)`, generated(MODULES)),
-  ];
+  const wanted = (name) => !ONLY || ONLY.has(name);
+  const rows = [];
+  for (const name of Object.keys(REAL))
+    if (wanted(name))
+      rows.push(
+        await measure(`${name} (${REAL[name].pin}, sdist)`, realProject(name), REAL[name].pytestArgs),
+      );
+  if (wanted('django-app')) rows.push(await measure('examples/django-app', djangoApp()));
+  if (wanted('generated'))
+    rows.push(await measure(`generated (${MODULES} modules + ${MODULES} test files)`, generated(MODULES)));
   const meta = {
     date: new Date().toISOString(),
     runs: RUNS,
@@ -230,16 +322,19 @@ try {
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'lint-gate.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
   const md = [
-    `Measured ${meta.date} on ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB (load average ${meta.loadAverage} at the end: the machine is shared), medians of ${RUNS} runs. Command: \`node bench/lint-gate.mjs ${RUNS} ${MODULES}\`.`,
+    `Measured ${meta.date} on ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB (load average ${meta.loadAverage} at the end: the machine is shared), medians of ${RUNS} runs after a warm-up. Command: \`${BEFORE ? 'DEPLOY_KIT_LINT_GATE_BEFORE=… ' : ''}node bench/lint-gate.mjs ${process.argv.slice(2).join(' ') || RUNS}\`.`,
     '',
-    "Each run times the seed's steps alone, one after another (`black --check .`, `flake8 .`, `pytest --cov`), then lint-gate (default tools, coverage-threshold 80) through the committed bundle on Node 24, Black's cache empty every time.",
-    '"CPU-s" is lint-gate\'s CPU time with every process it started; with this many cores no run can be shorter than CPU-s / cores ("CPU floor"). Target: lint-gate ≤ 1.1 × the slowest tool alone.',
+    "Each run times the seed's steps alone, one after another (`black --check .`, `flake8 .`, `pytest --cov`, with the project's extra pytest arguments), then lint-gate (default tools, coverage-threshold 80, the same pytest arguments in `pytest-args`) through the committed bundle on Node 24, Black's cache empty every time." +
+      (BEFORE
+        ? ' "Before" is the bundle before #18 A10 (git archive of an earlier commit), run right after it in the same runs.'
+        : ''),
+    '"CPU-s" is lint-gate\'s CPU time with every process it started; with this many cores no run can be shorter than CPU-s / cores ("CPU floor"). Target (#18 A10): lint-gate ≤ 1.1 × the slowest tool alone, or the slowest + 0.3 s, whichever is larger. The real projects\' own findings fail their gates, as the tools alone do ("verdict").',
     '',
-    '| Project | .py files | black alone | flake8 alone | pytest + coverage alone | Sequential sum | lint-gate | CPU-s | CPU floor | lint-gate / slowest | lint-gate / sequential |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| Project | .py files | black alone | flake8 alone | pytest + coverage alone | Sequential sum | lint-gate | verdict | CPU-s | CPU floor | lint-gate / slowest | target | over target |${BEFORE ? ' before | before / slowest |' : ''}`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |${BEFORE ? ' --- | --- |' : ''}`,
     ...rows.map(
       (r) =>
-        `| ${r.project} | ${r.pythonFiles} | ${secs(r.aloneMs.black)} | ${secs(r.aloneMs.flake8)} | ${secs(r.aloneMs['pytest + coverage'])} | ${secs(r.sequentialMs)} | ${secs(r.gateMs)} | ${r.gateCpuS} | ${secs(r.cpuFloorMs)} | ${r.gateOverSlowest} × (slowest: ${r.slowest}) | ${r.gateOverSequential} × |`,
+        `| ${r.project} | ${r.pythonFiles} | ${secs(r.aloneMs.black)} | ${secs(r.aloneMs.flake8)} | ${secs(r.aloneMs['pytest + coverage'])} | ${secs(r.sequentialMs)} | ${secs(r.gateMs)} | ${[...new Set(r.status.split(', '))].join('/')} | ${r.gateCpuS} | ${secs(r.cpuFloorMs)} | ${r.gateOverSlowest} × (slowest: ${r.slowest}) | ${secs(r.targetMs)} | ${r.overTargetMs > 0 ? `+${secs(r.overTargetMs)}` : 'met'} |${BEFORE ? ` ${secs(r.beforeMs)} | ${r.beforeOverSlowest} × |` : ''}`,
     ),
     '',
   ].join('\n');

@@ -12,6 +12,7 @@ import { writeSecretInputs } from './secret-inputs.mjs';
 const require = createRequire(import.meta.url);
 const ncc = require('@vercel/ncc');
 const { bundleLicenses } = require('./licenses.js');
+const { externalsFor, extraFilesFor } = require('./bundle-options.js');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // source folder under actions/ -> published folder ('.' is the root one-step action)
@@ -53,11 +54,14 @@ async function build(name) {
     // Type errors are caught by `tsc --noEmit` over the whole project (CI runs it first);
     // transpiling here keeps one action's build independent of another's work in progress.
     transpileOnly: true,
+    externals: externalsFor(name),
   });
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'index.js'), code);
   fs.writeFileSync(path.join(outDir, 'licenses.txt'), bundleLicenses(stats));
+  for (const [file, text] of Object.entries(extraFilesFor(name)))
+    fs.writeFileSync(path.join(outDir, file), text);
   for (const [file, asset] of Object.entries(assets)) {
     const target = path.join(outDir, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -9,12 +9,17 @@
  * credentialed osv-url (the success path: pip-audit through the action's relay, which sends the
  * password as Basic auth, and the record reads), every shape as the password. The stand-in does
  * not check credentials; a mirror that refuses requests without them is in
- * __tests__/integration/pip-audit/pip-audit.test.ts (#18 B3).
+ * __tests__/integration/pip-audit/pip-audit.test.ts (#18 B3). `index-url` is secret too (#18 B5:
+ * a mirror's https://user:password@host/simple/, asked by the pin check with the password as Basic
+ * auth, and given to pip in PIP_INDEX_URL): each shape is also the password of a malformed
+ * index-url (the input error), and of the credentialed index-url the whole audits check their pins
+ * against (a loopback index, which must see the credentials).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pythonTools, runAction, startOsvStandin, type RunActionResult } from '@deploy-kit/harness';
+import { buildDistributions, startSimpleIndex } from '../pip-audit/simple-index';
 import { inBatches, scanRuns } from './helpers';
 import { secretShapes } from './shapes';
 
@@ -35,7 +40,15 @@ test('pip-audit, every shape as the password of a malformed osv-url: zero hits',
       timeoutMs: 30_000,
     });
     expect(result.error).toMatch(/^Invalid input: 'osv-url' must be the OSV query endpoint/);
+    const index = await runAction({
+      action: 'pip-audit',
+      workspace,
+      inputs: { 'index-url': `ftp://mirror:${encodeURIComponent(shape)}@127.0.0.1/simple/` },
+      timeoutMs: 30_000,
+    });
+    expect(index.error).toMatch(/^Invalid input: 'index-url' must be a package index's simple API/);
     runs[`#${i}`] = { result, secrets: [shape] };
+    runs[`#${i} index-url`] = { result: index, secrets: [shape] };
     fs.rmSync(workspace, { recursive: true, force: true });
   });
   expect(scanRuns(runs)).toEqual([]);
@@ -44,6 +57,10 @@ test('pip-audit, every shape as the password of a malformed osv-url: zero hits',
 test('pip-audit, whole audits with every shape as the password of a credentialed osv-url: zero hits', async () => {
   const bin = pythonTools('pip-audit');
   const osv = await startOsvStandin();
+  const dists = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-pa-index-'));
+  const index = await startSimpleIndex(dists, {
+    idna: buildDistributions(path.join(bin, 'python'), dists, 'idna', '3.3'),
+  });
   const runs: Record<string, { result: RunActionResult; secrets: string[] }> = {};
   const scanned: string[] = [];
   try {
@@ -51,13 +68,14 @@ test('pip-audit, whole audits with every shape as the password of a credentialed
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-pa-'));
       fs.writeFileSync(path.join(workspace, 'requirements.txt'), 'idna==3.3\n');
       const url = new URL(osv.queryUrl);
+      const indexUrl = new URL(index.url);
       const result = await runAction({
         action: 'pip-audit',
         workspace,
         inputs: {
           'osv-url': `http://mirror:${encodeURIComponent(shape)}@${url.host}${url.pathname}`,
-          // The tests reach no index but loopback ones (pip-audit.test.ts covers the check).
-          'index-check': 'off',
+          'index-url': `http://mirror:${encodeURIComponent(shape)}@${indexUrl.host}${indexUrl.pathname}`,
+          'index-check': 'fail',
           sarif: 'out.sarif',
           report: 'report.json',
         },
@@ -79,9 +97,15 @@ test('pip-audit, whole audits with every shape as the password of a credentialed
       fs.rmSync(workspace, { recursive: true, force: true });
     });
   } finally {
+    await index.stop();
     await osv.stop();
+    fs.rmSync(dists, { recursive: true, force: true });
   }
   expect(Object.keys(runs)).toHaveLength(shapes.length);
   expect(scanned).toEqual([]);
   expect(osv.violations).toEqual([]);
+  // Every audit's pin check asked the index with its password.
+  const seen = new Set(index.requests.map((r) => r.authorization));
+  const basic = (shape: string): string => `Basic ${Buffer.from(`mirror:${shape}`).toString('base64')}`;
+  expect(shapes.filter((shape) => !seen.has(basic(shape)))).toEqual([]);
 }, 900_000);

@@ -21,6 +21,7 @@ import { parseIgnoreFile, type IgnoreEntry } from './ignores';
 import { checkPins, DEFAULT_INDEX_URL, pinsOf, type IndexCheck } from './index-check';
 import { parseInputs, type Inputs } from './inputs';
 import { DEFAULT_OSV_QUERY_URL, lookupIds, recordReader, type RecordReader } from './osv';
+import { loadDeferred } from './deferred';
 import { startOsvRelay, type OsvRelay } from './osv-relay';
 import { auditedOutputs, readPrevious, unauditedOutputs, writeReports, type Outputs } from './results';
 import { auditSources } from './sources';
@@ -162,15 +163,28 @@ export async function pipAudit(
     );
     const temp = process.env.RUNNER_TEMP || workspaceRoot();
     const reportFile = path.join(temp, 'deploy-kit-pip-audit-run.json');
-    // The index is asked while pip-audit runs; an audit that cannot complete stops it.
+    // The index is asked while pip-audit runs (from its start on: nothing the check loads delays
+    // pip-audit's start); an audit that cannot complete stops it.
     const stopCheck = new AbortController();
-    const indexCheck = startIndexCheck(inputs, AbortSignal.any([limits.signal, stopCheck.signal]));
+    let spawned: () => void = () => undefined;
+    const indexCheck = new Promise<void>((resolve) => (spawned = resolve)).then(() =>
+      startIndexCheck(inputs, AbortSignal.any([limits.signal, stopCheck.signal])),
+    );
+    // (A failure to start it is read where it is awaited; an audit that fails first leaves it unread.)
+    indexCheck.catch(() => undefined);
+    const onSpawn = (): void => {
+      // The HTTP libraries load now, while pip-audit's Python starts (deferred.ts).
+      void loadDeferred();
+      spawned();
+    };
     const sources = await withRelay(inputs, reader, (relay) =>
-      auditSources(inputs, { bin, limits, reportFile, progress: options.progress, relay }),
-    ).catch((error: unknown) => {
-      stopCheck.abort();
-      throw error;
-    });
+      auditSources(inputs, { bin, limits, reportFile, progress: options.progress, relay, onSpawn }),
+    )
+      .catch((error: unknown) => {
+        stopCheck.abort();
+        throw error;
+      })
+      .finally(spawned);
     const index = await indexCheck;
     const records = await readRecords(inputs, reader, sources, limits);
     const verdict = judge(sources, records, ignores, {

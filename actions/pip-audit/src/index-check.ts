@@ -1,5 +1,5 @@
 import { compare, valid } from '@renovatebot/pep440';
-import { EnvHttpProxyAgent, request } from 'undici';
+import { loadDeferred } from './deferred';
 import { withBasicAuth } from './osv';
 import { normalizeName, type Requirement } from './requirements';
 
@@ -114,6 +114,7 @@ export async function checkPins(
   options: { timeoutMs: number; signal?: AbortSignal; concurrency?: number },
 ): Promise<IndexCheck> {
   const { url, headers } = withBasicAuth(indexUrl.endsWith('/') ? indexUrl : `${indexUrl}/`);
+  const { EnvHttpProxyAgent, request } = (await loadDeferred()).undici;
   const agent = new EnvHttpProxyAgent({ connect: { timeout: options.timeoutMs } });
   const byName = new Map<string, PinToCheck[]>();
   for (const pin of pins) byName.set(pin.name, [...(byName.get(pin.name) ?? []), pin]);

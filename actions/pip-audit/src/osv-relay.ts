@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EnvHttpProxyAgent, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { loadDeferred } from './deferred';
 import { withBasicAuth } from './osv';
 
 /**
@@ -72,11 +73,17 @@ export async function startOsvRelay(
   },
 ): Promise<OsvRelay> {
   const upstream = withBasicAuth(queryUrl);
-  const agent = new EnvHttpProxyAgent({
-    connect: { timeout: options.timeoutMs },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
+  // Made on the first query (undici loads once pip-audit is running: deferred.ts).
+  let made: Promise<Dispatcher> | undefined;
+  const agent = (): Promise<Dispatcher> =>
+    (made ??= loadDeferred().then(
+      ({ undici }) =>
+        new undici.EnvHttpProxyAgent({
+          connect: { timeout: options.timeoutMs },
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        }),
+    ));
   let problems: string[] = [];
   const relay = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const query = await readBody(req);
@@ -84,8 +91,9 @@ export async function startOsvRelay(
     let status: number;
     let body: string;
     try {
-      const answer = await request(upstream.url, {
-        dispatcher: agent,
+      const { undici } = await loadDeferred();
+      const answer = await undici.request(upstream.url, {
+        dispatcher: await agent(),
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...upstream.headers },
         body: query,
@@ -132,7 +140,7 @@ export async function startOsvRelay(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // In-flight upstream requests are dropped, not awaited (a cancelled or timed-out run ends now).
-      await agent.destroy();
+      if (made) await (await made).destroy();
     },
   };
 }

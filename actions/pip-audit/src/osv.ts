@@ -1,4 +1,5 @@
-import { HttpClient } from '@deploy-kit/shared/http';
+import type { HttpClient } from '@deploy-kit/shared/http';
+import { loadDeferred } from './deferred';
 
 /**
  * Reads OSV records (`GET /v1/vulns/{id}`) for severity and fix versions, from
@@ -74,12 +75,18 @@ export function recordReader(
 ): RecordReader {
   const { url: queryUrl, headers: auth } = withBasicAuth(osvQueryUrl);
   const base = vulnsBase(queryUrl);
-  const client = new HttpClient({
-    connectTimeoutMs: options.timeoutMs,
-    headersTimeoutMs: options.timeoutMs,
-    bodyTimeoutMs: options.timeoutMs,
-    maxBodyBytes: 2 << 20,
-  });
+  // Made on the first read: the HTTP client's library loads once pip-audit is running (deferred.ts).
+  let made: Promise<HttpClient> | undefined;
+  const client = (): Promise<HttpClient> =>
+    (made ??= loadDeferred().then(
+      ({ HttpClient }) =>
+        new HttpClient({
+          connectTimeoutMs: options.timeoutMs,
+          headersTimeoutMs: options.timeoutMs,
+          bodyTimeoutMs: options.timeoutMs,
+          maxBodyBytes: 2 << 20,
+        }),
+    ));
   const outcomes = new Map<string, Promise<Outcome>>();
   let running = 0;
   const waiting: (() => void)[] = [];
@@ -99,7 +106,9 @@ export function recordReader(
     await slot();
     try {
       if (options.signal?.aborted) return { failure: `${id}: stopped` };
-      const res = await client.request({
+      const res = await (
+        await client()
+      ).request({
         url: base + encodeURIComponent(id),
         headers: { accept: 'application/json', ...auth },
         signal: options.signal
@@ -145,7 +154,9 @@ export function recordReader(
       });
       return { records, failures };
     },
-    close: () => client.destroy(),
+    close: async () => {
+      if (made) await (await made).destroy();
+    },
   };
 }
 

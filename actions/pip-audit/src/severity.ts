@@ -1,4 +1,4 @@
-import { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } from 'ae-cvss-calculator';
+import { cvss } from './deferred';
 
 /**
  * Severity of a finding from its OSV records: the CVSS base score computed
@@ -47,6 +47,7 @@ const LABELS: Record<string, Level> = {
 export function cvssScore(vector: string): number | undefined {
   try {
     const v = vector.trim();
+    const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = cvss();
     const calc = v.startsWith('CVSS:4.0/')
       ? new Cvss4P0(v)
       : v.startsWith('CVSS:3.1/')

@@ -18,9 +18,19 @@ export interface AuditRun {
   progress?: ProgressOptions;
   /** The loopback relay pip-audit asks instead of the OSV service (service: osv). */
   relay?: OsvRelay;
+  /** Called each time pip-audit has started (the action then loads what it needs next). */
+  onSpawn?: () => void;
 }
 
-const started = (pid: number | undefined): void => core.info(`pip-audit started (pid ${pid ?? '?'})`);
+const hooksOf = (
+  run: AuditRun,
+): { onSpawn: (pid: number | undefined) => void; progress?: ProgressOptions } => ({
+  onSpawn: (pid) => {
+    core.info(`pip-audit started (pid ${pid ?? '?'})`);
+    run.onSpawn?.();
+  },
+  progress: run.progress,
+});
 
 /** pip-audit's own lines worth showing (its per-package warnings are in the report). */
 function echo(stderr: string): void {
@@ -72,7 +82,7 @@ async function auditFile(file: string, options: AuditOptions, run: AuditRun, n: 
       ? ` (pinned, with its includes: ${tree.requirements.length} pins audited as written)`
       : ' (pinned, audited as written)'
     : ' (resolved by pip)';
-  const hooks = { onSpawn: started, progress: run.progress };
+  const hooks = hooksOf(run);
   const { outcome, run: raw } = await core.group(`pip-audit: ${name}${how}`, async () => {
     const result = await auditChecked(run, name, () =>
       auditOnce({ file: target, pinned: tree.pinned }, options, name, run.limits, hooks),
@@ -102,7 +112,7 @@ export async function auditSources(inputs: Inputs, run: AuditRun): Promise<Sourc
   };
   if (inputs.mode === 'environment') {
     const what = `the environment of ${inputs.python}`;
-    const hooks = { onSpawn: started, progress: run.progress };
+    const hooks = hooksOf(run);
     const { outcome } = await core.group(`pip-audit: ${what}`, () =>
       auditChecked(run, what, () => auditOnce({ pinned: false }, options, what, run.limits, hooks)),
     );
