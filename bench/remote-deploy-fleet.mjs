@@ -32,6 +32,8 @@ const SIZES = (process.env.FLEET_SIZES ?? '1,10,50,100,200,250')
   .filter((n) => n <= allHosts.length);
 const PARALLEL = Number(process.env.FLEET_PARALLEL ?? 50);
 const DEPLOY = process.env.FLEET_DEPLOY !== '0';
+/** remote-deploy's own ceiling on `parallel`. */
+const MAX_PARALLEL = 100;
 const dockerEnv = { ...process.env, DOCKER_HOST: sandbox.docker.host, DOCKER_CONFIG: sandbox.docker.config };
 const REPO = `${sandbox.registry.address}/fleet-app`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-fleet-'));
@@ -40,7 +42,8 @@ const PORT = 20000 + Math.floor(Math.random() * 10000);
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
   return r.stdout;
 }
 const docker = (args) => sh(sandbox.docker.cli ?? 'docker', args, { env: dockerEnv });
@@ -94,7 +97,10 @@ async function run(hosts, tag, extra) {
     env: { NODE_OPTIONS: `--require ${HOOK}`, FLEET_RUSAGE: rusage },
     inputs: {
       hosts: hosts
-        .map((h) => `- host: ${h.host}\n  port: ${h.port}\n  project-dir: ${h.workDir}/fleet\n  project-name: fleet${h.name}`)
+        .map(
+          (h) =>
+            `- host: ${h.host}\n  port: ${h.port}\n  project-dir: ${h.workDir}/fleet\n  project-name: fleet${h.name}`,
+        )
         .join('\n'),
       user: sandbox.ssh.user,
       'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
@@ -114,14 +120,30 @@ async function run(hosts, tag, extra) {
   });
   const wallMs = performance.now() - started;
   const machineCpuS = (machineBusyTicks() - ticks) / 100;
-  if (result.exitCode !== 0) throw new Error(`remote-deploy (${tag}) failed: ${result.error}\n${result.log.slice(-4000)}`);
   const u = JSON.parse(fs.readFileSync(rusage, 'utf8'));
+  if (result.exitCode !== 0) {
+    console.error(`remote-deploy (${tag}) failed: ${result.error}\n${result.log.slice(-4000)}`);
+    return {
+      wallMs,
+      runnerCpuS: u.cpuUs / 1e6,
+      peakRssMb: u.maxRssKb / 1024,
+      machineCpuS,
+      failed: result.error,
+    };
+  }
   fs.rmSync(ws, { recursive: true, force: true });
   return { wallMs, runnerCpuS: u.cpuUs / 1e6, peakRssMb: u.maxRssKb / 1024, machineCpuS };
 }
 
 function cleanup(hosts) {
-  const ids = docker(['ps', '-aq', '--filter', 'label=com.docker.compose.service=web', '--filter', 'name=fleethost'])
+  const ids = docker([
+    'ps',
+    '-aq',
+    '--filter',
+    'label=com.docker.compose.service=web',
+    '--filter',
+    'name=fleethost',
+  ])
     .trim()
     .split('\n')
     .filter(Boolean);
@@ -134,8 +156,9 @@ try {
   buildImage();
   for (const n of SIZES) {
     const hosts = allHosts.slice(0, n);
-    const dry = await run(hosts, `dry-${n}`, { 'dry-run': 'true', parallel: String(n) });
-    rows.push({ hosts: n, kind: `dry run (parallel ${n})`, parallel: n, ...dry });
+    const all = Math.min(n, MAX_PARALLEL);
+    const dry = await run(hosts, `dry-${n}`, { 'dry-run': 'true', parallel: String(all) });
+    rows.push({ hosts: n, kind: `dry run (parallel ${all})`, parallel: all, ...dry });
     console.log(JSON.stringify(rows[rows.length - 1]));
     if (!DEPLOY) continue;
     const p = Math.min(n, PARALLEL);
@@ -156,18 +179,21 @@ const table = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
-      `| ${r.hosts} | ${r.kind} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.runnerCpuS.toFixed(2)} | ${(r.runnerCpuS / r.hosts).toFixed(3)} | ${Math.round(r.peakRssMb)} MiB | ${r.machineCpuS.toFixed(1)} |`,
+      `| ${r.hosts} | ${r.kind}${r.failed ? ` (FAILED: ${r.failed})` : ''} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.runnerCpuS.toFixed(2)} | ${(r.runnerCpuS / r.hosts).toFixed(3)} | ${Math.round(r.peakRssMb)} MiB | ${r.machineCpuS.toFixed(1)} |`,
   ),
 ];
 const md = [
   `Measured ${when} on ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg()[0].toFixed(1)} at the end (other sessions share the machine).`,
-  'Every host is a real sshd on its own loopback address; all share one dockerd and these cores, so the deploy rows measure this machine, not the runner: the runner columns are the action\'s own node process.',
+  "Every host is a real sshd on its own loopback address; all share one dockerd and these cores, so the deploy rows measure this machine, not the runner: the runner columns are the action's own node process.",
   `Command: \`node bench/remote-deploy-fleet.mjs\` (FLEET_SIZES=${SIZES.join(',')}, FLEET_PARALLEL=${PARALLEL}).`,
   '',
   ...table,
   '',
 ].join('\n');
 fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-fs.writeFileSync(path.join(root, 'bench/results/remote-deploy-fleet.json'), `${JSON.stringify({ when, rows }, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(root, 'bench/results/remote-deploy-fleet.json'),
+  `${JSON.stringify({ when, rows }, null, 2)}\n`,
+);
 fs.writeFileSync(path.join(root, 'bench/results/remote-deploy-fleet.md'), md);
 console.log(md);

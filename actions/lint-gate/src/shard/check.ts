@@ -4,6 +4,8 @@ import { label } from './spec';
 /** A shard directory found under shard-results, with its record when it has one. */
 export interface FoundShard {
   dir: string;
+  /** How sentences name the directory (relative to the workspace); dir when unset. */
+  shown?: string;
   index: number;
   total: number;
   record?: ShardRecord;
@@ -28,10 +30,10 @@ function checkSet(found: readonly FoundShard[], where: string): string | undefin
     if (these.length === 0)
       return `${name} is missing under ${where}: its job did not upload results (it failed before lint-gate, crashed or was cancelled)`;
     if (these.length > 1)
-      return `${name} is there ${these.length} times (${these.map((f) => f.dir).join(', ')}): one run's shards only`;
+      return `${name} is there ${these.length} times (${these.map((f) => f.shown ?? f.dir).join(', ')}): one run's shards only`;
     const f = these[0] as FoundShard;
     if (!f.record)
-      return `${name} did not finish: ${f.unreadable ?? `its directory ${f.dir} has no shard.json`}`;
+      return `${name} did not finish: ${f.unreadable ?? `its directory ${f.shown ?? f.dir} has no shard.json`}`;
   }
   return undefined;
 }

@@ -74,7 +74,25 @@ function mergedPytest(inputs: Inputs, shards: readonly FoundShard[], junit: stri
     junit,
     allowNoTests: inputs.allowNoTests,
   });
-  return { ...report, version: pytests[0]?.version };
+  return { ...inCollectionOrder(report, records), version: pytests[0]?.version };
+}
+
+/** Failed tests in the order one run would report them (pytest's collection order), not by shard. */
+function inCollectionOrder(report: GateReport, records: readonly ShardRecord[]): GateReport {
+  const place = new Map<string, number>();
+  for (const r of records)
+    r.plugin?.assigned.forEach((id, i) => place.set(id, r.plugin?.positions?.[i] ?? Number.MAX_SAFE_INTEGER));
+  const failed = report.failedTests ?? [];
+  if (failed.length !== report.findings.length) return report;
+  const order = failed
+    .map((t, i) => ({ i, at: place.get(t.id) ?? Number.MAX_SAFE_INTEGER }))
+    .sort((a, b) => a.at - b.at || a.i - b.i)
+    .map((o) => o.i);
+  return {
+    ...report,
+    failedTests: order.map((i) => failed[i]!),
+    findings: order.map((i) => report.findings[i]!),
+  };
 }
 
 /** The tools' reports in the order of the `tools` input: pytest merged, the lint tools from shard 1. */
@@ -167,9 +185,12 @@ export interface MergeContext {
  */
 export async function mergeShards(inputs: Inputs, m: MergeContext): Promise<ActionResult<Outputs>> {
   const where = path.relative(inputs.workspace, inputs.shardResults) || '.';
-  const found = findShards(inputs.shardResults);
+  const found = findShards(inputs.shardResults).map((f) => ({
+    ...f,
+    shown: path.relative(inputs.workspace, f.dir),
+  }));
   const problem = checkShards(found, where);
-  if (problem) return couldNotRun(new ToolError(`lint-gate could not merge the shards: ${problem}.`));
+  if (problem) return couldNotRun(new ToolError(`the shards cannot be merged into one verdict: ${problem}.`));
   const shards = [...found].sort((a, b) => a.index - b.index);
   core.info(`Merging ${shards.length} shards from ${where}.`);
   const junit = mergeJUnit(

@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-_state = {"collected": [], "assigned": [], "results": {}, "mode": "", "spec": None}
+_state = {"collected": [], "assigned": [], "positions": [], "results": {}, "mode": "", "spec": None}
 
 
 def _spec():
@@ -73,8 +73,9 @@ def pytest_collection_modifyitems(session, config, items):
     ids = [item.nodeid for item in items]
     owner, mode = split(ids, _durations(), total)
     keep = [item for item in items if owner[item.nodeid] == index - 1]
+    positions = [n for n, item in enumerate(items) if owner[item.nodeid] == index - 1]
     drop = [item for item in items if owner[item.nodeid] != index - 1]
-    _state.update(collected=ids, assigned=[i.nodeid for i in keep], mode=mode, spec=(index, total))
+    _state.update(collected=ids, assigned=[i.nodeid for i in keep], positions=positions, mode=mode, spec=(index, total))
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep
@@ -111,6 +112,7 @@ def pytest_sessionfinish(session, exitstatus):
         "collectionSha256": hashlib.sha256("\n".join(_state["collected"]).encode()).hexdigest(),
         "split": _state["mode"],
         "assigned": _state["assigned"],
+        "positions": _state["positions"],
         "results": _state["results"],
         "exitStatus": int(session.exitstatus),
     }

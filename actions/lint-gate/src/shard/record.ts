@@ -15,6 +15,8 @@ export interface PluginRecord {
   collectionSha256: string;
   split: string;
   assigned: string[];
+  /** Each assigned test's place in the collection (the merge reports failures in that order). */
+  positions?: number[];
   results: Record<string, TestResult>;
   exitStatus: number;
 }
