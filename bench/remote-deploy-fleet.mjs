@@ -135,19 +135,20 @@ async function run(hosts, tag, extra) {
   return { wallMs, runnerCpuS: u.cpuUs / 1e6, peakRssMb: u.maxRssKb / 1024, machineCpuS };
 }
 
+/**
+ * Remove the fleet's containers, 20 at a time with a time limit (one `docker rm -f` of 100
+ * containers once wedged this shared dockerd for minutes).
+ */
 function cleanup(hosts) {
-  const ids = docker([
-    'ps',
-    '-aq',
-    '--filter',
-    'label=com.docker.compose.service=web',
-    '--filter',
-    'name=fleethost',
-  ])
-    .trim()
-    .split('\n')
-    .filter(Boolean);
-  for (let i = 0; i < ids.length; i += 100) docker(['rm', '-f', ...ids.slice(i, i + 100)]);
+  const ids = docker(['ps', '-aq', '--filter', 'name=fleethost']).trim().split('\n').filter(Boolean);
+  for (let i = 0; i < ids.length; i += 20) {
+    const r = spawnSync(sandbox.docker.cli ?? 'docker', ['rm', '-f', ...ids.slice(i, i + 20)], {
+      env: dockerEnv,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (r.status !== 0) console.error(`cleanup: docker rm -f failed (${r.status ?? r.signal}): ${r.stderr}`);
+  }
   for (const h of hosts) fs.rmSync(path.join(h.workDir, 'fleet'), { recursive: true, force: true });
 }
 
