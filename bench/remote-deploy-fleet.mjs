@@ -132,7 +132,16 @@ async function run(hosts, tag, extra) {
     };
   }
   fs.rmSync(ws, { recursive: true, force: true });
-  return { wallMs, runnerCpuS: u.cpuUs / 1e6, peakRssMb: u.maxRssKb / 1024, machineCpuS };
+  const resultsKb = Buffer.byteLength(result.outputs.results ?? '') / 1024;
+  const summaryKb = Buffer.byteLength(result.summary ?? '') / 1024;
+  return {
+    wallMs,
+    runnerCpuS: u.cpuUs / 1e6,
+    peakRssMb: u.maxRssKb / 1024,
+    machineCpuS,
+    resultsKb,
+    summaryKb,
+  };
 }
 
 /**
@@ -176,11 +185,11 @@ try {
 const cpus = os.cpus();
 const when = new Date().toISOString();
 const table = [
-  '| Hosts | Run | Wall time | Runner CPU-s | Runner CPU-s per host | Runner peak RSS | Machine CPU-s (all hosts + runner) |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  '| Hosts | Run | Wall time | Runner CPU-s | Runner CPU-s per host | Runner peak RSS | Machine CPU-s (all hosts + runner) | `results` output | Job summary |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
-      `| ${r.hosts} | ${r.kind}${r.failed ? ` (FAILED: ${r.failed})` : ''} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.runnerCpuS.toFixed(2)} | ${(r.runnerCpuS / r.hosts).toFixed(3)} | ${Math.round(r.peakRssMb)} MiB | ${r.machineCpuS.toFixed(1)} |`,
+      `| ${r.hosts} | ${r.kind}${r.failed ? ` (FAILED: ${r.failed})` : ''} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.runnerCpuS.toFixed(2)} | ${(r.runnerCpuS / r.hosts).toFixed(3)} | ${Math.round(r.peakRssMb)} MiB | ${r.machineCpuS.toFixed(1)} | ${Math.round(r.resultsKb ?? 0)} KiB | ${Math.round(r.summaryKb ?? 0)} KiB |`,
   ),
 ];
 const md = [

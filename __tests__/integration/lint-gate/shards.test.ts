@@ -94,14 +94,11 @@ const record = (ws: string, k: number, n: number) =>
     gates: { gate: string }[];
   };
 
-describe.each([
-  ['passing', []],
-  ['with two failing tests', ['--fail', '2']],
-])('a generated suite %s: 4 shards + merge = one run', (name, args) => {
+describe('a generated suite: 4 shards + merge = one run', () => {
   let ws: string;
   let single: RunActionResult;
   beforeAll(async () => {
-    ws = suite(name.replace(/\W/g, '-'), args);
+    ws = suite('passing', []);
     single = await lint(ws, {});
   });
 
@@ -124,11 +121,31 @@ describe.each([
   test("the next run splits by the merge's recorded durations, the same way in every shard", async () => {
     const durations = path.join(ws, 'lint-gate-shards/durations.json');
     expect(Object.keys(JSON.parse(fs.readFileSync(durations, 'utf8')) as object)).toHaveLength(120);
+    fs.copyFileSync(durations, path.join(tmp, 'durations.json'));
     fs.copyFileSync(durations, path.join(ws, 'durations.json'));
     await shards(ws, 4, { 'shard-durations': 'durations.json' });
     expect(record(ws, 3, 4).plugin.split).toBe('recorded durations');
+    // Deterministic: the same inputs give the same split.
+    const before = record(ws, 3, 4).plugin.assigned;
+    await lint(ws, { shard: '3/4', 'shard-durations': 'durations.json', tools: 'pytest' });
+    expect(record(ws, 3, 4).plugin.assigned).toEqual(before);
     const merged = await lint(ws, { mode: 'merge' });
     expect(verdict(merged)).toEqual(verdict(single));
+  });
+
+  test('with failing tests spread over the shards: the same failure sentence and annotations, in order', async () => {
+    // The same suite with its first two tests failing, split by the durations recorded above
+    // (the node ids are the same), so the failures land in shards of their own.
+    const failing = suite('failing', ['--fail', '2']);
+    fs.copyFileSync(path.join(tmp, 'durations.json'), path.join(failing, 'durations.json'));
+    const whole = await lint(failing, {});
+    await shards(failing, 4, { 'shard-durations': 'durations.json' });
+    const shardOf = (id: string) =>
+      [1, 2, 3, 4].find((k) => record(failing, k, 4).plugin.assigned.includes(`tests/test_mod0.py::${id}`));
+    expect(shardOf('test_t0')).not.toBe(shardOf('test_t1'));
+    const merged = await lint(failing, { mode: 'merge' });
+    expect(verdict(merged)).toEqual(verdict(whole));
+    expect(verdict(whole).failure).toMatch(/pytest: 2 of 120 tests failed/);
   });
 });
 

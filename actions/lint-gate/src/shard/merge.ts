@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { mdEscape, mdHeading, toolEnv, ToolError, type ActionResult } from '@deploy-kit/shared';
+import { mdEscape, mdHeading, toolEnv, ToolError, withProgress, type ActionResult } from '@deploy-kit/shared';
 import { coverageReports, diffCoverageReports, wantsCoverage } from '../coverage-gates';
 import type { ChangedLines } from '../git';
 import type { Inputs } from '../inputs';
@@ -143,15 +143,19 @@ async function combineCoverage(
     fs.copyFileSync(data, copy);
     files.push(copy);
   }
-  const run = await runProcess(
-    python,
-    ['-c', COMBINE_SCRIPT, path.join(tmp, COVERAGE_JSON), path.join(tmp, '.coverage'), ...files],
-    {
-      cwd: inputs.workingDirectory,
-      env: toolEnv(),
-      timeoutMs: inputs.timeoutMs,
-      signal,
-    },
+  const run = await withProgress(
+    () => `Combining the coverage data of ${files.length} shards`,
+    () =>
+      runProcess(
+        python,
+        ['-c', COMBINE_SCRIPT, path.join(tmp, COVERAGE_JSON), path.join(tmp, '.coverage'), ...files],
+        {
+          cwd: inputs.workingDirectory,
+          env: toolEnv(),
+          timeoutMs: inputs.timeoutMs,
+          signal,
+        },
+      ),
   );
   const text = combinedOutput(run);
   core.info(`coverage combine: ${text}`);
