@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, runAction, type RunActionResult } from '@deploy-kit/harness';
+import { SHARD_PLUGIN } from '../../../actions/lint-gate/src/shard/plugin';
 import { git, toolEnv, toolsBin } from '../../fixtures/lint-gate/projects';
 
 // Issue 22: a generated suite run whole, and as 4 shards through the committed bundle + mode: merge,
@@ -93,6 +94,70 @@ const record = (ws: string, k: number, n: number) =>
     plugin: { assigned: string[]; split: string; collected: number };
     gates: { gate: string }[];
   };
+
+/** The shipped plugin's split(ids, durations, total), run by the pinned tools' Python. */
+function split(ids: string[], durations: Record<string, number>, total: number): Record<string, number> {
+  const dir = path.join(tmp, 'plugin');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'deploy_kit_shard.py'), SHARD_PLUGIN);
+  const code = [
+    'import json, sys, deploy_kit_shard as p',
+    'ids, durations, total = json.loads(sys.argv[1])',
+    'owner, mode = p.split(ids, durations, total)',
+    'print(json.dumps(owner, sort_keys=True))',
+  ].join('\n');
+  const out = execFileSync(
+    path.join(toolsBin(), 'python'),
+    ['-c', code, JSON.stringify([ids, durations, total])],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(out) as Record<string, number>;
+}
+
+describe("the plugin's split", () => {
+  const ids = [
+    'a.py::t1',
+    'a.py::t2',
+    'a.py::t3',
+    'a.py::t4',
+    'b.py::t1',
+    'b.py::t2',
+    'c.py::t1',
+    'c.py::t2',
+  ];
+  test('no durations: whole files by their number of tests', () => {
+    expect(split(ids, {}, 2)).toEqual({
+      'a.py::t1': 0,
+      'a.py::t2': 0,
+      'a.py::t3': 0,
+      'a.py::t4': 0,
+      'b.py::t1': 1,
+      'b.py::t2': 1,
+      'c.py::t1': 1,
+      'c.py::t2': 1,
+    });
+  });
+  test('durations: the longest test first onto the least loaded shard; unknown tests at their file mean', () => {
+    const owner = split(
+      ids,
+      { 'a.py::t1': 10, 'a.py::t2': 1, 'b.py::t1': 1, 'b.py::t2': 1, 'c.py::t1': 1 },
+      3,
+    );
+    expect(owner['a.py::t1']).toBe(0);
+    expect(Object.entries(owner).filter(([, s]) => s === 0)).toHaveLength(1);
+    // The same inputs in another order: the same split.
+    expect(
+      split(
+        [...ids].reverse(),
+        { 'a.py::t1': 10, 'a.py::t2': 1, 'b.py::t1': 1, 'b.py::t2': 1, 'c.py::t1': 1 },
+        3,
+      ),
+    ).toEqual(owner);
+  });
+});
 
 describe('a generated suite: 4 shards + merge = one run', () => {
   let ws: string;
