@@ -96,19 +96,24 @@ const record = (ws: string, k: number, n: number) =>
   };
 
 /** The shipped plugin's split(ids, durations, total), run by the pinned tools' Python. */
-function split(ids: string[], durations: Record<string, number>, total: number): Record<string, number> {
+function split(
+  ids: string[],
+  durations: Record<string, number>,
+  total: number,
+  lintSeconds = 0,
+): Record<string, number> {
   const dir = path.join(tmp, 'plugin');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'deploy_kit_shard.py'), SHARD_PLUGIN);
   const code = [
     'import json, sys, deploy_kit_shard as p',
-    'ids, durations, total = json.loads(sys.argv[1])',
-    'owner, mode = p.split(ids, durations, total)',
+    'ids, durations, total, lint = json.loads(sys.argv[1])',
+    'owner, mode = p.split(ids, durations, total, lint)',
     'print(json.dumps(owner, sort_keys=True))',
   ].join('\n');
   const out = execFileSync(
     path.join(toolsBin(), 'python'),
-    ['-c', code, JSON.stringify([ids, durations, total])],
+    ['-c', code, JSON.stringify([ids, durations, total, lintSeconds])],
     {
       cwd: dir,
       encoding: 'utf8',
@@ -148,6 +153,9 @@ describe("the plugin's split", () => {
     );
     expect(owner['a.py::t1']).toBe(0);
     expect(Object.entries(owner).filter(([, s]) => s === 0)).toHaveLength(1);
+    // Shard 1 runs the lint tools: it starts loaded with the time they took last time.
+    const withLint = split(ids, { 'a.py::t1': 10, 'a.py::t2': 1 }, 3, 100);
+    expect(Object.values(withLint).filter((s) => s === 0)).toHaveLength(0);
     // The same inputs in another order: the same split.
     expect(
       split(
@@ -185,32 +193,37 @@ describe('a generated suite: 4 shards + merge = one run', () => {
 
   test("the next run splits by the merge's recorded durations, the same way in every shard", async () => {
     const durations = path.join(ws, 'lint-gate-shards/durations.json');
-    expect(Object.keys(JSON.parse(fs.readFileSync(durations, 'utf8')) as object)).toHaveLength(120);
+    const recorded = JSON.parse(fs.readFileSync(durations, 'utf8')) as { lintSeconds: number; tests: object };
+    expect(Object.keys(recorded.tests)).toHaveLength(120);
+    expect(recorded.lintSeconds).toBeGreaterThan(0);
     fs.copyFileSync(durations, path.join(tmp, 'durations.json'));
     fs.copyFileSync(durations, path.join(ws, 'durations.json'));
     await shards(ws, 4, { 'shard-durations': 'durations.json' });
     expect(record(ws, 3, 4).plugin.split).toBe('recorded durations');
     // Deterministic: the same inputs give the same split.
     const before = record(ws, 3, 4).plugin.assigned;
-    await lint(ws, { shard: '3/4', 'shard-durations': 'durations.json', tools: 'pytest' });
+    await lint(ws, { shard: '3/4', 'shard-durations': 'durations.json' });
     expect(record(ws, 3, 4).plugin.assigned).toEqual(before);
     const merged = await lint(ws, { mode: 'merge' });
     expect(verdict(merged)).toEqual(verdict(single));
   });
 
   test('with failing tests spread over the shards: the same failure sentence and annotations, in order', async () => {
-    // The same suite with its first two tests failing, split by the durations recorded above
+    // The same suite with its first six tests failing, split by the durations recorded above
     // (the node ids are the same), so the failures land in shards of their own.
-    const failing = suite('failing', ['--fail', '2']);
+    const failing = suite('failing', ['--fail', '6']);
     fs.copyFileSync(path.join(tmp, 'durations.json'), path.join(failing, 'durations.json'));
     const whole = await lint(failing, {});
     await shards(failing, 4, { 'shard-durations': 'durations.json' });
-    const shardOf = (id: string) =>
-      [1, 2, 3, 4].find((k) => record(failing, k, 4).plugin.assigned.includes(`tests/test_mod0.py::${id}`));
-    expect(shardOf('test_t0')).not.toBe(shardOf('test_t1'));
+    const failed = ['t0', 't1', 't2', 't3', 't4', 't5'].map((t) =>
+      [1, 2, 3, 4].find((k) =>
+        record(failing, k, 4).plugin.assigned.includes(`tests/test_mod0.py::test_${t}`),
+      ),
+    );
+    expect(new Set(failed).size).toBeGreaterThan(1);
     const merged = await lint(failing, { mode: 'merge' });
     expect(verdict(merged)).toEqual(verdict(whole));
-    expect(verdict(whole).failure).toMatch(/pytest: 2 of 120 tests failed/);
+    expect(verdict(whole).failure).toMatch(/pytest: 6 of 120 tests failed/);
   });
 });
 

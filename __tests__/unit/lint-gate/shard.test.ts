@@ -68,6 +68,11 @@ describe('durations', () => {
     fs.writeFileSync(path.join(d, 'd.json'), '{"t.py::a": 1.5, "t.py::b": "x"}');
     fs.writeFileSync(path.join(d, 'j.xml'), JUNIT);
     expect(readDurations(path.join(d, 'd.json')).durations).toEqual({ 't.py::a': 1.5 });
+    fs.writeFileSync(path.join(d, 'm.json'), '{"lintSeconds": 4.2, "tests": {"t.py::a": 2}}');
+    expect(readDurations(path.join(d, 'm.json'))).toMatchObject({
+      durations: { 't.py::a': 2 },
+      lintSeconds: 4.2,
+    });
     expect(Object.keys(readDurations(path.join(d, 'j.xml')).durations ?? {})).toHaveLength(3);
     const missing = readDurations(path.join(d, 'none.json'));
     expect(missing.durations).toBeUndefined();

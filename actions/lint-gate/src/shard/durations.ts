@@ -38,22 +38,33 @@ export function durationsFromJUnit(xml: string): Durations {
 }
 
 /**
- * `shard-durations`: a JSON object {node id: seconds} (the merge's durations.json) or a JUnit XML
+ * `shard-durations`: the merge's durations.json ({ lintSeconds, tests: {node id: seconds} }), a
+ * plain JSON object {node id: seconds}, or a JUnit XML
  * report. undefined (split by test count per file) when the file does not exist yet, as on the
  * first run before any cache; a file that exists but cannot be read is an error.
  */
-export function readDurations(file: string | undefined): { durations?: Durations; note: string } {
+export function readDurations(file: string | undefined): {
+  durations?: Durations;
+  /** How long shard 1's lint tools took (the merge's durations.json records it). */
+  lintSeconds?: number;
+  note: string;
+} {
   if (!file) return { note: 'no shard-durations: split by the number of tests per file' };
   if (!fs.existsSync(file))
     return { note: `${file} does not exist yet: split by the number of tests per file` };
   const text = fs.readFileSync(file, 'utf8');
   let durations: Durations;
+  let lintSeconds: number | undefined;
   if (text.trimStart().startsWith('{')) {
     const json = JSON.parse(text) as Record<string, unknown>;
+    // The merge's { lintSeconds, tests: { id: seconds } }, or a plain { id: seconds }.
+    const tests =
+      typeof json.tests === 'object' && json.tests !== null ? (json.tests as Record<string, unknown>) : json;
+    if (typeof json.lintSeconds === 'number' && json.lintSeconds >= 0) lintSeconds = json.lintSeconds;
     durations = Object.fromEntries(
-      Object.entries(json).filter((e): e is [string, number] => typeof e[1] === 'number'),
+      Object.entries(tests).filter((e): e is [string, number] => typeof e[1] === 'number'),
     );
   } else durations = durationsFromJUnit(text);
   const n = Object.keys(durations).length;
-  return { durations, note: `split by the recorded durations of ${n} tests from ${file}` };
+  return { durations, lintSeconds, note: `split by the recorded durations of ${n} tests from ${file}` };
 }

@@ -162,16 +162,21 @@ async function combineCoverage(
   return run.exitCode === 0 ? undefined : `coverage combine failed (${text.split('\n').pop() ?? ''})`;
 }
 
-/** junit.xml and durations.json for the next run's split, beside the shards. */
+/**
+ * junit.xml and durations.json ({ lintSeconds, tests: { node id: seconds } }) for the next run's
+ * split, beside the shards. lintSeconds: the longest lint tool of shard 1 (they run at once).
+ */
 function writeMerged(inputs: Inputs, shards: readonly FoundShard[], junit: string): void {
-  const durations: Record<string, number> = {};
+  const tests: Record<string, number> = {};
   for (const s of shards)
     for (const [id, r] of Object.entries(s.record?.plugin?.results ?? {}))
-      durations[id] = Math.round(r.seconds * 1e4) / 1e4;
+      tests[id] = Math.round(r.seconds * 1e4) / 1e4;
+  const lint = (shards[0]?.record?.gates ?? []).filter((g) => g.gate !== 'pytest');
+  const lintSeconds = Math.round(Math.max(0, ...lint.map((g) => g.durationMs ?? 0))) / 1000;
   fs.writeFileSync(path.join(inputs.shardResults, MERGED_JUNIT), junit);
   fs.writeFileSync(
     path.join(inputs.shardResults, MERGED_DURATIONS),
-    `${JSON.stringify(durations, null, 0)}\n`,
+    `${JSON.stringify({ lintSeconds, tests })}\n`,
   );
 }
 

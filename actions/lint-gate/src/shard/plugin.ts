@@ -54,10 +54,14 @@ def _units(ids, durations):
     return units, "recorded durations"
 
 
-def split(ids, durations, total):
-    """Shard index (0-based) of every id: longest unit first onto the least loaded shard."""
+def split(ids, durations, total, lint_seconds=0.0):
+    """Shard index (0-based) of every id: longest unit first onto the least loaded shard.
+
+    With durations, shard 1 starts loaded with the time its lint tools took last time."""
     units, mode = _units(ids, durations)
     loads = [0.0] * total
+    if mode == "recorded durations":
+        loads[0] = lint_seconds
     owner = {}
     for key in sorted(units, key=lambda k: (-units[k][0], k)):
         shard = min(range(total), key=lambda s: (loads[s], s))
@@ -79,7 +83,8 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(session, config, items):
     index, total = _spec()
     ids = [item.nodeid for item in items]
-    owner, mode = split(ids, _durations(), total)
+    lint_seconds = float(os.environ.get("DEPLOY_KIT_SHARD_LINT_SECONDS") or 0)
+    owner, mode = split(ids, _durations(), total, lint_seconds)
     keep = [item for item in items if owner[item.nodeid] == index - 1]
     positions = [n for n, item in enumerate(items) if owner[item.nodeid] == index - 1]
     drop = [item for item in items if owner[item.nodeid] != index - 1]

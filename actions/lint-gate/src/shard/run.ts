@@ -18,7 +18,11 @@ import { label, shardDirName, SHARD_COVERAGE, SHARD_JUNIT, SHARD_RECORD, type Sh
 export const LINT_SHARD = 1;
 
 /** pytest's arguments and environment that load the plugin and tell it which shard to run. */
-function shardContext(ctx: ToolContext, spec: ShardSpec, durationsFile: string | undefined): ToolContext {
+function shardContext(
+  ctx: ToolContext,
+  spec: ShardSpec,
+  split: { file?: string; lintSeconds?: number },
+): ToolContext {
   const dir = path.join(ctx.tmp, 'shard-plugin');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, `${SHARD_PLUGIN_MODULE}.py`), SHARD_PLUGIN);
@@ -30,19 +34,25 @@ function shardContext(ctx: ToolContext, spec: ShardSpec, durationsFile: string |
       PYTHONPATH: pythonPath,
       DEPLOY_KIT_SHARD: `${spec.index}/${spec.total}`,
       DEPLOY_KIT_SHARD_REPORT: path.join(ctx.tmp, 'shard-plugin.json'),
-      ...(durationsFile ? { DEPLOY_KIT_SHARD_DURATIONS: durationsFile } : {}),
+      ...(split.file ? { DEPLOY_KIT_SHARD_DURATIONS: split.file } : {}),
+      ...(split.lintSeconds ? { DEPLOY_KIT_SHARD_LINT_SECONDS: String(split.lintSeconds) } : {}),
     },
   };
 }
 
-/** The durations the split uses, as the JSON the plugin reads (JUnit is converted here). */
-function durationsFor(inputs: Inputs, tmp: string): string | undefined {
-  const { durations, note } = readDurations(inputs.shardDurations);
+/**
+ * The durations the split uses, as the JSON the plugin reads (JUnit is converted here), and the
+ * time the lint tools took last time: shard 1, which runs them, starts with that much less
+ * test time (only when there are lint tools in 'tools', the same in every shard).
+ */
+function durationsFor(inputs: Inputs, tmp: string): { file?: string; lintSeconds?: number } {
+  const { durations, lintSeconds, note } = readDurations(inputs.shardDurations);
   core.info(`Shard split: ${note}.`);
-  if (!durations || Object.keys(durations).length === 0) return undefined;
+  if (!durations || Object.keys(durations).length === 0) return {};
   const file = path.join(tmp, 'durations.json');
   fs.writeFileSync(file, JSON.stringify(durations));
-  return file;
+  const lint = inputs.tools.some((t) => t !== 'pytest');
+  return { file, lintSeconds: lint ? lintSeconds : undefined };
 }
 
 function readPlugin(tmp: string): PluginRecord | undefined {
