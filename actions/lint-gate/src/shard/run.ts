@@ -42,8 +42,8 @@ function shardContext(
 
 /**
  * The durations the split uses, as the JSON the plugin reads (JUnit is converted here), and the
- * time the lint tools took last time: shard 1, which runs them, starts with that much less
- * test time (only when there are lint tools in 'tools', the same in every shard).
+ * time the lint tools ran on after pytest last time: shard 1, which runs them, starts with that
+ * much less test time (only when there are lint tools in 'tools', the same in every shard).
  */
 function durationsFor(inputs: Inputs, tmp: string): { file?: string; lintSeconds?: number } {
   const { durations, lintSeconds, note } = readDurations(inputs.shardDurations);
