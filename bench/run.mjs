@@ -12,10 +12,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ORDER = [
   'cold-start',
   'remote-deploy',
+  'remote-deploy-fleet',
   'build-images',
   'smoke-test',
   'time-to-rollback',
   'lint-gate',
+  'lint-gate-shards',
   'pip-audit',
   'demo',
 ];
@@ -27,6 +29,8 @@ const TITLES = {
   'time-to-rollback': 'Time to rollback: a release that keeps answering 500, before and after warm-up',
   demo: 'bash scripts/demo, warm: the whole pipeline on three hosts',
   'lint-gate': 'lint-gate: every tool at once vs the slowest tool alone and the sequential steps',
+  'remote-deploy-fleet': 'remote-deploy at fleet size: 1 to 250 hosts from one runner',
+  'lint-gate-shards': 'lint-gate: 2,000 tests as one run vs 4 shards + merge',
   'pip-audit': 'pip-audit: the action vs pip-audit alone on the same file and service',
 };
 

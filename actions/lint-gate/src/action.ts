@@ -21,6 +21,8 @@ import { findPython, installTools, probe, type Probe } from './interpreter';
 import { outcome, outputsOf, type Outputs } from './outcome';
 import { projectSelectsCov } from './pytest-config';
 import { versionLess } from './versions';
+import { mergeShards } from './shard/merge';
+import { shardGate } from './shard/run';
 import { lintWorkers, runTools } from './run-tools';
 import type { ToolContext } from './tools';
 import type { GateReport } from './types';
@@ -50,7 +52,7 @@ async function preparePython(inputs: Inputs, signal: AbortSignal, deadline: numb
 }
 
 /** The base branch of a pull request (or base-ref): diff coverage and annotation order need it. */
-function baseRef(inputs: Inputs): string | undefined {
+export function baseRef(inputs: Inputs): string | undefined {
   if (inputs.baseRef !== '') return inputs.baseRef;
   const event = process.env.GITHUB_EVENT_NAME ?? '';
   if ((event === 'pull_request' || event === 'pull_request_target') && process.env.GITHUB_BASE_REF)
@@ -96,6 +98,7 @@ async function gate(
     yieldToPytest: inputs.tools.includes('pytest') && !info.missing.includes('pytest'),
     signal,
   };
+  if (inputs.shard) return shardGate(inputs, inputs.shard, info, ctx, options.progressEveryMs);
   const tools = await runTools(inputs.tools, info, ctx, options.progressEveryMs);
   if (signal.aborted) return cancelledResult(signal, tools.reports);
   core.info(`All tools finished in ${(tools.wallMs / 1000).toFixed(1)} s.`);
@@ -150,6 +153,11 @@ export async function lintGate(
   if (context.signal.aborted) return cancelledResult(context.signal);
   const tmp = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'lint-gate-'));
   try {
+    if (inputs.mode === 'merge') {
+      const base = baseRef(inputs);
+      const changed = base ? changedLines(inputs.workingDirectory, base) : Promise.resolve(undefined);
+      return await mergeShards(inputs, { ...python, tmp, signal: context.signal, changed });
+    }
     return await gate(inputs, python, tmp, context.signal, { ...options, deadline });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

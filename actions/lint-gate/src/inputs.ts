@@ -11,6 +11,7 @@ import {
   workingDirectoryInput,
 } from '@deploy-kit/shared';
 import defaults from './action-defaults.json';
+import { parseShard, type Mode, type ShardSpec } from './shard/spec';
 import { TOOL_NAMES, type ToolName } from './types';
 
 /** Every input of action.yml, parsed and validated once. */
@@ -32,6 +33,14 @@ export interface Inputs {
   allowNoTests: boolean;
   /** The whole run's time limit: installing the tools, then every tool (they run at once). */
   timeoutMs: number;
+  /** run: the tools (the whole suite, or one shard of it); merge: the shards' results into one verdict. */
+  mode: Mode;
+  /** This run's shard of pytest (shard/), when split. */
+  shard: ShardSpec | undefined;
+  /** Absolute path of the recorded durations (may not exist yet), when given. */
+  shardDurations: string | undefined;
+  /** Absolute: where a shard writes its results and where the merge reads every shard's. */
+  shardResults: string;
 }
 
 export const DEFAULT_TOOLS: ToolName[] = ['black', 'flake8', 'pytest'];
@@ -76,6 +85,28 @@ function parseInstall(value: string, workingDirectory: string): string | undefin
   return file;
 }
 
+/** mode, shard, shard-durations, shard-results (shard/). */
+function shardInputs(
+  read: InputReader,
+  dir: string,
+): Pick<Inputs, 'mode' | 'shard' | 'shardDurations' | 'shardResults'> {
+  const mode = read.enum('mode', ['run', 'merge'] as const, 'run');
+  const shard = parseShard(read.string('shard'));
+  if (mode === 'merge' && shard)
+    throw new InputError("'shard' is for the shards' runs; leave it empty with mode: merge.");
+  const durations = read.string('shard-durations');
+  return {
+    mode,
+    shard,
+    shardDurations:
+      durations === '' ? undefined : resolveInWorkspace('shard-durations', path.resolve(dir, durations)),
+    shardResults: resolveInWorkspace(
+      'shard-results',
+      path.resolve(dir, read.string('shard-results', { fallback: 'lint-gate-shards' })),
+    ),
+  };
+}
+
 /** The inputs, from the runner's or a caller's raw values (action.yml defaults for the rest). Pure. */
 export function parseInputs(raw: RawInputs): Inputs {
   const read = new InputReader(raw, defaults);
@@ -94,5 +125,6 @@ export function parseInputs(raw: RawInputs): Inputs {
     maxAnnotations: read.integer('max-annotations', { min: 0, max: 50, fallback: 20 }),
     allowNoTests: read.boolean('allow-no-tests', false),
     timeoutMs: read.duration('timeout', DEFAULT_TIMEOUT_MS),
+    ...shardInputs(read, dir),
   };
 }

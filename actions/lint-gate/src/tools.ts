@@ -29,6 +29,8 @@ export interface ToolContext {
   yieldToPytest: boolean;
   /** The step was cancelled: every tool is stopped. */
   signal?: AbortSignal;
+  /** More environment for pytest (the shard plugin's: shard/run.ts). */
+  pytestEnv?: NodeJS.ProcessEnv;
 }
 
 export interface ToolPlan {
@@ -117,7 +119,7 @@ export function planTool(tool: ToolName, ctx: ToolContext): ToolPlan {
         tool,
         niceness: 0,
         // The data file goes to our temp directory, not into the project.
-        env: { ...env, COVERAGE_FILE: coverageFile(ctx) },
+        env: { ...env, ...ctx.pytestEnv, COVERAGE_FILE: coverageFile(ctx) },
         args: [
           '-m',
           'pytest',
