@@ -36,7 +36,22 @@ beforeEach(async () => {
   git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'feat: first']);
   head = git(['rev-parse', 'HEAD']);
   github = await GitHubStandIn.start({ token: 'ghs_token', owner: 'example', repo: 'app' });
-  runner = new WorkflowRunner({
+  runner = exampleRunner(['ci-sharded.yml']);
+});
+
+// ci-sharded.yml is a drop-in replacement for ci.yml (same workflow name, `ci`, which deploy.yml
+// follows): a repository has one or the other, so each run of the examples leaves the other out.
+function listed(dir: string): string[] {
+  return fs.existsSync(dir)
+    ? (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    : [];
+}
+
+function exampleRunner(disabled: string[], extra: Record<string, ActionStandIn> = {}): WorkflowRunner {
+  return new WorkflowRunner({
+    disabled,
     workflowsDir: path.join(REPO_ROOT, 'workflows-examples'),
     repository: 'example/app',
     origin,
@@ -55,9 +70,10 @@ beforeEach(async () => {
         git(['tag', tag]);
         return { bump: 'major', tag, version: tag.slice(1), sha: head };
       }),
+      ...extra,
     },
   });
-});
+}
 
 afterEach(async () => {
   runner.close();
@@ -81,6 +97,43 @@ test('a push to main: ci passes, deploy follows on workflow_run and deploys sha-
   ]);
   expect(runner.approvals).toEqual([expect.objectContaining({ environment: 'staging', approved: true })]);
   expect(github.violations).toEqual([]);
+});
+
+test('ci-sharded.yml in place of ci.yml: 4 shards then one merge, and deploy follows the merged verdict', async () => {
+  runner.close();
+  const merged: string[] = [];
+  runner = exampleRunner(['ci.yml'], {
+    // A shard writes its results under lint-gate-shards/shard-K-of-N/; the merge reads them all.
+    'org/deploy-kit/lint-gate': (call) => {
+      calls.push({ uses: call.uses, with: call.with });
+      const dir = path.join(call.workspace, 'lint-gate-shards');
+      const shard = /^(\d+)\/(\d+)$/.exec(call.with.shard ?? '');
+      if (shard) {
+        fs.mkdirSync(path.join(dir, `shard-${shard[1]}-of-${shard[2]}`), { recursive: true });
+        fs.writeFileSync(path.join(dir, `shard-${shard[1]}-of-${shard[2]}`, 'shard.json'), '{}');
+      }
+      if (call.with.mode === 'merge') merged.push(...listed(dir));
+      return { outputs: {} };
+    },
+  });
+  const runs = await runner.push('main');
+  // download-artifact (pattern, no merge-multiple) puts each shard's artifact in its own folder.
+  expect(merged.sort()).toEqual([1, 2, 3, 4].map((k) => `lint-gate-shard-${k}/shard-${k}-of-4/shard.json`));
+  expect(byName(runs, 'ci').map((r) => r.conclusion)).toEqual(['success']);
+  const lintGate = calls.filter((c) => c.uses.startsWith('org/deploy-kit/lint-gate@')).map((c) => c.with);
+  expect(
+    lintGate
+      .map((w) => w.shard ?? '')
+      .filter((s) => s !== '')
+      .sort(),
+  ).toEqual(['1/4', '2/4', '3/4', '4/4']);
+  expect(lintGate.filter((w) => w.mode === 'merge')).toHaveLength(1);
+  expect(byName(runs, 'deploy').map((r) => [r.event.name, r.conclusion])).toEqual([
+    ['workflow_run', 'success'],
+  ]);
+  expect(deploys()).toEqual([
+    expect.objectContaining({ version: `sha-${head.slice(0, 7)}`, environment: 'staging' }),
+  ]);
 });
 
 test('release rc dispatches the staging deploy with the tag build-images pushed (sha-<7 hex>), on the rc tag', async () => {

@@ -92,30 +92,75 @@ const cacheSave: ActionStandIn = (call) => {
 const artifactDir = (call: StandInCall): string =>
   path.join(call.runner.artifactsDir, String(call.run.id), encodeURIComponent(call.with.name || 'artifact'));
 
-/** upload-artifact keeps the files (paths relative to the workspace); download-artifact puts them under `path`. */
+/**
+ * upload-artifact keeps the files below the paths' common parent (one folder: its contents), as
+ * actions/upload-artifact does; download-artifact puts one artifact (`name`) under `path`, or every
+ * artifact matching `pattern` (all when neither is given) under `path/<artifact name>/`, or
+ * straight under `path` with `merge-multiple: true`.
+ */
 const uploadArtifact: ActionStandIn = (call) => {
-  saveTo(artifactDir(call), call);
+  const dir = artifactDir(call);
+  const found = paths(call)
+    .map((p) => path.normalize(p).replace(/\/+$/, ''))
+    .filter((p) => fs.existsSync(path.join(call.workspace, p)));
+  if (found.length === 0)
+    return call.with['if-no-files-found'] === 'error'
+      ? { failed: `upload-artifact: no files found at ${paths(call).join(', ')}` }
+      : {};
+  const root = commonParent(found, call.workspace);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const p of found) {
+    const relative = path.relative(root, path.join(call.workspace, p));
+    fs.cpSync(path.join(call.workspace, p), relative === '' ? dir : path.join(dir, relative), {
+      recursive: true,
+    });
+  }
   return { outputs: { 'artifact-id': String(call.run.id) } };
 };
 
+function commonParent(found: string[], workspace: string): string {
+  const absolute = found.map((p) => path.join(workspace, p));
+  if (absolute.length === 1) {
+    const only = absolute[0] as string;
+    return fs.statSync(only).isDirectory() ? only : path.dirname(only);
+  }
+  let parent = path.dirname(absolute[0] as string);
+  while (!absolute.every((p) => p.startsWith(parent + path.sep))) parent = path.dirname(parent);
+  return parent;
+}
+
 const downloadArtifact: ActionStandIn = (call) => {
-  const dir = artifactDir(call);
-  if (!fs.existsSync(dir)) return { failed: `no artifact named ${call.with.name} in run ${call.run.id}` };
-  // upload-artifact keeps paths below their common parent; the example uploads one folder's files.
+  const runDir = path.join(call.runner.artifactsDir, String(call.run.id));
   const target = path.join(call.workspace, call.with.path || '.');
-  fs.mkdirSync(target, { recursive: true });
-  for (const file of listFiles(dir)) fs.cpSync(path.join(dir, file), path.join(target, path.basename(file)));
+  if (call.with.name) {
+    const dir = artifactDir(call);
+    if (!fs.existsSync(dir)) return { failed: `no artifact named ${call.with.name} in run ${call.run.id}` };
+    fs.cpSync(dir, target, { recursive: true });
+    return {};
+  }
+  const pattern = globToRegExp(call.with.pattern || '*');
+  const names = fs.existsSync(runDir)
+    ? fs
+        .readdirSync(runDir)
+        .map(decodeURIComponent)
+        .filter((n) => pattern.test(n))
+    : [];
+  if (names.length === 0)
+    return { failed: `no artifact matches '${call.with.pattern ?? '*'}' in run ${call.run.id}` };
+  const merge = call.with['merge-multiple'] === 'true';
+  for (const name of names.sort())
+    fs.cpSync(path.join(runDir, encodeURIComponent(name)), merge ? target : path.join(target, name), {
+      recursive: true,
+    });
   return {};
 };
 
-function listFiles(dir: string, prefix = ''): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) =>
-      e.isDirectory()
-        ? listFiles(path.join(dir, e.name), path.join(prefix, e.name))
-        : [path.join(prefix, e.name)],
-    );
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
 }
 
 /** github/codeql-action/upload-sarif: recorded, after checking the file is SARIF 2.1.0. */
