@@ -108,6 +108,7 @@ export function inputs(overrides: Partial<Inputs> = {}, hosts = ['h1']): Inputs 
     migrateCommand: [],
     staticCommand: [],
     migrateService: 'web',
+    onIrreversible: 'stop',
     backup: 'none',
     hupServices: [],
     nginxReload: 'none',

@@ -39,6 +39,8 @@ import {
   type RemoteDeployResults,
 } from './summary';
 import { saveImages } from './fleet/transfer';
+import { notRolledBack, schemaBeforeRollback } from './fleet/migrations';
+import { migrationLines } from './model/migrations';
 
 export { Cancelled, HealthRed, StepFailed } from './model/errors';
 export type { Outputs, RemoteDeployResults, HostResult } from './summary';
@@ -151,6 +153,7 @@ function report(
       ? `cancelled: ${failure.message}`
       : deployOutcome(inputs.version, runs.length, failure);
   const previousVersion = runs.find((r) => r.state.previous)?.state.previous ?? '';
+  const migrations = runs.find((r) => r.state.migrations)?.state.migrations;
   const version = failure ? previousVersion : inputs.version;
   // Outputs and the summary are never masked by the runner: redacted here, for every caller
   // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
@@ -161,6 +164,7 @@ function report(
     previousVersion,
     outcome,
     dryRun: inputs.dryRun,
+    ...(migrations ? { migrations } : {}),
     hosts: hostResults(reports),
   });
   return {
@@ -178,6 +182,7 @@ function report(
         reports,
         plan: inputs.dryRun ? plannedSteps(inputs) : undefined,
         notes,
+        migrations: migrations && migrationLines(migrations),
       }),
     ),
     failure,
@@ -194,6 +199,17 @@ async function deploy(inputs: Inputs, hosts: Host[], notes: string[]): Promise<E
   if (await switchBatches(run, hosts)) {
     await recordAll(inputs, hosts, () => (inputs.rollbackTo ? 'rollback-to' : 'deployed'));
     return undefined;
+  }
+  const switched = hosts.filter((h) => h.state.switched);
+  const schema = await schemaBeforeRollback(inputs, hosts, switched, notes);
+  if (!schema.rollback) {
+    await recordAll(
+      inputs,
+      hosts,
+      () => 'failed',
+      (h) => h.state.error,
+    );
+    return notRolledBack(inputs, hosts, schema.why);
   }
   return rollbackFleet(inputs, hosts, notes);
 }

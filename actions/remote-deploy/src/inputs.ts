@@ -17,7 +17,9 @@ import {
   type MysqlSettings,
   type PostgresSettings,
 } from './model/backup';
+import type { OnIrreversible } from './model/migrations';
 import { parseBatchSize } from './model/batches';
+import { readMigrationInputs } from './model/migration-inputs';
 import { readComposeFiles, type LocalFile } from './model/compose-files';
 import { envFileSecrets } from './model/env-file';
 import type { HostSpec } from './model/hosts';
@@ -60,6 +62,9 @@ export interface Inputs {
   migrateCommand: string[];
   staticCommand: string[];
   migrateService: string;
+  /** Django's manage.py prefix when the migration plan is asked for (migrate-plan), else undefined. */
+  migratePlan?: { manage: string[] };
+  onIrreversible: OnIrreversible;
   backup: BackupPreset;
   /** Connection of the mysql-host preset, read from env-file. */
   mysql?: MysqlSettings;
@@ -208,6 +213,7 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
   ].filter((v) => v.trim() !== '');
   const { keyTexts: _keys, ...sshInputs } = ssh;
   const { passwords: _passwords, ...backupInputs } = backup;
+  const steps = readSteps(read);
   return {
     secretValues: [...new Set(secretValues)],
     // Every derived form too, longest first: the host log redacts them in this order.
@@ -222,7 +228,8 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
     transfer: read.enum('image-transfer', ['registry', 'ssh'] as const, 'registry'),
     registry,
     ...backupInputs,
-    ...readSteps(read),
+    ...steps,
+    ...readMigrationInputs(read, steps.migrateCommand, backup.backup),
     ...readLimits(read),
   };
 }

@@ -8,6 +8,8 @@ export * as images from './images';
 export * as lock from './lock';
 export * as nginx from './nginx';
 export * as probe from './probe';
+export * as migrations from './migrations';
 export * as release from './release';
+export * as restore from './restore';
 export * as releaseLog from './releaselog';
 export type { RemoteScript } from './script';

@@ -1,3 +1,5 @@
+import type { MigrationRecord } from './migrations';
+
 /** One line of the append-only release log kept on each host (JSON Lines). */
 export interface ReleaseRecord {
   time: string;
@@ -9,6 +11,8 @@ export interface ReleaseRecord {
   run: string;
   outcome: 'deployed' | 'rolled-back' | 'failed' | 'rollback-to';
   detail?: string;
+  /** The migrations this release applied (state before/after, plan) and what a rollback did about them. */
+  migrations?: MigrationRecord;
 }
 
 export function formatRecord(record: ReleaseRecord): string {
