@@ -10,6 +10,7 @@ import { buildDebianImage, freePort, sandbox, uniqueId, type Host } from './help
  *   1.0  items.0001 creates Item(name)
  *   2.0  adds 0002: a NOT NULL column `sku` (no database default: 1.0's INSERT fails on it),
  *        and its /healthz answers 503, so its health gate goes red
+ *   2.0s 2.0's migration, but healthy: its /smoke answers 500 (the one-step deploy's smoke test goes red)
  *   irr  adds 0002: a RunPython data migration without a reverse (irreversible) that upper-cases
  *        every name, and its /healthz answers 503 too
  * POST /items inserts (the journey that WRITES), GET /items lists the names.
@@ -31,16 +32,19 @@ USE_TZ = True
 
 const URLS = `from django.urls import path
 from items import views
-urlpatterns = [path("healthz", views.healthz), path("items", views.items)]
+urlpatterns = [path("healthz", views.healthz), path("smoke", views.smoke), path("items", views.items)]
 `;
 
-const VIEWS = (healthy: boolean) => `import json, os
+const VIEWS = (healthy: boolean, smokeOk: boolean) => `import json, os
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from items.models import Item
 
 def healthz(request):
     return HttpResponse("ok " + os.environ.get("APP_VERSION", "?"), status=${healthy ? 200 : 503})
+
+def smoke(request):
+    return HttpResponse("smoke " + os.environ.get("APP_VERSION", "?"), status=${smokeOk ? 200 : 500})
 
 @csrf_exempt
 def items(request):
@@ -82,7 +86,7 @@ class Migration(migrations.Migration):
     operations = [migrations.RunPython(upper)]
 `;
 
-export type Release = '1.0' | '2.0' | 'irr';
+export type Release = '1.0' | '2.0' | '2.0s' | 'irr';
 
 function files(release: Release): Record<string, string> {
   const out: Record<string, string> = {
@@ -96,10 +100,10 @@ function files(release: Release): Record<string, string> {
     'app/items/__init__.py': '',
     'app/items/migrations/__init__.py': '',
     'app/items/migrations/0001_initial.py': M0001,
-    'app/items/models.py': MODEL(release === '2.0'),
-    'app/items/views.py': VIEWS(release === '1.0'),
+    'app/items/models.py': MODEL(release.startsWith('2.0')),
+    'app/items/views.py': VIEWS(release === '1.0' || release === '2.0s', release === '1.0'),
   };
-  if (release === '2.0') out['app/items/migrations/0002_item_sku.py'] = M0002_SKU;
+  if (release.startsWith('2.0')) out['app/items/migrations/0002_item_sku.py'] = M0002_SKU;
   if (release === 'irr') out['app/items/migrations/0002_upper_names.py'] = M0002_UPPER;
   return out;
 }
