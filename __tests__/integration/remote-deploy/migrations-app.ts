@@ -25,7 +25,7 @@ MIDDLEWARE = []
 ROOT_URLCONF = "shop.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "HOST": os.environ["PGHOST"],
   "PORT": os.environ["PGPORT"], "USER": os.environ["PGUSER"], "PASSWORD": os.environ["PGPASSWORD"],
-  "NAME": os.environ["PGDATABASE"]}}
+  "NAME": os.environ.get("APP_DB") or os.environ["PGDATABASE"]}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = True
 `;
@@ -136,6 +136,7 @@ services:
       PGUSER: \${PGUSER}
       PGPASSWORD: \${PGPASSWORD}
       PGDATABASE: \${PGDATABASE}
+      APP_DB: \${APP_DB:-}
 `;
 
 /** SQL on the sandbox's PostgreSQL, as its user (psql on this machine). */

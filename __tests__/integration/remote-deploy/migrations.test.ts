@@ -23,7 +23,7 @@ import {
 jest.setTimeout(300_000);
 
 const host = hosts[0]!;
-let image: Record<Release, string>;
+let image: Partial<Record<Release, string>>;
 const apps: MigrationsApp[] = [];
 
 beforeAll(() => {
@@ -61,7 +61,7 @@ function inputs(
     'project-dir': '/unused',
     'compose-files': 'docker-compose.yml',
     'env-file': 'app.env',
-    images: `web=${image[release]}`,
+    images: `web=${image[release] ?? ''}`,
     version: release,
     'migrate-command': 'python3 manage.py migrate --noinput',
     healthcheck: 'none',

@@ -39,6 +39,7 @@ import {
   type RemoteDeployResults,
 } from './summary';
 import { saveImages } from './fleet/transfer';
+import { maintenance } from './fleet/maintenance';
 import { notRolledBack, schemaBeforeRollback } from './fleet/migrations';
 import { migrationLines } from './model/migrations';
 
@@ -105,10 +106,13 @@ export async function remoteDeploy(
   let failure: ActionError | undefined;
   try {
     // Anything thrown is this deploy's failure too: the locks below are released all the same.
-    const work = (inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes)).then(
-      (error) => (error === undefined ? undefined : asActionError(error)),
-      asActionError,
-    );
+    const work = (
+      inputs.dryRun
+        ? dryRun(inputs, runs)
+        : inputs.backupOnly || inputs.restoreBackup
+          ? maintenance(inputs, runs, notes)
+          : deploy(inputs, runs, notes)
+    ).then((error) => (error === undefined ? undefined : asActionError(error)), asActionError);
     // A cancel resolves first: the steps still running stop at their next check (or when the
     // connections close below), their outcome no longer matters.
     failure = await Promise.race([work, cancellation.cancelled]);
@@ -151,10 +155,12 @@ function report(
       : 'dry run: problems found'
     : failure instanceof Cancelled
       ? `cancelled: ${failure.message}`
-      : deployOutcome(inputs.version, runs.length, failure);
+      : (inputs.backupOnly || inputs.restoreBackup) && !failure
+        ? `${inputs.version}: done on ${runs[0]?.name ?? 'no host'}, nothing deployed`
+        : deployOutcome(inputs.version, runs.length, failure);
   const previousVersion = runs.find((r) => r.state.previous)?.state.previous ?? '';
   const migrations = runs.find((r) => r.state.migrations)?.state.migrations;
-  const version = failure ? previousVersion : inputs.version;
+  const version = failure || inputs.backupOnly || inputs.restoreBackup ? previousVersion : inputs.version;
   // Outputs and the summary are never masked by the runner: redacted here, for every caller
   // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
   const results: RemoteDeployResults = redactDeep({

@@ -19,7 +19,7 @@ import {
 } from './model/backup';
 import type { OnIrreversible } from './model/migrations';
 import { parseBatchSize } from './model/batches';
-import { readMigrationInputs } from './model/migration-inputs';
+import { parseMaxAge, readMaintenance, readMigrationInputs } from './model/database-inputs';
 import { readComposeFiles, type LocalFile } from './model/compose-files';
 import { envFileSecrets } from './model/env-file';
 import type { HostSpec } from './model/hosts';
@@ -56,6 +56,10 @@ export interface Inputs {
   services: string[];
   version: string;
   rollbackTo?: string;
+  /** backup-only: back up (and verify) the serving release's database; deploy nothing. */
+  backupOnly: boolean;
+  /** restore-backup: the dump (a file name in <project-dir>/backups) to restore; deploy nothing. */
+  restoreBackup?: string;
   dryRun: boolean;
   transfer: 'registry' | 'ssh';
   registry?: { server: string; username: string; password: string };
@@ -74,6 +78,11 @@ export interface Inputs {
   nginxReload: string;
   backupService: string;
   backupKeep: number;
+  /** backup-max-age in minutes (0 = no age limit). */
+  backupMaxAgeMinutes: number;
+  backupVerify: 'none' | 'restore';
+  backupVerifyQuery: string;
+  backupVerifyMinRows: number;
   preCommand: string;
   postCommand: string;
   healthUrl: string;
@@ -127,6 +136,10 @@ function readBackup(read: InputReader, envFile: LocalFile | undefined) {
     passwords,
     backupService: checkService('backup-service', read.string('backup-service', { fallback: 'db' })),
     backupKeep: read.integer('backup-keep', { min: 1, max: 1000, fallback: 5 }),
+    backupMaxAgeMinutes: parseMaxAge(read.string('backup-max-age')),
+    backupVerify: read.enum('backup-verify', ['none', 'restore'] as const, 'none'),
+    backupVerifyQuery: read.string('backup-verify-query'),
+    backupVerifyMinRows: read.integer('backup-verify-min-rows', { min: 0, max: 1_000_000_000, fallback: 1 }),
   };
 }
 
@@ -197,11 +210,13 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
   const ssh = readSshInputs(read, env);
   const rollbackTo = read.string('rollback-to');
   const versionInput = read.string('version');
-  if (rollbackTo === '' && versionInput === '')
-    throw new InputError(`'version' is required unless 'rollback-to' is set.`);
-  const version = checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
   const env_ = readEnvFileInput(read, workingDir);
   const backup = readBackup(read, env_.envFile);
+  const maintenance = readMaintenance(read, backup.backup, rollbackTo);
+  if (rollbackTo === '' && versionInput === '' && !maintenance.label)
+    throw new InputError(`'version' is required unless 'rollback-to' is set.`);
+  const version =
+    maintenance.label || checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
   const registry = readRegistry(read);
   // Explicit secret inputs count whatever their length (THE MASKING RULE, packages/shared/src/secrets.ts).
   const secretValues = [
@@ -219,7 +234,9 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
     // Every derived form too, longest first: the host log redacts them in this order.
     secrets: [...new Set(secretValues.flatMap(derivedForms))].sort((a, b) => b.length - a.length),
     ...sshInputs,
-    ...readRelease(read, workingDir, rollbackTo),
+    ...readRelease(read, workingDir, rollbackTo || maintenance.label),
+    backupOnly: maintenance.backupOnly,
+    restoreBackup: maintenance.restoreBackup,
     envFile: env_.envFile,
     services: read.list('services').map((s) => checkService('services', s)),
     version,

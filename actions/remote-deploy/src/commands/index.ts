@@ -11,5 +11,7 @@ export * as probe from './probe';
 export * as migrations from './migrations';
 export * as release from './release';
 export * as restore from './restore';
+export * as retention from './retention';
+export * as verify from './verify';
 export * as releaseLog from './releaselog';
 export type { RemoteScript } from './script';

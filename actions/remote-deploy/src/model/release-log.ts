@@ -9,7 +9,7 @@ export interface ReleaseRecord {
   images: Record<string, string>;
   actor: string;
   run: string;
-  outcome: 'deployed' | 'rolled-back' | 'failed' | 'rollback-to';
+  outcome: 'deployed' | 'rolled-back' | 'failed' | 'rollback-to' | 'backup' | 'restored';
   detail?: string;
   /** The migrations this release applied (state before/after, plan) and what a rollback did about them. */
   migrations?: MigrationRecord;

@@ -13,9 +13,10 @@ import {
   type PostgresSettings,
 } from '../../model/backup';
 import type { Host } from '../host';
+import { pruneBackups, verifyBackup, type ProofSettings } from './verify';
 
 /** The `backup` inputs. */
-export interface BackupSettings {
+export interface BackupSettings extends ProofSettings {
   backup: BackupPreset;
   backupService: string;
   backupKeep: number;
@@ -28,12 +29,18 @@ export interface BackupSettings {
  * database service (postgres, mysql), or on the host itself (postgres-host, mysql-host). Any
  * failure throws before the deploy changes anything.
  */
-export async function backupHost(host: Host, version: string, settings: BackupSettings): Promise<void> {
+export async function backupHost(
+  host: Host,
+  version: string,
+  settings: BackupSettings,
+  /** before: a pre-deploy dump; scheduled: backup-only, of the release serving (`version`). */
+  kind: 'before' | 'scheduled' = 'before',
+): Promise<void> {
   const preset = settings.backup;
   if (preset === 'none') return;
   const target: DumpTarget = {
     backupsDir: host.layout.backupsDir,
-    stamp: `${new Date().toISOString().replace(/[:.]/g, '-')}-before-${version}`,
+    stamp: `${new Date().toISOString().replace(/[:.]/g, '-')}-${kind}-${version}`,
     keep: settings.backupKeep,
   };
   const what = `pre-deploy backup '${preset}' (${describeBackup(preset, settings.backupService)})`;
@@ -45,6 +52,10 @@ export async function backupHost(host: Host, version: string, settings: BackupSe
     const r = await dump(host, version, settings, target, what);
     host.state.recordBackup(/backup=(\S+)/.exec(r.stdout)?.[1]);
   });
+  // Proven before it counts: restored into a scratch database, then retention (verify.ts).
+  const file = host.state.backup;
+  if (file) await verifyBackup(host, host.state.previous, file, settings);
+  await pruneBackups(host, { version, previous: host.state.previous }, settings);
 }
 
 async function dump(
