@@ -115,6 +115,8 @@ export function inputs(overrides: Partial<Inputs> = {}, hosts = ['h1']): Inputs 
     backupService: 'db',
     backupKeep: 5,
     backupOnly: false,
+    backupVolumes: [],
+    backupPaths: [],
     backupMaxAgeMinutes: 0,
     backupVerify: 'none',
     backupVerifyQuery: '',

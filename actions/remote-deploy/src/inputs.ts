@@ -19,7 +19,12 @@ import {
 } from './model/backup';
 import type { OnIrreversible } from './model/migrations';
 import { parseBatchSize } from './model/batches';
-import { parseMaxAge, readMaintenance, readMigrationInputs } from './model/database-inputs';
+import {
+  checkAbsolutePath,
+  parseMaxAge,
+  readMaintenance,
+  readMigrationInputs,
+} from './model/database-inputs';
 import { readComposeFiles, type LocalFile } from './model/compose-files';
 import { envFileSecrets } from './model/env-file';
 import type { HostSpec } from './model/hosts';
@@ -80,6 +85,10 @@ export interface Inputs {
   backupKeep: number;
   /** backup-max-age in minutes (0 = no age limit). */
   backupMaxAgeMinutes: number;
+  /** Compose volumes of the project (or volumes by their own name) archived before the switch. */
+  backupVolumes: string[];
+  /** Host directories archived before the switch. */
+  backupPaths: string[];
   backupVerify: 'none' | 'restore';
   backupVerifyQuery: string;
   backupVerifyMinRows: number;
@@ -137,6 +146,8 @@ function readBackup(read: InputReader, envFile: LocalFile | undefined) {
     backupService: checkService('backup-service', read.string('backup-service', { fallback: 'db' })),
     backupKeep: read.integer('backup-keep', { min: 1, max: 1000, fallback: 5 }),
     backupMaxAgeMinutes: parseMaxAge(read.string('backup-max-age')),
+    backupVolumes: read.list('backup-volumes').map((v) => checkService('backup-volumes', v)),
+    backupPaths: read.list('backup-paths').map((p) => checkAbsolutePath('backup-paths', p)),
     backupVerify: read.enum('backup-verify', ['none', 'restore'] as const, 'none'),
     backupVerifyQuery: read.string('backup-verify-query'),
     backupVerifyMinRows: read.integer('backup-verify-min-rows', { min: 0, max: 1_000_000_000, fallback: 1 }),

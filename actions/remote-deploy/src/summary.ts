@@ -18,6 +18,8 @@ export interface HostReport {
   version: string;
   migrated: boolean;
   backup?: string;
+  /** Media archives (backup-volumes, backup-paths). */
+  media?: string[];
   error?: string;
   rollbackError?: string;
   steps: { name: string; start: number; end: number; ok: boolean }[];
@@ -28,7 +30,7 @@ export function hostReport(
   host: { name: string; state: HostState; session: { steps: StepTiming[] } },
   version: string,
 ): HostReport {
-  const { status, previous, migrated, backup, error, rollbackError } = host.state;
+  const { status, previous, migrated, backup, media, error, rollbackError } = host.state;
   return {
     host: host.name,
     status,
@@ -36,6 +38,7 @@ export function hostReport(
     version,
     migrated,
     backup,
+    ...(media.length > 0 ? { media } : {}),
     error,
     rollbackError,
     steps: host.session.steps,

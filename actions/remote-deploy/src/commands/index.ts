@@ -6,6 +6,7 @@ export * as backup from './backup';
 export * as compose from './compose';
 export * as images from './images';
 export * as lock from './lock';
+export * as media from './media';
 export * as nginx from './nginx';
 export * as probe from './probe';
 export * as migrations from './migrations';

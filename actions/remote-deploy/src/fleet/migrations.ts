@@ -72,6 +72,11 @@ export async function schemaBeforeRollback(
   const plan = first.state.migrations;
   const ran = first.session.steps.some((s) => s.name === 'migrate');
   if (!plan || !ran || inputs.rollbackTo) return { rollback: true };
+  // A first deploy has no previous code to protect: its schema stays (reversing would drop it).
+  if (!hosts.some((h) => h.state.previous)) {
+    plan.rollback = 'kept (no previous release)';
+    return { rollback: true };
+  }
   const version = inputs.version;
   const choice = rollbackSchema(plan, inputs.onIrreversible);
   const irreversible = irreversibleMigrations(plan).join(', ');

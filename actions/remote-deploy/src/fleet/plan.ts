@@ -106,7 +106,7 @@ export const PHASES: readonly Phase[] = [
   row(
     'first-host',
     'backup',
-    (i) => i.backup !== 'none',
+    (i) => i.backup !== 'none' || i.backupVolumes.length + i.backupPaths.length > 0,
     (h, { inputs }) => backupHost(h, inputs.version, inputs),
   ),
   row(

@@ -20,6 +20,8 @@ export class HostState {
   migrated = false;
   /** The migration plan of this deploy (and what a rollback did about it), for the release log. */
   migrations?: MigrationRecord;
+  /** The media archives (backup-volumes, backup-paths) written before the switch. */
+  media: string[] = [];
   /** The dump the pre-deploy backup wrote on this host. */
   backup?: string;
   /** `image state` lines from the dry run's image check. */

@@ -65,3 +65,12 @@ export function readMaintenance(
   }
   return { backupOnly, restoreBackup: restoreBackup || undefined, label: name };
 }
+
+/** An absolute host path without .. or shell-looking surprises (it reaches tar as an argument). */
+export function checkAbsolutePath(name: string, value: string): string {
+  if (!/^\/[A-Za-z0-9._/@+-]*$/.test(value) || /(^|\/)\.\.(\/|$)/.test(value))
+    throw new InputError(
+      `'${name}' entries must be absolute paths on the host without '..', got '${value}'.`,
+    );
+  return value;
+}

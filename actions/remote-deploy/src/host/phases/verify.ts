@@ -11,6 +11,7 @@ import {
 import { StepFailed } from '../../model/errors';
 import type { Host } from '../host';
 import type { BackupSettings } from './backup';
+import { mediaSuffixes, type MediaSettings } from './media';
 
 /** backup-verify and retention (backup-keep, backup-max-age). */
 export interface ProofSettings {
@@ -98,18 +99,28 @@ export async function verifyBackup(
 export async function pruneBackups(
   host: Host,
   versions: { version: string; previous: string },
-  settings: { backupKeep: number; backupMaxAgeMinutes: number },
+  settings: { backupKeep: number; backupMaxAgeMinutes: number } & MediaSettings,
 ): Promise<void> {
-  const protect = [versions.version, versions.previous].filter(Boolean);
-  for (const suffix of ['.sql.gz', '.tar.gz']) {
+  const both = [...new Set([versions.version, versions.previous].filter(Boolean))];
+  const sources = settings.backupVolumes.length + settings.backupPaths.length;
+  const kinds = [
+    { suffix: '.sql.gz', keep: settings.backupKeep, protect: both.map((v) => `-before-${v}.sql.gz`) },
+    // One archive per volume or path per backup: keep that many times backup-keep.
+    {
+      suffix: '.tar.gz',
+      keep: settings.backupKeep * Math.max(1, sources),
+      protect: both.flatMap((v) => mediaSuffixes(settings, v)),
+    },
+  ];
+  for (const kind of kinds) {
     const r = await host.session.run(
       'pruning old backups',
       retention.prune({
         backupsDir: host.layout.backupsDir,
-        keep: settings.backupKeep,
+        keep: kind.keep,
         maxAgeMinutes: settings.backupMaxAgeMinutes,
-        suffix,
-        protect: protect.map((v) => `-before-${v}${suffix}`),
+        suffix: kind.suffix,
+        protect: kind.protect,
       }),
       true,
     );
