@@ -1,3 +1,12 @@
+import { InputReader } from '@deploy-kit/shared';
+import defaults from '../../../actions/remote-deploy/src/action-defaults.json';
+import {
+  checkAbsolutePath,
+  parseMaxAge,
+  readMaintenance,
+  readMigrationInputs,
+} from '../../../actions/remote-deploy/src/model/database-inputs';
+import { mediaLabel, mediaSuffixes } from '../../../actions/remote-deploy/src/host/phases/media';
 import { djangoReverse, reverseOrder } from '../../../actions/remote-deploy/src/commands/migrations';
 import {
   djangoManage,
@@ -78,5 +87,57 @@ describe('migration plans', () => {
       '2026-12-07T13:05:01.123Z',
     );
     expect(backupTime('other.sql.gz')).toBeUndefined();
+  });
+});
+
+describe('database inputs', () => {
+  const reader = (raw: Record<string, string>) => new InputReader(raw, defaults);
+
+  test('on-irreversible: restore needs a restorable backup; stop is the default', () => {
+    expect(readMigrationInputs(reader({}), ['python3', 'manage.py', 'migrate'], 'none')).toEqual({
+      migratePlan: { manage: ['python3', 'manage.py'] },
+      onIrreversible: 'stop',
+    });
+    expect(() => readMigrationInputs(reader({ 'on-irreversible': 'restore' }), [], 'none')).toThrow(
+      /restores the pre-deploy backup: set 'backup'/,
+    );
+    expect(() => readMigrationInputs(reader({ 'on-irreversible': 'restore' }), [], 'mysql')).toThrow(
+      /PostgreSQL dumps only/,
+    );
+  });
+
+  test('backup-only and restore-backup: one at a time, with a backup, never with rollback-to', () => {
+    expect(readMaintenance(reader({}), 'none', '')).toEqual({ backupOnly: false, label: '' });
+    expect(readMaintenance(reader({ 'backup-only': 'true' }), 'postgres', '').label).toBe('backup-only');
+    expect(() => readMaintenance(reader({ 'backup-only': 'true' }), 'none', '')).toThrow(/needs 'backup'/);
+    expect(() => readMaintenance(reader({ 'backup-only': 'true' }), 'postgres', '1.0')).toThrow(
+      /rollback-to/,
+    );
+    const ok = readMaintenance(reader({ 'restore-backup': 'x-before-2.0.sql.gz' }), 'postgres-host', '');
+    expect(ok).toEqual({ backupOnly: false, restoreBackup: 'x-before-2.0.sql.gz', label: 'restore-backup' });
+    for (const bad of ['../etc/passwd.sql.gz', '-rf.sql.gz', 'dump.sql'])
+      expect(() => readMaintenance(reader({ 'restore-backup': bad }), 'postgres', '')).toThrow(
+        /file name of a dump/,
+      );
+    expect(() => readMaintenance(reader({ 'restore-backup': 'a.sql.gz' }), 'mysql', '')).toThrow(
+      /PostgreSQL/,
+    );
+  });
+
+  test('backup-max-age in days or a duration; paths absolute without ..', () => {
+    expect(parseMaxAge('')).toBe(0);
+    expect(parseMaxAge('30d')).toBe(30 * 1440);
+    expect(parseMaxAge('90m')).toBe(90);
+    expect(() => parseMaxAge('soon')).toThrow(/backup-max-age|duration/);
+    expect(checkAbsolutePath('backup-paths', '/srv/app/media')).toBe('/srv/app/media');
+    for (const bad of ['media', '/srv/../etc', '/srv/a b', '/srv/$(x)'])
+      expect(() => checkAbsolutePath('backup-paths', bad)).toThrow(/absolute paths/);
+  });
+
+  test('media archives are named after the volume or the path, and protected per release', () => {
+    expect(mediaLabel('media')).toBe('media');
+    expect(mediaLabel('/srv/app/media/')).toBe('srv_app_media');
+    const settings = { backupVolumes: ['media'], backupPaths: ['/srv/up'], migrateService: 'web' };
+    expect(mediaSuffixes(settings, '2.0')).toEqual(['-before-2.0.media.tar.gz', '-before-2.0.srv_up.tar.gz']);
   });
 });
