@@ -1,3 +1,4 @@
+import { migrationsOnCancel } from '../../../actions/remote-deploy/src/fleet/migrations';
 import { InputReader } from '@deploy-kit/shared';
 import defaults from '../../../actions/remote-deploy/src/action-defaults.json';
 import {
@@ -140,4 +141,15 @@ describe('database inputs', () => {
     const settings = { backupVolumes: ['media'], backupPaths: ['/srv/up'], migrateService: 'web' };
     expect(mediaSuffixes(settings, '2.0')).toEqual(['-before-2.0.media.tar.gz', '-before-2.0.srv_up.tar.gz']);
   });
+});
+
+test('a cancel after the migrations says they were not reversed and how to put them back', () => {
+  const host = (migrated: boolean) =>
+    ({
+      state: { migrated, previous: '1.0', migrations: { ...plan } },
+    }) as unknown as Parameters<typeof migrationsOnCancel>[0][number];
+  expect(migrationsOnCancel([host(false)], '2.0')).toBe('');
+  expect(migrationsOnCancel([host(true)], '2.0')).toBe(
+    ' The migrations of 2.0 (items: 0001_initial → 0002_sku; shop: zero → 0001_initial) were NOT reversed (no time within the cancellation grace): run rollback-to: 1.0, which migrates back.',
+  );
 });

@@ -7,6 +7,7 @@ import type { Inputs } from '../inputs';
 import {
   describeChanges,
   irreversibleMigrations,
+  reverseTargets,
   rollbackSchema,
   type MigrationRecord,
 } from '../model/migrations';
@@ -140,4 +141,17 @@ export function notRolledBack(inputs: Inputs, hosts: readonly Host[], why: strin
   return bad?.state.failure instanceof HealthRed
     ? new HealthRed(message, [], { cause: bad.state.failure })
     : new ToolError(message, { cause: bad?.state.failure });
+}
+
+/**
+ * A cancel leaves no time to migrate back (the runner kills the job 10 s after its SIGINT): say
+ * so, and how to put the schema back, when this run applied migrations.
+ */
+export function migrationsOnCancel(hosts: readonly Host[], version: string): string {
+  const first = hosts[0];
+  const plan = first?.state.migrations;
+  if (!first?.state.migrated || !plan || Object.keys(reverseTargets(plan)).length === 0) return '';
+  plan.rollback = 'not reversed (cancelled)';
+  const previous = first.state.previous;
+  return ` The migrations of ${version} (${describeChanges(plan).join('; ')}) were NOT reversed (no time within the cancellation grace)${previous ? `: run rollback-to: ${previous}, which migrates back` : ''}.`;
 }
