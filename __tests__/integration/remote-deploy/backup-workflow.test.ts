@@ -145,6 +145,16 @@ async function runJob(inputs: Record<string, string>): Promise<{ deploy: RunActi
   return { deploy: result as RunActionResult, said };
 }
 
+async function insertWhenUp(name: string): Promise<number> {
+  for (let i = 0; ; i++)
+    try {
+      return await insertItem(app, name);
+    } catch (error) {
+      if (i >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+}
+
 test('(g) backup.yml: the nightly run backs up and proves the dump; a dispatch with its name restores it', async () => {
   expect(await insertItem(app, 'kept')).toBe(201);
   const nightly = await runJob({});
@@ -158,12 +168,23 @@ test('(g) backup.yml: the nightly run backs up and proves the dump; a dispatch w
   expect(fs.readlinkSync(path.join(app.projectDir, 'current'))).toBe('releases/1.0');
   expect(releaseLog(app.projectDir).at(-1)).toMatchObject({ version: '1.0', outcome: 'backup' });
 
+  // (d) A truncated dump is refused by backup-verify before anything changes: writers keep running.
+  const full = fs.readFileSync(path.join(app.projectDir, 'backups', dump));
+  const cut = dump.replace(/\.sql\.gz$/, '-cut.sql.gz');
+  fs.writeFileSync(path.join(app.projectDir, 'backups', cut), full.subarray(0, Math.floor(full.length / 2)));
+  const refused = await runJob({ 'restore-backup': cut });
+  expect(refused.deploy.exitCode).not.toBe(0);
+  expect(refused.deploy.error).toContain('is not valid gzip (truncated or corrupted)');
+  expect(refused.deploy.stdout).not.toContain('stopped: web');
   expect(await insertItem(app, 'lost')).toBe(201);
+  expect(names(app)).toEqual(['kept', 'lost']);
+
   const restore = await runJob({ 'restore-backup': dump });
   expect(restore.deploy.exitCode).toBe(0);
   expect(restore.deploy.summary).toContain(`Database restored from ${dump}`);
   expect(restore.deploy.stdout).toContain('stopped: web');
   expect(names(app)).toEqual(['kept']);
-  expect(await insertItem(app, 'after')).toBe(201);
+  // backup.yml has no health-url: the restarted gunicorn may still be binding its port.
+  expect(await insertWhenUp('after')).toBe(201);
   expect(releaseLog(app.projectDir).at(-1)).toMatchObject({ version: '1.0', outcome: 'restored' });
 });
