@@ -157,7 +157,13 @@ test('backup: postgres runs pg_dump inside the db service of the current release
   const password = `pg-${uniqueId()}-${uniqueId()}`;
   const s = new Scenario(
     host,
-    { backup: 'postgres', 'backup-keep': '2' },
+    // backup-verify: each dump restored into a scratch database of the db service and counted.
+    {
+      backup: 'postgres',
+      'backup-keep': '2',
+      'backup-verify': 'restore',
+      'backup-verify-query': 'SELECT COUNT(*) FROM orders',
+    },
     `${COMPOSE}  db:
     image: ${dbTag}
     network_mode: host
@@ -182,6 +188,7 @@ test('backup: postgres runs pg_dump inside the db service of the current release
   expect(second.leaks([password])).toEqual([]);
   expect(second.log).toMatch(/Backup and migrations on/);
   expectDumpWithMarker(s, second, marker, /PostgreSQL database dump/);
+  expect(second.log).toMatch(/backup verified: .*verified=\S+-before-2\.0\.sql\.gz tables=1 rows=1/);
   const third = await s.deployOk('3.0', images.v3);
   const fourth = await s.deployOk('4.0', images.v2);
   expectKept(s, [backupOutput(third), backupOutput(fourth)]);
@@ -204,7 +211,12 @@ test('backup: mysql runs mysqldump inside the db service with the image credenti
   const password = `my-${uniqueId()}-${uniqueId()}`;
   const s = new Scenario(
     host,
-    { backup: 'mysql', 'backup-keep': '2' },
+    {
+      backup: 'mysql',
+      'backup-keep': '2',
+      'backup-verify': 'restore',
+      'backup-verify-query': 'SELECT COUNT(*) FROM orders',
+    },
     `${COMPOSE}  db:
     image: ${dbTag}
     network_mode: host
@@ -229,6 +241,7 @@ test('backup: mysql runs mysqldump inside the db service with the image credenti
   expect(second.leaks([password])).toEqual([]);
   expectDumpWithMarker(s, second, marker, /^-- (MariaDB|MySQL) dump/m);
   expect(gunzip(backupOutput(second) as string).trimEnd()).toMatch(/\n-- Dump completed on [^\n]*$/);
+  expect(second.log).toMatch(/backup verified: .*verified=\S+-before-2\.0\.sql\.gz tables=1 rows=1/);
   const third = await s.deployOk('3.0', images.v3);
   const fourth = await s.deployOk('4.0', images.v2);
   expectKept(s, [backupOutput(third), backupOutput(fourth)]);

@@ -57,10 +57,17 @@ test('backup: postgres-host dumps the real database before the switch; a failing
   // The password went in a 0600 file for the one dump, and is gone.
   expect(fs.existsSync(path.join(app.projectDirs[0]!, 'releases', '1.0', '.deploy-kit-pgpass'))).toBe(false);
 
-  // backup-keep: 1 → the next deploy's dump replaces the old one
+  // backup-keep: 1 → the dump before 2.0 and the one before 1.0 (the release serving while 2.0
+  // deploys: what a rollback of it would need) are never pruned (backup-proof.test.ts (f) shows
+  // the older ones going).
   const second = await deploy(app, { ...inputs, images: `web=${images.v2}`, version: '2.0' });
   expect(second.error).toBeUndefined();
-  expect(fs.readdirSync(backups).filter((f) => f.endsWith('.sql.gz'))).toHaveLength(1);
+  const kept = () =>
+    fs
+      .readdirSync(backups)
+      .filter((f) => f.endsWith('.sql.gz'))
+      .map((f) => f.replace(/^.*-before-/, ''));
+  expect(kept().sort()).toEqual(['1.0.sql.gz', '2.0.sql.gz']);
 
   fs.writeFileSync(
     envFile,

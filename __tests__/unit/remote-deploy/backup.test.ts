@@ -156,7 +156,8 @@ describe('presets', () => {
     if (name.startsWith('BACKUP_')) {
       expect(script).toContain('gzip -t -- "$f.tmp"');
       expect(script).toMatch(/trap 'rm -f [^']*"\$f\.tmp"' EXIT/);
-      expect(script).toContain('tail -n +$((KEEP + 1))');
+      // Retention runs after the dump is verified: commands/retention.ts.
+      expect(script).not.toContain('rm -f --');
     }
   });
 });

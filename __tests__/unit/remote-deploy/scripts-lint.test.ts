@@ -10,7 +10,11 @@ import * as commands from '../../../actions/remote-deploy/src/commands';
  */
 
 /** Exported strings of the commands modules that are not shell text. */
-const NOT_SCRIPTS = new Set(['backup.MYSQL_DUMP_TRAILER']);
+const NOT_SCRIPTS = new Set([
+  'backup.MYSQL_DUMP_TRAILER',
+  'migrations.DJANGO_PLAN',
+  'migrations.DJANGO_REVERSE',
+]);
 
 const scripts: [string, string][] = Object.entries(commands).flatMap(([module, exports]) =>
   Object.entries(exports as Record<string, unknown>)

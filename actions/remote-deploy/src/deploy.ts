@@ -39,6 +39,9 @@ import {
   type RemoteDeployResults,
 } from './summary';
 import { saveImages } from './fleet/transfer';
+import { maintenance } from './fleet/maintenance';
+import { notRolledBack, schemaBeforeRollback } from './fleet/migrations';
+import { migrationLines } from './model/migrations';
 
 export { Cancelled, HealthRed, StepFailed } from './model/errors';
 export type { Outputs, RemoteDeployResults, HostResult } from './summary';
@@ -103,10 +106,13 @@ export async function remoteDeploy(
   let failure: ActionError | undefined;
   try {
     // Anything thrown is this deploy's failure too: the locks below are released all the same.
-    const work = (inputs.dryRun ? dryRun(inputs, runs) : deploy(inputs, runs, notes)).then(
-      (error) => (error === undefined ? undefined : asActionError(error)),
-      asActionError,
-    );
+    const work = (
+      inputs.dryRun
+        ? dryRun(inputs, runs)
+        : inputs.backupOnly || inputs.restoreBackup
+          ? maintenance(inputs, runs, notes)
+          : deploy(inputs, runs, notes)
+    ).then((error) => (error === undefined ? undefined : asActionError(error)), asActionError);
     // A cancel resolves first: the steps still running stop at their next check (or when the
     // connections close below), their outcome no longer matters.
     failure = await Promise.race([work, cancellation.cancelled]);
@@ -149,9 +155,12 @@ function report(
       : 'dry run: problems found'
     : failure instanceof Cancelled
       ? `cancelled: ${failure.message}`
-      : deployOutcome(inputs.version, runs.length, failure);
+      : (inputs.backupOnly || inputs.restoreBackup) && !failure
+        ? `${inputs.version}: done on ${runs[0]?.name ?? 'no host'}, nothing deployed`
+        : deployOutcome(inputs.version, runs.length, failure);
   const previousVersion = runs.find((r) => r.state.previous)?.state.previous ?? '';
-  const version = failure ? previousVersion : inputs.version;
+  const migrations = runs.find((r) => r.state.migrations)?.state.migrations;
+  const version = failure || inputs.backupOnly || inputs.restoreBackup ? previousVersion : inputs.version;
   // Outputs and the summary are never masked by the runner: redacted here, for every caller
   // (the entry and the root action), with the shared mask registry and JSON-escaped forms.
   const results: RemoteDeployResults = redactDeep({
@@ -161,6 +170,7 @@ function report(
     previousVersion,
     outcome,
     dryRun: inputs.dryRun,
+    ...(migrations ? { migrations } : {}),
     hosts: hostResults(reports),
   });
   return {
@@ -178,6 +188,7 @@ function report(
         reports,
         plan: inputs.dryRun ? plannedSteps(inputs) : undefined,
         notes,
+        migrations: migrations && migrationLines(migrations),
       }),
     ),
     failure,
@@ -194,6 +205,17 @@ async function deploy(inputs: Inputs, hosts: Host[], notes: string[]): Promise<E
   if (await switchBatches(run, hosts)) {
     await recordAll(inputs, hosts, () => (inputs.rollbackTo ? 'rollback-to' : 'deployed'));
     return undefined;
+  }
+  const switched = hosts.filter((h) => h.state.switched);
+  const schema = await schemaBeforeRollback(inputs, hosts, switched, notes);
+  if (!schema.rollback) {
+    await recordAll(
+      inputs,
+      hosts,
+      () => 'failed',
+      (h) => h.state.error,
+    );
+    return notRolledBack(inputs, hosts, schema.why);
   }
   return rollbackFleet(inputs, hosts, notes);
 }

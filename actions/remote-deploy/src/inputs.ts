@@ -17,7 +17,14 @@ import {
   type MysqlSettings,
   type PostgresSettings,
 } from './model/backup';
+import type { OnIrreversible } from './model/migrations';
 import { parseBatchSize } from './model/batches';
+import {
+  checkAbsolutePath,
+  parseMaxAge,
+  readMaintenance,
+  readMigrationInputs,
+} from './model/database-inputs';
 import { readComposeFiles, type LocalFile } from './model/compose-files';
 import { envFileSecrets } from './model/env-file';
 import type { HostSpec } from './model/hosts';
@@ -54,12 +61,19 @@ export interface Inputs {
   services: string[];
   version: string;
   rollbackTo?: string;
+  /** backup-only: back up (and verify) the serving release's database; deploy nothing. */
+  backupOnly: boolean;
+  /** restore-backup: the dump (a file name in <project-dir>/backups) to restore; deploy nothing. */
+  restoreBackup?: string;
   dryRun: boolean;
   transfer: 'registry' | 'ssh';
   registry?: { server: string; username: string; password: string };
   migrateCommand: string[];
   staticCommand: string[];
   migrateService: string;
+  /** Django's manage.py prefix when the migration plan is asked for (migrate-plan), else undefined. */
+  migratePlan?: { manage: string[] };
+  onIrreversible: OnIrreversible;
   backup: BackupPreset;
   /** Connection of the mysql-host preset, read from env-file. */
   mysql?: MysqlSettings;
@@ -69,6 +83,15 @@ export interface Inputs {
   nginxReload: string;
   backupService: string;
   backupKeep: number;
+  /** backup-max-age in minutes (0 = no age limit). */
+  backupMaxAgeMinutes: number;
+  /** Compose volumes of the project (or volumes by their own name) archived before the switch. */
+  backupVolumes: string[];
+  /** Host directories archived before the switch. */
+  backupPaths: string[];
+  backupVerify: 'none' | 'restore';
+  backupVerifyQuery: string;
+  backupVerifyMinRows: number;
   preCommand: string;
   postCommand: string;
   healthUrl: string;
@@ -122,6 +145,12 @@ function readBackup(read: InputReader, envFile: LocalFile | undefined) {
     passwords,
     backupService: checkService('backup-service', read.string('backup-service', { fallback: 'db' })),
     backupKeep: read.integer('backup-keep', { min: 1, max: 1000, fallback: 5 }),
+    backupMaxAgeMinutes: parseMaxAge(read.string('backup-max-age')),
+    backupVolumes: read.list('backup-volumes').map((v) => checkService('backup-volumes', v)),
+    backupPaths: read.list('backup-paths').map((p) => checkAbsolutePath('backup-paths', p)),
+    backupVerify: read.enum('backup-verify', ['none', 'restore'] as const, 'none'),
+    backupVerifyQuery: read.string('backup-verify-query'),
+    backupVerifyMinRows: read.integer('backup-verify-min-rows', { min: 0, max: 1_000_000_000, fallback: 1 }),
   };
 }
 
@@ -192,11 +221,13 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
   const ssh = readSshInputs(read, env);
   const rollbackTo = read.string('rollback-to');
   const versionInput = read.string('version');
-  if (rollbackTo === '' && versionInput === '')
-    throw new InputError(`'version' is required unless 'rollback-to' is set.`);
-  const version = checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
   const env_ = readEnvFileInput(read, workingDir);
   const backup = readBackup(read, env_.envFile);
+  const maintenance = readMaintenance(read, backup.backup, rollbackTo);
+  if (rollbackTo === '' && versionInput === '' && !maintenance.label)
+    throw new InputError(`'version' is required unless 'rollback-to' is set.`);
+  const version =
+    maintenance.label || checkVersion(rollbackTo ? 'rollback-to' : 'version', rollbackTo || versionInput);
   const registry = readRegistry(read);
   // Explicit secret inputs count whatever their length (THE MASKING RULE, packages/shared/src/secrets.ts).
   const secretValues = [
@@ -208,12 +239,15 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
   ].filter((v) => v.trim() !== '');
   const { keyTexts: _keys, ...sshInputs } = ssh;
   const { passwords: _passwords, ...backupInputs } = backup;
+  const steps = readSteps(read);
   return {
     secretValues: [...new Set(secretValues)],
     // Every derived form too, longest first: the host log redacts them in this order.
     secrets: [...new Set(secretValues.flatMap(derivedForms))].sort((a, b) => b.length - a.length),
     ...sshInputs,
-    ...readRelease(read, workingDir, rollbackTo),
+    ...readRelease(read, workingDir, rollbackTo || maintenance.label),
+    backupOnly: maintenance.backupOnly,
+    restoreBackup: maintenance.restoreBackup,
     envFile: env_.envFile,
     services: read.list('services').map((s) => checkService('services', s)),
     version,
@@ -222,7 +256,8 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
     transfer: read.enum('image-transfer', ['registry', 'ssh'] as const, 'registry'),
     registry,
     ...backupInputs,
-    ...readSteps(read),
+    ...steps,
+    ...readMigrationInputs(read, steps.migrateCommand, backup.backup),
     ...readLimits(read),
   };
 }

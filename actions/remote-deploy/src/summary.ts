@@ -8,6 +8,7 @@ import {
   type ResultsEnvelope,
 } from '@deploy-kit/shared';
 import type { HostState } from './host/state';
+import type { MigrationRecord } from './model/migrations';
 import type { StepTiming } from './model/host-state';
 
 export interface HostReport {
@@ -17,6 +18,8 @@ export interface HostReport {
   version: string;
   migrated: boolean;
   backup?: string;
+  /** Media archives (backup-volumes, backup-paths). */
+  media?: string[];
   error?: string;
   rollbackError?: string;
   steps: { name: string; start: number; end: number; ok: boolean }[];
@@ -27,7 +30,7 @@ export function hostReport(
   host: { name: string; state: HostState; session: { steps: StepTiming[] } },
   version: string,
 ): HostReport {
-  const { status, previous, migrated, backup, error, rollbackError } = host.state;
+  const { status, previous, migrated, backup, media, error, rollbackError } = host.state;
   return {
     host: host.name,
     status,
@@ -35,6 +38,7 @@ export function hostReport(
     version,
     migrated,
     backup,
+    ...(media.length > 0 ? { media } : {}),
     error,
     rollbackError,
     steps: host.session.steps,
@@ -56,6 +60,8 @@ export interface RemoteDeployResults extends ResultsEnvelope {
   /** How the deploy ended, in a phrase. */
   outcome: string;
   dryRun: boolean;
+  /** The migration plan (migrate-plan) and what a rollback did about it. */
+  migrations?: MigrationRecord;
   hosts: HostResult[];
 }
 
@@ -162,6 +168,8 @@ export function summaryMarkdown(options: {
   reports: readonly HostReport[];
   plan?: readonly string[];
   notes?: readonly string[];
+  /** The migration plan's lines (model/migrations.ts migrationLines). */
+  migrations?: readonly string[];
 }): string {
   const title = options.dryRun
     ? `remote-deploy dry run: ${options.version}`
@@ -170,6 +178,7 @@ export function summaryMarkdown(options: {
       : `remote-deploy ${options.version}`;
   const sections = [mdHeading(title, 2), `**Outcome:** ${options.outcome}`, resultsTable(options.reports)];
   if (options.plan) sections.push(mdHeading('Plan', 3), mdList(options.plan.map((s) => mdCode(s))));
+  if (options.migrations) sections.push(mdHeading('Migrations', 3), mdList(options.migrations));
   if (options.notes && options.notes.length > 0) sections.push(mdList(options.notes));
   if (options.reports.some((r) => r.steps.length > 0))
     sections.push(mdHeading('Timeline', 3), hostsGantt(options.reports));

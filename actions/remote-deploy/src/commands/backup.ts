@@ -2,13 +2,13 @@ import { assign, joinScript, type RemoteScript } from './script';
 
 /**
  * Pre-deploy backup scripts. Each writes the gzip'd dump to "$f.tmp" and ends with KEEP_DUMP,
- * which checks it, gives it its final name and prunes old dumps.
+ * which checks it and gives it its final name (retention.ts prunes old dumps afterwards).
  */
 
 /**
  * The end of every backup script: "$f.tmp" holds the gzip'd dump. It must be valid gzip, not
  * empty, and (when TRAILER is set) end with the line a dump tool writes only when it finished;
- * then it gets its final name and only the newest KEEP dumps stay.
+ * then it gets its final name.
  */
 const KEEP_DUMP = String.raw`
 gzip -t -- "$f.tmp"
@@ -22,8 +22,7 @@ if [ -n "$TRAILER" ]; then
 fi
 mv -- "$f.tmp" "$f"
 echo "backup=$f bytes=$(wc -c < "$f")"
-# shellcheck disable=SC2012 # our own names (<stamp>-before-<version>): no blanks, no newlines
-ls -1t -- "$B"/*.sql.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f --
+: "$KEEP" # retention runs after the dump is verified (commands/retention.ts)
 `;
 
 /** Where and how many dumps are kept, and the file name of this one (without .sql.gz). */

@@ -5,6 +5,7 @@ import type { Host } from '../host/host';
 import { unlock } from '../host/phases/lock';
 import { rollbackOnCancel } from '../host/phases/rollback';
 import { cancelledSentence } from '../messages';
+import { migrationsOnCancel } from './migrations';
 
 /**
  * The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills the process tree
@@ -58,7 +59,7 @@ export function cancelOnSignal(
           released: held.filter((r) => !r.state.holdsLock).map((r) => r.name),
           stillHeld: held.filter((r) => r.state.holdsLock).map((r) => r.name),
           undone: switched.some((r) => r.state.status !== 'rolled-back'),
-        }),
+        }) + migrationsOnCancel(runs, back.failedVersion),
       );
     })();
     void handling.then(settle);

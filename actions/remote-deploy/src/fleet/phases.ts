@@ -10,6 +10,7 @@ import { deployFailed, dryRunProblems, preparingFailed, rollbackOutcome } from '
 import { computeBatches } from '../model/batches';
 import { HealthRed } from '../model/errors';
 import type { ReleaseRecord } from '../model/release-log';
+import { schemaBeforeRollback } from './migrations';
 import { runStage, type DeployRun } from './plan';
 
 /**
@@ -24,6 +25,9 @@ export async function recordAll(
   outcome: (host: Host) => ReleaseRecord['outcome'],
   detail?: (host: Host) => string | undefined,
 ): Promise<void> {
+  // The plan ran once, on the first host; every host's log records it.
+  const migrations = hosts.find((h) => h.state.migrations)?.state.migrations;
+  for (const h of hosts) h.state.migrations ??= migrations;
   await settleAll(hosts, inputs.parallel, (h) =>
     record(h, outcome(h), { version: inputs.version, images: inputs.images, detail: detail?.(h) }),
   );
@@ -100,8 +104,8 @@ export async function firstHostChanges(
     first.fail(error, '');
     for (const h of hosts) if (h !== first) h.state.markUntouched();
     notes.push('No host was switched: the deploy stopped before the switch.');
-    if (first.state.migrated)
-      notes.push(`Migrations ran on ${first.name} and are not reversed automatically.`);
+    // A migrate that failed part-way: the schema goes back like a rollback's (fleet/migrations.ts).
+    await schemaBeforeRollback(inputs, hosts, [], notes);
     await recordAll(
       inputs,
       hosts,
@@ -112,7 +116,7 @@ export async function firstHostChanges(
   }
   if (first.state.migrated)
     notes.push(
-      `Migrations ran on ${first.name} (${inputs.migrateCommand.join(' ')}); they are not reversed automatically.`,
+      `Migrations ran on ${first.name} (${inputs.migrateCommand.join(' ')})${inputs.migratePlan ? '; a rollback puts the schema back (on-irreversible: ' + inputs.onIrreversible + ')' : '; without migrate-plan they are not reversed automatically'}.`,
     );
   return undefined;
 }

@@ -7,6 +7,7 @@ import { checkRollbackTarget, connect, probeHost, upload } from '../host/phases/
 import { hasReloads, reloadHost } from '../host/phases/reload';
 import { hook, oneOff, switchTo } from '../host/phases/release';
 import type { Inputs } from '../inputs';
+import { migrateBackRow, planRow } from './migrations';
 
 /**
  * The deploy's steps on one host, in order: the one table both the deploy runs (fleet/phases.ts
@@ -14,7 +15,8 @@ import type { Inputs } from '../inputs';
  * the version and the settings it needs, explicitly.
  *
  *   prepare     every host, before any host changes: connect, lock, probe, upload, images
- *   first-host  once, on the first host, before any switch: backup, pre hook, migrations
+ *   first-host  once, on the first host, before any switch: migration plan, backup, pre hook,
+ *               migrations (rollback-to: migrate back to the target's recorded state)
  *   switch      batch by batch: up, health gate, reloads, health gate again, post hook
  *
  * Then every host records the outcome in its release log and releases its lock.
@@ -97,8 +99,14 @@ export const PHASES: readonly Phase[] = [
   ),
   row(
     'first-host',
+    'migrate-plan',
+    (i) => !!i.migratePlan && !i.rollbackTo,
+    (h, { inputs }) => planRow(h, inputs),
+  ),
+  row(
+    'first-host',
     'backup',
-    (i) => i.backup !== 'none',
+    (i) => i.backup !== 'none' || i.backupVolumes.length + i.backupPaths.length > 0,
     (h, { inputs }) => backupHost(h, inputs.version, inputs),
   ),
   row(
@@ -122,6 +130,12 @@ export const PHASES: readonly Phase[] = [
       h.state.markMigrated();
     },
   ),
+  {
+    stage: 'first-host',
+    steps: () => ['migrate-plan', 'migrate-back'],
+    applies: (i) => !!i.migratePlan && !!i.rollbackTo,
+    run: (h, { inputs }) => migrateBackRow(h, inputs),
+  },
   row('switch', 'switch', always, (h, { inputs }) => switchTo(h, inputs.version, inputs.services)),
   // Before a reload the running processes still serve what they loaded: health-expect waits for after.
   row('switch', 'health', hasHealthGate, (h, { inputs }) =>

@@ -1,5 +1,6 @@
 import { errorMessage, ToolError } from '@deploy-kit/shared';
 import type { HostFacts, HostStatus } from '../model/host-state';
+import type { MigrationRecord } from '../model/migrations';
 
 /**
  * Where one host stands in the deploy, and the only ways it moves: prepared, switched, deployed,
@@ -17,6 +18,10 @@ export class HostState {
   /** Set before `up`: a half-finished up is still a host that must go back. */
   switched = false;
   migrated = false;
+  /** The migration plan of this deploy (and what a rollback did about it), for the release log. */
+  migrations?: MigrationRecord;
+  /** The media archives (backup-volumes, backup-paths) written before the switch. */
+  media: string[] = [];
   /** The dump the pre-deploy backup wrote on this host. */
   backup?: string;
   /** `image state` lines from the dry run's image check. */

@@ -1,3 +1,5 @@
+import type { MigrationRecord } from './migrations';
+
 /** One line of the append-only release log kept on each host (JSON Lines). */
 export interface ReleaseRecord {
   time: string;
@@ -7,8 +9,10 @@ export interface ReleaseRecord {
   images: Record<string, string>;
   actor: string;
   run: string;
-  outcome: 'deployed' | 'rolled-back' | 'failed' | 'rollback-to';
+  outcome: 'deployed' | 'rolled-back' | 'failed' | 'rollback-to' | 'backup' | 'restored';
   detail?: string;
+  /** The migrations this release applied (state before/after, plan) and what a rollback did about them. */
+  migrations?: MigrationRecord;
 }
 
 export function formatRecord(record: ReleaseRecord): string {

@@ -13,9 +13,11 @@ import {
   type PostgresSettings,
 } from '../../model/backup';
 import type { Host } from '../host';
+import { backupMedia, type MediaSettings } from './media';
+import { pruneBackups, verifyBackup, type ProofSettings } from './verify';
 
 /** The `backup` inputs. */
-export interface BackupSettings {
+export interface BackupSettings extends ProofSettings, MediaSettings {
   backup: BackupPreset;
   backupService: string;
   backupKeep: number;
@@ -28,23 +30,36 @@ export interface BackupSettings {
  * database service (postgres, mysql), or on the host itself (postgres-host, mysql-host). Any
  * failure throws before the deploy changes anything.
  */
-export async function backupHost(host: Host, version: string, settings: BackupSettings): Promise<void> {
+export async function backupHost(
+  host: Host,
+  version: string,
+  settings: BackupSettings,
+  /** before: a pre-deploy dump; scheduled: backup-only, of the release serving (`version`). */
+  kind: 'before' | 'scheduled' = 'before',
+): Promise<void> {
   const preset = settings.backup;
-  if (preset === 'none') return;
+  const media = settings.backupVolumes.length + settings.backupPaths.length > 0;
+  if (preset === 'none' && !media) return;
   const target: DumpTarget = {
     backupsDir: host.layout.backupsDir,
-    stamp: `${new Date().toISOString().replace(/[:.]/g, '-')}-before-${version}`,
+    stamp: `${new Date().toISOString().replace(/[:.]/g, '-')}-${kind}-${version}`,
     keep: settings.backupKeep,
   };
   const what = `pre-deploy backup '${preset}' (${describeBackup(preset, settings.backupService)})`;
-  if (backupInService(preset) && !host.state.previous) {
+  if ((backupInService(preset) || settings.backupVolumes.length > 0) && !host.state.previous) {
     host.session.log('no current release: nothing to back up');
     return;
   }
-  await host.session.step('backup', async () => {
-    const r = await dump(host, version, settings, target, what);
-    host.state.recordBackup(/backup=(\S+)/.exec(r.stdout)?.[1]);
-  });
+  if (preset !== 'none')
+    await host.session.step('backup', async () => {
+      const r = await dump(host, version, settings, target, what);
+      host.state.recordBackup(/backup=(\S+)/.exec(r.stdout)?.[1]);
+    });
+  // Proven before it counts: restored into a scratch database, then retention (verify.ts).
+  const file = host.state.backup;
+  if (file) await verifyBackup(host, host.state.previous, file, settings);
+  host.state.media = await backupMedia(host, target.stamp, settings);
+  await pruneBackups(host, { version, previous: host.state.previous }, settings);
 }
 
 async function dump(

@@ -83,6 +83,7 @@ export async function record(
         run: `${ctx.repository}#${ctx.run}`,
         outcome,
         ...(details.detail ? { detail: details.detail.split('\n')[0]?.slice(0, 300) } : {}),
+        ...(host.state.migrations ? { migrations: host.state.migrations } : {}),
       };
       await host.session.run(
         'appending to the release log',
