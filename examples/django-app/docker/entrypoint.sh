@@ -8,8 +8,11 @@ case "${1:-web}" in
         if [ "${MIGRATE_ON_START:-true}" = "true" ]; then
             python3 manage.py migrate --noinput
         fi
+        # --reuse-port (SO_REUSEPORT): during a zero-downtime switch the new container listens
+        # on the same address beside the old one (network_mode: host), which then drains on SIGTERM.
         exec gunicorn config.wsgi:application \
             --bind "${BIND_ADDRESS:-127.0.0.1}:${PORT:-8000}" \
+            --reuse-port \
             --workers "${GUNICORN_WORKERS:-2}" \
             --timeout "${GUNICORN_TIMEOUT:-30}" \
             --access-logfile -

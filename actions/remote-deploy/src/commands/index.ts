@@ -9,5 +9,6 @@ export * as lock from './lock';
 export * as nginx from './nginx';
 export * as probe from './probe';
 export * as release from './release';
+export * as rollout from './rollout';
 export * as releaseLog from './releaselog';
 export type { RemoteScript } from './script';
