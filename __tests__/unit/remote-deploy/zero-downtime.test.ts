@@ -263,8 +263,10 @@ describe('a zero-downtime deploy over fake hosts', () => {
     const firstOfH2 = hosts.calls.findIndex(
       (c) => c.host === 'h2' && c.kind === 'script' && c.script.includes('old-containers:'),
     );
-    const lastHealthOfH1 = hosts.calls.findLastIndex(
-      (c) => c.host === 'h1' && c.kind === 'script' && c.script === probe.CONTAINER_STATES,
+    const lastHealthOfH1 = Math.max(
+      ...hosts.calls.map((c, n) =>
+        c.host === 'h1' && c.kind === 'script' && c.script === probe.CONTAINER_STATES ? n : -1,
+      ),
     );
     expect(lastHealthOfH1).toBeLessThan(firstOfH2);
   });

@@ -86,8 +86,9 @@ if [ "$settle_s" -gt 0 ]; then
   now=$(for id in $new; do docker inspect -f '{{.State.StartedAt}}/{{.RestartCount}}' "$id"; done)
   for id in $new; do
     state=$(docker inspect -f '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
-    [ "$state" = running/healthy ] && [ "$seen" = "$now" ] ||
+    if [ "$state" != running/healthy ] || [ "$seen" != "$now" ]; then
       give_up "new container $(docker inspect -f '{{.Name}}' "$id") did not stay up beside the old one (on network_mode: host both must listen with SO_REUSEPORT: gunicorn --reuse-port, nginx listen ... reuseport): the old one keeps serving"
+    fi
   done
 fi
 echo "old-containers:$old"
