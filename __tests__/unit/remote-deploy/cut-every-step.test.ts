@@ -84,6 +84,7 @@ test('the hook reads its setting', () => {
   expect(parseCut('list')).toBe('list');
   expect(parseCut('7')).toEqual({ host: undefined, at: 7, mode: 'after' });
   expect(parseCut('host2=3:before')).toEqual({ host: 'host2', at: 3, mode: 'before' });
+  expect(parseCut('rollout.FINISH:kill')).toEqual({ host: undefined, at: 'rollout.FINISH', mode: 'kill' });
   expect(() => parseCut('soon')).toThrow(/DEPLOY_KIT_TEST_CUT/);
 });
 

@@ -48,7 +48,7 @@ export class HostSession {
   private masker?: Masker;
   private cancelled = false;
   /** Remote commands sent to this host so far (the cut-at-every-step test hook counts them). */
-  private readonly commandCount = { n: 0 };
+  private readonly commandCount: { n: number; cut?: boolean } = { n: 0 };
 
   constructor(
     readonly spec: HostSpec,
