@@ -69,7 +69,7 @@ function buildImages(versions) {
   return out;
 }
 
-/** One GET on a fresh connection: true when it answered 200. */
+/** One GET on a fresh connection: '' when it answered 200, else the status or the error code. */
 function getOnce(url) {
   return new Promise((resolve) => {
     const req = http.get(
@@ -77,31 +77,32 @@ function getOnce(url) {
       { agent: false, timeout: 5000, headers: { 'X-Forwarded-Proto': 'https' } },
       (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode === 200));
-        res.on('error', () => resolve(false));
+        res.on('end', () => resolve(res.statusCode === 200 ? '' : String(res.statusCode)));
+        res.on('error', (e) => resolve(e.code ?? 'error'));
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
+    req.on('error', (e) => resolve(e.code ?? e.message));
   });
 }
 
 /** Poll every 20 ms until stopped: requests, failed, and the longest run of failures in ms. */
 function poll(url) {
-  const r = { url, requests: 0, failed: 0, longestOutageMs: 0 };
+  const r = { url, requests: 0, failed: 0, longestOutageMs: 0, failures: {} };
   let running = true;
   let outageStart;
   const loop = (async () => {
     while (running) {
       const t = Date.now();
-      const ok = await getOnce(url);
+      const problem = await getOnce(url);
       r.requests++;
-      if (ok) {
+      if (problem === '') {
         if (outageStart !== undefined)
           r.longestOutageMs = Math.max(r.longestOutageMs, Date.now() - outageStart);
         outageStart = undefined;
       } else {
         r.failed++;
+        r.failures[problem] = (r.failures[problem] ?? 0) + 1;
         outageStart ??= t;
       }
       await new Promise((res) => setTimeout(res, Math.max(0, 20 - (Date.now() - t))));
@@ -228,7 +229,7 @@ async function run(strategy, images, used) {
       const polled = await Promise.all(stops.map((s) => s()));
       measured[phase] = { ms, urls: Object.fromEntries(urls.map(([name], i) => [name, polled[i]])) };
       console.log(
-        `${strategy.padEnd(13)} ${phase}: ${(ms / 1000).toFixed(1)} s; failed: ${urls.map(([n], i) => `${n} ${polled[i].failed}/${polled[i].requests}`).join(', ')}`,
+        `${strategy.padEnd(13)} ${phase}: ${(ms / 1000).toFixed(1)} s; failed: ${urls.map(([n], i) => `${n} ${polled[i].failed}/${polled[i].requests}${polled[i].failed ? ` ${JSON.stringify(polled[i].failures)}` : ''}`).join(', ')}`,
       );
     }
   } finally {
