@@ -81,6 +81,8 @@ test('health check red → every switched host rolled back and serving 2.0 again
     images: `web=${images.bad}`,
     version: '3.0-bad',
     'health-timeout': '8s',
+    // both hosts switch together (the default is one at a time: the second would never switch)
+    'max-unavailable': '100%',
   });
   expect(result.exitCode).toBe(1);
   expect(result.error).toMatch(/Policy failed: deploy of 3\.0-bad failed on .*health check red/);
