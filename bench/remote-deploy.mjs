@@ -171,6 +171,9 @@ async function actionDeploy(hosts, ws, version, tag) {
       'health-url': `http://{host}:${fs.readFileSync(path.join(ws, 'app.env'), 'utf8').match(/\d+/)[0]}/version`,
       'health-expect': '{version}',
       parallel: '20',
+      // busybox httpd cannot listen beside itself; every host at once, as this bench measures
+      strategy: 'recreate',
+      'max-unavailable': '100%',
     },
   });
   if (result.exitCode !== 0)

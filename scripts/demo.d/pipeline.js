@@ -14,6 +14,7 @@ const { loadSandbox, runAction, REPO_ROOT } = require('../../packages/harness/di
 const { W, rel, secs, line, saveRun: saveRunIn } = require('./narrative');
 const { pipAudit } = require('./pip-audit');
 const { initRepository, tagRelease } = require('./tag-release');
+const { pollDuring, switchLine } = require('./switch-poller');
 
 const sb = loadSandbox();
 const STATE = path.join(sb.dir, 'demo');
@@ -367,7 +368,16 @@ async function up() {
     `  ${''.padEnd(W)} the deliberate fault: ${RELEASES[1]} ships with HSTS cut to 5 minutes (a staging setting that slipped in).\n` +
       `  ${''.padEnd(W)} The policy allows it and every Compose healthcheck passes; the smoke test's headers suite does not.`,
   );
-  const second = await deploy(RELEASES[1], images2, { hsts_seconds: 300 }, '6', 'deploy');
+  // Issue 19: every host's nginx and the balancer polled while 1.1.0 switches in and rolls back.
+  const polled = await pollDuring(
+    {
+      ...Object.fromEntries(HOSTS.map((h) => [h.name, `http://${h.host}:${NGINX_PORT}/healthz`])),
+      balancer: `${PUBLIC_URL}/healthz`,
+    },
+    sb.nginx.caCert,
+    () => deploy(RELEASES[1], images2, { hsts_seconds: 300 }, '6', 'deploy'),
+  );
+  const second = polled.result;
   const rolledBack = second.run.outputs['rolled-back'] === 'true';
   if (second.run.exitCode === 0 || !rolledBack) {
     line(
@@ -385,6 +395,7 @@ async function up() {
     second.where,
   );
   console.log(`  ${''.padEnd(W)} the step failed with: ${second.run.error}`);
+  console.log(`  ${''.padEnd(W)} ${switchLine(polled.counts)}.`);
 
   // The release that is serving (1.1.0 was rolled back, so it gets no tag), on the commit both were built from.
   await tagRelease({

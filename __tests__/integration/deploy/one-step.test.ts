@@ -77,6 +77,8 @@ function inputs(version: string, extra: Record<string, string> = {}): Record<str
     version,
     'health-timeout': '30s',
     'lock-timeout': '5s',
+    // busybox httpd cannot listen beside itself (no SO_REUSEPORT): the plain up -d.
+    strategy: 'recreate',
     ...versionSuiteInputs(lb.url),
     ...extra,
   };

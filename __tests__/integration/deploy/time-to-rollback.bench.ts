@@ -68,6 +68,8 @@ function oneStep(version: 'good' | 'bad', extra: Record<string, string> = {}) {
       images: `web=${images[version] ?? ''}`,
       version,
       'health-timeout': '30s',
+      // busybox httpd cannot listen beside itself (no SO_REUSEPORT): the plain up -d.
+      strategy: 'recreate',
       ...versionSuiteInputs(lb.url),
       checks: JSON.stringify([{ name: 'journey page', url: PAGE_PATH, expect: { status: 200 } }]),
       'smoke-timeout': '2m',

@@ -81,6 +81,8 @@ test('health check red → every switched host rolled back and serving 2.0 again
     images: `web=${images.bad}`,
     version: '3.0-bad',
     'health-timeout': '8s',
+    // both hosts switch together (the default is one at a time: the second would never switch)
+    'max-unavailable': '100%',
   });
   expect(result.exitCode).toBe(1);
   expect(result.error).toMatch(/Policy failed: deploy of 3\.0-bad failed on .*health check red/);
@@ -105,6 +107,8 @@ test('a runner cancel once both hosts switched puts both back on 2.0 before the 
       images: `web=${images.bad}`,
       version: '3.1-cancelled',
       'health-timeout': '60s',
+      // both hosts switch together (the default is one at a time)
+      'max-unavailable': '100%',
     },
     // SIGINT once both hosts have switched; SIGTERM 7.5 s later; SIGKILL 2.5 s after that.
     { signal: 'runner-cancel', signalWhenStdout: /(switched to 3\.1-cancelled[\s\S]*){2}/ },

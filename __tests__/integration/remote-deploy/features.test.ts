@@ -62,7 +62,7 @@ test('three hosts in rolling batches of one; a red host stops the next batch and
     ...baseInputs(app, hosts),
     images: `web=${images.v1}`,
     version: '1.0',
-    'batch-size': '1',
+    'max-unavailable': '1',
   });
   expect(ok.error).toBeUndefined();
   expect(ok.log).toMatch(/Switch batch 3\/3/);
@@ -71,7 +71,7 @@ test('three hosts in rolling batches of one; a red host stops the next batch and
     ...baseInputs(app, hosts),
     images: `web=${images.v2}`,
     version: '2.0',
-    'batch-size': '34%',
+    'max-unavailable': '34%',
     'health-url': `http://{host}:${app.port}/version`,
     'health-expect': '{version}',
     'health-timeout': '8s',

@@ -40,6 +40,8 @@ test('both hosts fail their post hook for their own reason: the sentence names e
     version: '2.0',
     'health-url': `http://{host}:${app.port}/version`,
     'health-expect': '2.0',
+    // Both hosts switch together (the default, one at a time, would stop after the first failure).
+    'max-unavailable': '100%',
     // A reason that differs per host: the host's own address in its hook's output.
     'post-deploy-command': 'echo "disk full on $DEPLOY_HOST" >&2; exit 3',
   });

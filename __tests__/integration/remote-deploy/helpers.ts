@@ -190,6 +190,9 @@ export function baseInputs(app: App, targets: readonly Host[]): Record<string, s
     'env-file': 'app.env',
     'health-timeout': '30s',
     'lock-timeout': '5s',
+    // busybox httpd cannot listen beside itself (no SO_REUSEPORT): these tests keep the plain
+    // up -d; zero-downtime.test.ts runs the default strategy.
+    strategy: 'recreate',
   };
 }
 

@@ -194,6 +194,10 @@ function inputs(
     'health-expect': '"release": "{version}"',
     'health-timeout': '60s',
     'lock-timeout': '10s',
+    // These tests are about reloading the running processes (SIGHUP, nginx -s reload): the
+    // containers stay, so the plain up -d; every host at once, as the tests expect.
+    strategy: 'recreate',
+    'max-unavailable': '100%',
     ...extra,
   };
 }

@@ -125,7 +125,7 @@ test('a runner cancel after the switch: resolves with Cancelled, hosts put back,
     if (c.script === probe.CONTAINER_STATES) return HEALTHY;
     return '';
   });
-  const result = await remoteDeploy(inputs({ batchSize: { count: 1 } }, ['h1', 'h2']), {
+  const result = await remoteDeploy(inputs({ maxUnavailable: { count: 1 } }, ['h1', 'h2']), {
     openShell: hosts.open,
     context,
     signals,

@@ -176,11 +176,11 @@ describe('inputs helpers', () => {
 
 describe('plan', () => {
   test('batch sizes', () => {
-    expect(parseBatchSize('batch-size', '')).toBeUndefined();
-    expect(parseBatchSize('batch-size', '2')).toEqual({ count: 2 });
-    expect(parseBatchSize('batch-size', '25%')).toEqual({ percent: 25 });
+    expect(parseBatchSize('max-unavailable', '')).toEqual({ count: 1 });
+    expect(parseBatchSize('max-unavailable', '2')).toEqual({ count: 2 });
+    expect(parseBatchSize('max-unavailable', '25%')).toEqual({ percent: 25 });
     for (const bad of ['0', '0%', '101%', 'half', '-1'])
-      expect(() => parseBatchSize('batch-size', bad)).toThrow(InputError);
+      expect(() => parseBatchSize('max-unavailable', bad)).toThrow(InputError);
   });
   test('batches', () => {
     const hosts = [1, 2, 3, 4, 5];

@@ -198,6 +198,7 @@ function report(
 /** Returns the failure (if any) after doing all the reporting; the caller releases locks. */
 async function deploy(inputs: Inputs, hosts: Host[], notes: string[]): Promise<Error | undefined> {
   const run = { inputs, archive: usesArchive(inputs) ? await saveImages(inputs) : undefined };
+  notes.push(...(inputs.switching.notes ?? []));
   const unprepared = await prepareAll(run, hosts, notes);
   if (unprepared) return unprepared;
   const notSwitched = await firstHostChanges(run, hosts, notes);

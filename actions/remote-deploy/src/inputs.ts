@@ -18,7 +18,7 @@ import {
   type PostgresSettings,
 } from './model/backup';
 import type { OnIrreversible } from './model/migrations';
-import { parseBatchSize } from './model/batches';
+import { parseBatchSize, type BatchSize } from './model/batches';
 import {
   checkAbsolutePath,
   parseMaxAge,
@@ -31,6 +31,7 @@ import type { HostSpec } from './model/hosts';
 import { parseImages, parseSecretKeys } from './model/input-parsers';
 import { readShippedFiles, resolveIn, type ShippedFile } from './model/release-files';
 import { readSshInputs, type JumpHost } from './model/ssh-inputs';
+import { STRATEGIES, switchSettings, type SwitchSettings } from './model/strategy';
 import { checkHttpUrl, checkService, checkVersion } from './model/validate';
 
 export type { LocalFile } from './model/compose-files';
@@ -99,7 +100,10 @@ export interface Inputs {
   healthTimeoutMs: number;
   healthcheck: 'compose' | 'none';
   parallel: number;
-  batchSize: ReturnType<typeof parseBatchSize>;
+  /** Rolling batches: at most this many hosts switch (and roll back) at once. */
+  maxUnavailable: BatchSize;
+  /** How each host switches (strategy, serving services, grace period). */
+  switching: SwitchSettings;
   lockTimeoutMs: number;
   lockExpiryMs: number;
   commandTimeoutMs: number;
@@ -202,7 +206,7 @@ function readSteps(read: InputReader) {
 function readLimits(read: InputReader) {
   return {
     parallel: read.integer('parallel', { min: 1, max: 100, fallback: 10 }),
-    batchSize: parseBatchSize('batch-size', read.string('batch-size')),
+    maxUnavailable: parseBatchSize('max-unavailable', read.string('max-unavailable')),
     lockTimeoutMs: read.duration('lock-timeout', 60_000),
     lockExpiryMs: read.duration('lock-expiry', 3_600_000),
     commandTimeoutMs: read.duration('command-timeout', 900_000),
@@ -239,13 +243,14 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
   ].filter((v) => v.trim() !== '');
   const { keyTexts: _keys, ...sshInputs } = ssh;
   const { passwords: _passwords, ...backupInputs } = backup;
+  const release = readRelease(read, workingDir, rollbackTo || maintenance.label);
   const steps = readSteps(read);
   return {
     secretValues: [...new Set(secretValues)],
     // Every derived form too, longest first: the host log redacts them in this order.
     secrets: [...new Set(secretValues.flatMap(derivedForms))].sort((a, b) => b.length - a.length),
     ...sshInputs,
-    ...readRelease(read, workingDir, rollbackTo || maintenance.label),
+    ...release,
     backupOnly: maintenance.backupOnly,
     restoreBackup: maintenance.restoreBackup,
     envFile: env_.envFile,
@@ -259,5 +264,11 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
     ...steps,
     ...readMigrationInputs(read, steps.migrateCommand, backup.backup),
     ...readLimits(read),
+    switching: switchSettings(
+      read.enum('strategy', STRATEGIES, 'zero-downtime'),
+      release.composeFiles.map((f) => f.content.toString('utf8')),
+      read.list('serve-services').map((s) => checkService('serve-services', s)),
+      steps.healthTimeoutMs,
+    ),
   };
 }

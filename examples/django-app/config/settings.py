@@ -161,6 +161,10 @@ CONTENT_SECURITY_POLICY = env_str(
 # Bearer token for /metrics; empty means the endpoint refuses every request.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 
+# /version?wait=N may hold its answer up to this many seconds (0: never); for tests of
+# in-flight requests during a release switch, never set in production.
+SLOW_REQUEST_MAX_SECONDS = env_int("SLOW_REQUEST_MAX_SECONDS", 0)
+
 # --- Celery (python3-celery) -------------------------------------------------
 # Default broker is kombu's filesystem transport: no extra server, the web,
 # celery and celery_beat containers share APP_VAR_DIR through a volume.

@@ -1,4 +1,5 @@
 import logging
+import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -40,7 +41,17 @@ def healthz(_request):
 
 
 @require_GET
-def version(_request):
+def version(request):
+    # ?wait=N holds the answer N seconds, at most SLOW_REQUEST_MAX_SECONDS (default 0:
+    # never): deploy-kit's zero-downtime tests show a request in flight during a switch
+    # still completes.
+    try:
+        wait = float(request.GET.get("wait", "0"))
+    except ValueError:
+        wait = 0.0
+    wait = min(max(wait, 0.0), settings.SLOW_REQUEST_MAX_SECONDS)
+    if wait > 0:
+        time.sleep(wait)
     return JsonResponse({"version": settings.APP_VERSION})
 
 

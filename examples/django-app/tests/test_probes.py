@@ -62,3 +62,16 @@ def test_healthz_is_503_when_the_database_is_unreachable(manage, tmp_path):
         "version": "7.7.7-child",
         "database": "unreachable",
     }
+
+
+def test_version_wait_is_off_unless_allowed(client, settings, monkeypatch):
+    # /version?wait=N (deploy-kit's in-flight request during a switch) sleeps at most
+    # SLOW_REQUEST_MAX_SECONDS, which defaults to 0: never.
+    slept = []
+    monkeypatch.setattr("notes.views.time.sleep", slept.append)
+    assert client.get("/version?wait=5").status_code == 200
+    assert slept == []
+    settings.SLOW_REQUEST_MAX_SECONDS = 2
+    assert client.get("/version?wait=5").status_code == 200
+    assert client.get("/version?wait=nonsense").status_code == 200
+    assert slept == [2]

@@ -13,6 +13,7 @@ export * as migrations from './migrations';
 export * as release from './release';
 export * as restore from './restore';
 export * as retention from './retention';
+export * as rollout from './rollout';
 export * as verify from './verify';
 export * as releaseLog from './releaselog';
 export type { RemoteScript } from './script';

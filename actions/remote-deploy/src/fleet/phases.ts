@@ -124,7 +124,7 @@ export async function firstHostChanges(
 /** Phase 3: rolling batches (switch, health gate, reloads, post hook); a failure stops the next batch. */
 export async function switchBatches(run: DeployRun, hosts: readonly Host[]): Promise<boolean> {
   const { inputs } = run;
-  const batches = computeBatches(hosts, inputs.batchSize);
+  const batches = computeBatches(hosts, inputs.maxUnavailable);
   let failed = false;
   for (const [i, batch] of batches.entries()) {
     const title = `Switch batch ${i + 1}/${batches.length}: ${batch.map((h) => h.name).join(', ')}`;
@@ -147,10 +147,12 @@ export async function switchBatches(run: DeployRun, hosts: readonly Host[]): Pro
 /** Phase 4: every host that switched goes back; the failure says where each host stands. */
 export async function rollbackFleet(inputs: Inputs, hosts: readonly Host[], notes: string[]): Promise<Error> {
   const switched = hosts.filter((h) => h.state.switched);
+  // Rolling too: at most max-unavailable hosts go back at once, each health-checked before the next.
   await core.group(`Roll back ${switched.length} host(s)`, async () => {
-    await settleAll(switched, inputs.parallel, (h) =>
-      rollbackHost(h, { ...inputs, failedVersion: inputs.version }),
-    );
+    for (const batch of computeBatches(switched, inputs.maxUnavailable))
+      await settleAll(batch, inputs.parallel, (h) =>
+        rollbackHost(h, { ...inputs, failedVersion: inputs.version }),
+      );
   });
   for (const h of hosts) h.state.markUntouched();
   const bad = hosts.filter((h) => h.state.error);

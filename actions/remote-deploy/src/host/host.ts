@@ -4,6 +4,7 @@ import type { HostSpec } from '../model/hosts';
 import { remoteLayout, type RemoteLayout } from '../model/layout';
 import type { RunContext } from '../model/run-context';
 import { HostCredentials } from './credentials';
+import type { SwitchSettings } from '../model/strategy';
 import { HostReleases } from './releases';
 import type { OpenShell } from './remote-shell';
 import { HostSession, type SessionSettings } from './session';
@@ -13,6 +14,8 @@ import { HostState } from './state';
 export interface HostSettings extends SessionSettings {
   composeFileNames: readonly string[];
   envFile?: LocalFile;
+  /** How the host switches releases (default: recreate). */
+  switching?: SwitchSettings;
 }
 
 /**
@@ -42,6 +45,7 @@ export class Host {
       this.layout,
       { files: settings.composeFileNames, env: settings.envFile !== undefined },
       () => (this.state.facts?.compose === 'v2' ? 'v2' : 'v1'),
+      settings.switching,
     );
     this.credentials = new HostCredentials(this.session);
   }

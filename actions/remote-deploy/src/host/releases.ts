@@ -3,6 +3,8 @@ import type { ComposeKind, ComposeProject } from '../commands/compose';
 import { StepFailed } from '../model/errors';
 import { ENV_FILE_NAME, releaseDir, type RemoteLayout } from '../model/layout';
 import { isReleasePath } from '../model/release-files';
+import { RECREATE, type SwitchSettings } from '../model/strategy';
+import { overlapServices } from './overlap';
 import type { HostSession } from './session';
 
 /** Which files a release dir holds: its compose files, and whether it has an env file. */
@@ -26,6 +28,8 @@ export class HostReleases {
     private readonly uploaded: ReleaseFileList,
     /** Compose v1 or v2, once the probe found out. */
     private readonly composeKind: () => ComposeKind,
+    /** How `up` switches: zero-downtime overlaps the serving services first (host/overlap.ts). */
+    private readonly switching: SwitchSettings = RECREATE,
   ) {}
 
   dir(version: string): string {
@@ -69,8 +73,15 @@ export class HostReleases {
     this.known.set(version, list);
   }
 
-  /** `compose up -d` of a release, then `current` points at it. */
-  async up(version: string, services: readonly string[]): Promise<void> {
+  /**
+   * Switch to a release: under zero-downtime the serving services first overlap (new beside old,
+   * healthy, old stopped gracefully); then `compose up -d` replaces the rest (celery, beat: stop,
+   * then start, never two at once), then `current` points at it. `strategy` overrides the input
+   * (a cancelled run puts the previous release back with a plain, fast `up -d`).
+   */
+  async up(version: string, services: readonly string[], strategy = this.switching.strategy): Promise<void> {
+    if (strategy === 'zero-downtime')
+      await overlapServices(this.session, this, version, services, this.switching);
     await this.session.run(
       `compose up of ${version}`,
       this.compose(version, (p) => compose.up(p, services)),

@@ -14,6 +14,7 @@ import { Cancelled, StepFailed } from '../model/errors';
 import type { StepTiming } from '../model/host-state';
 import { sshTarget, type HostSpec } from '../model/hosts';
 import type { JumpHost } from '../model/ssh-inputs';
+import { withCutHook } from './cut-hook';
 import { openSsh, type OpenShell, type RemoteShell } from './remote-shell';
 
 /** Steps that still start once the run is cancelled: putting hosts back and releasing locks. */
@@ -46,6 +47,8 @@ export class HostSession {
   /** This run's secrets, compiled once (an env file of 1,000 keys gives ~14,000 forms). */
   private masker?: Masker;
   private cancelled = false;
+  /** Remote commands sent to this host so far (the cut-at-every-step test hook counts them). */
+  private readonly commandCount: { n: number; cut?: boolean } = { n: 0 };
 
   constructor(
     readonly spec: HostSpec,
@@ -111,7 +114,7 @@ export class HostSession {
   async shell(): Promise<RemoteShell> {
     if (this.conn?.isOpen) return this.conn;
     const { key, hostKeys, hostKeyPolicy, jump, connectTimeoutMs } = this.settings;
-    this.conn = await this.openShell(sshTarget(this.spec, hostKeys.get(this.name) ?? key, hostKeyPolicy), {
+    const opened = await this.openShell(sshTarget(this.spec, hostKeys.get(this.name) ?? key, hostKeyPolicy), {
       jump: jump
         ? sshTarget(
             { ...jump, name: `jump host ${jump.host}:${jump.port}`, fingerprints: [] },
@@ -123,6 +126,7 @@ export class HostSession {
       onRetry: (m) => this.log(m),
       onWarning: (m) => core.warning(m),
     });
+    this.conn = withCutHook(opened, this.name, this.commandCount);
     return this.conn;
   }
 

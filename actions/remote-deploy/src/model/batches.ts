@@ -1,12 +1,12 @@
 import { InputError } from '@deploy-kit/shared';
 
-/** Rolling batches: `batch-size` as a count (`2`) or a share of the hosts (`25%`); empty = all at once. */
-export function parseBatchSize(
-  input: string,
-  value: string,
-): { count: number } | { percent: number } | undefined {
+/** How many hosts switch at once: a count (`2`) or a share of the hosts (`25%`). */
+export type BatchSize = { count: number } | { percent: number };
+
+/** Rolling batches: `max-unavailable` as a count (`2`) or a share of the hosts (`25%`); empty = 1. */
+export function parseBatchSize(input: string, value: string): BatchSize {
   const v = value.trim();
-  if (v === '') return undefined;
+  if (v === '') return { count: 1 };
   const pct = /^(\d{1,3})%$/.exec(v);
   if (pct) {
     const percent = Number(pct[1]);

@@ -43,7 +43,14 @@ async function acquire(
   const started = Date.now();
   let announced = false;
   for (;;) {
-    const r = await session.run('taking the deploy lock', lockCmd.acquire(lockDir, me), true);
+    const r = await session
+      .run('taking the deploy lock', lockCmd.acquire(lockDir, me), true)
+      .catch((error) => {
+        // The answer was lost (a dropped connection): the lock may be ours. The unlock removes it
+        // only if its owner file carries this run's token.
+        state.markLocked(true);
+        throw error;
+      });
     let answer: ReturnType<typeof parseLockAnswer>;
     try {
       answer = parseLockAnswer(r.stdout);

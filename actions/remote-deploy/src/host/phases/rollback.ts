@@ -70,7 +70,8 @@ export async function rollbackOnCancel(
     const done = await inTime(
       session.step('cancel-rollback', async () => {
         await host.releases.load(previous);
-        await host.releases.up(previous, settings.services);
+        // A plain up -d: the runner's grace time is too short to wait for a new container's health.
+        await host.releases.up(previous, settings.services, 'recreate');
       }),
     );
     if (done === TIMED_OUT) return fail('compose up of the previous release did not finish in time');

@@ -1,0 +1,153 @@
+import { joinScript, type RemoteScript } from './script';
+
+/**
+ * The zero-downtime switch of the serving services (model/strategy.ts), in two remote commands:
+ *   start   a new container of each service BESIDE the old one (`up -d --no-deps --no-recreate
+ *           --scale s=N+1`: the old keeps serving), then wait until every new one is healthy;
+ *           a new one that exits or stays unhealthy is stopped and removed (the old never stopped)
+ *           and the command fails with its last log lines. Prints `old-containers: <ids>`.
+ *   finish  stop the old containers with their own stop signal (nginx: SIGQUIT) and grace period,
+ *           so in-flight requests finish, then remove them.
+ * Both run in the release dir with DEPLOY_HOST / DEPLOY_VERSION exported, like every Compose command.
+ */
+
+/** $1 release dir, $2 host label, $3 version: the Compose environment of every command. */
+export const HEADER = String.raw`
+cd -- "$1" || exit
+export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
+shift 3
+`;
+
+/**
+ * After HEADER: $1 project, $2 seconds to wait, $3 seconds a healthy new container must then stay
+ * up (on the host network its healthcheck may be answered by the OLD copy on the shared address:
+ * a copy that could not bind, without SO_REUSEPORT, exits or restarts within that time), $4 the
+ * services (space-separated), then the compose argv.
+ */
+export const START = String.raw`
+project=$1 wait_s=$2 settle_s=$3 wanted=$4
+shift 4
+# Only the services this release's compose files define (a rollback runs an older release's files).
+defined=$("$@" config --services)
+services=''
+for s in $wanted; do
+  if printf '%s\n' "$defined" | grep -qx -- "$s"; then services="$services $s"; fi
+done
+[ -n "$services" ] || { echo "old-containers:"; exit 0; }
+ids_of() {
+  docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$project" \
+    --filter "label=com.docker.compose.service=$1" --filter label=com.docker.compose.oneoff=False | tr '\n' ' '
+}
+old='' scale=''
+for s in $services; do
+  mine=$(ids_of "$s")
+  # shellcheck disable=SC2086 # ids are hex
+  count=$(printf '%s\n' $mine | grep -c . || true)
+  old="$old $mine"
+  scale="$scale --scale $s=$((count + 1))"
+done
+# shellcheck disable=SC2086 # service names are checked on the runner
+"$@" up -d --no-deps --no-recreate $scale $services
+new=''
+for s in $services; do
+  for id in $(ids_of "$s"); do
+    case " $old " in *" $id "*) ;; *) new="$new $id" ;; esac
+  done
+done
+give_up() {
+  echo "$1" >&2
+  for id in $new; do docker logs --tail 20 "$id" 2>&1 | sed 's/^/  | /' >&2 || true; done
+  # shellcheck disable=SC2086 # ids are hex
+  docker stop $new >/dev/null 2>&1 || true
+  # shellcheck disable=SC2086 # ids are hex
+  docker rm $new >/dev/null 2>&1 || true
+  exit 3
+}
+started=$(date +%s)
+while :; do
+  pending=0
+  for id in $new; do
+    state=$(docker inspect -f '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
+    name=$(docker inspect -f '{{.Name}}' "$id")
+    case $state in
+      running/healthy) ;;
+      running/none) give_up "new container $name has no healthcheck: zero-downtime cannot tell when it is ready (add one, or use strategy: recreate)" ;;
+      running/* | created/* | restarting/*) pending=1 ;;
+      *) give_up "new container $name is $state: the old one keeps serving" ;;
+    esac
+  done
+  [ "$pending" = 0 ] && break
+  [ "$(($(date +%s) - started))" -lt "$wait_s" ] || give_up "new container(s) not healthy after $wait_s s: the old one keeps serving"
+  sleep 1
+done
+if [ "$settle_s" -gt 0 ]; then
+  seen=$(for id in $new; do docker inspect -f '{{.State.StartedAt}}/{{.RestartCount}}' "$id"; done)
+  sleep "$settle_s"
+  now=$(for id in $new; do docker inspect -f '{{.State.StartedAt}}/{{.RestartCount}}' "$id"; done)
+  for id in $new; do
+    state=$(docker inspect -f '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
+    if [ "$state" != running/healthy ] || [ "$seen" != "$now" ]; then
+      give_up "new container $(docker inspect -f '{{.Name}}' "$id") did not stay up beside the old one (on network_mode: host both must listen with SO_REUSEPORT: gunicorn --reuse-port, nginx listen ... reuseport): the old one keeps serving"
+    fi
+  done
+fi
+echo "old-containers:$old"
+`;
+
+/** After HEADER: $1 grace seconds, then the old containers' ids. */
+export const FINISH = String.raw`
+grace=$1
+shift
+[ "$#" -gt 0 ] || exit 0
+docker stop -t "$grace" "$@" >/dev/null
+docker rm "$@" >/dev/null
+`;
+
+export interface Where {
+  dir: string;
+  host: string;
+  version: string;
+}
+
+/** Start the new containers of `services` beside the old ones and wait until they are healthy. */
+export function start(
+  where: Where,
+  project: string,
+  composeArgv: readonly string[],
+  services: readonly string[],
+  waitSeconds: number,
+  settleSeconds: number,
+): RemoteScript {
+  return {
+    script: joinScript(HEADER, START),
+    args: [
+      where.dir,
+      where.host,
+      where.version,
+      project,
+      String(waitSeconds),
+      String(settleSeconds),
+      services.join(' '),
+      ...composeArgv,
+    ],
+  };
+}
+
+/** Stop (gracefully) and remove the old containers `start` printed. */
+export function finish(where: Where, graceSeconds: number, ids: readonly string[]): RemoteScript {
+  return {
+    script: joinScript(HEADER, FINISH),
+    args: [where.dir, where.host, where.version, String(graceSeconds), ...ids],
+  };
+}
+
+/** The old containers `start` printed on its last line (ids are hex). */
+export function oldContainers(stdout: string): string[] {
+  const line = stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('old-containers:'));
+  return (line?.slice('old-containers:'.length).trim().split(/\s+/) ?? []).filter((id) =>
+    /^[0-9a-f]{12,64}$/.test(id),
+  );
+}
