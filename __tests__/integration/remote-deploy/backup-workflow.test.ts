@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { runAction, type RunActionResult } from '@deploy-kit/harness';
-import { parse as parseYaml } from 'yaml';
+import { REPO_ROOT } from '@deploy-kit/harness';
+import { WorkflowRunner } from '../../../packages/harness/src/workflow/runner';
+import type { StepRun, WorkflowRun } from '../../../packages/harness/src/workflow/types';
 import { deploy, docker, hosts, knownHosts, releaseLog, sandbox } from './helpers';
 import {
   insertItem,
@@ -14,36 +16,53 @@ import {
 } from './migrations-app';
 
 /**
- * (g) workflows-examples/backup.yml's job, run step by step on this machine: its `run:` steps by
- * bash with the step's env, its remote-deploy step through the committed bundle (harness
- * runAction) with the step's `with:` — only the values that name the target machine (hosts,
- * user, project-dir) are replaced by the sandbox's. Scheduled: a verified backup of the serving
- * release; dispatched with a dump: the restore.
+ * (g) workflows-examples/backup.yml through the local workflow runner (GitHub's own parsers and
+ * expression engine), its remote-deploy step the committed bundle against the sandbox. The test
+ * copy of the workflow changes only the user's own settings (DEPLOY_HOSTS, user, project-dir);
+ * the keys and the database connection are the production environment's secrets, as the file's
+ * header asks. Scheduled: a verified backup of the serving release; dispatched with a dump's
+ * name: the restore.
  */
 
 jest.setTimeout(300_000);
 
-const REPO = path.resolve(__dirname, '../../..');
 const host = hosts[0]!;
 let app: MigrationsApp;
+let root: string;
+let runner: WorkflowRunner;
 
-interface Step {
-  id?: string;
-  name?: string;
-  uses?: string;
-  run?: string;
-  env?: Record<string, string>;
-  with?: Record<string, string | number | boolean>;
+function git(args: string[], cwd: string): string {
+  return execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
 }
-interface Job {
-  env: Record<string, string>;
-  steps: Step[];
+
+/** backup.yml with this user's hosts, SSH user and project folder; nothing else changes. */
+function prepareWorkflow(): string {
+  const dir = path.join(root, 'workflows');
+  fs.mkdirSync(dir);
+  const hostsJson = JSON.stringify([
+    { host: host.host, port: host.port, 'project-dir': app.projectDir, 'project-name': app.project },
+  ]);
+  const edits: [RegExp, string][] = [
+    [/^(\s+)DEPLOY_HOSTS: .*$/m, `$1DEPLOY_HOSTS: ${JSON.stringify(hostsJson)}`],
+    [/^(\s+)user: deploy$/m, `$1user: ${sandbox.ssh.user}`],
+    [/^(\s+)project-dir: \/srv\/app$/m, `$1project-dir: ${app.projectDir}`],
+  ];
+  let text = fs.readFileSync(path.join(REPO_ROOT, 'workflows-examples', 'backup.yml'), 'utf8');
+  for (const [from, to] of edits) {
+    expect(text).toMatch(from);
+    text = text.replace(from, to);
+  }
+  fs.writeFileSync(path.join(dir, 'backup.yml'), text);
+  return dir;
 }
 
 beforeAll(async () => {
   app = makeMigrationsApp(host);
   const first = await deploy({ workspace: app.workspace } as never, {
-    hosts: target(),
+    hosts: `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`,
     user: sandbox.ssh.user,
     'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
     'known-hosts': knownHosts([host]),
@@ -57,9 +76,37 @@ beforeAll(async () => {
     'health-url': `http://{host}:${app.port}/healthz`,
   });
   expect(first.exitCode).toBe(0);
+
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-backup-'));
+  const origin = path.join(root, 'origin');
+  fs.mkdirSync(origin);
+  git(['init', '--quiet', '--initial-branch=main'], origin);
+  git(['commit', '--quiet', '--allow-empty', '-m', 'chore: start'], origin);
+  const pg = sandbox.postgres;
+  runner = new WorkflowRunner({
+    workflowsDir: prepareWorkflow(),
+    repository: 'example/app',
+    origin,
+    environments: {
+      production: {
+        secrets: {
+          SSH_PRIVATE_KEY: fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
+          SSH_KNOWN_HOSTS: knownHosts([host]),
+          PGHOST: pg.host,
+          PGPORT: String(pg.port),
+          PGUSER: pg.user,
+          PGPASSWORD: pg.password,
+          PGDATABASE: app.database,
+        },
+      },
+    },
+    stepTimeoutMs: 180_000,
+  });
 }, 600_000);
 
 afterAll(() => {
+  runner?.close();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
   if (!app) return;
   const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${app.project}`]).trim();
   if (ids) docker(['rm', '-f', ...ids.split('\n')]);
@@ -72,77 +119,15 @@ afterAll(() => {
   }
 });
 
-function target(): string {
-  return `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`;
-}
-
-/** The few expressions backup.yml uses: secrets.X, env.X, inputs.X, steps.ID.outputs.X, and `X == ''`. */
-function evaluate(text: string, ctx: Record<string, Record<string, unknown>>): string {
-  return text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expr: string) => {
-    const value = (ref: string): string => {
-      const parts = ref.split('.');
-      let v: unknown = ctx;
-      for (const p of parts) v = (v as Record<string, unknown> | undefined)?.[p];
-      return v === undefined || v === null ? '' : String(v);
-    };
-    const eq = /^(\S+) == ''$/.exec(expr);
-    if (eq) return String(value(eq[1] as string) === '');
-    if (!/^[a-z]+(\.[A-Za-z0-9_-]+)+$/.test(expr)) throw new Error(`unsupported expression ${expr}`);
-    return value(expr);
-  });
-}
-
-async function runJob(inputs: Record<string, string>): Promise<{ deploy: RunActionResult; said: string }> {
-  const workflow = parseYaml(
-    fs.readFileSync(path.join(REPO, 'workflows-examples', 'backup.yml'), 'utf8'),
-  ) as {
-    jobs: { backup: Job };
-  };
-  const job = workflow.jobs.backup;
-  const pg = sandbox.postgres;
-  const ctx: Record<string, Record<string, unknown>> = {
-    secrets: {
-      SSH_PRIVATE_KEY: fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
-      SSH_KNOWN_HOSTS: knownHosts([host]),
-      PGHOST: pg.host,
-      PGPORT: String(pg.port),
-      PGUSER: pg.user,
-      PGPASSWORD: pg.password,
-      PGDATABASE: app.database,
-    },
-    env: { ...job.env },
-    inputs,
-    steps: {},
-  };
-  let result: RunActionResult | undefined;
-  let said = '';
-  for (const step of job.steps) {
-    const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, evaluate(v, ctx)]));
-    if (step.run) {
-      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run], {
-        cwd: app.workspace,
-        env: { PATH: process.env.PATH, ...env },
-        encoding: 'utf8',
-      });
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
-      said = r.stdout;
-    } else if (step.uses?.startsWith('org/deploy-kit/remote-deploy@')) {
-      const withInputs = Object.fromEntries(
-        Object.entries(step.with ?? {}).map(([k, v]) => [k, evaluate(String(v), ctx)]),
-      );
-      // The target machine: the sandbox's host, user and project (the rest as written).
-      Object.assign(withInputs, { hosts: target(), user: sandbox.ssh.user, 'project-dir': '/unused' });
-      result = await runAction({
-        action: 'remote-deploy',
-        workspace: app.workspace,
-        inputs: withInputs,
-        timeoutMs: 180_000,
-      });
-      (ctx.steps as Record<string, unknown>)[step.id as string] = { outputs: result.outputs };
-    }
-  }
-  return { deploy: result as RunActionResult, said };
+/** The one run a trigger started, its backup step and its "Say what was done" step. */
+function only(runs: WorkflowRun[]): { run: WorkflowRun; backup: StepRun; said: StepRun } {
+  expect(runs.map((r) => r.workflow)).toEqual(['backup']);
+  const run = runs[0]!;
+  const steps = run.jobs.backup?.instances[0]?.steps ?? [];
+  const backup = steps.find((s) => s.id === 'backup');
+  const said = steps.at(-1);
+  if (!backup || !said) throw new Error(`backup.yml's steps did not run: ${JSON.stringify(run.jobs)}`);
+  return { run, backup, said };
 }
 
 async function insertWhenUp(name: string): Promise<number> {
@@ -157,32 +142,42 @@ async function insertWhenUp(name: string): Promise<number> {
 
 test('(g) backup.yml: the nightly run backs up and proves the dump; a dispatch with its name restores it', async () => {
   expect(await insertItem(app, 'kept')).toBe(201);
-  const nightly = await runJob({});
-  expect(nightly.deploy.exitCode).toBe(0);
-  expect(nightly.deploy.stdout).toMatch(/verified=\S+-scheduled-1\.0\.sql\.gz tables=\d+ rows=[1-9]/);
+  const nightly = only(await runner.schedule('backup.yml'));
+  expect(nightly.run.event.name).toBe('schedule');
+  expect(nightly.run.conclusion).toBe('success');
+  expect(nightly.backup.outcome).toBe('success');
+  expect(nightly.backup.log).toMatch(/verified=\S+-scheduled-1\.0\.sql\.gz tables=\d+ rows=[1-9]/);
   const dump = path.basename(
-    (JSON.parse(nightly.deploy.outputs.results ?? '{}') as { hosts: { backup: string }[] }).hosts[0]!.backup,
+    (JSON.parse(nightly.backup.outputs.results ?? '{}') as { hosts: { backup: string }[] }).hosts[0]!.backup,
   );
   expect(dump).toMatch(/-scheduled-1\.0\.sql\.gz$/);
-  expect(nightly.said).toContain('passed');
+  expect(nightly.said.outcome).toBe('success');
+  expect(nightly.said.log).toContain('passed');
   expect(fs.readlinkSync(path.join(app.projectDir, 'current'))).toBe('releases/1.0');
   expect(releaseLog(app.projectDir).at(-1)).toMatchObject({ version: '1.0', outcome: 'backup' });
+  expect(runner.approvals).toEqual([
+    expect.objectContaining({ environment: 'production', event: 'schedule' }),
+  ]);
 
   // (d) A truncated dump is refused by backup-verify before anything changes: writers keep running.
   const full = fs.readFileSync(path.join(app.projectDir, 'backups', dump));
   const cut = dump.replace(/\.sql\.gz$/, '-cut.sql.gz');
   fs.writeFileSync(path.join(app.projectDir, 'backups', cut), full.subarray(0, Math.floor(full.length / 2)));
-  const refused = await runJob({ 'restore-backup': cut });
-  expect(refused.deploy.exitCode).not.toBe(0);
-  expect(refused.deploy.error).toContain('is not valid gzip (truncated or corrupted)');
-  expect(refused.deploy.stdout).not.toContain('stopped: web');
+  const refused = only(await runner.dispatch('backup.yml', 'main', { 'restore-backup': cut }));
+  expect(refused.run.conclusion).toBe('failure');
+  expect(refused.backup.outcome).toBe('failure');
+  expect(refused.backup.log).toContain('is not valid gzip (truncated or corrupted)');
+  expect(refused.backup.log).not.toContain('stopped: web');
+  // `if: always()`: the last step still says what happened.
+  expect(refused.said.outcome).toBe('success');
   expect(await insertItem(app, 'lost')).toBe(201);
   expect(names(app)).toEqual(['kept', 'lost']);
 
-  const restore = await runJob({ 'restore-backup': dump });
-  expect(restore.deploy.exitCode).toBe(0);
-  expect(restore.deploy.summary).toContain(`Database restored from ${dump}`);
-  expect(restore.deploy.stdout).toContain('stopped: web');
+  const restore = only(await runner.dispatch('backup.yml', 'main', { 'restore-backup': dump }));
+  expect(restore.run.event.name).toBe('workflow_dispatch');
+  expect(restore.run.conclusion).toBe('success');
+  expect(restore.run.summary).toContain(`Database restored from ${dump}`);
+  expect(restore.backup.log).toContain('stopped: web');
   expect(names(app)).toEqual(['kept']);
   // backup.yml has no health-url: the restarted gunicorn may still be binding its port.
   expect(await insertWhenUp('after')).toBe(201);
