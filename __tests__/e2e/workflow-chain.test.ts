@@ -134,9 +134,12 @@ function prepareWorkflows(): string {
     [/^(\s+)suites: .*$/m, '$1suites: version'],
     // No internet here: pip-audit (ci.yml, audit.yml) asks the OSV stand-in, and skips its own index check.
     [
-      /^( +(?:- )?)uses: org\/deploy-kit\/pip-audit@v1\n( +)with:\n/gm,
-      `$1uses: org/deploy-kit/pip-audit@v1\n$2with:\n$2  osv-url: ${osvUrl}\n$2  index-check: 'off'\n`,
+      /^( +(?:- )?)uses: (org\/deploy-kit\/pip-audit@[^\n]*)\n( +)with:\n/gm,
+      `$1uses: $2\n$3with:\n$3  osv-url: ${osvUrl}\n$3  index-check: 'off'\n`,
     ],
+    // busybox httpd cannot listen beside itself (no SO_REUSEPORT): the one-step deploy replaces it
+    // in place, as the README's strategy table says for an app that cannot run two copies.
+    [/^( +)uses: (org\/deploy-kit@[^\n]*)\n( +)with:\n/m, '$1uses: $2\n$3with:\n$3  strategy: recreate\n'],
     // Its first release is 1.0.0 (deploy-kit's own release.yml says the same).
     [
       /^(\s+)mode: \$\{\{ inputs.mode \|\| 'auto' \}\}$/m,
@@ -146,11 +149,19 @@ function prepareWorkflows(): string {
     // This project releases through the rc cycle only: release.yml's auto release on push is removed.
     [/^on:\n {2}push:\n {4}branches: \[main\]\n {2}workflow_dispatch:/m, 'on:\n  workflow_dispatch:'],
   ];
+  const unused = new Set(edits.map(([from]) => from));
   for (const file of fs.readdirSync(path.join(REPO_ROOT, 'workflows-examples'))) {
     let text = fs.readFileSync(path.join(REPO_ROOT, 'workflows-examples', file), 'utf8');
-    for (const [from, to] of edits) text = text.replace(from, to);
+    for (const [from, to] of edits) {
+      from.lastIndex = 0;
+      if (from.test(text)) unused.delete(from);
+      text = text.replace(from, to);
+    }
     fs.writeFileSync(path.join(dir, file), text);
   }
+  // An edit that matches nothing would leave the user's setting in place (e.g. pip-audit asking the
+  // real OSV service): the copy must say so, not run.
+  if (unused.size > 0) throw new Error(`workflow edits that match no example: ${[...unused].join(', ')}`);
   return dir;
 }
 
@@ -177,6 +188,8 @@ beforeAll(async () => {
   const dockerConfig = fs.mkdtempSync(path.join(root, 'docker-'));
   runner = new WorkflowRunner({
     workflowsDir: prepareWorkflows(),
+    // ci-sharded.yml replaces ci.yml in a repository (same name, `ci`): this chain runs ci.yml.
+    disabled: ['ci-sharded.yml'],
     repository: 'example/app',
     origin,
     github,

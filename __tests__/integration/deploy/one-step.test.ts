@@ -79,6 +79,9 @@ function inputs(version: string, extra: Record<string, string> = {}): Record<str
     'lock-timeout': '5s',
     // busybox httpd cannot listen beside itself (no SO_REUSEPORT): the plain up -d.
     strategy: 'recreate',
+    // Every host switches at once, as these tests were written for (rolling batches and their
+    // rollback are remote-deploy's fleet tests): a red health gate finds every host switched.
+    'max-unavailable': '100%',
     ...versionSuiteInputs(lb.url),
     ...extra,
   };
