@@ -108,6 +108,20 @@ describe('secrets input', () => {
     }
   });
 
+  test('a used secret with an empty value (an unset repository secret) is an input error naming it', () => {
+    expect(() =>
+      parseInputs({ checks: 'deploy/journey.yml', secrets: 'SMOKE_PASSWORD=\nAPI_KEY=k3y\nUNUSED=' }),
+    ).toThrow(
+      "'secrets' gives SMOKE_PASSWORD an empty value, which 'checks' uses; is the workflow's secret set?",
+    );
+    // An empty secret nothing uses is fine (the same step may serve a journey that needs none).
+    expect(parseInputs({ checks: '- url: https://app.test/\n', secrets: 'SMOKE_PASSWORD=' }).secrets).toEqual(
+      {
+        SMOKE_PASSWORD: '',
+      },
+    );
+  });
+
   test('a malformed secrets input is an input error that does not quote the text', () => {
     expect(() => parseInputs({ checks: 'deploy/journey.yml', secrets: 'SMOKE_PASSWORD hunter2' })).toThrow(
       /'secrets' line 1 is not NAME=value/,

@@ -186,7 +186,8 @@ export function parseInputs(raw: RawInputs): Inputs {
 
 /**
  * The `secrets` input (NAME=value lines or a JSON object; every value masked as it is parsed),
- * checked against the spec: a `{{ secrets.NAME }}` with no NAME here is an input error naming it.
+ * checked against the spec: a `{{ secrets.NAME }}` with no NAME here, or an empty one, is an input
+ * error naming it.
  */
 export function readSecrets(text: string, spec: Spec): Record<string, string> {
   const secrets = parseSecretsInput('secrets', text);
@@ -194,6 +195,12 @@ export function readSecrets(text: string, spec: Spec): Record<string, string> {
   if (unknown.length > 0)
     throw new InputError(
       `'checks' uses ${unknown.map((n) => `{{ secrets.${n} }}`).join(', ')}, but 'secrets' gives no ${unknown.join(', ')}; add ${unknown.length > 1 ? 'them' : 'it'} to 'secrets' (NAME=value lines or a JSON object).`,
+    );
+  // `${{ secrets.X }}` of a repository secret nobody set is '': say so rather than log in with it.
+  const empty = secretsUsed(spec).filter((name) => secrets[name] === '');
+  if (empty.length > 0)
+    throw new InputError(
+      `'secrets' gives ${empty.join(', ')} an empty value, which 'checks' uses; is the workflow's secret set?`,
     );
   return secrets;
 }
