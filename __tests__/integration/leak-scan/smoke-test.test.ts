@@ -9,7 +9,7 @@
  */
 import { runAction, type RunActionResult } from '@deploy-kit/harness';
 import { startEchoServer, type EchoServer } from './echo-server';
-import { headerSafe, scanRuns } from './helpers';
+import { headerSafe, oneLine, scanRuns } from './helpers';
 import { secretShapes } from './shapes';
 
 jest.setTimeout(120_000);
@@ -94,4 +94,75 @@ test('smoke-test, success and failing checks, with a server echoing every secret
     `${metricsToken}-rejected`,
   ]);
   expect(hits).toEqual([]);
+});
+
+/**
+ * The `secrets` input (issue 21): a checks file cannot hold a secret, so it says {{ secrets.NAME }}
+ * and the values come in `secrets`. The form fields are named note_i (no masking rule applies to
+ * them) and a header whose value is a placeholder is not masked by its name either: every value
+ * here is masked only because it came in `secrets`.
+ */
+function secretsCheck(name: string, url: string, expect: Record<string, unknown>, names: string[]) {
+  return {
+    name,
+    url,
+    method: 'POST',
+    headers: Object.fromEntries(
+      names
+        .filter((n) => headerSafe(byName[n] as string))
+        .map((n, i) => [`X-Echo-Token-${i}`, `{{ secrets.${n} }}`]),
+    ),
+    form: Object.fromEntries(names.map((n, i) => [`note_${i}`, `{{ secrets.${n} }}`])),
+    expect,
+  };
+}
+const byName: Record<string, string> = Object.fromEntries(shapes.map((s, i) => [`S_${i}`, s]));
+
+test("smoke-test's 'secrets' input (lines and JSON), echoed back in a passing and a failing run: zero hits", async () => {
+  const lineNames = Object.keys(byName).filter((n) => oneLine(byName[n] as string));
+  expect(lineNames.length).toBeGreaterThanOrEqual(30);
+  const ok = await runAction({
+    action: 'smoke-test',
+    inputs: {
+      url: echo.url,
+      checks: JSON.stringify([
+        secretsCheck('echo', '/echo', { status: 200, 'body-contains': 'form' }, lineNames),
+      ]),
+      secrets: lineNames.map((n) => `${n}=${byName[n]}`).join('\n'),
+      timeout: '4s',
+      'request-timeout': '2s',
+    },
+    timeoutMs: 60_000,
+  });
+  expect(ok.error).toBeUndefined();
+  expect(ok.outputs['failed-count']).toBe('0');
+
+  const all = Object.keys(byName);
+  const failed = await runAction({
+    action: 'smoke-test',
+    inputs: {
+      url: echo.url,
+      checks: JSON.stringify([
+        secretsCheck(
+          'echo mismatch',
+          '/echo',
+          { status: 200, 'body-contains': 'no such text', json: { '$.form.note_0': 'not this' } },
+          all,
+        ),
+        secretsCheck('echo 500', '/fail', { status: 200 }, all),
+      ]),
+      secrets: JSON.stringify(byName),
+      timeout: '4s',
+      'request-timeout': '2s',
+    },
+    timeoutMs: 60_000,
+  });
+  expect(failed.exitCode).toBe(1);
+  expect(Number(failed.outputs['failed-count'])).toBe(2);
+  // The server got every value (filled in, not the placeholder) and the report quoted it masked.
+  const sentBack = echo.sent.join('\n');
+  for (const s of shapes) expect(sentBack).toContain(JSON.stringify(s).slice(1, -1));
+  expect(sentBack).not.toContain('{{ secrets.');
+  expect(failed.outputs.results).toContain('***');
+  expect(scanRuns({ ok: { result: ok }, failed: { result: failed } }, shapes)).toEqual([]);
 });

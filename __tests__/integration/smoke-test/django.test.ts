@@ -1,6 +1,9 @@
+import * as path from 'node:path';
 import { runAction, type RunActionResult } from '@deploy-kit/harness';
 import { startDjango, type DjangoSite } from '../../fixtures/smoke-test/django';
 import { basePort } from '../../fixtures/smoke-test/servers';
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 // The real example app (examples/django-app) under Debian's gunicorn behind
 // nginx with TLS: the suites and a login journey through the committed bundle.
@@ -179,6 +182,71 @@ journeys:
   );
   expect(download?.seen).toMatch(/^PDF, \d+ bytes$/);
   expect(run.leaks([site.password])).toEqual([]);
+});
+
+test("the example app's committed deploy/journey.yml, its password from 'secrets', walks the app", async () => {
+  // The checks FILE cannot hold the password: the workflow passes it in 'secrets' and the file
+  // says {{ secrets.SMOKE_PASSWORD }} (workflows-examples/deploy.yml's staging journey step).
+  const run = await runAction({
+    action: 'smoke-test',
+    workspace: REPO_ROOT,
+    inputs: {
+      url: site.prod,
+      'ca-cert': site.caCert,
+      'working-directory': 'examples/django-app',
+      checks: 'deploy/journey.yml',
+      secrets: `SMOKE_PASSWORD=${site.password}`,
+      timeout: '20s',
+    },
+  });
+  if (run.exitCode !== 0) console.log(run.summary);
+  expect(run.error).toBeUndefined();
+  expect(run.exitCode).toBe(0);
+  const journey = byName(run, 'log in, write a note, download the PDF');
+  expect(journey.passed).toBe(true);
+  expect(journey.assertions.find((a) => a.name === 'download the PDF: body type')?.seen).toMatch(
+    /^PDF, \d+ bytes$/,
+  );
+  expect(run.leaks([site.password, encodeURIComponent(site.password)])).toEqual([]);
+});
+
+test('a wrong password given in secrets fails the log-in step, and the value never prints', async () => {
+  const wrong = `wrong-${site.password}`;
+  const run = await runAction({
+    action: 'smoke-test',
+    workspace: REPO_ROOT,
+    inputs: {
+      url: site.prod,
+      'ca-cert': site.caCert,
+      'working-directory': 'examples/django-app',
+      checks: 'deploy/journey.yml',
+      secrets: JSON.stringify({ SMOKE_PASSWORD: wrong }),
+      retry: 'transient',
+      timeout: '10s',
+    },
+  });
+  expect(run.exitCode).not.toBe(0);
+  const failed = byName(run, 'log in, write a note, download the PDF').assertions.find(
+    (a) => a.name === 'log in: status',
+  );
+  expect(failed?.seen).toBe('200');
+  expect(run.leaks([wrong, site.password])).toEqual([]);
+});
+
+test("a checks file naming a secret the 'secrets' input does not give is an input error naming it", async () => {
+  const run = await runAction({
+    action: 'smoke-test',
+    workspace: REPO_ROOT,
+    inputs: {
+      url: site.prod,
+      'working-directory': 'examples/django-app',
+      checks: 'deploy/journey.yml',
+      secrets: 'OTHER=x-value-1',
+    },
+  });
+  expect(run.exitCode).not.toBe(0);
+  expect(run.error).toContain('{{ secrets.SMOKE_PASSWORD }}');
+  expect(run.error).not.toContain('x-value-1');
 });
 
 test('a download that is really the login page fails on its type, saying it is HTML', async () => {

@@ -17,7 +17,7 @@ export { maskInputSecrets, planChecks, smokeTest } from './smoke';
  */
 export const smokeTestAction: ActionDefinition<Inputs, Outputs> = {
   name: 'smoke-test',
-  secretInputs: ['metrics-token'],
+  secretInputs: ['metrics-token', 'secrets'],
   defaults,
   parseInputs,
   run: (inputs, context) => {

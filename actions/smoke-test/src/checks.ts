@@ -14,6 +14,8 @@ export interface RequestDefaults {
   baseUrl?: string;
   /** Per-request time limit; the overall deadline still applies. */
   requestTimeoutMs: number;
+  /** `{{ secrets.NAME }}` values, keyed `secrets.NAME` (see secretVars). */
+  secretVars?: Readonly<Record<string, string>>;
   /** Called with each captured value flagged secret, before anything could print it. */
   onSecret?: (value: string) => void;
 }
@@ -84,7 +86,12 @@ export function specCheck(spec: CheckSpec, defaults: RequestDefaults): CheckDef 
     name: spec.name,
     group: 'check',
     async attempt({ client, signal }) {
-      const res = await send(client, buildRequest(spec, url), signal, defaults.requestTimeoutMs);
+      const res = await send(
+        client,
+        buildRequest(spec, url, defaults.secretVars),
+        signal,
+        defaults.requestTimeoutMs,
+      );
       return evaluateExpect(spec.expect, res);
     },
   };
@@ -105,7 +112,7 @@ export function journeyCheck(spec: JourneySpec, defaults: RequestDefaults): Chec
     group: 'journey',
     async attempt({ client, signal }) {
       const jar = new CookieJar();
-      const vars: Record<string, string> = {};
+      const vars: Record<string, string> = { ...defaults.secretVars };
       const all: Assertion[] = [];
       for (const [i, step] of spec.steps.entries()) {
         const prefix = `${step.name}: `;

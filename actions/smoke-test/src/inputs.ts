@@ -8,12 +8,13 @@ import {
   workspaceRoot,
   type RawInputs,
   workingDirectoryInput,
+  parseSecretsInput,
 } from '@deploy-kit/shared';
 import { parseResolve, type ResolveRule } from '@deploy-kit/shared/http';
 import defaults from './action-defaults.json';
 import { STATUS_TEXT } from './status';
 import type { RetryPolicy } from './runner';
-import { parseSpec, type Spec } from './spec';
+import { parseSpec, secretsUsed, type Spec } from './spec';
 import { SUITES, type SuiteConfig, type SuiteName } from './suites/config';
 
 export interface Inputs {
@@ -22,6 +23,8 @@ export interface Inputs {
   url?: string;
   expectStatus: string;
   spec: Spec;
+  /** The `secrets` input: values for `{{ secrets.NAME }}` in the spec (masked when parsed). */
+  secrets?: Record<string, string>;
   suites: SuiteName[];
   timeoutMs: number;
   /** How long after the start a 5xx is retried (with retry 'transient'); after it a 5xx is definitive. */
@@ -132,11 +135,13 @@ export function parseInputs(raw: RawInputs): Inputs {
     },
   );
   const spec = readSpec(read.raw('checks'), workingDirectory);
+  const secrets = readSecrets(read.raw('secrets'), spec);
   return {
     workingDirectory,
     url,
     expectStatus,
     spec,
+    secrets,
     suites,
     timeoutMs: read.duration('timeout', 60_000),
     warmUpMs: read.duration('warm-up', DEFAULT_WARM_UP_MS),
@@ -177,6 +182,27 @@ export function parseInputs(raw: RawInputs): Inputs {
     },
     warnings: unusedSuiteInputs(suites, (name) => (raw[name] ?? '').trim() !== ''),
   };
+}
+
+/**
+ * The `secrets` input (NAME=value lines or a JSON object; every value masked as it is parsed),
+ * checked against the spec: a `{{ secrets.NAME }}` with no NAME here, or an empty one, is an input
+ * error naming it.
+ */
+export function readSecrets(text: string, spec: Spec): Record<string, string> {
+  const secrets = parseSecretsInput('secrets', text);
+  const unknown = secretsUsed(spec).filter((name) => !Object.hasOwn(secrets, name));
+  if (unknown.length > 0)
+    throw new InputError(
+      `'checks' uses ${unknown.map((n) => `{{ secrets.${n} }}`).join(', ')}, but 'secrets' gives no ${unknown.join(', ')}; add ${unknown.length > 1 ? 'them' : 'it'} to 'secrets' (NAME=value lines or a JSON object).`,
+    );
+  // `${{ secrets.X }}` of a repository secret nobody set is '': say so rather than log in with it.
+  const empty = secretsUsed(spec).filter((name) => secrets[name] === '');
+  if (empty.length > 0)
+    throw new InputError(
+      `'secrets' gives ${empty.join(', ')} an empty value, which 'checks' uses; is the workflow's secret set?`,
+    );
+  return secrets;
 }
 
 /** Inputs that only mean something to one suite. */

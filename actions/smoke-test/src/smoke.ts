@@ -20,6 +20,7 @@ import { checkProgress } from './progress';
 import { checksJson, firstFailure, formatDuration, summaryMarkdown, type CheckJson } from './report';
 import { runChecks, type CheckDef, type CheckResult } from './runner';
 import { secretHeaderValues } from './secrets';
+import { secretVars } from './template';
 import type { CheckSpec } from './spec';
 import type { SuiteName } from './suites/config';
 import { djangoChecks } from './suites/django';
@@ -70,6 +71,7 @@ const SUITE_BUILDERS: Record<SuiteName, typeof versionChecks> = {
 export function maskInputSecrets(inputs: Inputs): void {
   for (const value of secretHeaderValues(inputs.spec)) maskSecret(value);
   maskSecret(inputs.suite.django.metricsToken);
+  for (const value of Object.values(inputs.secrets ?? {})) maskSecret(value);
 }
 
 /**
@@ -81,6 +83,7 @@ export function planChecks(inputs: Inputs): CheckDef[] {
   const defaults = {
     baseUrl: inputs.url,
     requestTimeoutMs: inputs.requestTimeoutMs,
+    secretVars: secretVars(inputs.secrets ?? {}),
     onSecret: maskSecret,
   };
   const checks: CheckDef[] = inputs.spec.checks.map((c: CheckSpec) => specCheck(c, defaults));

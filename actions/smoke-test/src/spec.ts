@@ -2,7 +2,7 @@ import { InputError, parseDuration } from '@deploy-kit/shared';
 import { z, type ZodIssue } from 'zod';
 import { STATUS_TEXT } from './status';
 import { parseJsonPath } from './jsonpath';
-import { placeholders } from './template';
+import { placeholders, SECRET_PREFIX } from './template';
 import { BODY_TYPE_NAMES } from './body-type';
 
 /**
@@ -270,7 +270,23 @@ export function parseSpec(input: string, raw: unknown): Spec {
   return { checks, journeys };
 }
 
+/** Names of the secrets (`{{ secrets.NAME }}`) a spec's checks and journeys use, each once. */
+export function secretsUsed(spec: Spec): string[] {
+  const requests: RequestSpec[] = [...spec.checks, ...spec.journeys.flatMap((j) => j.steps)];
+  const names = requests.flatMap((req) =>
+    allPlaceholdersIn(req)
+      .filter((p) => p.startsWith(SECRET_PREFIX))
+      .map((p) => p.slice(SECRET_PREFIX.length)),
+  );
+  return [...new Set(names)];
+}
+
+/** Capture placeholders (secrets are checked against the `secrets` input instead). */
 function placeholdersIn(req: RequestSpec): string[] {
+  return allPlaceholdersIn(req).filter((p) => !p.startsWith(SECRET_PREFIX));
+}
+
+function allPlaceholdersIn(req: RequestSpec): string[] {
   const texts = [
     req.url ?? '',
     req.body ?? '',

@@ -1,8 +1,17 @@
 /**
- * `{{ name }}` placeholders in journey steps, filled from earlier captures.
+ * `{{ name }}` placeholders in journey steps, filled from earlier captures, and
+ * `{{ secrets.NAME }}` anywhere a capture may stand, filled from the `secrets` input.
  * (GitHub evaluates `${{ }}` before we run; the bare form reaches us intact.)
  */
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g;
+const PLACEHOLDER = /\{\{\s*(secrets\.[A-Za-z_][\w.-]*|[A-Za-z_][\w-]*)\s*\}\}/g;
+
+/** The prefix of a placeholder filled from the `secrets` input rather than a capture. */
+export const SECRET_PREFIX = 'secrets.';
+
+/** `{{ secrets.NAME }}` placeholders are filled from these keys: `secrets.NAME` → value. */
+export function secretVars(secrets: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [SECRET_PREFIX + name, value]));
+}
 
 export function placeholders(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1] as string);
