@@ -23395,7 +23395,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /***/ ((module) => {
 
 "use strict";
-module.exports = /*#__PURE__*/JSON.parse('{"deploy":["metrics-token","passphrase","private-key","registry-password","secrets","vault-password"],"lint-gate":[],"build-images":["registry-password","secrets"],"pip-audit":["index-url","osv-url"],"render-env":["secrets","vault-password"],"remote-deploy":["passphrase","private-key","registry-password"],"smoke-test":["metrics-token"],"tag-release":["token"]}');
+module.exports = /*#__PURE__*/JSON.parse('{"deploy":["metrics-token","passphrase","private-key","registry-password","secrets","smoke-secrets","vault-password"],"lint-gate":[],"build-images":["registry-password","secrets"],"pip-audit":["index-url","osv-url"],"render-env":["secrets","vault-password"],"remote-deploy":["passphrase","private-key","registry-password"],"smoke-test":["metrics-token","secrets"],"tag-release":["token"]}');
 
 /***/ })
 
