@@ -60,6 +60,9 @@ function oneStep(release: Release): Promise<RunActionResult> {
       'known-hosts': knownHosts([host]),
       'project-dir': '/unused',
       'compose-files': 'docker-compose.yml',
+      // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
+      // database, not the switch).
+      strategy: 'recreate',
       images: `web=${image[release]}`,
       version: release,
       'migrate-command': 'python3 manage.py migrate --noinput',

@@ -57,6 +57,9 @@ function run(version: string, extra: Record<string, string> = {}): Promise<RunAc
     'known-hosts': knownHosts([host]),
     'project-dir': '/unused',
     'compose-files': 'docker-compose.yml',
+    // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
+    // database, not the switch).
+    strategy: 'recreate',
     'env-file': 'app.env',
     images: `web=${image}`,
     version,

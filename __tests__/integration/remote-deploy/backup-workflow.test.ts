@@ -68,6 +68,9 @@ beforeAll(async () => {
     'known-hosts': knownHosts([host]),
     'project-dir': '/unused',
     'compose-files': 'docker-compose.yml',
+    // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
+    // database, not the switch).
+    strategy: 'recreate',
     'env-file': 'app.env',
     images: `web=${migrationsAppImage('1.0')}`,
     version: '1.0',

@@ -60,6 +60,9 @@ function inputs(
     'known-hosts': knownHosts([host]),
     'project-dir': '/unused',
     'compose-files': 'docker-compose.yml',
+    // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
+    // database, not the switch).
+    strategy: 'recreate',
     'env-file': 'app.env',
     images: `web=${image[release] ?? ''}`,
     version: release,
