@@ -40,6 +40,14 @@ ids_of() {
 }
 old='' scale=''
 for s in $services; do
+  # A stopped container serves nothing, and up --no-recreate would start it again as it was
+  # created (a restore's stopped writers, a failed release's leftovers): removed first, so only
+  # running containers count as the old copies.
+  stopped=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$project" \
+    --filter "label=com.docker.compose.service=$s" --filter label=com.docker.compose.oneoff=False \
+    --filter status=created --filter status=exited --filter status=dead | tr '\n' ' ')
+  # shellcheck disable=SC2086 # ids are hex
+  [ -z "$stopped" ] || docker rm $stopped >/dev/null
   mine=$(ids_of "$s")
   # shellcheck disable=SC2086 # ids are hex
   count=$(printf '%s\n' $mine | grep -c . || true)

@@ -84,7 +84,9 @@ async function restoreNamed(
   });
   await core.group('Start the serving release again', () =>
     everyHost(inputs, hosts, async (h) => {
-      await h.session.step('restart', () => h.releases.up(h.state.previous, inputs.services));
+      // The writers were stopped for the restore: nothing serves that a new copy could overlap,
+      // so the plain up -d starts them (an overlap would start the stopped old one beside a new one).
+      await h.session.step('restart', () => h.releases.up(h.state.previous, inputs.services, 'recreate'));
       await healthGate(h, h.state.previous, inputs);
     }),
   );
