@@ -118,7 +118,9 @@ function listeners(port: number): string[] {
     [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.'),
   );
   const ipv6 = fs.existsSync('/proc/net/tcp6') ? rows('/proc/net/tcp6').map((hex) => `ipv6:${hex}`) : [];
-  return [...ipv4, ...ipv6];
+  // The addresses, not the sockets: with SO_REUSEPORT (nginx `listen … reuseport`, for the
+  // zero-downtime overlap) every worker holds its own listening socket on the same address.
+  return [...new Set([...ipv4, ...ipv6])];
 }
 
 async function healthStatus(name: string): Promise<string> {
