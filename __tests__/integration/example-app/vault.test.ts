@@ -72,11 +72,16 @@ describe('examples/django-app deploy vaults', () => {
       'examples/django-app/deploy/env.template',
       'examples/django-app/deploy/group_vars/production/vault.yml',
       'examples/django-app/deploy/group_vars/staging/vault.yml',
+      // The staging journey: its password is a {{ secrets.SMOKE_PASSWORD }} placeholder (checked below).
+      'examples/django-app/deploy/journey.yml',
       'examples/django-app/deploy/make-vault.sh',
       'examples/django-app/deploy/vars/production.yml',
       'examples/django-app/deploy/vars/staging.yml',
       'examples/django-app/deploy/vault-password.demo',
     ]);
+    const journey = fs.readFileSync(path.join(REPO_ROOT, 'examples/django-app/deploy/journey.yml'), 'utf8');
+    for (const m of journey.matchAll(/password:\s*([^,}\n]+)/g))
+      expect(m[1]?.trim()).toBe('"{{ secrets.SMOKE_PASSWORD }}"');
   });
 
   test('make-vault.sh regenerates a vault with fresh values and leaves no plaintext behind', async () => {
