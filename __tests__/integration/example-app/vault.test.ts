@@ -80,7 +80,8 @@ describe('examples/django-app deploy vaults', () => {
       'examples/django-app/deploy/vault-password.demo',
     ]);
     const journey = fs.readFileSync(path.join(REPO_ROOT, 'examples/django-app/deploy/journey.yml'), 'utf8');
-    for (const m of journey.matchAll(/password:\s*([^,}\n]+)/g))
+    expect(journey).toContain('password: "{{ secrets.SMOKE_PASSWORD }}"');
+    for (const m of journey.matchAll(/password:\s*("[^"\n]*"|[^\s,}]+)/g))
       expect(m[1]?.trim()).toBe('"{{ secrets.SMOKE_PASSWORD }}"');
   });
 
