@@ -54,7 +54,7 @@ test('examples/django-app passes the gate with ci.yml inputs, coverage >= 80 %',
       annotations: [],
     });
     expect(Object.keys(results)).toEqual(['black', 'flake8', 'pytest', 'coverage']);
-    expect(results.pytest?.counts).toEqual({ tests: 58, failed: 0, skipped: 0, passed: 58 });
+    expect(results.pytest?.counts).toEqual({ tests: 59, failed: 0, skipped: 0, passed: 59 });
     expect(Number(run.outputs.coverage)).toBeGreaterThanOrEqual(80);
     expect(run.summary).toMatch(/\| coverage \| ✅ passed \| \d+\.\d % ≥ 80 % \|/);
   } finally {
