@@ -48,7 +48,7 @@ describe('examples/django-app python checks', () => {
       code: 0,
       out: expect.any(String),
     });
-    expect(tests.stdout).toMatch(/\b6 passed\b/);
+    expect(tests.stdout).toMatch(/\b7 passed\b/); // test_probes.py, with the /version?wait guard (issue 19)
     // Debian's pytest-cov 4.0 has no JSON report; coverage 6.5 itself does.
     const report = path.join(tmp, 'coverage.json');
     const json = await run(PYTHON, ['-m', 'coverage', 'json', '-o', report], { env });
