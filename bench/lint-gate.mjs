@@ -248,10 +248,19 @@ async function measure(label, dir, pytestArgs = []) {
   for (let i = 0; i < RUNS; i++) {
     const alone = {};
     for (const [name, args] of seed) alone[name] = await timed(python, args, dir, toolEnv());
+    // The same three tools started at once by a shell (`a & b & c; wait`): what running them in
+    // parallel costs on this machine without anything of lint-gate's.
+    const started = process.hrtime.bigint();
+    const each = await Promise.all(seed.map(([, args]) => timed(python, args, dir, toolEnv())));
+    const together = {
+      wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+      cpuS: each.reduce((s, r) => s + r.cpuS, 0),
+    };
     const gate = await gateRun('lint-gate', label, dir, pytestArgs, i);
     const before = BEFORE ? await gateRun(BEFORE, label, dir, pytestArgs, i) : undefined;
     runs.push({
       alone,
+      together,
       gateMs: gate.ms,
       gateCpuS: gate.cpuS,
       status: gate.status,
@@ -270,6 +279,9 @@ async function measure(label, dir, pytestArgs = []) {
   const beforeMs = BEFORE ? median(runs.map((r) => r.beforeMs)) : undefined;
   const targetMs = Math.max(1.1 * slowestMs, slowestMs + 300);
   const gateCpuS = median(runs.map((r) => r.gateCpuS));
+  const togetherMs = median(runs.map((r) => r.together.wallMs));
+  // Per run, so each ratio compares like with like.
+  const gateOverTogether = median(runs.map((r) => r.gateMs / r.together.wallMs));
   const files = execFileSync('find', [dir, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], {
     encoding: 'utf8',
   })
@@ -286,7 +298,15 @@ async function measure(label, dir, pytestArgs = []) {
     gateMs: Math.round(gateMs),
     gateCpuS: +gateCpuS.toFixed(1),
     cpuFloorMs: Math.round((gateCpuS / os.cpus().length) * 1000),
+    // The best any schedule of the tools alone could do on this many cores: no shorter than the
+    // slowest tool, nor than their CPU time together spread over every core.
+    toolsFloorMs: Math.round(
+      Math.max(slowestMs, (Object.values(aloneCpu).reduce((a, b) => a + b, 0) / os.cpus().length) * 1000),
+    ),
     gateOverSlowest: +(gateMs / slowestMs).toFixed(2),
+    togetherMs: Math.round(togetherMs),
+    togetherCpuS: +median(runs.map((r) => r.together.cpuS)).toFixed(1),
+    gateOverTogether: +gateOverTogether.toFixed(2),
     gateOverSequential: +(gateMs / sumMs).toFixed(2),
     targetMs: Math.round(targetMs),
     overTargetMs: Math.round(gateMs - targetMs),
@@ -296,6 +316,46 @@ async function measure(label, dir, pytestArgs = []) {
       : {}),
     runs,
   };
+}
+
+/** bench/results/lint-gate.{json,md}; `node bench/lint-gate.mjs --render` writes the md again from the json. */
+function writeResults(meta, rows) {
+  const outDir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'lint-gate.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
+  const toolsFloor = (r) =>
+    r.toolsFloorMs ??
+    Math.round(
+      Math.max(r.slowestMs, (Object.values(r.aloneCpuS).reduce((a, b) => a + b, 0) / meta.cpus) * 1000),
+    );
+  const md = [
+    `Measured ${meta.date} on ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB (load average ${meta.loadAverage} at the end: the machine is shared), medians of ${meta.runs} runs after a warm-up. Command: \`${meta.command}\`.`,
+    '',
+    "Each run times the seed's steps alone, one after another (`black --check .`, `flake8 .`, `pytest --cov`, with the project's extra pytest arguments), then lint-gate (default tools, coverage-threshold 80, the same pytest arguments in `pytest-args`) through the committed bundle on Node 24, Black's cache empty every time." +
+      (meta.before
+        ? ' "Before" is the bundle before #18 A10 (git archive of an earlier commit), run right after it in the same runs.'
+        : ''),
+    '"CPU-s" is lint-gate\'s CPU time with every process it started; with this many cores no run can be shorter than CPU-s / cores ("CPU floor"). Target (#18 A10): lint-gate ≤ 1.1 × the slowest tool alone, or the slowest + 0.3 s, whichever is larger. The real projects\' own findings fail their gates, as the tools alone do ("verdict").',
+    `"Tools' floor" is the best any schedule of the three tools could reach on ${meta.cpus} cores: the slowest tool alone, or the tools' CPU time alone (summed) spread over every core, whichever is larger. Where it is above the target, no gate that runs these tools can meet the target on this machine. "Together" is the three tools started at once by a shell, nothing of lint-gate's (wall time; their CPU-s): "lint-gate / together" is what lint-gate itself adds to running the tools in parallel.`,
+    '',
+    `| Project | .py files | black alone | flake8 alone | pytest + coverage alone | Sequential sum | lint-gate | verdict | CPU-s | CPU floor | lint-gate / slowest | target | over target | tools' floor | together | lint-gate / together |${meta.before ? ' before | before / slowest |' : ''}`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |${meta.before ? ' --- | --- |' : ''}`,
+    ...rows.map(
+      (r) =>
+        `| ${r.project} | ${r.pythonFiles} | ${secs(r.aloneMs.black)} | ${secs(r.aloneMs.flake8)} | ${secs(r.aloneMs['pytest + coverage'])} | ${secs(r.sequentialMs)} | ${secs(r.gateMs)} | ${[...new Set(r.status.split(', '))].join('/')} | ${r.gateCpuS} | ${secs(r.cpuFloorMs)} | ${r.gateOverSlowest} × (slowest: ${r.slowest}) | ${secs(r.targetMs)} | ${r.overTargetMs > 0 ? `+${secs(r.overTargetMs)}` : 'met'} | ${secs(toolsFloor(r))} | ${r.togetherMs ? `${secs(r.togetherMs)} (${r.togetherCpuS} CPU-s)` : '—'} | ${r.gateOverTogether ? `${r.gateOverTogether} ×` : '—'} |${meta.before ? ` ${secs(r.beforeMs)} | ${r.beforeOverSlowest} × |` : ''}`,
+    ),
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(outDir, 'lint-gate.md'), md);
+  console.log(md);
+}
+
+if (process.argv[2] === '--render') {
+  const saved = JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results', 'lint-gate.json'), 'utf8'));
+  const { rows, ...meta } = saved;
+  writeResults(meta, rows);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  process.exit(0);
 }
 
 try {
@@ -317,29 +377,10 @@ try {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     // The machine is shared: the 1-minute load average says how much these numbers suffered.
     loadAverage: +os.loadavg()[0].toFixed(1),
+    command: `${BEFORE ? 'DEPLOY_KIT_LINT_GATE_BEFORE=… ' : ''}node bench/lint-gate.mjs ${process.argv.slice(2).join(' ') || RUNS}`,
+    before: Boolean(BEFORE),
   };
-  const outDir = path.join(root, 'bench', 'results');
-  fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'lint-gate.json'), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
-  const md = [
-    `Measured ${meta.date} on ${meta.cpus} × ${meta.cpuModel}, ${meta.memoryGiB} GiB (load average ${meta.loadAverage} at the end: the machine is shared), medians of ${RUNS} runs after a warm-up. Command: \`${BEFORE ? 'DEPLOY_KIT_LINT_GATE_BEFORE=… ' : ''}node bench/lint-gate.mjs ${process.argv.slice(2).join(' ') || RUNS}\`.`,
-    '',
-    "Each run times the seed's steps alone, one after another (`black --check .`, `flake8 .`, `pytest --cov`, with the project's extra pytest arguments), then lint-gate (default tools, coverage-threshold 80, the same pytest arguments in `pytest-args`) through the committed bundle on Node 24, Black's cache empty every time." +
-      (BEFORE
-        ? ' "Before" is the bundle before #18 A10 (git archive of an earlier commit), run right after it in the same runs.'
-        : ''),
-    '"CPU-s" is lint-gate\'s CPU time with every process it started; with this many cores no run can be shorter than CPU-s / cores ("CPU floor"). Target (#18 A10): lint-gate ≤ 1.1 × the slowest tool alone, or the slowest + 0.3 s, whichever is larger. The real projects\' own findings fail their gates, as the tools alone do ("verdict").',
-    '',
-    `| Project | .py files | black alone | flake8 alone | pytest + coverage alone | Sequential sum | lint-gate | verdict | CPU-s | CPU floor | lint-gate / slowest | target | over target |${BEFORE ? ' before | before / slowest |' : ''}`,
-    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |${BEFORE ? ' --- | --- |' : ''}`,
-    ...rows.map(
-      (r) =>
-        `| ${r.project} | ${r.pythonFiles} | ${secs(r.aloneMs.black)} | ${secs(r.aloneMs.flake8)} | ${secs(r.aloneMs['pytest + coverage'])} | ${secs(r.sequentialMs)} | ${secs(r.gateMs)} | ${[...new Set(r.status.split(', '))].join('/')} | ${r.gateCpuS} | ${secs(r.cpuFloorMs)} | ${r.gateOverSlowest} × (slowest: ${r.slowest}) | ${secs(r.targetMs)} | ${r.overTargetMs > 0 ? `+${secs(r.overTargetMs)}` : 'met'} |${BEFORE ? ` ${secs(r.beforeMs)} | ${r.beforeOverSlowest} × |` : ''}`,
-    ),
-    '',
-  ].join('\n');
-  fs.writeFileSync(path.join(outDir, 'lint-gate.md'), md);
-  console.log(md);
+  writeResults(meta, rows);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
