@@ -162,7 +162,7 @@ export async function rollbackFleet(inputs: Inputs, hosts: readonly Host[], note
     (h) => (h.state.status === 'rolled-back' ? 'rolled-back' : 'failed'),
     (h) => h.state.error ?? bad[0]?.state.error,
   );
-  const rollbackText = rollbackOutcome(switched.map(hostLine));
+  const rollbackText = rollbackOutcome(inputs.version, switched.map(hostLine));
   notes.push(`Rollback: ${rollbackText}.`);
   const message = deployFailed(inputs.version, bad.map(hostLine), rollbackText);
   const red = bad.find((h) => h.state.failure instanceof HealthRed);
