@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { settleAll, ToolError } from '@deploy-kit/shared';
+import { InputError, settleAll, ToolError } from '@deploy-kit/shared';
 import { hostLine, type Host } from '../host/host';
 import { checkImages } from '../host/phases/images';
 import { checkRollbackTarget, connect, probeHost } from '../host/phases/prepare';
@@ -87,7 +87,10 @@ export async function prepareAll(
     () => 'failed',
     () => unprepared[0]?.state.error,
   );
-  return new ToolError(preparingFailed(unprepared.map(hostLine)));
+  // A compose file the strategy cannot switch (no healthcheck) is the user's input, like the runner's checks.
+  const input = unprepared.every((h) => h.state.failure instanceof InputError);
+  const sentence = preparingFailed(unprepared.map(hostLine));
+  return input ? new InputError(sentence) : new ToolError(sentence);
 }
 
 /** Phase 2: backup, pre hook and migrations once, on the first host, before any switch. */
