@@ -1,9 +1,11 @@
 import * as core from '@actions/core';
 import { lock, probe, release } from '../../../actions/remote-deploy/src/commands';
 import { HealthRed, remoteDeploy } from '../../../actions/remote-deploy/src/deploy';
+import { schemaBeforeRollback } from '../../../actions/remote-deploy/src/fleet/migrations';
 import { rollbackOnCancel } from '../../../actions/remote-deploy/src/host/phases/rollback';
 import { Host } from '../../../actions/remote-deploy/src/host/host';
 import { firstRelease, rollbackOutcome } from '../../../actions/remote-deploy/src/messages';
+import type { MigrationRecord } from '../../../actions/remote-deploy/src/model/migrations';
 import { context, fakeHosts, HEALTHY, inputs, type Call } from './fake-shell';
 
 /**
@@ -93,4 +95,20 @@ test('cancelled during a first deploy: the phrase says there was nothing to put 
   );
   expect(host.state.status).not.toBe('rollback-failed');
   host.close();
+});
+
+test("the migrations of a first release are kept, said as the first release's (results.migrations.rollback)", async () => {
+  const plan = { before: {}, after: {}, plan: [] } as unknown as MigrationRecord;
+  const first = {
+    state: { previous: '', migrations: plan },
+    session: { steps: [{ name: 'migrate' }] },
+  } as unknown as Host;
+  const notes: string[] = [];
+  await expect(
+    schemaBeforeRollback(inputs({ onIrreversible: 'restore' }), [first], [first], notes),
+  ).resolves.toEqual({
+    rollback: true,
+  });
+  expect(plan.rollback).toBe('kept (the first release: nothing to roll back to)');
+  expect(notes).toEqual([]);
 });
