@@ -155,13 +155,17 @@ test('no healthcheck anywhere: the first deploy starts web plainly; the next is 
 test('a first release that fails: nothing to roll back to, said plainly (not ROLLBACK FAILED)', async () => {
   const fresh = makeApp([host]);
   try {
-    // web exits at once: the health gate is red on the host's first release.
+    // web never turns healthy (its healthcheck always fails): the health gate is red on the
+    // host's first release. (A container that exits could still look running to a quick gate.)
     fs.writeFileSync(
       path.join(fresh.workspace, 'docker-compose.yml'),
-      COMPOSE.replace('    init: true\n', '    init: true\n    command: ["sh", "-c", "exit 3"]\n'),
+      COMPOSE.replace(
+        '    init: true\n',
+        '    init: true\n    healthcheck:\n      test: ["CMD", "false"]\n      interval: 1s\n      retries: 1\n',
+      ),
     );
     const { strategy: _recreate, ...defaults } = baseInputs(fresh, [host]);
-    const r = await deploy(fresh, { ...defaults, version: '1.0', 'health-timeout': '10s' });
+    const r = await deploy(fresh, { ...defaults, version: '1.0', 'health-timeout': '8s' });
     expect(r.exitCode).toBe(1);
     expect(r.error).toContain(
       `1.0 was ${host.host}:${host.port}'s first release, so there is nothing to roll back to: ${host.host}:${host.port} still runs 1.0 as its failed start left it; fix the release and deploy again`,
