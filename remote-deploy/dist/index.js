@@ -85,6 +85,7 @@ shift 2
 config=$("$@" config) || exit
 for s in $wanted; do
   # The service's block under services: (2 spaces), its keys at 4, healthcheck's at 6 and deeper.
+  # (The awk program is in single quotes: no apostrophe inside it.)
   facts=$(printf '%s\n' "$config" | awk -v want="$s" '
     /^[^ ]/ { top = $0; svc = ""; next }
     top != "services:" { next }
