@@ -283,11 +283,12 @@ describe('rollback', () => {
     expect(host.session.steps.map((s) => s.name)).toEqual(['prepare', 'rollback', 'rollback-health']);
   });
 
-  test('no previous release, or the previous release red: rollback-failed with the reason', async () => {
+  test('the first release (nothing before it): no rollback, and not a failed one; the previous release red: rollback-failed', async () => {
     const none = await hostWith(() => '');
+    none.host.state.fail(new Error('health check red on h1'));
     await none.run.rollback();
-    expect(none.host.state.status).toBe('rollback-failed');
-    expect(none.host.state.rollbackError).toBe('no previous release on h1: it stays on 2.0, which failed');
+    expect(none.host.state.status).toBe('failed');
+    expect(none.host.state.rollbackError).toBeUndefined();
 
     const red = await hostWith(fleet('/app-web-1 dead none web\n'));
     await red.run.probe('deploy');

@@ -54,7 +54,7 @@ describe('rollout commands', () => {
   });
 
   test('the start script scales with --no-recreate beside the old copies and never recreates them', () => {
-    expect(rollout.START).toContain(`"$@" up -d --no-deps --no-recreate $scale $services`);
+    expect(rollout.START).toContain(`"$@" up -d --no-deps --no-recreate $scale $overlap`);
     expect(rollout.START).toContain(`scale="$scale --scale $s=$((count + 1))"`);
     expect(rollout.START).toContain(`echo "old-containers:$old"`);
   });

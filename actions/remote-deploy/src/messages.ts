@@ -58,14 +58,43 @@ export function preparingFailed(unprepared: readonly HostLine[]): string {
   return `preparing failed on ${unprepared.length} host(s), nothing was changed: ${hostReasons(unprepared)}`;
 }
 
-/** Where the switched hosts stand after the fleet rollback. */
-export function rollbackOutcome(switched: readonly HostLine[]): string {
-  const rolledBack = switched.filter((r) => r.status === 'rolled-back');
-  const notRolled = switched.filter((r) => r.status !== 'rolled-back');
+/** Where the switched hosts stand after the fleet rollback of `version`. */
+export function rollbackOutcome(version: string, switched: readonly HostLine[]): string {
   if (switched.length === 0) return 'no host had switched';
-  if (notRolled.length === 0)
-    return `rolled back ${rolledBack.map((r) => `${r.name} to ${r.previous}`).join(', ')} (healthy)`;
-  return `ROLLBACK FAILED on ${notRolled.map((r) => `${r.name} (${r.rollbackError})`).join('; ')}${rolledBack.length ? `; rolled back ${rolledBack.map((r) => r.name).join(', ')}` : ''}`;
+  const first = switched.filter((r) => r.previous === '');
+  const back = switched.filter((r) => r.previous !== '');
+  const rolledBack = back.filter((r) => r.status === 'rolled-back');
+  const notRolled = back.filter((r) => r.status !== 'rolled-back');
+  const parts: string[] = [];
+  if (back.length > 0 && notRolled.length === 0)
+    parts.push(`rolled back ${rolledBack.map((r) => `${r.name} to ${r.previous}`).join(', ')} (healthy)`);
+  else if (back.length > 0)
+    parts.push(
+      `ROLLBACK FAILED on ${notRolled.map((r) => `${r.name} (${r.rollbackError})`).join('; ')}${rolledBack.length ? `; rolled back ${rolledBack.map((r) => r.name).join(', ')}` : ''}`,
+    );
+  if (first.length > 0) parts.push(firstRelease(version, first));
+  return parts.join('; ');
+}
+
+/**
+ * Hosts where `version` was the first release (nothing ran there before it): there is nothing to
+ * roll back to, so they keep what the start of `version` left (a deploy failure, not a rollback's).
+ */
+export function firstRelease(version: string, hosts: readonly HostLine[]): string {
+  const failed = hosts.filter((r) => r.status !== 'deployed').map((r) => r.name);
+  const healthy = hosts.filter((r) => r.status === 'deployed').map((r) => r.name);
+  const where = (names: string[]): string =>
+    names.length === 1 ? `${names[0]}'s first release` : `the first release of ${names.join(', ')}`;
+  const parts: string[] = [];
+  if (failed.length > 0)
+    parts.push(
+      `${version} was ${where(failed)}, so there is nothing to roll back to: ${failed.join(', ')} still ${failed.length === 1 ? 'runs' : 'run'} ${version} as its failed start left it; fix the release and deploy again`,
+    );
+  if (healthy.length > 0)
+    parts.push(
+      `${version} was ${where(healthy)} too, so ${healthy.join(', ')} ${healthy.length === 1 ? 'keeps' : 'keep'} running it (healthy there)`,
+    );
+  return parts.join('; ');
 }
 
 /** A fleet failure: every failed host with its own reason (bounded), then where the switched hosts stand. */

@@ -4,6 +4,7 @@
  */
 export * as backup from './backup';
 export * as compose from './compose';
+export * as healthchecks from './healthchecks';
 export * as images from './images';
 export * as lock from './lock';
 export * as media from './media';

@@ -5,7 +5,10 @@ import { joinScript, type RemoteScript } from './script';
  *   start   a new container of each service BESIDE the old one (`up -d --no-deps --no-recreate
  *           --scale s=N+1`: the old keeps serving), then wait until every new one is healthy;
  *           a new one that exits or stays unhealthy is stopped and removed (the old never stopped)
- *           and the command fails with its last log lines. Prints `old-containers: <ids>`.
+ *           and the command fails with its last log lines. A service with no RUNNING container
+ *           (a first deploy, an app that is down, a restore's stopped writers) has nothing to
+ *           overlap: it gets a plain `up -d` instead (printed as `plain-up: <services>`), and the
+ *           health gate after the switch checks it as under recreate. Prints `old-containers: <ids>`.
  *   finish  stop the old containers with their own stop signal (nginx: SIGQUIT) and grace period,
  *           so in-flight requests finish, then remove them.
  * Both run in the release dir with DEPLOY_HOST / DEPLOY_VERSION exported, like every Compose command.
@@ -34,18 +37,24 @@ for s in $wanted; do
   if printf '%s\n' "$defined" | grep -qx -- "$s"; then services="$services $s"; fi
 done
 [ -n "$services" ] || { echo "old-containers:"; exit 0; }
+# $1 a service, then more docker ps filters: the ids of its containers (all states), one line.
 ids_of() {
+  of=$1
+  shift
   docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$project" \
-    --filter "label=com.docker.compose.service=$1" --filter label=com.docker.compose.oneoff=False | tr '\n' ' '
+    --filter "label=com.docker.compose.service=$of" --filter label=com.docker.compose.oneoff=False "$@" | tr '\n' ' '
 }
-old='' scale=''
+old='' scale='' overlap='' fresh=''
 for s in $services; do
-  # A stopped container serves nothing, and up --no-recreate would start it again as it was
-  # created (a restore's stopped writers, a failed release's leftovers): removed first, so only
-  # running containers count as the old copies.
-  stopped=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$project" \
-    --filter "label=com.docker.compose.service=$s" --filter label=com.docker.compose.oneoff=False \
-    --filter status=created --filter status=exited --filter status=dead | tr '\n' ' ')
+  # Nothing of the service running (a first deploy, an app that is down, a restore's stopped
+  # writers): nothing to overlap, so it gets the plain up -d below, as its stopped containers are.
+  if [ -z "$(ids_of "$s" --filter status=running)" ]; then
+    fresh="$fresh $s"
+    continue
+  fi
+  # Beside a running copy a stopped one serves nothing, and up --no-recreate would start it again
+  # as it was created (a failed release's leftovers): removed, so only live copies count as old.
+  stopped=$(ids_of "$s" --filter status=created --filter status=exited --filter status=dead)
   # shellcheck disable=SC2086 # ids are hex
   [ -z "$stopped" ] || docker rm $stopped >/dev/null
   mine=$(ids_of "$s")
@@ -53,11 +62,19 @@ for s in $services; do
   count=$(printf '%s\n' $mine | grep -c . || true)
   old="$old $mine"
   scale="$scale --scale $s=$((count + 1))"
+  overlap="$overlap $s"
 done
+if [ -n "$fresh" ]; then
+  echo "plain-up:$fresh"
+  # Beside overlapped services --no-deps: a dependency among them must not be recreated here.
+  # shellcheck disable=SC2086 # service names are checked on the runner
+  if [ -n "$overlap" ]; then "$@" up -d --no-deps $fresh; else "$@" up -d $fresh; fi
+fi
+[ -n "$overlap" ] || { echo "old-containers:"; exit 0; }
 # shellcheck disable=SC2086 # service names are checked on the runner
-"$@" up -d --no-deps --no-recreate $scale $services
+"$@" up -d --no-deps --no-recreate $scale $overlap
 new=''
-for s in $services; do
+for s in $overlap; do
   for id in $(ids_of "$s"); do
     case " $old " in *" $id "*) ;; *) new="$new $id" ;; esac
   done
@@ -147,6 +164,12 @@ export function finish(where: Where, graceSeconds: number, ids: readonly string[
     script: joinScript(HEADER, FINISH),
     args: [where.dir, where.host, where.version, String(graceSeconds), ...ids],
   };
+}
+
+/** The services `start` gave a plain `up -d` (nothing of them was running to overlap). */
+export function plainUp(stdout: string): string[] {
+  const line = stdout.split('\n').find((l) => l.startsWith('plain-up:'));
+  return line?.slice('plain-up:'.length).trim().split(/\s+/).filter(Boolean) ?? [];
 }
 
 /** The old containers `start` printed on its last line (ids are hex). */

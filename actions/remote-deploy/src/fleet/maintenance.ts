@@ -84,9 +84,9 @@ async function restoreNamed(
   });
   await core.group('Start the serving release again', () =>
     everyHost(inputs, hosts, async (h) => {
-      // The writers were stopped for the restore: nothing serves that a new copy could overlap,
-      // so the plain up -d starts them (an overlap would start the stopped old one beside a new one).
-      await h.session.step('restart', () => h.releases.up(h.state.previous, inputs.services, 'recreate'));
+      // The writers were stopped for the restore: nothing of the serving services runs, so the
+      // switch's start gives them a plain up -d (commands/rollout.ts), whatever the strategy.
+      await h.session.step('restart', () => h.releases.up(h.state.previous, inputs.services));
       await healthGate(h, h.state.previous, inputs);
     }),
   );

@@ -75,7 +75,7 @@ export async function schemaBeforeRollback(
   if (!plan || !ran || inputs.rollbackTo) return { rollback: true };
   // A first deploy has no previous code to protect: its schema stays (reversing would drop it).
   if (!hosts.some((h) => h.state.previous)) {
-    plan.rollback = 'kept (no previous release)';
+    plan.rollback = 'kept (the first release: nothing to roll back to)';
     return { rollback: true };
   }
   const version = inputs.version;

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { settleAll, ToolError } from '@deploy-kit/shared';
+import { InputError, settleAll, ToolError } from '@deploy-kit/shared';
 import { hostLine, type Host } from '../host/host';
 import { checkImages } from '../host/phases/images';
 import { checkRollbackTarget, connect, probeHost } from '../host/phases/prepare';
@@ -87,7 +87,10 @@ export async function prepareAll(
     () => 'failed',
     () => unprepared[0]?.state.error,
   );
-  return new ToolError(preparingFailed(unprepared.map(hostLine)));
+  // A compose file the strategy cannot switch (no healthcheck) is the user's input, like the runner's checks.
+  const input = unprepared.every((h) => h.state.failure instanceof InputError);
+  const sentence = preparingFailed(unprepared.map(hostLine));
+  return input ? new InputError(sentence) : new ToolError(sentence);
 }
 
 /** Phase 2: backup, pre hook and migrations once, on the first host, before any switch. */
@@ -162,7 +165,7 @@ export async function rollbackFleet(inputs: Inputs, hosts: readonly Host[], note
     (h) => (h.state.status === 'rolled-back' ? 'rolled-back' : 'failed'),
     (h) => h.state.error ?? bad[0]?.state.error,
   );
-  const rollbackText = rollbackOutcome(switched.map(hostLine));
+  const rollbackText = rollbackOutcome(inputs.version, switched.map(hostLine));
   notes.push(`Rollback: ${rollbackText}.`);
   const message = deployFailed(inputs.version, bad.map(hostLine), rollbackText);
   const red = bad.find((h) => h.state.failure instanceof HealthRed);

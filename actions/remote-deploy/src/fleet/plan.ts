@@ -1,11 +1,13 @@
 import type { Host } from '../host/host';
 import { backupHost } from '../host/phases/backup';
 import { hasHealthGate, healthGate } from '../host/phases/health';
+import { checkHealthchecks } from '../host/phases/healthchecks';
 import { load, login, pull } from '../host/phases/images';
 import { takeLock } from '../host/phases/lock';
 import { checkRollbackTarget, connect, probeHost, upload } from '../host/phases/prepare';
 import { hasReloads, reloadHost } from '../host/phases/reload';
 import { hook, oneOff, switchTo } from '../host/phases/release';
+import { overlapped } from '../host/overlap';
 import type { Inputs } from '../inputs';
 import { migrateBackRow, planRow } from './migrations';
 
@@ -14,7 +16,8 @@ import { migrateBackRow, planRow } from './migrations';
  * runs a stage's rows on each host) and the dry run prints as the plan. Each row hands its phase
  * the version and the settings it needs, explicitly.
  *
- *   prepare     every host, before any host changes: connect, lock, probe, upload, images
+ *   prepare     every host, before any host changes: connect, lock, probe, upload, images, and
+ *               (zero-downtime) the healthchecks of the serving services that will overlap
  *   first-host  once, on the first host, before any switch: migration plan, backup, pre hook,
  *               migrations (rollback-to: migrate back to the target's recorded state)
  *   switch      batch by batch: up, health gate, reloads, health gate again, post hook
@@ -83,6 +86,13 @@ export const PHASES: readonly Phase[] = [
     'pull',
     (i) => !usesArchive(i),
     (h, { inputs }) => pull(h, inputs.version, inputs),
+  ),
+  // zero-downtime: each serving service that will overlap has a healthcheck (compose file or image).
+  row(
+    'prepare',
+    'healthchecks',
+    (i) => i.switching.strategy === 'zero-downtime' && overlapped(i.switching, i.services).length > 0,
+    (h, { inputs }) => checkHealthchecks(h, inputs.version, inputs),
   ),
   row(
     'prepare',

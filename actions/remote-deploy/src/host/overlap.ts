@@ -13,7 +13,9 @@ export function overlapped(settings: SwitchSettings, services: readonly string[]
 /**
  * Zero-downtime, per host: the new containers of the serving services start beside the old ones
  * and must turn healthy (a failure here leaves the old ones serving, untouched), then the old ones
- * are stopped with their grace period. The caller's plain `up -d` then replaces the rest.
+ * are stopped with their grace period. The caller's plain `up -d` then replaces the rest. A
+ * serving service with nothing running on the host gets a plain `up -d` from the start script
+ * itself (nothing to overlap: a first deploy, an app that is down, a restore's stopped writers).
  */
 export async function overlapServices(
   session: HostSession,
@@ -37,8 +39,13 @@ export async function overlapServices(
       settings.settleSeconds,
     ),
   );
+  const plain = rollout.plainUp(started.stdout);
+  if (plain.length > 0)
+    session.log(`nothing of ${plain.join(', ')} was running to overlap: started with a plain up -d`);
+  const overlappedNow = serve.filter((s) => !plain.includes(s));
   const old = rollout.oldContainers(started.stdout);
-  session.log(`new ${serve.join(', ')} healthy; stopping ${old.length} old container(s) gracefully`);
+  if (overlappedNow.length === 0) return;
+  session.log(`new ${overlappedNow.join(', ')} healthy; stopping ${old.length} old container(s) gracefully`);
   await session.run(
     `stopping the old ${serve.join(', ')}`,
     rollout.finish(where, settings.stopGraceSeconds, old),

@@ -7,7 +7,7 @@ const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /** What going back needs: the version that failed, the services to start, the gate and the reloads. */
 export interface RollbackSettings extends HealthSettings, ReloadSettings {
-  /** The version the host was switched to (it stays there when no previous release exists). */
+  /** The version the host was switched to (it stays there when it was the host's first release). */
   failedVersion: string;
 }
 
@@ -19,9 +19,8 @@ export async function rollbackHost(host: Host, settings: RollbackSettings): Prom
   await host.credentials.drop();
   const previous = state.previous;
   if (!previous) {
-    state.markRollbackFailed(
-      `no previous release on ${host.name}: it stays on ${settings.failedVersion}, which failed`,
-    );
+    // Its first release: nothing to go back to, and not a failed rollback (messages.firstRelease).
+    session.log(`${settings.failedVersion} is the first release here: nothing to roll back to`);
     return;
   }
   try {
@@ -61,7 +60,8 @@ export async function rollbackOnCancel(
     state.markRollbackFailed(why);
     return `${host.name} could NOT be rolled back (${why}): it may still run ${settings.failedVersion}`;
   };
-  if (!previous) return fail('no previous release');
+  if (!previous)
+    return `${host.name} ran ${settings.failedVersion} as its first release, so there was nothing to put back: it runs ${settings.failedVersion} as the cancelled run left it`;
   const inTime = <T>(p: Promise<T>): Promise<T | typeof TIMED_OUT> =>
     Promise.race([p, sleep(Math.max(0, deadline - Date.now())).then((): typeof TIMED_OUT => TIMED_OUT)]);
   if ((await inTime(session.inFlight)) === TIMED_OUT)
