@@ -63,35 +63,65 @@ interface Run {
   log: string[];
 }
 
-function runStart(state: Record<string, string[]>, services = ['web', 'nginx']): Run {
+/** A host's project dir in a temp dir: the fakes, their state, and the release dir 2.0. */
+function fakeHost(state: Record<string, string[]>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollout-start-'));
-  try {
-    const bin = path.join(dir, 'bin');
-    fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'docker'), FAKE_DOCKER, { mode: 0o755 });
-    fs.writeFileSync(path.join(bin, 'fake-compose'), FAKE_COMPOSE, { mode: 0o755 });
-    for (const [file, ids] of Object.entries(state))
-      fs.writeFileSync(path.join(dir, file), ids.map((id) => `${id}\n`).join(''));
-    fs.writeFileSync(path.join(dir, 'log'), '');
-    const { script, args } = rollout.start(
-      { dir, host: 'app1', version: '2.0' },
-      'app',
-      ['fake-compose', '--project-name', 'app'],
-      services,
-      5,
-      0,
-    );
-    const r = spawnSync('sh', ['-c', script, 'sh', ...args], {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(bin, 'docker'), FAKE_DOCKER, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'fake-compose'), FAKE_COMPOSE, { mode: 0o755 });
+  for (const [file, ids] of Object.entries(state))
+    fs.writeFileSync(path.join(dir, file), ids.map((id) => `${id}\n`).join(''));
+  fs.writeFileSync(path.join(dir, 'log'), '');
+  // <project>/releases/<version>, as on a host: the guard lives in <project>/.deploy-kit.
+  const release = path.join(dir, 'project', 'releases', '2.0');
+  fs.mkdirSync(release, { recursive: true });
+  fs.mkdirSync(path.join(dir, 'project', '.deploy-kit'));
+  const guard = path.join(dir, 'project', '.deploy-kit', 'switch-guard');
+  const where = { dir: release, host: 'app1', version: '2.0' };
+  const sh = ({ script, args }: { script: string; args: string[] }) =>
+    spawnSync('sh', ['-c', script, 'sh', ...args], {
       encoding: 'utf8',
       env: { PATH: `${bin}:/usr/bin:/bin`, STATE: dir },
     });
-    const log = fs
+  const log = () =>
+    fs
       .readFileSync(path.join(dir, 'log'), 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('compose') || /^docker (rm|stop)/.test(l));
-    return { stdout: r.stdout, status: r.status, log };
-  } finally {
+  /** The guard process group, if one is waiting (its pid file). */
+  const guardPid = () => {
+    try {
+      return Number(fs.readFileSync(path.join(guard, 'pid'), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const cleanup = () => {
+    const pid = guardPid();
+    if (pid && alive(pid)) process.kill(-pid, 'SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, guard, where, sh, log, guardPid, alive, cleanup };
+}
+
+function runStart(state: Record<string, string[]>, services = ['web', 'nginx']): Run {
+  const host = fakeHost(state);
+  try {
+    const r = host.sh(
+      rollout.start(host.where, 'app', ['fake-compose', '--project-name', 'app'], services, 5, 0),
+    );
+    return { stdout: r.stdout, status: r.status, log: host.log() };
+  } finally {
+    host.cleanup();
   }
 }
 
@@ -143,5 +173,89 @@ describe('rollout start: a plain up -d when nothing of a serving service runs', 
       'compose --project-name app up -d --no-deps --no-recreate --scale web=2 --scale nginx=2 web nginx',
     ]);
     expect(rollout.plainUp(r.stdout)).toEqual([]);
+  });
+});
+
+describe("rollout start: the dead-man's guard (the runner dies between start and finish)", () => {
+  const running = { 'web.running': ['aaaaaaaaaaaa'], 'nginx.running': ['bbbbbbbbbbbb'] };
+  const argv = ['fake-compose', '--project-name', 'app'];
+
+  /** Poll (no fixed sleep) until `done` holds, for at most `ms`. */
+  async function until(done: () => boolean, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!done()) {
+      if (Date.now() > end) throw new Error('timed out waiting');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test('nobody finishes: after wait + settle + margin the guard stops and removes the new copies; a late finish then stops nothing and says why', async () => {
+    const host = fakeHost(running);
+    try {
+      // wait 1 s, settle 0, grace 7, margin 0: the guard fires about 1 s after start.
+      const started = host.sh(rollout.start(host.where, 'app', argv, ['web', 'nginx'], 1, 0, 7, 0));
+      expect(started.status).toBe(0);
+      const pid = host.guardPid();
+      expect(pid).toBeGreaterThan(0);
+      await until(() => !host.alive(pid as number), 10_000);
+      expect(host.log().slice(-2)).toEqual(['docker stop -t 7 newweb newnginx', 'docker rm newweb newnginx']);
+      // ...and the old copies serve alone: a late finish must not stop them too.
+      const finish = host.sh(rollout.finish(host.where, 10, ['aaaaaaaaaaaa', 'bbbbbbbbbbbb']));
+      expect(finish.status).toBe(4);
+      expect(finish.stderr).toMatch(/^the host put its old release back by itself/);
+      expect(host.log().filter((l) => l.includes('aaaaaaaaaaaa'))).toEqual([]);
+      // The next start clears the fired guard and switches as usual.
+      expect(host.sh(rollout.start(host.where, 'app', argv, ['web'], 1, 0, 7, 60)).status).toBe(0);
+      expect(fs.existsSync(path.join(host.guard, 'decided'))).toBe(false);
+    } finally {
+      host.cleanup();
+    }
+  });
+
+  test('finish in time claims the guard: it never fires, only the old copies are stopped', async () => {
+    const host = fakeHost(running);
+    try {
+      host.sh(rollout.start(host.where, 'app', argv, ['web', 'nginx'], 1, 0, 7, 0));
+      const pid = host.guardPid() as number;
+      const finish = host.sh(rollout.finish(host.where, 10, ['aaaaaaaaaaaa', 'bbbbbbbbbbbb']));
+      expect(finish.status).toBe(0);
+      await until(() => !host.alive(pid), 5_000);
+      expect(host.log().filter((l) => l.startsWith('docker'))).toEqual([
+        'docker stop -t 10 aaaaaaaaaaaa bbbbbbbbbbbb',
+        'docker rm aaaaaaaaaaaa bbbbbbbbbbbb',
+      ]);
+      expect(fs.existsSync(host.guard)).toBe(false);
+    } finally {
+      host.cleanup();
+    }
+  });
+
+  test('a guard that fired while finish was on its way: finish fails with the sentence and stops nothing', () => {
+    const host = fakeHost(running);
+    try {
+      fs.mkdirSync(path.join(host.guard, 'decided'), { recursive: true }); // as a fired guard leaves it
+      const finish = host.sh(rollout.finish(host.where, 10, ['aaaaaaaaaaaa']));
+      expect(finish.status).toBe(4);
+      expect(finish.stderr).toMatch(/^the host put its old release back by itself/);
+      expect(host.log()).toEqual([]);
+    } finally {
+      host.cleanup();
+    }
+  });
+
+  test("a later start takes over a waiting guard (the dead runner's rerun): it never fires under the new switch", async () => {
+    const host = fakeHost(running);
+    try {
+      host.sh(rollout.start(host.where, 'app', argv, ['web'], 60, 0, 7, 60));
+      const first = host.guardPid() as number;
+      host.sh(rollout.start(host.where, 'app', argv, ['web'], 60, 0, 7, 60));
+      await until(() => !host.alive(first), 5_000);
+      const second = host.guardPid() as number;
+      expect(second).not.toBe(first);
+      expect(host.alive(second)).toBe(true);
+      expect(host.log().filter((l) => l.startsWith('docker stop'))).toEqual([]);
+    } finally {
+      host.cleanup();
+    }
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '@deploy-kit/shared';
 import { lock, probe, release, rollout } from '../../../actions/remote-deploy/src/commands';
-import { joinScript } from '../../../actions/remote-deploy/src/commands/script';
+import { assign, joinScript } from '../../../actions/remote-deploy/src/commands/script';
 import { remoteDeploy } from '../../../actions/remote-deploy/src/deploy';
 import { computeBatches, parseBatchSize } from '../../../actions/remote-deploy/src/model/batches';
 import {
@@ -23,10 +23,15 @@ const EXAMPLE = fs.readFileSync(
 const where = { dir: '/srv/app/releases/2.0', host: 'app1', version: '2.0' };
 
 describe('rollout commands', () => {
-  test('start: release dir, host, version, then project, wait, settle, the services, the compose argv', () => {
+  test('start: release dir, host, version, then project, wait, settle, the services, grace, guard margin, the compose argv', () => {
     const argv = ['docker', 'compose', '--project-name', 'shop', '--file', 'compose.yml'];
-    expect(rollout.start(where, 'shop', argv, ['web', 'nginx'], 120, 6)).toEqual({
-      script: joinScript(rollout.HEADER, rollout.START),
+    expect(rollout.start(where, 'shop', argv, ['web', 'nginx'], 120, 6, 30)).toEqual({
+      script: joinScript(
+        rollout.HEADER,
+        assign('GUARD_PROCESS', rollout.GUARD_PROCESS),
+        rollout.GUARD,
+        rollout.START,
+      ),
       args: [
         '/srv/app/releases/2.0',
         'app1',
@@ -35,6 +40,8 @@ describe('rollout commands', () => {
         '120',
         '6',
         'web nginx',
+        '30',
+        '60',
         'docker',
         'compose',
         '--project-name',
@@ -49,6 +56,8 @@ describe('rollout commands', () => {
       '30',
       '0',
       'web',
+      '10',
+      '60',
       ...v1,
     ]);
   });
@@ -61,7 +70,7 @@ describe('rollout commands', () => {
 
   test('finish: the old containers stopped with the grace period, then removed', () => {
     expect(rollout.finish(where, 35, ['abc123abc123', 'def456def456'])).toEqual({
-      script: joinScript(rollout.HEADER, rollout.FINISH),
+      script: joinScript(rollout.HEADER, rollout.GUARD, rollout.FINISH),
       args: ['/srv/app/releases/2.0', 'app1', '2.0', '35', 'abc123abc123', 'def456def456'],
     });
     expect(rollout.FINISH).toContain('docker stop -t "$grace" "$@" >/dev/null');
@@ -178,6 +187,8 @@ describe('bridge-network layout (nginx publishes 80/443, web reached by its serv
       '60',
       '0',
       'web',
+      '10',
+      '60',
       ...argv,
     ]);
     expect(rollout.finish(where, 10, ['aaaaaaaaaaaa']).args).toEqual([

@@ -1,4 +1,4 @@
-import { joinScript, type RemoteScript } from './script';
+import { assign, joinScript, type RemoteScript } from './script';
 
 /**
  * The zero-downtime switch of the serving services (model/strategy.ts), in two remote commands:
@@ -12,7 +12,20 @@ import { joinScript, type RemoteScript } from './script';
  *   finish  stop the old containers with their own stop signal (nginx: SIGQUIT) and grace period,
  *           so in-flight requests finish, then remove them.
  * Both run in the release dir with DEPLOY_HOST / DEPLOY_VERSION exported, like every Compose command.
+ *
+ * Between the two, old and new copies serve side by side. If the runner dies there (its machine
+ * lost, the job cancelled hard, the connection gone for good), nobody would ever send finish and
+ * the host would keep serving two releases at once. So start leaves a dead-man's guard on the
+ * host (a detached process, `<project>/.deploy-kit/switch-guard`) as soon as the new copies
+ * exist: unless finish (or a later start, or start's own give-up) claims it first, it stops and
+ * removes the new copies after the wait, the settle time and GUARD_MARGIN_SECONDS, so the host is
+ * back on the old release whole. Claiming is `mkdir <guard>/decided`: atomic, so exactly one of
+ * the guard and finish acts; finish after a fired guard fails with a sentence instead of stopping
+ * the old copies too.
  */
+
+/** How long past start's own wait the guard gives the runner to send finish (it sends it at once). */
+export const GUARD_MARGIN_SECONDS = 60;
 
 /** $1 release dir, $2 host label, $3 version: the Compose environment of every command. */
 export const HEADER = String.raw`
@@ -22,14 +35,48 @@ shift 3
 `;
 
 /**
- * After HEADER: $1 project, $2 seconds to wait, $3 seconds a healthy new container must then stay
- * up (on the host network its healthcheck may be answered by the OLD copy on the shared address:
- * a copy that could not bind, without SO_REUSEPORT, exits or restarts within that time), $4 the
- * services (space-separated), then the compose argv.
+ * The guard's home and how to claim it, shared by start and finish (after HEADER, in the release
+ * dir `<project>/releases/<version>`). take_guard: claim a guard left by an earlier start (its
+ * runner died, or this is its own give-up) so it never fires, or wait for one that already fired.
+ */
+export const GUARD = String.raw`
+GUARD_DIR=../../.deploy-kit/switch-guard
+take_guard() {
+  [ -d "$GUARD_DIR" ] || return 0
+  if mkdir "$GUARD_DIR/decided" 2>/dev/null; then
+    gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && kill -- "-$gpid" 2>/dev/null
+  else
+    gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && while kill -0 "$gpid" 2>/dev/null; do sleep 1; done
+  fi
+  rm -rf -- "$GUARD_DIR"
+}
+`;
+
+/**
+ * The detached guard: $1 seconds, $2 guard dir, $3 grace seconds, then the new copies' ids. Once
+ * fired it leaves its dir (with `decided`) behind, so a late finish sees it and stops nothing; the
+ * next start clears it.
+ */
+export const GUARD_PROCESS = String.raw`
+sleep "$1"
+mkdir "$2/decided" 2>/dev/null || exit 0
+grace=$3
+shift 3
+docker stop -t "$grace" "$@" >/dev/null 2>&1
+docker rm "$@" >/dev/null 2>&1
+`;
+
+/**
+ * After HEADER and GUARD: $1 project, $2 seconds to wait, $3 seconds a healthy new container must
+ * then stay up (on the host network its healthcheck may be answered by the OLD copy on the shared
+ * address: a copy that could not bind, without SO_REUSEPORT, exits or restarts within that time),
+ * $4 the services (space-separated), $5 the stop grace seconds, $6 the guard's extra seconds, then
+ * the compose argv.
  */
 export const START = String.raw`
-project=$1 wait_s=$2 settle_s=$3 wanted=$4
-shift 4
+project=$1 wait_s=$2 settle_s=$3 wanted=$4 grace_s=$5 margin_s=$6
+shift 6
+take_guard
 # Only the services this release's compose files define (a rollback runs an older release's files).
 defined=$("$@" config --services)
 services=''
@@ -79,7 +126,14 @@ for s in $overlap; do
     case " $old " in *" $id "*) ;; *) new="$new $id" ;; esac
   done
 done
+# The dead-man's guard (see the top of commands/rollout.ts), detached from this connection.
+mkdir -p "$GUARD_DIR"
+# shellcheck disable=SC2086 # ids are hex
+setsid sh -c "$GUARD_PROCESS" switch-guard "$((wait_s + settle_s + margin_s))" "$GUARD_DIR" "$grace_s" $new \
+  </dev/null >/dev/null 2>&1 &
+echo "$!" >"$GUARD_DIR/pid"
 give_up() {
+  take_guard
   echo "$1" >&2
   for id in $new; do docker logs --tail 20 "$id" 2>&1 | sed 's/^/  | /' >&2 || true; done
   # shellcheck disable=SC2086 # ids are hex
@@ -119,13 +173,20 @@ fi
 echo "old-containers:$old"
 `;
 
-/** After HEADER: $1 grace seconds, then the old containers' ids. */
+/** After HEADER and GUARD: $1 grace seconds, then the old containers' ids. */
 export const FINISH = String.raw`
 grace=$1
 shift
-[ "$#" -gt 0 ] || exit 0
-docker stop -t "$grace" "$@" >/dev/null
-docker rm "$@" >/dev/null
+if [ -d "$GUARD_DIR" ] && ! mkdir "$GUARD_DIR/decided" 2>/dev/null; then
+  echo "the host put its old release back by itself: the switch was not finished within the guard's time, so its new copies were stopped and the old ones kept serving" >&2
+  exit 4
+fi
+gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && kill -- "-$gpid" 2>/dev/null
+if [ "$#" -gt 0 ]; then
+  docker stop -t "$grace" "$@" >/dev/null
+  docker rm "$@" >/dev/null
+fi
+rm -rf -- "$GUARD_DIR"
 `;
 
 export interface Where {
@@ -142,9 +203,11 @@ export function start(
   services: readonly string[],
   waitSeconds: number,
   settleSeconds: number,
+  graceSeconds = 10,
+  guardMarginSeconds = GUARD_MARGIN_SECONDS,
 ): RemoteScript {
   return {
-    script: joinScript(HEADER, START),
+    script: joinScript(HEADER, assign('GUARD_PROCESS', GUARD_PROCESS), GUARD, START),
     args: [
       where.dir,
       where.host,
@@ -153,15 +216,17 @@ export function start(
       String(waitSeconds),
       String(settleSeconds),
       services.join(' '),
+      String(graceSeconds),
+      String(guardMarginSeconds),
       ...composeArgv,
     ],
   };
 }
 
-/** Stop (gracefully) and remove the old containers `start` printed. */
+/** Claim the guard, then stop (gracefully) and remove the old containers `start` printed. */
 export function finish(where: Where, graceSeconds: number, ids: readonly string[]): RemoteScript {
   return {
-    script: joinScript(HEADER, FINISH),
+    script: joinScript(HEADER, GUARD, FINISH),
     args: [where.dir, where.host, where.version, String(graceSeconds), ...ids],
   };
 }

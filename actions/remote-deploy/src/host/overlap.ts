@@ -37,6 +37,7 @@ export async function overlapServices(
       serve,
       Math.max(1, Math.ceil(settings.healthTimeoutMs / 1000)),
       settings.settleSeconds,
+      settings.stopGraceSeconds,
     ),
   );
   const plain = rollout.plainUp(started.stdout);
