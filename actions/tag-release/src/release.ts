@@ -11,6 +11,7 @@ import {
   type ActionResult,
 } from '@deploy-kit/shared';
 import * as semver from 'semver';
+import { annotate } from './annotate';
 import { classify, parseGitLog } from './commits';
 import { newerFinal, type Floating, type Scope } from './forward';
 import { authEnv, basicCredentials, Git } from './git';
@@ -38,6 +39,10 @@ export async function tagRelease(inputs: Inputs, context: ActionContext): Promis
   try {
     const git = await openCheckout(inputs, context.signal);
     const history = await readHistory(git, inputs.remote);
+    if (inputs.mode === 'annotate') {
+      planned = await annotate(inputs, history, done, context.signal);
+      return finish({ planned, done, repoUrl });
+    }
     planned = await planRelease(git, inputs, history, repoUrl, context.signal);
     core.info(planned.plan.reason);
     if (inputs.dryRun)

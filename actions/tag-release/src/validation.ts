@@ -1,4 +1,5 @@
 import { mdCode, mdEscape } from '@deploy-kit/shared';
+import { isBlockMarker } from './annotate-notes';
 import type { Evidence, Json } from './evidence';
 
 /**
@@ -173,6 +174,14 @@ export function validationItems(evidence: Evidence, promotion?: Promotion): stri
 export function extractValidation(notes: string): string[] | undefined {
   const m = /^### Validation\n([\s\S]*?)(?=\n### |\n\*\*Full changelog|$(?![\s\S]))/m.exec(notes);
   if (!m) return undefined;
-  const lines = (m[1] as string).replace(/\r/g, '').trim().split('\n');
+  // The annotate mode's block markers stay behind: the lines between them are carried.
+  const lines = (m[1] as string)
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((l) => !isBlockMarker(l))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+    .split('\n');
   return lines.length > 0 && lines[0] !== '' ? lines : undefined;
 }
