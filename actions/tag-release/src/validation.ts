@@ -133,8 +133,9 @@ function imageTable(images: Readonly<Record<string, string>>, where: string): st
       const at = ref.indexOf('@sha256:');
       return `| ${mdEscape(service)} | ${mdCode(at >= 0 ? ref.slice(0, at) : ref)} | ${mdCode(at >= 0 ? ref.slice(at + 1) : 'no digest')} |`;
     });
+  // Without an environment the images are the build's (an rc cut from ci's evidence), not a deploy's.
   return [
-    `Images deployed${where}:`,
+    where ? `Images deployed${where}:` : 'Images built and pushed for this commit:',
     '',
     '| Service | Image | Digest |',
     '| --- | --- | --- |',
