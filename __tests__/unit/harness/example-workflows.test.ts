@@ -73,7 +73,7 @@ function exampleRunner(disabled: string[], extra: Record<string, ActionStandIn> 
       'org/deploy-kit/smoke-test': record(() => ({ results: JOURNEY })),
       'org/deploy-kit': record((w) => ({ version: w.version ?? '', results: DEPLOYED })),
       'org/deploy-kit/tag-release': record((w) => {
-        if (w.mode === 'annotate') return {};
+        if (w.mode === 'annotate') return {} as Record<string, string>;
         const tag = w.mode === 'promote' ? 'v1.0.0' : 'v1.0.0-rc.1';
         git(['tag', tag]);
         return { bump: 'major', tag, version: tag.slice(1), sha: head };

@@ -1,5 +1,6 @@
 import { InputError, PolicyFailure } from '@deploy-kit/shared';
 import {
+  annotatedEnvironments,
   annotateNotes,
   blockEnd,
   blockStart,
@@ -7,7 +8,7 @@ import {
 } from '../../../actions/tag-release/src/annotate-notes';
 import { rcOnHead } from '../../../actions/tag-release/src/annotate';
 import { parseInputs } from '../../../actions/tag-release/src/inputs';
-import { extractValidation } from '../../../actions/tag-release/src/validation';
+import { extractValidation, validationItems } from '../../../actions/tag-release/src/validation';
 
 // mode: annotate (issue 21): the staging deploy of an rc adds its evidence to the rc's notes.
 
@@ -98,4 +99,14 @@ test('mode annotate requires evidence with its environment', () => {
     );
   }
   expect(() => parseInputs({ token: 't', mode: 'final' }, ENV)).toThrow(/annotate/);
+});
+
+test("a promoted final says where the rc was validated, from the rc's annotated environments", () => {
+  const notes = annotateNotes(annotateNotes(RC_NOTES, 'staging', STAGING), 'qa', ['- qa']);
+  expect(annotatedEnvironments(notes)).toEqual(['staging', 'qa']);
+  expect(annotatedEnvironments(RC_NOTES)).toEqual([]);
+  const [first] = validationItems({}, { rc: 'v1.1.0-rc.1', sha: HEAD, environments: ['staging'] });
+  expect(first).toBe(
+    'Promoted from **v1.1.0-rc.1**: the same commit (`aaaaaaaaaaaa`), validated in staging before this tag.\n',
+  );
 });

@@ -14,6 +14,11 @@ export function isBlockMarker(line: string): boolean {
   return new RegExp(`^<!-- /?${MARK}: [\\w.-]+ -->$`).test(line.trim());
 }
 
+/** The environments whose validation annotate added to these notes, in order. */
+export function annotatedEnvironments(body: string): string[] {
+  return [...body.matchAll(new RegExp(`^<!-- ${MARK}: ([\\w.-]+) -->$`, 'gm'))].map((m) => m[1] as string);
+}
+
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**

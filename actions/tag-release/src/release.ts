@@ -12,6 +12,7 @@ import {
 } from '@deploy-kit/shared';
 import * as semver from 'semver';
 import { annotate } from './annotate';
+import { annotatedEnvironments } from './annotate-notes';
 import { classify, parseGitLog } from './commits';
 import { newerFinal, type Floating, type Scope } from './forward';
 import { authEnv, basicCredentials, Git } from './git';
@@ -214,7 +215,8 @@ async function promotion(inputs: Inputs, plan: Plan, signal: AbortSignal): Promi
     const releases = new Releases(inputs.token, inputs.repository, inputs.apiUrl, { signal });
     const rc = await releases.findByTag(plan.promotedFrom);
     const lines = rc ? extractValidation(rc.body) : undefined;
-    return lines ? { ...base, rcValidation: lines } : base;
+    const environments = rc ? annotatedEnvironments(rc.body) : [];
+    return lines ? { ...base, rcValidation: lines, environments } : base;
   } catch (error) {
     core.warning(
       `Could not read ${plan.promotedFrom}'s release notes for the Validation section: ${errorMessage(error)}`,

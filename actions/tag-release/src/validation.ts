@@ -14,6 +14,8 @@ export interface Promotion {
   sha: string;
   /** The Validation lines of the rc's own release notes, when it has them. */
   rcValidation?: string[];
+  /** Where the rc was validated, from the environments annotate added to its notes. */
+  environments?: string[];
 }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -150,10 +152,11 @@ export function validationItems(evidence: Evidence, promotion?: Promotion): stri
   const items: string[] = [];
   // Paragraphs and tables stand apart from the list items around them (blank lines), or
   // markdown would read them as the previous item's continuation.
+  const validatedIn = env ? [env] : (promotion?.environments ?? []);
   if (promotion)
     items.push(
       `Promoted from **${mdEscape(promotion.rc)}**: the same commit (${mdCode(promotion.sha.slice(0, 12))}), ` +
-        `validated${env ? ` in ${mdEscape(env)}` : ' as a release candidate'} before this tag.\n`,
+        `validated${validatedIn.length > 0 ? ` in ${validatedIn.map(mdEscape).join(', ')}` : ' as a release candidate'} before this tag.\n`,
     );
   if (evidence.lintGate) items.push(lintGateLine(evidence.lintGate));
   if (evidence.pipAudit) items.push(pipAuditLine(evidence.pipAudit));
