@@ -339,7 +339,8 @@ test('release rc: v1.0.0-rc.1 tagged and released, its staging deploy runs the s
     /^- \*\*Dependency audit\*\* \(pip-audit, passed\): \d+ vulnerabilit/,
   );
   const digest = /@(sha256:[0-9a-f]{64})$/.exec(images.web ?? '')?.[1] as string;
-  expect(validation).toContain(`| web | \`${image}:sha-${sha().slice(0, 7)}\` | \`${digest}\` |`);
+  // build-images names an image by its first tag (the branch); the digest is what staging pulled as sha-<7 hex>.
+  expect(validation).toContain(`| web | \`${image}:main\` | \`${digest}\` |`);
   const staged = JSON.parse(steps.find((s) => s.id === 'deploy')?.outputs.results ?? '{}') as {
     version: string;
   };
@@ -395,7 +396,7 @@ test('promote: v1.0.0 on the same commit, and production runs exactly the digest
   // The final's notes name the rc and carry every Validation line of the rc's notes.
   const final = releaseBody('v1.0.0');
   expect(final).toMatch(
-    /^### Validation\nPromoted from \*\*v1\.0\.0-rc\.1\*\*: the same commit \(`[0-9a-f]{12}`\), validated as a release candidate before this tag\.\n/,
+    /^### Validation\nPromoted from \*\*v1\.0\.0-rc\.1\*\*: the same commit \(`[0-9a-f]{12}`\), validated in staging before this tag\.\n/,
   );
   const carried = (extractValidation(releaseBody('v1.0.0-rc.1')) ?? []).join('\n');
   expect(final).toContain(`As v1.0.0-rc.1 (from its release notes):\n\n${carried}`);
