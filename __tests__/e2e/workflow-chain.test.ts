@@ -348,6 +348,23 @@ test('release rc: v1.0.0-rc.1 tagged and released, its staging deploy runs the s
   expect(validation.join('\n')).toContain(`- **Deploy in staging** (passed): version \`${staged.version}\``);
   expect(validation.join('\n')).toContain(smokeLines(journey, ' in staging').join('\n'));
   expect(validation.join('\n')).toContain('(journey)');
+
+  // The staging deploy run again on the rc (a rerun, a second look): its lines are replaced, not added.
+  const again = await runner.dispatch('deploy.yml', 'v1.0.0-rc.1', {
+    environment: 'staging',
+    version: staged.version,
+  });
+  runs.push(...again);
+  expect(again.map((r) => [r.jobs.deploy?.result, r.jobs.validation?.result])).toEqual([
+    ['success', 'success'],
+  ]);
+  const rerun = releaseBody('v1.0.0-rc.1');
+  expect(rerun.split('- **Deploy in staging**')).toHaveLength(2);
+  expect(rerun.split('- **Release gate**')).toHaveLength(2);
+  // Everything after the Validation section (breaking changes, contributors, the changelog link) is untouched.
+  const rest = (body: string): string => body.slice(body.indexOf('\n### ', 1));
+  expect(rest(rerun)).toContain('### ⚠ Breaking changes');
+  expect(rest(rerun)).toBe(rest(notes));
 }, 600_000);
 
 const releaseBody = (tag: string): string => github.releases.find((r) => r.tag_name === tag)?.body ?? '';
@@ -378,6 +395,7 @@ test('promote: v1.0.0 on the same commit, and production runs exactly the digest
     expect.arrayContaining([['v1.0.0', false]]),
   );
   expect(runner.approvals.map((a) => [a.environment, a.approved])).toEqual([
+    ['staging', true],
     ['staging', true],
     ['staging', true],
     ['production', true],
@@ -420,7 +438,7 @@ test('a fork pull request from a branch named main runs ci and deploys nothing',
     ['deploy', 'workflow_run', 'success'],
   ]);
   expect(pr[1]?.jobs.deploy?.result).toBe('skipped');
-  expect(runner.approvals).toHaveLength(3);
+  expect(runner.approvals).toHaveLength(4);
   expect(await served('staging', stagingHost)).toBe(before);
 }, 600_000);
 
