@@ -110,3 +110,10 @@ test("a promoted final says where the rc was validated, from the rc's annotated 
     'Promoted from **v1.1.0-rc.1**: the same commit (`aaaaaaaaaaaa`), validated in staging before this tag.\n',
   );
 });
+
+test('after a section that ends in a table, one blank line before the block', () => {
+  const table = '### Validation\n- gate\n\n| a |\n| --- |\n| b |\n\n\n### Fixes\n- x\n';
+  expect(annotateNotes(table, 'staging', STAGING)).toBe(
+    `### Validation\n- gate\n\n| a |\n| --- |\n| b |\n\n${blockStart('staging')}\n${STAGING[0]}\n${blockEnd('staging')}\n\n### Fixes\n- x\n`,
+  );
+});

@@ -33,7 +33,8 @@ export function annotateNotes(body: string, env: string, items: readonly string[
   const section = /^### Validation\n[\s\S]*?(?=\n\n### |\n\n\*\*Full changelog|\n*$(?![\s\S]))/m.exec(text);
   if (section) {
     const end = section.index + section[0].length;
-    return `${text.slice(0, end)}\n\n${block}${text.slice(end)}`;
+    // A section ending in a table or paragraph carries its own line end: one blank line, not two.
+    return `${text.slice(0, end).replace(/\n+$/, '')}\n\n${block}${text.slice(end)}`;
   }
   return `### Validation\n${block}\n\n${text}`;
 }
