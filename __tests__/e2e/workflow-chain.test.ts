@@ -5,6 +5,12 @@ import * as path from 'node:path';
 import { GitHubStandIn, pythonTools, REPO_ROOT, startOsvStandin, type OsvStandin } from '@deploy-kit/harness';
 import { WorkflowRunner } from '../../packages/harness/src/workflow/runner';
 import type { WorkflowRun } from '../../packages/harness/src/workflow/types';
+import {
+  extractValidation,
+  lintGateLine,
+  pipAuditLine,
+  smokeLines,
+} from '../../actions/tag-release/src/validation';
 import { docker, freePort, hosts, sandbox, uniqueId, type Host } from '../integration/remote-deploy/helpers';
 
 // workflows-examples/ end to end through the local runner, every deploy-kit step a committed
@@ -17,8 +23,10 @@ import { docker, freePort, hosts, sandbox, uniqueId, type Host } from '../integr
 // The copy of the examples gets the edits a user makes for their own setup (registry, SSH user)
 // plus what this tiny busybox app cannot do (no Python to migrate with, no Django, no TLS in front:
 // the smoke test runs its version suite only); the wiring between jobs and workflows is untouched.
-// lint-gate is stood in for (its bundle has its own e2e tests on the real app); pip-audit runs the
-// example app's pins against the OSV stand-in.
+// ci's gates are real: lint-gate runs black, flake8 and pytest with coverage on examples/django-app's
+// Python source and tests (copied into the repository; the image deployed stays busybox), pip-audit
+// checks the example app's pins against the OSV stand-in. Their results reach the release notes:
+// the rc's Validation section carries them and the staging deploy and journey, the final's too.
 
 const [stagingHost, productionHost] = hosts as [Host, Host];
 const id = uniqueId();
@@ -91,10 +99,21 @@ const JOURNEY = `journeys:
         expect: { status: 200, body-contains: chain }
 `;
 
+// examples/django-app's Python source and tests (what ci's lint-gate checks), as tracked.
+const APP_SOURCE =
+  /^(manage\.py|heartbeat\.py|pyproject\.toml|setup\.cfg|\.gitignore|(notes|config|tests)\/.*)$/;
+
 function prepareOrigin(): void {
   origin = path.join(root, 'origin');
   fs.mkdirSync(path.join(origin, 'web'), { recursive: true });
   git(['init', '--quiet', '--initial-branch=main']);
+  const app = path.join(REPO_ROOT, 'examples', 'django-app');
+  for (const f of git(['ls-files'], app)
+    .split('\n')
+    .filter((f) => APP_SOURCE.test(f))) {
+    fs.mkdirSync(path.dirname(path.join(origin, f)), { recursive: true });
+    fs.copyFileSync(path.join(app, f), path.join(origin, f));
+  }
   // The example app's pins and its reviewed ignore list: what audit.yml's real pip-audit checks.
   for (const f of ['requirements.txt', '.pip-audit-ignore.yml'])
     fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'django-app', f), path.join(origin, f));
@@ -141,13 +160,8 @@ function prepareWorkflows(): string {
     // in place, as the README's strategy table says for an app that cannot run two copies.
     [/^( +)uses: (org\/deploy-kit@[^\n]*)\n( +)with:\n/m, '$1uses: $2\n$3with:\n$3  strategy: recreate\n'],
     // Its first release is 1.0.0 (deploy-kit's own release.yml says the same).
-    [
-      /^(\s+)mode: \$\{\{ inputs.mode \|\| 'auto' \}\}$/m,
-      "$1mode: ${{ inputs.mode || 'auto' }}\n$1initial-version: 1.0.0",
-    ],
+    [/^(\s+)mode: rc$/m, '$1mode: rc\n$1initial-version: 1.0.0'],
     [/^\s+(version-header|metrics-path|metrics-token): .*\n/gm, ''],
-    // This project releases through the rc cycle only: release.yml's auto release on push is removed.
-    [/^on:\n {2}push:\n {4}branches: \[main\]\n {2}workflow_dispatch:/m, 'on:\n  workflow_dispatch:'],
   ];
   const unused = new Set(edits.map(([from]) => from));
   for (const file of fs.readdirSync(path.join(REPO_ROOT, 'workflows-examples'))) {
@@ -204,13 +218,12 @@ beforeAll(async () => {
       production: environment('production', productionHost),
     },
     commands: { pip: '#!/bin/sh\nexit 0\n' },
-    standIns: {
-      'org/deploy-kit/lint-gate': () => ({ outputs: { results: '{"status":"passed"}' } }),
-    },
     env: {
       DOCKER_HOST: sandbox.docker.host,
       DOCKER_CONFIG: dockerConfig,
-      PATH: `${pythonTools('pip-audit')}${path.delimiter}${process.env.PATH ?? ''}`,
+      // setup-python's stand-in is the machine's python3: the lint-gate tool set's comes first
+      // (black, flake8, pytest, pytest-cov, Django and what the app imports), as `pip install` would.
+      PATH: [pythonTools('lint-gate'), pythonTools('pip-audit'), process.env.PATH ?? ''].join(path.delimiter),
     },
     log: (line) => process.stdout.write(`${line}\n`),
   });
@@ -264,6 +277,18 @@ test('a push to main: ci builds and pushes, deploy follows, approved, to the sta
   );
   const sha = git(['rev-parse', 'HEAD']);
   expect(await served('staging', stagingHost)).toBe(`sha-${sha.slice(0, 7)}`);
+  // Releases are cut by hand (release.yml has no push trigger): no tag, no release from a push.
+  expect(pushed.filter((r) => r.workflow === 'release')).toEqual([]);
+  expect(git(['tag', '--list'])).toBe('');
+  expect(github.releases).toEqual([]);
+  // ci kept the gates' results and the images for this commit's rc (the evidence artifact).
+  const ci = pushed.find((r) => r.workflow === 'ci') as WorkflowRun;
+  expect(ci.jobs.evidence?.result).toBe('success');
+  expect(fs.readdirSync(path.join(runner.state.artifactsDir, String(ci.id), 'evidence')).sort()).toEqual([
+    'images.json',
+    'lint-gate.json',
+    'pip-audit.json',
+  ]);
 }, 600_000);
 
 const sha = (): string => git(['rev-parse', 'HEAD']);
@@ -289,12 +314,74 @@ test('release rc: v1.0.0-rc.1 tagged and released, its staging deploy runs the s
     ['org/deploy-kit', 'success'],
     ['org/deploy-kit/smoke-test', 'success'],
   ]);
-  const journey = JSON.parse(steps.find((s) => s.uses?.includes('smoke-test'))?.outputs.results ?? '{}') as {
-    status: string;
-  };
+  const journey = JSON.parse(
+    steps.find((s) => s.uses?.includes('smoke-test'))?.outputs.results ?? '{}',
+  ) as Record<string, unknown>;
   expect(journey.status).toBe('passed');
   expect(await served('staging', stagingHost)).toBe(`sha-${sha().slice(0, 7)}`);
+  expect(deploy.jobs.validation?.result).toBe('success');
+  expect(github.violations).toEqual([]);
+
+  // The rc's notes, as the GitHub stand-in holds them: ci's gates for this commit, then what its
+  // staging deploy and journey proved (added by deploy.yml's validation job), with that run's numbers.
+  const notes = releaseBody('v1.0.0-rc.1');
+  const validation = extractValidation(notes) ?? [];
+  const { lintGate, pipAudit, images } = ciEvidence();
+  const pytest = (lintGate.gates as { pytest: { counts: Record<string, number> } }).pytest.counts;
+  expect(pytest.passed).toBeGreaterThan(50); // examples/django-app's suite, run by the real lint-gate
+  expect(validation).toContain(lintGateLine(lintGate));
+  expect(lintGateLine(lintGate)).toContain(
+    `pytest ${pytest.passed} passed, 0 failed, ${pytest.skipped ?? 0} skipped`,
+  );
+  expect(lintGateLine(lintGate)).toMatch(/coverage \d+\.\d+ % ≥ 80 %/);
+  expect(validation).toContain(pipAuditLine(pipAudit));
+  expect(pipAuditLine(pipAudit)).toMatch(
+    /^- \*\*Dependency audit\*\* \(pip-audit, passed\): \d+ vulnerabilit/,
+  );
+  const digest = /@(sha256:[0-9a-f]{64})$/.exec(images.web ?? '')?.[1] as string;
+  // build-images names an image by its first tag (the branch); the digest is what staging pulled as sha-<7 hex>.
+  expect(validation).toContain(`| web | \`${image}:main\` | \`${digest}\` |`);
+  const staged = JSON.parse(steps.find((s) => s.id === 'deploy')?.outputs.results ?? '{}') as {
+    version: string;
+  };
+  expect(staged.version).toBe(`sha-${sha().slice(0, 7)}`);
+  expect(validation.join('\n')).toContain(`- **Deploy in staging** (passed): version \`${staged.version}\``);
+  expect(validation.join('\n')).toContain(smokeLines(journey, ' in staging').join('\n'));
+  expect(validation.join('\n')).toContain('(journey)');
+
+  // The staging deploy run again on the rc (a rerun, a second look): its lines are replaced, not added.
+  const again = await runner.dispatch('deploy.yml', 'v1.0.0-rc.1', {
+    environment: 'staging',
+    version: staged.version,
+  });
+  runs.push(...again);
+  expect(again.map((r) => [r.jobs.deploy?.result, r.jobs.validation?.result])).toEqual([
+    ['success', 'success'],
+  ]);
+  const rerun = releaseBody('v1.0.0-rc.1');
+  expect(rerun.split('- **Deploy in staging**')).toHaveLength(2);
+  expect(rerun.split('- **Release gate**')).toHaveLength(2);
+  // Everything after the Validation section (breaking changes, contributors, the changelog link) is untouched.
+  const rest = (body: string): string => body.slice(body.indexOf('\n### ', 1));
+  expect(rest(rerun)).toContain('### ⚠ Breaking changes');
+  expect(rest(rerun)).toBe(rest(notes));
 }, 600_000);
+
+const releaseBody = (tag: string): string => github.releases.find((r) => r.tag_name === tag)?.body ?? '';
+
+/** What ci's push run measured for this commit: its jobs' outputs. */
+function ciEvidence(): {
+  lintGate: Record<string, unknown>;
+  pipAudit: Record<string, unknown>;
+  images: Record<string, string>;
+} {
+  const ci = runs.find((r) => r.workflow === 'ci' && r.event.name === 'push') as WorkflowRun;
+  return {
+    lintGate: JSON.parse(ci.jobs.lint?.outputs.results ?? '{}') as Record<string, unknown>,
+    pipAudit: JSON.parse(ci.jobs.audit?.outputs.results ?? '{}') as Record<string, unknown>,
+    images: JSON.parse(ci.jobs.build?.outputs.images ?? '{}') as Record<string, string>,
+  };
+}
 
 test('promote: v1.0.0 on the same commit, and production runs exactly the digest staging validated', async () => {
   const promoted = await runner.dispatch('release.yml', 'v1.0.0-rc.1', { mode: 'promote' });
@@ -310,6 +397,7 @@ test('promote: v1.0.0 on the same commit, and production runs exactly the digest
   expect(runner.approvals.map((a) => [a.environment, a.approved])).toEqual([
     ['staging', true],
     ['staging', true],
+    ['staging', true],
     ['production', true],
   ]);
   expect(await served('production', productionHost)).toBe(`sha-${sha().slice(0, 7)}`);
@@ -322,6 +410,19 @@ test('promote: v1.0.0 on the same commit, and production runs exactly the digest
     expect(JSON.parse(repoDigests)).toContain(`${image}@${digest}`);
   }
   expect(runningImage('production')).toBe(runningImage('staging'));
+
+  // The final's notes name the rc and carry every Validation line of the rc's notes.
+  const final = releaseBody('v1.0.0');
+  expect(final).toMatch(
+    /^### Validation\nPromoted from \*\*v1\.0\.0-rc\.1\*\*: the same commit \(`[0-9a-f]{12}`\), validated in staging before this tag\.\n/,
+  );
+  const carried = (extractValidation(releaseBody('v1.0.0-rc.1')) ?? []).join('\n');
+  expect(final).toContain(`As v1.0.0-rc.1 (from its release notes):\n\n${carried}`);
+  expect(final).toContain(lintGateLine(ciEvidence().lintGate));
+  expect(final).toContain(`\`${digest}\``);
+  expect(final).toContain('- **Smoke test in staging** (passed)');
+  expect(final).not.toContain('<!--');
+  expect(github.violations).toEqual([]);
 }, 600_000);
 
 test('a fork pull request from a branch named main runs ci and deploys nothing', async () => {
@@ -337,7 +438,7 @@ test('a fork pull request from a branch named main runs ci and deploys nothing',
     ['deploy', 'workflow_run', 'success'],
   ]);
   expect(pr[1]?.jobs.deploy?.result).toBe('skipped');
-  expect(runner.approvals).toHaveLength(3);
+  expect(runner.approvals).toHaveLength(4);
   expect(await served('staging', stagingHost)).toBe(before);
 }, 600_000);
 

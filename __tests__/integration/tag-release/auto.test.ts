@@ -246,7 +246,7 @@ describe('tag-release auto', () => {
     repos.push();
     const mode = await runTagRelease(repos, repos.checkout(), gh, { mode: 'final' });
     expect(mode.exitCode).toBe(1);
-    expect(mode.error).toBe("Invalid input: 'mode' must be one of auto, rc, promote, got 'final'.");
+    expect(mode.error).toBe("Invalid input: 'mode' must be one of auto, rc, promote, annotate, got 'final'.");
     expect(JSON.parse(mode.outputs.results!)).toEqual({ status: 'invalid-input', failure: mode.error });
     const notRepo = await runTagRelease(repos, fs.mkdtempSync(path.join(repos.root, 'empty-')), gh);
     expect(notRepo.error).toMatch(

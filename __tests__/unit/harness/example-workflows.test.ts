@@ -10,6 +10,13 @@ import type { ActionStandIn, WorkflowRun } from '../../../packages/harness/src/w
 // in for (what each step receives is recorded): the triggers, the expressions and the hand-offs
 // between ci, deploy and release. The sandbox tier runs the same files with the real bundles.
 
+const LINT_GATE =
+  '{"status":"passed","gates":{"pytest":{"status":"passed","counts":{"tests":3,"passed":3}}}}';
+const PIP_AUDIT = '{"status":"passed","vulnerabilityCount":0,"findings":[]}';
+const IMAGES = '{"web":"ghcr.io/example/app/web:sha-0123abc@sha256:' + 'ab'.repeat(32) + '"}';
+const JOURNEY = '{"status":"passed","passedCount":2,"failedCount":0}';
+const DEPLOYED = '{"status":"passed","version":"sha-0123abc"}';
+
 let origin: string;
 let github: GitHubStandIn;
 let runner: WorkflowRunner;
@@ -60,12 +67,13 @@ function exampleRunner(disabled: string[], extra: Record<string, ActionStandIn> 
     // ci's own `pip install` of the app's requirements: nothing to install here.
     commands: { pip: '#!/bin/sh\nexit 0\n' },
     standIns: {
-      'org/deploy-kit/lint-gate': record(),
-      'org/deploy-kit/pip-audit': record(),
-      'org/deploy-kit/build-images': record(() => ({ images: '{}' })),
-      'org/deploy-kit/smoke-test': record(),
-      'org/deploy-kit': record((w) => ({ version: w.version ?? '' })),
+      'org/deploy-kit/lint-gate': record(() => ({ results: LINT_GATE })),
+      'org/deploy-kit/pip-audit': record(() => ({ results: PIP_AUDIT })),
+      'org/deploy-kit/build-images': record(() => ({ images: IMAGES })),
+      'org/deploy-kit/smoke-test': record(() => ({ results: JOURNEY })),
+      'org/deploy-kit': record((w) => ({ version: w.version ?? '', results: DEPLOYED })),
       'org/deploy-kit/tag-release': record((w) => {
+        if (w.mode === 'annotate') return {} as Record<string, string>;
         const tag = w.mode === 'promote' ? 'v1.0.0' : 'v1.0.0-rc.1';
         git(['tag', tag]);
         return { bump: 'major', tag, version: tag.slice(1), sha: head };
@@ -83,12 +91,26 @@ afterEach(async () => {
 
 const deploys = (): Record<string, string>[] =>
   calls.filter((c) => c.uses.startsWith('org/deploy-kit@')).map((c) => c.with);
+const dedent = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .join('\n');
 const byName = (runs: WorkflowRun[], name: string): WorkflowRun[] => runs.filter((r) => r.workflow === name);
 
 test('a push to main: ci passes, deploy follows on workflow_run and deploys sha-<7 hex> to staging', async () => {
   const runs = await runner.push('main');
   expect(byName(runs, 'ci').map((r) => r.conclusion)).toEqual(['success']);
-  // release.yml runs on the push too (auto mode); its stand-in cuts the rc, but no staging dispatch in auto mode.
+  // release.yml is cut by hand only: a push releases nothing.
+  expect(byName(runs, 'release')).toEqual([]);
+  expect(calls.filter((c) => c.uses.includes('tag-release'))).toEqual([]);
+  // ci keeps what this commit passed for its rc's notes: the evidence artifact.
+  const evidence = path.join(runner.state.artifactsDir, String(byName(runs, 'ci')[0]?.id), 'evidence');
+  expect(
+    ['lint-gate.json', 'pip-audit.json', 'images.json'].map((f) =>
+      fs.readFileSync(path.join(evidence, f), 'utf8'),
+    ),
+  ).toEqual([`${LINT_GATE}\n`, `${PIP_AUDIT}\n`, `${IMAGES}\n`]);
   expect(byName(runs, 'deploy').map((r) => [r.event.name, r.conclusion])).toEqual([
     ['workflow_run', 'success'],
   ]);
@@ -136,9 +158,33 @@ test('ci-sharded.yml in place of ci.yml: 4 shards then one merge, and deploy fol
   ]);
 });
 
-test('release rc dispatches the staging deploy with the tag build-images pushed (sha-<7 hex>), on the rc tag', async () => {
+test("release rc: ci's evidence of the commit in the rc's notes, then the staging deploy of its sha-<7 hex> images on the rc tag, which annotates the rc", async () => {
+  await runner.push('main');
+  calls.length = 0;
   const runs = await runner.dispatch('release.yml', 'main', { mode: 'rc' });
+  expect(runs.map((r) => [r.workflow, r.conclusion])).toEqual([
+    ['release', 'success'],
+    ['deploy', 'success'],
+  ]);
+  const [cut, annotate] = calls.filter((c) => c.uses.includes('tag-release')).map((c) => c.with);
+  expect(cut?.mode).toBe('rc');
+  // The evidence files are the ones ci uploaded for this commit, downloaded from ci's run.
+  const files = Object.fromEntries(
+    (cut?.evidence ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(': ') as [string, string]),
+  );
+  expect(Object.keys(files)).toEqual(['lint-gate', 'pip-audit', 'images']);
+  expect(annotate?.mode).toBe('annotate');
+  // (@actions/workflow-parser keeps a block scalar's indentation when it holds an expression; YAML reads it the same.)
+  expect(dedent(annotate?.evidence ?? '')).toBe(
+    `environment: staging\ndeploy: ${DEPLOYED}\nsmoke-test: ${JOURNEY}\n`,
+  );
+  expect(runs[0]?.jobs.promote?.result).toBe('skipped');
+  expect(runs[0]?.jobs.production?.result).toBe('skipped');
   const [deploy] = byName(runs, 'deploy');
+  expect(deploy?.jobs.validation?.result).toBe('success');
   expect(deploy?.event).toMatchObject({
     name: 'workflow_dispatch',
     ref: 'refs/tags/v1.0.0-rc.1',
@@ -148,6 +194,34 @@ test('release rc dispatches the staging deploy with the tag build-images pushed 
     expect.objectContaining({ version: `sha-${head.slice(0, 7)}`, environment: 'staging' }),
   ]);
   expect(github.violations).toEqual([]);
+});
+
+test('release rc of a commit ci has not passed: refused before anything is tagged or deployed; mode auto is no choice', async () => {
+  const runs = await runner.dispatch('release.yml', 'main', { mode: 'rc' });
+  expect(runs.map((r) => [r.workflow, r.conclusion])).toEqual([['release', 'failure']]);
+  const steps = runs[0]?.jobs.rc?.instances[0]?.steps ?? [];
+  expect(steps.find((x) => x.id === 'ci')?.log).toContain(
+    `ci has not passed on a push of ${head.slice(0, 12)}`,
+  );
+  expect(calls.filter((c) => c.uses.includes('tag-release'))).toEqual([]);
+  expect(runs[0]?.jobs.staging?.result).toBe('skipped');
+  await expect(runner.dispatch('release.yml', 'main', { mode: 'auto' })).rejects.toThrow(
+    "Provided value 'auto' for input 'mode' not in the list of allowed values",
+  );
+});
+
+test('no validation job for a deploy that is not an rc on staging (main, production, a final tag)', async () => {
+  await runner.dispatch('deploy.yml', 'main', { environment: 'staging', version: 'sha-abcdef1' });
+  git(['tag', 'v1.0.0-rc.1']);
+  await runner.dispatch('deploy.yml', 'v1.0.0-rc.1', { environment: 'production', version: 'sha-abcdef1' });
+  git(['tag', 'v1.0.0']);
+  await runner.dispatch('deploy.yml', 'v1.0.0', { environment: 'staging', version: 'sha-abcdef1' });
+  expect(runner.runs.map((r) => [r.jobs.deploy?.result, r.jobs.validation?.result])).toEqual([
+    ['success', 'skipped'],
+    ['success', 'skipped'],
+    ['success', 'skipped'],
+  ]);
+  expect(calls.filter((c) => c.uses.includes('tag-release'))).toEqual([]);
 });
 
 test('staging is deployed with the staging profile, production with the production one', async () => {

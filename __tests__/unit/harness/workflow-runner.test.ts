@@ -249,6 +249,67 @@ jobs:
   }
 });
 
+test("gh run list finds ci's run of a commit (GitHub's workflow-run shape), download-artifact takes that run's artifact", async () => {
+  const github = await GitHubStandIn.start({ token: 't0k', owner: 'example', repo: 'app' });
+  try {
+    const r = runner(
+      {
+        'ci.yml': `name: ci
+on: { push: { branches: [main] }, pull_request: {} }
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          mkdir -p out
+          printf '{"from": "%s %s"}\\n' "$GITHUB_EVENT_NAME" "$GITHUB_RUN_ID" > out/evidence.json
+      - uses: actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f
+        with: { name: evidence, path: out/ }
+`,
+        'release.yml': `name: release
+on: workflow_dispatch
+jobs:
+  cut:
+    runs-on: ubuntu-latest
+    steps:
+      - id: ci
+        env: { GH_TOKEN: "\${{ github.token }}" }
+        run: |
+          id=$(gh run list --repo "$GITHUB_REPOSITORY" --workflow ci.yml --commit "$GITHUB_SHA" --event push --status success --limit 1 --json databaseId,headSha --jq '.[0].databaseId // empty')
+          echo "run-id=$id" >> "$GITHUB_OUTPUT"
+      - uses: actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c
+        with:
+          name: evidence
+          path: \${{ runner.temp }}/evidence
+          run-id: \${{ steps.ci.outputs.run-id }}
+          github-token: \${{ github.token }}
+      - id: read
+        run: echo "from=$(jq -r .from "$RUNNER_TEMP/evidence/evidence.json")" >> "$GITHUB_OUTPUT"
+      - uses: actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c
+        continue-on-error: true
+        with: { name: evidence, run-id: "\${{ steps.ci.outputs.run-id }}" }
+`,
+      },
+      { github },
+    );
+    const sha = git(['rev-parse', 'HEAD']);
+    // A pull request of the same commit runs ci too: its run is not the one release takes.
+    const pr = await r.pullRequest({ number: 3, headRef: 'main', sha, headRepository: 'mallory/app' });
+    const [push] = await r.push('main');
+    const [cut] = await r.dispatch('release.yml', 'main');
+    const steps = cut?.jobs.cut?.instances[0]?.steps ?? [];
+    expect(steps[0]?.outputs['run-id']).toBe(String(push?.id));
+    expect(steps[2]?.outputs.from).toBe(`push ${push?.id}`);
+    expect(steps[3]?.outcome).toBe('failure');
+    expect(steps[3]?.log).toContain('run-id is given without github-token');
+    expect(pr[0]?.id).not.toBe(push?.id);
+    expect(github.violations).toEqual([]);
+    expect(github.requests.find((q) => q.method === 'GET')?.status).toBe(200);
+  } finally {
+    await github.close();
+  }
+});
+
 test('workflow_run from a fork: the branches filter matches the head branch name, the event says whose it was', async () => {
   const r = runner({ 'ci.yml': CI, 'deploy.yml': DEPLOY });
   const runs = await r.pullRequest({

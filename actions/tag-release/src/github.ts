@@ -112,7 +112,9 @@ export class Releases {
   }
 
   /** Every release (drafts included, which GET /releases/tags/{tag} never returns), to find a tag's. */
-  async findByTag(tag: string): Promise<{ id: number; url: string; body: string } | undefined> {
+  async findByTag(
+    tag: string,
+  ): Promise<{ id: number; url: string; body: string; prerelease: boolean } | undefined> {
     try {
       return await this.call(async () => {
         for await (const page of this.octokit.paginate.iterator(this.octokit.rest.repos.listReleases, {
@@ -120,7 +122,7 @@ export class Releases {
           per_page: 100,
         })) {
           const hit = page.data.find((r) => r.tag_name === tag);
-          if (hit) return { id: hit.id, url: hit.html_url, body: hit.body ?? '' };
+          if (hit) return { id: hit.id, url: hit.html_url, body: hit.body ?? '', prerelease: hit.prerelease };
         }
         return undefined;
       });
@@ -163,6 +165,18 @@ export class Releases {
       return { id: updated.data.id, url: updated.data.html_url, outcome: 'updated' };
     } catch (error) {
       throw apiFailed(`updating the release ${spec.tag}`, error);
+    }
+  }
+
+  /** Replace a release's notes, and nothing else (name, pre-release, Latest stay as they are). */
+  async updateBody(id: number, body: string, tag: string): Promise<string> {
+    try {
+      const r = await this.call(() =>
+        this.octokit.rest.repos.updateRelease({ ...this.repo, release_id: id, body }),
+      );
+      return r.data.html_url;
+    } catch (error) {
+      throw apiFailed(`updating the notes of the release ${tag}`, error);
     }
   }
 

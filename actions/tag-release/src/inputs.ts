@@ -99,9 +99,15 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
   if (moveMinor && !moveMajor)
     throw new InputError("'move-minor' moves vN.M along with vN: set 'move-major: true' too.");
   const workingDirectory = workingDirectoryInput(read.string('working-directory'));
+  const mode = read.enum<Mode>('mode', ['auto', 'rc', 'promote', 'annotate'], 'auto');
+  const evidence = parseEvidence(read.raw('evidence'), workingDirectory);
+  if (mode === 'annotate' && !evidence.environment)
+    throw new InputError(
+      "mode 'annotate' adds one environment's validation to the rc's notes: give 'evidence' with environment (e.g. staging) and what ran there.",
+    );
   return {
     token,
-    mode: read.enum<Mode>('mode', ['auto', 'rc', 'promote'], 'auto'),
+    mode,
     // '' is a prefix like any other (unprefixed tags, 1.2.3), not "unset": the runner gives an
     // input left out its action.yml default (v), and an explicit `tag-prefix: ''` as ''.
     tagPrefix: parseTagPrefix(read.raw('tag-prefix').trim()),
@@ -109,7 +115,7 @@ export function parseInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env
     preMajor: read.enum<PreMajor>('pre-major', ['minor', 'major'], 'minor'),
     release: read.boolean('release', true),
     images: parseImages(read.raw('images')),
-    evidence: parseEvidence(read.raw('evidence'), workingDirectory),
+    evidence,
     migrations: read.string('migrations', { fallback: '**/migrations/[0-9]*.py' }),
     moveMajor,
     moveMinor,

@@ -12,7 +12,8 @@ import {
   type VersionTag,
 } from './versions';
 
-export type Mode = 'auto' | 'rc' | 'promote';
+/** annotate never plans a version (annotate.ts): it adds validation to the rc on HEAD. */
+export type Mode = 'auto' | 'rc' | 'promote' | 'annotate';
 
 export interface Facts {
   mode: Mode;

@@ -11,6 +11,8 @@ import {
   type ActionResult,
 } from '@deploy-kit/shared';
 import * as semver from 'semver';
+import { annotate } from './annotate';
+import { annotatedEnvironments } from './annotate-notes';
 import { classify, parseGitLog } from './commits';
 import { newerFinal, type Floating, type Scope } from './forward';
 import { authEnv, basicCredentials, Git } from './git';
@@ -38,6 +40,10 @@ export async function tagRelease(inputs: Inputs, context: ActionContext): Promis
   try {
     const git = await openCheckout(inputs, context.signal);
     const history = await readHistory(git, inputs.remote);
+    if (inputs.mode === 'annotate') {
+      planned = await annotate(inputs, history, done, context.signal);
+      return finish({ planned, done, repoUrl });
+    }
     planned = await planRelease(git, inputs, history, repoUrl, context.signal);
     core.info(planned.plan.reason);
     if (inputs.dryRun)
@@ -209,7 +215,8 @@ async function promotion(inputs: Inputs, plan: Plan, signal: AbortSignal): Promi
     const releases = new Releases(inputs.token, inputs.repository, inputs.apiUrl, { signal });
     const rc = await releases.findByTag(plan.promotedFrom);
     const lines = rc ? extractValidation(rc.body) : undefined;
-    return lines ? { ...base, rcValidation: lines } : base;
+    const environments = rc ? annotatedEnvironments(rc.body) : [];
+    return lines ? { ...base, rcValidation: lines, environments } : base;
   } catch (error) {
     core.warning(
       `Could not read ${plan.promotedFrom}'s release notes for the Validation section: ${errorMessage(error)}`,

@@ -24,7 +24,7 @@ export interface DoneJson {
   /** pushed, present (already there: a rerun) or null (the step did not get that far). */
   tag: 'pushed' | 'present' | null;
   releaseUrl: string | null;
-  release: 'created' | 'updated' | null;
+  release: 'created' | 'updated' | 'unchanged' | null;
   /** Whether the release was marked Latest; false for a prerelease or when a newer final exists. */
   latest: boolean | null;
   /** Each floating tag: moved, created, unchanged, or kept (with the newer release it stays for). */

@@ -5,7 +5,7 @@ import type { Plan } from './plan';
 
 /** The plan as JSON (the plan's fields of the `results` output, and what a dry run prints). */
 export interface PlanStep {
-  action: 'push-tag' | 'create-or-update-release' | 'move-tag';
+  action: 'push-tag' | 'create-or-update-release' | 'move-tag' | 'annotate-release';
   ref: string;
   sha: string;
   detail?: string;
@@ -104,7 +104,7 @@ export function planJson(plan: Plan, steps: readonly PlanStep[], notes: string):
 
 export interface Done {
   tag?: 'pushed' | 'present';
-  release?: { url: string; outcome: 'created' | 'updated' };
+  release?: { url: string; outcome: 'created' | 'updated' | 'unchanged' };
   /** Whether the release was marked Latest (false: a newer final exists). */
   latest?: boolean;
   moved: { name: string; outcome: string; newer?: string }[];

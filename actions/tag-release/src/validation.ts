@@ -1,4 +1,5 @@
 import { mdCode, mdEscape } from '@deploy-kit/shared';
+import { isBlockMarker } from './annotate-notes';
 import type { Evidence, Json } from './evidence';
 
 /**
@@ -13,6 +14,8 @@ export interface Promotion {
   sha: string;
   /** The Validation lines of the rc's own release notes, when it has them. */
   rcValidation?: string[];
+  /** Where the rc was validated, from the environments annotate added to its notes. */
+  environments?: string[];
 }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -132,8 +135,9 @@ function imageTable(images: Readonly<Record<string, string>>, where: string): st
       const at = ref.indexOf('@sha256:');
       return `| ${mdEscape(service)} | ${mdCode(at >= 0 ? ref.slice(0, at) : ref)} | ${mdCode(at >= 0 ? ref.slice(at + 1) : 'no digest')} |`;
     });
+  // Without an environment the images are the build's (an rc cut from ci's evidence), not a deploy's.
   return [
-    `Images deployed${where}:`,
+    where ? `Images deployed${where}:` : 'Images built and pushed for this commit:',
     '',
     '| Service | Image | Digest |',
     '| --- | --- | --- |',
@@ -148,10 +152,11 @@ export function validationItems(evidence: Evidence, promotion?: Promotion): stri
   const items: string[] = [];
   // Paragraphs and tables stand apart from the list items around them (blank lines), or
   // markdown would read them as the previous item's continuation.
+  const validatedIn = env ? [env] : (promotion?.environments ?? []);
   if (promotion)
     items.push(
       `Promoted from **${mdEscape(promotion.rc)}**: the same commit (${mdCode(promotion.sha.slice(0, 12))}), ` +
-        `validated${env ? ` in ${mdEscape(env)}` : ' as a release candidate'} before this tag.\n`,
+        `validated${validatedIn.length > 0 ? ` in ${validatedIn.map(mdEscape).join(', ')}` : ' as a release candidate'} before this tag.\n`,
     );
   if (evidence.lintGate) items.push(lintGateLine(evidence.lintGate));
   if (evidence.pipAudit) items.push(pipAuditLine(evidence.pipAudit));
@@ -173,6 +178,14 @@ export function validationItems(evidence: Evidence, promotion?: Promotion): stri
 export function extractValidation(notes: string): string[] | undefined {
   const m = /^### Validation\n([\s\S]*?)(?=\n### |\n\*\*Full changelog|$(?![\s\S]))/m.exec(notes);
   if (!m) return undefined;
-  const lines = (m[1] as string).replace(/\r/g, '').trim().split('\n');
+  // The annotate mode's block markers stay behind: the lines between them are carried.
+  const lines = (m[1] as string)
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((l) => !isBlockMarker(l))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+    .split('\n');
   return lines.length > 0 && lines[0] !== '' ? lines : undefined;
 }

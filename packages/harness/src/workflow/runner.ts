@@ -9,6 +9,7 @@ import { concurrencyOf, runJobs, type JobsHost } from './run-jobs';
 import { callWorkflow } from './reusable';
 import { baseEnv, checkInputs, githubContext } from './run-env';
 import { BUILT_IN_STAND_INS, GH_SHIM } from './stand-ins';
+import { headOf, listWorkflowRuns, RUNS, runsContext } from './runs-api';
 import { triggers } from './triggers';
 import type { ApprovalRequest, RunEvent, RunnerOptions, RunnerState, WorkflowRun } from './types';
 
@@ -51,6 +52,9 @@ export class WorkflowRunner {
       sarif: [],
     };
     options.github?.route('POST', DISPATCHES, (req) => this.onDispatch(req));
+    options.github?.route('GET', RUNS, (req) =>
+      listWorkflowRuns(req, this.runs, runsContext(options.repository, options.github?.url)),
+    );
   }
 
   /** Removes the runner's temp space (workspaces, cache, artifacts). */
@@ -225,11 +229,7 @@ export class WorkflowRunner {
 
   /** `workflow_run` completed, to every workflow that follows this one. */
   private async completed(run: WorkflowRun): Promise<void> {
-    const pr = run.event.payload.pull_request as Record<string, Record<string, Value>> | undefined;
-    const headBranch = pr ? String(pr.head?.ref) : run.event.ref.replace(/^refs\/(heads|tags)\//, '');
-    const headRepo = pr
-      ? ((pr.head?.repo as Record<string, Value>) ?? {})
-      : { full_name: this.options.repository };
+    const head = headOf(run, this.options.repository);
     const payload = {
       action: 'completed',
       workflow_run: {
@@ -237,9 +237,9 @@ export class WorkflowRunner {
         name: run.workflow,
         event: run.event.name,
         conclusion: run.conclusion,
-        head_branch: headBranch,
+        head_branch: head.branch,
         head_sha: run.event.sha,
-        head_repository: headRepo,
+        head_repository: { full_name: head.repository },
         repository: { full_name: this.options.repository },
       },
       repository: this.repoPayload(),

@@ -89,8 +89,8 @@ const cacheSave: ActionStandIn = (call) => {
   return {};
 };
 
-const artifactDir = (call: StandInCall): string =>
-  path.join(call.runner.artifactsDir, String(call.run.id), encodeURIComponent(call.with.name || 'artifact'));
+const artifactDir = (call: StandInCall, runId = String(call.run.id)): string =>
+  path.join(call.runner.artifactsDir, runId, encodeURIComponent(call.with.name || 'artifact'));
 
 /**
  * upload-artifact keeps the files below the paths' common parent (one folder: its contents), as
@@ -130,11 +130,15 @@ function commonParent(found: string[], workspace: string): string {
 }
 
 const downloadArtifact: ActionStandIn = (call) => {
-  const runDir = path.join(call.runner.artifactsDir, String(call.run.id));
-  const target = path.join(call.workspace, call.with.path || '.');
+  // Another run's artifacts (run-id) need a token that may read Actions (actions: read), as the real action says.
+  const runId = call.with['run-id'] || String(call.run.id);
+  if (call.with['run-id'] && !call.with['github-token'])
+    return { failed: 'download-artifact: run-id is given without github-token' };
+  const runDir = path.join(call.runner.artifactsDir, runId);
+  const target = path.resolve(call.workspace, call.with.path || '.');
   if (call.with.name) {
-    const dir = artifactDir(call);
-    if (!fs.existsSync(dir)) return { failed: `no artifact named ${call.with.name} in run ${call.run.id}` };
+    const dir = artifactDir(call, runId);
+    if (!fs.existsSync(dir)) return { failed: `no artifact named ${call.with.name} in run ${runId}` };
     fs.cpSync(dir, target, { recursive: true });
     return {};
   }
@@ -146,7 +150,7 @@ const downloadArtifact: ActionStandIn = (call) => {
         .filter((n) => pattern.test(n))
     : [];
   if (names.length === 0)
-    return { failed: `no artifact matches '${call.with.pattern ?? '*'}' in run ${call.run.id}` };
+    return { failed: `no artifact matches '${call.with.pattern ?? '*'}' in run ${runId}` };
   const merge = call.with['merge-multiple'] === 'true';
   for (const name of names.sort())
     fs.cpSync(path.join(runDir, encodeURIComponent(name)), merge ? target : path.join(target, name), {
@@ -183,33 +187,70 @@ export const BUILT_IN_STAND_INS: Record<string, ActionStandIn> = {
 };
 
 /**
- * A `gh` for run steps: `gh workflow run <file> [--repo R] [--ref REF] [-f k=v]…` posts the
- * dispatch to the GitHub stand-in ($GITHUB_API_URL); any other command fails loudly.
+ * A `gh` for run steps, against the GitHub stand-in ($GITHUB_API_URL):
+ * `gh workflow run <file> [--repo R] [--ref REF] [-f k=v]…` posts the dispatch;
+ * `gh run list --workflow <file> [--commit SHA] [--event E] [--branch B] [--status S] [--limit N]
+ * --json f1,f2 [--jq EXPR]` lists runs (GET …/actions/workflows/<file>/runs; the fields are gh's:
+ * databaseId, headSha, headBranch, event, status, conclusion, workflowName, number, url; --jq
+ * through the machine's jq, raw output as gh prints it). Any other command fails loudly.
  */
 export const GH_SHIM = `#!/usr/bin/env node
+const { spawnSync } = require('node:child_process');
 const args = process.argv.slice(2);
-if (args[0] !== 'workflow' || args[1] !== 'run') {
-  console.error('gh stand-in: only "gh workflow run" is implemented, not: gh ' + args.join(' '));
-  process.exit(2);
-}
-const file = args[2];
-let repo = process.env.GITHUB_REPOSITORY, ref, inputs = {};
-for (let i = 3; i < args.length; i++) {
-  const a = args[i];
-  if (a === '--repo' || a === '-R') repo = args[++i];
-  else if (a === '--ref' || a === '-r') ref = args[++i];
-  else if (a === '-f' || a === '--raw-field' || a === '-F' || a === '--field') {
-    const kv = args[++i]; const eq = kv.indexOf('=');
-    inputs[kv.slice(0, eq)] = kv.slice(eq + 1);
-  } else { console.error('gh stand-in: unknown argument ' + a); process.exit(2); }
-}
 const token = process.env.GH_TOKEN || process.env.GITHUB_TOKEN || '';
-fetch(process.env.GITHUB_API_URL + '/repos/' + repo + '/actions/workflows/' + encodeURIComponent(file) + '/dispatches', {
-  method: 'POST',
-  headers: { authorization: 'token ' + token, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
-  body: JSON.stringify({ ref: ref || process.env.GITHUB_REF_NAME, inputs }),
-}).then(async (res) => {
-  if (res.status !== 204) { console.error('gh: HTTP ' + res.status + ' ' + (await res.text())); process.exit(1); }
-  console.log('Created workflow_dispatch event for ' + file + ' at ' + (ref || process.env.GITHUB_REF_NAME));
-}, (e) => { console.error('gh: ' + e); process.exit(1); });
+const headers = { authorization: 'token ' + token, accept: 'application/vnd.github+json', 'content-type': 'application/json' };
+const api = (p) => process.env.GITHUB_API_URL + p;
+const die = (m, code = 1) => { console.error(m); process.exit(code); };
+if (args[0] === 'workflow' && args[1] === 'run') workflowRun(args.slice(2));
+else if (args[0] === 'run' && args[1] === 'list') runList(args.slice(2));
+else die('gh stand-in: only "gh workflow run" and "gh run list" are implemented, not: gh ' + args.join(' '), 2);
+
+function workflowRun(rest) {
+  const file = rest[0];
+  let repo = process.env.GITHUB_REPOSITORY, ref, inputs = {};
+  for (let i = 1; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--repo' || a === '-R') repo = rest[++i];
+    else if (a === '--ref' || a === '-r') ref = rest[++i];
+    else if (a === '-f' || a === '--raw-field' || a === '-F' || a === '--field') {
+      const kv = rest[++i]; const eq = kv.indexOf('=');
+      inputs[kv.slice(0, eq)] = kv.slice(eq + 1);
+    } else die('gh stand-in: unknown argument ' + a, 2);
+  }
+  fetch(api('/repos/' + repo + '/actions/workflows/' + encodeURIComponent(file) + '/dispatches'), {
+    method: 'POST', headers, body: JSON.stringify({ ref: ref || process.env.GITHUB_REF_NAME, inputs }),
+  }).then(async (res) => {
+    if (res.status !== 204) die('gh: HTTP ' + res.status + ' ' + (await res.text()));
+    console.log('Created workflow_dispatch event for ' + file + ' at ' + (ref || process.env.GITHUB_REF_NAME));
+  }, (e) => die('gh: ' + e));
+}
+
+function runList(rest) {
+  let repo = process.env.GITHUB_REPOSITORY, workflow, json, jq;
+  const query = new URLSearchParams({ per_page: '20' });
+  const param = { '--commit': 'head_sha', '-c': 'head_sha', '--event': 'event', '-e': 'event', '--branch': 'branch', '-b': 'branch', '--status': 'status', '-s': 'status', '--limit': 'per_page', '-L': 'per_page' };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--repo' || a === '-R') repo = rest[++i];
+    else if (a === '--workflow' || a === '-w') workflow = rest[++i];
+    else if (a === '--json') json = rest[++i].split(',');
+    else if (a === '--jq' || a === '-q') jq = rest[++i];
+    else if (param[a]) query.set(param[a], rest[++i]);
+    else die('gh stand-in: unknown argument ' + a, 2);
+  }
+  if (!workflow || !json) die('gh stand-in: run list needs --workflow and --json', 2);
+  fetch(api('/repos/' + repo + '/actions/workflows/' + encodeURIComponent(workflow) + '/runs?' + query), { headers }).then(async (res) => {
+    if (res.status !== 200) die('gh: HTTP ' + res.status + ' ' + (await res.text()));
+    const fields = { databaseId: 'id', headSha: 'head_sha', headBranch: 'head_branch', event: 'event', status: 'status', conclusion: 'conclusion', workflowName: 'name', number: 'run_number', url: 'html_url' };
+    const runs = (await res.json()).workflow_runs.map((r) => Object.fromEntries(json.map((f) => {
+      if (!fields[f]) die('gh stand-in: unknown --json field ' + f, 2);
+      return [f, r[fields[f]]];
+    })));
+    const text = JSON.stringify(runs);
+    if (!jq) return console.log(text);
+    const out = spawnSync('jq', ['-r', jq], { input: text, encoding: 'utf8' });
+    if (out.status !== 0) die('gh: jq: ' + out.stderr);
+    process.stdout.write(out.stdout);
+  }, (e) => die('gh: ' + e));
+}
 `;
