@@ -392,7 +392,7 @@ for f in $(ls -1t -- "$B"/*"$SUFFIX" 2>/dev/null); do
     echo "pruned=$f (older than backup-max-age)"
   fi
 done
-`;function prune(e){return{script:t.PRUNE,args:[e.backupsDir,String(e.keep),String(e.maxAgeMinutes),e.suffix,...e.protect]}}},19700:(e,t,r)=>{"use strict";Object.defineProperty(t,"__esModule",{value:true});t.FINISH=t.START=t.GUARD_PROCESS=t.GUARD=t.HEADER=t.GUARD_MARGIN_SECONDS=void 0;t.start=start;t.finish=finish;t.plainUp=plainUp;t.oldContainers=oldContainers;const n=r(71274);t.GUARD_MARGIN_SECONDS=60;t.HEADER=String.raw`
+`;function prune(e){return{script:t.PRUNE,args:[e.backupsDir,String(e.keep),String(e.maxAgeMinutes),e.suffix,...e.protect]}}},19700:(e,t,r)=>{"use strict";Object.defineProperty(t,"__esModule",{value:true});t.FINISH=t.START=t.GUARD_PROCESS=t.GUARD=t.HEADER=t.GUARD_MARGIN_SECONDS=void 0;t.start=start;t.finish=finish;t.plainUp=plainUp;t.oldContainers=oldContainers;const n=r(71274);t.GUARD_MARGIN_SECONDS=30;t.HEADER=String.raw`
 cd -- "$1" || exit
 export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
 shift 3

@@ -41,7 +41,7 @@ describe('rollout commands', () => {
         '6',
         'web nginx',
         '30',
-        '60',
+        '30',
         'docker',
         'compose',
         '--project-name',
@@ -57,7 +57,7 @@ describe('rollout commands', () => {
       '0',
       'web',
       '10',
-      '60',
+      '30',
       ...v1,
     ]);
   });
@@ -188,7 +188,7 @@ describe('bridge-network layout (nginx publishes 80/443, web reached by its serv
       '0',
       'web',
       '10',
-      '60',
+      '30',
       ...argv,
     ]);
     expect(rollout.finish(where, 10, ['aaaaaaaaaaaa']).args).toEqual([

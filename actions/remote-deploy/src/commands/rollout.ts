@@ -25,7 +25,7 @@ import { assign, joinScript, type RemoteScript } from './script';
  */
 
 /** How long past start's own wait the guard gives the runner to send finish (it sends it at once). */
-export const GUARD_MARGIN_SECONDS = 60;
+export const GUARD_MARGIN_SECONDS = 30;
 
 /** $1 release dir, $2 host label, $3 version: the Compose environment of every command. */
 export const HEADER = String.raw`
