@@ -4,12 +4,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunActionResult } from '@deploy-kit/harness';
-import { currentRelease, deploy, docker, hosts, knownHosts, sandbox } from './helpers';
+import { currentRelease, deploy, docker, hosts } from './helpers';
 import {
   makeMigrationsApp,
   MIGRATIONS_COMPOSE,
   migrationsAppImage,
-  psql,
+  migrationsDeployInputs,
+  removeMigrationsApp,
   type MigrationsApp,
   type Release,
 } from './migrations-app';
@@ -37,19 +38,11 @@ beforeAll(() => {
 
 afterAll(() => {
   if (!app) return;
-  const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${app.project}`]).trim();
-  if (ids) docker(['rm', '-f', ...ids.split('\n')]);
+  removeMigrationsApp(app);
   try {
     docker(['volume', 'rm', `${app.project}_media`]);
   } catch {
     // already gone
-  }
-  fs.rmSync(app.workspace, { recursive: true, force: true });
-  fs.rmSync(app.projectDir, { recursive: true, force: true });
-  try {
-    psql(sandbox.postgres.database, `DROP DATABASE IF EXISTS ${app.database};`);
-  } catch {
-    // still in use
   }
 });
 
@@ -59,21 +52,8 @@ function run(
   extra: Record<string, string> = {},
 ): Promise<RunActionResult> {
   return deploy({ workspace: app.workspace } as never, {
-    hosts: `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`,
-    user: sandbox.ssh.user,
-    'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
-    'known-hosts': knownHosts([host]),
-    'project-dir': '/unused',
-    'compose-files': 'docker-compose.yml',
-    // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
-    // database, not the switch).
-    strategy: 'recreate',
+    ...migrationsDeployInputs(app, image[release] ?? '', version),
     'env-file': 'app.env',
-    images: `web=${image[release] ?? ''}`,
-    version,
-    'migrate-command': 'python3 manage.py migrate --noinput',
-    healthcheck: 'none',
-    'health-url': `http://{host}:${app.port}/healthz`,
     'health-timeout': '12s',
     'lock-timeout': '5s',
     ...extra,
