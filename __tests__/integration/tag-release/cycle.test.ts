@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GitHubStandIn } from '@deploy-kit/harness';
 import {
+  changeAfterV100,
   firstRelease,
   holdFirstPushUntilSecond,
-  oneChangeSince100,
   Repos,
   reposPerTest,
   runTagRelease,
@@ -105,7 +105,7 @@ describe('tag-release idempotence, interruptions and concurrency', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  reposPerTest((made) => ({ repos, gh } = made), oneChangeSince100('feat: second'));
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('feat: second'));
 
   test('killed after the tag was pushed: the rerun creates the release and does not tag again', async () => {
     const first = await runTagRelease(
@@ -246,15 +246,7 @@ describe('tag-release move-major', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  reposPerTest(
-    (made) => ({ repos, gh } = made),
-    (r) => {
-      firstRelease(r);
-      r.tag('v1', 'HEAD', true);
-      r.commit('fix: second');
-      r.push();
-    },
-  );
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('fix: second', { v1: 'annotated' }));
 
   test('moves v1 (and v1.0) to the commit as lightweight tags; an rc moves nothing', async () => {
     const rc = await runTagRelease(repos, repos.checkout(), gh, { mode: 'rc', 'move-major': 'true' });

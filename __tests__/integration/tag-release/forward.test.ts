@@ -1,5 +1,6 @@
 import { GitHubStandIn, type Handler } from '@deploy-kit/harness';
 import {
+  changeAfterV100,
   firstRelease,
   holdFirstPushUntilSecond,
   Repos,
@@ -16,15 +17,7 @@ describe('tag-release: two runs at once moving v1 (issue 18 C4)', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  reposPerTest(
-    (made) => ({ repos, gh } = made),
-    (r) => {
-      firstRelease(r);
-      r.tag('v1', 'HEAD', false);
-      r.commit('feat: second');
-      r.push();
-    },
-  );
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('feat: second', { v1: 'lightweight' }));
 
   test('both runs push v1 from the same old value in the same moment: both green, one end state', async () => {
     // A real race, made certain: the remote's pre-receive hook holds the first push of v1 until

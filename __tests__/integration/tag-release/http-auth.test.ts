@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GitHubStandIn } from '@deploy-kit/harness';
 import { startGitHttp, type GitHttpServer } from './git-http';
-import { oneChangeSince100, Repos, reposPerTest, runTagRelease, TOKEN, tokenForms } from './repo';
+import { changeAfterV100, Repos, reposPerTest, runTagRelease, TOKEN, tokenForms } from './repo';
 
 // The token's only way into git is an http.<server>/.extraheader in the GIT_CONFIG_* environment.
 // Here the remote is real smart HTTP that demands it, and the checkout carries a stale header
@@ -14,7 +14,7 @@ describe('tag-release over authenticated smart HTTP', () => {
   let gh: GitHubStandIn;
   let server: GitHttpServer;
 
-  reposPerTest((made) => ({ repos, gh } = made), oneChangeSince100('feat: over http'));
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('feat: over http'));
   beforeEach(async () => {
     server = await startGitHttp(repos.root, TOKEN);
   });

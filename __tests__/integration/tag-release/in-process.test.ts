@@ -4,7 +4,7 @@ import { GitHubStandIn } from '@deploy-kit/harness';
 import { listenForCancel, manualSignals, noSignals, ToolError, type ActionContext } from '@deploy-kit/shared';
 import { parseInputs, tagReleaseAction } from '../../../actions/tag-release/src/action';
 import { Git } from '../../../actions/tag-release/src/git';
-import { oneChangeSince100, Repos, reposPerTest, TOKEN } from './repo';
+import { changeAfterV100, Repos, reposPerTest, TOKEN } from './repo';
 
 // tag-release as a typed function (issue 17): parseInputs(raw) + run(inputs, context) with objects,
 // in this process, against real git and the REST stand-in; and its git edge's progress and cancel.
@@ -23,7 +23,7 @@ describe('tag-release in-process', () => {
   let gh: GitHubStandIn;
   const saved = { ...process.env };
 
-  reposPerTest((made) => ({ repos, gh } = made), oneChangeSince100('fix: second'));
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('fix: second'));
   beforeEach(() => {
     // The checkout is the workspace; git reads this test's HOME, no system config.
     process.env.HOME = repos.home;

@@ -206,10 +206,17 @@ export function firstRelease(repos: Repos): void {
   repos.tag('v1.0.0');
 }
 
-/** v1.0.0 (firstRelease), then one change on top (`subject`), pushed. */
-export function oneChangeSince100(subject: string): (repos: Repos) => void {
+/**
+ * v1.0.0 (firstRelease), with a major tag `v1` on it when `v1` says which kind, then one change on
+ * top (`subject`), pushed.
+ */
+export function changeAfterV100(
+  subject: string,
+  options: { v1?: 'annotated' | 'lightweight' } = {},
+): (repos: Repos) => void {
   return (repos) => {
     firstRelease(repos);
+    if (options.v1) repos.tag('v1', 'HEAD', options.v1 === 'annotated');
     repos.commit(subject);
     repos.push();
   };
