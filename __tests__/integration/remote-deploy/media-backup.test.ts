@@ -60,9 +60,9 @@ function run(
   });
 }
 
-/** sha256 of every file in the media volume, by path. */
-function volumeHashes(): Record<string, string> {
-  const out = docker([
+/** `script` (sh) in a throwaway container of the 1.0 image with the media volume at /m: its output. */
+function inMediaVolume(script: string, mount: 'ro' | 'rw' = 'ro'): string {
+  return docker([
     'run',
     '--rm',
     '--network',
@@ -72,11 +72,16 @@ function volumeHashes(): Record<string, string> {
     '--entrypoint',
     'sh',
     '-v',
-    `${app.project}_media:/m:ro`,
+    `${app.project}_media:/m${mount === 'ro' ? ':ro' : ''}`,
     image['1.0'] as string,
     '-c',
-    'cd /m && find . -type f -print0 | sort -z | xargs -0 sha256sum',
+    script,
   ]);
+}
+
+/** sha256 of every file in the media volume, by path. */
+function volumeHashes(): Record<string, string> {
+  const out = inMediaVolume('cd /m && find . -type f -print0 | sort -z | xargs -0 sha256sum');
   return Object.fromEntries(
     out
       .trim()
@@ -87,21 +92,10 @@ function volumeHashes(): Record<string, string> {
 
 test('(e) a media volume survives a deploy and its rollback; its archive restores byte for byte', async () => {
   expect((await run('v1', '1.0')).exitCode).toBe(0);
-  docker([
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--user',
-    '0',
-    '--entrypoint',
-    'sh',
-    '-v',
-    `${app.project}_media:/m`,
-    image['1.0'] as string,
-    '-c',
+  inMediaVolume(
     'mkdir -p /m/uploads/2026 && head -c 300000 /dev/urandom > /m/uploads/2026/photo.bin && printf "caf\\303\\251 \\n" > "/m/uploads/name with space.txt" && chmod 640 /m/uploads/2026/photo.bin',
-  ]);
+    'rw',
+  );
   const written = volumeHashes();
   expect(Object.keys(written).sort()).toEqual(['./uploads/2026/photo.bin', './uploads/name with space.txt']);
 
