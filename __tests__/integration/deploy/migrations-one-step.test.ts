@@ -1,15 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runAction, type RunActionResult } from '@deploy-kit/harness';
-import { currentRelease, docker, hosts, knownHosts, sandbox } from '../remote-deploy/helpers';
+import { currentRelease, hosts } from '../remote-deploy/helpers';
 import {
   appliedMigrations,
   columns,
   insertItem,
   makeMigrationsApp,
   migrationsAppImage,
+  migrationsDeployInputs,
   names,
-  psql,
+  removeMigrationsApp,
   type MigrationsApp,
   type Release,
 } from '../remote-deploy/migrations-app';
@@ -35,16 +36,7 @@ beforeAll(() => {
 }, 600_000);
 
 afterAll(() => {
-  if (!app) return;
-  const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${app.project}`]).trim();
-  if (ids) docker(['rm', '-f', ...ids.split('\n')]);
-  fs.rmSync(app.workspace, { recursive: true, force: true });
-  fs.rmSync(app.projectDir, { recursive: true, force: true });
-  try {
-    psql(sandbox.postgres.database, `DROP DATABASE IF EXISTS ${app.database};`);
-  } catch {
-    // still in use
-  }
+  if (app) removeMigrationsApp(app);
 });
 
 function oneStep(release: Release): Promise<RunActionResult> {
@@ -54,20 +46,7 @@ function oneStep(release: Release): Promise<RunActionResult> {
     inputs: {
       template: 'deploy/env.template',
       output: '.deploy/.env',
-      hosts: `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`,
-      user: sandbox.ssh.user,
-      'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
-      'known-hosts': knownHosts([host]),
-      'project-dir': '/unused',
-      'compose-files': 'docker-compose.yml',
-      // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
-      // database, not the switch).
-      strategy: 'recreate',
-      images: `web=${image[release]}`,
-      version: release,
-      'migrate-command': 'python3 manage.py migrate --noinput',
-      healthcheck: 'none',
-      'health-url': `http://{host}:${app.port}/healthz`,
+      ...migrationsDeployInputs(app, image[release] ?? '', release),
       'health-timeout': '20s',
       'lock-timeout': '5s',
       url: `http://${host.host}:${app.port}/smoke`,

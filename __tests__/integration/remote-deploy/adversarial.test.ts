@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { waitFor } from '@deploy-kit/harness';
+import { waitFor, type RunActionResult } from '@deploy-kit/harness';
 import {
   baseInputs,
   buildAppImages,
@@ -44,14 +44,20 @@ function inputs(extra: Record<string, string>): Record<string, string> {
   return { ...baseInputs(app, targets), images: `web=${images.v2}`, version: '2.0', ...extra };
 }
 
+/** A deploy of 2.0 that holds the lock while its pre-deploy command sleeps `seconds`, once it holds it. */
+async function deployHoldingLock(seconds: number): Promise<{ done: Promise<RunActionResult> }> {
+  const done = deploy(app, inputs({ 'pre-deploy-command': `sleep ${seconds}`, version: '2.0' }));
+  await waitFor(
+    'the first deploy to take the lock',
+    () => fs.existsSync(path.join(lockDir, 'owner.json')),
+    60_000,
+  );
+  return { done };
+}
+
 describe('locks', () => {
   test('a second deploy while the first holds the lock fails naming the holder; the first succeeds', async () => {
-    const first = deploy(app, inputs({ 'pre-deploy-command': 'sleep 4', version: '2.0' }));
-    await waitFor(
-      'the first deploy to take the lock',
-      () => fs.existsSync(path.join(lockDir, 'owner.json')),
-      60_000,
-    );
+    const first = await deployHoldingLock(4);
     const second = await deploy(
       app,
       inputs({ images: `web=${images.v3}`, version: '3.0', 'lock-timeout': '1s' }),
@@ -60,24 +66,19 @@ describe('locks', () => {
     expect(second.error).toMatch(
       /is locked by octocat \(run example\/app#4242\.1, version 2\.0, runner deploy-kit-harness, \d+s ago\); waited \d+s/,
     );
-    const done = await first;
+    const done = await first.done;
     expect(done.error).toBeUndefined();
     expect(await served(host, app)).toBe('2.0');
     expect(fs.existsSync(lockDir)).toBe(false);
   });
 
   test('a second deploy with a longer lock-timeout waits, then deploys after the first', async () => {
-    const first = deploy(app, inputs({ 'pre-deploy-command': 'sleep 3', version: '2.0' }));
-    await waitFor(
-      'the first deploy to take the lock',
-      () => fs.existsSync(path.join(lockDir, 'owner.json')),
-      60_000,
-    );
+    const first = await deployHoldingLock(3);
     const second = await deploy(
       app,
       inputs({ images: `web=${images.v3}`, version: '3.0', 'lock-timeout': '90s' }),
     );
-    expect((await first).error).toBeUndefined();
+    expect((await first.done).error).toBeUndefined();
     expect(second.error).toBeUndefined();
     expect(second.log).toMatch(/locked by octocat .*; waiting up to 90s/);
     expect(await served(host, app)).toBe('3.0');

@@ -4,12 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunActionResult } from '@deploy-kit/harness';
 import * as verify from '../../../actions/remote-deploy/src/commands/verify';
-import { currentRelease, deploy, docker, hosts, knownHosts, releaseLog, sandbox } from './helpers';
+import { currentRelease, deploy, hosts, releaseLog, sandbox } from './helpers';
 import {
   insertItem,
   makeMigrationsApp,
   migrationsAppImage,
+  migrationsDeployInputs,
   psql,
+  removeMigrationsApp,
   type MigrationsApp,
 } from './migrations-app';
 
@@ -36,36 +38,13 @@ beforeAll(() => {
 }, 600_000);
 
 afterAll(() => {
-  if (!app) return;
-  const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${app.project}`]).trim();
-  if (ids) docker(['rm', '-f', ...ids.split('\n')]);
-  fs.rmSync(app.workspace, { recursive: true, force: true });
-  fs.rmSync(app.projectDir, { recursive: true, force: true });
-  for (const db of [app.database, `${app.database}_other`])
-    try {
-      psql(sandbox.postgres.database, `DROP DATABASE IF EXISTS ${db};`);
-    } catch {
-      // still in use
-    }
+  if (app) removeMigrationsApp(app, [`${app.database}_other`]);
 });
 
 function run(version: string, extra: Record<string, string> = {}): Promise<RunActionResult> {
   return deploy({ workspace: app.workspace } as never, {
-    hosts: `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`,
-    user: sandbox.ssh.user,
-    'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
-    'known-hosts': knownHosts([host]),
-    'project-dir': '/unused',
-    'compose-files': 'docker-compose.yml',
-    // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
-    // database, not the switch).
-    strategy: 'recreate',
+    ...migrationsDeployInputs(app, image, version),
     'env-file': 'app.env',
-    images: `web=${image}`,
-    version,
-    'migrate-command': 'python3 manage.py migrate --noinput',
-    healthcheck: 'none',
-    'health-url': `http://{host}:${app.port}/healthz`,
     'health-timeout': '20s',
     'lock-timeout': '5s',
     backup: 'postgres-host',

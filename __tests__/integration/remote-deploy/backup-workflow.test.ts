@@ -5,13 +5,14 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '@deploy-kit/harness';
 import { WorkflowRunner } from '../../../packages/harness/src/workflow/runner';
 import type { StepRun, WorkflowRun } from '../../../packages/harness/src/workflow/types';
-import { deploy, docker, hosts, knownHosts, releaseLog, sandbox } from './helpers';
+import { deploy, hosts, knownHosts, releaseLog, sandbox } from './helpers';
 import {
   insertItem,
   makeMigrationsApp,
   migrationsAppImage,
+  migrationsDeployInputs,
   names,
-  psql,
+  removeMigrationsApp,
   type MigrationsApp,
 } from './migrations-app';
 
@@ -62,21 +63,8 @@ function prepareWorkflow(): string {
 beforeAll(async () => {
   app = makeMigrationsApp(host);
   const first = await deploy({ workspace: app.workspace } as never, {
-    hosts: `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`,
-    user: sandbox.ssh.user,
-    'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
-    'known-hosts': knownHosts([host]),
-    'project-dir': '/unused',
-    'compose-files': 'docker-compose.yml',
-    // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
-    // database, not the switch).
-    strategy: 'recreate',
+    ...migrationsDeployInputs(app, migrationsAppImage('1.0'), '1.0'),
     'env-file': 'app.env',
-    images: `web=${migrationsAppImage('1.0')}`,
-    version: '1.0',
-    'migrate-command': 'python3 manage.py migrate --noinput',
-    healthcheck: 'none',
-    'health-url': `http://{host}:${app.port}/healthz`,
   });
   expect(first.exitCode).toBe(0);
 
@@ -110,16 +98,7 @@ beforeAll(async () => {
 afterAll(() => {
   runner?.close();
   if (root) fs.rmSync(root, { recursive: true, force: true });
-  if (!app) return;
-  const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${app.project}`]).trim();
-  if (ids) docker(['rm', '-f', ...ids.split('\n')]);
-  fs.rmSync(app.workspace, { recursive: true, force: true });
-  fs.rmSync(app.projectDir, { recursive: true, force: true });
-  try {
-    psql(sandbox.postgres.database, `DROP DATABASE IF EXISTS ${app.database};`);
-  } catch {
-    // still in use
-  }
+  if (app) removeMigrationsApp(app);
 });
 
 /** The one run a trigger started, its backup step and its "Say what was done" step. */

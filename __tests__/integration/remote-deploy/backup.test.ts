@@ -147,19 +147,22 @@ function expectKept(s: Scenario, newest: (string | undefined)[]): void {
   expect(dumps).toEqual(newest.map((f) => path.basename(f as string)).sort());
 }
 
-const failure = (preset: string, how: string, host: Host, cause: string): RegExp =>
-  new RegExp(
-    `^Could not run: pre-deploy backup '${preset}' \\(${how}\\) on ${host.host.replace(/\./g, '\\.')}:${host.port} exited with \\d+; last output: .*${cause}`,
-  );
-
-test('backup: postgres runs pg_dump inside the db service of the current release; a stopped db stops the deploy', async () => {
-  const host = hosts[0] as Host;
-  const password = `pg-${uniqueId()}-${uniqueId()}`;
+/**
+ * A Scenario whose project has a `db` service (the db image running `command` with `environment`,
+ * its password DB_PASSWORD from the env file), backed up by `preset` in that service, two dumps
+ * kept, each restored into a scratch database and counted.
+ */
+function dbServiceScenario(
+  host: Host,
+  preset: 'postgres' | 'mysql',
+  command: 'postgres' | 'mariadb',
+  environment: string[],
+  password: string,
+): Scenario {
   const s = new Scenario(
     host,
-    // backup-verify: each dump restored into a scratch database of the db service and counted.
     {
-      backup: 'postgres',
+      backup: preset,
       'backup-keep': '2',
       'backup-verify': 'restore',
       'backup-verify-query': 'SELECT COUNT(*) FROM orders',
@@ -168,30 +171,72 @@ test('backup: postgres runs pg_dump inside the db service of the current release
     image: ${dbTag}
     network_mode: host
     init: true
-    command: ["postgres"]
+    command: ["${command}"]
     environment:
-      PGPORT: "${DB_PORTS.postgres}"
-      POSTGRES_USER: shop
-      POSTGRES_DB: shop
-      POSTGRES_PASSWORD: \${DB_PASSWORD}
-`,
+${environment.map((line) => `      ${line}\n`).join('')}`,
   );
   s.envExtra = `DB_PASSWORD=${password}\n`;
+  return s;
+}
 
+/**
+ * 1.0; a marker row (`insert`) in the db service; 2.0, whose dump (in the results output) holds
+ * the row, passes `checkDump` (before backup-keep removes it) and was verified by a restore; 3.0
+ * and 4.0, after which only their two dumps remain. 2.0 does not show the password.
+ */
+async function expectDumpsOfDbService(
+  s: Scenario,
+  kind: 'postgres' | 'mariadb',
+  insert: (marker: string) => string,
+  header: RegExp,
+  password: string,
+  checkDump: (text: string) => void = () => undefined,
+): Promise<{ db: string; first: RunActionResult; second: RunActionResult }> {
   const first = await s.deployOk('1.0', images.v1);
-  expect(first.log).toContain('no current release: nothing to back up');
   const db = containerOf(s.project, 'db');
   const marker = `marker-${uniqueId()}`;
-  sql(db, 'postgres', `CREATE TABLE orders (note text); INSERT INTO orders VALUES ('${marker}');`);
+  sql(db, kind, insert(marker));
 
   const second = await s.deployOk('2.0', images.v2);
   expect(second.leaks([password])).toEqual([]);
-  expect(second.log).toMatch(/Backup and migrations on/);
-  expectDumpWithMarker(s, second, marker, /PostgreSQL database dump/);
+  expectDumpWithMarker(s, second, marker, header);
+  checkDump(gunzip(backupOutput(second) as string));
   expect(second.log).toMatch(/backup verified: .*verified=\S+-before-2\.0\.sql\.gz tables=1 rows=1/);
   const third = await s.deployOk('3.0', images.v3);
   const fourth = await s.deployOk('4.0', images.v2);
   expectKept(s, [backupOutput(third), backupOutput(fourth)]);
+  return { db, first, second };
+}
+
+const failure = (preset: string, how: string, host: Host, cause: string): RegExp =>
+  new RegExp(
+    `^Could not run: pre-deploy backup '${preset}' \\(${how}\\) on ${host.host.replace(/\./g, '\\.')}:${host.port} exited with \\d+; last output: .*${cause}`,
+  );
+
+test('backup: postgres runs pg_dump inside the db service of the current release; a stopped db stops the deploy', async () => {
+  const host = hosts[0] as Host;
+  const password = `pg-${uniqueId()}-${uniqueId()}`;
+  const s = dbServiceScenario(
+    host,
+    'postgres',
+    'postgres',
+    [
+      `PGPORT: "${DB_PORTS.postgres}"`,
+      'POSTGRES_USER: shop',
+      'POSTGRES_DB: shop',
+      'POSTGRES_PASSWORD: ${DB_PASSWORD}',
+    ],
+    password,
+  );
+  const { db, first, second } = await expectDumpsOfDbService(
+    s,
+    'postgres',
+    (marker) => `CREATE TABLE orders (note text); INSERT INTO orders VALUES ('${marker}');`,
+    /PostgreSQL database dump/,
+    password,
+  );
+  expect(first.log).toContain('no current release: nothing to back up');
+  expect(second.log).toMatch(/Backup and migrations on/);
   expect(containerOf(s.project, 'db')).toBe(db);
 
   docker(['stop', db]);
@@ -209,42 +254,27 @@ test('backup: postgres runs pg_dump inside the db service of the current release
 test('backup: mysql runs mysqldump inside the db service with the image credentials; a wrong password or a missing service stops the deploy', async () => {
   const host = hosts[1] as Host;
   const password = `my-${uniqueId()}-${uniqueId()}`;
-  const s = new Scenario(
+  const s = dbServiceScenario(
     host,
-    {
-      backup: 'mysql',
-      'backup-keep': '2',
-      'backup-verify': 'restore',
-      'backup-verify-query': 'SELECT COUNT(*) FROM orders',
-    },
-    `${COMPOSE}  db:
-    image: ${dbTag}
-    network_mode: host
-    init: true
-    command: ["mariadb"]
-    environment:
-      MYSQL_TCP_PORT: "${DB_PORTS.mariadb}"
-      MYSQL_DATABASE: shop
-      MYSQL_USER: shop
-      MYSQL_PASSWORD: \${DB_PASSWORD}
-      MYSQL_RANDOM_ROOT_PASSWORD: "yes"
-`,
+    'mysql',
+    'mariadb',
+    [
+      `MYSQL_TCP_PORT: "${DB_PORTS.mariadb}"`,
+      'MYSQL_DATABASE: shop',
+      'MYSQL_USER: shop',
+      'MYSQL_PASSWORD: ${DB_PASSWORD}',
+      'MYSQL_RANDOM_ROOT_PASSWORD: "yes"',
+    ],
+    password,
   );
-  s.envExtra = `DB_PASSWORD=${password}\n`;
-
-  await s.deployOk('1.0', images.v1);
-  const db = containerOf(s.project, 'db');
-  const marker = `marker-${uniqueId()}`;
-  sql(db, 'mariadb', `CREATE TABLE shop.orders (note text); INSERT INTO shop.orders VALUES ('${marker}');`);
-
-  const second = await s.deployOk('2.0', images.v2);
-  expect(second.leaks([password])).toEqual([]);
-  expectDumpWithMarker(s, second, marker, /^-- (MariaDB|MySQL) dump/m);
-  expect(gunzip(backupOutput(second) as string).trimEnd()).toMatch(/\n-- Dump completed on [^\n]*$/);
-  expect(second.log).toMatch(/backup verified: .*verified=\S+-before-2\.0\.sql\.gz tables=1 rows=1/);
-  const third = await s.deployOk('3.0', images.v3);
-  const fourth = await s.deployOk('4.0', images.v2);
-  expectKept(s, [backupOutput(third), backupOutput(fourth)]);
+  const { db } = await expectDumpsOfDbService(
+    s,
+    'mariadb',
+    (marker) => `CREATE TABLE shop.orders (note text); INSERT INTO shop.orders VALUES ('${marker}');`,
+    /^-- (MariaDB|MySQL) dump/m,
+    password,
+    (text) => expect(text.trimEnd()).toMatch(/\n-- Dump completed on [^\n]*$/),
+  );
 
   // The password was changed in the database but not in the container's environment.
   sql(db, 'mariadb', `ALTER USER 'shop'@'%' IDENTIFIED BY 'rotated-${uniqueId()}';`);

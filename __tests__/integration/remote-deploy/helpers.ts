@@ -262,6 +262,33 @@ export interface PrivateSshd {
 }
 
 /**
+ * Where a throwaway sshd lives: a temp dir (named from `prefix`), a random loopback address and
+ * port, a world-writable canary dir, and an authorized_keys file (<dir>/auth/<user>) letting in
+ * the sandbox client key, forced to `touch CANARY` unless `forcedCommand` is false.
+ */
+export function privateSshdPlace(
+  prefix: string,
+  forcedCommand = true,
+): { dir: string; host: string; port: number; canary: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o755);
+  const host = `127.0.${200 + Math.floor(Math.random() * 50)}.${2 + Math.floor(Math.random() * 250)}`;
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  fs.mkdirSync(path.join(dir, 'canary'), { mode: 0o777 });
+  fs.chmodSync(path.join(dir, 'canary'), 0o777);
+  const canary = path.join(dir, 'canary', 'CANARY');
+  const pub = fs.readFileSync(sandbox.ssh.clientKeyPub, 'utf8').trim();
+  fs.mkdirSync(path.join(dir, 'auth'));
+  fs.writeFileSync(
+    path.join(dir, 'auth', sandbox.ssh.user),
+    `${forcedCommand ? `command="touch ${canary}; chmod 666 ${canary}" ` : ''}${pub}\n`,
+    { mode: 0o644 },
+  );
+  fs.chmodSync(path.join(dir, 'auth'), 0o755);
+  return { dir, host, port, canary };
+}
+
+/**
  * A throwaway sshd of our own (RIG.md recipe, pid file under its temp dir), whose
  * authorized_keys entry for the sandbox client key forces `touch CANARY`: if any
  * session were ever opened with our key, the canary file would appear.
@@ -269,25 +296,10 @@ export interface PrivateSshd {
 export async function startPrivateSshd(
   options: { forcedCommand?: boolean; setEnv?: Record<string, string> } = {},
 ): Promise<PrivateSshd> {
-  const forced = options.forcedCommand ?? true;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-sshd-'));
-  fs.chmodSync(dir, 0o755);
-  const host = `127.0.${200 + Math.floor(Math.random() * 50)}.${2 + Math.floor(Math.random() * 250)}`;
-  const port = 30000 + Math.floor(Math.random() * 20000);
-  fs.mkdirSync(path.join(dir, 'canary'), { mode: 0o777 });
-  fs.chmodSync(path.join(dir, 'canary'), 0o777);
-  const canary = path.join(dir, 'canary', 'CANARY');
+  const { dir, host, port, canary } = privateSshdPlace('rd-sshd-', options.forcedCommand ?? true);
   fs.mkdirSync('/run/sshd', { recursive: true });
   const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
   if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`);
-  const pub = fs.readFileSync(sandbox.ssh.clientKeyPub, 'utf8').trim();
-  fs.mkdirSync(path.join(dir, 'auth'));
-  fs.writeFileSync(
-    path.join(dir, 'auth', sandbox.ssh.user),
-    `${forced ? `command="touch ${canary}; chmod 666 ${canary}" ` : ''}${pub}\n`,
-    { mode: 0o644 },
-  );
-  fs.chmodSync(path.join(dir, 'auth'), 0o755);
   const cfg = path.join(dir, 'sshd_config');
   fs.writeFileSync(
     cfg,

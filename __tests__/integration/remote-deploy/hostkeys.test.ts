@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitFor } from '@deploy-kit/harness';
 import {
@@ -9,6 +8,7 @@ import {
   deploy,
   hosts,
   makeApp,
+  privateSshdPlace,
   sandbox,
   startPrivateSshd,
   type App,
@@ -126,13 +126,7 @@ describe('a stock host with RSA, ECDSA and ed25519 host keys', () => {
   let stock: StockSshd;
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rd-stock-sshd-'));
-    fs.chmodSync(dir, 0o755);
-    const host = `127.0.${200 + Math.floor(Math.random() * 50)}.${2 + Math.floor(Math.random() * 250)}`;
-    const port = 30000 + Math.floor(Math.random() * 20000);
-    fs.mkdirSync(path.join(dir, 'canary'), { mode: 0o777 });
-    fs.chmodSync(path.join(dir, 'canary'), 0o777);
-    const canary = path.join(dir, 'canary', 'CANARY');
+    const { dir, host, port, canary } = privateSshdPlace('rd-stock-sshd-');
     const types = {
       rsa: ['-t', 'rsa', '-b', '3072'],
       ecdsa: ['-t', 'ecdsa', '-b', '256'],
@@ -147,13 +141,6 @@ describe('a stock host with RSA, ECDSA and ed25519 host keys', () => {
         ' ',
       )[1] as string;
     }
-    fs.mkdirSync(path.join(dir, 'auth'));
-    fs.writeFileSync(
-      path.join(dir, 'auth', sandbox.ssh.user),
-      `command="touch ${canary}; chmod 666 ${canary}" ${fs.readFileSync(sandbox.ssh.clientKeyPub, 'utf8').trim()}\n`,
-      { mode: 0o644 },
-    );
-    fs.chmodSync(path.join(dir, 'auth'), 0o755);
     const cfg = path.join(dir, 'sshd_config');
     const pidFile = path.join(dir, 'sshd.pid');
     fs.writeFileSync(

@@ -4,12 +4,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunActionResult } from '@deploy-kit/harness';
-import { currentRelease, deploy, docker, hosts, knownHosts, sandbox } from './helpers';
+import { currentRelease, deploy, docker, hosts } from './helpers';
 import {
   makeMigrationsApp,
   MIGRATIONS_COMPOSE,
   migrationsAppImage,
-  psql,
+  migrationsDeployInputs,
+  removeMigrationsApp,
   type MigrationsApp,
   type Release,
 } from './migrations-app';
@@ -37,19 +38,11 @@ beforeAll(() => {
 
 afterAll(() => {
   if (!app) return;
-  const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${app.project}`]).trim();
-  if (ids) docker(['rm', '-f', ...ids.split('\n')]);
+  removeMigrationsApp(app);
   try {
     docker(['volume', 'rm', `${app.project}_media`]);
   } catch {
     // already gone
-  }
-  fs.rmSync(app.workspace, { recursive: true, force: true });
-  fs.rmSync(app.projectDir, { recursive: true, force: true });
-  try {
-    psql(sandbox.postgres.database, `DROP DATABASE IF EXISTS ${app.database};`);
-  } catch {
-    // still in use
   }
 });
 
@@ -59,30 +52,17 @@ function run(
   extra: Record<string, string> = {},
 ): Promise<RunActionResult> {
   return deploy({ workspace: app.workspace } as never, {
-    hosts: `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`,
-    user: sandbox.ssh.user,
-    'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
-    'known-hosts': knownHosts([host]),
-    'project-dir': '/unused',
-    'compose-files': 'docker-compose.yml',
-    // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
-    // database, not the switch).
-    strategy: 'recreate',
+    ...migrationsDeployInputs(app, image[release] ?? '', version),
     'env-file': 'app.env',
-    images: `web=${image[release] ?? ''}`,
-    version,
-    'migrate-command': 'python3 manage.py migrate --noinput',
-    healthcheck: 'none',
-    'health-url': `http://{host}:${app.port}/healthz`,
     'health-timeout': '12s',
     'lock-timeout': '5s',
     ...extra,
   });
 }
 
-/** sha256 of every file in the media volume, by path. */
-function volumeHashes(): Record<string, string> {
-  const out = docker([
+/** `script` (sh) in a throwaway container of the 1.0 image with the media volume at /m: its output. */
+function inMediaVolume(script: string, mount: 'ro' | 'rw' = 'ro'): string {
+  return docker([
     'run',
     '--rm',
     '--network',
@@ -92,11 +72,16 @@ function volumeHashes(): Record<string, string> {
     '--entrypoint',
     'sh',
     '-v',
-    `${app.project}_media:/m:ro`,
+    `${app.project}_media:/m${mount === 'ro' ? ':ro' : ''}`,
     image['1.0'] as string,
     '-c',
-    'cd /m && find . -type f -print0 | sort -z | xargs -0 sha256sum',
+    script,
   ]);
+}
+
+/** sha256 of every file in the media volume, by path. */
+function volumeHashes(): Record<string, string> {
+  const out = inMediaVolume('cd /m && find . -type f -print0 | sort -z | xargs -0 sha256sum');
   return Object.fromEntries(
     out
       .trim()
@@ -107,21 +92,10 @@ function volumeHashes(): Record<string, string> {
 
 test('(e) a media volume survives a deploy and its rollback; its archive restores byte for byte', async () => {
   expect((await run('v1', '1.0')).exitCode).toBe(0);
-  docker([
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--user',
-    '0',
-    '--entrypoint',
-    'sh',
-    '-v',
-    `${app.project}_media:/m`,
-    image['1.0'] as string,
-    '-c',
+  inMediaVolume(
     'mkdir -p /m/uploads/2026 && head -c 300000 /dev/urandom > /m/uploads/2026/photo.bin && printf "caf\\303\\251 \\n" > "/m/uploads/name with space.txt" && chmod 640 /m/uploads/2026/photo.bin',
-  ]);
+    'rw',
+  );
   const written = volumeHashes();
   expect(Object.keys(written).sort()).toEqual(['./uploads/2026/photo.bin', './uploads/name with space.txt']);
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { buildDebianImage, freePort, sandbox, uniqueId, type Host } from './helpers';
+import { buildDebianImage, docker, freePort, knownHosts, sandbox, uniqueId, type Host } from './helpers';
 
 /**
  * A test-fixture Django app (not the shared example app) whose releases differ only in their
@@ -187,6 +187,52 @@ export function makeMigrationsApp(host: Host): MigrationsApp {
     project: `rdmig${id}`,
     host,
   };
+}
+
+/**
+ * The remote-deploy inputs every database test gives: `app` on its host, one copy of `image` as
+ * `version`, migrations, the health URL. The fixture runs one copy with no healthcheck: the plain
+ * up -d (these tests are about the database, not the switch). Callers add the env file (the
+ * one-step deploy renders its own), timeouts and what their test is about.
+ */
+export function migrationsDeployInputs(
+  app: MigrationsApp,
+  image: string,
+  version: string,
+): Record<string, string> {
+  const { host } = app;
+  return {
+    hosts: `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`,
+    user: sandbox.ssh.user,
+    'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
+    'known-hosts': knownHosts([host]),
+    'project-dir': '/unused',
+    'compose-files': 'docker-compose.yml',
+    strategy: 'recreate',
+    images: `web=${image}`,
+    version,
+    'migrate-command': 'python3 manage.py migrate --noinput',
+    healthcheck: 'none',
+    'health-url': `http://{host}:${app.port}/healthz`,
+  };
+}
+
+/**
+ * Removes what `makeMigrationsApp` made and the deploys started: the project's containers, the
+ * workspace, the project dir and the database (and `otherDatabases`); a database still in use
+ * stays (the sandbox goes down with it).
+ */
+export function removeMigrationsApp(app: MigrationsApp, otherDatabases: string[] = []): void {
+  const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${app.project}`]).trim();
+  if (ids) docker(['rm', '-f', ...ids.split('\n')]);
+  fs.rmSync(app.workspace, { recursive: true, force: true });
+  fs.rmSync(app.projectDir, { recursive: true, force: true });
+  for (const database of [app.database, ...otherDatabases])
+    try {
+      psql(sandbox.postgres.database, `DROP DATABASE IF EXISTS ${database};`);
+    } catch {
+      // still in use: the sandbox goes down with it
+    }
 }
 
 /** POST /items on the app as served now: the HTTP status. */

@@ -1,15 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunActionResult } from '@deploy-kit/harness';
-import { currentRelease, deploy, docker, hosts, knownHosts, releaseLog, sandbox } from './helpers';
+import { currentRelease, deploy, hosts, releaseLog, sandbox } from './helpers';
 import {
   appliedMigrations,
   columns,
   insertItem,
   makeMigrationsApp,
   migrationsAppImage,
+  migrationsDeployInputs,
   names,
-  psql,
+  removeMigrationsApp,
   type MigrationsApp,
   type Release,
 } from './migrations-app';
@@ -35,17 +36,7 @@ beforeAll(() => {
 }, 600_000);
 
 afterAll(() => {
-  for (const app of apps) {
-    const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${app.project}`]).trim();
-    if (ids) docker(['rm', '-f', ...ids.split('\n')]);
-    fs.rmSync(app.workspace, { recursive: true, force: true });
-    fs.rmSync(app.projectDir, { recursive: true, force: true });
-    try {
-      psql(sandbox.postgres.database, `DROP DATABASE IF EXISTS ${app.database};`);
-    } catch {
-      // still in use: the sandbox goes down with it
-    }
-  }
+  for (const app of apps) removeMigrationsApp(app);
 });
 
 function inputs(
@@ -54,21 +45,8 @@ function inputs(
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
-    hosts: `- host: ${host.host}\n  port: ${host.port}\n  project-dir: ${app.projectDir}\n  project-name: ${app.project}`,
-    user: sandbox.ssh.user,
-    'private-key': fs.readFileSync(sandbox.ssh.clientKey, 'utf8'),
-    'known-hosts': knownHosts([host]),
-    'project-dir': '/unused',
-    'compose-files': 'docker-compose.yml',
-    // The fixture runs one copy with no healthcheck: the plain up -d (these tests are about the
-    // database, not the switch).
-    strategy: 'recreate',
+    ...migrationsDeployInputs(app, image[release] ?? '', release),
     'env-file': 'app.env',
-    images: `web=${image[release] ?? ''}`,
-    version: release,
-    'migrate-command': 'python3 manage.py migrate --noinput',
-    healthcheck: 'none',
-    'health-url': `http://{host}:${app.port}/healthz`,
     'health-timeout': '12s',
     'lock-timeout': '5s',
     ...extra,

@@ -283,6 +283,17 @@ function lastOutcome(i: number): string | undefined {
   return releaseLog(projectDirs[i]!).at(-1)?.outcome;
 }
 
+/** Host i still serves r3 (site revision 2) through nginx, and r3 is its current release. */
+async function expectServingR3(i: number, h: Host): Promise<void> {
+  expect(await get(h)).toMatchObject({
+    status: 200,
+    greeting: 'hello from r3',
+    release: 'r3',
+    revision: '2',
+  });
+  expect(currentRelease(projectDirs[i]!)).toBe('r3');
+}
+
 beforeAll(() => {
   image = buildDebianImage('rd-reload-django', {
     packages: ['python3-django', 'gunicorn', 'python3-dotenv', 'nginx'],
@@ -434,13 +445,7 @@ test('nginx-reload: a broken config fails nginx -t with its error line, and ever
     // host1 had reloaded r4; the rollback reloaded it again with r3 (its containers were never recreated).
     expect(gunicorn(0).master).toBe(gunicornBefore[0]!.master);
     for (const [i, h] of targets.entries()) {
-      expect(await get(h)).toMatchObject({
-        status: 200,
-        greeting: 'hello from r3',
-        release: 'r3',
-        revision: '2',
-      });
-      expect(currentRelease(projectDirs[i]!)).toBe('r3');
+      await expectServingR3(i, h);
       expect(lastOutcome(i)).toBe('rolled-back');
     }
     expect(result.log).toMatch(
@@ -469,13 +474,7 @@ test('nginx-reload: a reload nginx does not take (a port it cannot bind) fails t
     expect(nginxProcs(0).master).toBe(before.master);
     for (const [i, h] of targets.entries()) {
       // The previous configuration still serves; host1's workers were sent SIGHUP again for r3.
-      expect(await get(h)).toMatchObject({
-        status: 200,
-        greeting: 'hello from r3',
-        release: 'r3',
-        revision: '2',
-      });
-      expect(currentRelease(projectDirs[i]!)).toBe('r3');
+      await expectServingR3(i, h);
     }
   } finally {
     writeSite(0, '2');

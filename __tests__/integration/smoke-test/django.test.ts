@@ -32,26 +32,38 @@ const byName = (run: RunActionResult, name: string): Result => {
   return r;
 };
 
-test('production settings pass every suite', async () => {
-  const run = await runAction({
+/** smoke-test against the production site (trusting the test CA) with `inputs` added. */
+const againstProd = (inputs: Record<string, string>): Promise<RunActionResult> =>
+  runAction({ action: 'smoke-test', inputs: { url: site.prod, 'ca-cert': site.caCert, ...inputs } });
+
+/** The example app's committed deploy/journey.yml (its secrets from `inputs`) against the production site. */
+const committedJourney = (inputs: Record<string, string>): Promise<RunActionResult> =>
+  runAction({
     action: 'smoke-test',
+    workspace: REPO_ROOT,
     inputs: {
       url: site.prod,
-      'ca-cert': site.caCert,
-      suites: 'version, https, headers, django',
-      'http-url': site.prodHttp,
-      'expect-version': site.version,
-      'version-header': 'X-App-Version',
-      'version-path': '/version',
-      'version-json-path': '$.version',
-      'hsts-min-age': '31536000',
-      'cookie-path': '/login/',
-      // Django keeps the CSRF cookie readable by scripts unless CSRF_COOKIE_HTTPONLY is set; the app does not set it.
-      'cookie-flags': 'secure, samesite',
-      'metrics-path': '/metrics',
-      'metrics-token': site.metricsToken,
-      timeout: '30s',
+      'working-directory': 'examples/django-app',
+      checks: 'deploy/journey.yml',
+      ...inputs,
     },
+  });
+
+test('production settings pass every suite', async () => {
+  const run = await againstProd({
+    suites: 'version, https, headers, django',
+    'http-url': site.prodHttp,
+    'expect-version': site.version,
+    'version-header': 'X-App-Version',
+    'version-path': '/version',
+    'version-json-path': '$.version',
+    'hsts-min-age': '31536000',
+    'cookie-path': '/login/',
+    // Django keeps the CSRF cookie readable by scripts unless CSRF_COOKIE_HTTPONLY is set; the app does not set it.
+    'cookie-flags': 'secure, samesite',
+    'metrics-path': '/metrics',
+    'metrics-token': site.metricsToken,
+    timeout: '30s',
   });
   expect(run.error).toBeUndefined();
   expect(run.exitCode).toBe(0);
@@ -62,15 +74,10 @@ test('production settings pass every suite', async () => {
 });
 
 test('the CSRF cookie is not HttpOnly in the example app, and the default cookie flags say so', async () => {
-  const run = await runAction({
-    action: 'smoke-test',
-    inputs: {
-      url: site.prod,
-      'ca-cert': site.caCert,
-      suites: 'django',
-      'cookie-path': '/login/',
-      timeout: '2s',
-    },
+  const run = await againstProd({
+    suites: 'django',
+    'cookie-path': '/login/',
+    timeout: '2s',
   });
   expect(run.exitCode).toBe(1);
   expect(byName(run, 'django: session and CSRF cookies').failure).toBe(
@@ -133,10 +140,7 @@ journeys:
         url: /
         expect: { body-contains: "${title}" }
 `;
-  const run = await runAction({
-    action: 'smoke-test',
-    inputs: { url: site.prod, 'ca-cert': site.caCert, checks, timeout: '20s' },
-  });
+  const run = await againstProd({ checks, timeout: '20s' });
   if (run.exitCode !== 0) console.log(run.summary);
   expect(run.error).toBeUndefined();
   expect(run.exitCode).toBe(0);
@@ -170,10 +174,7 @@ journeys:
           body-starts-with: "%PDF-"
           body-contains: "${title}"
 `;
-  const run = await runAction({
-    action: 'smoke-test',
-    inputs: { url: site.prod, 'ca-cert': site.caCert, checks, timeout: '20s' },
-  });
+  const run = await againstProd({ checks, timeout: '20s' });
   if (run.exitCode !== 0) console.log(run.summary);
   expect(run.error).toBeUndefined();
   expect(run.exitCode).toBe(0);
@@ -187,17 +188,10 @@ journeys:
 test("the example app's committed deploy/journey.yml, its password from 'secrets', walks the app", async () => {
   // The checks FILE cannot hold the password: the workflow passes it in 'secrets' and the file
   // says {{ secrets.SMOKE_PASSWORD }} (workflows-examples/deploy.yml's staging journey step).
-  const run = await runAction({
-    action: 'smoke-test',
-    workspace: REPO_ROOT,
-    inputs: {
-      url: site.prod,
-      'ca-cert': site.caCert,
-      'working-directory': 'examples/django-app',
-      checks: 'deploy/journey.yml',
-      secrets: `SMOKE_PASSWORD=${site.password}`,
-      timeout: '20s',
-    },
+  const run = await committedJourney({
+    'ca-cert': site.caCert,
+    secrets: `SMOKE_PASSWORD=${site.password}`,
+    timeout: '20s',
   });
   if (run.exitCode !== 0) console.log(run.summary);
   expect(run.error).toBeUndefined();
@@ -212,18 +206,11 @@ test("the example app's committed deploy/journey.yml, its password from 'secrets
 
 test('a wrong password given in secrets fails the log-in step, and the value never prints', async () => {
   const wrong = `wrong-${site.password}`;
-  const run = await runAction({
-    action: 'smoke-test',
-    workspace: REPO_ROOT,
-    inputs: {
-      url: site.prod,
-      'ca-cert': site.caCert,
-      'working-directory': 'examples/django-app',
-      checks: 'deploy/journey.yml',
-      secrets: JSON.stringify({ SMOKE_PASSWORD: wrong }),
-      retry: 'transient',
-      timeout: '10s',
-    },
+  const run = await committedJourney({
+    'ca-cert': site.caCert,
+    secrets: JSON.stringify({ SMOKE_PASSWORD: wrong }),
+    retry: 'transient',
+    timeout: '10s',
   });
   expect(run.exitCode).not.toBe(0);
   const failed = byName(run, 'log in, write a note, download the PDF').assertions.find(
@@ -234,15 +221,8 @@ test('a wrong password given in secrets fails the log-in step, and the value nev
 });
 
 test("a checks file naming a secret the 'secrets' input does not give is an input error naming it", async () => {
-  const run = await runAction({
-    action: 'smoke-test',
-    workspace: REPO_ROOT,
-    inputs: {
-      url: site.prod,
-      'working-directory': 'examples/django-app',
-      checks: 'deploy/journey.yml',
-      secrets: 'OTHER=x-value-1',
-    },
+  const run = await committedJourney({
+    secrets: 'OTHER=x-value-1',
   });
   expect(run.exitCode).not.toBe(0);
   expect(run.error).toContain('{{ secrets.SMOKE_PASSWORD }}');
@@ -258,10 +238,7 @@ test('a download that is really the login page fails on its type, saying it is H
   url: /login/?next=/notes/export.pdf
   expect: { body-type: pdf }
 `;
-  const run = await runAction({
-    action: 'smoke-test',
-    inputs: { url: site.prod, 'ca-cert': site.caCert, checks, timeout: '2s' },
-  });
+  const run = await againstProd({ checks, timeout: '2s' });
   expect(run.exitCode).toBe(1);
   expect(byName(run, 'export without logging in').passed).toBe(true);
   expect(byName(run, 'the login page is not a PDF').failure).toMatch(

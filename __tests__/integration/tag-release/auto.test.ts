@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GitHubStandIn, NODE20, NODE24 } from '@deploy-kit/harness';
-import { ALICE, BOB, Repos, runTagRelease, TOKEN, tokenForms } from './repo';
+import { ALICE, BOB, Repos, reposPerTest, runTagRelease, tokenForms } from './repo';
 
 // mode: auto through the committed bundle, against real git and the validated REST stand-in.
 
@@ -9,14 +9,7 @@ describe('tag-release auto', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made));
 
   /** v1.2.0 released, then a real cycle of work on top: squash merges, a merge commit, a migration. */
   function history(): { released: string; head: string } {

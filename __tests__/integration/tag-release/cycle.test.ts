@@ -1,8 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GitHubStandIn } from '@deploy-kit/harness';
-import { Repos, runTagRelease, TOKEN, tokenForms } from './repo';
+import {
+  changeAfterV100,
+  firstRelease,
+  holdFirstPushUntilSecond,
+  Repos,
+  reposPerTest,
+  runTagRelease,
+  tokenForms,
+} from './repo';
 
 // rc → promote, reruns after each interruption, two runs at once, moving v1: the whole cycle
 // through the committed bundle, against real git and the validated REST stand-in.
@@ -11,16 +18,7 @@ describe('tag-release release candidates and promotion', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made), firstRelease);
 
   test('rc.1, rc.2 (notes against rc.1), then promote on the same commit; promote elsewhere is refused', async () => {
     repos.commit('feat: search');
@@ -107,18 +105,7 @@ describe('tag-release idempotence, interruptions and concurrency', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-    repos.commit('feat: second');
-    repos.push();
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('feat: second'));
 
   test('killed after the tag was pushed: the rerun creates the release and does not tag again', async () => {
     const first = await runTagRelease(
@@ -223,20 +210,7 @@ describe('tag-release idempotence, interruptions and concurrency', () => {
     // until the second has arrived (a FIFO, no sleeps), so both runs have seen no tag, created
     // one locally and pushed it. The second push lands; the first is then refused by git's
     // ref lock and must find the same commit there. Both then create the release at once.
-    const fifo = path.join(repos.root, 'race.fifo');
-    const first = path.join(repos.root, 'race.first');
-    execFileSync('mkfifo', [fifo]);
-    fs.writeFileSync(
-      path.join(repos.remote, 'hooks', 'pre-receive'),
-      [
-        '#!/bin/sh',
-        'grep -q refs/tags/v1.1.0 || exit 0',
-        `if mkdir '${first}' 2>/dev/null; then timeout 30 sh -c "read go < '${fifo}'"; else echo go > '${fifo}'; fi`,
-        'exit 0',
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
+    holdFirstPushUntilSecond(repos, 'refs/tags/v1.1.0');
     const [a, b] = await Promise.all([
       runTagRelease(repos, repos.checkout(), gh),
       runTagRelease(repos, repos.checkout(), gh),
@@ -272,19 +246,7 @@ describe('tag-release move-major', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-    repos.tag('v1', 'HEAD', true);
-    repos.commit('fix: second');
-    repos.push();
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('fix: second', { v1: 'annotated' }));
 
   test('moves v1 (and v1.0) to the commit as lightweight tags; an rc moves nothing', async () => {
     const rc = await runTagRelease(repos, repos.checkout(), gh, { mode: 'rc', 'move-major': 'true' });

@@ -1,8 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { GitHubStandIn, type Handler } from '@deploy-kit/harness';
-import { Repos, runTagRelease, TOKEN, tokenForms } from './repo';
+import {
+  changeAfterV100,
+  firstRelease,
+  holdFirstPushUntilSecond,
+  Repos,
+  reposPerTest,
+  runTagRelease,
+  tokenForms,
+} from './repo';
 
 // Issue 18 C4, C5, C7 through the committed bundle, against real git and the validated REST
 // stand-in: two runs at once both end green; `v1` and "Latest" only ever move forward; a revert
@@ -12,39 +17,14 @@ describe('tag-release: two runs at once moving v1 (issue 18 C4)', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-    repos.tag('v1', 'HEAD', false);
-    repos.commit('feat: second');
-    repos.push();
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('feat: second', { v1: 'lightweight' }));
 
   test('both runs push v1 from the same old value in the same moment: both green, one end state', async () => {
     // A real race, made certain: the remote's pre-receive hook holds the first push of v1 until
     // the second has arrived (a FIFO, no sleeps), so both runs read v1 at v1.0.0 and push it from
     // there. One update lands; git refuses the other ("cannot lock ref 'refs/tags/v1': is at …
     // but expected …"), which must re-read the remote and find v1 where it wanted it.
-    const fifo = path.join(repos.root, 'race.fifo');
-    const first = path.join(repos.root, 'race.first');
-    execFileSync('mkfifo', [fifo]);
-    fs.writeFileSync(
-      path.join(repos.remote, 'hooks', 'pre-receive'),
-      [
-        '#!/bin/sh',
-        "grep -q ' refs/tags/v1$' || exit 0",
-        `if mkdir '${first}' 2>/dev/null; then timeout 30 sh -c "read go < '${fifo}'"; else echo go > '${fifo}'; fi`,
-        'exit 0',
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
+    holdFirstPushUntilSecond(repos, ' refs/tags/v1$');
     const [a, b] = await Promise.all([
       runTagRelease(repos, repos.checkout(), gh, { 'move-major': 'true' }),
       runTagRelease(repos, repos.checkout(), gh, { 'move-major': 'true' }),
@@ -71,14 +51,7 @@ describe('tag-release: v1 and "Latest" only move forward (issue 18 C5)', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made));
 
   test('a backport v1.4.1 on release/1.4 after v1.5.0: v1 stays on v1.5.0, v1.4 moves, v1.5.0 stays Latest', async () => {
     repos.commit('feat: search');
@@ -189,16 +162,7 @@ describe('tag-release: reverts (issue 18 C7)', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made), firstRelease);
 
   test('a revert of an unreleased feat takes it out: the fix beside it makes a patch, neither is in the notes', async () => {
     const feat = repos.commit('feat: experimental search', { files: { 'search.py': 'x = 1\n' } });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GitHubStandIn } from '@deploy-kit/harness';
 import { startGitHttp, type GitHttpServer } from './git-http';
-import { Repos, runTagRelease, TOKEN, tokenForms } from './repo';
+import { changeAfterV100, Repos, reposPerTest, runTagRelease, TOKEN, tokenForms } from './repo';
 
 // The token's only way into git is an http.<server>/.extraheader in the GIT_CONFIG_* environment.
 // Here the remote is real smart HTTP that demands it, and the checkout carries a stale header
@@ -14,19 +14,12 @@ describe('tag-release over authenticated smart HTTP', () => {
   let gh: GitHubStandIn;
   let server: GitHttpServer;
 
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('feat: over http'));
   beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
     server = await startGitHttp(repos.root, TOKEN);
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-    repos.commit('feat: over http');
-    repos.push();
   });
   afterEach(async () => {
     await server.close();
-    await gh.close();
-    repos.cleanup();
   });
 
   test('fetches and pushes with the token header only; the persisted header is overridden, not sent', async () => {

@@ -4,7 +4,7 @@ import { GitHubStandIn } from '@deploy-kit/harness';
 import { listenForCancel, manualSignals, noSignals, ToolError, type ActionContext } from '@deploy-kit/shared';
 import { parseInputs, tagReleaseAction } from '../../../actions/tag-release/src/action';
 import { Git } from '../../../actions/tag-release/src/git';
-import { Repos, TOKEN } from './repo';
+import { changeAfterV100, Repos, reposPerTest, TOKEN } from './repo';
 
 // tag-release as a typed function (issue 17): parseInputs(raw) + run(inputs, context) with objects,
 // in this process, against real git and the REST stand-in; and its git edge's progress and cancel.
@@ -23,24 +23,17 @@ describe('tag-release in-process', () => {
   let gh: GitHubStandIn;
   const saved = { ...process.env };
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-    repos.commit('fix: second');
-    repos.push();
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('fix: second'));
+  beforeEach(() => {
     // The checkout is the workspace; git reads this test's HOME, no system config.
     process.env.HOME = repos.home;
     process.env.GIT_CONFIG_NOSYSTEM = '1';
   });
-  afterEach(async () => {
+  afterEach(() => {
     for (const key of ['HOME', 'GIT_CONFIG_NOSYSTEM', 'GITHUB_WORKSPACE']) {
       if (saved[key] === undefined) delete process.env[key];
       else process.env[key] = saved[key];
     }
-    await gh.close();
-    repos.cleanup();
   });
 
   function inputsFor(ws: string, raw: Record<string, string>) {

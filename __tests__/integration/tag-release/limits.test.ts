@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { GitHubStandIn } from '@deploy-kit/harness';
-import { ALICE, Repos, runTagRelease, TOKEN } from './repo';
+import { ALICE, changeAfterV100, Repos, reposPerTest, runTagRelease, TOKEN } from './repo';
 
 // GitHub's limits through the committed bundle (issue 18 C3, C6): rate limits are waited out as
 // GitHub asks and said as "rate limit"; the release body stays under 125,000 characters.
@@ -11,18 +11,7 @@ describe('tag-release and GitHub rate limits', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-    repos.commit('feat: second');
-    repos.push();
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made), changeAfterV100('feat: second'));
 
   const message = { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' };
 

@@ -2,12 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  runAction,
-  type GitHubStandIn,
-  type RunActionOptions,
-  type RunActionResult,
-} from '@deploy-kit/harness';
+import { GitHubStandIn, runAction, type RunActionOptions, type RunActionResult } from '@deploy-kit/harness';
 
 /**
  * Real git repositories for the tag-release tests: a bare "origin" and an author's clone that
@@ -175,4 +170,76 @@ export function tokenForms(): string[] {
     Buffer.from(TOKEN).toString('base64'),
     Buffer.from(`x-access-token:${TOKEN}`).toString('base64'),
   ];
+}
+
+export interface RepoFixture {
+  repos: Repos;
+  gh: GitHubStandIn;
+}
+
+/**
+ * Fresh repositories and a fresh REST stand-in for every test of the describe block this is
+ * called in (closed and removed after each test): `history` first makes the author's commits and
+ * tags, then `use` hands both to the block's variables.
+ */
+export function reposPerTest(
+  use: (made: RepoFixture) => void,
+  history: (repos: Repos) => void = () => undefined,
+): void {
+  let made: RepoFixture | undefined;
+  beforeEach(async () => {
+    const repos = new Repos();
+    made = { repos, gh: await GitHubStandIn.start({ token: TOKEN }) };
+    history(repos);
+    use(made);
+  });
+  afterEach(async () => {
+    await made?.gh.close();
+    made?.repos.cleanup();
+    made = undefined;
+  });
+}
+
+/** `feat: first`, released as v1.0.0. */
+export function firstRelease(repos: Repos): void {
+  repos.commit('feat: first');
+  repos.tag('v1.0.0');
+}
+
+/**
+ * v1.0.0 (firstRelease), with a major tag `v1` on it when `v1` says which kind, then one change on
+ * top (`subject`), pushed.
+ */
+export function changeAfterV100(
+  subject: string,
+  options: { v1?: 'annotated' | 'lightweight' } = {},
+): (repos: Repos) => void {
+  return (repos) => {
+    firstRelease(repos);
+    if (options.v1) repos.tag('v1', 'HEAD', options.v1 === 'annotated');
+    repos.commit(subject);
+    repos.push();
+  };
+}
+
+/**
+ * A real race, made certain: origin's pre-receive hook holds the first push whose ref lines match
+ * `refPattern` (a grep pattern over the hook's input) until a second one has arrived (a FIFO, no
+ * sleeps), so both pushes are under way at once.
+ */
+export function holdFirstPushUntilSecond(repos: Repos, refPattern: string): void {
+  const fifo = path.join(repos.root, 'race.fifo');
+  const first = path.join(repos.root, 'race.first');
+  execFileSync('mkfifo', [fifo]);
+  fs.writeFileSync(
+    path.join(repos.remote, 'hooks', 'pre-receive'),
+    [
+      '#!/bin/sh',
+      `grep -q '${refPattern}' || exit 0`,
+      `if mkdir '${first}' 2>/dev/null; then timeout 30 sh -c "read go < '${fifo}'"; else echo go > '${fifo}'; fi`,
+      'exit 0',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
 }

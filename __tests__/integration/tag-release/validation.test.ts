@@ -9,7 +9,7 @@ import {
   PIP_AUDIT,
   SMOKE_TEST,
 } from '../../fixtures/tag-release/evidence';
-import { Repos, runTagRelease, TOKEN, tokenForms } from './repo';
+import { firstRelease, Repos, reposPerTest, runTagRelease, tokenForms } from './repo';
 
 // Issue 21 item 4: the pipeline's evidence in the release notes, through the committed bundle,
 // against real git and the REST stand-in (validated against @octokit/openapi): the rc's notes
@@ -19,16 +19,7 @@ describe('tag-release Validation section', () => {
   let repos: Repos;
   let gh: GitHubStandIn;
 
-  beforeEach(async () => {
-    repos = new Repos();
-    gh = await GitHubStandIn.start({ token: TOKEN });
-    repos.commit('feat: first');
-    repos.tag('v1.0.0');
-  });
-  afterEach(async () => {
-    await gh.close();
-    repos.cleanup();
-  });
+  reposPerTest((made) => ({ repos, gh } = made), firstRelease);
 
   test('rc with CI evidence, then promote with staging evidence (a downloaded file): the final names the rc', async () => {
     repos.commit('feat: export notes as PDF');

@@ -112,22 +112,25 @@ function osvUrl(value: string, version: string): string | undefined {
     throw new InputError(
       `'osv-url' needs pip-audit 2.10 or later ('pip-audit-version' is ${version}); leave 'osv-url' empty or use 2.10.1.`,
     );
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    url = new URL('invalid:');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new InputError(
-      `'osv-url' must be the OSV query endpoint as an http(s) URL, such as https://api.osv.dev/v1/query, got '${withoutPassword(value)}'.`,
-    );
-  return url.href;
+  return httpUrl(
+    'osv-url',
+    value,
+    'the OSV query endpoint as an http(s) URL, such as https://api.osv.dev/v1/query',
+  );
 }
 
 /** 'index-url': an http(s) URL (a mirror's may carry credentials; quoted here without the password). */
 function indexUrl(value: string): string | undefined {
   if (value === '') return undefined;
+  return httpUrl(
+    'index-url',
+    value,
+    "a package index's simple API as an http(s) URL, such as https://pypi.org/simple/",
+  );
+}
+
+/** `value` as an http(s) URL, or an InputError: `input` must be `what`, got the value (without its password). */
+function httpUrl(input: string, value: string, what: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -135,9 +138,7 @@ function indexUrl(value: string): string | undefined {
     url = new URL('invalid:');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new InputError(
-      `'index-url' must be a package index's simple API as an http(s) URL, such as https://pypi.org/simple/, got '${withoutPassword(value)}'.`,
-    );
+    throw new InputError(`'${input}' must be ${what}, got '${withoutPassword(value)}'.`);
   return url.href;
 }
 
