@@ -318,6 +318,24 @@ async function measure(label, dir, pytestArgs = []) {
   };
 }
 
+/** What the rows say about the target, in words (computed, so a rerun says what it measured). */
+function conclusion(rows, toolsFloor) {
+  const met = rows.filter((r) => r.overTargetMs <= 0).map((r) => r.project.split(' ')[0]);
+  const floorOver = rows.filter((r) => toolsFloor(r) > r.targetMs).map((r) => r.project.split(' ')[0]);
+  const together = rows.filter((r) => r.gateOverTogether).map((r) => r.gateOverTogether);
+  return [
+    `Target met on: ${met.length ? met.join(', ') : 'none'}.`,
+    floorOver.length
+      ? `On ${floorOver.join(', ')} the tools' floor itself is above the target: the tools alone, run by anything at once on these cores, cannot finish within it.`
+      : '',
+    together.length
+      ? `lint-gate / the tools started together: ${Math.min(...together)}–${Math.max(...together)} × — what lint-gate adds beyond running the same tools in parallel.`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 /** bench/results/lint-gate.{json,md}; `node bench/lint-gate.mjs --render` writes the md again from the json. */
 function writeResults(meta, rows) {
   const outDir = path.join(root, 'bench', 'results');
@@ -344,6 +362,8 @@ function writeResults(meta, rows) {
       (r) =>
         `| ${r.project} | ${r.pythonFiles} | ${secs(r.aloneMs.black)} | ${secs(r.aloneMs.flake8)} | ${secs(r.aloneMs['pytest + coverage'])} | ${secs(r.sequentialMs)} | ${secs(r.gateMs)} | ${[...new Set(r.status.split(', '))].join('/')} | ${r.gateCpuS} | ${secs(r.cpuFloorMs)} | ${r.gateOverSlowest} × (slowest: ${r.slowest}) | ${secs(r.targetMs)} | ${r.overTargetMs > 0 ? `+${secs(r.overTargetMs)}` : 'met'} | ${secs(toolsFloor(r))} | ${r.togetherMs ? `${secs(r.togetherMs)} (${r.togetherCpuS} CPU-s)` : '—'} | ${r.gateOverTogether ? `${r.gateOverTogether} ×` : '—'} |${meta.before ? ` ${secs(r.beforeMs)} | ${r.beforeOverSlowest} × |` : ''}`,
     ),
+    '',
+    conclusion(rows, toolsFloor),
     '',
   ].join('\n');
   fs.writeFileSync(path.join(outDir, 'lint-gate.md'), md);
