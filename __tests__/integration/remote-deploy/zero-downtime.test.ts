@@ -180,9 +180,10 @@ describe.each([
     expect(fs.existsSync(`${projectDir}/.deploy-kit/lock`)).toBe(false);
   }
 
-  // The representative CI subset of cut-at-every-step (every k, over fake hosts, is the unit test
-  // cut-every-step.test.ts): the connection drops after the new copies started beside the old
-  // (the runner never learns they did), then before the old ones are stopped.
+  // Two cuts inside the switch with the full example app (every k, v1 and v2, with a fast stand-in
+  // app is cut-every-step.test.ts; over fake hosts, the unit test of that name): the connection
+  // drops after the new copies started beside the old (the runner never learns they did), then
+  // before the old ones are stopped.
   test('a connection cut in the middle of the switch leaves one whole release, the lock released; a rerun succeeds', async () => {
     if (kind === 'v1') return; // the same commands; v2 shows them
     for (const cut of ['rollout.START:after', 'rollout.FINISH:before']) {
