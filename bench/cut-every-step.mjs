@@ -33,6 +33,7 @@ const KINDS = (process.env.CUT_COMPOSE ?? 'v2,v1').split(',');
 const FROM = Number(process.env.CUT_FROM ?? 1);
 const dir = benchDir('zd-cut-');
 const pids = [];
+const projects = [];
 
 /** A host without the Compose v2 plugin: its own sshd (pid file under dir), DOCKER_CONFIG without cli-plugins. */
 function v1Host() {
@@ -105,6 +106,7 @@ async function walk(kind, target, images) {
   const ws = exampleWorkspace(dir, tag, { port, nginxPort });
   const projectDir = `${target.workDir}/${tag}`;
   const project = `${tag}${target.name}`;
+  projects.push(project);
   const run = (extra, env = {}) =>
     runAction({
       action: 'remote-deploy',
@@ -255,6 +257,10 @@ try {
   );
   process.exitCode = bad.length > 0 ? 1 : 0;
 } finally {
+  for (const project of projects) {
+    const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).trim();
+    if (ids) docker(['rm', '-f', ...ids.split('\n')]);
+  }
   for (const pid of pids)
     try {
       process.kill(pid, 'SIGTERM');
