@@ -13,7 +13,7 @@ import { buildCutImages, type CutImages } from './reuseport-app';
  * command of an uncut run (N is read from that list, never written here), then for k = 1..N the
  * connection drops after command k ran, before its answer is read (`after`; CUT_MODES=after,before
  * adds a pass that drops it instead of sending command k: every k passes, but the two passes cost
- * about 9 minutes on an idle 2-core machine, over CI's budget). After each cut the host must serve ONE whole release (every
+ * about 10 minutes on an idle 2-core machine, over CI's budget). After each cut the host must serve ONE whole release (every
  * service one running, healthy container, all of one release; web answers /version with it;
  * `current` names it), the lock must be released (also when the cut hit the unlock itself), and
  * a rerun without the cut must succeed and serve the release it deploys.
@@ -27,9 +27,9 @@ import { buildCutImages, type CutImages } from './reuseport-app';
  *     rollback k starts, and rollback k's rerun leaves it on 1.0.0, where deploy k+1 starts;
  *   - the k's run in parallel lanes, each its own project, port and lock (cut-walk.ts); a lane
  *     takes the next k from its Compose generation's queue.
- * Measured (cpuacct over the sandbox's sshd, dockerd and containers and this jest): both passes,
- * 112 cuts, cost 1,056 CPU-s, about 9 CPU-s per cut with its rerun; the `after` pass alone about
- * 560 CPU-s, a floor of 4.7 minutes on 2 cores.
+ * Measured (cpuacct over the sandbox's sshd, dockerd and containers and this jest): the `after`
+ * pass, 56 cuts, 342 s wall on a nearly idle 2-core machine for 606 CPU-s (a floor of 303 s: it is
+ * CPU-bound); both passes, 112 cuts, cost 1,056 CPU-s.
  * The same walk with the full Django example app is bench/cut-every-step.mjs (not in CI).
  */
 
