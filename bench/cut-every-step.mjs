@@ -1,74 +1,39 @@
 #!/usr/bin/env node
-// Exhaustive cut-at-every-step on the sandbox (issue 19, R4) — too slow for CI, which runs every k
-// over fake hosts (unit) and two real cuts inside the switch (integration, Compose v2).
+// Exhaustive cut-at-every-step on the sandbox (issue 19, R4) with the FULL example Django app —
+// too slow for CI, which walks every k on the real sandbox with a fast stand-in app
+// (__tests__/integration/remote-deploy/cut-every-step.test.ts) and over fake hosts (unit).
 // The example app on one sandbox host (Compose v2) and on a host without the v2 plugin (Compose
-// v1). For deploy 1.0.0 -> 1.1.0 and for rollback-to 1.0.0, it first lists the remote commands
-// (DEPLOY_KIT_TEST_CUT=list), then for k = 1..N drops the connection after command k
-// (DEPLOY_KIT_TEST_CUT=host=k) and checks: every service runs ONE container of ONE release, nginx
-// answers /version with it, the lock is gone, and a rerun without the cut succeeds.
+// v1), both at once. For deploy 1.0.0 -> 1.1.0 and for rollback-to 1.0.0, it first lists the remote
+// commands (DEPLOY_KIT_TEST_CUT=list), then for k = 1..N drops the connection after command k
+// (DEPLOY_KIT_TEST_CUT=k:after; then k:before) and checks: every service runs ONE container of ONE
+// release, nginx answers /version with it, `current` names it, the lock is gone, and a rerun
+// without the cut succeeds. Writes
+// bench/results/cut-every-step.{json,md} after every cut.
 // Usage: node bench/cut-every-step.mjs   (needs `bash scripts/sandbox up --with-debian`; as root)
 //   CUT_MODES=after,before   CUT_COMPOSE=v2,v1   CUT_FROM=1   to narrow a run.
-import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  benchDir,
+  buildExampleImages,
+  docker,
+  exampleWorkspace,
+  imagesInput,
+  root,
+  runAction,
+  sandbox,
+  sh,
+} from './lib/example-app.mjs';
 
-const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { runAction, loadSandbox } = require(path.join(root, 'packages/harness/dist/index.js'));
-
-const sandbox = loadSandbox();
-const APP_DIR = path.join(root, 'examples/django-app');
-const REPOSITORY = `${sandbox.registry.address}/zd-cut-app`;
-const dockerEnv = { ...process.env, DOCKER_HOST: sandbox.docker.host, DOCKER_CONFIG: sandbox.docker.config };
 const MODES = (process.env.CUT_MODES ?? 'after,before').split(',');
 const KINDS = (process.env.CUT_COMPOSE ?? 'v2,v1').split(',');
 const FROM = Number(process.env.CUT_FROM ?? 1);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zd-cut-'));
-fs.chmodSync(dir, 0o755);
+const dir = benchDir('zd-cut-');
 const pids = [];
-
-function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-const docker = (args) => sh(sandbox.docker.cli ?? 'docker', args, { env: dockerEnv });
-
-function buildImages() {
-  const out = {};
-  for (const version of ['1.0.0', '1.1.0']) {
-    const web = `${REPOSITORY}:${version}`;
-    const nginx = `${REPOSITORY}-nginx:${version}`;
-    for (const [target, tag] of [
-      ['web', web],
-      ['nginx', nginx],
-    ]) {
-      docker([
-        'build',
-        '-q',
-        '--network',
-        'host',
-        '--target',
-        target,
-        '--build-arg',
-        `BASE_IMAGE=${sandbox.images.debian}`,
-        '--build-arg',
-        `APP_VERSION=${version}`,
-        '-t',
-        tag,
-        APP_DIR,
-      ]);
-      docker(['push', '-q', tag]);
-    }
-    out[version] = { web, celery: web, celery_beat: web, nginx };
-  }
-  return out;
-}
+const projects = [];
 
 /** A host without the Compose v2 plugin: its own sshd (pid file under dir), DOCKER_CONFIG without cli-plugins. */
 function v1Host() {
@@ -134,28 +99,14 @@ function getVersion(url) {
 }
 
 async function walk(kind, target, images) {
+  target = await target;
   const tag = `zdc${Math.random().toString(16).slice(2, 8)}`;
-  const ws = path.join(dir, `ws-${tag}`);
-  fs.mkdirSync(path.join(ws, 'deploy'), { recursive: true });
-  for (const f of ['docker-compose.yml', 'deploy/compose.sandbox.yml'])
-    fs.copyFileSync(path.join(APP_DIR, f), path.join(ws, f));
   const port = 20000 + Math.floor(Math.random() * 6000),
     nginxPort = port + 6000;
-  fs.writeFileSync(
-    path.join(ws, '.env'),
-    [
-      'DEBUG=false',
-      `DJANGO_SECRET_KEY=${tag}-${'k'.repeat(50)}`,
-      'ALLOWED_HOSTS=*',
-      'DATABASE_URL=sqlite:////var/lib/django-app/db.sqlite3',
-      `PORT=${port}`,
-      `NGINX_PORT=${nginxPort}`,
-      'GUNICORN_WORKERS=2',
-      '',
-    ].join('\n'),
-  );
+  const ws = exampleWorkspace(dir, tag, { port, nginxPort });
   const projectDir = `${target.workDir}/${tag}`;
   const project = `${tag}${target.name}`;
+  projects.push(project);
   const run = (extra, env = {}) =>
     runAction({
       action: 'remote-deploy',
@@ -177,9 +128,7 @@ async function walk(kind, target, images) {
     });
   const release = (v) => ({
     version: v,
-    images: Object.entries(images[v])
-      .map(([s, i]) => `${s}=${i}`)
-      .join('\n'),
+    images: imagesInput(images[v]),
   });
   const check = async () => {
     const seen = new Set();
@@ -201,64 +150,117 @@ async function walk(kind, target, images) {
     if (seen.size !== 1) return `mixed releases: ${[...seen].join(', ')}`;
     const served = await getVersion(`http://${target.host}:${nginxPort}/version`);
     if (served !== [...seen][0]) return `nginx answers ${served}, containers run ${[...seen][0]}`;
-    if (fs.existsSync(`${projectDir}/.deploy-kit/lock`)) return 'the lock is still there';
+    const current = path.basename(fs.readlinkSync(`${projectDir}/current`));
+    if (current !== [...seen][0]) return `current names ${current}, containers run ${[...seen][0]}`;
     return '';
   };
-  const rows = [];
-  for (const [phase, setUp, target_] of [
-    ['deploy 1.0.0 -> 1.1.0', [release('1.0.0')], release('1.1.0')],
-    ['rollback-to 1.0.0', [release('1.0.0'), release('1.1.0')], { 'rollback-to': '1.0.0' }],
-  ]) {
-    for (const s of setUp)
-      if ((await run(s)).exitCode !== 0) throw new Error(`${kind} ${phase}: set-up deploy failed`);
+  // Deploy k's rerun leaves 1.1.0, where rollback k starts; rollback k's rerun leaves 1.0.0, where
+  // deploy k+1 starts: no extra deploy to restore the starting state.
+  const phases = [
+    ['deploy 1.0.0 -> 1.1.0', release('1.1.0'), '1.1.0'],
+    ['rollback-to 1.0.0', { 'rollback-to': '1.0.0' }, '1.0.0'],
+  ];
+  if ((await run(release('1.0.0'))).exitCode !== 0) throw new Error(`${kind}: the first deploy failed`);
+  const n = [];
+  for (const [phase, target_] of phases) {
     const listed = await run(target_, { DEPLOY_KIT_TEST_CUT: 'list' });
-    const n = (listed.log.match(/test-cut command \d+:/g) ?? []).length;
-    for (const mode of MODES)
-      for (let k = FROM; k <= n; k++) {
-        for (const s of setUp.slice(-1)) await run(s); // back to the starting release
+    if (listed.exitCode !== 0) throw new Error(`${kind} ${phase}: the uncut run failed: ${listed.error}`);
+    n.push((listed.log.match(/test-cut command \d+:/g) ?? []).length);
+  }
+  console.log(`${kind}: N = ${n[0]} (deploy), ${n[1]} (rollback)`);
+  for (const mode of MODES)
+    for (let k = FROM; k <= Math.max(...n); k++)
+      for (const [i, [phase, target_, version]] of phases.entries()) {
+        if (k > n[i]) {
+          await run(target_); // to where the next phase starts
+          continue;
+        }
         const t = Date.now();
         const cut = await run(target_, { DEPLOY_KIT_TEST_CUT: `${k}:${mode}` });
-        const after = await check();
+        // '(not reached)': this run sent fewer than k commands (the health gate polled fewer times).
+        const label = (/test-cut: connection dropped .* \((\S+)/.exec(cut.log) ?? [])[1] ?? '(not reached)';
+        // Released, also when the cut hit the unlock itself (one more try on a new connection).
+        const lockLeft = fs.existsSync(`${projectDir}/.deploy-kit/lock`);
+        const after = (await check()) || (lockLeft ? 'the lock is still there' : '');
         const rerun = await run(target_);
-        const afterRerun = rerun.exitCode === 0 ? await check() : `rerun failed: ${rerun.error}`;
-        const label = (/test-cut: connection dropped .* \((\S+)/.exec(cut.log) ?? [])[1] ?? '?';
+        const afterRerun =
+          rerun.exitCode !== 0
+            ? `rerun failed: ${rerun.error}`
+            : (await check()) ||
+              ((await getVersion(`http://${target.host}:${nginxPort}/version`)) === version
+                ? ''
+                : `rerun does not serve ${version}`) ||
+              (fs.existsSync(`${projectDir}/.deploy-kit/lock`) ? 'the rerun left the lock' : '');
         const row = {
           kind,
           phase,
           mode,
           k,
-          n,
+          n: n[i],
           command: label,
           exitCode: cut.exitCode,
           problem: after,
+          lockLeft,
           rerun: afterRerun,
           ms: Date.now() - t,
         };
         rows.push(row);
+        save();
         console.log(
-          `${kind} ${phase} ${mode} ${k}/${n} ${label}: ${after || 'one whole release, lock released'}; rerun: ${afterRerun || 'ok'}`,
+          `${kind} ${phase} ${mode} ${k}/${n[i]} ${label}: ${after || 'one whole release, lock released'}; rerun: ${afterRerun || 'ok'} (${((Date.now() - t) / 1000).toFixed(0)} s)`,
         );
       }
-  }
   return rows;
 }
 
-try {
-  const images = buildImages();
-  const rows = [];
-  for (const kind of KINDS)
-    rows.push(...(await walk(kind, kind === 'v2' ? sandbox.ssh.hosts[0] : v1Host(), images)));
+// CUT_FROM > 1 continues an earlier run: its rows for k < CUT_FROM stay in the results.
+const resultsFile = path.join(root, 'bench/results/cut-every-step.json');
+const rows =
+  FROM > 1 && fs.existsSync(resultsFile)
+    ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')).filter((r) => r.k < FROM)
+    : [];
+const started = new Date();
+/** Written after every cut, so an interrupted run keeps what it measured. */
+function save() {
   const bad = rows.filter((r) => r.problem || r.rerun);
-  console.log(
-    `\n${rows.length} cuts, ${bad.length} left a host not serving one whole release or a rerun failing.`,
-  );
+  const counts = [...new Set(rows.map((r) => `${r.kind} ${r.phase.split(' ')[0]} N=${r.n}`))];
+  const lines = [
+    '## Cut at every step with the example Django app (issue 19, R4)',
+    '',
+    `Measured ${started.toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg()[0].toFixed(1)} at the last cut (other sessions share the machine): the example app (gunicorn web, nginx, celery, beat; host network) on one host per Compose generation, strategy zero-downtime. For k = 1..N the connection drops at remote command k; then the host must run one container per service, all of one release, nginx answering /version with it, \`current\` naming it, the lock released, and a rerun without the cut must succeed. The health gate polls until healthy, so a run may send more or fewer commands than the listed one: k counts the commands of each run, and a k past the end of a shorter run cuts nothing ("(not reached)").`,
+    `Command: \`node bench/cut-every-step.mjs\` (CUT_MODES=${MODES.join(',')}, CUT_COMPOSE=${KINDS.join(',')}${FROM > 1 ? `, CUT_FROM=${FROM}` : ''}). ${counts.join(', ')}.`,
+    '',
+    `**${rows.length} cuts, ${bad.length} left a host not serving one whole release or a rerun failing.**`,
+    '',
+    '| compose | phase | mode | k / N | command cut | exit code of the cut run | state after the cut | rerun | seconds (cut + rerun) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.kind} | ${r.phase} | ${r.mode} | ${r.k} / ${r.n} | ${r.command} | ${r.exitCode} | ${r.problem || 'one whole release, lock released'} | ${r.rerun || 'ok'} | ${(r.ms / 1000).toFixed(0)} |`,
+    ),
+  ];
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   fs.writeFileSync(
     path.join(root, 'bench/results/cut-every-step.json'),
     JSON.stringify(rows, null, 2) + '\n',
   );
+  fs.writeFileSync(path.join(root, 'bench/results/cut-every-step.md'), lines.join('\n') + '\n');
+}
+
+try {
+  const images = buildExampleImages('zd-cut-app', ['1.0.0', '1.1.0']);
+  // One host per Compose generation, both walked at once (separate projects, ports and locks).
+  await Promise.all(KINDS.map((kind) => walk(kind, kind === 'v2' ? sandbox.ssh.hosts[0] : v1Host(), images)));
+  const bad = rows.filter((r) => r.problem || r.rerun);
+  console.log(
+    `\n${rows.length} cuts, ${bad.length} left a host not serving one whole release or a rerun failing.`,
+  );
   process.exitCode = bad.length > 0 ? 1 : 0;
 } finally {
+  for (const project of projects) {
+    const ids = docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).trim();
+    if (ids) docker(['rm', '-f', ...ids.split('\n')]);
+  }
   for (const pid of pids)
     try {
       process.kill(pid, 'SIGTERM');

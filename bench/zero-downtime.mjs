@@ -9,65 +9,25 @@
 // the longest stretch of failures, and the deploy's wall time.
 // Usage: node bench/zero-downtime.mjs   (needs `bash scripts/sandbox up --with-debian`; as root)
 //   ZD_STRATEGIES=zero-downtime  to measure one strategy only.
-import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  benchDir,
+  buildExampleImages,
+  docker,
+  exampleWorkspace,
+  imagesInput,
+  root,
+  runAction,
+  sandbox,
+  sh,
+} from './lib/example-app.mjs';
 
-const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { runAction, loadSandbox } = require(path.join(root, 'packages/harness/dist/index.js'));
-
-const sandbox = loadSandbox();
 const HOSTS = sandbox.ssh.hosts.slice(0, 3);
-const APP_DIR = path.join(root, 'examples/django-app');
-const REPOSITORY = `${sandbox.registry.address}/zd-bench-app`;
-const dockerEnv = { ...process.env, DOCKER_HOST: sandbox.docker.host, DOCKER_CONFIG: sandbox.docker.config };
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zd-bench-'));
-fs.chmodSync(dir, 0o755);
+const dir = benchDir('zd-bench-');
 const STRATEGIES = (process.env.ZD_STRATEGIES ?? 'recreate,zero-downtime').split(',');
-
-function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-const docker = (args) => sh(sandbox.docker.cli ?? 'docker', args, { env: dockerEnv });
-
-function buildImages(versions) {
-  const out = {};
-  for (const version of versions) {
-    const web = `${REPOSITORY}:${version}`;
-    const nginx = `${REPOSITORY}-nginx:${version}`;
-    for (const [target, tag] of [
-      ['web', web],
-      ['nginx', nginx],
-    ]) {
-      docker([
-        'build',
-        '-q',
-        '--network',
-        'host',
-        '--target',
-        target,
-        '--build-arg',
-        `BASE_IMAGE=${sandbox.images.debian}`,
-        '--build-arg',
-        `APP_VERSION=${version}`,
-        '-t',
-        tag,
-        APP_DIR,
-      ]);
-      docker(['push', '-q', tag]);
-    }
-    out[version] = [`web=${web}`, `celery=${web}`, `celery_beat=${web}`, `nginx=${nginx}`].join('\n');
-  }
-  return out;
-}
 
 /** One GET on a fresh connection: '' when it answered 200, else the status or the error code. */
 function getOnce(url) {
@@ -163,27 +123,10 @@ function startBalancer(tag, nginxPort, port) {
 
 async function run(strategy, images, used) {
   const tag = `zdb${Math.random().toString(16).slice(2, 8)}`;
-  const ws = path.join(dir, `ws-${tag}`);
-  fs.mkdirSync(path.join(ws, 'deploy'), { recursive: true });
-  for (const f of ['docker-compose.yml', 'deploy/compose.sandbox.yml'])
-    fs.copyFileSync(path.join(APP_DIR, f), path.join(ws, f));
   const port = freePort(used),
     nginxPort = freePort(used),
     lbPort = freePort(used);
-  fs.writeFileSync(
-    path.join(ws, '.env'),
-    [
-      'DEBUG=false',
-      `DJANGO_SECRET_KEY=${tag}-${'k'.repeat(50)}`,
-      'ALLOWED_HOSTS=*',
-      'DATABASE_URL=sqlite:////var/lib/django-app/db.sqlite3',
-      `PORT=${port}`,
-      `NGINX_PORT=${nginxPort}`,
-      'GUNICORN_WORKERS=2',
-      'LOG_LEVEL=WARNING',
-      '',
-    ].join('\n'),
-  );
+  const ws = exampleWorkspace(dir, tag, { port, nginxPort, extraEnv: ['LOG_LEVEL=WARNING'] });
   const deploy = async (version, extra) => {
     const t = Date.now();
     const result = await runAction({
@@ -204,7 +147,7 @@ async function run(strategy, images, used) {
         'health-timeout': '150s',
         strategy,
         ...extra,
-        ...(version ? { version, images: images[version] } : {}),
+        ...(version ? { version, images: imagesInput(images[version]) } : {}),
       },
     });
     if (result.exitCode !== 0)
@@ -247,7 +190,7 @@ async function run(strategy, images, used) {
   return measured;
 }
 
-const images = buildImages(['1.0.0', '1.1.0']);
+const images = buildExampleImages('zd-bench-app', ['1.0.0', '1.1.0']);
 const used = new Set();
 const results = {};
 for (const s of STRATEGIES) results[s] = await run(s, images, used);

@@ -64,6 +64,11 @@ export class HostSession {
     return this.cancelled;
   }
 
+  /** Whether the host's connection is open now (false after a lost connection, until the next command reconnects). */
+  get connected(): boolean {
+    return this.conn?.isOpen ?? false;
+  }
+
   /** The runner cancelled the job: no new step starts here, loops stop waiting. */
   cancel(): void {
     this.cancelled = true;

@@ -101,19 +101,26 @@ export async function unlock(host: Host): Promise<void> {
   await releaseLock(host);
 }
 
-/** Release our lock; reconnects if the connection was lost. Never throws: it reports. */
+/**
+ * Release our lock; reconnects if the connection was lost, also when it drops during the unlock
+ * itself (the command never sent, or its answer lost): one more try on a new connection, where
+ * NOT-OURS then means the first try removed it. Never throws: it reports.
+ */
 export async function releaseLock(host: Host): Promise<void> {
   const { session, state } = host;
   if (!state.holdsLock) return;
+  const release = lockCmd.release(host.layout.lockDir, host.ctx.token);
   try {
     await session.step('unlock', async () => {
-      const r = await session.run(
-        'releasing the lock',
-        lockCmd.release(host.layout.lockDir, host.ctx.token),
-        true,
-      );
+      let retried = false;
+      const r = await session.run('releasing the lock', release, true).catch(async (error: unknown) => {
+        if (session.connected) throw error; // the command ran and failed: no second try
+        session.log(`connection lost while releasing the lock (${errorMessage(error)}); trying again`);
+        retried = true;
+        return session.run('releasing the lock', release, true);
+      });
       state.markLocked(false);
-      if (!r.stdout.includes('RELEASED'))
+      if (!r.stdout.includes('RELEASED') && !retried)
         core.warning(`${host.name}: the lock was no longer ours when releasing it.`);
     });
   } catch (error) {

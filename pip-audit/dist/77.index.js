@@ -1,9 +1,9 @@
 "use strict";
-exports.id = 926;
-exports.ids = [926];
+exports.id = 77;
+exports.ids = [77];
 exports.modules = {
 
-/***/ 7926:
+/***/ 3077:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -44,14 +44,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.HttpClient = exports.undici = void 0;
 // The HTTP libraries pip-audit's action loads once pip-audit has started (deferred.ts): a chunk of
 // the bundle of its own, imported dynamically.
-exports.undici = __importStar(__webpack_require__(4718));
-var http_1 = __webpack_require__(7934);
+exports.undici = __importStar(__webpack_require__(4371));
+var http_1 = __webpack_require__(6311);
 Object.defineProperty(exports, "HttpClient", ({ enumerable: true, get: function () { return http_1.HttpClient; } }));
 
 
 /***/ }),
 
-/***/ 1540:
+/***/ 2203:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -94,10 +94,10 @@ exports.headerValue = headerValue;
 exports.headerValues = headerValues;
 const net = __importStar(__webpack_require__(7030));
 const tls = __importStar(__webpack_require__(1692));
-const undici_1 = __webpack_require__(4718);
-const http_errors_1 = __webpack_require__(2824);
-const http_resolve_1 = __webpack_require__(6359);
-const retry_1 = __webpack_require__(6846);
+const undici_1 = __webpack_require__(4371);
+const http_errors_1 = __webpack_require__(9283);
+const http_resolve_1 = __webpack_require__(6894);
+const retry_1 = __webpack_require__(3533);
 function headerValue(headers, name) {
     const v = headers[name.toLowerCase()];
     return Array.isArray(v) ? v.join(', ') : v;
@@ -227,7 +227,7 @@ function anySignal(signals) {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 9283:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -235,7 +235,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.HttpError = void 0;
 exports.describeTlsError = describeTlsError;
 exports.describeHttpError = describeHttpError;
-const undici_1 = __webpack_require__(4718);
+const undici_1 = __webpack_require__(4371);
 /**
  * Network failures (undici, socket and TLS errors) turned into one phrase naming the cause: what
  * a reader of a smoke-test report needs, instead of undici's class names and OpenSSL codes.
@@ -305,7 +305,7 @@ function describeHttpError(error, url) {
 
 /***/ }),
 
-/***/ 6359:
+/***/ 6894:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -346,7 +346,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseResolve = parseResolve;
 exports.pinnedAddress = pinnedAddress;
 const net = __importStar(__webpack_require__(7030));
-const errors_1 = __webpack_require__(9533);
+const errors_1 = __webpack_require__(9680);
 /** Parse `host:port:address` entries (curl --resolve), one per line or comma-separated. */
 function parseResolve(inputName, value) {
     const rules = [];
@@ -372,7 +372,7 @@ function pinnedAddress(rules, host, port) {
 
 /***/ }),
 
-/***/ 5241:
+/***/ 8924:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -413,8 +413,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.probeTls = probeTls;
 const net = __importStar(__webpack_require__(7030));
 const tls = __importStar(__webpack_require__(1692));
-const http_errors_1 = __webpack_require__(2824);
-const http_resolve_1 = __webpack_require__(6359);
+const http_errors_1 = __webpack_require__(9283);
+const http_resolve_1 = __webpack_require__(6894);
 /**
  * Open a TLS connection and report what was negotiated and whether the
  * certificate verifies for `host` (through pinning and the custom CA, like
@@ -477,7 +477,7 @@ function probeTls(options) {
 
 /***/ }),
 
-/***/ 7934:
+/***/ 6311:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -506,10 +506,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
  * ('@deploy-kit/shared/http', imported by path so that bundles without HTTP
  * do not carry undici — see index.ts).
  */
-__exportStar(__webpack_require__(6359), exports);
-__exportStar(__webpack_require__(2824), exports);
-__exportStar(__webpack_require__(1540), exports);
-__exportStar(__webpack_require__(5241), exports);
+__exportStar(__webpack_require__(6894), exports);
+__exportStar(__webpack_require__(9283), exports);
+__exportStar(__webpack_require__(2203), exports);
+__exportStar(__webpack_require__(8924), exports);
 
 
 /***/ })

@@ -1,0 +1,95 @@
+// Shared by the benches that deploy the example Django app on the sandbox (zero-downtime.mjs,
+// cut-every-step.mjs): the harness and sandbox, a docker runner, the app's images and a workspace.
+import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const { runAction, loadSandbox } = require(path.join(root, 'packages/harness/dist/index.js'));
+export const sandbox = loadSandbox();
+export const APP_DIR = path.join(root, 'examples/django-app');
+const dockerEnv = { ...process.env, DOCKER_HOST: sandbox.docker.host, DOCKER_CONFIG: sandbox.docker.config };
+
+/** Run a command; its stdout, or throw with its output. */
+export function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** The sandbox's docker CLI. */
+export const docker = (args) => sh(sandbox.docker.cli ?? 'docker', args, { env: dockerEnv });
+
+/** A temp dir every sandbox user can read (the ssh user reads files the bench writes). */
+export function benchDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Build and push the app's web and nginx images per version, as `bash scripts/demo` does: service -> image. */
+export function buildExampleImages(name, versions) {
+  const repository = `${sandbox.registry.address}/${name}`;
+  const out = {};
+  for (const version of versions) {
+    const web = `${repository}:${version}`;
+    const nginx = `${repository}-nginx:${version}`;
+    for (const [target, tag] of [
+      ['web', web],
+      ['nginx', nginx],
+    ]) {
+      docker([
+        'build',
+        '-q',
+        '--network',
+        'host',
+        '--target',
+        target,
+        '--build-arg',
+        `BASE_IMAGE=${sandbox.images.debian}`,
+        '--build-arg',
+        `APP_VERSION=${version}`,
+        '-t',
+        tag,
+        APP_DIR,
+      ]);
+      docker(['push', '-q', tag]);
+    }
+    out[version] = { web, celery: web, celery_beat: web, nginx };
+  }
+  return out;
+}
+
+/** The `images` input of one version's images. */
+export const imagesInput = (images) =>
+  Object.entries(images)
+    .map(([s, i]) => `${s}=${i}`)
+    .join('\n');
+
+/** A workspace with the app's compose files and a sandbox .env (sqlite in the shared volume) under `dir`. */
+export function exampleWorkspace(dir, tag, { port, nginxPort, extraEnv = [] }) {
+  const ws = path.join(dir, `ws-${tag}`);
+  fs.mkdirSync(path.join(ws, 'deploy'), { recursive: true });
+  for (const f of ['docker-compose.yml', 'deploy/compose.sandbox.yml'])
+    fs.copyFileSync(path.join(APP_DIR, f), path.join(ws, f));
+  fs.writeFileSync(
+    path.join(ws, '.env'),
+    [
+      'DEBUG=false',
+      `DJANGO_SECRET_KEY=${tag}-${'k'.repeat(50)}`,
+      'ALLOWED_HOSTS=*',
+      'DATABASE_URL=sqlite:////var/lib/django-app/db.sqlite3',
+      `PORT=${port}`,
+      `NGINX_PORT=${nginxPort}`,
+      'GUNICORN_WORKERS=2',
+      ...extraEnv,
+      '',
+    ].join('\n'),
+  );
+  return ws;
+}
