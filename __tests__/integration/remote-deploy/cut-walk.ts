@@ -43,7 +43,7 @@ export class Lane {
   }
 
   /** deploy: 1.0.0 -> 1.1.0; rollback: rollback-to 1.0.0 (from 1.1.0). */
-  run(phase: Phase | 'first', cut?: string): Promise<RunActionResult> {
+  run(phase: Phase | 'first', cut?: string, extra: Record<string, string> = {}): Promise<RunActionResult> {
     const t = this.target;
     const release: Record<string, string> =
       phase === 'rollback'
@@ -63,6 +63,7 @@ export class Lane {
         'health-timeout': '30s',
         'lock-timeout': '5s',
         ...release,
+        ...extra,
       },
       { timeoutMs: 120_000, env: cut ? { DEPLOY_KIT_TEST_CUT: cut } : {} },
     );
