@@ -105,9 +105,12 @@ describe.each([
       '| calc/many.py | 50.0 % | 2, 6, 10, 14, 18, 22, 26, 30, 34, 38 and 70 more ranges |',
     );
     expect(run.summary).not.toContain('trimmed');
-    // The log has coverage.py's own missing-lines report.
+    // The log has every file's missing lines, every range, in coverage.py's columns (from the JSON
+    // report: pytest-cov is asked for no terminal report, so coverage.py analyses each file once).
     expect(run.stdout).toMatch(/^Name\s+Stmts\s+Miss\s+Cover\s+Missing$/m);
-    expect(run.stdout).toMatch(/^calc\/many\.py\s+160\s+80\s+50%\s+2, 6, 10, 14,/m);
+    expect(run.stdout).toMatch(/^calc\/many\.py\s+160\s+80\s+50%\s+2, 6, 10, 14,.* 310, 314, 318$/m);
+    expect(run.stdout).toMatch(/^TOTAL\s+164\s+80\s+51%$/m);
+    expect(run.stdout).not.toMatch(/--cov-report=term/);
     // No diff threshold and no pull request: diff coverage is said not to be measured.
     expect(run.summary).toContain('Diff coverage: not measured');
   });

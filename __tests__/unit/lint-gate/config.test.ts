@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { missingRanges } from '../../../actions/lint-gate/src/parse/coverage';
+import { coverageTable, missingRanges } from '../../../actions/lint-gate/src/parse/coverage';
 import { projectSelectsCov, pytestAddopts } from '../../../actions/lint-gate/src/pytest-config';
 import { tooOld, versionLess } from '../../../actions/lint-gate/src/versions';
 
@@ -87,5 +87,31 @@ describe('missing lines', () => {
     };
     expect(missingRanges(many, 3)).toBe('1, 3, 5 and 27 more ranges');
     expect(missingRanges({ executed: new Set([1]), missing: new Set([2, 4]) }, 1)).toBe('2-4');
+  });
+
+  test("the log's table: coverage.py's columns, every range, files by name, a TOTAL line, percentages cut", () => {
+    const file = (name: string, percent: number, executed: number[], missing: number[]) => ({
+      file: path.join('/ws', name),
+      percent,
+      statements: executed.length + missing.length,
+      executed: new Set(executed),
+      missing: new Set(missing),
+    });
+    const table = coverageTable(
+      {
+        percent: 66.666,
+        statements: 9,
+        files: [file('pkg/util.py', 50, [1, 5], [2, 3]), file('pkg/__init__.py', 99.9, [1, 2, 3, 4, 5], [])],
+      },
+      '/ws',
+    );
+    expect(table.split('\n')).toEqual([
+      'Name             Stmts   Miss  Cover   Missing',
+      '----------------------------------------------',
+      'pkg/__init__.py      5      0    99%',
+      'pkg/util.py          4      2    50%   2-3',
+      '----------------------------------------------',
+      'TOTAL                9      2    66%',
+    ]);
   });
 });

@@ -6,12 +6,15 @@ import type { Inputs } from './inputs';
 import type { Probe } from './interpreter';
 import {
   coverageGate,
+  coverageTable,
   diffCoverage,
+  formatPercent,
   diffCoverageGate,
   parseCoverageJson,
   type CoverageData,
   type DiffCoverage,
 } from './parse/coverage';
+import { logReport } from './log';
 import { NO_TESTS_ALLOWED } from './parse/pytest';
 import { COVERAGE_JSON } from './tools';
 import type { GateReport } from './types';
@@ -53,6 +56,10 @@ function readCoverage(
     };
   try {
     const coverage = parseCoverageJson(fs.readFileSync(file, 'utf8'), inputs.workingDirectory);
+    logReport(
+      `coverage: ${formatPercent(coverage.percent)} % of ${coverage.statements} statements; missing lines per file`,
+      coverageTable(coverage, inputs.workingDirectory),
+    );
     return { report: coverageGate(coverage, inputs.coverageThreshold), coverage };
   } catch (error) {
     return { report: errorGate('coverage', `report could not be read (${(error as Error).message})`) };

@@ -22,6 +22,15 @@ function commandsOn(token: string): void {
   core.info(`::${token}::`);
 }
 
+/** A group holding a text report (the missing lines per file, coverage.py's own output). */
+export function logReport(title: string, text: string): void {
+  core.startGroup(title);
+  const token = commandsOff();
+  core.info(text.trimEnd());
+  commandsOn(token);
+  core.endGroup();
+}
+
 /**
  * The tools' log. pytest's output is streamed into its group as it comes (a test run can take
  * many minutes); every other tool gets its group, with its output, when it finishes. A group
@@ -60,13 +69,9 @@ export class ToolLog {
     for (const print of this.pending.splice(0)) print();
   }
 
-  /** A group holding a text report (coverage.py's, with the missing lines). */
+  /** A group holding a text report (coverage.py's output). */
   report(title: string, output: string): void {
-    core.startGroup(title);
-    const token = commandsOff();
-    core.info(output.trimEnd());
-    commandsOn(token);
-    core.endGroup();
+    logReport(title, output);
   }
 
   /** A finished tool's group with its output: now, or once the streamed group is closed. */

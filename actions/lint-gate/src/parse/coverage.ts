@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { Finding, GateReport } from '../types';
 import { absolute } from './common';
 import { lineRanges, lineRuns } from './diff';
@@ -77,6 +78,40 @@ export function missingRanges(f: Pick<FileCoverage, 'executed' | 'missing'>, max
   const shown = ranges.slice(0, max).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
   const more = ranges.length - shown.length;
   return more > 0 ? `${shown.join(', ')} and ${more} more range${more === 1 ? '' : 's'}` : shown.join(', ');
+}
+
+/**
+ * The missing-lines table for the log, laid out as coverage.py's `report -m` lays it out (Name,
+ * Stmts, Miss, Cover, Missing; every range, files by name, a TOTAL line), from the JSON report:
+ * asking pytest-cov for the terminal report as well made coverage.py analyse every file twice.
+ * Percentages are cut, never rounded up (as in the summary). Pure.
+ */
+export function coverageTable(data: CoverageData, cwd: string): string {
+  const rows = [...data.files]
+    .map((f) => ({ f, name: path.relative(cwd, f.file) || f.file }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ f, name }) => [
+      name,
+      String(f.statements),
+      String(f.missing.size),
+      `${formatPercent(f.percent, 0)}%`,
+      missingRanges(f, Infinity),
+    ]);
+  const missed = data.files.reduce((n, f) => n + f.missing.size, 0);
+  const total = ['TOTAL', String(data.statements), String(missed), `${formatPercent(data.percent, 0)}%`, ''];
+  const head = ['Name', 'Stmts', 'Miss', 'Cover', 'Missing'];
+  const width = (i: number): number =>
+    Math.max(...[head, ...rows, total].map((r) => (r[i] as string).length));
+  const line = (r: string[]): string =>
+    [
+      (r[0] as string).padEnd(width(0)),
+      ...[1, 2, 3].map((i) => (r[i] as string).padStart(Math.max(width(i), 6))),
+      r[4] ? `  ${r[4]}` : '',
+    ]
+      .join(' ')
+      .trimEnd();
+  const rule = '-'.repeat(line(head).length);
+  return [line(head), rule, ...rows.map(line), rule, line(total)].join('\n');
 }
 
 export function coverageGate(data: CoverageData, threshold: number | undefined): GateReport {
