@@ -28,6 +28,8 @@ import { auditSources } from './sources';
 import { loadTree, rel } from './tree';
 import { ensurePipAudit } from './tool';
 import { judge } from './verdict';
+import { parsePipAuditReport } from './audit-report';
+import { cvssScore } from './severity';
 
 export type { Inputs } from './inputs';
 export type { Outputs, Results } from './results';
@@ -37,6 +39,27 @@ function actionDir(): string {
   const bundled = path.resolve(path.dirname(process.argv[1] ?? __filename), '..');
   const inRepo = path.resolve(__dirname, '..', '..', '..', 'pip-audit');
   return [bundled, inRepo].find((d) => fs.existsSync(path.join(d, 'requirements'))) ?? bundled;
+}
+
+/**
+ * What runs only after pip-audit exits, done once on a throwaway input while pip-audit runs
+ * (#18 B6): the CVSS calculator's module is evaluated on first use and each vector kind's first
+ * score builds its tables, and the report schema compiles itself on its first parse. Both sat
+ * between pip-audit's exit and the verdict (~20 ms traced). Never throws; the results are unused.
+ */
+function warmUp(): void {
+  setImmediate(() => {
+    try {
+      for (const vector of [
+        'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+        'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+      ])
+        cvssScore(vector);
+      parsePipAuditReport('{"dependencies":[{"name":"x","version":"1","vulns":[{"id":"X-1"}]}]}');
+    } catch {
+      /* a warm-up only */
+    }
+  });
 }
 
 /** Options for callers and tests; the runner uses none. */
@@ -173,8 +196,9 @@ export async function pipAudit(
     // (A failure to start it is read where it is awaited; an audit that fails first leaves it unread.)
     indexCheck.catch(() => undefined);
     const onSpawn = (): void => {
-      // The HTTP libraries load now, while pip-audit's Python starts (deferred.ts).
-      void loadDeferred();
+      // The HTTP libraries load now, while pip-audit's Python starts (deferred.ts); then what
+      // reads pip-audit's answer is warmed up while it runs, not after it exits.
+      void loadDeferred().then(warmUp, () => undefined);
       spawned();
     };
     const sources = await withRelay(inputs, reader, (relay) =>

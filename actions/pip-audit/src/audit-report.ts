@@ -1,28 +1,38 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
-/** pip-audit's JSON report (`-f json`), as 2.10 writes it. Checked, not trusted: a shape we do not know is a tool error. */
-const VulnSchema = z.object({
-  id: z.string().min(1),
-  fix_versions: z.array(z.string()).default([]),
-  aliases: z.array(z.string()).default([]),
-  description: z.string().nullish(),
-});
+/**
+ * pip-audit's JSON report (`-f json`), as 2.10 writes it. Checked, not trusted: a shape we do not
+ * know is a tool error. The schemas (and zod) are built on first use, not at start-up: nothing
+ * that runs before pip-audit starts should delay it (#18 B6).
+ */
+function buildSchemas(zod: typeof z) {
+  const VulnSchema = zod.object({
+    id: zod.string().min(1),
+    fix_versions: zod.array(zod.string()).default([]),
+    aliases: zod.array(zod.string()).default([]),
+    description: zod.string().nullish(),
+  });
+  const DependencySchema = zod.object({
+    name: zod.string().min(1),
+    version: zod.string().optional(),
+    vulns: zod.array(VulnSchema).optional(),
+    skip_reason: zod.string().optional(),
+  });
+  const ReportSchema = zod.object({
+    dependencies: zod.array(DependencySchema),
+    fixes: zod.array(zod.unknown()).optional(),
+  });
+  return { VulnSchema, DependencySchema, ReportSchema };
+}
 
-const DependencySchema = z.object({
-  name: z.string().min(1),
-  version: z.string().optional(),
-  vulns: z.array(VulnSchema).optional(),
-  skip_reason: z.string().optional(),
-});
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemas: Schemas | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const reportSchemas = (): Schemas => (schemas ??= buildSchemas((require('zod') as { z: typeof z }).z));
 
-const ReportSchema = z.object({
-  dependencies: z.array(DependencySchema),
-  fixes: z.array(z.unknown()).optional(),
-});
-
-export type PipAuditVuln = z.infer<typeof VulnSchema>;
-export type PipAuditDependency = z.infer<typeof DependencySchema>;
-export type PipAuditReport = z.infer<typeof ReportSchema>;
+export type PipAuditVuln = z.infer<Schemas['VulnSchema']>;
+export type PipAuditDependency = z.infer<Schemas['DependencySchema']>;
+export type PipAuditReport = z.infer<Schemas['ReportSchema']>;
 
 /** Parse the report text; undefined when it is not a pip-audit JSON report (the run did not complete). */
 export function parsePipAuditReport(text: string): PipAuditReport | undefined {
@@ -32,6 +42,6 @@ export function parsePipAuditReport(text: string): PipAuditReport | undefined {
   } catch {
     return undefined;
   }
-  const result = ReportSchema.safeParse(json);
+  const result = reportSchemas().ReportSchema.safeParse(json);
   return result.success ? result.data : undefined;
 }

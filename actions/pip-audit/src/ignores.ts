@@ -1,5 +1,5 @@
 import { InputError, parseYamlOrJson, validate } from '@deploy-kit/shared';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * The ignore file: each entry names a vulnerability (its id or any alias), says
@@ -10,37 +10,44 @@ import { z } from 'zod';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const EntrySchema = z
-  .object({
-    id: z
-      .string({ required_error: 'needs an id (the advisory id or any alias)' })
-      .trim()
-      .min(1, 'needs an id (the advisory id or any alias)'),
-    reason: z
-      .string({ required_error: 'needs a reason: say why this vulnerability is accepted' })
-      .trim()
-      .min(1, 'needs a reason: say why this vulnerability is accepted'),
-    expires: z
-      .string({
-        required_error: 'needs expires, a date such as 2026-12-31',
-        invalid_type_error: 'expires must be a date such as 2026-12-31',
-      })
-      .refine(
-        (d) =>
-          DATE.test(d) &&
-          !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) &&
-          new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
-        {
-          message: 'expires must be a date such as 2026-12-31',
-        },
-      ),
-    package: z.string().trim().min(1).optional(),
-  })
-  .strict();
+// Built on first use (an ignore file is optional), not at start-up (#18 B6).
+function buildSchemas(zod: typeof z) {
+  const EntrySchema = zod
+    .object({
+      id: zod
+        .string({ required_error: 'needs an id (the advisory id or any alias)' })
+        .trim()
+        .min(1, 'needs an id (the advisory id or any alias)'),
+      reason: zod
+        .string({ required_error: 'needs a reason: say why this vulnerability is accepted' })
+        .trim()
+        .min(1, 'needs a reason: say why this vulnerability is accepted'),
+      expires: zod
+        .string({
+          required_error: 'needs expires, a date such as 2026-12-31',
+          invalid_type_error: 'expires must be a date such as 2026-12-31',
+        })
+        .refine(
+          (d) =>
+            DATE.test(d) &&
+            !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) &&
+            new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+          {
+            message: 'expires must be a date such as 2026-12-31',
+          },
+        ),
+      package: zod.string().trim().min(1).optional(),
+    })
+    .strict();
+  return { EntrySchema, FileSchema: zod.array(EntrySchema) };
+}
 
-const FileSchema = z.array(EntrySchema);
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemas: Schemas | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ignoreSchemas = (): Schemas => (schemas ??= buildSchemas((require('zod') as { z: typeof z }).z));
 
-export type IgnoreEntry = z.infer<typeof EntrySchema>;
+export type IgnoreEntry = z.infer<Schemas['EntrySchema']>;
 
 export function parseIgnoreFile(name: string, text: string): IgnoreEntry[] {
   if (text.trim() === '') return [];
@@ -51,7 +58,7 @@ export function parseIgnoreFile(name: string, text: string): IgnoreEntry[] {
     throw new InputError(
       `'${name}' must be a list under 'ignores:' of entries with id, reason and expires (YYYY-MM-DD).`,
     );
-  const entries = validate(name, FileSchema, list);
+  const entries = validate(name, ignoreSchemas().FileSchema, list);
   const seen = new Set<string>();
   for (const e of entries) {
     const key = `${e.id.toUpperCase()} ${e.package ?? ''}`;

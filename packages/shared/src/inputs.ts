@@ -1,4 +1,4 @@
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { ZodType, ZodError } from 'zod';
 import { InputError } from './errors';
 
@@ -145,6 +145,10 @@ export function parseDuration(name: string, value: string, fallbackMs?: number):
 
 /** Parse YAML (a superset of JSON) and name the input, line and column on error. */
 export function parseYamlOrJson(name: string, text: string): unknown {
+  // Loaded on first use: most runs give no YAML input, and evaluating the library at start-up
+  // came before the first tool a gate starts (#18 A10, B6).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse: parseYaml, YAMLParseError } = require('yaml') as typeof Yaml;
   try {
     return parseYaml(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   } catch (error) {
