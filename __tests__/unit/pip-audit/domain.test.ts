@@ -17,7 +17,13 @@ import {
 } from '../../../actions/pip-audit/src/index-check';
 import { compareReports } from '../../../actions/pip-audit/src/report';
 import { fullyPinned, normalizeName, parseRequirements } from '../../../actions/pip-audit/src/requirements';
-import { cvssScore, levelOf, severityOf, type SeverityRecord } from '../../../actions/pip-audit/src/severity';
+import {
+  cvssScore,
+  levelOf,
+  prescore,
+  severityOf,
+  type SeverityRecord,
+} from '../../../actions/pip-audit/src/severity';
 import { REPO_ROOT } from '@deploy-kit/harness';
 
 const records = loadOsvRecords();
@@ -177,6 +183,27 @@ describe('severity', () => {
     expect(
       severityOf([{ ...rec('GHSA-2gwj-7jmv-h26r'), withdrawn: '2024-01-01T00:00:00Z' } as never]),
     ).toEqual({ level: 'unknown' });
+  });
+});
+
+describe('severity scored ahead (as records pass the relay)', () => {
+  it('scores a record once; the verdict then reads the same score; anything malformed is passed over', () => {
+    const calculator = jest.requireActual<typeof import('ae-cvss-calculator')>('ae-cvss-calculator');
+    const made = jest.spyOn(calculator.Cvss3P1.prototype, 'calculateScores');
+    const vector = 'CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N';
+    const record = { id: 'GHSA-prescore', severity: [{ type: 'CVSS_V3', score: vector }] };
+    prescore(record);
+    prescore(record);
+    expect(made).toHaveBeenCalledTimes(1);
+    expect(severityOf([record])).toMatchObject({ level: 'medium', score: 6.5 });
+    expect(made).toHaveBeenCalledTimes(1);
+    for (const bad of [
+      {},
+      { severity: 'x' },
+      { severity: [null, { score: 7 }, { score: 'CVSS:3.1/garbage' }] },
+    ])
+      expect(() => prescore(bad)).not.toThrow();
+    made.mockRestore();
   });
 });
 

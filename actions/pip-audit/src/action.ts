@@ -29,7 +29,7 @@ import { loadTree, rel } from './tree';
 import { ensurePipAudit } from './tool';
 import { judge } from './verdict';
 import { parsePipAuditReport } from './audit-report';
-import { cvssScore } from './severity';
+import { cvssScore, prescore } from './severity';
 
 export type { Inputs } from './inputs';
 export type { Outputs, Results } from './results';
@@ -89,6 +89,7 @@ async function withRelay<T>(
   const onRecords = (records: { id: string; aliases?: unknown }[]): void => {
     for (const record of records) {
       reader.seed(record);
+      prescore(record);
       reader.prefetch(lookupIds(record.id, Array.isArray(record.aliases) ? record.aliases.map(String) : []));
     }
   };
@@ -167,6 +168,7 @@ export async function pipAudit(
   const reader = recordReader(inputs.osvUrl ?? DEFAULT_OSV_QUERY_URL, {
     timeoutMs: inputs.requestTimeoutS * 1000,
     signal: limits.signal,
+    onRecord: prescore,
   });
   const policy: GatePolicy = {
     failOn: inputs.failOn,

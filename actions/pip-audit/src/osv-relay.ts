@@ -114,11 +114,12 @@ export async function startOsvRelay(
     }
     const invalid = status === 200 ? notAnOsvAnswer(body) : `the OSV service answered HTTP ${status}`;
     if (invalid) problems.push(`${what}: ${invalid}`);
-    else if (status === 200 && options.onRecords) {
+    res.writeHead(invalid && status === 200 ? 502 : status, { 'content-type': 'application/json' }).end(body);
+    // pip-audit has its answer first; what the action does with the records comes after.
+    if (!invalid && status === 200 && options.onRecords) {
       const vulns = (JSON.parse(body) as { vulns?: { id: string; aliases?: unknown }[] }).vulns;
       if (vulns && vulns.length > 0) options.onRecords(vulns);
     }
-    res.writeHead(invalid && status === 200 ? 502 : status, { 'content-type': 'application/json' }).end(body);
   };
   const server = http.createServer((req, res) => {
     relay(req, res).catch((error: unknown) => {

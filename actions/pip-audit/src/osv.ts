@@ -71,7 +71,13 @@ type Outcome = { record?: unknown; failure?: string };
 
 export function recordReader(
   osvQueryUrl: string,
-  options: { timeoutMs: number; concurrency?: number; signal?: AbortSignal },
+  options: {
+    timeoutMs: number;
+    concurrency?: number;
+    signal?: AbortSignal;
+    /** Each record read from the service, as it arrives (to work on it before it is needed). */
+    onRecord?: (record: object) => void;
+  },
 ): RecordReader {
   const { url: queryUrl, headers: auth } = withBasicAuth(osvQueryUrl);
   const base = vulnsBase(queryUrl);
@@ -119,9 +125,9 @@ export function recordReader(
       if (res.status === 404) return {};
       if (res.status !== 200) return { failure: `${id}: HTTP ${res.status}` };
       const json = JSON.parse(res.body.toString('utf8')) as { id?: unknown };
-      return typeof json?.id === 'string'
-        ? { record: json }
-        : { failure: `${id}: the answer is not an OSV record` };
+      if (typeof json?.id !== 'string') return { failure: `${id}: the answer is not an OSV record` };
+      options.onRecord?.(json);
+      return { record: json };
     } catch (error) {
       return { failure: `${id}: ${error instanceof Error ? error.message : String(error)}` };
     } finally {

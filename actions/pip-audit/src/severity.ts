@@ -43,8 +43,28 @@ const LABELS: Record<string, Level> = {
   CRITICAL: 'critical',
 };
 
-/** Base score of a CVSS vector, or undefined when the calculator rejects it. */
+/** Scores already computed, by vector: a record's vectors are scored as it arrives (prescore). */
+const scores = new Map<string, number | undefined>();
+
+/** Base score of a CVSS vector, or undefined when the calculator rejects it. Memoised. */
 export function cvssScore(vector: string): number | undefined {
+  if (scores.has(vector)) return scores.get(vector);
+  const score = computeScore(vector);
+  scores.set(vector, score);
+  return score;
+}
+
+/**
+ * Scores a record's vectors ahead of need: called as each record passes the relay, while
+ * pip-audit still runs, so the verdict after its exit only looks them up (#18 B6).
+ */
+export function prescore(record: object): void {
+  const severity = (record as { severity?: unknown }).severity;
+  if (!Array.isArray(severity)) return;
+  for (const s of severity as { score?: unknown }[]) if (typeof s?.score === 'string') cvssScore(s.score);
+}
+
+function computeScore(vector: string): number | undefined {
   try {
     const v = vector.trim();
     const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = cvss();
