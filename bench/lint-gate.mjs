@@ -282,6 +282,12 @@ async function measure(label, dir, pytestArgs = []) {
   const togetherMs = median(runs.map((r) => r.together.wallMs));
   // Per run, so each ratio compares like with like.
   const gateOverTogether = median(runs.map((r) => r.gateMs / r.together.wallMs));
+  // lint-gate's own time: its wall time less its slowest tool's time inside it (start-up, the
+  // interpreter probe, reading the results, annotations, summary): what it adds where the tools
+  // do not compete for cores.
+  const ownMs = median(
+    runs.map((r) => r.gateMs - Math.max(...Object.values(r.inGate).filter((v) => typeof v === 'number'))),
+  );
   const files = execFileSync('find', [dir, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], {
     encoding: 'utf8',
   })
@@ -308,6 +314,7 @@ async function measure(label, dir, pytestArgs = []) {
     togetherCpuS: +median(runs.map((r) => r.together.cpuS)).toFixed(1),
     gateOverTogether: +gateOverTogether.toFixed(2),
     gateOverSequential: +(gateMs / sumMs).toFixed(2),
+    ownMs: Math.round(ownMs),
     targetMs: Math.round(targetMs),
     overTargetMs: Math.round(gateMs - targetMs),
     status: runs.map((r) => r.status).join(', '),
@@ -323,6 +330,10 @@ function conclusion(rows, toolsFloor) {
   const met = rows.filter((r) => r.overTargetMs <= 0).map((r) => r.project.split(' ')[0]);
   const floorOver = rows.filter((r) => toolsFloor(r) > r.targetMs).map((r) => r.project.split(' ')[0]);
   const together = rows.filter((r) => r.gateOverTogether).map((r) => r.gateOverTogether);
+  const own = rows.filter((r) => r.ownMs !== undefined).map((r) => r.ownMs);
+  const withOwn = rows
+    .filter((r) => r.ownMs !== undefined && r.slowestMs + r.ownMs <= r.targetMs)
+    .map((r) => r.project.split(' ')[0]);
   return [
     `Target met on: ${met.length ? met.join(', ') : 'none'}.`,
     floorOver.length
@@ -330,6 +341,9 @@ function conclusion(rows, toolsFloor) {
       : '',
     together.length
       ? `lint-gate / the tools started together: ${Math.min(...together)}–${Math.max(...together)} × — what lint-gate adds beyond running the same tools in parallel.`
+      : '',
+    own.length
+      ? `lint-gate's own time (its wall time less its slowest tool's inside it): ${secs(Math.min(...own))}–${secs(Math.max(...own))}; the slowest tool alone plus that is within the target on ${withOwn.length ? withOwn.join(', ') : 'none'} — what lint-gate would take where the tools do not compete for cores (an estimate, not a measurement on such a machine).`
       : '',
   ]
     .filter(Boolean)
@@ -354,13 +368,13 @@ function writeResults(meta, rows) {
         ? ' "Before" is the bundle before #18 A10 (git archive of an earlier commit), run right after it in the same runs.'
         : ''),
     '"CPU-s" is lint-gate\'s CPU time with every process it started; with this many cores no run can be shorter than CPU-s / cores ("CPU floor"). Target (#18 A10): lint-gate ≤ 1.1 × the slowest tool alone, or the slowest + 0.3 s, whichever is larger. The real projects\' own findings fail their gates, as the tools alone do ("verdict").',
-    `"Tools' floor" is the best any schedule of the three tools could reach on ${meta.cpus} cores: the slowest tool alone, or the tools' CPU time alone (summed) spread over every core, whichever is larger. Where it is above the target, no gate that runs these tools can meet the target on this machine. "Together" is the three tools started at once by a shell, nothing of lint-gate's (wall time; their CPU-s): "lint-gate / together" is what lint-gate itself adds to running the tools in parallel.`,
+    `"Tools' floor" is the best any schedule of the three tools could reach on ${meta.cpus} cores: the slowest tool alone, or the tools' CPU time alone (summed) spread over every core, whichever is larger. Where it is above the target, no gate that runs these tools can meet the target on this machine. "Together" is the three tools started at once by a shell, nothing of lint-gate's (wall time; their CPU-s): "lint-gate / together" is what lint-gate itself adds to running the tools in parallel. "lint-gate's own time" is its wall time less the time of its slowest tool inside it (start-up, the interpreter probe, reading the results, annotations, summary); "slowest alone + own time" estimates lint-gate where each tool has the cores it has alone.`,
     '',
-    `| Project | .py files | black alone | flake8 alone | pytest + coverage alone | Sequential sum | lint-gate | verdict | CPU-s | CPU floor | lint-gate / slowest | target | over target | tools' floor | together | lint-gate / together |${meta.before ? ' before | before / slowest |' : ''}`,
-    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |${meta.before ? ' --- | --- |' : ''}`,
+    `| Project | .py files | black alone | flake8 alone | pytest + coverage alone | Sequential sum | lint-gate | verdict | CPU-s | CPU floor | lint-gate / slowest | target | over target | tools' floor | together | lint-gate / together | lint-gate's own time | slowest alone + own time |${meta.before ? ' before | before / slowest |' : ''}`,
+    `|${' --- |'.repeat(18)}${meta.before ? ' --- | --- |' : ''}`,
     ...rows.map(
       (r) =>
-        `| ${r.project} | ${r.pythonFiles} | ${secs(r.aloneMs.black)} | ${secs(r.aloneMs.flake8)} | ${secs(r.aloneMs['pytest + coverage'])} | ${secs(r.sequentialMs)} | ${secs(r.gateMs)} | ${[...new Set(r.status.split(', '))].join('/')} | ${r.gateCpuS} | ${secs(r.cpuFloorMs)} | ${r.gateOverSlowest} × (slowest: ${r.slowest}) | ${secs(r.targetMs)} | ${r.overTargetMs > 0 ? `+${secs(r.overTargetMs)}` : 'met'} | ${secs(toolsFloor(r))} | ${r.togetherMs ? `${secs(r.togetherMs)} (${r.togetherCpuS} CPU-s)` : '—'} | ${r.gateOverTogether ? `${r.gateOverTogether} ×` : '—'} |${meta.before ? ` ${secs(r.beforeMs)} | ${r.beforeOverSlowest} × |` : ''}`,
+        `| ${r.project} | ${r.pythonFiles} | ${secs(r.aloneMs.black)} | ${secs(r.aloneMs.flake8)} | ${secs(r.aloneMs['pytest + coverage'])} | ${secs(r.sequentialMs)} | ${secs(r.gateMs)} | ${[...new Set(r.status.split(', '))].join('/')} | ${r.gateCpuS} | ${secs(r.cpuFloorMs)} | ${r.gateOverSlowest} × (slowest: ${r.slowest}) | ${secs(r.targetMs)} | ${r.overTargetMs > 0 ? `+${secs(r.overTargetMs)}` : 'met'} | ${secs(toolsFloor(r))} | ${r.togetherMs ? `${secs(r.togetherMs)} (${r.togetherCpuS} CPU-s)` : '—'} | ${r.gateOverTogether ? `${r.gateOverTogether} ×` : '—'} | ${r.ownMs !== undefined ? secs(r.ownMs) : '—'} | ${r.ownMs !== undefined ? `${secs(r.slowestMs + r.ownMs)} (${r.slowestMs + r.ownMs <= r.targetMs ? 'within' : 'over'} the target)` : '—'} |${meta.before ? ` ${secs(r.beforeMs)} | ${r.beforeOverSlowest} × |` : ''}`,
     ),
     '',
     conclusion(rows, toolsFloor),
