@@ -1,3 +1,4 @@
+import { lazySchemas } from './lazy-schemas';
 import type { z } from 'zod';
 
 /**
@@ -26,9 +27,7 @@ function buildSchemas(zod: typeof z) {
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
-let schemas: Schemas | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const reportSchemas = (): Schemas => (schemas ??= buildSchemas((require('zod') as { z: typeof z }).z));
+const reportSchemas = lazySchemas(buildSchemas);
 
 export type PipAuditVuln = z.infer<Schemas['VulnSchema']>;
 export type PipAuditDependency = z.infer<Schemas['DependencySchema']>;

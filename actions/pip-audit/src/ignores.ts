@@ -1,5 +1,6 @@
 import { InputError, parseYamlOrJson, validate } from '@deploy-kit/shared';
 import type { z } from 'zod';
+import { lazySchemas } from './lazy-schemas';
 
 /**
  * The ignore file: each entry names a vulnerability (its id or any alias), says
@@ -43,9 +44,7 @@ function buildSchemas(zod: typeof z) {
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
-let schemas: Schemas | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ignoreSchemas = (): Schemas => (schemas ??= buildSchemas((require('zod') as { z: typeof z }).z));
+const ignoreSchemas = lazySchemas(buildSchemas);
 
 export type IgnoreEntry = z.infer<Schemas['EntrySchema']>;
 
