@@ -1,4 +1,4 @@
-import { InputError } from '@deploy-kit/shared';
+import { InputError, Semaphore } from '@deploy-kit/shared';
 import {
   decideHostKey,
   expectedFingerprints,
@@ -10,7 +10,6 @@ import {
   parseClientKey,
   parseKnownHosts,
   scriptCommand,
-  Semaphore,
   sha256Fingerprint,
   TailBuffer,
   wrapScript,

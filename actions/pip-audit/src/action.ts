@@ -24,7 +24,7 @@ import { DEFAULT_OSV_QUERY_URL, lookupIds, recordReader, type RecordReader } fro
 import { loadDeferred } from './deferred';
 import { startOsvRelay, type OsvRelay } from './osv-relay';
 import { auditedOutputs, readPrevious, unauditedOutputs, writeReports, type Outputs } from './results';
-import { auditSources } from './sources';
+import { auditSources, expectedQueries } from './sources';
 import { loadTree, rel } from './tree';
 import { ensurePipAudit } from './tool';
 import { judge } from './verdict';
@@ -203,9 +203,23 @@ export async function pipAudit(
       void loadDeferred().then(warmUp, () => undefined);
       spawned();
     };
-    const sources = await withRelay(inputs, reader, (relay) =>
-      auditSources(inputs, { bin, limits, reportFile, progress: options.progress, relay, onSpawn }),
-    )
+    const sources = await withRelay(inputs, reader, (relay) => {
+      // What pip-audit will ask is asked ahead once it has started (osv-relay.ts), not before.
+      let ahead = relay && inputs.mode === 'requirements';
+      const started = (): void => {
+        onSpawn();
+        if (ahead) relay?.askAhead(expectedQueries(inputs.requirements));
+        ahead = false;
+      };
+      return auditSources(inputs, {
+        bin,
+        limits,
+        reportFile,
+        progress: options.progress,
+        relay,
+        onSpawn: started,
+      });
+    })
       .catch((error: unknown) => {
         stopCheck.abort();
         throw error;

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
+import { Semaphore } from '@deploy-kit/shared';
 import { loadDeferred } from './deferred';
 import { withBasicAuth } from './osv';
 
@@ -17,6 +18,8 @@ import { withBasicAuth } from './osv';
 export interface OsvRelay {
   /** The query URL to give pip-audit. */
   url: string;
+  /** Ask these queries now, before pip-audit does; its own ask then gets the same answer. */
+  askAhead(queries: readonly ExpectedQuery[]): void;
   /** Problems since the last call, one line each; the list is emptied. */
   takeProblems(): string[];
   close(): Promise<void>;
@@ -64,12 +67,59 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** A pin pip-audit is known to ask about: a pinned file's `name==version`, audited as written. */
+export interface ExpectedQuery {
+  name: string;
+  version: string;
+}
+
+/**
+ * The body pip-audit's OSV service sends for one package (its name canonicalised, PEP 503, as
+ * normalizeName does), and the key the relay files it under. A query with anything else in it (a
+ * page token, another ecosystem) has no key: it is always sent on as asked.
+ */
+export function osvQueryBody(query: ExpectedQuery): string {
+  return JSON.stringify({ package: { name: query.name, ecosystem: 'PyPI' }, version: query.version });
+}
+
+export function osvQueryKey(body: string): string | undefined {
+  try {
+    const q = JSON.parse(body) as { package?: { name?: unknown; ecosystem?: unknown }; version?: unknown };
+    const keys = Object.keys(q ?? {})
+      .sort()
+      .join();
+    const pkg = Object.keys(q.package ?? {})
+      .sort()
+      .join();
+    if (keys !== 'package,version' || pkg !== 'ecosystem,name' || q.package?.ecosystem !== 'PyPI')
+      return undefined;
+    if (typeof q.package.name !== 'string' || typeof q.version !== 'string') return undefined;
+    return `${q.package.name}\u0000${q.version}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the service said to one query: its status and body, or why it could not be asked. */
+interface Answer {
+  status?: number;
+  body?: string;
+  /** Why the service could not be asked (no status then). */
+  unreachable?: string;
+  /** Why a 200 body is not an OSV answer, or the HTTP status that is not 200. */
+  invalid?: string;
+  /** Its records were handed to onRecords (once per answer). */
+  taken?: boolean;
+}
+
 export async function startOsvRelay(
   queryUrl: string,
   options: {
     timeoutMs: number;
     /** Every record of every valid answer, as it passes (the action reads their aliases meanwhile). */
     onRecords?: (records: { id: string; aliases?: unknown }[]) => void;
+    /** Queries asked ahead at most this many at a time (default 8). */
+    concurrency?: number;
   },
 ): Promise<OsvRelay> {
   const upstream = withBasicAuth(queryUrl);
@@ -85,11 +135,10 @@ export async function startOsvRelay(
         }),
     ));
   let problems: string[] = [];
-  const relay = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const query = await readBody(req);
-    const what = asked(query);
-    let status: number;
-    let body: string;
+  let closed = false;
+  /** One request to the service; never rejects. */
+  const ask = async (query: string): Promise<Answer> => {
+    if (closed) return { unreachable: 'the audit had ended' };
     try {
       const { undici } = await loadDeferred();
       const answer = await undici.request(upstream.url, {
@@ -99,27 +148,77 @@ export async function startOsvRelay(
         body: query,
         signal: AbortSignal.timeout(options.timeoutMs),
       });
-      status = answer.statusCode;
-      body = await answer.body.text();
+      const body = await answer.body.text();
+      const status = answer.statusCode;
+      return {
+        status,
+        body,
+        invalid: status === 200 ? notAnOsvAnswer(body) : `the OSV service answered HTTP ${status}`,
+      };
     } catch (error) {
-      const reason =
-        error instanceof Error
-          ? /timeout/i.test(`${error.name} ${(error as { code?: string }).code ?? ''}`)
-            ? `no answer within ${options.timeoutMs / 1000} s`
-            : error.message
-          : String(error);
-      problems.push(`${what}: the OSV service could not be asked (${reason})`);
+      return {
+        unreachable:
+          error instanceof Error
+            ? /timeout/i.test(`${error.name} ${(error as { code?: string }).code ?? ''}`)
+              ? `no answer within ${options.timeoutMs / 1000} s`
+              : error.message
+            : String(error),
+      };
+    }
+  };
+  const takeRecords = (answer: Answer): void => {
+    if (answer.taken || answer.invalid !== undefined || answer.status !== 200 || !options.onRecords) return;
+    answer.taken = true;
+    const vulns = (JSON.parse(answer.body ?? '{}') as { vulns?: { id: string; aliases?: unknown }[] }).vulns;
+    if (vulns && vulns.length > 0) options.onRecords(vulns);
+  };
+  /**
+   * Queries asked before pip-audit asks them (#18 B6). pip-audit asks one package at a time, each
+   * after the last answer; for a file audited as written the relay knows every query it will
+   * send, so it asks them all at once (a few at a time) while pip-audit's Python starts. Each is
+   * still asked of the service exactly once, and pip-audit gets that answer, judged as if it had
+   * just been asked (a failure or an invalid answer is a problem when pip-audit is given it, and
+   * only then). A query not asked ahead is sent on when pip-audit asks it.
+   */
+  const early = new Map<string, { asked: boolean; answer: Promise<Answer> | undefined }>();
+  const slots = new Semaphore(options.concurrency ?? 8);
+  const askEarly = async (key: string, body: string): Promise<void> => {
+    const release = await slots.acquire();
+    try {
+      const entry = early.get(key);
+      // pip-audit asked it while it waited for a slot: it was sent on then.
+      if (!entry || entry.asked) return;
+      entry.asked = true;
+      entry.answer = ask(body);
+      takeRecords(await entry.answer);
+    } finally {
+      release();
+    }
+  };
+  /** The answer asked ahead for this query, if it was sent; a query still waiting is sent now instead. */
+  const askedAhead = (key: string | undefined): Promise<Answer> | undefined => {
+    const entry = key === undefined ? undefined : early.get(key);
+    if (!entry) return undefined;
+    entry.asked = true;
+    return entry.answer;
+  };
+  const relay = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const query = await readBody(req);
+    const what = asked(query);
+    const key = osvQueryKey(query);
+    const answer = await (askedAhead(key) ?? ask(query));
+    if (answer.unreachable !== undefined) {
+      problems.push(`${what}: the OSV service could not be asked (${answer.unreachable})`);
       res.writeHead(502).end();
       return;
     }
-    const invalid = status === 200 ? notAnOsvAnswer(body) : `the OSV service answered HTTP ${status}`;
+    const { status = 502, invalid } = answer;
     if (invalid) problems.push(`${what}: ${invalid}`);
-    res.writeHead(invalid && status === 200 ? 502 : status, { 'content-type': 'application/json' }).end(body);
+    res
+      .writeHead(invalid && status === 200 ? 502 : status, { 'content-type': 'application/json' })
+      .end(answer.body);
     // pip-audit has its answer first; what the action does with the records comes after.
-    if (!invalid && status === 200 && options.onRecords) {
-      const vulns = (JSON.parse(body) as { vulns?: { id: string; aliases?: unknown }[] }).vulns;
-      if (vulns && vulns.length > 0) options.onRecords(vulns);
-    }
+    takeRecords(answer);
   };
   const server = http.createServer((req, res) => {
     relay(req, res).catch((error: unknown) => {
@@ -132,12 +231,22 @@ export async function startOsvRelay(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1/query`,
+    askAhead: (queries) => {
+      for (const query of queries) {
+        const body = osvQueryBody(query);
+        const key = osvQueryKey(body) as string;
+        if (early.has(key)) continue;
+        early.set(key, { asked: false, answer: undefined });
+        void askEarly(key, body);
+      }
+    },
     takeProblems: () => {
       const out = problems;
       problems = [];
       return out;
     },
     close: async () => {
+      closed = true;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // In-flight upstream requests are dropped, not awaited (a cancelled or timed-out run ends now).

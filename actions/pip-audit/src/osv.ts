@@ -1,4 +1,5 @@
 import type { HttpClient } from '@deploy-kit/shared/http';
+import { Semaphore } from '@deploy-kit/shared';
 import { loadDeferred } from './deferred';
 
 /**
@@ -94,22 +95,9 @@ export function recordReader(
         }),
     ));
   const outcomes = new Map<string, Promise<Outcome>>();
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const slot = async (): Promise<void> => {
-    if (running < (options.concurrency ?? 8)) {
-      running++;
-      return;
-    }
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  };
+  const slots = new Semaphore(options.concurrency ?? 8);
   const fetchOne = async (id: string): Promise<Outcome> => {
-    await slot();
+    const release = await slots.acquire();
     try {
       if (options.signal?.aborted) return { failure: `${id}: stopped` };
       const res = await (

@@ -5,7 +5,7 @@ import { ToolError, type ProgressOptions } from '@deploy-kit/shared';
 import { auditOnce, type AuditOptions, type Limits } from './audit';
 import type { Source } from './findings';
 import type { Inputs } from './inputs';
-import type { OsvRelay } from './osv-relay';
+import type { ExpectedQuery, OsvRelay } from './osv-relay';
 import { flatRequirements, loadTree, rel } from './tree';
 
 /** What to audit, each run by pip-audit on its own: every requirements file, or one environment. */
@@ -96,6 +96,29 @@ async function auditFile(file: string, options: AuditOptions, run: AuditRun, n: 
     `${name}: ${outcome.kind === 'clean' ? 'no known vulnerabilities' : 'vulnerabilities found'}${last ? ` (${last})` : ''}`,
   );
   return { file: name, tree, report: outcome.report };
+}
+
+/**
+ * The queries pip-audit will send for the files it audits as written (fully pinned, `--no-deps`):
+ * one per pin, which the relay can ask ahead (#18 B6). A pin with an environment marker is left
+ * out (pip-audit may skip it); a file pip resolves is left out (its versions are pip's to choose).
+ * A file that cannot be read gives nothing here: its audit says why.
+ */
+export function expectedQueries(files: readonly string[]): ExpectedQuery[] {
+  const out: ExpectedQuery[] = [];
+  for (const file of files) {
+    let tree: ReturnType<typeof loadTree>;
+    try {
+      tree = loadTree(file);
+    } catch {
+      continue;
+    }
+    if (!tree.pinned) continue;
+    for (const r of tree.requirements)
+      if (r.pinned !== undefined && !r.text.includes(';') && !r.text.includes(' @ '))
+        out.push({ name: r.name, version: r.pinned });
+  }
+  return out;
 }
 
 /** Runs pip-audit over what the inputs name; the first run that cannot complete stops the audit (a ToolError). */

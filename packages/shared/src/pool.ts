@@ -35,3 +35,24 @@ export function settleAll<T, R>(
     }
   });
 }
+
+/**
+ * A counting semaphore, for work that arrives one piece at a time rather than as a list: at most
+ * `size` holders at once (channels on one SSH connection, requests to one service).
+ */
+export class Semaphore {
+  private waiting: (() => void)[] = [];
+  private inUse = 0;
+  constructor(readonly size: number) {}
+  async acquire(): Promise<() => void> {
+    if (this.inUse >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inUse++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inUse--;
+      this.waiting.shift()?.();
+    };
+  }
+}

@@ -3,7 +3,8 @@ import { ToolError } from './errors';
 import { shellCommand } from './shell';
 import { execOnChannel } from './ssh-channel';
 import { connectVerified, forwardOut } from './ssh-connect';
-import { Semaphore, scriptCommand, wrapScript, type ExecOptions, type ExecResult } from './ssh-exec';
+import { Semaphore } from './pool';
+import { scriptCommand, wrapScript, type ExecOptions, type ExecResult } from './ssh-exec';
 import { targetName, type ConnectOptions, type SshTarget } from './ssh-target';
 import { uploadAtomically } from './ssh-upload';
 

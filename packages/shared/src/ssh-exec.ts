@@ -76,24 +76,6 @@ export class TailBuffer {
   }
 }
 
-/** A counting semaphore: at most `size` channels open on one connection at a time. */
-export class Semaphore {
-  private waiting: (() => void)[] = [];
-  private inUse = 0;
-  constructor(readonly size: number) {}
-  async acquire(): Promise<() => void> {
-    if (this.inUse >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.inUse++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.inUse--;
-      this.waiting.shift()?.();
-    };
-  }
-}
-
 /** Fixed text: choose bash with pipefail when the host has it, else POSIX sh with -eu. No input is ever part of it. */
 export const SCRIPT_RUNNER =
   'if command -v bash >/dev/null 2>&1; then exec bash -euo pipefail -s -- "$@"; else exec sh -eu -s -- "$@"; fi';
