@@ -396,17 +396,30 @@ export DEPLOY_HOST="$2" DEPLOY_VERSION="$3"
 shift 3
 `;t.GUARD=String.raw`
 GUARD_DIR=../../.deploy-kit/switch-guard
+# Whether pid $1 is still a guard: a pid file from before a reboot may name anything by now.
+is_guard() {
+  if [ -r /proc/self/cmdline ]; then grep -q switch-guard "/proc/$1/cmdline" 2>/dev/null; else kill -0 "$1" 2>/dev/null; fi
+}
+# Its process group (started with setsid), else the process alone (a host without setsid).
+stop_guard() {
+  is_guard "$1" || return 0
+  kill -- "-$1" 2>/dev/null || kill "$1" 2>/dev/null || true
+}
 take_guard() {
   [ -d "$GUARD_DIR" ] || return 0
   if mkdir "$GUARD_DIR/decided" 2>/dev/null; then
-    gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && kill -- "-$gpid" 2>/dev/null
+    gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && stop_guard "$gpid"
   else
-    gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && while kill -0 "$gpid" 2>/dev/null; do sleep 1; done
+    gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && while is_guard "$gpid"; do sleep 1; done
   fi
   rm -rf -- "$GUARD_DIR"
 }
 `;t.GUARD_PROCESS=String.raw`
-sleep "$1"
+# Stopped (claimed), it takes its sleep with it: nothing of it outlives the claim.
+trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+sleep "$1" &
+nap=$!
+wait "$nap"
 mkdir "$2/decided" 2>/dev/null || exit 0
 grace=$3
 shift 3
@@ -465,11 +478,17 @@ for s in $overlap; do
     case " $old " in *" $id "*) ;; *) new="$new $id" ;; esac
   done
 done
-# The dead-man's guard (see the top of commands/rollout.ts), detached from this connection.
+# The dead-man's guard (see the top of commands/rollout.ts), detached from this connection: a
+# session of its own with setsid; on a host without setsid, deaf to the connection's hang-up.
 mkdir -p "$GUARD_DIR"
-# shellcheck disable=SC2086 # ids are hex
-setsid sh -c "$GUARD_PROCESS" switch-guard "$((wait_s + settle_s + margin_s))" "$GUARD_DIR" "$grace_s" $new \
-  </dev/null >/dev/null 2>&1 &
+guard_s=$((wait_s + settle_s + margin_s))
+if command -v setsid >/dev/null 2>&1; then
+  # shellcheck disable=SC2086 # ids are hex
+  setsid sh -c "$GUARD_PROCESS" switch-guard "$guard_s" "$GUARD_DIR" "$grace_s" $new </dev/null >/dev/null 2>&1 &
+else
+  # shellcheck disable=SC2086 # ids are hex
+  (trap '' HUP && exec sh -c "$GUARD_PROCESS" switch-guard "$guard_s" "$GUARD_DIR" "$grace_s" $new) </dev/null >/dev/null 2>&1 &
+fi
 echo "$!" >"$GUARD_DIR/pid"
 give_up() {
   take_guard
@@ -517,7 +536,7 @@ if [ -d "$GUARD_DIR" ] && ! mkdir "$GUARD_DIR/decided" 2>/dev/null; then
   echo "the host put its old release back by itself: the switch was not finished within the guard's time, so its new copies were stopped and the old ones kept serving" >&2
   exit 4
 fi
-gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && kill -- "-$gpid" 2>/dev/null
+gpid=$(cat "$GUARD_DIR/pid" 2>/dev/null) && stop_guard "$gpid"
 if [ "$#" -gt 0 ]; then
   docker stop -t "$grace" "$@" >/dev/null
   docker rm "$@" >/dev/null

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -63,11 +63,26 @@ interface Run {
   log: string[];
 }
 
+/** What the scripts and the fakes run, for a host whose PATH has them and nothing else (no setsid). */
+const HOST_TOOLS = ['sh', 'cat', 'cut', 'date', 'grep', 'mkdir', 'mv', 'rm', 'sed', 'sleep', 'tr'];
+
+function toolsWithoutSetsid(dir: string): string {
+  const tools = path.join(dir, 'tools');
+  fs.mkdirSync(tools);
+  for (const tool of HOST_TOOLS) {
+    const found = ['/usr/bin', '/bin'].map((d) => path.join(d, tool)).find((f) => fs.existsSync(f));
+    if (!found) throw new Error(`${tool} is not in /usr/bin or /bin`);
+    fs.symlinkSync(found, path.join(tools, tool));
+  }
+  return tools;
+}
+
 /** A host's project dir in a temp dir: the fakes, their state, and the release dir 2.0. */
-function fakeHost(state: Record<string, string[]>) {
+function fakeHostOf(state: Record<string, string[]>, options: { setsid?: boolean } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollout-start-'));
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
+  const system = options.setsid === false ? toolsWithoutSetsid(dir) : '/usr/bin:/bin';
   fs.writeFileSync(path.join(bin, 'docker'), FAKE_DOCKER, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, 'fake-compose'), FAKE_COMPOSE, { mode: 0o755 });
   for (const [file, ids] of Object.entries(state))
@@ -82,7 +97,7 @@ function fakeHost(state: Record<string, string[]>) {
   const sh = ({ script, args }: { script: string; args: string[] }) =>
     spawnSync('sh', ['-c', script, 'sh', ...args], {
       encoding: 'utf8',
-      env: { PATH: `${bin}:/usr/bin:/bin`, STATE: dir },
+      env: { PATH: `${bin}:${system}`, STATE: dir },
     });
   const log = () =>
     fs
@@ -107,14 +122,20 @@ function fakeHost(state: Record<string, string[]>) {
   };
   const cleanup = () => {
     const pid = guardPid();
-    if (pid && alive(pid)) process.kill(-pid, 'SIGKILL');
+    if (pid && alive(pid)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        process.kill(pid, 'SIGKILL');
+      }
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   };
   return { dir, guard, where, sh, log, guardPid, alive, cleanup };
 }
 
 function runStart(state: Record<string, string[]>, services = ['web', 'nginx']): Run {
-  const host = fakeHost(state);
+  const host = fakeHostOf(state);
   try {
     const r = host.sh(
       rollout.start(host.where, 'app', ['fake-compose', '--project-name', 'app'], services, 5, 0),
@@ -176,9 +197,24 @@ describe('rollout start: a plain up -d when nothing of a serving service runs', 
   });
 });
 
-describe("rollout start: the dead-man's guard (the runner dies between start and finish)", () => {
+describe.each([
+  ['started with setsid', true],
+  ['on a host without setsid (claimed by its pid)', false],
+])("rollout start: the dead-man's guard (the runner dies between start and finish), %s", (_, setsid) => {
   const running = { 'web.running': ['aaaaaaaaaaaa'], 'nginx.running': ['bbbbbbbbbbbb'] };
   const argv = ['fake-compose', '--project-name', 'app'];
+  const fakeHost = (state: Record<string, string[]>) => fakeHostOf(state, { setsid });
+  /** A process's session id (/proc/PID/stat, field 6). */
+  const sessionOf = (pid: number): number => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  };
+  /** The processes a process started (its sleep, for the guard). */
+  const childrenOf = (pid: number): number[] =>
+    spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((l) => l.trim() !== '')
+      .map(Number);
 
   /** Poll (no fixed sleep) until `done` holds, for at most `ms`. */
   async function until(done: () => boolean, ms: number): Promise<void> {
@@ -217,9 +253,14 @@ describe("rollout start: the dead-man's guard (the runner dies between start and
     try {
       host.sh(rollout.start(host.where, 'app', argv, ['web', 'nginx'], 1, 0, 7, 0));
       const pid = host.guardPid() as number;
+      // A session of its own with setsid; without it, the session of the command that started it.
+      expect(sessionOf(pid) === pid).toBe(setsid);
+      const nap = childrenOf(pid);
+      expect(nap).toHaveLength(1);
       const finish = host.sh(rollout.finish(host.where, 10, ['aaaaaaaaaaaa', 'bbbbbbbbbbbb']));
       expect(finish.status).toBe(0);
-      await until(() => !host.alive(pid), 5_000);
+      // Nothing of the guard outlives the claim: its sleep goes with it.
+      await until(() => !host.alive(pid) && !host.alive(nap[0] as number), 5_000);
       expect(host.log().filter((l) => l.startsWith('docker'))).toEqual([
         'docker stop -t 10 aaaaaaaaaaaa bbbbbbbbbbbb',
         'docker rm aaaaaaaaaaaa bbbbbbbbbbbb',
@@ -255,6 +296,22 @@ describe("rollout start: the dead-man's guard (the runner dies between start and
       expect(host.alive(second)).toBe(true);
       expect(host.log().filter((l) => l.startsWith('docker stop'))).toEqual([]);
     } finally {
+      host.cleanup();
+    }
+  });
+
+  test('a guard pid file left from before a reboot: the process that has that pid now is left alone', async () => {
+    const host = fakeHost(running);
+    const other = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    try {
+      fs.mkdirSync(host.guard, { recursive: true });
+      fs.writeFileSync(path.join(host.guard, 'pid'), String(other.pid));
+      expect(host.sh(rollout.start(host.where, 'app', argv, ['web'], 60, 0, 7, 60)).status).toBe(0);
+      expect(host.alive(other.pid as number)).toBe(true);
+      // The start's own guard stands in its place.
+      expect(host.guardPid()).not.toBe(other.pid);
+    } finally {
+      other.kill('SIGKILL');
       host.cleanup();
     }
   });
