@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const { runAction, loadSandbox } = require(path.join(root, 'packages/harness/dist/index.js'));
-export const sandbox = loadSandbox();
-export const APP_DIR = path.join(root, 'examples/django-app');
-const dockerEnv = { ...process.env, DOCKER_HOST: sandbox.docker.host, DOCKER_CONFIG: sandbox.docker.config };
+const H = require(path.join(root, 'packages/harness/dist/index.js'));
+export const { runAction } = H;
+export const sandbox = H.loadSandbox();
 
 /** Run a command; its stdout, or throw with its output. */
 export function sh(cmd, args, opts = {}) {
@@ -23,7 +22,7 @@ export function sh(cmd, args, opts = {}) {
 }
 
 /** The sandbox's docker CLI. */
-export const docker = (args) => sh(sandbox.docker.cli ?? 'docker', args, { env: dockerEnv });
+export const docker = (args) => H.sandboxDocker(sandbox, args);
 
 /** A temp dir every sandbox user can read (the ssh user reads files the bench writes). */
 export function benchDir(prefix) {
@@ -33,63 +32,21 @@ export function benchDir(prefix) {
 }
 
 /** Build and push the app's web and nginx images per version, as `bash scripts/demo` does: service -> image. */
-export function buildExampleImages(name, versions) {
-  const repository = `${sandbox.registry.address}/${name}`;
-  const out = {};
-  for (const version of versions) {
-    const web = `${repository}:${version}`;
-    const nginx = `${repository}-nginx:${version}`;
-    for (const [target, tag] of [
-      ['web', web],
-      ['nginx', nginx],
-    ]) {
-      docker([
-        'build',
-        '-q',
-        '--network',
-        'host',
-        '--target',
-        target,
-        '--build-arg',
-        `BASE_IMAGE=${sandbox.images.debian}`,
-        '--build-arg',
-        `APP_VERSION=${version}`,
-        '-t',
-        tag,
-        APP_DIR,
-      ]);
-      docker(['push', '-q', tag]);
-    }
-    out[version] = { web, celery: web, celery_beat: web, nginx };
-  }
-  return out;
-}
+export const buildExampleImages = (name, versions) =>
+  H.buildExampleAppImages(sandbox, `${sandbox.registry.address}/${name}`, versions);
 
 /** The `images` input of one version's images. */
-export const imagesInput = (images) =>
-  Object.entries(images)
-    .map(([s, i]) => `${s}=${i}`)
-    .join('\n');
+export const imagesInput = H.exampleImagesInput;
 
 /** A workspace with the app's compose files and a sandbox .env (sqlite in the shared volume) under `dir`. */
 export function exampleWorkspace(dir, tag, { port, nginxPort, extraEnv = [] }) {
   const ws = path.join(dir, `ws-${tag}`);
   fs.mkdirSync(path.join(ws, 'deploy'), { recursive: true });
   for (const f of ['docker-compose.yml', 'deploy/compose.sandbox.yml'])
-    fs.copyFileSync(path.join(APP_DIR, f), path.join(ws, f));
+    fs.copyFileSync(path.join(H.EXAMPLE_APP_DIR, f), path.join(ws, f));
   fs.writeFileSync(
     path.join(ws, '.env'),
-    [
-      'DEBUG=false',
-      `DJANGO_SECRET_KEY=${tag}-${'k'.repeat(50)}`,
-      'ALLOWED_HOSTS=*',
-      'DATABASE_URL=sqlite:////var/lib/django-app/db.sqlite3',
-      `PORT=${port}`,
-      `NGINX_PORT=${nginxPort}`,
-      'GUNICORN_WORKERS=2',
-      ...extraEnv,
-      '',
-    ].join('\n'),
+    H.exampleAppEnv({ secretKey: `${tag}-${'k'.repeat(50)}`, port, nginxPort, extra: extraEnv }),
   );
   return ws;
 }

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { REPO_ROOT } from '@deploy-kit/harness';
+import { EXAMPLE_APP_DIR } from '@deploy-kit/harness';
 
 /** The example project every end-to-end test ships (examples/django-app). */
-export const APP_DIR = path.join(REPO_ROOT, 'examples', 'django-app');
+export const APP_DIR = EXAMPLE_APP_DIR;
 
 /**
  * Debian's interpreter, where python3-django & co. are installed. A `python3`

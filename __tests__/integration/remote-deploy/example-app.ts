@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { docker, freePort, sandbox, uniqueId, type Host } from './helpers';
+import {
+  buildExampleAppImages,
+  EXAMPLE_APP_DIR,
+  exampleAppEnv,
+  exampleImagesInput,
+  type ExampleImages,
+} from '@deploy-kit/harness';
+import { freePort, sandbox, uniqueId, type Host } from './helpers';
 
 /**
  * The example app (examples/django-app) as `bash scripts/demo` ships it — gunicorn web, nginx,
@@ -10,49 +17,15 @@ import { docker, freePort, sandbox, uniqueId, type Host } from './helpers';
  * sandbox, and a poller that opens a fresh connection every 20 ms.
  */
 
-export const APP_DIR = path.join(__dirname, '../../../examples/django-app');
 const REPOSITORY = `${sandbox.registry.address}/zd-django-app`;
 
-export type Images = Record<string, string>;
+export type Images = ExampleImages;
 
 /** Build and push web and nginx images of the example app for each version: `images` input values. */
-export function buildExampleImages(versions: readonly string[]): Record<string, Images> {
-  const base = sandbox.images.debian;
-  if (!base) throw new Error('the sandbox has no Debian base image: bash scripts/sandbox up --with-debian');
-  const out: Record<string, Images> = {};
-  for (const version of versions) {
-    const web = `${REPOSITORY}:${version}`;
-    const nginx = `${REPOSITORY}-nginx:${version}`;
-    for (const [target, tag] of [
-      ['web', web],
-      ['nginx', nginx],
-    ] as const) {
-      docker([
-        'build',
-        '-q',
-        '--network',
-        'host',
-        '--target',
-        target,
-        '--build-arg',
-        `BASE_IMAGE=${base}`,
-        '--build-arg',
-        `APP_VERSION=${version}`,
-        '-t',
-        tag,
-        APP_DIR,
-      ]);
-      docker(['push', '-q', tag]);
-    }
-    out[version] = { web, celery: web, celery_beat: web, nginx };
-  }
-  return out;
-}
+export const buildExampleImages = (versions: readonly string[]): Record<string, Images> =>
+  buildExampleAppImages(sandbox, REPOSITORY, versions);
 
-export const imagesInput = (images: Images): string =>
-  Object.entries(images)
-    .map(([s, i]) => `${s}=${i}`)
-    .join('\n');
+export const imagesInput = exampleImagesInput;
 
 export interface ExampleApp {
   id: string;
@@ -67,24 +40,18 @@ export function makeExampleApp(): ExampleApp {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'zd-ws-'));
   fs.mkdirSync(path.join(workspace, 'deploy'));
   for (const f of ['docker-compose.yml', 'deploy/compose.sandbox.yml'])
-    fs.copyFileSync(path.join(APP_DIR, f), path.join(workspace, f));
+    fs.copyFileSync(path.join(EXAMPLE_APP_DIR, f), path.join(workspace, f));
   const port = freePort();
   let nginxPort = freePort();
   while (nginxPort === port) nginxPort = freePort();
   fs.writeFileSync(
     path.join(workspace, '.env'),
-    [
-      'DEBUG=false',
-      `DJANGO_SECRET_KEY=zd-${id}-${'k'.repeat(50)}`,
-      'ALLOWED_HOSTS=*',
-      'DATABASE_URL=sqlite:////var/lib/django-app/db.sqlite3',
-      `PORT=${port}`,
-      `NGINX_PORT=${nginxPort}`,
-      'GUNICORN_WORKERS=2',
-      'SLOW_REQUEST_MAX_SECONDS=10',
-      'LOG_LEVEL=WARNING',
-      '',
-    ].join('\n'),
+    exampleAppEnv({
+      secretKey: `zd-${id}-${'k'.repeat(50)}`,
+      port,
+      nginxPort,
+      extra: ['SLOW_REQUEST_MAX_SECONDS=10', 'LOG_LEVEL=WARNING'],
+    }),
   );
   return { id, workspace, port, nginxPort };
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import {
   loadSandbox,
   runAction,
+  sandboxDocker,
   type RunActionResult,
   type SandboxInfo,
   versionAppDockerfile,
@@ -19,16 +20,8 @@ export const sandbox: SandboxInfo = loadSandbox();
 export const hosts = sandbox.ssh.hosts as Host[];
 export const REPO = `${sandbox.registry.address}/remote-deploy-app`;
 
-export function docker(args: string[], input?: string): string {
-  const r = spawnSync((sandbox.docker as { cli?: string }).cli ?? 'docker', args, {
-    env: { ...process.env, DOCKER_HOST: sandbox.docker.host, DOCKER_CONFIG: sandbox.docker.config },
-    input,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+/** The sandbox's docker CLI: its stdout, or an error with its stderr. */
+export const docker = (args: string[], input?: string): string => sandboxDocker(sandbox, args, input);
 
 /**
  * Tiny app images: busybox httpd serving /www/version, with a HEALTHCHECK via wget.

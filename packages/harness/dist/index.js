@@ -7351,6 +7351,132 @@ async function deployKitMain(argv, io = { out: process.stdout, err: process.stde
 
 /***/ }),
 
+/***/ 3164:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.exampleImagesInput = exports.EXAMPLE_APP_DIR = void 0;
+exports.sandboxDocker = sandboxDocker;
+exports.buildExampleAppImages = buildExampleAppImages;
+exports.exampleAppEnv = exampleAppEnv;
+const node_child_process_1 = __nccwpck_require__(1421);
+const path = __importStar(__nccwpck_require__(6760));
+const run_action_1 = __nccwpck_require__(764);
+const sandbox_1 = __nccwpck_require__(1355);
+/**
+ * The example app (examples/django-app) as `bash scripts/demo` ships it — gunicorn web, nginx,
+ * celery and beat in one Compose project — built for the sandbox. One home for the tests and the
+ * benches that deploy it.
+ */
+exports.EXAMPLE_APP_DIR = path.join(run_action_1.REPO_ROOT, 'examples', 'django-app');
+/** The sandbox's docker CLI: its stdout, or an error with its stderr. */
+function sandboxDocker(sb, args, input) {
+    const r = (0, node_child_process_1.spawnSync)(sb.docker.cli ?? 'docker', args, {
+        env: (0, sandbox_1.sandboxDockerEnv)(sb),
+        input,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status !== 0)
+        throw new Error(`docker ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+    return r.stdout;
+}
+/**
+ * Build and push the app's web and nginx images for each version to `repository` (and
+ * `repository-nginx`) in the sandbox's registry; celery and beat run the web image. Needs the
+ * Debian base image (`bash scripts/sandbox up --with-debian`).
+ */
+function buildExampleAppImages(sb, repository, versions) {
+    const base = sb.images.debian;
+    if (!base)
+        throw new Error('the sandbox has no Debian base image: bash scripts/sandbox up --with-debian');
+    const out = {};
+    for (const version of versions) {
+        const web = `${repository}:${version}`;
+        const nginx = `${repository}-nginx:${version}`;
+        for (const [target, tag] of [
+            ['web', web],
+            ['nginx', nginx],
+        ]) {
+            sandboxDocker(sb, [
+                'build',
+                '-q',
+                '--network',
+                'host',
+                '--target',
+                target,
+                '--build-arg',
+                `BASE_IMAGE=${base}`,
+                '--build-arg',
+                `APP_VERSION=${version}`,
+                '-t',
+                tag,
+                exports.EXAMPLE_APP_DIR,
+            ]);
+            sandboxDocker(sb, ['push', '-q', tag]);
+        }
+        out[version] = { web, celery: web, celery_beat: web, nginx };
+    }
+    return out;
+}
+/** The `images` input of one version's images. */
+const exampleImagesInput = (images) => Object.entries(images)
+    .map(([service, image]) => `${service}=${image}`)
+    .join('\n');
+exports.exampleImagesInput = exampleImagesInput;
+/** The app's .env on the sandbox: sqlite in the shared volume, web and nginx on the given ports. */
+function exampleAppEnv(options) {
+    return [
+        'DEBUG=false',
+        `DJANGO_SECRET_KEY=${options.secretKey}`,
+        'ALLOWED_HOSTS=*',
+        'DATABASE_URL=sqlite:////var/lib/django-app/db.sqlite3',
+        `PORT=${options.port}`,
+        `NGINX_PORT=${options.nginxPort}`,
+        'GUNICORN_WORKERS=2',
+        ...(options.extra ?? []),
+        '',
+    ].join('\n');
+}
+
+
+/***/ }),
+
 /***/ 1624:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -8066,6 +8192,7 @@ __exportStar(__nccwpck_require__(6308), exports);
 __exportStar(__nccwpck_require__(957), exports);
 __exportStar(__nccwpck_require__(764), exports);
 __exportStar(__nccwpck_require__(1355), exports);
+__exportStar(__nccwpck_require__(3164), exports);
 var cli_1 = __nccwpck_require__(6794);
 Object.defineProperty(exports, "cliMain", ({ enumerable: true, get: function () { return cli_1.cliMain; } }));
 var deploy_kit_1 = __nccwpck_require__(4420);

@@ -2,6 +2,7 @@ export * from './commands';
 export * from './process';
 export * from './run-action';
 export * from './sandbox';
+export * from './example-app';
 export { cliMain } from './cli';
 export {
   deployKitMain,
