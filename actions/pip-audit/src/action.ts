@@ -205,7 +205,7 @@ export async function pipAudit(
     };
     const sources = await withRelay(inputs, reader, (relay) => {
       // What pip-audit will ask is asked ahead once it has started (osv-relay.ts), not before.
-      let ahead = relay && inputs.mode === 'requirements';
+      let ahead = relay !== undefined && inputs.mode === 'requirements';
       const started = (): void => {
         onSpawn();
         if (ahead) relay?.askAhead(expectedQueries(inputs.requirements));
