@@ -975,12 +975,20 @@ describe('pip-audit action against the real pip-audit', () => {
       '--disable-pip-version-check',
       'idna==3.3',
     ]);
+    const before = osv.requests.length;
     const r = await audit(ws, {
       mode: 'environment',
       python: path.join(venv, 'bin', 'python'),
       sarif: 'env.sarif',
     });
     expect(failure(r)).toMatch(/^Policy failed: 1 vulnerability at any severity/);
+    // The installed packages are asked ahead while pip-audit starts (installed.ts): each still once.
+    const asked = osv.requests
+      .slice(before)
+      .filter((q) => q.path === '/v1/query')
+      .map((q) => JSON.stringify(q.body));
+    expect(asked).toContain(JSON.stringify({ package: { name: 'idna', ecosystem: 'PyPI' }, version: '3.3' }));
+    expect(new Set(asked).size).toBe(asked.length);
     const results = findingsOf(r);
     expect(results).toEqual([expect.objectContaining({ package: 'idna', version: '3.3' })]);
     expect(results[0]?.file).toBeUndefined();

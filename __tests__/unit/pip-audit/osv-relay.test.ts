@@ -11,6 +11,7 @@ import {
   type OsvRelay,
 } from '../../../actions/pip-audit/src/osv-relay';
 import { expectedQueries } from '../../../actions/pip-audit/src/sources';
+import { parseInstalled } from '../../../actions/pip-audit/src/installed';
 
 /** The body pip-audit's OSV service sends (Python's json.dumps spacing). */
 const pipAuditQuery = (name: string, version: string, extra = ''): string =>
@@ -193,5 +194,29 @@ describe('expectedQueries', () => {
       { name: 'idna', version: '3.7' },
       { name: 'django', version: '3.2.10' },
     ]);
+  });
+});
+
+describe('parseInstalled (mode: environment, asked ahead)', () => {
+  it('reads name and version from the metadata folders, the first of each name, as pip-audit will ask them', () => {
+    const listing = JSON.stringify([
+      'Django-3.2.10',
+      'python_dateutil-2.8.2',
+      'zope.interface-6.1',
+      'six-1.16.0-py3.11',
+      'python-editor-1.0.4',
+      'django-4.2',
+      'not-a-version-here',
+      'nodash',
+    ]);
+    expect(parseInstalled(`some warning\n${listing}\n`)).toEqual([
+      { name: 'django', version: '3.2.10' },
+      { name: 'python-dateutil', version: '2.8.2' },
+      { name: 'zope-interface', version: '6.1' },
+      { name: 'six', version: '1.16.0' },
+      { name: 'python-editor', version: '1.0.4' },
+    ]);
+    expect(parseInstalled('Traceback (most recent call last):')).toEqual([]);
+    expect(parseInstalled('{"not": "a list"}')).toEqual([]);
   });
 });

@@ -27,6 +27,7 @@ import { auditedOutputs, readPrevious, unauditedOutputs, writeReports, type Outp
 import { auditSources, expectedQueries } from './sources';
 import { loadTree, rel } from './tree';
 import { ensurePipAudit } from './tool';
+import { installedPackages } from './installed';
 import { judge } from './verdict';
 import { parsePipAuditReport } from './audit-report';
 import { cvssScore, prescore } from './severity';
@@ -99,6 +100,16 @@ async function withRelay<T>(
   } finally {
     await relay.close();
   }
+}
+
+/**
+ * What pip-audit will ask the OSV service, asked ahead by the relay once pip-audit has started
+ * (never before: nothing here delays its start): a pinned file's pins, or the packages the
+ * environment's interpreter has installed (mode: environment), listed while pip-audit starts.
+ */
+function askAhead(inputs: Inputs, relay: OsvRelay, signal: AbortSignal): void {
+  if (inputs.mode === 'requirements') relay.askAhead(expectedQueries(inputs.requirements));
+  else void installedPackages(inputs.python, signal).then((queries) => relay.askAhead(queries));
 }
 
 /**
@@ -203,22 +214,27 @@ export async function pipAudit(
       void loadDeferred().then(warmUp, () => undefined);
       spawned();
     };
-    const sources = await withRelay(inputs, reader, (relay) => {
-      // What pip-audit will ask is asked ahead once it has started (osv-relay.ts), not before.
-      let ahead = relay !== undefined && inputs.mode === 'requirements';
+    const sources = await withRelay(inputs, reader, async (relay) => {
+      // The environment's listing (mode: environment) ends with the audit at the latest.
+      const listing = new AbortController();
+      let first = true;
       const started = (): void => {
         onSpawn();
-        if (ahead) relay?.askAhead(expectedQueries(inputs.requirements));
-        ahead = false;
+        if (relay && first) askAhead(inputs, relay, AbortSignal.any([limits.signal, listing.signal]));
+        first = false;
       };
-      return auditSources(inputs, {
-        bin,
-        limits,
-        reportFile,
-        progress: options.progress,
-        relay,
-        onSpawn: started,
-      });
+      try {
+        return await auditSources(inputs, {
+          bin,
+          limits,
+          reportFile,
+          progress: options.progress,
+          relay,
+          onSpawn: started,
+        });
+      } finally {
+        listing.abort();
+      }
     })
       .catch((error: unknown) => {
         stopCheck.abort();
