@@ -7,12 +7,13 @@
 // The service is the OSV stand-in on loopback (real records), answering at once or after a delay
 // per request (a network round trip to api.osv.dev is tens of milliseconds). The action also
 // checks the pins against a package index (index-check, on by default): one row runs it against a
-// loopback index answering after the same delay; the others set index-check: off.
+// loopback index answering after the same delay; the others set index-check: off. The last row
+// audits an environment (mode: environment, pip-audit's own venv) the same two ways.
 // DEPLOY_KIT_PIP_AUDIT_BEFORE=<published folder> also times an earlier bundle (e.g. `git archive` of
 // the previous commit's pip-audit/) in the same runs, for a before/after column.
 // Usage: node bench/pip-audit.mjs [runs]   (default 7; medians; first run of each kind is a warm-up)
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -74,8 +75,10 @@ async function startIndex(delayMs) {
   };
 }
 
-function alone(ws, osvUrl) {
+/** pip-audit on a requirements file as the action runs it, or (python given) on that interpreter's environment. */
+function alone(ws, osvUrl, python) {
   const started = Date.now();
+  const target = python ? [] : ['-r', 'requirements.txt', '--disable-pip', '--no-deps'];
   return new Promise((resolve, reject) => {
     const child = spawn(
       path.join(bin, 'pip-audit'),
@@ -94,10 +97,7 @@ function alone(ws, osvUrl) {
         '15',
         '-s',
         'osv',
-        '-r',
-        'requirements.txt',
-        '--disable-pip',
-        '--no-deps',
+        ...target,
       ],
       {
         cwd: ws,
@@ -105,7 +105,12 @@ function alone(ws, osvUrl) {
         // Its own session, as the action starts pip-audit: with autogroup scheduling a session is a
         // scheduling group, and on a shared machine that alone changes the CPU a process gets.
         detached: true,
-        env: { ...process.env, PIP_AUDIT_OSV_URL: osvUrl, XDG_CACHE_HOME: path.join(ws, '.cache') },
+        env: {
+          ...process.env,
+          PIP_AUDIT_OSV_URL: osvUrl,
+          XDG_CACHE_HOME: path.join(ws, '.cache'),
+          ...(python ? { PIPAPI_PYTHON_LOCATION: python } : {}),
+        },
       },
     );
     child.on('error', reject);
@@ -114,6 +119,17 @@ function alone(ws, osvUrl) {
 }
 
 const BEFORE = process.env.DEPLOY_KIT_PIP_AUDIT_BEFORE;
+const installedCount = JSON.parse(
+  spawnSync(
+    path.join(bin, 'python'),
+    [
+      '-c',
+      'import json, importlib.metadata as m; print(json.dumps(len({d.name for d in m.distributions()})))',
+    ],
+    { encoding: 'utf8' },
+  ).stdout,
+);
+const ENVIRONMENT = `environment (mode: environment, pip-audit's own venv, ${installedCount} packages)`;
 
 async function action(ws, osvUrl, inputs, folder = 'pip-audit') {
   const started = Date.now();
@@ -135,7 +151,7 @@ const WHERE = [
   '',
   "Third round (2026-12-07 evening; traced with strace timestamps of exec and exit and a CPU profile of the whole run, vulnerable file, instant service): after pip-audit's exit the action spent 69–84 ms, most of it evaluating the CVSS calculator and scoring 26 findings' vectors, zod compiling the report schema on its first parse, and the relay's records being read before it answered pip-audit. Now the relay answers pip-audit first and then reads the records; each record's vectors are scored as it arrives (memoised); the calculator and the schema are warmed up while pip-audit runs; zod and yaml are built on first use instead of at start-up. Node's start to pip-audit's start: 82–111 → 72–85 ms; pip-audit's exit to the action's: 69–84 → 31–40 ms (6 runs each, same machine and hour).",
   '',
-  "Fourth round (2026-12-07 night; strace timestamps of pip-audit's exec, its queries' send and receive, and exits): pip-audit asks the OSV service one package at a time, each after the last answer, and every query went through the relay on its own: 13 round trips in a row, the first through the relay ~20–35 ms (its connection and HTTP client made then), the others ~1–2 ms more than direct. Now, for a file audited as written, the relay asks all its queries the moment pip-audit starts (8 at a time), while pip-audit's Python starts up (~0.4 s before its first query); pip-audit's own queries get those answers at once. Each package is still asked once and judged when pip-audit is given it. Traced, instant service: the 13 queries took 25–55 ms (pip-audit alone: 46–110 ms). The previous bundle is the column on the right (the same runs). What is left against an instant service: Node's start to pip-audit's start (70–110 ms), pip-audit's start-up ~40 ms slower beside the action's own work on 2 cores, and 30–50 ms after pip-audit exits.",
+  "Fourth round (2026-12-07 night; strace timestamps of pip-audit's exec, its queries' send and receive, and exits): pip-audit asks the OSV service one package at a time, each after the last answer, and every query went through the relay on its own: 13 round trips in a row, the first through the relay ~20–35 ms (its connection and HTTP client made then), the others ~1–2 ms more than direct. Now, for a file audited as written, the relay asks all its queries the moment pip-audit starts (8 at a time), while pip-audit's Python starts up (~0.4 s before its first query); pip-audit's own queries get those answers at once. Each package is still asked once and judged when pip-audit is given it. In mode: environment the installed packages are listed from the interpreter's metadata folders while pip-audit starts (its own listing runs `pip list`), and asked ahead the same way. Traced, instant service: the 13 queries took 25–55 ms (pip-audit alone: 46–110 ms). The previous bundle is the column on the right (the same runs). What is left against an instant service: Node's start to pip-audit's start (70–110 ms), pip-audit's start-up ~40 ms slower beside the action's own work on 2 cores, and 30–50 ms after pip-audit exits.",
   '',
   'Result: see the table. Against a service answering after 50 ms the action is faster than pip-audit alone (the round trips overlap); against an instant loopback service the fixed start-up and finish are what is left. On this shared 2-core machine the medians move by about 0.1 × between runs.',
 ].join('\n');
@@ -146,15 +162,22 @@ try {
   for (const delayMs of [0, 50]) {
     osv.fault(delayMs ? { route: 'all', delayMs } : undefined);
     const index = await startIndex(delayMs);
-    for (const [label, text] of Object.entries(files)) {
+    for (const [label, text] of [...Object.entries(files), [ENVIRONMENT, undefined]]) {
       const ws = fs.mkdtempSync(path.join(tmp, 'ws-'));
-      fs.writeFileSync(path.join(ws, 'requirements.txt'), text);
+      if (text !== undefined) fs.writeFileSync(path.join(ws, 'requirements.txt'), text);
+      // mode: environment audits pip-audit's own venv; the index check is for requirements files only.
+      const python = text === undefined ? path.join(bin, 'python') : undefined;
+      const mode = python ? { mode: 'environment', python } : {};
       const kinds = {
-        alone: () => alone(ws, osv.queryUrl),
-        action: () => action(ws, osv.queryUrl, { 'index-check': 'off' }),
-        'action + index check': () =>
-          action(ws, osv.queryUrl, { 'index-check': 'fail', 'index-url': index.url }),
-        ...(BEFORE ? { before: () => action(ws, osv.queryUrl, {}, BEFORE) } : {}),
+        alone: () => alone(ws, osv.queryUrl, python),
+        action: () => action(ws, osv.queryUrl, { 'index-check': 'off', ...mode }),
+        ...(python
+          ? {}
+          : {
+              'action + index check': () =>
+                action(ws, osv.queryUrl, { 'index-check': 'fail', 'index-url': index.url }),
+            }),
+        ...(BEFORE ? { before: () => action(ws, osv.queryUrl, { ...mode }, BEFORE) } : {}),
       };
       const times = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
       const codes = {};
@@ -192,7 +215,9 @@ fs.writeFileSync(
 const table = rows.map((r) => {
   const a = r.medians.alone;
   const before = BEFORE ? ` ${ms(r.medians.before)} (${(r.medians.before / a).toFixed(2)} ×) |` : '';
-  return `| ${r.file} | ${r.delayMs} ms | ${ms(a)} | ${ms(r.medians.action)} | ${(r.medians.action / a).toFixed(2)} × | ${ms(r.medians['action + index check'])} | ${(r.medians['action + index check'] / a).toFixed(2)} × |${before}`;
+  const check = r.medians['action + index check'];
+  const withCheck = check === undefined ? '— | — |' : `${ms(check)} | ${(check / a).toFixed(2)} × |`;
+  return `| ${r.file} | ${r.delayMs} ms | ${ms(a)} | ${ms(r.medians.action)} | ${(r.medians.action / a).toFixed(2)} × | ${withCheck}${before}`;
 });
 fs.writeFileSync(
   path.join(root, 'bench', 'results', 'pip-audit.md'),
