@@ -102,23 +102,49 @@ describe('the OSV relay asks a pinned file’s queries ahead (#18 B6)', () => {
     }
   });
 
-  it('a failed answer asked ahead is a problem once pip-audit is given it, and only then', async () => {
+  it('an error asked ahead (a refused burst) is asked again when pip-audit asks: that answer is the one judged', async () => {
     const relay = await startOsvRelay(osv.queryUrl, { timeoutMs: 5000 });
     try {
       const before = osv.requests.length;
-      osv.fault({ route: 'query', status: 500 });
+      const sent = () => osv.requests.slice(before).filter((r) => r.path === '/v1/query');
+      osv.fault({ route: 'query', status: 429 });
       relay.askAhead([
         { name: 'django', version: '3.2.10' },
         { name: 'idna', version: '3.7' },
       ]);
       await queriesReach(() => osv.requests.length - before, 2);
-      osv.fault(undefined);
       expect(relay.takeProblems()).toEqual([]);
+      // Still refused when pip-audit asks: refused again, and that is a problem.
+      const refused = await ask(relay, pipAuditQuery('idna', '3.7'));
+      expect(refused.status).toBe(429);
+      expect(relay.takeProblems()).toEqual(['idna 3.7: the OSV service answered HTTP 429']);
+      expect(sent()).toHaveLength(3);
+      // The burst is over by the time pip-audit asks: the second answer is what it gets, and clean.
+      osv.fault(undefined);
       const django = await ask(relay, pipAuditQuery('django', '3.2.10'));
-      expect(django.status).toBe(500);
-      expect(relay.takeProblems()).toEqual(['django 3.2.10: the OSV service answered HTTP 500']);
-      // Not sent again: the service was asked once, and pip-audit got what it said.
-      expect(osv.requests.slice(before).filter((r) => r.path === '/v1/query')).toHaveLength(2);
+      expect(django.status).toBe(200);
+      expect((JSON.parse(django.body) as { vulns: unknown[] }).vulns.length).toBeGreaterThan(0);
+      expect(relay.takeProblems()).toEqual([]);
+      expect(sent()).toHaveLength(4);
+    } finally {
+      osv.fault(undefined);
+      await relay.close();
+    }
+  });
+
+  it('an answer asked ahead that timed out is not asked again: pip-audit is told at once', async () => {
+    const relay = await startOsvRelay(osv.queryUrl, { timeoutMs: 300 });
+    try {
+      const before = osv.requests.length;
+      osv.fault({ route: 'query', delayMs: 5000 });
+      relay.askAhead([{ name: 'idna', version: '3.7' }]);
+      await queriesReach(() => osv.requests.length - before, 1);
+      const answer = await ask(relay, pipAuditQuery('idna', '3.7'));
+      expect(answer.status).toBe(502);
+      expect(relay.takeProblems()).toEqual([
+        'idna 3.7: the OSV service could not be asked (no answer within 0.3 s)',
+      ]);
+      expect(osv.requests.slice(before).filter((r) => r.path === '/v1/query')).toHaveLength(1);
     } finally {
       osv.fault(undefined);
       await relay.close();
@@ -173,7 +199,8 @@ describe('the OSV relay with a service that answers slowly', () => {
       // An empty-looking answer asked ahead is refused like one asked live.
       expect(empty.status).toBe(502);
       expect(relay.takeProblems()).toEqual(['empty 1: the answer is not an OSV answer (null)']);
-      expect(seen).toEqual(['slow', 'waiting', 'empty']);
+      // Asked again when pip-audit asked (an invalid answer asked ahead is not the last word).
+      expect(seen).toEqual(['slow', 'waiting', 'empty', 'empty']);
     } finally {
       await relay.close();
     }

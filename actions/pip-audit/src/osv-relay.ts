@@ -110,6 +110,10 @@ interface Answer {
   invalid?: string;
   /** Its records were handed to onRecords (once per answer). */
   taken?: boolean;
+  /** No answer within the request timeout. */
+  timedOut?: boolean;
+  /** Asked ahead, before pip-audit asked it. */
+  early?: boolean;
 }
 
 export async function startOsvRelay(
@@ -156,12 +160,15 @@ export async function startOsvRelay(
         invalid: status === 200 ? notAnOsvAnswer(body) : `the OSV service answered HTTP ${status}`,
       };
     } catch (error) {
+      // undici's errors and the AbortSignal's DOMException alike (not always an Error instance).
+      const e = (error ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
+      const timedOut = /timeout/i.test(`${String(e.name ?? '')} ${String(e.code ?? '')}`);
       return {
-        unreachable:
-          error instanceof Error
-            ? /timeout/i.test(`${error.name} ${(error as { code?: string }).code ?? ''}`)
-              ? `no answer within ${options.timeoutMs / 1000} s`
-              : error.message
+        timedOut,
+        unreachable: timedOut
+          ? `no answer within ${options.timeoutMs / 1000} s`
+          : typeof e.message === 'string'
+            ? e.message
             : String(error),
       };
     }
@@ -175,10 +182,11 @@ export async function startOsvRelay(
   /**
    * Queries asked before pip-audit asks them (#18 B6). pip-audit asks one package at a time, each
    * after the last answer; for a file audited as written the relay knows every query it will
-   * send, so it asks them all at once (a few at a time) while pip-audit's Python starts. Each is
-   * still asked of the service exactly once, and pip-audit gets that answer, judged as if it had
-   * just been asked (a failure or an invalid answer is a problem when pip-audit is given it, and
-   * only then). A query not asked ahead is sent on when pip-audit asks it.
+   * send, so it asks them all at once (a few at a time) while pip-audit's Python starts, and
+   * pip-audit gets that answer, judged as if it had just been asked. An answer asked ahead that is
+   * not a valid one (and did not time out) is asked again when pip-audit asks, and that second
+   * answer is what pip-audit gets and what is judged: asking ahead never turns a refused burst
+   * into a failed audit. A query not asked ahead is sent on when pip-audit asks it.
    */
   const early = new Map<string, { asked: boolean; answer: Promise<Answer> | undefined }>();
   const slots = new Semaphore(options.concurrency ?? 8);
@@ -189,7 +197,7 @@ export async function startOsvRelay(
       // pip-audit asked it while it waited for a slot: it was sent on then.
       if (!entry || entry.asked) return;
       entry.asked = true;
-      entry.answer = ask(body);
+      entry.answer = ask(body).then((answer) => ({ ...answer, early: true }));
       takeRecords(await entry.answer);
     } finally {
       release();
@@ -206,7 +214,14 @@ export async function startOsvRelay(
     const query = await readBody(req);
     const what = asked(query);
     const key = osvQueryKey(query);
-    const answer = await (askedAhead(key) ?? ask(query));
+    let answer = await (askedAhead(key) ?? ask(query));
+    // An error asked ahead (a burst a mirror refused, a hiccup) is asked again now, as pip-audit
+    // would have asked it; only a timeout is not (it already waited the whole time).
+    if (
+      answer.early &&
+      (answer.invalid !== undefined || (answer.unreachable !== undefined && !answer.timedOut))
+    )
+      answer = await ask(query);
     if (answer.unreachable !== undefined) {
       problems.push(`${what}: the OSV service could not be asked (${answer.unreachable})`);
       res.writeHead(502).end();
