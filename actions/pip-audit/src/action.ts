@@ -109,7 +109,10 @@ async function withRelay<T>(
  */
 function askAhead(inputs: Inputs, relay: OsvRelay, signal: AbortSignal): void {
   if (inputs.mode === 'requirements') relay.askAhead(expectedQueries(inputs.requirements));
-  else void installedPackages(inputs.python, signal).then((queries) => relay.askAhead(queries));
+  else
+    void installedPackages(inputs.python, inputs.workingDirectory, signal).then((queries) =>
+      relay.askAhead(queries),
+    );
 }
 
 /**

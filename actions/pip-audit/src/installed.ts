@@ -49,10 +49,17 @@ export function parseInstalled(stdout: string): ExpectedQuery[] {
   return [...out].map(([name, version]) => ({ name, version }));
 }
 
-/** What `python` has installed; nothing when it cannot tell (pip-audit's own listing then says why). */
-export async function installedPackages(python: string, signal: AbortSignal): Promise<ExpectedQuery[]> {
+/**
+ * What `python` has installed, started where pip-audit is (a relative path means the same file);
+ * nothing when it cannot tell (pip-audit's own listing then says why).
+ */
+export async function installedPackages(
+  python: string,
+  cwd: string,
+  signal: AbortSignal,
+): Promise<ExpectedQuery[]> {
   try {
-    const run = await spawnBounded(python, ['-c', LIST_INSTALLED], { signal });
+    const run = await spawnBounded(python, ['-c', LIST_INSTALLED], { cwd, signal });
     return run.exitCode === 0 ? parseInstalled(run.stdout) : [];
   } catch {
     return [];
