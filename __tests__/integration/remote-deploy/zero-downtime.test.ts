@@ -52,6 +52,33 @@ function projectContainers(project: string, service: string): string[] {
 }
 
 /** Run a deploy while polling nginx; a 5 s request starts once the new web container exists. */
+/**
+ * Whether this machine's kernel hands a closing listener's queued connections to another listener
+ * of its SO_REUSEPORT group (net.ipv4.tcp_migrate_req, Linux >= 5.14, off by default).
+ */
+const migratesQueuedConnections = ((): boolean => {
+  try {
+    return fs.readFileSync('/proc/sys/net/ipv4/tcp_migrate_req', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * No gap in a switch: no failed request, but for the one race the README names ("On the host
+ * network one race remains"): a connection the kernel queued on the OLD nginx's listening socket in
+ * the instant it closes is reset, unless tcp_migrate_req is on (it is a machine-wide sysctl, and
+ * this machine is shared, so the tests do not set it). A switch with a gap fails hundreds of
+ * requests (recreate: 398–528 per host in bench/zero-downtime.mjs) and any other failure (a 502, a
+ * refused connection) fails here at once.
+ */
+function expectNoGap(polled: { failed: number; failures: Record<string, number> }): void {
+  const { ECONNRESET: resets = 0, ...others } = polled.failures;
+  expect(others).toEqual({});
+  expect(resets).toBeLessThanOrEqual(migratesQueuedConnections ? 0 : 1);
+  expect(polled.failed).toBe(resets);
+}
+
 async function switchUnderLoad(
   app: ExampleApp,
   target: Host,
@@ -127,7 +154,7 @@ describe.each([
     ...version,
   });
 
-  test('first deploy, then 1.0.0 → 1.1.0 and the rollback: 0 failed requests, the 5 s request ends 200', async () => {
+  test('first deploy, then 1.0.0 → 1.1.0 and the rollback: no gap (no failed request but the one reset the README names), the 5 s request ends 200', async () => {
     const first = await deploy(
       { workspace: app.workspace } as never,
       inputs({ version: '1.0.0', images: imagesInput(images['1.0.0']!) }),
@@ -147,7 +174,7 @@ describe.each([
     expect(up.result.error).toBeUndefined();
     expect(up.polled.versions).toEqual(['1.0.0', '1.1.0']);
     expect(up.polled.requests).toBeGreaterThan(100);
-    expect({ failed: up.polled.failed, failures: up.polled.failures }).toEqual({ failed: 0, failures: {} });
+    expectNoGap(up.polled);
     expect(up.slow).toMatchObject({ status: 200 });
     expect(up.result.log).toMatch(/new web, nginx healthy; stopping 2 old container\(s\) gracefully/);
     for (const s of ['web', 'nginx', 'celery', 'celery_beat'])
@@ -157,10 +184,7 @@ describe.each([
     const back = await switchUnderLoad(app, target, inputs({ 'rollback-to': '1.0.0' }), project);
     expect(back.result.error).toBeUndefined();
     expect(back.polled.versions).toEqual(['1.1.0', '1.0.0']);
-    expect({ failed: back.polled.failed, failures: back.polled.failures }).toEqual({
-      failed: 0,
-      failures: {},
-    });
+    expectNoGap(back.polled);
     expect(back.slow).toMatchObject({ status: 200 });
     for (const s of ['web', 'nginx', 'celery', 'celery_beat'])
       expect(projectContainers(project, s)).toHaveLength(1);
