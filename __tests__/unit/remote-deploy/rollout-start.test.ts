@@ -255,6 +255,8 @@ describe.each([
       const pid = host.guardPid() as number;
       // A session of its own with setsid; without it, the session of the command that started it.
       expect(sessionOf(pid) === pid).toBe(setsid);
+      // Its sleep, once the guard has started it.
+      await until(() => childrenOf(pid).length > 0, 5_000);
       const nap = childrenOf(pid);
       expect(nap).toHaveLength(1);
       const finish = host.sh(rollout.finish(host.where, 10, ['aaaaaaaaaaaa', 'bbbbbbbbbbbb']));

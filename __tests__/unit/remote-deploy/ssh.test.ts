@@ -181,6 +181,26 @@ describe('exec helpers', () => {
     );
     expect(peak).toBe(3);
   });
+  test('Semaphore hands a released slot to its waiter: an acquire in between waits its turn', async () => {
+    const sem = new Semaphore(1);
+    const releaseFirst = await sem.acquire();
+    let active = 1;
+    let peak = 1;
+    const hold = async (): Promise<void> => {
+      const release = await sem.acquire();
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setImmediate(r));
+      active--;
+      release();
+    };
+    const waiter = hold();
+    active--;
+    releaseFirst();
+    const between = hold();
+    await Promise.all([waiter, between]);
+    expect(peak).toBe(1);
+  });
   test('the script command line is constant apart from quoted arguments', () => {
     const cmd = scriptCommand(['$(touch /tmp/x)', "a'b"]);
     expect(cmd).toContain("'$(touch /tmp/x)'");

@@ -45,14 +45,17 @@ export class Semaphore {
   private inUse = 0;
   constructor(readonly size: number) {}
   async acquire(): Promise<() => void> {
-    if (this.inUse >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.inUse++;
+    // A waiter is handed the slot its releaser held (the count stays), so an acquire that comes
+    // between the release and the waiter's turn cannot take it too.
+    if (this.inUse < this.size) this.inUse++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.inUse--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inUse--;
     };
   }
 }
